@@ -1,0 +1,7 @@
+"""Market data in: the canonical MarketData table, Parquet storage and the readers."""
+
+from hftlab.data.frame import from_frame
+from hftlab.data.market import DataError, MarketData, validate_events
+from hftlab.data.store import load
+
+__all__ = ["DataError", "MarketData", "from_frame", "load", "validate_events"]
