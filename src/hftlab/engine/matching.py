@@ -1,0 +1,305 @@
+"""The venue's price-time matching engine: a small typed face over matching_nb.
+
+``MatchingEngine`` owns the state arrays (order pool, FIFO queues, aggregate ladders)
+of several books, validates commands, calls the compiled kernels, grows the pool and
+the output buffers when they run out, and returns each command's outcome with the
+fills and canonical market events it caused. Prices are integer ticks, sizes lots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hftlab.engine import book_nb
+from hftlab.engine import matching_nb as mk
+from hftlab.schema import EVENT_DTYPE, OrderStatus, OrderType, Reason, TimeInForce
+
+MATCH_FILL_DTYPE = np.dtype(
+    [
+        ("ts", "i8"),
+        ("book", "i8"),
+        ("maker_id", "i8"),
+        ("taker_id", "i8"),
+        ("maker_owner", "i8"),
+        ("taker_owner", "i8"),
+        ("price", "i8"),  # ticks, the resting order's price
+        ("qty", "i8"),  # lots
+        ("maker_side", "i8"),  # +1 the resting order was a bid, -1 an ask
+    ]
+)
+
+RESULT_DTYPE = np.dtype(
+    [
+        ("status", "i8"),  # OrderStatus of the command's outcome
+        ("reason", "i8"),  # Reason
+        ("order_id", "i8"),
+        ("filled", "i8"),  # lots the commanded order traded in this command
+        ("resting", "i8"),  # lots of it left on the book afterwards
+        ("removed", "i8"),  # lots it lost without trading (cancel, expiry, decrease, STP)
+    ]
+)
+
+
+class StpMode:
+    """Self-trade prevention modes (same non-zero owner on both sides of a match)."""
+
+    CANCEL_NEWEST = mk.STP_CANCEL_NEWEST
+    CANCEL_OLDEST = mk.STP_CANCEL_OLDEST
+    CANCEL_BOTH = mk.STP_CANCEL_BOTH
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """The outcome of one command and everything it caused at the venue."""
+
+    order_id: int
+    status: OrderStatus
+    reason: Reason
+    filled: int
+    resting: int
+    removed: int
+    fills: np.ndarray  # MATCH_FILL_DTYPE rows caused by this command
+    events: np.ndarray  # EVENT_DTYPE rows caused by this command
+
+
+@dataclass(frozen=True)
+class ReplaceResult:
+    """A replace: the old order's cancel and the new order (None when the cancel failed)."""
+
+    cancelled: OrderResult
+    new: OrderResult | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-message results (RESULT_DTYPE) with all fills and events of a batch."""
+
+    results: np.ndarray
+    fills: np.ndarray
+    events: np.ndarray
+
+
+def _int_enum(value: int, allowed: tuple[int, ...], name: str) -> int:
+    if int(value) not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value}")
+    return int(value)
+
+
+class MatchingEngine:
+    """Price-time priority matching for n_books books with price windows of `width` ticks.
+
+    Book b accepts limit prices base[b] .. base[b] + width - 1 (ticks); prices outside are
+    rejected with OUT_OF_BOOK_RANGE, never clipped. stp_mode is a StpMode value.
+    ``venues`` / ``instruments`` label each book in the events written out.
+    """
+
+    def __init__(self, base: np.ndarray | list[int], width: int,
+                 stp_mode: int = StpMode.CANCEL_NEWEST, capacity: int = 1024,
+                 buffer_rows: int = 4096, venues: np.ndarray | None = None,
+                 instruments: np.ndarray | None = None) -> None:
+        base_arr = np.asarray(base, dtype=np.int64).reshape(-1)
+        if base_arr.size == 0:
+            raise ValueError("base must name at least one book")
+        if np.any(base_arr < 1):
+            raise ValueError("base prices must be >= 1 tick")
+        if width < 1:
+            raise ValueError(f"width must be >= 1 tick, got {width}")
+        if capacity < 2 or buffer_rows < 1:
+            raise ValueError("capacity must be >= 2 and buffer_rows >= 1")
+        self.stp_mode = _int_enum(stp_mode, (0, 1, 2), "stp_mode")
+        n = base_arr.size
+        self.base = base_arr
+        self.width = int(width)
+        self.qty, self.top = book_nb.new_books(n, self.width)
+        self.head = np.full((n, 2, self.width), mk.NIL, dtype=np.int64)
+        self.tail = np.full((n, 2, self.width), mk.NIL, dtype=np.int64)
+        self.n_resting = np.zeros((n, 2), dtype=np.int64)
+        self.orders = np.zeros((capacity, mk.N_OCOL), dtype=np.int64)
+        self.ctr = np.ones(1, dtype=np.int64)  # next order id
+        self.fills = np.zeros((buffer_rows, mk.N_FCOL), dtype=np.int64)
+        self.events = np.zeros((buffer_rows, mk.N_ECOL), dtype=np.int64)
+        self.venues = (np.zeros(n, dtype=np.uint16) if venues is None
+                       else np.asarray(venues, dtype=np.uint16))
+        self.instruments = (np.arange(n, dtype=np.uint32) if instruments is None
+                            else np.asarray(instruments, dtype=np.uint32))
+
+    # ---- state ------------------------------------------------------------------
+    @property
+    def n_books(self) -> int:
+        """Number of books in the engine."""
+        return self.base.size
+
+    def _state(self) -> tuple:
+        return (self.orders, self.head, self.tail, self.qty, self.top, self.base,
+                self.n_resting, self.ctr)
+
+    def _grow_pool(self) -> None:
+        extra = np.zeros_like(self.orders)
+        self.orders = np.concatenate([self.orders, extra])
+
+    def _grow_buffers(self) -> None:
+        """Fresh, larger output buffers that hold the worst case of the largest book side."""
+        worst = int(self.n_resting.max(initial=0))
+        nf_rows = max(2 * self.fills.shape[0], worst + 1)
+        ne_rows = max(2 * self.events.shape[0], 2 * worst + 4)
+        self.fills = np.zeros((nf_rows, mk.N_FCOL), dtype=np.int64)
+        self.events = np.zeros((ne_rows, mk.N_ECOL), dtype=np.int64)
+
+    def _run(self, kernel, *args) -> OrderResult:
+        while True:
+            r = kernel(*self._state(), *args, self.fills, 0, self.events, 0)
+            if r[0] == mk.RETRY_CAPACITY:
+                self._grow_pool()
+            elif r[0] == mk.RETRY_BUFFER:
+                self._grow_buffers()
+            else:
+                return OrderResult(int(r[2]), OrderStatus(r[0]), Reason(r[1]), int(r[3]),
+                                   int(r[4]), int(r[5]), self._fills_out(0, r[6]),
+                                   self._events_out(0, r[7]))
+
+    def _fills_out(self, lo: int, hi: int) -> np.ndarray:
+        out = np.empty(hi - lo, dtype=MATCH_FILL_DTYPE)
+        for c, name in enumerate(MATCH_FILL_DTYPE.names):
+            out[name] = self.fills[lo:hi, c]
+        return out
+
+    def _events_out(self, lo: int, hi: int) -> np.ndarray:
+        rows = self.events[lo:hi]
+        out = np.zeros(hi - lo, dtype=EVENT_DTYPE)
+        out["ts"] = rows[:, mk.E_TS]
+        out["venue"] = self.venues[rows[:, mk.E_BOOK]]
+        out["instrument"] = self.instruments[rows[:, mk.E_BOOK]]
+        out["kind"] = rows[:, mk.E_KIND]
+        out["side"] = rows[:, mk.E_SIDE]
+        out["price"] = rows[:, mk.E_PRICE]
+        out["qty"] = rows[:, mk.E_QTY]
+        out["order_id"] = rows[:, mk.E_ORDER]
+        return out
+
+    # ---- commands ---------------------------------------------------------------
+    def submit(self, owner: int, side: int, price: int, qty: int,
+               order_type: int = OrderType.LIMIT, tif: int = TimeInForce.GTC,
+               book: int = 0, ts: int = 0) -> OrderResult:
+        """Send a new order: side +1 buy / -1 sell, price in ticks (ignored for market),
+        qty in lots; owner 0 is anonymous (no self-trade prevention)."""
+        _int_enum(side, (1, -1), "side")
+        _int_enum(order_type, (mk.LIMIT, mk.MARKET), "order_type")
+        _int_enum(tif, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif")
+        self._check_book(book)
+        return self._run(mk.submit, int(book), int(owner), int(side), int(price), int(qty),
+                         int(order_type), int(tif), self.stp_mode, int(ts))
+
+    def cancel(self, order_id: int, ts: int = 0) -> OrderResult:
+        """Cancel a resting order; UNKNOWN_ORDER when it is not open."""
+        return self._run(mk.cancel, int(order_id), int(ts))
+
+    def modify(self, order_id: int, price: int | None = None, qty: int | None = None,
+               ts: int = 0) -> OrderResult:
+        """Change a resting order's price (ticks) and / or resting qty (lots).
+
+        A size decrease keeps time priority; a size increase or price change sends the
+        order to the back of the queue, and a new price may cross and trade.
+        """
+        p = mk.KEEP if price is None else int(price)
+        q = mk.KEEP if qty is None else int(qty)
+        return self._run(mk.modify, int(order_id), p, q, self.stp_mode, int(ts))
+
+    def replace(self, order_id: int, price: int, qty: int, tif: int = TimeInForce.GTC,
+                ts: int = 0) -> ReplaceResult:
+        """Cancel an order and send a new limit order (new id, same book, side, owner)."""
+        _int_enum(tif, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif")
+        oid = int(order_id)
+        row = self.orders[oid].copy() if 0 < oid < self.ctr[0] else None
+        cancelled = self.cancel(oid, ts)
+        if cancelled.status != OrderStatus.CANCELLED or row is None:
+            return ReplaceResult(cancelled, None)
+        new = self.submit(int(row[mk.OWNER]), int(row[mk.SIDE]), price, qty, OrderType.LIMIT,
+                          tif, int(row[mk.BOOK]), ts)
+        return ReplaceResult(cancelled, new)
+
+    def process(self, messages: np.ndarray) -> BatchResult:
+        """Run a batch of messages (int64, matching_nb.N_MCOL columns) without Python in
+        the loop; returns per-message results and all fills and events, in order."""
+        msgs = np.ascontiguousarray(messages, dtype=np.int64)
+        self._check_messages(msgs)
+        results = np.zeros((msgs.shape[0], mk.N_RCOL), dtype=np.int64)
+        fill_parts, event_parts = [], []
+        k = 0
+        while True:
+            k, code, nf, ne = mk.process(msgs, k, results, *self._state(), self.stp_mode,
+                                         self.fills, 0, self.events, 0)
+            fill_parts.append(self._fills_out(0, nf))
+            event_parts.append(self._events_out(0, ne))
+            if code == 0:
+                break
+            if code == mk.RETRY_CAPACITY:
+                self._grow_pool()
+            elif nf == 0 and ne == 0:  # even empty buffers were too small
+                self._grow_buffers()
+        out = np.empty(results.shape[0], dtype=RESULT_DTYPE)
+        for c, name in enumerate(RESULT_DTYPE.names):
+            out[name] = results[:, c]
+        return BatchResult(out, np.concatenate(fill_parts), np.concatenate(event_parts))
+
+    def _check_book(self, book: int) -> None:
+        if not 0 <= int(book) < self.n_books:
+            raise ValueError(f"book must be in 0..{self.n_books - 1}, got {book}")
+
+    def _check_messages(self, msgs: np.ndarray) -> None:
+        if msgs.ndim != 2 or msgs.shape[1] != mk.N_MCOL:
+            raise ValueError(f"messages must have shape (n, {mk.N_MCOL}), got {msgs.shape}")
+        checks = (
+            (mk.M_ACTION, (mk.ACT_SUBMIT, mk.ACT_CANCEL, mk.ACT_MODIFY), "action"),
+            (mk.M_SIDE, (1, -1), "side"),
+            (mk.M_TYPE, (mk.LIMIT, mk.MARKET), "order_type"),
+            (mk.M_TIF, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif"),
+        )
+        sub = msgs[:, mk.M_ACTION] == mk.ACT_SUBMIT
+        for col, allowed, name in checks:
+            rows = msgs if col == mk.M_ACTION else msgs[sub]
+            bad = np.flatnonzero(~np.isin(rows[:, col], allowed))
+            if bad.size:
+                raise ValueError(f"message {bad[0]}: {name} must be one of {allowed}, "
+                                 f"got {rows[bad[0], col]}")
+        books = msgs[sub, mk.M_BOOK]
+        bad = np.flatnonzero((books < 0) | (books >= self.n_books))
+        if bad.size:
+            raise ValueError(f"submit {bad[0]}: book must be in 0..{self.n_books - 1}")
+
+    # ---- reading the book -------------------------------------------------------
+    def best_bid(self, book: int = 0) -> int | None:
+        """Best bid price in ticks, None when the bid side is empty."""
+        i = int(self.top[book, 0])
+        return None if i < 0 else int(self.base[book]) + i
+
+    def best_ask(self, book: int = 0) -> int | None:
+        """Best ask price in ticks, None when the ask side is empty."""
+        i = int(self.top[book, 1])
+        return None if i >= self.width else int(self.base[book]) + i
+
+    def depth(self, book: int = 0, levels: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        """(prices, qtys) of shape (2, levels): bids in row 0, asks in row 1; -1 / 0 pad."""
+        px = np.empty((2, levels), dtype=np.int64)
+        q = np.empty((2, levels), dtype=np.int64)
+        book_nb.depth(self.qty, self.top, self.base, int(book), int(levels), px, q)
+        return px, q
+
+    def order(self, order_id: int) -> dict[str, int] | None:
+        """The pool row of an order id (price, qty resting, side, owner, book, state)."""
+        oid = int(order_id)
+        if not 0 < oid < self.ctr[0]:
+            return None
+        r = self.orders[oid]
+        return {"price": int(r[mk.PRICE]), "qty": int(r[mk.QTY]), "side": int(r[mk.SIDE]),
+                "owner": int(r[mk.OWNER]), "book": int(r[mk.BOOK]), "state": int(r[mk.STATE])}
+
+    def queue(self, book: int, side: int, price: int) -> list[int]:
+        """Order ids resting at a price, front of the queue first."""
+        i = int(price) - int(self.base[book])
+        if not 0 <= i < self.width:
+            return []
+        out = np.empty(int(self.n_resting[book, 0 if side > 0 else 1]), dtype=np.int64)
+        n = mk.level_orders(self.orders, self.head, int(book), 0 if side > 0 else 1, i, out)
+        return out[:n].tolist()

@@ -1,0 +1,463 @@
+"""The venue's price-time matching engine (compiled): pure kernels over plain arrays.
+
+State (all int64; several books in one state, book = one (venue, instrument)):
+
+- ``orders[cap, N_OCOL]`` -- the order pool; the row of an order is its id (ids start at
+  1, row 0 is never used). Columns PRICE (ticks), QTY (lots still resting; 0 once
+  closed), SIDE (+1 buy / -1 sell), OWNER, BOOK, PREV / NEXT (FIFO neighbours at the same
+  price, NIL at the ends) and STATE (CLOSED, RESTING, RESTING_POST_ONLY).
+- ``head[b, row, i]`` / ``tail[b, row, i]`` -- first / last order id of the FIFO queue at
+  price ``base[b] + i`` on side row (0 bids, 1 asks), NIL when the level is empty.
+- ``qty[b, row, i]``, ``top[b, 2]``, ``base[b]`` -- the aggregate ladder of book_nb, kept
+  with ``book_nb.set_level`` so ``book_nb.depth`` works on it.
+- ``n_resting[b, row]`` -- number of resting orders per book side (bounds output sizes).
+- ``ctr[0]`` -- the next order id; every submit consumes one id, rejected or not.
+
+Every kernel appends to caller-provided output buffers and returns the new cursors:
+
+- ``fills[nf, N_FCOL]``: TS, BOOK, MAKER, TAKER, MAKER_OWNER, TAKER_OWNER, PRICE, QTY,
+  MAKER_SIDE.
+- ``events[ne, N_ECOL]``: TS, BOOK, KIND, SIDE, PRICE, QTY, ORDER -- canonical market
+  events (schema.Kind): ADD when an order rests, EXECUTE per resting order hit (side of
+  the resting order), TRADE per fill (aggressor side, order id 0), CANCEL for a size
+  decrease, DELETE when a resting order leaves otherwise (cancel, self-trade
+  prevention, or loss of priority / price change, which re-ADDs it with the same id).
+  Replaying them with ``book_nb.apply_event`` rebuilds the engine's ladder exactly.
+
+Each operation returns ``(status, reason, order_id, filled, resting, removed, nf, ne)``:
+status is a schema.OrderStatus of the command's outcome or RETRY_CAPACITY /
+RETRY_BUFFER (nothing was changed: grow the pool / make room in the buffers and call
+again); filled is what the commanded order traded in this call, resting its quantity
+left on the book, removed the quantity it lost without trading (cancelled, expired,
+size decrease, self-trade prevention).
+
+Self-trade prevention (STP) applies between a taker and a resting order with the same
+non-zero owner; owner 0 means "anonymous, no STP". Modes: STP_CANCEL_NEWEST (the
+incoming order's remainder is cancelled, reason SELF_TRADE), STP_CANCEL_OLDEST (the
+resting order is deleted and matching continues), STP_CANCEL_BOTH (both).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine.book_nb import ASK_ROW, BID_ROW, set_level
+
+# order pool columns
+PRICE, QTY, SIDE, OWNER, BOOK, PREV, NEXT, STATE = 0, 1, 2, 3, 4, 5, 6, 7
+N_OCOL = 8
+CLOSED, RESTING, RESTING_POST_ONLY = 0, 1, 2
+NIL = -1
+
+# fills columns
+F_TS, F_BOOK, F_MAKER, F_TAKER, F_MAKER_OWNER, F_TAKER_OWNER, F_PRICE, F_QTY, F_MAKER_SIDE = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8)
+N_FCOL = 9
+
+# events columns
+E_TS, E_BOOK, E_KIND, E_SIDE, E_PRICE, E_QTY, E_ORDER = 0, 1, 2, 3, 4, 5, 6
+N_ECOL = 7
+K_ADD, K_CANCEL, K_DELETE, K_EXECUTE, K_TRADE = 1, 2, 3, 4, 5  # schema.Kind
+
+# batch messages: int64 (n, N_MCOL)
+M_ACTION, M_TS, M_BOOK, M_OWNER, M_SIDE, M_PRICE, M_QTY, M_TYPE, M_TIF, M_ORDER = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+N_MCOL = 10
+ACT_SUBMIT, ACT_CANCEL, ACT_MODIFY = 0, 1, 2
+
+# batch results: int64 (n, N_RCOL)
+R_STATUS, R_REASON, R_ORDER, R_FILLED, R_RESTING, R_REMOVED = 0, 1, 2, 3, 4, 5
+N_RCOL = 6
+
+# schema.OrderType / TimeInForce / OrderStatus / Reason as plain ints
+LIMIT, MARKET = 0, 1
+GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3
+ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_EXPIRED = 1, 2, 3, 4, 5, 7
+RETRY_CAPACITY, RETRY_BUFFER = -1, -2
+RS_NONE, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_INSTRUMENT = 0, 2, 3, 5
+RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE = 6, 7, 8, 9, 10
+RS_RANGE, RS_TOO_MANY = 12, 13
+
+STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH = 0, 1, 2
+
+# "leave unchanged" for modify's price / qty
+KEEP = np.iinfo(np.int64).min
+
+
+@nb.njit(cache=True, inline="always")
+def _emit(events, ne, ts, b, kind, side, price, q, oid):
+    events[ne, E_TS] = ts
+    events[ne, E_BOOK] = b
+    events[ne, E_KIND] = kind
+    events[ne, E_SIDE] = side
+    events[ne, E_PRICE] = price
+    events[ne, E_QTY] = q
+    events[ne, E_ORDER] = oid
+    return ne + 1
+
+
+@nb.njit(cache=True, inline="always")
+def _row(side):
+    return BID_ROW if side > 0 else ASK_ROW
+
+
+@nb.njit(cache=True)
+def _link_back(orders, head, tail, b, row, i, oid):
+    t = tail[b, row, i]
+    orders[oid, PREV] = t
+    orders[oid, NEXT] = NIL
+    if t == NIL:
+        head[b, row, i] = oid
+    else:
+        orders[t, NEXT] = oid
+    tail[b, row, i] = oid
+
+
+@nb.njit(cache=True)
+def _unlink(orders, head, tail, b, row, i, oid):
+    p = orders[oid, PREV]
+    n = orders[oid, NEXT]
+    if p == NIL:
+        head[b, row, i] = n
+    else:
+        orders[p, NEXT] = n
+    if n == NIL:
+        tail[b, row, i] = p
+    else:
+        orders[n, PREV] = p
+    orders[oid, PREV] = NIL
+    orders[oid, NEXT] = NIL
+
+
+@nb.njit(cache=True)
+def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
+    """Queue order oid at the back of its price level and add it to the ladder."""
+    b = orders[oid, BOOK]
+    row = _row(orders[oid, SIDE])
+    i = orders[oid, PRICE] - base[b]
+    _link_back(orders, head, tail, b, row, i, oid)
+    set_level(qty, top, b, row, i, qty[b, row, i] + orders[oid, QTY])
+    orders[oid, STATE] = state
+    n_resting[b, row] += 1
+
+
+@nb.njit(cache=True)
+def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
+    """Remove resting order oid from its queue and the ladder; returns its resting qty."""
+    b = orders[oid, BOOK]
+    row = _row(orders[oid, SIDE])
+    i = orders[oid, PRICE] - base[b]
+    q = orders[oid, QTY]
+    _unlink(orders, head, tail, b, row, i, oid)
+    set_level(qty, top, b, row, i, qty[b, row, i] - q)
+    orders[oid, QTY] = 0
+    orders[oid, STATE] = CLOSED
+    n_resting[b, row] -= 1
+    return q
+
+
+@nb.njit(cache=True, inline="always")
+def _crosses(qty, top, base, b, side, price):
+    """True when a limit order at price would meet the opposite best price."""
+    width = qty.shape[2]
+    if side > 0:
+        a = top[b, 1]
+        return a < width and base[b] + a <= price
+    bb = top[b, 0]
+    return bb >= 0 and base[b] + bb >= price
+
+
+@nb.njit(cache=True)
+def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, owner, stp_mode):
+    """Whether a FOK order could trade `need` lots now, STP included (reads only)."""
+    width = qty.shape[2]
+    orow = ASK_ROW if side > 0 else BID_ROW
+    step = 1 if side > 0 else -1
+    i = top[b, orow]
+    avail = 0
+    while 0 <= i < width:
+        px = base[b] + i
+        if not is_market and ((side > 0 and px > price) or (side < 0 and px < price)):
+            break
+        if qty[b, orow, i] > 0:
+            if owner == 0:
+                avail += qty[b, orow, i]
+                if avail >= need:
+                    return True
+            else:
+                m = head[b, orow, i]
+                while m != NIL:
+                    if orders[m, OWNER] == owner:
+                        if stp_mode != STP_CANCEL_OLDEST:
+                            return False  # matching would stop here with avail < need
+                    else:
+                        avail += orders[m, QTY]
+                        if avail >= need:
+                            return True
+                    m = orders[m, NEXT]
+        i += step
+    return False
+
+
+@nb.njit(cache=True)
+def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price, is_market,
+           rem, owner, stp_mode, ts, fills, nf, events, ne):
+    """Trade `rem` lots of taker against the opposite side in price-time order.
+
+    Returns (rem, filled, stp_stopped, nf, ne). O(1) per fill; a level that empties
+    makes set_level scan to the next non-empty one.
+    """
+    width = qty.shape[2]
+    orow = ASK_ROW if side > 0 else BID_ROW
+    mside = -side
+    filled = 0
+    while rem > 0:
+        i = top[b, orow]
+        if i < 0 or i >= width:
+            break
+        px = base[b] + i
+        if not is_market and ((side > 0 and px > price) or (side < 0 and px < price)):
+            break
+        m = head[b, orow, i]
+        if owner != 0 and orders[m, OWNER] == owner:
+            if stp_mode == STP_CANCEL_NEWEST:
+                return rem, filled, True, nf, ne
+            mq = _take_out(orders, head, tail, qty, top, base, n_resting, m)
+            ne = _emit(events, ne, ts, b, K_DELETE, mside, px, mq, m)
+            if stp_mode == STP_CANCEL_BOTH:
+                return rem, filled, True, nf, ne
+            continue
+        mq = orders[m, QTY]
+        t = rem if rem < mq else mq
+        fills[nf, F_TS] = ts
+        fills[nf, F_BOOK] = b
+        fills[nf, F_MAKER] = m
+        fills[nf, F_TAKER] = taker
+        fills[nf, F_MAKER_OWNER] = orders[m, OWNER]
+        fills[nf, F_TAKER_OWNER] = owner
+        fills[nf, F_PRICE] = px
+        fills[nf, F_QTY] = t
+        fills[nf, F_MAKER_SIDE] = mside
+        nf += 1
+        ne = _emit(events, ne, ts, b, K_EXECUTE, mside, px, t, m)
+        ne = _emit(events, ne, ts, b, K_TRADE, side, px, t, 0)
+        rem -= t
+        filled += t
+        if t == mq:
+            _take_out(orders, head, tail, qty, top, base, n_resting, m)
+        else:
+            orders[m, QTY] = mq - t
+            set_level(qty, top, b, orow, i, qty[b, orow, i] - t)
+    return rem, filled, False, nf, ne
+
+
+@nb.njit(cache=True, inline="always")
+def _room(fills, nf, events, ne, n_opp, extra_events):
+    """Whether the buffers can hold the worst case: every opposite order hit once."""
+    return fills.shape[0] - nf >= n_opp and events.shape[0] - ne >= 2 * n_opp + extra_events
+
+
+@nb.njit(cache=True)
+def _check_price(qty, base, b, price):
+    if price <= 0:
+        return RS_BAD_PRICE
+    i = price - base[b]
+    if i < 0 or i >= qty.shape[2]:
+        return RS_RANGE
+    return RS_NONE
+
+
+@nb.njit(cache=True)
+def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
+            can_rest, state, removed, ts, nf, events, ne):
+    """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
+    b = orders[oid, BOOK]
+    if rem == 0:
+        return ST_FILLED, RS_NONE, oid, filled, 0, removed, nf, ne
+    if stp_stopped:
+        return ST_CANCELLED, RS_SELF_TRADE, oid, filled, 0, removed + rem, nf, ne
+    if can_rest:
+        orders[oid, QTY] = rem
+        _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
+        ne = _emit(events, ne, ts, b, K_ADD, orders[oid, SIDE], orders[oid, PRICE], rem, oid)
+        st = ST_ACCEPTED if filled == 0 else ST_PARTIAL
+        return st, RS_NONE, oid, filled, rem, removed, nf, ne
+    reason = RS_NO_LIQ if filled == 0 else RS_NONE
+    return ST_EXPIRED, reason, oid, filled, 0, removed + rem, nf, ne
+
+
+@nb.njit(cache=True)
+def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
+           order_type, tif, stp_mode, ts, fills, nf, events, ne):
+    """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
+
+    Market orders never rest (GTC and IOC both expire the remainder) and are rejected
+    as POST_ONLY. side is +1 buy / -1 sell, price in ticks (ignored for market), q lots.
+    """
+    oid = ctr[0]
+    if oid >= orders.shape[0]:
+        return RETRY_CAPACITY, RS_TOO_MANY, 0, 0, 0, 0, nf, ne
+    n_books = qty.shape[0]
+    valid_book = 0 <= b < n_books
+    if valid_book and not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 1):
+        return RETRY_BUFFER, RS_NONE, 0, 0, 0, 0, nf, ne
+    ctr[0] = oid + 1
+    orders[oid, PRICE] = price
+    orders[oid, QTY] = 0
+    orders[oid, SIDE] = side
+    orders[oid, OWNER] = owner
+    orders[oid, BOOK] = b
+    orders[oid, PREV] = NIL
+    orders[oid, NEXT] = NIL
+    orders[oid, STATE] = CLOSED
+    if not valid_book:
+        return ST_REJECTED, RS_UNKNOWN_INSTRUMENT, oid, 0, 0, 0, nf, ne
+    if q <= 0:
+        return ST_REJECTED, RS_BAD_QTY, oid, 0, 0, 0, nf, ne
+    is_market = order_type == MARKET
+    if not is_market:
+        reason = _check_price(qty, base, b, price)
+        if reason != RS_NONE:
+            return ST_REJECTED, reason, oid, 0, 0, 0, nf, ne
+    if tif == POST_ONLY and (is_market or _crosses(qty, top, base, b, side, price)):
+        return ST_REJECTED, RS_POST_ONLY, oid, 0, 0, 0, nf, ne
+    if tif == FOK and not _fillable(orders, head, qty, top, base, b, side, price, is_market,
+                                    q, owner, stp_mode):
+        return ST_REJECTED, RS_FOK, oid, 0, 0, 0, nf, ne
+    rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
+                                              b, oid, side, price, is_market, q, owner,
+                                              stp_mode, ts, fills, nf, events, ne)
+    can_rest = not is_market and (tif == GTC or tif == POST_ONLY)
+    state = RESTING_POST_ONLY if tif == POST_ONLY else RESTING
+    return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
+                   stp_stopped, can_rest, state, 0, ts, nf, events, ne)
+
+
+@nb.njit(cache=True, inline="always")
+def _is_open(orders, ctr, oid):
+    return 0 < oid < ctr[0] and orders[oid, STATE] != CLOSED
+
+
+@nb.njit(cache=True)
+def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
+           ne):
+    """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
+    if not _is_open(orders, ctr, oid):
+        return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
+    if events.shape[0] - ne < 1:
+        return RETRY_BUFFER, RS_NONE, oid, 0, 0, 0, nf, ne
+    side = orders[oid, SIDE]
+    price = orders[oid, PRICE]
+    b = orders[oid, BOOK]
+    q = _take_out(orders, head, tail, qty, top, base, n_resting, oid)
+    ne = _emit(events, ne, ts, b, K_DELETE, side, price, q, oid)
+    return ST_CANCELLED, RS_NONE, oid, 0, 0, q, nf, ne
+
+
+@nb.njit(cache=True)
+def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
+           stp_mode, ts, fills, nf, events, ne):
+    """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).
+
+    A size decrease at the same price keeps time priority (CANCEL event). A size
+    increase or a price change loses it: the order leaves (DELETE) and re-enters with
+    the same id at the back of the queue (ADD); a new price may cross and trade first,
+    as a GTC taker with the order's owner (STP applies). A post-only order is not
+    allowed to move to a crossing price (POST_ONLY_WOULD_CROSS, order unchanged).
+    A rejected modify leaves the order as it was.
+    """
+    if not _is_open(orders, ctr, oid):
+        return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
+    b = orders[oid, BOOK]
+    side = orders[oid, SIDE]
+    old_px = orders[oid, PRICE]
+    old_q = orders[oid, QTY]
+    state = orders[oid, STATE]
+    owner = orders[oid, OWNER]
+    px = old_px if new_price == KEEP else new_price
+    nq = old_q if new_qty == KEEP else new_qty
+    if nq <= 0:
+        return ST_REJECTED, RS_BAD_QTY, oid, 0, old_q, 0, nf, ne
+    reason = _check_price(qty, base, b, px)
+    if reason != RS_NONE:
+        return ST_REJECTED, reason, oid, 0, old_q, 0, nf, ne
+    if not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 2):
+        return RETRY_BUFFER, RS_NONE, oid, 0, 0, 0, nf, ne
+    if px == old_px:
+        if nq == old_q:
+            return ST_ACCEPTED, RS_NONE, oid, 0, old_q, 0, nf, ne
+        row = _row(side)
+        i = px - base[b]
+        if nq < old_q:
+            orders[oid, QTY] = nq
+            set_level(qty, top, b, row, i, qty[b, row, i] - (old_q - nq))
+            ne = _emit(events, ne, ts, b, K_CANCEL, side, px, old_q - nq, oid)
+            return ST_ACCEPTED, RS_NONE, oid, 0, nq, old_q - nq, nf, ne
+        _take_out(orders, head, tail, qty, top, base, n_resting, oid)
+        ne = _emit(events, ne, ts, b, K_DELETE, side, px, old_q, oid)
+        orders[oid, QTY] = nq
+        _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
+        ne = _emit(events, ne, ts, b, K_ADD, side, px, nq, oid)
+        return ST_ACCEPTED, RS_NONE, oid, 0, nq, 0, nf, ne
+    if state == RESTING_POST_ONLY and _crosses(qty, top, base, b, side, px):
+        return ST_REJECTED, RS_POST_ONLY, oid, 0, old_q, 0, nf, ne
+    _take_out(orders, head, tail, qty, top, base, n_resting, oid)
+    ne = _emit(events, ne, ts, b, K_DELETE, side, old_px, old_q, oid)
+    orders[oid, PRICE] = px
+    rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
+                                              b, oid, side, px, False, nq, owner, stp_mode,
+                                              ts, fills, nf, events, ne)
+    decrease = old_q - nq if nq < old_q else 0
+    return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
+                   stp_stopped, True, state, decrease, ts, nf, events, ne)
+
+
+@nb.njit(cache=True)
+def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting, ctr,
+            stp_mode, fills, nf, events, ne):
+    """Run messages msgs[start:] (N_MCOL columns) in order, writing results[k] per message.
+
+    Stops early when a message needs a bigger pool or more buffer room (state untouched
+    for that message). Returns (next message index, code, nf, ne) with code 0 when all
+    were processed, else RETRY_CAPACITY / RETRY_BUFFER.
+    """
+    n = msgs.shape[0]
+    k = start
+    while k < n:
+        act = msgs[k, M_ACTION]
+        ts = msgs[k, M_TS]
+        if act == ACT_SUBMIT:
+            r = submit(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_BOOK],
+                       msgs[k, M_OWNER], msgs[k, M_SIDE], msgs[k, M_PRICE], msgs[k, M_QTY],
+                       msgs[k, M_TYPE], msgs[k, M_TIF], stp_mode, ts, fills, nf, events, ne)
+        elif act == ACT_CANCEL:
+            r = cancel(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
+                       ts, fills, nf, events, ne)
+        else:
+            r = modify(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
+                       msgs[k, M_PRICE], msgs[k, M_QTY], stp_mode, ts, fills, nf, events, ne)
+        if r[0] < 0:
+            return k, r[0], nf, ne
+        results[k, R_STATUS] = r[0]
+        results[k, R_REASON] = r[1]
+        results[k, R_ORDER] = r[2]
+        results[k, R_FILLED] = r[3]
+        results[k, R_RESTING] = r[4]
+        results[k, R_REMOVED] = r[5]
+        nf = r[6]
+        ne = r[7]
+        k += 1
+    return k, 0, nf, ne
+
+
+@nb.njit(cache=True)
+def level_orders(orders, head, b, row, i, out):
+    """Write the FIFO queue at (b, row, i) into out (ids, front first); returns the count."""
+    n = 0
+    m = head[b, row, i]
+    while m != NIL:
+        out[n] = m
+        n += 1
+        m = orders[m, NEXT]
+    return n
