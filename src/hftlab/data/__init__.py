@@ -2,6 +2,7 @@
 
 from hftlab.data.frame import from_frame
 from hftlab.data.market import DataError, MarketData, validate_events
+from hftlab.data.lobster import read_lobster
 from hftlab.data.store import load
 
-__all__ = ["DataError", "MarketData", "from_frame", "load", "validate_events"]
+__all__ = ["DataError", "MarketData", "from_frame", "load", "read_lobster", "validate_events"]
