@@ -1,0 +1,335 @@
+"""Binance raw websocket captures -> MarketData.
+
+Input: text (plain or gzip), one message per line: ``<local receive ns> <raw JSON>``
+(the hftbacktest collector's format). Messages (Binance spot and USD-M futures
+websocket docs): the combined-stream envelope ``{"stream", "data"}`` around
+``depthUpdate`` diffs (E event ms, T transaction ms on futures, U/u first/last update
+id, pu previous u on futures, b/a ``[price, qty]`` with qty 0 = delete), ``bookTicker``
+(b/B, a/A best bid/ask) and ``trade`` / ``aggTrade`` (T ms, p, q, m = buyer is maker);
+and the REST depth snapshot without an envelope (lastUpdateId, bids, asks).
+
+Book sequencing follows Binance's documented procedure: the snapshot (CLEAR + LEVEL)
+starts the book; diffs with u before the snapshot are dropped (counted); the first
+applied diff must straddle lastUpdateId, and each next diff must continue the last
+(futures: pu == previous u; spot: U == previous u + 1). A break is a gap: an error, or
+with skip_bad=True counted in ``stats["gaps"]`` and the diffs applied as they come.
+
+Venues: 0 = the depth-diff book; 1 = the bookTicker feed as its own one-level book.
+Trades carry the exchange's aggressor flag (m true -> sell aggressor, side -1).
+ts = the exchange time (T, else E; spot bookTicker has none and uses the local time),
+ts_local = the capture's local time. Prices and sizes become integers of the finest
+decimal step seen per symbol (or of the given tick_size / lot_size).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterator
+
+import numpy as np
+
+from hftlab.data.market import DataError, MarketData
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import EVENT_DTYPE, Kind
+
+MS = 1_000_000
+
+
+def open_text(path: Path) -> IO[bytes]:
+    """Binary handle of a plain or gzip file (gzip recognised by its magic bytes)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def decimals_of(text: str) -> int:
+    """Significant decimal places of a decimal string ("61800.20" -> 1, "5.000" -> 0)."""
+    dot = text.find(".")
+    if dot < 0:
+        return 0
+    return len(text[dot + 1:].rstrip("0"))
+
+
+def to_units(text: str, places: int) -> int:
+    """Exact integer value of a decimal string in units of 10**-places (error if finer)."""
+    neg = text.startswith("-")
+    whole, _, frac = text.lstrip("+-").partition(".")
+    frac = frac.rstrip("0")
+    if len(frac) > places or not (whole or frac):
+        raise ValueError(f"{text!r} is not a decimal number on a step of {10.0 ** -places:g}")
+    v = int(whole or "0") * 10 ** places + (int(frac) * 10 ** (places - len(frac)) if frac else 0)
+    return -v if neg else v
+
+
+def step_places(step: float) -> int:
+    """Decimal places of a tick or lot size that is a power of ten (0.01 -> 2)."""
+    places = round(-np.log10(step))
+    if abs(10.0 ** -places - step) > 1e-12 * step:
+        raise ValueError(f"step {step} is not a power of ten")
+    return places
+
+
+@dataclass
+class _Symbol:
+    """Per-symbol state while reading."""
+
+    name: str
+    rows: list = field(default_factory=list)  # (ts, ts_local, venue, kind, side, px, qty, rec)
+    px_places: int = 0
+    qty_places: int = 0
+    last_u: int | None = None  # last applied diff's u (None = not synced)
+    snapshot_id: int | None = None
+    pending: list = field(default_factory=list)  # diffs seen before the first snapshot
+    bbo: list = field(default_factory=lambda: [None, None])  # last bookTicker bid/ask price
+    last_ts: dict = field(default_factory=dict)  # stream -> last exchange ts
+    last_trade_id: int | None = None
+    snap_rows: range = range(0)  # rows of the last snapshot, re-timed by the first diff
+
+
+class _Reader:
+    def __init__(self, path: Path, skip_bad: bool):
+        self.path = path
+        self.skip_bad = skip_bad
+        self.symbols: dict[str, _Symbol] = {}
+        self.stats: dict = {"lines": 0, "skipped": {}, "gaps": {"count": 0},
+                            "diffs_before_snapshot": 0, "snapshots": 0, "trade_id_gaps": 0}
+        self.order = 0
+
+    def bad(self, line: int, offset: int, what: str, key: str) -> None:
+        where = f"{self.path}: line {line} (byte offset {offset}): {what}"
+        if not self.skip_bad:
+            raise DataError(where)
+        s = self.stats["skipped"].setdefault(key, {"lines": 0, "first": where})
+        s["lines"] += 1
+
+    def sym(self, name: str) -> _Symbol:
+        if name not in self.symbols:
+            if list(self.symbols) == [""]:  # a snapshot came first: it was this symbol's
+                s = self.symbols.pop("")
+                s.name = name
+                self.symbols[name] = s
+            else:
+                self.symbols[name] = _Symbol(name)
+        return self.symbols[name]
+
+    def add(self, s: _Symbol, ts, local, venue, kind, side, px, qty, rec) -> None:
+        if px is not None:
+            s.px_places = max(s.px_places, decimals_of(px))
+        if qty is not None:
+            s.qty_places = max(s.qty_places, decimals_of(qty))
+        s.rows.append((ts, local, venue, kind, side, px, qty, rec, self.order))
+        self.order += 1
+
+    def levels(self, s: _Symbol, ts, local, bids, asks, rec) -> None:
+        for side, lv in ((1, bids), (-1, asks)):
+            for px, qty in lv:
+                self.add(s, ts, local, 0, Kind.LEVEL, side, px, qty, rec)
+
+    def monotone(self, s: _Symbol, stream: str, ts: int, line: int, off: int) -> bool:
+        last = s.last_ts.get(stream)
+        if last is not None and ts < last:
+            self.bad(line, off, f"{stream} time {ts} ns is earlier than the previous "
+                     f"{stream} message's ({last} ns)", "time_backwards")
+            return False
+        s.last_ts[stream] = ts
+        return True
+
+    def snapshot(self, msg: dict, local: int, line: int, off: int) -> None:
+        if len(self.symbols) > 1:
+            raise DataError(f"{self.path}: line {line}: a REST snapshot names no symbol and "
+                            f"the file holds several ({sorted(self.symbols)})")
+        s = next(iter(self.symbols.values())) if self.symbols else self.sym("")
+        x = int(msg["lastUpdateId"])
+        ts = int(msg.get("T", msg.get("E", 0))) * MS or local
+        first = [d for d in s.pending if d[0]["u"] > x]
+        start = len(s.rows)
+        self.add(s, ts, local, 0, Kind.CLEAR, 0, None, None, line)
+        self.levels(s, ts, local, msg["bids"], msg["asks"], line)
+        s.snap_rows = range(start, len(s.rows))
+        self.stats["snapshots"] += 1
+        s.snapshot_id, s.last_u = x, None
+        pending, s.pending = s.pending, []
+        self.stats["diffs_before_snapshot"] += len(pending) - len(first)
+        for d in first:
+            self.apply_diff(s, *d)
+
+    def depth(self, d: dict, local: int, line: int, off: int) -> None:
+        s = self.sym(d["s"])
+        ts = int(d.get("T", d["E"])) * MS
+        if not self.monotone(s, "depth", ts, line, off):
+            return
+        item = (d, local, line, ts, off)
+        if s.snapshot_id is None:
+            s.pending.append(item)
+            return
+        self.apply_diff(s, *item)
+
+    def apply_diff(self, s: _Symbol, d: dict, local: int, line: int, ts: int, off: int) -> None:
+        U, u = int(d["U"]), int(d["u"])
+        futures = "pu" in d
+        if s.last_u is None:
+            x = s.snapshot_id
+            if (u < x) if futures else (u <= x):
+                self.stats["diffs_before_snapshot"] += 1
+                return
+            y = x if futures else x + 1  # futures: U <= x <= u; spot: U <= x + 1 <= u
+            if not U <= y <= u:
+                self.gap(line, off, f"the first diff after the snapshot (lastUpdateId {x}) "
+                         f"has U={U}, u={u}, which does not straddle it")
+            for k in s.snap_rows:  # the snapshot is in force before its first diff
+                if s.rows[k][0] > ts:
+                    s.rows[k] = (ts,) + s.rows[k][1:]
+        else:
+            prev = int(d["pu"]) if futures else U - 1
+            if prev != s.last_u:
+                what = f"pu={prev}" if futures else f"U={U}"
+                self.gap(line, off, f"update-id gap: {what} but the previous diff ended at "
+                         f"u={s.last_u}")
+        s.last_u = u
+        self.levels(s, ts, local, d["b"], d["a"], line)
+
+    def gap(self, line: int, off: int, what: str) -> None:
+        where = f"{self.path}: line {line} (byte offset {off}): {what}"
+        if not self.skip_bad:
+            raise DataError(where)
+        g = self.stats["gaps"]
+        g["count"] += 1
+        g.setdefault("first", where)
+
+    def ticker(self, d: dict, local: int, line: int, off: int) -> None:
+        s = self.sym(d["s"])
+        ts = int(d["T"]) * MS if "T" in d else local
+        if not self.monotone(s, "bookTicker", ts, line, off):
+            return
+        new = [(1, d["b"], d["B"]), (-1, d["a"], d["A"])]
+        for k, (side, px, _) in enumerate(new):  # removals first: no transient cross
+            if s.bbo[k] is not None and s.bbo[k] != px:
+                self.add(s, ts, local, 1, Kind.LEVEL, side, s.bbo[k], "0", line)
+        for k, (side, px, qty) in enumerate(new):
+            self.add(s, ts, local, 1, Kind.LEVEL, side, px, qty, line)
+            s.bbo[k] = px
+
+    def trade(self, d: dict, local: int, line: int, off: int) -> None:
+        s = self.sym(d["s"])
+        ts = int(d["T"]) * MS
+        if not self.monotone(s, "trade", ts, line, off):
+            return
+        tid = int(d.get("t", d.get("a", 0)))
+        if s.last_trade_id is not None and tid != s.last_trade_id + 1:
+            self.stats["trade_id_gaps"] += 1
+        s.last_trade_id = tid
+        self.add(s, ts, local, 0, Kind.TRADE, -1 if d["m"] else 1, d["p"], d["q"], line)
+
+    def line(self, raw: bytes, line: int, off: int, last_local: int) -> int:
+        head, sep, body = raw.partition(b" ")
+        try:
+            local = int(head)
+            msg = json.loads(body)
+        except ValueError as exc:
+            self.bad(line, off, f"not '<local ns> <json>' ({exc})", "malformed")
+            return last_local
+        if local < last_local:
+            self.bad(line, off, f"local time {local} is earlier than the previous line's "
+                     f"({last_local})", "time_backwards")
+            return last_local
+        try:
+            if "lastUpdateId" in msg:
+                self.snapshot(msg, local, line, off)
+                return local
+            stream, d = msg.get("stream", ""), msg.get("data")
+            kind = d.get("e") if isinstance(d, dict) else None
+            if kind == "depthUpdate":
+                self.depth(d, local, line, off)
+            elif kind in ("trade", "aggTrade"):
+                self.trade(d, local, line, off)
+            elif kind == "bookTicker" or stream.endswith("@bookTicker"):
+                self.ticker(d, local, line, off)
+            else:
+                self.bad(line, off, f"unknown message (stream {stream!r}, event {kind!r})",
+                         "unknown_message")
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, DataError):
+                raise
+            self.bad(line, off, f"message lacks or garbles a field ({exc!r})", "malformed")
+        return local
+
+
+def _lines(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    off = 0
+    for n, raw in enumerate(fh, 1):
+        yield n, off, raw.rstrip(b"\r\n")
+        off += len(raw)
+
+
+def read_binance(path: str | Path, *, tick_size: float | None = None,
+                 lot_size: float | None = None, skip_bad: bool = False) -> MarketData:
+    """Read a Binance raw websocket capture (``<local ns> <json>`` per line, plain or gzip).
+
+    See the module docstring for the mapping. Errors name the file, line and byte offset;
+    skip_bad=True counts bad lines in ``stats["skipped"]`` and update-id gaps in
+    ``stats["gaps"]`` instead of raising.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    r = _Reader(path, skip_bad)
+    last_local = 0
+    try:
+        with open_text(path) as fh:
+            for n, off, raw in _lines(fh):
+                r.stats["lines"] = n
+                if raw.strip():
+                    last_local = r.line(raw, n, off, last_local)
+    except (EOFError, OSError) as exc:
+        raise DataError(f"{path}: truncated or corrupt compressed file after line "
+                        f"{r.stats['lines']} ({exc})") from None
+    for s in r.symbols.values():
+        if s.pending:  # diffs but never a snapshot: the book is built from diffs alone
+            r.stats["no_snapshot"] = True
+            s.snapshot_id = -1
+            s.last_u = None
+            for d in s.pending:
+                if s.last_u is None:
+                    s.last_u = int(d[0]["u"])
+                    r.levels(s, d[3], d[1], d[0]["b"], d[0]["a"], d[2])
+                else:
+                    r.apply_diff(s, *d)
+            s.pending = []
+    if not r.symbols or not any(s.rows for s in r.symbols.values()):
+        raise DataError(f"{path}: no market data messages")
+    return _build(r, path, tick_size, lot_size)
+
+
+def _build(r: _Reader, path: Path, tick_size: float | None, lot_size: float | None) -> MarketData:
+    syms = [s for s in r.symbols.values() if s.rows]
+    instruments, parts = [], []
+    for i, s in enumerate(syms):
+        pp = step_places(tick_size) if tick_size else s.px_places
+        qp = step_places(lot_size) if lot_size else s.qty_places
+        instruments.append(Instrument(s.name or path.stem, 10.0 ** -pp, 10.0 ** -qp))
+        ev = np.zeros(len(s.rows), dtype=EVENT_DTYPE)
+        rec = np.empty(len(s.rows), dtype=np.int64)
+        order = np.empty(len(s.rows), dtype=np.int64)
+        cols = list(zip(*s.rows))
+        ev["ts"], ev["ts_local"], ev["venue"], ev["kind"], ev["side"] = cols[:5]
+        try:
+            ev["price"] = [0 if p is None else to_units(p, pp) for p in cols[5]]
+            ev["qty"] = [0 if q is None else to_units(q, qp) for q in cols[6]]
+        except ValueError as exc:
+            raise DataError(f"{path}: {s.name}: {exc}") from None
+        ev["instrument"] = i
+        rec[:], order[:] = cols[7], cols[8]
+        parts.append((ev, rec, order))
+    ev = np.concatenate([p[0] for p in parts])
+    rec = np.concatenate([p[1] for p in parts])
+    order = np.concatenate([p[2] for p in parts])
+    idx = np.lexsort((order, ev["ts"]))
+    stats = r.stats
+    stats["messages_by_kind"] = {Kind(k).name: int(v)
+                                 for k, v in zip(*np.unique(ev["kind"], return_counts=True))}
+    data = MarketData(ev[idx], instruments, [Venue("binance"), Venue("binance:bookTicker")],
+                      record=rec[idx], source=f"binance:{path}", stats=stats)
+    return data.validate()

@@ -1,0 +1,144 @@
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from hftlab.book import snapshots
+from hftlab.data import DataError, read_binance
+from hftlab.schema import Kind
+
+
+def diff(E, U, u, b=(), a=(), pu=None):
+    d = {"e": "depthUpdate", "E": E, "s": "BTCUSDT", "U": U, "u": u,
+         "b": [list(x) for x in b], "a": [list(x) for x in a]}
+    if pu is not None:
+        d["pu"] = pu
+        d["T"] = E
+    return {"stream": "btcusdt@depth@100ms", "data": d}
+
+
+SNAP = {"lastUpdateId": 100, "bids": [["100.00", "1.0"], ["99.90", "2.0"]],
+        "asks": [["100.10", "1.5"], ["100.20", "3.0"]]}
+TRADE = {"stream": "btcusdt@trade", "data": {"e": "trade", "E": 2000, "s": "BTCUSDT", "t": 7,
+                                             "p": "100.10", "q": "0.25", "T": 2000, "m": False}}
+TICKER = {"stream": "btcusdt@bookTicker",
+          "data": {"u": 105, "s": "BTCUSDT", "b": "100.05", "B": "0.5", "a": "100.10", "A": "1.5"}}
+
+
+def lines(*msgs, t0=1_000_000_000):
+    return "".join(f"{t0 + i} {json.dumps(m)}\n" for i, m in enumerate(msgs))
+
+
+def write(tmp_path, text, name="cap.txt", gz=False):
+    p = tmp_path / name
+    if gz:
+        p.write_bytes(gzip.compress(text.encode()))
+    else:
+        p.write_text(text)
+    return p
+
+
+def spot_capture():
+    return lines(diff(1000, 90, 99, b=[("99.80", "4")]),  # before the snapshot: dropped
+                 SNAP,
+                 diff(1500, 95, 102, b=[("100.05", "0.5")]),  # straddles lastUpdateId + 1
+                 TICKER,
+                 diff(1800, 103, 104, a=[("100.10", "0")]),
+                 TRADE, t0=5_000_000_000)  # the local clock runs ahead of the exchange's
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_snapshot_then_diffs_rebuild_the_book(tmp_path, gz):
+    data = read_binance(write(tmp_path, spot_capture(), gz=gz))
+    inst = data.instruments[0]
+    assert (inst.symbol, inst.tick_size, inst.lot_size) == ("BTCUSDT", 0.01, 0.01)
+    assert data.stats["diffs_before_snapshot"] == 1 and data.stats["gaps"]["count"] == 0
+    s = snapshots(data, levels=2, by="record")
+    last = s.iloc[-1]
+    assert (last.bid_price_1, last.bid_size_1, last.bid_price_2) == (100.05, 0.5, 100.0)
+    assert (last.ask_price_1, last.ask_size_1) == (100.2, 3.0)
+    ev = data.events
+    assert ev["kind"][0] == Kind.CLEAR and ev["ts"][0] == 1500 * 1_000_000  # at the first diff
+    t = ev[ev["kind"] == Kind.TRADE]
+    assert t["side"].tolist() == [1] and t["price"].tolist() == [10010] and t["qty"].tolist() == [25]
+    assert t["ts_local"].tolist() == [5_000_000_005]
+    assert data.record[ev["kind"] == Kind.TRADE].tolist() == [6]
+
+
+def test_book_ticker_is_its_own_one_level_book(tmp_path):
+    moved = dict(TICKER, data=dict(TICKER["data"], b="100.06", B="0.7"))
+    data = read_binance(write(tmp_path, lines(SNAP, TICKER, moved)))
+    s = snapshots(data, levels=2, venue=1, by="record")
+    assert s["bid_price_1"].tolist() == [100.05, 100.06]
+    assert s["bid_size_1"].tolist() == [0.5, 0.7]
+    assert np.isnan(s["bid_price_2"]).all()  # the old best was removed
+    assert (data.events[data.events["venue"] == 1]["ts"] ==
+            data.events[data.events["venue"] == 1]["ts_local"]).all()  # spot: no exchange time
+
+
+def test_update_id_gap_is_an_error_or_counted(tmp_path):
+    text = lines(SNAP, diff(1500, 100, 102, pu=99), diff(1600, 110, 111, pu=105))
+    p = write(tmp_path, text)
+    with pytest.raises(DataError, match=r"cap.txt: line 3 \(byte offset \d+\): update-id gap: "
+                                        r"pu=105 but the previous diff ended at u=102"):
+        read_binance(p)
+    data = read_binance(p, skip_bad=True)
+    assert data.stats["gaps"]["count"] == 1 and "line 3" in data.stats["gaps"]["first"]
+
+
+def test_first_diff_must_straddle_the_snapshot(tmp_path):
+    p = write(tmp_path, lines(SNAP, diff(1500, 105, 107)))
+    with pytest.raises(DataError, match="line 2 .*does not straddle"):
+        read_binance(p)
+
+
+@pytest.mark.parametrize("bad, what", [
+    ("1000000009 {not json", "line 2 .*not '<local ns> <json>'"),
+    ("999 " + json.dumps(TRADE), "line 2 .*local time 999 is earlier"),
+    ("1000000009 " + json.dumps({"stream": "x@kline", "data": {"e": "kline"}}),
+     "line 2 .*unknown message"),
+    ("1000000009 " + json.dumps({"stream": "btcusdt@trade", "data": {"e": "trade"}}),
+     "line 2 .*lacks or garbles"),
+])
+def test_bad_lines_name_line_and_offset_and_skip_bad_counts(tmp_path, bad, what):
+    text = lines(SNAP) + bad + "\n" + lines(TRADE, t0=1_000_000_010)
+    p = write(tmp_path, text)
+    with pytest.raises(DataError, match=what):
+        read_binance(p)
+    data = read_binance(p, skip_bad=True)
+    (info,) = data.stats["skipped"].values()
+    assert info["lines"] == 1 and "byte offset" in info["first"]
+    assert (data.events["kind"] == Kind.TRADE).sum() == 1
+
+
+def test_exchange_time_going_backwards_is_an_error(tmp_path):
+    early = dict(TRADE, data=dict(TRADE["data"], T=1000, t=8))
+    with pytest.raises(DataError, match="line 2 .*trade time .* earlier"):
+        read_binance(write(tmp_path, lines(TRADE, early)))
+
+
+def test_truncated_gzip_is_named(tmp_path):
+    blob = gzip.compress(spot_capture().encode())
+    p = tmp_path / "cut.gz"
+    p.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(DataError, match="cut.gz: truncated or corrupt"):
+        read_binance(p)
+
+
+@pytest.mark.parametrize("market, buyer_maker, buyer_taker", [
+    ("usdm", 11_697, 9_616), ("spot", 5_654, 4_103)])
+def test_real_captures(shared_data, market, buyer_maker, buyer_taker):
+    path = shared_data / "hftbacktest_crypto_feed" / market / "btcusdt_20240808.gz"
+    if not path.exists():
+        pytest.skip(f"Binance capture not found at {path}")
+    data = read_binance(path)
+    assert data.stats["snapshots"] == 1 and data.stats["gaps"]["count"] == 0
+    t = data.events[data.events["kind"] == Kind.TRADE]
+    assert ((t["side"] == -1).sum(), (t["side"] == 1).sum()) == (buyer_maker, buyer_taker)
+    assert (data.events["ts_local"] > 0).all()
+    for venue in (0, 1):
+        s = snapshots(data, levels=1, by="record", venue=venue)
+        both = s["bid_price_1"].notna() & s["ask_price_1"].notna()
+        assert both.mean() > 0.99
+        assert (s["bid_price_1"][both] < s["ask_price_1"][both]).all()  # never crossed
