@@ -92,6 +92,8 @@ class Reason(IntEnum):
     HALTED = 11  # the instrument is halted at the venue
     OUT_OF_BOOK_RANGE = 12  # price outside the engine's price window for the book
     TOO_MANY_ORDERS = 13  # the engine's open-order capacity is exhausted
+    BAD_SIDE = 14  # side is not +1 (buy) or -1 (sell)
+    UNKNOWN_BOOK = 15  # the command names a (venue, instrument) book the run does not have
     # risk gate reasons (issue "risk controls") start at 32
     RISK_PRICE_BAND = 32
     RISK_MAX_ORDER_QTY = 33

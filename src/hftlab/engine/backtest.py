@@ -1,0 +1,350 @@
+"""hftlab.backtest: build the engine's state, drive the compiled loop, collect the record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+import numba as nb
+import numpy as np
+import pandas as pd
+
+from hftlab.data.market import MarketData
+from hftlab.engine import book_nb, loop_nb
+from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_ORDERS_FULL, ERR_QUEUE_FULL,
+                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS,
+                                  K_IEX, K_ILO, K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV,
+                                  K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE,
+                                  K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_RH, K_RNG,
+                                  K_WAKE, K_WAKE_BOOK, K_WARN, M_INSTR, M_NCOL, M_STATUS, M_VENUE,
+                                  O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING,
+                                  O_SIDE, O_TIF, P_NCOL, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK,
+                                  P_SUB_TRADE, P_TIMER, Q_NCOL, RUN_DONE, RUN_ERROR, RUN_FLUSH,
+                                  RUN_NEED_DATA, RUN_WAKE, V_ENTRY, V_ENTRY_J, V_FEED, V_FEED_J,
+                                  V_MAKER, V_NCOL, V_PER_UNIT, V_RECORDED, V_RESP, V_RESP_J,
+                                  V_TAKER, W_BOOK, W_END, W_FILL, W_ORDER, W_START, W_TIMER,
+                                  W_TRADE, X_KIND, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
+                                  X_EXTS)
+from hftlab.engine.queue import QueueModel, queue_model
+from hftlab.engine.record import RunRecord, empty_frame
+from hftlab.instruments import SEC, ConfigError, Venue, check
+from hftlab.risk.pretrade_nb import RP_NCOL, RS_NCOL
+from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
+                           STATE_RECORD_DTYPE, OrderStatus, TimeInForce)
+from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
+
+COLUMNS = ("ts", "ts_local", "venue", "instrument", "kind", "side", "price", "qty", "order_id")
+COL_TYPES = (np.int64, np.int64, np.uint16, np.uint32, np.uint8, np.int8, np.int64, np.int64,
+             np.uint64)
+STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
+
+
+@nb.njit(loop_nb.STRATEGY_SIG, cache=True)
+def _no_strategy(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
+                 active, cur, rstate, cmds):
+    return 0
+
+
+class EngineError(RuntimeError):
+    """The engine met a condition it cannot continue from; the message says which."""
+
+
+def _columns(ev: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(ev[c], dtype=t) for c, t in zip(COLUMNS, COL_TYPES)]
+
+
+def _ladder_window(data: MarketData, margin: int | None) -> tuple[np.ndarray, int]:
+    """Per-book base price and a common width covering every price in the data plus margin."""
+    bounds = data.price_bounds()
+    have = bounds[:, 0] >= 0
+    if not have.any():
+        raise ConfigError("the market data has no priced events, so no book can be built")
+    span = (bounds[:, 1] - bounds[:, 0])[have]
+    m = int(margin) if margin is not None else int(max(1000, span.max() // 2))
+    base = np.where(have, bounds[:, 0] - m, 0).astype(np.int64)
+    base = np.maximum(base, 1)
+    width = int((bounds[:, 1][have] - base[have]).max()) + m + 1
+    cells = width * len(bounds) * 4
+    if cells > 400_000_000:
+        raise ConfigError(f"price_margin: the books would need {width} price levels each "
+                          f"({cells * 8 / 1e9:.1f} GB); the data spans too many ticks. Use a "
+                          "smaller price_margin or split the data by instrument")
+    return base, width
+
+
+@dataclass
+class Engine:
+    """The arrays of one run (what the compiled loop reads and writes)."""
+
+    data: MarketData
+    venues: list[Venue]
+    instruments: list
+    arrays: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:  # arrays by name: self.cur, self.market, ...
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
+           rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int) -> Engine:
+    nv, ni = len(venues), len(data.instruments)
+    nb_ = nv * ni
+    base, width = _ladder_window(data, margin)
+    qty, top = book_nb.new_books(nb_, width)
+    lqty, ltop = book_nb.new_books(nb_, width)
+    market = np.zeros((nb_, M_NCOL), np.int64)
+    market[:, M_INSTR] = np.arange(nb_) % ni
+    market[:, M_VENUE] = np.arange(nb_) // ni
+    market[:, M_STATUS] = 1
+    ven = np.zeros((nv, V_NCOL))
+    for k, v in enumerate(venues):
+        ven[k, V_MAKER], ven[k, V_TAKER] = v.fees.maker, v.fees.taker
+        ven[k, V_PER_UNIT] = 1.0 if v.fees.unit == "per_unit" else 0.0
+        lat = v.latency
+        ven[k, V_FEED], ven[k, V_FEED_J] = lat.feed.base_ns, lat.feed.jitter_ns
+        ven[k, V_ENTRY], ven[k, V_ENTRY_J] = lat.entry.base_ns, lat.entry.jitter_ns
+        ven[k, V_RESP], ven[k, V_RESP_J] = lat.response.base_ns, lat.response.jitter_ns
+        ven[k, V_RECORDED] = 1.0 if lat.recorded_feed else 0.0
+    bounds = data.price_bounds()
+    inst = np.zeros((ni, I_NCOL))
+    for i, spec in enumerate(data.instruments):
+        inst[i, I_VALUE] = spec.tick_size * spec.lot_size * spec.multiplier
+        inst[i, I_UNITS] = spec.lot_size
+        books = [v * ni + i for v in range(nv) if bounds[v * ni + i, 0] >= 0]
+        inst[i, I_MARK_BOOK] = books[0] if books else i
+    acct = np.zeros((ni, A_NCOL))
+    acct[:, A_MID] = np.nan
+    cur = np.zeros(K_NCOL, np.int64)
+    cur[K_NEXT_ID] = 1
+    cur[K_NFREE] = capacity
+    cur[K_RNG] = np.int64(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) % np.uint64(2**63))
+    cur[K_LOCAL_NEXT_TS] = -1
+    r = buffer_rows
+    arrays = dict(
+        cur=cur, prm=prm, qty=qty, top=top, lqty=lqty, ltop=ltop, base=base,
+        omap=book_nb.new_order_map(), halted=np.zeros(nb_, np.int64), market=market,
+        orders=np.zeros((capacity, O_NCOL), np.int64), oq=np.zeros((capacity, Q_NCOL)),
+        active=np.zeros(capacity, np.int64), free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
+        entry=np.zeros((1 << 16, X_NCOL), np.int64), resp=np.zeros((1 << 16, X_NCOL), np.int64),
+        acct=acct, lacct=acct.copy(), vtab=ven, itab=inst,
+        rec_o=np.zeros((r, 14), np.int64), fills_i=np.zeros((r, 9), np.int64),
+        fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
+        risk_i=np.zeros((r, 5), np.int64), risk_f=np.zeros((r, 2)), rparams=rparams,
+        rstate=np.zeros(RS_NCOL), cmds=np.zeros((loop_nb.MAX_CMDS, 8), np.int64),
+    )
+    return Engine(data, venues, list(data.instruments), arrays)
+
+
+class _Records:
+    """Accumulates record rows flushed out of the engine's fixed buffers."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list] = {"orders": [], "fills": [], "states": [], "risk": []}
+
+    def flush(self, e: Engine) -> None:
+        c = e.cur
+        for name, key, arrs in (("orders", K_NORD, (e.rec_o,)), ("fills", K_NFILL,
+                                (e.fills_i, e.fills_f)), ("states", K_NSTATE, (e.st_i, e.st_f)),
+                                ("risk", K_NRISK, (e.risk_i, e.risk_f))):
+            n = int(c[key])
+            if n:
+                self.parts[name].append(tuple(a[:n].copy() for a in arrs))
+                c[key] = 0
+
+    def frames(self, instruments) -> dict[str, pd.DataFrame]:
+        out = {}
+        specs = (("orders", ORDER_RECORD_DTYPE, 14), ("fills", FILL_RECORD_DTYPE, 9),
+                 ("states", STATE_RECORD_DTYPE, None), ("risk_events", RISK_EVENT_DTYPE, None))
+        for (name, dtype, _), key in zip(specs, ("orders", "fills", "states", "risk")):
+            parts = self.parts[key]
+            if not parts:
+                out[name] = empty_frame(name)
+                continue
+            cols = [np.concatenate([p[j] for p in parts]) for j in range(len(parts[0]))]
+            out[name] = _to_frame(name, dtype, cols)
+        fills = out["fills"]
+        if len(fills):
+            ins = fills["instrument"].to_numpy()
+            tick = np.array([i.tick_size for i in instruments])[ins]
+            lot = np.array([i.lot_size for i in instruments])[ins]
+            fills["price_ccy"] = fills["price"].to_numpy() * tick
+            fills["size"] = fills["qty"].to_numpy() * lot
+        else:
+            fills["price_ccy"] = pd.Series(dtype=float)
+            fills["size"] = pd.Series(dtype=float)
+        return out
+
+
+def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFrame:
+    names = dtype.names
+    if name == "orders":
+        ints = cols[0]
+        return pd.DataFrame({n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names)})
+    if name == "fills":
+        ints, flts = cols
+        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names[:9])}
+        d["fee"], d["mid"] = flts[:, 0], flts[:, 1]
+        return pd.DataFrame(d)
+    if name == "states":
+        ints, flts = cols
+        order = ("ts", "instrument", "position", "bid", "ask", "best_bid", "best_ask")
+        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(order)}
+        for j, n in enumerate(("cash", "fees", "realized_pnl", "unrealized_pnl", "equity", "mid")):
+            d[n] = flts[:, j]
+        return pd.DataFrame({n: d[n] for n in names})
+    ints, flts = cols
+    d = {n: ints[:, j].astype(dtype[n]) for j, n in
+         enumerate(("ts", "rule", "order_id", "instrument", "state"))}
+    d["value"], d["limit"] = flts[:, 0], flts[:, 1]
+    return pd.DataFrame({n: d[n] for n in names})
+
+
+def _chunks(data: MarketData, chunk_size: int) -> Iterator[tuple[list[np.ndarray], bool]]:
+    """(columns, is_last) per chunk, reading one chunk ahead to know which is last."""
+    it = data.iter_chunks(chunk_size)
+    nxt = next(it, None)
+    while nxt is not None:
+        cur_, nxt = nxt, next(it, None)
+        yield _columns(cur_[0]), nxt is None
+
+
+def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
+             venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
+             seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
+             risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 20,
+             order_capacity: int = 1 << 14, progress: Any = None) -> RunRecord:
+    """Replay data through the engine with strategy; returns the run's RunRecord.
+
+    venues: fee schedules and latency per venue (default: those of data).
+    queue: the L2 queue model ('conservative', 'power[:n]' or a QueueModel); L3 data
+        (events with order ids) always use exact FIFO positions.
+    seed: seeds every random draw (latency jitter); same inputs and seed, same record.
+    sample_ns: interval of the state samples (exchange clock).
+    stp: self-trade prevention: 'cancel-newest', 'cancel-oldest' or 'cancel-both'.
+    risk: a hftlab.risk.RiskLimits (default: no limits beyond the gate's validation).
+    price_margin: ticks of room around the data's prices for our orders (default: half
+        the data's span, at least 1000).
+    progress: a callable(events_done, events_total) for progress bars.
+    """
+    venues = list(venues) if venues is not None else list(data.venues)
+    check(len(venues) == len(data.venues), "venues",
+          f"a list of {len(data.venues)} Venue (one per venue of the data)", len(venues))
+    check(sample_ns > 0, "sample_ns", "an integer number of ns > 0", sample_ns)
+    check(stp in STP_MODES, "stp", f"one of {sorted(STP_MODES)}", stp)
+    check(len(data) > 0, "data", "market data with at least one event", len(data))
+    qm = queue_model(queue)
+    compiled = isinstance(strategy, CompiledStrategy)
+    check(compiled or isinstance(strategy, Strategy), "strategy",
+          "a hftlab.Strategy or a CompiledStrategy", type(strategy).__name__)
+    timer = strategy.timer_ns or 0
+    check(timer >= 0, "strategy.timer_ns", "None or an integer number of ns > 0", timer)
+    prm = np.zeros(P_NCOL, np.int64)
+    prm[P_TIMER], prm[P_SAMPLE] = timer, sample_ns
+    prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
+    prm[P_PY], prm[P_STP] = 0 if compiled else 1, STP_MODES[stp]
+    rparams = _risk_params(risk, len(data.instruments))
+    e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, 1 << 16)
+    if compiled:
+        fn, sp, ss = strategy.fn, strategy.params.astype(np.float64), strategy.state.astype(np.float64).copy()
+    else:
+        fn, sp, ss = _no_strategy, np.zeros(1), np.zeros(1)
+    ctx = None if compiled else Context(e)
+    recs = _Records()
+    total = len(data)
+    stats = data.stats
+    ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
+    t0 = time.perf_counter()
+    chunks = _chunks(data, chunk_size)
+    cols, last = next(chunks)
+    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(cols[0]), int(last), ts_last
+    first = int(cols[0][0])
+    e.cur[K_NOW_EX] = e.cur[K_NOW_LO] = first
+    e.cur[K_NEXT_TIMER] = first + timer
+    e.cur[K_NEXT_SAMPLE] = first
+    ev_idx = np.zeros(len(cols[0]), np.int64)
+    ev_new = np.zeros(len(cols[0]), np.int64)
+    cmds = e.cmds
+    while True:
+        code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty, e.ltop,
+                           e.base, e.omap, e.halted, e.market, e.orders, e.oq, e.active, e.free,
+                           e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab, e.rec_o,
+                           e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f, e.rparams,
+                           e.rstate, cmds, sp, ss, fn, qm.compiled, qm.param_array())
+        if code == RUN_NEED_DATA:
+            ilo, n = int(e.cur[K_ILO]), int(e.cur[K_NEV])
+            new, last = next(chunks)
+            cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(cols, new)]
+            ev_idx = np.concatenate([ev_idx[ilo:n], np.zeros(len(new[0]), np.int64)])
+            ev_new = np.concatenate([ev_new[ilo:n], np.zeros(len(new[0]), np.int64)])
+            e.cur[K_IEX], e.cur[K_ILO] = n - ilo, 0
+            e.cur[K_NEV], e.cur[K_LAST] = len(cols[0]), int(last)
+            if progress is not None:
+                progress(int(e.cur[K_EVENTS]), total)
+        elif code == RUN_FLUSH:
+            recs.flush(e)
+        elif code == RUN_WAKE:
+            _dispatch(strategy, ctx, e)
+            cmds, n = ctx._drain(cmds)
+            e.cur[K_NCMD] = n
+        elif code == RUN_ERROR:
+            raise EngineError(_error_text(int(e.cur[K_ERR]), e))
+        elif code == RUN_DONE:
+            if ctx is not None:
+                strategy.on_end(ctx)
+            break
+    recs.flush(e)
+    seconds = time.perf_counter() - t0
+    frames = recs.frames(data.instruments)
+    meta = {"strategy": getattr(strategy, "name", type(strategy).__name__),
+            "queue_model": qm.name, "seed": seed, "stp": stp, "sample_ns": sample_ns,
+            "events": int(e.cur[K_EVENTS]), "seconds": seconds,
+            "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
+            "warnings": int(e.cur[K_WARN]), "source": data.source}
+    if progress is not None:
+        progress(total, total)
+    return RunRecord(**frames, instruments=list(data.instruments), venues=venues, meta=meta)
+
+
+def _error_text(code: int, e: Engine) -> str:
+    if code == ERR_DATA_RANGE:
+        return ("an event's price lies outside the book's price window; the data's price "
+                "statistics do not cover it (was the file's metadata written by another tool?)")
+    if code == ERR_ORDERS_FULL:
+        return (f"more than {len(e.orders)} of our orders are open or in flight at once; "
+                "raise order_capacity")
+    if code == ERR_QUEUE_FULL:
+        return f"more than {len(e.entry)} commands or responses in flight at once"
+    return f"engine error {code}"
+
+
+def _risk_params(risk: Any, n_instr: int) -> np.ndarray:
+    if risk is None:
+        return np.full((n_instr + 1, RP_NCOL), np.inf)
+    return risk.to_array(n_instr)
+
+
+def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
+    reason = int(e.cur[K_WAKE])
+    book = int(e.cur[K_WAKE_BOOK])
+    if reason == W_START:
+        strategy.on_start(ctx)
+    elif reason == W_TIMER:
+        strategy.on_timer(ctx)
+    elif reason == W_BOOK:
+        strategy.on_book(ctx, book)
+    elif reason == W_TRADE:
+        strategy.on_trade(ctx, book)
+    elif reason in (W_FILL, W_ORDER):
+        r = e.resp[(int(e.cur[K_RH]) - 1) % len(e.resp)]
+        o = e.orders[r[X_SLOT]]
+        if reason == W_FILL:
+            strategy.on_fill(ctx, Fill(int(o[O_ID]), book, int(o[O_SIDE]), int(r[X_PRICE]),
+                                       int(r[X_QTY]), bool(r[X_MAKER]), int(r[X_EXTS])))
+        else:
+            strategy.on_order(ctx, Order(int(o[O_ID]), book, int(o[O_SIDE]), int(o[O_LPRICE]),
+                                         int(o[O_LLEAVES]), OrderStatus(int(o[O_LSTATUS])),
+                                         int(o[O_PENDING]), TimeInForce(int(o[O_TIF]))))

@@ -1,0 +1,140 @@
+"""The one gate between strategies and venues (compiled).
+
+Every command a strategy writes, compiled or Python, passes here on the trading host:
+it is validated (known book, positive size, a side, a positive limit price), checked by
+the pre-trade risk engine, and then sent to its venue after the order-entry latency. A
+denied command is recorded with its reason and never reaches the venue.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+
+from hftlab.engine.latency_nb import draw
+from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
+                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, ERR_ORDERS_FULL, K_EH,
+                                  K_ERR, K_ET, K_NACT, K_NEXT_ID, K_NFREE, K_NORD, M_INSTR,
+                                  M_VENUE, O_BOOK, O_ID, O_LEAVES, O_LLEAVES, O_LPRICE,
+                                  O_LSTATUS, O_PENDING, O_PRICE, O_QTY, O_SIDE, O_STATUS, O_TIF,
+                                  O_TS_SENT, O_TYPE, V_ENTRY, V_ENTRY_J)
+from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER,
+                                    ST_DENIED, ST_NEW, is_open, push, record_order)
+from hftlab.risk.pretrade_nb import pre_trade
+
+RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY = 14, 15, 13
+
+
+@nb.njit(cache=True)
+def find_order(orders, active, cur, oid):
+    """Slot of our order with id oid, or -1."""
+    for k in range(cur[K_NACT]):
+        if orders[active[k], O_ID] == oid:
+            return active[k]
+    return -1
+
+
+@nb.njit(cache=True)
+def open_qty(orders, active, cur, instrument, side, market):
+    """Lots of our open or in-flight orders on one side of an instrument (as the host knows)."""
+    total = 0
+    for k in range(cur[K_NACT]):
+        s = active[k]
+        if orders[s, O_SIDE] == side and market[orders[s, O_BOOK], M_INSTR] == instrument:
+            st = orders[s, O_LSTATUS]
+            if st == ST_NEW or is_open(st):
+                total += orders[s, O_LLEAVES]
+    return total
+
+
+@nb.njit(cache=True)
+def deny(s, now, reason, orders, rec_o, cur, market):
+    """Record a denied submit and close its slot at both ends."""
+    orders[s, O_STATUS] = ST_DENIED
+    orders[s, O_LSTATUS] = ST_DENIED
+    record_order(rec_o, cur, orders, s, ACT_SUBMIT, 0, now, orders[s, O_PRICE], orders[s, O_QTY],
+                 ST_DENIED, reason, market)
+
+
+@nb.njit(cache=True)
+def send(n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
+         rparams, rstate, risk_i, risk_f):
+    """Pass n_cmds commands through validation and risk; queue the survivors for their venue."""
+    n_books = market.shape[0]
+    for c in range(n_cmds):
+        action = cmds[c, C_ACTION]
+        if action == ACT_SUBMIT:
+            if cur[K_NFREE] == 0:
+                cur[K_ERR] = ERR_ORDERS_FULL
+                return
+            cur[K_NFREE] -= 1
+            s = free[cur[K_NFREE]]
+            active[cur[K_NACT]] = s
+            cur[K_NACT] += 1
+            b = cmds[c, C_BOOK]
+            orders[s, O_ID] = cur[K_NEXT_ID]
+            cur[K_NEXT_ID] += 1
+            orders[s, O_BOOK] = b if 0 <= b < n_books else 0
+            orders[s, O_SIDE] = cmds[c, C_SIDE]
+            orders[s, O_PRICE] = cmds[c, C_PRICE]
+            orders[s, O_LPRICE] = cmds[c, C_PRICE]
+            orders[s, O_QTY] = cmds[c, C_QTY]
+            orders[s, O_LEAVES] = cmds[c, C_QTY]
+            orders[s, O_LLEAVES] = cmds[c, C_QTY]
+            orders[s, O_TIF] = cmds[c, C_TIF]
+            orders[s, O_TYPE] = cmds[c, C_TYPE]
+            orders[s, O_TS_SENT] = now
+            orders[s, O_STATUS] = ST_NEW
+            orders[s, O_LSTATUS] = ST_NEW
+            side = cmds[c, C_SIDE]
+            if not 0 <= b < n_books:
+                deny(s, now, RS_UNKNOWN_BOOK, orders, rec_o, cur, market)
+                continue
+            if side != 1 and side != -1:
+                deny(s, now, RS_BAD_SIDE, orders, rec_o, cur, market)
+                continue
+            if cmds[c, C_QTY] <= 0:
+                deny(s, now, RS_BAD_QTY, orders, rec_o, cur, market)
+                continue
+            if cmds[c, C_TYPE] != MARKET and cmds[c, C_PRICE] <= 0:
+                deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
+                continue
+            i = market[b, M_INSTR]
+            already = open_qty(orders, active, cur, i, side, market) - cmds[c, C_QTY]
+            reason = pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY], already, lacct,
+                               rparams, rstate, risk_i, risk_f, cur)
+            if reason != 0:
+                deny(s, now, reason, orders, rec_o, cur, market)
+                continue
+            v = market[b, M_VENUE]
+            due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
+            push(entry, cur, K_EH, K_ET, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
+        elif action == ACT_CANCEL or action == ACT_MODIFY:
+            s = find_order(orders, active, cur, cmds[c, C_ID])
+            if s < 0 or not (orders[s, O_LSTATUS] == ST_NEW or is_open(orders[s, O_LSTATUS])):
+                n = cur[K_NORD]
+                rec_o[n, 0] = cmds[c, C_ID]
+                rec_o[n, 1] = now
+                rec_o[n, 3] = now
+                rec_o[n, 6] = action
+                rec_o[n, 12] = ST_DENIED
+                rec_o[n, 13] = RS_UNKNOWN_ORDER
+                cur[K_NORD] = n + 1
+                continue
+            if action == ACT_MODIFY:
+                reason = 0
+                if cmds[c, C_QTY] > orders[s, O_LLEAVES]:
+                    i = market[orders[s, O_BOOK], M_INSTR]
+                    side = orders[s, O_SIDE]
+                    already = open_qty(orders, active, cur, i, side, market) - orders[s, O_LLEAVES]
+                    reason = pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY], already,
+                                       lacct, rparams, rstate, risk_i, risk_f, cur)
+                if reason != 0:
+                    record_order(rec_o, cur, orders, s, ACT_MODIFY, 0, now, cmds[c, C_PRICE],
+                                 cmds[c, C_QTY], ST_DENIED, reason, market)
+                    continue
+                orders[s, O_LPRICE] = cmds[c, C_PRICE]
+            orders[s, O_PENDING] += 1
+            v = market[orders[s, O_BOOK], M_VENUE]
+            due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
+            push(entry, cur, K_EH, K_ET, due, action, s, cmds[c, C_PRICE], cmds[c, C_QTY], 0, 0, 0,
+                 now)

@@ -1,0 +1,41 @@
+"""Seeded latency draws: base + uniform jitter, from a splitmix64 stream kept in state.
+
+The random state lives in the loop's cursor array, so a run is reproducible bit for bit
+from its seed and independent of numba's global generator.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine.layout import K_RNG
+
+_MASK = (1 << 64) - 1
+
+
+@nb.njit(cache=True)
+def splitmix64(x):
+    """One splitmix64 step (Steele, Lea & Flood 2014): returns (new_state, output)."""
+    x = (x + np.uint64(0x9E3779B97F4A7C15)) & np.uint64(_MASK)
+    z = x
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return x, z
+
+
+@nb.njit(cache=True)
+def uniform(cur):
+    """A uniform float in [0, 1) from the run's random stream (advances it)."""
+    s, z = splitmix64(np.uint64(cur[K_RNG]))
+    cur[K_RNG] = np.int64(s)
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@nb.njit(cache=True)
+def draw(cur, base, jitter):
+    """Latency in ns: base + U[0, jitter]; no random draw at all when jitter is 0."""
+    if jitter <= 0:
+        return np.int64(base)
+    return np.int64(base) + np.int64(uniform(cur) * (jitter + 1))

@@ -1,0 +1,311 @@
+"""The event loop of a replay backtest (compiled): one time-ordered walk over both clocks.
+
+Six streams are merged by time, each FIFO: market events at the exchange (ts), commands
+arriving at the venue (sent + entry latency), state samples (exchange clock), market
+events reaching the host (ts + feed latency, or the recorded ts_local), responses
+reaching the host (venue time + response latency) and the strategy's timer (host clock).
+At equal times they are taken in that order, so an order meets the book as it is when it
+arrives and a strategy only ever acts on what it could have known.
+
+The loop is resumable: all its state is in arrays, it returns RUN_NEED_DATA at the end
+of a chunk of events, RUN_FLUSH when a record buffer is nearly full, RUN_WAKE when a
+Python strategy must be called, and RUN_DONE at the end. A compiled strategy is called
+in place through a first-class function pointer, so no Python runs in the loop.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from numba import types
+
+from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
+from hftlab.engine.book_nb import (ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, STATUS, TRADE,
+                                   WARN_NEGATIVE_LEVEL, apply_event, clear_book, set_level)
+from hftlab.engine.entry_nb import arrive
+from hftlab.engine.gate_nb import send
+from hftlab.engine.latency_nb import draw
+from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_END, K_ERR, K_ET,
+                                  K_EVENTS, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
+                                  K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
+                                  K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
+                                  K_NSTATE, K_RELEASE, K_RH, K_RT, K_SEQ, K_STARTED, K_WAKE, K_WAKE_BOOK,
+                                  K_WARN, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX,
+                                  M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
+                                  O_BOOK, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
+                                  O_SIDE, O_STATUS, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK, P_SUB_TRADE,
+                                  P_TIMER, R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED,
+                                  RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
+                                  V_FEED, V_FEED_J, V_RECORDED, W_BOOK, W_END, W_FILL, W_ORDER,
+                                  W_START, W_TIMER, W_TRADE, X_KIND, X_MAKER, X_PRICE, X_QTY, X_SLOT,
+                                  X_STATUS, X_TS)
+from hftlab.engine.queue_nb import QUEUE_FN
+from hftlab.engine.venue_nb import book_mid, is_open, on_market_event, release_closed
+
+INF = np.iinfo(np.int64).max
+MAX_CMDS = 64
+
+# A compiled strategy: (reason, now, book, params, state, market, ladder, top, base,
+# account, orders, active, cursors, risk state, commands) -> number of commands written.
+STRATEGY_SIG = types.int64(
+    types.int64, types.int64, types.int64, types.float64[:], types.float64[:],
+    types.int64[:, :], types.int64[:, :, :], types.int64[:, :], types.int64[:],
+    types.float64[:, :], types.int64[:, :], types.int64[:], types.int64[:], types.float64[:],
+    types.int64[:, :])
+STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
+
+
+@nb.njit(cache=True)
+def update_view(market, lqty, ltop, base, b):
+    """Refresh the host's top-of-book view of book b from its local ladder."""
+    width = lqty.shape[2]
+    tb = ltop[b, 0]
+    ta = ltop[b, 1]
+    market[b, M_BID] = base[b] + tb if tb >= 0 else 0
+    market[b, M_BIDQ] = lqty[b, BID_ROW, tb] if tb >= 0 else 0
+    market[b, M_ASK] = base[b] + ta if ta < width else 0
+    market[b, M_ASKQ] = lqty[b, ASK_ROW, ta] if ta < width else 0
+
+
+@nb.njit(cache=True)
+def local_mid(market, b):
+    if market[b, M_BID] > 0 and market[b, M_ASK] > 0:
+        return 0.5 * (market[b, M_BID] + market[b, M_ASK])
+    return np.nan
+
+
+@nb.njit(cache=True)
+def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, st_i, st_f):
+    """One state row per instrument: account marked to the exchange mid, our quotes, the top."""
+    n_instr = acct.shape[0]
+    width = qty.shape[2]
+    for i in range(n_instr):
+        mb = np.int64(instruments[i, I_MARK_BOOK])
+        mark(acct, instruments, i, book_mid(qty, top, base, mb))
+        bid = 0
+        ask = 0
+        for k in range(cur[K_NACT]):
+            s = active[k]
+            if market[orders[s, O_BOOK], M_INSTR] != i:
+                continue
+            if not is_open(orders[s, O_STATUS]):
+                continue
+            p = orders[s, O_PRICE]
+            if orders[s, O_SIDE] > 0 and p > bid:
+                bid = p
+            if orders[s, O_SIDE] < 0 and (ask == 0 or p < ask):
+                ask = p
+        n = cur[K_NSTATE]
+        st_i[n, 0] = now
+        st_i[n, 1] = i
+        st_i[n, 2] = np.int64(acct[i, A_POS])
+        st_i[n, 3] = bid
+        st_i[n, 4] = ask
+        st_i[n, 5] = base[mb] + top[mb, 0] if top[mb, 0] >= 0 else 0
+        st_i[n, 6] = base[mb] + top[mb, 1] if top[mb, 1] < width else 0
+        st_f[n, 0] = acct[i, A_CASH]
+        st_f[n, 1] = acct[i, A_FEES]
+        st_f[n, 2] = acct[i, A_REALIZED]
+        st_f[n, 3] = acct[i, A_UNREAL]
+        st_f[n, 4] = acct[i, A_EQUITY]
+        st_f[n, 5] = acct[i, A_MID]
+        cur[K_NSTATE] = n + 1
+
+
+@nb.njit(cache=True)
+def on_response(r, resp, orders, lacct, instruments, venues, market, ltop):
+    """Apply one response to the host's view of our order and account; returns a wake reason."""
+    kind = resp[r, X_KIND]
+    s = resp[r, X_SLOT]
+    if kind == R_FILL:
+        q = resp[r, X_QTY]
+        b = orders[s, O_BOOK]
+        i = market[b, M_INSTR]
+        maker = resp[r, X_MAKER] == 1
+        fee = fee_of(venues, instruments, market[b, M_VENUE], i, resp[r, X_PRICE], q, maker)
+        orders[s, O_LLEAVES] -= q
+        orders[s, O_LSTATUS] = resp[r, X_STATUS]
+        apply_fill(lacct, instruments, i, orders[s, O_SIDE], resp[r, X_PRICE], q, fee, maker)
+        return W_FILL
+    if kind == R_ACK:
+        orders[s, O_LSTATUS] = resp[r, X_STATUS]
+        orders[s, O_LLEAVES] = resp[r, X_QTY]
+        return W_ORDER
+    if kind == R_REFUSED:
+        orders[s, O_PENDING] -= 1
+        return W_ORDER
+    if kind == R_MODIFIED:
+        orders[s, O_PENDING] -= 1
+        orders[s, O_LPRICE] = resp[r, X_PRICE]
+        orders[s, O_LLEAVES] = resp[r, X_QTY]
+        orders[s, O_LSTATUS] = resp[r, X_STATUS]
+        return W_ORDER
+    if kind == R_CANCELLED:
+        orders[s, O_PENDING] -= 1
+    orders[s, O_LSTATUS] = resp[r, X_STATUS]
+    return W_ORDER
+
+
+def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_new,
+        cur, prm, qty, top, lqty, ltop, base, omap, halted, market,
+        orders, oq, active, free, entry, resp, acct, lacct, venues, instruments,
+        rec_o, fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate,
+        cmds, sparams, sstate, strat, qfn, qparams):
+    """Advance the backtest until done, out of data, a buffer is full or Python must act."""
+    n_instr = acct.shape[0]
+    width = qty.shape[2]
+    cap_o = rec_o.shape[0] - 4 * MAX_CMDS
+    cap_f = fills_i.shape[0] - 4 * MAX_CMDS
+    cap_s = st_i.shape[0] - 2 * n_instr
+    cap_r = risk_i.shape[0] - 4 * MAX_CMDS
+    while True:
+        if cur[K_ERR] != 0:
+            return RUN_ERROR
+        if (cur[K_NORD] > cap_o or cur[K_NFILL] > cap_f or cur[K_NSTATE] > cap_s
+                or cur[K_NRISK] > cap_r):
+            return RUN_FLUSH
+        if cur[K_NCMD] > 0:  # commands a Python strategy left
+            send(cur[K_NCMD], cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
+                 lacct, market, venues, rparams, rstate, risk_i, risk_f)
+            cur[K_NCMD] = 0
+            cur[K_RELEASE] = 1
+        if cur[K_RELEASE] != 0:  # the strategy has seen its closed orders: free their slots
+            release_closed(orders, active, free, cur)
+            cur[K_RELEASE] = 0
+        n = cur[K_NEV]
+        iex = cur[K_IEX]
+        if iex >= n and cur[K_LAST] == 0:
+            return RUN_NEED_DATA
+        wake = 0
+        wake_book = -1
+        if cur[K_STARTED] == 0:
+            cur[K_STARTED] = 1
+            wake = W_START
+        else:
+            t_ex = ts[iex] if iex < n else INF
+            ilo = cur[K_ILO]
+            t_lo = INF
+            if ilo < iex:
+                if cur[K_LOCAL_NEXT_TS] < 0:
+                    b = np.int64(venue[ilo]) * n_instr + np.int64(instr[ilo])
+                    v = venue[ilo]
+                    if venues[v, V_RECORDED] > 0 and ts_local[ilo] != 0:
+                        tl = ts_local[ilo]
+                    else:
+                        tl = ts[ilo] + draw(cur, venues[v, V_FEED], venues[v, V_FEED_J])
+                    cur[K_LOCAL_NEXT_TS] = max(tl, cur[K_LAST_LOCAL_TS], ts[ilo])
+                t_lo = cur[K_LOCAL_NEXT_TS]
+            t_cmd = entry[cur[K_EH] % entry.shape[0], X_TS] if cur[K_ET] > cur[K_EH] else INF
+            t_resp = resp[cur[K_RH] % resp.shape[0], X_TS] if cur[K_RT] > cur[K_RH] else INF
+            t_timer = cur[K_NEXT_TIMER] if prm[P_TIMER] > 0 and cur[K_NEXT_TIMER] <= cur[K_END] \
+                else INF
+            t_sample = cur[K_NEXT_SAMPLE] if cur[K_NEXT_SAMPLE] <= cur[K_END] else INF
+            t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer)
+            if t == INF:
+                sample(cur[K_NOW_EX], acct, instruments, qty, top, base, orders, active, cur,
+                       market, st_i, st_f)
+                cur[K_WAKE] = W_END
+                return RUN_DONE
+            if t == t_ex:  # a market event at the exchange
+                b = np.int64(venue[iex]) * n_instr + np.int64(instr[iex])
+                k = kind[iex]
+                cur[K_NOW_EX] = t
+                if k == STATUS:
+                    halted[b] = 1 if evqty[iex] == 0 else 0
+                err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k, side[iex],
+                                                       price[iex], evqty[iex], oid[iex],
+                                                       cur[K_SEQ])
+                if k == 1:
+                    cur[K_SEQ] += 1
+                if err == ERR_RANGE:
+                    cur[K_ERR] = ERR_DATA_RANGE
+                    return RUN_ERROR
+                if err == WARN_NEGATIVE_LEVEL:
+                    cur[K_WARN] += 1
+                ev_idx[iex] = -2 if k == CLEAR else idx
+                ev_new[iex] = new
+                if cur[K_NACT] > 0:
+                    on_market_event(b, k, side[iex], price[iex], evqty[iex], idx, old, new, oseq,
+                                    t, qfn, qparams, orders, oq, active, cur, resp, fills_i,
+                                    fills_f, acct, venues, instruments, market, qty, top, base)
+                cur[K_IEX] = iex + 1
+                cur[K_EVENTS] += 1
+            elif t == t_cmd:  # one of our commands reaches its venue
+                r = cur[K_EH] % entry.shape[0]
+                cur[K_EH] += 1
+                cur[K_NOW_EX] = t
+                arrive(entry[r, X_KIND], entry[r, X_SLOT], entry[r, X_PRICE], entry[r, X_QTY], t,
+                       prm[P_STP], halted, orders, oq, active, cur, resp, rec_o, fills_i,
+                       fills_f, acct, venues, instruments, market, qty, top, base)
+            elif t == t_sample:
+                sample(t, acct, instruments, qty, top, base, orders, active, cur, market, st_i,
+                       st_f)
+                cur[K_NEXT_SAMPLE] = t + prm[P_SAMPLE]
+            elif t == t_lo:  # a market event reaches the host
+                b = np.int64(venue[ilo]) * n_instr + np.int64(instr[ilo])
+                k = kind[ilo]
+                cur[K_NOW_LO] = t
+                cur[K_LAST_LOCAL_TS] = t
+                cur[K_LOCAL_NEXT_TS] = -1
+                cur[K_ILO] = ilo + 1
+                idx = ev_idx[ilo]
+                if idx >= 0:
+                    set_level(lqty, ltop, b, BID_ROW if side[ilo] > 0 else ASK_ROW, idx,
+                              ev_new[ilo])
+                elif idx == -2:
+                    clear_book(lqty, ltop, b)
+                update_view(market, lqty, ltop, base, b)
+                market[b, M_TS] = t
+                if k == STATUS:
+                    market[b, M_STATUS] = evqty[ilo]
+                if k == TRADE or k == EXECUTE:
+                    market[b, M_LAST_PX] = price[ilo]
+                    market[b, M_LAST_QTY] = evqty[ilo]
+                    market[b, M_LAST_SIDE] = side[ilo] if k == TRADE else -side[ilo]
+                    market[b, M_LAST_TS] = ts[ilo]
+                    if prm[P_SUB_TRADE] > 0:
+                        wake = W_TRADE
+                        wake_book = b
+                if wake == 0 and prm[P_SUB_BOOK] > 0 and k != TRADE:
+                    wake = W_BOOK
+                    wake_book = b
+            elif t == t_resp:  # a response reaches the host
+                r = cur[K_RH] % resp.shape[0]
+                cur[K_RH] += 1
+                cur[K_NOW_LO] = t
+                wake = on_response(r, resp, orders, lacct, instruments, venues, market, ltop)
+                wake_book = orders[resp[r, X_SLOT], O_BOOK]
+                cur[K_RELEASE] = 1
+            else:  # the strategy's timer
+                cur[K_NOW_LO] = t
+                cur[K_NEXT_TIMER] = t + prm[P_TIMER]
+                wake = W_TIMER
+        if wake == 0:
+            continue
+        for i in range(n_instr):
+            mark(lacct, instruments, i, local_mid(market, np.int64(instruments[i, I_MARK_BOOK])))
+        if prm[P_PY] > 0:
+            cur[K_WAKE] = wake
+            cur[K_WAKE_BOOK] = wake_book
+            return RUN_WAKE
+        nc = strat(wake, cur[K_NOW_LO], wake_book, sparams, sstate, market, lqty, ltop, base,
+                   lacct, orders, active, cur, rstate, cmds)
+        if nc > 0:
+            send(nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o, lacct, market,
+                 venues, rparams, rstate, risk_i, risk_f)
+            cur[K_RELEASE] = 1
+
+
+ORDER_MAP = types.DictType(types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4))
+_i8, _f8 = types.int64, types.float64
+RUN_SIG = types.int64(
+    _i8[:], _i8[:], types.uint16[:], types.uint32[:], types.uint8[:], types.int8[:], _i8[:],
+    _i8[:], types.uint64[:], _i8[:], _i8[:],
+    _i8[:], _i8[:], _i8[:, :, :], _i8[:, :], _i8[:, :, :], _i8[:, :], _i8[:], ORDER_MAP, _i8[:],
+    _i8[:, :],
+    _i8[:, :], _f8[:, :], _i8[:], _i8[:], _i8[:, :], _i8[:, :], _f8[:, :], _f8[:, :], _f8[:, :],
+    _f8[:, :],
+    _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],
+    _f8[:],
+    _i8[:, :], _f8[:], _f8[:], STRATEGY_FN, QUEUE_FN, _f8[:])
+run = nb.njit(RUN_SIG, cache=True)(_run)

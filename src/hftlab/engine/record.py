@@ -1,0 +1,127 @@
+"""RunRecord: everything a backtest leaves behind, as DataFrames, saved as Parquet."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
+                           STATE_RECORD_DTYPE, OrderStatus, Reason)
+
+TABLES = ("orders", "fills", "states", "risk_events")
+DTYPES = {"orders": ORDER_RECORD_DTYPE, "fills": FILL_RECORD_DTYPE,
+          "states": STATE_RECORD_DTYPE, "risk_events": RISK_EVENT_DTYPE}
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    return pd.DataFrame(np.zeros(0, DTYPES[name]))
+
+
+@dataclass
+class RunRecord:
+    """The record of one run.
+
+    orders: one row per command the venue or the gate decided (ORDER_RECORD_DTYPE).
+    fills: one row per fill (FILL_RECORD_DTYPE) plus price_ccy and size in currency.
+    states: account and quotes sampled per instrument (STATE_RECORD_DTYPE).
+    risk_events: every decision of the risk engine (RISK_EVENT_DTYPE).
+    meta: instruments, venues, strategy, configuration and engine counters.
+    """
+
+    orders: pd.DataFrame
+    fills: pd.DataFrame
+    states: pd.DataFrame
+    risk_events: pd.DataFrame
+    instruments: list[Instrument]
+    venues: list[Venue]
+    meta: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """Headline numbers: P&L, risk, activity and engine throughput."""
+        return summarize(self)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write each table as Parquet and the metadata as JSON into directory."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
+        meta = {"instruments": [asdict(i) for i in self.instruments],
+                "venues": [asdict(v) for v in self.venues], "meta": self.meta}
+        (d / "run.json").write_text(json.dumps(meta, indent=2, default=_jsonable))
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "RunRecord":
+        """Read a record written by save."""
+        from hftlab.data.store import venue_from_dict
+
+        d = Path(directory)
+        if not (d / "run.json").exists():
+            raise FileNotFoundError(f"{d}: not a run folder (no run.json)")
+        meta = json.loads((d / "run.json").read_text())
+        tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
+        return cls(**tables, instruments=[Instrument(**i) for i in meta["instruments"]],
+                   venues=[venue_from_dict(v) for v in meta["venues"]], meta=meta["meta"])
+
+
+def _jsonable(x):
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def max_drawdown(equity: np.ndarray) -> float:
+    """Largest fall of equity from a running peak (currency, >= 0)."""
+    if len(equity) == 0:
+        return 0.0
+    return float(np.max(np.maximum.accumulate(equity) - equity))
+
+
+def summarize(rec: RunRecord) -> dict:
+    st = rec.states
+    per_ts = st.groupby("ts")["equity"].sum() if len(st) else pd.Series(dtype=float)
+    eq = per_ts.to_numpy()
+    steps = np.diff(eq)
+    sharpe = float(steps.mean() / steps.std() * np.sqrt(len(steps))) \
+        if len(steps) > 1 and steps.std() > 0 else float("nan")
+    fills = rec.fills
+    orders = rec.orders
+    submits = orders[orders["action"] == 0]
+    pos = st.groupby("instrument")["position"] if len(st) else None
+    out = {
+        "total_pnl": float(eq[-1]) if len(eq) else 0.0,
+        "max_drawdown": max_drawdown(eq),
+        "sharpe_run": sharpe,
+        "orders": int(len(submits)),
+        "rejected": int((submits["status"] == OrderStatus.REJECTED).sum()),
+        "denied": int((orders["status"] == OrderStatus.DENIED).sum()),
+        "fills": int(len(fills)),
+        "volume": int(fills["qty"].sum()) if len(fills) else 0,
+        "maker_share": float((fills["qty"] * fills["maker"]).sum() / fills["qty"].sum())
+        if len(fills) else float("nan"),
+        "fees": float(fills["fee"].sum()) if len(fills) else 0.0,
+        "final_position": {int(k): int(v) for k, v in pos.last().items()} if pos is not None else {},
+        "max_abs_position": int(st["position"].abs().max()) if len(st) else 0,
+        "risk_events": int(len(rec.risk_events)),
+    }
+    for key in ("events", "seconds", "events_per_second", "warnings"):
+        if key in rec.meta:
+            out[key] = rec.meta[key]
+    return out
+
+
+def reason_name(code: int) -> str:
+    try:
+        return Reason(code).name
+    except ValueError:
+        return str(code)

@@ -1,0 +1,227 @@
+"""The replay venue: our own orders against a recorded book (compiled).
+
+In replay the recorded events are the market: our orders never move the recorded book.
+A passive order learns its fills from the market events at its price:
+- a trade (or an L3 execution) at a better price than ours fills us completely (the
+  market traded through us);
+- a trade at our price first uses up the quantity ahead of us, then fills us;
+- on L3 data, position is exact FIFO: each resting order's arrival number says whether
+  a cancel or execution was ahead of us; on L2 data a queue model (queue_nb) moves us
+  forward when the level shrinks;
+- when the opposite best price reaches ours, we are filled at our price.
+An aggressive order takes liquidity from the recorded levels at their prices (taker),
+without removing it from the recorded book (no market impact in replay).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine.accounting_nb import apply_fill, fee_of
+from hftlab.engine.book_nb import ADD, EXECUTE, LEVEL, TRADE
+from hftlab.engine.latency_nb import draw
+from hftlab.engine.layout import (ERR_QUEUE_FULL, I_MARK_BOOK, K_ERR, K_NACT, K_NFILL,
+                                  K_NFREE, K_NORD, K_RH, K_RT, M_INSTR, M_VENUE, O_BOOK,
+                                  O_FILLED, O_ID, O_LEAVES, O_LPRICE, O_LSTATUS, O_NCOL,
+                                  O_PENDING, O_PRICE, O_QTY, O_SEQ, O_SIDE, O_STATUS, O_TIF,
+                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK, R_DONE, R_FILL,
+                                  V_RESP, V_RESP_J, X_EXTS, X_KIND, X_MAKER, X_PRICE, X_QTY,
+                                  X_REASON, X_SLOT, X_STATUS, X_TS)
+
+# schema.OrderStatus / TimeInForce / OrderType / Reason (numba needs plain ints)
+ST_NEW, ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_DENIED, ST_EXPIRED = (
+    0, 1, 2, 3, 4, 5, 6, 7)
+GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3
+LIMIT, MARKET = 0, 1
+RS_NONE, RS_BAD_PRICE, RS_BAD_QTY = 0, 2, 3
+RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE, RS_HALTED, RS_RANGE = (
+    6, 7, 8, 9, 10, 11, 12)
+
+
+@nb.njit(cache=True, inline="always")
+def is_open(status):
+    return status == ST_ACCEPTED or status == ST_PARTIAL
+
+
+@nb.njit(cache=True)
+def push(q, cur, head_k, tail_k, ts, kind, slot, price, qty, status, reason, maker, exts):
+    """Append to a FIFO ring buffer; due times never go back (FIFO channels)."""
+    cap = q.shape[0]
+    h = cur[head_k]
+    t = cur[tail_k]
+    if t - h >= cap:
+        cur[K_ERR] = ERR_QUEUE_FULL
+        return
+    if t > h and ts < q[(t - 1) % cap, X_TS]:
+        ts = q[(t - 1) % cap, X_TS]
+    r = t % cap
+    q[r, X_TS] = ts
+    q[r, X_KIND] = kind
+    q[r, X_SLOT] = slot
+    q[r, X_PRICE] = price
+    q[r, X_QTY] = qty
+    q[r, X_STATUS] = status
+    q[r, X_REASON] = reason
+    q[r, X_MAKER] = maker
+    q[r, X_EXTS] = exts
+    cur[tail_k] = t + 1
+
+
+@nb.njit(cache=True)
+def respond(resp, cur, venues, v, now, kind, slot, price, qty, status, reason, maker):
+    """Send a response to the host after the venue's response latency; returns its due time."""
+    due = now + draw(cur, venues[v, V_RESP], venues[v, V_RESP_J])
+    push(resp, cur, K_RH, K_RT, due, kind, slot, price, qty, status, reason, maker, now)
+    return resp[(cur[K_RT] - 1) % resp.shape[0], X_TS]
+
+
+@nb.njit(cache=True)
+def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status, reason, market):
+    """One row of the orders record for a command the venue (or the gate) decided."""
+    n = cur[K_NORD]
+    b = orders[s, O_BOOK]
+    rec[n, 0] = orders[s, O_ID]
+    rec[n, 1] = orders[s, O_TS_SENT]
+    rec[n, 2] = ts_ex
+    rec[n, 3] = ts_ack
+    rec[n, 4] = market[b, M_VENUE]
+    rec[n, 5] = market[b, M_INSTR]
+    rec[n, 6] = action
+    rec[n, 7] = orders[s, O_SIDE]
+    rec[n, 8] = orders[s, O_TYPE]
+    rec[n, 9] = orders[s, O_TIF]
+    rec[n, 10] = price
+    rec[n, 11] = qty
+    rec[n, 12] = status
+    rec[n, 13] = reason
+    cur[K_NORD] = n + 1
+
+
+@nb.njit(cache=True)
+def book_mid(qty, top, base, b):
+    """Exchange mid of book b in ticks, NaN when a side is empty."""
+    width = qty.shape[2]
+    if top[b, 0] < 0 or top[b, 1] >= width:
+        return np.nan
+    return base[b] + 0.5 * (top[b, 0] + top[b, 1])
+
+
+@nb.njit(cache=True)
+def fill(s, q, price, maker, now, orders, oq, cur, resp, fills_i, fills_f, acct, venues,
+         instruments, market, qty, top, base):
+    """Fill own order slot s for q lots at price: account it, record it, tell the host."""
+    b = orders[s, O_BOOK]
+    v = market[b, M_VENUE]
+    i = market[b, M_INSTR]
+    side = orders[s, O_SIDE]
+    fee = fee_of(venues, instruments, v, i, price, q, maker)
+    orders[s, O_LEAVES] -= q
+    orders[s, O_FILLED] += q
+    done = orders[s, O_LEAVES] == 0
+    orders[s, O_STATUS] = ST_FILLED if done else ST_PARTIAL
+    mb = np.int64(instruments[i, I_MARK_BOOK])
+    apply_fill(acct, instruments, i, side, price, q, fee, maker)
+    due = respond(resp, cur, venues, v, now, R_FILL, s, price, q, orders[s, O_STATUS], 0,
+                  1 if maker else 0)
+    n = cur[K_NFILL]
+    fills_i[n, 0] = orders[s, O_ID]
+    fills_i[n, 1] = now
+    fills_i[n, 2] = due
+    fills_i[n, 3] = v
+    fills_i[n, 4] = i
+    fills_i[n, 5] = side
+    fills_i[n, 6] = price
+    fills_i[n, 7] = q
+    fills_i[n, 8] = 1 if maker else 0
+    fills_f[n, 0] = fee
+    fills_f[n, 1] = book_mid(qty, top, base, mb)
+    cur[K_NFILL] = n + 1
+
+
+@nb.njit(cache=True)
+def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qparams,
+                    orders, oq, active, cur, resp, fills_i, fills_f, acct, venues,
+                    instruments, market, qty, top, base):
+    """Update queue positions and fill our passive orders on book b after one market event."""
+    width = qty.shape[2]
+    na = cur[K_NACT]
+    for k in range(na):
+        s = active[k]
+        if orders[s, O_BOOK] != b or not is_open(orders[s, O_STATUS]):
+            continue
+        os_ = orders[s, O_SIDE]
+        op = orders[s, O_PRICE]
+        leaves = orders[s, O_LEAVES]
+        if kind == TRADE:
+            # side is the aggressor: a buyer lifts asks, a seller hits bids
+            if side == 0 or side == os_:
+                continue
+            if (os_ > 0 and price < op) or (os_ < 0 and price > op):
+                fill(s, leaves, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                     venues, instruments, market, qty, top, base)
+            elif price == op:
+                oq[s, Q_AHEAD] -= q
+                oq[s, Q_TRADED] += q
+                if oq[s, Q_AHEAD] < 0:
+                    f = min(np.int64(-oq[s, Q_AHEAD]), leaves)
+                    oq[s, Q_AHEAD] = 0.0
+                    fill(s, f, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                         venues, instruments, market, qty, top, base)
+            continue
+        if idx < 0 or side != os_:
+            continue
+        # a resting order on our side traded through our price: we would have gone first
+        if kind == EXECUTE and ((os_ > 0 and price < op) or (os_ < 0 and price > op)):
+            fill(s, leaves, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                 venues, instruments, market, qty, top, base)
+            continue
+        if price != op:
+            continue
+        if kind == LEVEL:  # LEVEL: L2 depth change, the queue model decides
+            oq[s, Q_AHEAD] = qfn(oq[s, Q_AHEAD], float(old), float(new), oq[s, Q_TRADED],
+                                 qparams)
+            oq[s, Q_TRADED] = 0.0
+        elif kind != ADD:  # L3 cancel / delete / execute at our price: exact FIFO
+            ahead_of_us = oseq < orders[s, O_SEQ]  # -1: rested before the data began
+            dq = old - new
+            if ahead_of_us:
+                oq[s, Q_AHEAD] = max(oq[s, Q_AHEAD] - dq, 0.0)
+            elif kind == EXECUTE and oq[s, Q_AHEAD] <= 0:
+                f = min(dq, leaves)
+                fill(s, f, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                     venues, instruments, market, qty, top, base)
+    # the opposite best reached our price: the market crossed us, fill at our price
+    for k in range(na):
+        s = active[k]
+        if orders[s, O_BOOK] != b or not is_open(orders[s, O_STATUS]):
+            continue
+        op = orders[s, O_PRICE] - base[b]
+        if orders[s, O_SIDE] > 0:
+            crossed = top[b, 1] < width and top[b, 1] <= op
+        else:
+            crossed = top[b, 0] >= 0 and top[b, 0] >= op
+        if crossed:
+            fill(s, orders[s, O_LEAVES], orders[s, O_PRICE], True, now, orders, oq, cur, resp,
+                 fills_i, fills_f, acct, venues, instruments, market, qty, top, base)
+
+
+@nb.njit(cache=True)
+def release_closed(orders, active, free, cur):
+    """Free the slots of orders that are closed both at the venue and at the host."""
+    k = 0
+    while k < cur[K_NACT]:
+        s = active[k]
+        st = orders[s, O_STATUS]
+        lst = orders[s, O_LSTATUS]
+        closed_ex = not is_open(st) and st != ST_NEW
+        closed_lo = not is_open(lst) and lst != ST_NEW
+        if closed_ex and closed_lo and orders[s, O_PENDING] == 0:
+            cur[K_NACT] -= 1
+            active[k] = active[cur[K_NACT]]
+            for c in range(O_NCOL):
+                orders[s, c] = 0
+            free[cur[K_NFREE]] = s
+            cur[K_NFREE] += 1
+        else:
+            k += 1

@@ -1,0 +1,1 @@
+"""Risk controls on the only road to the venue."""

@@ -1,0 +1,253 @@
+"""Strategy API: a Python base class with a context, and the compiled form.
+
+A strategy never calls a venue. It reads the host's delayed view of the books and its
+own account through a Context and writes commands (submit / cancel / modify); the engine
+passes every command through the one gate, where the risk engine sits, and delivers it
+to the venue after the order-entry latency. Prices are integer ticks and sizes integer
+lots; ``ctx.instrument(i)`` converts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from hftlab.engine import book_nb
+from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
+                                  ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
+                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
+                                  K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX, M_LAST_QTY,
+                                  M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
+                                  O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
+from hftlab.instruments import Instrument, check
+from hftlab.schema import OrderStatus, OrderType, TimeInForce
+
+TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
+
+
+class Order(NamedTuple):
+    """Our order as the host knows it (after the response latency)."""
+
+    order_id: int
+    book: int
+    side: int
+    price: int  # ticks
+    leaves: int  # lots not yet filled
+    status: OrderStatus
+    pending: int  # cancel / modify commands in flight
+    tif: TimeInForce
+
+
+class Fill(NamedTuple):
+    """A fill as the host learns of it."""
+
+    order_id: int
+    book: int
+    side: int
+    price: int
+    qty: int
+    maker: bool
+    ts_exchange: int
+
+
+class Strategy:
+    """Base class of Python strategies: override the callbacks you need.
+
+    timer_ns: interval of on_timer in host time (None: no timer).
+    subscribe_book / subscribe_trades: wake on every local book update / trade print.
+    """
+
+    timer_ns: int | None = None
+    subscribe_book: bool = False
+    subscribe_trades: bool = False
+
+    def on_start(self, ctx: "Context") -> None:
+        """Called once, at the first event."""
+
+    def on_book(self, ctx: "Context", book: int) -> None:
+        """A book update reached the host (only with subscribe_book)."""
+
+    def on_trade(self, ctx: "Context", book: int) -> None:
+        """A trade print reached the host (only with subscribe_trades)."""
+
+    def on_fill(self, ctx: "Context", fill: Fill) -> None:
+        """One of our orders was (partly) filled; the account already counts it."""
+
+    def on_order(self, ctx: "Context", order: Order) -> None:
+        """One of our orders was accepted, cancelled, modified, expired or rejected."""
+
+    def on_timer(self, ctx: "Context") -> None:
+        """The timer fired."""
+
+    def on_end(self, ctx: "Context") -> None:
+        """The data ended."""
+
+
+@dataclass
+class CompiledStrategy:
+    """A strategy as a numba function with the signature engine.loop_nb.STRATEGY_SIG.
+
+    fn(reason, now, book, params, state, market, ladder, top, base, account, orders,
+    active, cursors, risk_state, commands) -> number of commands written. It is called in
+    the compiled loop at every wake-up, so a backtest of it runs with no Python in the
+    loop. params and state are float64 arrays the strategy owns.
+    """
+
+    fn: Callable
+    params: np.ndarray
+    state: np.ndarray
+    timer_ns: int | None = None
+    subscribe_book: bool = False
+    subscribe_trades: bool = False
+    name: str = "compiled"
+    describe: dict = field(default_factory=dict)
+
+
+_TIF = {t.name: t for t in TimeInForce}
+
+
+def _tif(tif: TimeInForce | str) -> int:
+    if isinstance(tif, str):
+        check(tif.upper() in _TIF, "tif", f"one of {sorted(_TIF)}", tif)
+        return int(_TIF[tif.upper()])
+    return int(tif)
+
+
+class Context:
+    """What a Python strategy sees and does: the host's view and the command buffer."""
+
+    def __init__(self, engine: Any) -> None:
+        self._e = engine
+        self._cmds: list[tuple[int, ...]] = []
+        self._next_id = 0
+
+    # -- time, instruments, state ------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """Host time in ns since the epoch."""
+        return int(self._e.cur[K_NOW_LO])
+
+    @property
+    def trading_state(self) -> str:
+        """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
+        return TRADING_STATES[int(self._e.rstate[0])]
+
+    def instrument(self, i: int = 0) -> Instrument:
+        return self._e.instruments[i]
+
+    def instrument_of(self, book: int) -> int:
+        """The instrument index a book trades."""
+        return int(self._e.market[book, M_INSTR])
+
+    def book_index(self, venue: int = 0, instrument: int = 0) -> int:
+        """Books are numbered venue * n_instruments + instrument."""
+        return venue * len(self._e.instruments) + instrument
+
+    # -- the local book -------------------------------------------------------------------
+    def best_bid(self, book: int = 0) -> int:
+        """Best bid in ticks as the host sees it, 0 when the bid side is empty."""
+        return int(self._e.market[book, M_BID])
+
+    def best_ask(self, book: int = 0) -> int:
+        """Best ask in ticks as the host sees it, 0 when the ask side is empty."""
+        return int(self._e.market[book, M_ASK])
+
+    def best_sizes(self, book: int = 0) -> tuple[int, int]:
+        return int(self._e.market[book, M_BIDQ]), int(self._e.market[book, M_ASKQ])
+
+    def mid(self, book: int = 0) -> float:
+        """Mid in ticks, NaN when a side is empty."""
+        b, a = self.best_bid(book), self.best_ask(book)
+        return 0.5 * (b + a) if b > 0 and a > 0 else float("nan")
+
+    def halted(self, book: int = 0) -> bool:
+        return int(self._e.market[book, M_STATUS]) == 0
+
+    def last_trade(self, book: int = 0) -> tuple[int, int, int, int]:
+        """(price ticks, qty lots, aggressor side, exchange ts) of the last print seen."""
+        m = self._e.market[book]
+        return int(m[M_LAST_PX]), int(m[M_LAST_QTY]), int(m[M_LAST_SIDE]), int(m[M_LAST_TS])
+
+    def depth(self, book: int = 0, levels: int = 5) -> dict[str, np.ndarray]:
+        """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
+        px = np.empty((2, levels), np.int64)
+        qty = np.empty((2, levels), np.int64)
+        book_nb.depth(self._e.lqty, self._e.ltop, self._e.base, book, levels, px, qty)
+        return {"bid_price": px[0], "bid_qty": qty[0], "ask_price": px[1], "ask_qty": qty[1]}
+
+    # -- account ---------------------------------------------------------------------
+    def position(self, instrument: int = 0) -> int:
+        """Signed position in lots, as known from the fills received."""
+        return int(self._e.lacct[instrument, A_POS])
+
+    def pnl(self, instrument: int | None = None) -> float:
+        """Total P&L in currency (realized net of fees + marked to the local mid)."""
+        acct = self._e.lacct
+        return float(acct[:, A_EQUITY].sum() if instrument is None else acct[instrument, A_EQUITY])
+
+    def account(self, instrument: int = 0) -> dict[str, float]:
+        a = self._e.lacct[instrument]
+        return {"position": a[A_POS], "cash": a[A_CASH], "fees": a[A_FEES],
+                "realized": a[A_REALIZED], "unrealized": a[A_UNREAL], "equity": a[A_EQUITY],
+                "avg_price": a[A_AVG]}
+
+    def open_orders(self, book: int | None = None) -> list[Order]:
+        """Our orders the host believes open or in flight, oldest first."""
+        e = self._e
+        out = []
+        for s in e.active[: e.cur[K_NACT]]:
+            o = e.orders[s]
+            st = OrderStatus(int(o[O_LSTATUS]))
+            if st in (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and (
+                    book is None or o[O_BOOK] == book):
+                out.append(Order(int(o[O_ID]), int(o[O_BOOK]), int(o[O_SIDE]), int(o[O_LPRICE]),
+                                 int(o[O_LLEAVES]), st, int(o[O_PENDING]), TimeInForce(int(o[O_TIF]))))
+        return sorted(out, key=lambda o: o.order_id)
+
+    # -- commands ------------------------------------------------------------------------
+    def submit(self, side: int, price: int, qty: int, book: int = 0,
+               tif: TimeInForce | str = TimeInForce.GTC,
+               order_type: OrderType = OrderType.LIMIT) -> int:
+        """Send a new order (through the risk gate); returns its order id."""
+        oid = int(self._e.cur[K_NEXT_ID]) + self._next_id
+        self._next_id += 1
+        self._cmds.append((ACT_SUBMIT, book, int(side), int(price), int(qty), _tif(tif),
+                           int(order_type), 0))
+        return oid
+
+    def buy(self, price: int, qty: int, book: int = 0, tif: TimeInForce | str = "GTC") -> int:
+        return self.submit(1, price, qty, book, tif)
+
+    def sell(self, price: int, qty: int, book: int = 0, tif: TimeInForce | str = "GTC") -> int:
+        return self.submit(-1, price, qty, book, tif)
+
+    def market_order(self, side: int, qty: int, book: int = 0) -> int:
+        return self.submit(side, 0, qty, book, TimeInForce.IOC, OrderType.MARKET)
+
+    def cancel(self, order_id: int) -> None:
+        self._cmds.append((ACT_CANCEL, 0, 0, 0, 0, 0, 0, int(order_id)))
+
+    def modify(self, order_id: int, price: int, qty: int) -> None:
+        """New price and remaining size: a smaller size keeps queue priority, anything else loses it."""
+        self._cmds.append((ACT_MODIFY, 0, 0, int(price), int(qty), 0, 0, int(order_id)))
+
+    def cancel_all(self, book: int | None = None) -> None:
+        for o in self.open_orders(book):
+            if o.pending == 0:
+                self.cancel(o.order_id)
+
+    def _drain(self, cmds: np.ndarray) -> tuple[np.ndarray, int]:
+        """Write buffered commands into the engine's command array (grown when needed)."""
+        n = len(self._cmds)
+        if n > len(cmds):
+            cmds = np.zeros((max(n, 2 * len(cmds)), cmds.shape[1]), np.int64)
+        if n:
+            cmds[:n] = np.asarray(self._cmds, dtype=np.int64)
+        self._cmds.clear()
+        self._next_id = 0
+        return cmds, n
+
+
+assert (C_ACTION, C_BOOK, C_SIDE, C_PRICE, C_QTY, C_TIF, C_TYPE, C_ID) == tuple(range(8))
