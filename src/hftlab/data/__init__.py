@@ -5,5 +5,6 @@ from hftlab.data.frame import from_frame
 from hftlab.data.market import DataError, MarketData, validate_events
 from hftlab.data.lobster import read_lobster
 from hftlab.data.store import load
+from hftlab.data.tardis import read_tardis
 
-__all__ = ["DataError", "MarketData", "from_frame", "load", "read_binance", "read_lobster", "validate_events"]
+__all__ = ["DataError", "MarketData", "from_frame", "load", "read_binance", "read_lobster", "read_tardis", "validate_events"]

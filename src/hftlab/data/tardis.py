@@ -1,0 +1,230 @@
+"""Tardis.dev normalized CSV files -> MarketData.
+
+Format (docs.tardis.dev, "Downloadable CSV files"): a header row, plain or gzip;
+timestamp (exchange) and local_timestamp (Tardis receive), both us since the epoch.
+- incremental_book_L2: exchange, symbol, timestamp, local_timestamp, is_snapshot, side
+  (bid/ask), price, amount (the new absolute level size, 0 removes it). A run of
+  is_snapshot=true rows is a fresh book: CLEAR, then LEVEL per row.
+- book_snapshot_N: ..., asks[0].price, asks[0].amount, bids[0].price, bids[0].amount, ...
+  for levels 0..N-1: CLEAR + one LEVEL per non-empty level, per row.
+- trades: ..., id, side (buy/sell/unknown: the aggressor), price, amount -> TRADE.
+- quotes: ..., ask_amount, ask_price, bid_price, bid_amount -> CLEAR + best bid + best ask.
+Instruments are the symbols, venues the exchanges; tick and lot sizes are the finest
+decimal steps seen per symbol unless given. The source record is the file line.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hftlab.data.binance import step_places
+from hftlab.data.market import DataError, MarketData
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import EVENT_DTYPE, Kind
+
+BASE = ["exchange", "symbol", "timestamp", "local_timestamp"]
+KINDS = {
+    "incremental_book_L2": {"is_snapshot", "side", "price", "amount"},
+    "trades": {"id", "side", "price", "amount"},
+    "quotes": {"ask_amount", "ask_price", "bid_price", "bid_amount"},
+}
+
+
+def detect(columns: list[str]) -> str:
+    """The Tardis data type of a CSV from its header."""
+    if "asks[0].price" in columns:
+        return "book_snapshot"
+    for name, need in KINDS.items():
+        if need <= set(columns):
+            return name
+    raise DataError(f"unknown Tardis CSV: columns {columns} match none of incremental_book_L2, "
+                    "book_snapshot_N, trades, quotes")
+
+
+def _places(text: pd.Series) -> int:
+    frac = text.str.partition(".")[2].str.rstrip("0")
+    return int(frac.str.len().max()) if len(text) else 0
+
+
+def _units(text: pd.Series, places: int, lines: np.ndarray, col: str, path: Path) -> np.ndarray:
+    """Exact integers of decimal strings in units of 10**-places; errors name the line."""
+    sign = np.where(text.str.startswith("-"), -1, 1)
+    parts = text.str.lstrip("+-").str.partition(".")
+    whole, frac = parts[0], parts[2].str.rstrip("0")
+    ok = (whole.str.fullmatch(r"\d*") & frac.str.fullmatch(r"\d*") & (whole + frac != "")
+          & (frac.str.len() <= places)).to_numpy()
+    out = np.zeros(len(text), dtype=np.int64)
+    if ok.any():
+        w = whole[ok].replace("", "0").astype(np.int64).to_numpy()
+        f = frac[ok].str.ljust(places, "0").replace("", "0").astype(np.int64).to_numpy()
+        out[ok] = sign[ok] * (w * 10 ** places + f)
+    for i in np.flatnonzero(~ok):  # scientific notation and the like, exactly
+        try:
+            v = Decimal(text.iloc[i]) * 10 ** places
+        except InvalidOperation:
+            raise DataError(f"{path}: line {lines[i]}: {col} {text.iloc[i]!r} is not a "
+                            "number") from None
+        if v != v.to_integral_value():
+            raise DataError(f"{path}: line {lines[i]}: {col} {text.iloc[i]!r} is finer than "
+                            f"the step {10.0 ** -places:g}")
+        out[i] = int(v)
+    return out
+
+
+def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
+    skipped: dict = {}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = pd.read_csv(path, dtype=str, keep_default_na=False,
+                             on_bad_lines="warn" if skip_bad else "error")
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path}: malformed CSV: {exc}") from None
+    except (EOFError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: truncated or corrupt file ({exc})") from None
+    bad = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
+    dropped = sorted(int(n) for m in bad for n in re.findall(r"Skipping line (\d+)", m))
+    if dropped:
+        skipped["malformed"] = {"lines": len(dropped),
+                                "first": f"{path}: {bad[0].strip().splitlines()[0]}"}
+    missing = [c for c in BASE if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: not a Tardis CSV: missing column(s) {missing}")
+    lines = np.setdiff1d(np.arange(2, len(df) + len(dropped) + 2, dtype=np.int64), dropped)
+    return df, lines, skipped
+
+
+def read_tardis(path: str | Path, *, tick_size: float | None = None,
+                lot_size: float | None = None, skip_bad: bool = False) -> MarketData:
+    """Read one Tardis CSV (incremental_book_L2, book_snapshot_N, trades or quotes).
+
+    ts = timestamp and ts_local = local_timestamp, in ns. Errors name the file and
+    line; skip_bad=True drops malformed rows and rows whose exchange time goes
+    backwards, counting them in ``stats["skipped"]``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    df, lines, skipped = _read(path, skip_bad)
+    what = detect(list(df.columns))
+    ts = np.zeros(len(df), dtype=np.int64)
+    tsl = np.zeros(len(df), dtype=np.int64)
+    for name, out in (("timestamp", ts), ("local_timestamp", tsl)):
+        col = df[name]
+        good = col.str.fullmatch(r"\d+").to_numpy()
+        if not good.all():
+            i = int(np.flatnonzero(~good)[0])
+            raise DataError(f"{path}: line {lines[i]}: {name} {col.iloc[i]!r} is not an "
+                            "integer count of microseconds")
+        out[:] = col.astype(np.int64).to_numpy() * 1000
+    back = np.zeros(len(df), dtype=bool)
+    back[1:] = ts[1:] < np.maximum.accumulate(ts)[:-1]
+    if back.any():
+        i = int(np.flatnonzero(back)[0])
+        where = (f"{path}: line {lines[i]}: timestamp {ts[i] // 1000} us is earlier than a "
+                 "previous row's")
+        if not skip_bad:
+            raise DataError(where)
+        skipped["time_backwards"] = {"lines": int(back.sum()), "first": where}
+        keep = ~back
+        df, ts, tsl, lines = df[keep].reset_index(drop=True), ts[keep], tsl[keep], lines[keep]
+    exchanges = list(dict.fromkeys(df["exchange"]))
+    symbols = list(dict.fromkeys(df["symbol"]))
+    price_cols, qty_cols = _value_columns(what, df)
+    instruments = []
+    for sym in symbols:
+        rows = (df["symbol"] == sym).to_numpy()
+        pp = step_places(tick_size) if tick_size else max(
+            (_places(df.loc[rows, c][df.loc[rows, c] != ""]) for c in price_cols), default=0)
+        qp = step_places(lot_size) if lot_size else max(
+            (_places(df.loc[rows, c][df.loc[rows, c] != ""]) for c in qty_cols), default=0)
+        instruments.append(Instrument(sym, 10.0 ** -pp, 10.0 ** -qp))
+    venue = pd.Categorical(df["exchange"], categories=exchanges).codes.astype(np.int64)
+    inst = pd.Categorical(df["symbol"], categories=symbols).codes.astype(np.int64)
+    pplaces = np.array([step_places(i.tick_size) for i in instruments])[inst]
+    qplaces = np.array([step_places(i.lot_size) for i in instruments])[inst]
+
+    def units(col: str, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        text = df[col]
+        present = (text != "").to_numpy()
+        out = np.zeros(len(df), dtype=np.int64)
+        for p in np.unique(places):
+            sel = present & (places == p)
+            out[sel] = _units(text[sel], int(p), lines[sel], col, path)
+        return out, present
+
+    base = dict(ts=ts, ts_local=tsl, venue=venue, instrument=inst, record=lines)
+    if what == "trades":
+        side = df["side"].map({"buy": 1, "sell": -1, "unknown": 0, "": 0})
+        if side.isna().any():
+            i = int(np.flatnonzero(side.isna())[0])
+            raise DataError(f"{path}: line {lines[i]}: side {df['side'].iloc[i]!r} is not "
+                            "buy, sell or unknown")
+        px, _ = units("price", pplaces)
+        q, _ = units("amount", qplaces)
+        cols = [dict(kind=Kind.TRADE, side=side.to_numpy(), price=px, qty=q, present=True)]
+    elif what == "incremental_book_L2":
+        side = df["side"].map({"bid": 1, "ask": -1})
+        snap = df["is_snapshot"].str.lower().map({"true": True, "false": False})
+        for name, s in (("side", side), ("is_snapshot", snap)):
+            if s.isna().any():
+                i = int(np.flatnonzero(s.isna())[0])
+                raise DataError(f"{path}: line {lines[i]}: {name} {df[name].iloc[i]!r} is not "
+                                f"{'bid or ask' if name == 'side' else 'true or false'}")
+        snap = snap.to_numpy(dtype=bool)
+        prev = pd.Series(snap).groupby(inst).shift(1, fill_value=False).to_numpy(dtype=bool)
+        px, _ = units("price", pplaces)
+        q, _ = units("amount", qplaces)
+        cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=snap & ~prev),
+                dict(kind=Kind.LEVEL, side=side.to_numpy(), price=px, qty=q, present=True)]
+    else:  # book_snapshot and quotes: a whole top-of-book per row
+        cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=True)]
+        for pc, qc in zip(price_cols, qty_cols):
+            px, has = units(pc, pplaces)
+            q, _ = units(qc, qplaces)
+            side = 1 if pc.startswith("bid") else -1
+            cols.append(dict(kind=Kind.LEVEL, side=side, price=px, qty=q, present=has))
+    ev, rec = _interleave(base, cols)
+    stats = {"rows": int(len(df)), "type": what, "skipped": skipped,
+             "exchanges": exchanges}
+    data = MarketData(ev, instruments, [Venue(e) for e in exchanges], record=rec,
+                      source=f"tardis:{what}:{path}", stats=stats)
+    return data.validate()
+
+
+def _value_columns(what: str, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    if what in ("trades", "incremental_book_L2"):
+        return ["price"], ["amount"]
+    if what == "quotes":
+        return ["bid_price", "ask_price"], ["bid_amount", "ask_amount"]
+    n = sum(1 for c in df.columns if c.startswith("asks[") and c.endswith("].price"))
+    prices, sizes = [], []
+    for k in range(n):
+        for side in ("asks", "bids"):
+            prices.append(f"{side}[{k}].price")
+            sizes.append(f"{side}[{k}].amount")
+    missing = [c for c in prices + sizes if c not in df.columns]
+    if missing:
+        raise DataError(f"book_snapshot CSV lacks column(s) {missing}")
+    return prices, sizes
+
+
+def _interleave(base: dict, cols: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Events of each row in the order of cols (row-major), dropping absent ones."""
+    n, k = len(base["ts"]), len(cols)
+    ev = np.zeros((n, k), dtype=EVENT_DTYPE)
+    present = np.zeros((n, k), dtype=bool)
+    for j, c in enumerate(cols):
+        for f in ("ts", "ts_local", "venue", "instrument"):
+            ev[f][:, j] = base[f]
+        for f in ("kind", "side", "price", "qty"):
+            ev[f][:, j] = c[f]
+        present[:, j] = c["present"]
+    rec = np.repeat(base["record"], k).reshape(n, k)
+    return ev[present], rec[present]
