@@ -320,7 +320,7 @@ def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, p
         reason = _check_price(qty, base, b, price)
         if reason != RS_NONE:
             return ST_REJECTED, reason, oid, 0, 0, 0, nf, ne
-    if tif == POST_ONLY and owner != 1 and (is_market or _crosses(qty, top, base, b, side, price)):
+    if tif == POST_ONLY and (is_market or _crosses(qty, top, base, b, side, price)):
         return ST_REJECTED, RS_POST_ONLY, oid, 0, 0, 0, nf, ne
     if tif == FOK and not _fillable(orders, head, qty, top, base, b, side, price, is_market,
                                     q, owner, stp_mode):
