@@ -66,7 +66,7 @@ def adverse_selection(fills: pd.DataFrame, mids: Any,
     instrument). mids: DataFrame (ts, mid[, venue, instrument]) or Series indexed by ns
     timestamps, mid in the fills' price unit (ticks), in time order. With several
     (venue, instrument) pairs in fills, mids must carry the same key columns.
-    The mid at a fill is its own `mid` where finite, else the last mid at or before
+    The mid at a fill is its own `mid` where finite, else the last mid strictly before
     ts_exchange; m_h is the last mid at or before ts_exchange + h, NaN past the end of
     the series (a NaN row is left out of that horizon's summary).
     """
@@ -105,7 +105,7 @@ def adverse_selection(fills: pd.DataFrame, mids: Any,
         check_sorted(qts, "mids ts")
         order = np.argsort(ts[rows], kind="stable")
         r = rows[order]
-        m[r] = mid_at(ts[r], qts, qmid)
+        m[r] = mid_at(ts[r] - 1, qts, qmid)
         for j, h in enumerate(hns):
             mh[j, r] = mid_at(ts[r] + h, qts, qmid)
     if "mid" in fills.columns:

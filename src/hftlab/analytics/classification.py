@@ -58,7 +58,10 @@ def quote_rule(price: Any, bid: Any, ask: Any) -> pd.Series:
 
 
 def prevailing_quotes(trade_ts: Any, quotes: Any, quote_lag: Any = 0) -> pd.DataFrame:
-    """The quote in force at each trade time minus quote_lag (last quote with ts <= t - lag).
+    """The quote in force at each trade: the last quote strictly before trade ts - quote_lag.
+
+    A quote stamped at the trade's own time is taken to be its consequence, not its
+    context (e.g. LOBSTER's book row after an execution).
 
     trade_ts: int ns or datetime64, sorted. quotes: DataFrame (ts, bid, ask, optional
     bid_qty/ask_qty), sorted. Returns bid, ask, mid (and sizes) aligned to the trades;
@@ -68,7 +71,7 @@ def prevailing_quotes(trade_ts: Any, quotes: Any, quote_lag: Any = 0) -> pd.Data
     check_sorted(ts, "trade_ts")
     q = quote_arrays(quotes)
     lag = nonneg_duration_ns(quote_lag, "quote_lag")
-    idx = classification_nb.asof_index_nb(ts, q["ts"], lag)
+    idx = classification_nb.asof_index_nb(ts, q["ts"], lag + 1)
     out = {k: classification_nb.take_or_nan_nb(v, idx) for k, v in q.items() if k != "ts"}
     out["mid"] = 0.5 * (out["bid"] + out["ask"])
     return pd.DataFrame(out, index=pd.RangeIndex(len(ts)))
@@ -79,7 +82,8 @@ def lee_ready(trades: Any, quotes: Any = None, quote_lag: Any = 0) -> pd.Series:
 
     trades: DataFrame (ts, price; plus bid and ask when quotes is None, i.e. already
     aligned). quotes: DataFrame (ts, bid, ask) in time order; each trade is matched to
-    the last quote with ts <= trade ts - quote_lag (int ns or '5s'). Trades with no
+    the last quote strictly before trade ts - quote_lag (int ns or '50ms'; a positive
+    lag corrects a quote feed that runs ahead of the trade feed). Trades with no
     quote yet (or NaN quotes) fall back to the tick rule; NaN prices get 0.
     Returns an int8 Series on the trades' index: +1 buyer-, -1 seller-initiated.
     """
@@ -93,7 +97,7 @@ def lee_ready(trades: Any, quotes: Any = None, quote_lag: Any = 0) -> pd.Series:
         check_sorted(ts, "trades['ts']")
         q = quote_arrays(quotes)
         idx = classification_nb.asof_index_nb(ts, q["ts"],
-                                              nonneg_duration_ns(quote_lag, "quote_lag"))
+                                              nonneg_duration_ns(quote_lag, "quote_lag") + 1)
         bid = classification_nb.take_or_nan_nb(q["bid"], idx)
         ask = classification_nb.take_or_nan_nb(q["ask"], idx)
     return pd.Series(classification_nb.lee_ready_nb(price, bid, ask), index=df.index,
@@ -110,12 +114,13 @@ def bvc_buy_fraction(dp: np.ndarray, sigma: float,
     """
     if distribution not in ("normal", "t"):
         raise ValueError(f"distribution must be 'normal' or 't'; got {distribution!r}")
+    nu = positive_float(df, "df") if distribution == "t" else 0.0
     if not (np.isfinite(sigma) and sigma > 0):
         return np.where(np.isnan(dp), np.nan, 0.5)
     z = dp / sigma
     if distribution == "normal":
         return special.ndtr(z)
-    return special.stdtr(positive_float(df, "df"), z)
+    return special.stdtr(nu, z)
 
 
 def bulk_volume_classification(trades: Any, bar: Any = "1min",

@@ -40,7 +40,7 @@ def markouts(trades: Any, quotes: Any, horizons: Sequence[Any] = DEFAULT_HORIZON
     Seen from the side that traded with sign q (the trades' side column, +1 bought,
     -1 sold; Lee-Ready when absent): positive = the mid moved in that side's favour
     after h. For market trades q is the aggressor, so a positive markout is a loss to
-    the liquidity provider. The mid at the trade is the last quote at or before
+    the liquidity provider. The mid at the trade is the last quote strictly before
     ts - quote_lag; the later mid the last quote at or before ts + h, NaN past the end
     of the quotes. Columns: one per horizon label ('1s', ...), on the trades' index.
     """
@@ -49,7 +49,7 @@ def markouts(trades: Any, quotes: Any, horizons: Sequence[Any] = DEFAULT_HORIZON
     q = quote_arrays(quotes)
     qmid = 0.5 * (q["bid"] + q["ask"])
     sign = _signs(df, t, quotes).astype(np.float64)
-    m = mid_at(t["ts"] - nonneg_duration_ns(quote_lag, "quote_lag"), q["ts"], qmid)
+    m = mid_at(t["ts"] - nonneg_duration_ns(quote_lag, "quote_lag") - 1, q["ts"], qmid)
     out = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for h in horizons:

@@ -149,8 +149,8 @@ def spread_decomposition(trades: Any, quotes: Any,
     trades: DataFrame (ts, price, qty|volume|size, optional side +1/-1); without side the
     trades are signed by Lee-Ready against the quotes. quotes: DataFrame (ts, bid, ask)
     in time order. horizons: durations ('1s', int ns, Timedelta). The mid at the trade
-    is the last quote at or before ts - quote_lag; the later mid is the last quote at or
-    before ts + h, NaN past the end of the quotes. Returns, on the trades' index: side,
+    is that of the last quote strictly before ts - quote_lag; the later mid that of the
+    last quote at or before ts + h, NaN past the end of the quotes. Returns, on the trades' index: side,
     volume, mid, effective, and realized_<h>, impact_<h> per horizon, fractions of the
     midpoint, with effective == realized_<h> + impact_<h> exactly wherever defined.
     """
@@ -160,7 +160,7 @@ def spread_decomposition(trades: Any, quotes: Any,
     side = t["side"] if "side" in t else lee_ready(df, quotes, quote_lag).to_numpy()
     qmid = 0.5 * (q["bid"] + q["ask"])
     lag = nonneg_duration_ns(quote_lag, "quote_lag")
-    m = _mid_checked(mid_at(t["ts"] - lag, q["ts"], qmid), "quotes mid")
+    m = _mid_checked(mid_at(t["ts"] - lag - 1, q["ts"], qmid), "quotes mid")
     sign = side.astype(np.float64)
     out = {"side": side, "volume": t["volume"], "mid": m,
            "effective": _effective(t["price"], m, sign)}
