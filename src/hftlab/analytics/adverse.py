@@ -25,7 +25,9 @@ import pandas as pd
 from hftlab.analytics.inputs import (
     as_float_array, as_ns_array, check_side, check_sorted, column, duration_ns,
 )
-from hftlab.analytics.spreads import _effective, _impact, _mid_checked, horizon_label, mid_at
+from hftlab.analytics.spreads import (
+    _effective, _impact, _mid_checked, data_end, horizon_label, mid_at,
+)
 
 FILL_COLUMNS = ("ts_exchange", "side", "price", "qty")
 DEFAULT_FILL_HORIZONS: tuple[str, ...] = ("1s", "10s", "60s")
@@ -68,7 +70,8 @@ def adverse_selection(fills: pd.DataFrame, mids: Any,
     (venue, instrument) pairs in fills, mids must carry the same key columns.
     The mid at a fill is its own `mid` where finite, else the last mid strictly before
     ts_exchange; m_h is the last mid at or before ts_exchange + h, NaN past the end of
-    the series (a NaN row is left out of that horizon's summary).
+    the data (the later of the last mid and the last fill of that instrument; a NaN row
+    is left out of that horizon's summary).
     """
     missing = [c for c in FILL_COLUMNS if c not in fills.columns]
     if missing:
@@ -106,8 +109,9 @@ def adverse_selection(fills: pd.DataFrame, mids: Any,
         order = np.argsort(ts[rows], kind="stable")
         r = rows[order]
         m[r] = mid_at(ts[r] - 1, qts, qmid)
+        end = data_end(qts, ts[r])
         for j, h in enumerate(hns):
-            mh[j, r] = mid_at(ts[r] + h, qts, qmid)
+            mh[j, r] = mid_at(ts[r] + h, qts, qmid, end)
     if "mid" in fills.columns:
         own = as_float_array(fills["mid"], "fills['mid']")
         m = np.where(np.isfinite(own), own, m)

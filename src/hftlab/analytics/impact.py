@@ -20,7 +20,7 @@ from hftlab.analytics.inputs import (
     ts_index,
 )
 from hftlab.analytics.spreads import (
-    DEFAULT_HORIZONS, horizon_label, mid_at, spread_decomposition,
+    DEFAULT_HORIZONS, data_end, horizon_label, mid_at, spread_decomposition,
 )
 
 
@@ -41,8 +41,8 @@ def markouts(trades: Any, quotes: Any, horizons: Sequence[Any] = DEFAULT_HORIZON
     -1 sold; Lee-Ready when absent): positive = the mid moved in that side's favour
     after h. For market trades q is the aggressor, so a positive markout is a loss to
     the liquidity provider. The mid at the trade is the last quote strictly before
-    ts - quote_lag; the later mid the last quote at or before ts + h, NaN past the end
-    of the quotes. Columns: one per horizon label ('1s', ...), on the trades' index.
+    ts - quote_lag; the later mid the last quote at or before ts + h, NaN when ts + h
+    is past the end of the data (the last trade or quote). Columns: one per horizon label ('1s', ...), on the trades' index.
     """
     df = as_frame(trades, "trades")
     t = trade_arrays(df)
@@ -51,9 +51,10 @@ def markouts(trades: Any, quotes: Any, horizons: Sequence[Any] = DEFAULT_HORIZON
     sign = _signs(df, t, quotes).astype(np.float64)
     m = mid_at(t["ts"] - nonneg_duration_ns(quote_lag, "quote_lag") - 1, q["ts"], qmid)
     out = {}
+    end = data_end(t["ts"], q["ts"])
     with np.errstate(invalid="ignore", divide="ignore"):
         for h in horizons:
-            mh = mid_at(t["ts"] + duration_ns(h, "horizon"), q["ts"], qmid)
+            mh = mid_at(t["ts"] + duration_ns(h, "horizon"), q["ts"], qmid, end)
             out[horizon_label(h)] = np.where(m > 0, sign * (mh - t["price"]) / m, np.nan)
     return pd.DataFrame(out, index=df.index)
 
@@ -66,7 +67,7 @@ def permanent_temporary_impact(trades: Any, quotes: Any, horizon: Any = "60s",
     impact); the temporary part is what reverts (realized half-spread). Fractions of
     the midpoint, per unit traded (half the effective/realized/impact spreads of
     `spread_decomposition`), cost == permanent + temporary exactly; NaN past the end of
-    the quotes. Columns: side, volume, cost, permanent, temporary.
+    the data. Columns: side, volume, cost, permanent, temporary.
     """
     d = spread_decomposition(trades, quotes, horizons=[horizon], quote_lag=quote_lag)
     h = horizon_label(horizon)

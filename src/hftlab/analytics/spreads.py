@@ -9,7 +9,7 @@ mid m prevailing at the trade and mid m_h prevailing h later:
     impact    = 2 q (m_h - m) / m
     realized  = 2 q (p - m_h) / m = effective - impact
 
-Effective and impact are rounded to multiples of 2**-40 (about 1e-12 of the mid, far
+Effective and impact are rounded to multiples of 2**-44 (about 6e-14 of the mid, far
 below any tick) so that effective = realized + impact holds bit for bit in floating
 point, not just up to rounding. Multiply by 10 000 (``units.to_bps``) for bps.
 NaN in any input gives NaN for that trade; mids <= 0 are rejected.
@@ -29,16 +29,16 @@ from hftlab.analytics.inputs import (
     same_length, trade_arrays,
 )
 
-GRID_BITS = 40
-GRID_LIMIT = 2.0 ** 11  # |value| bound that keeps grid values exact (11 + 40 < 52 bits)
+GRID_BITS = 44
+GRID_LIMIT = 2.0 ** 7  # |value| bound: 7 + 44 bits, so a difference of two fits 52 bits
 
 DEFAULT_HORIZONS: tuple[str, ...] = ("1s", "5s", "60s")
 
 
 def on_grid(x: np.ndarray, name: str) -> np.ndarray:
-    """Round x to multiples of 2**-40 so sums and differences of such values are exact.
+    """Round x to multiples of 2**-44 so sums and differences of such values are exact.
 
-    Raises when |x| >= 2048 (a price more than 1000 mids away is bad input, not a spread).
+    Raises when |x| >= 128 (a price 64 mids away is bad input, not a spread).
     """
     big = np.flatnonzero(np.abs(x) >= GRID_LIMIT)
     if big.size:
@@ -126,14 +126,21 @@ def realized_spread(price: Any, mid: Any, mid_later: Any, side: Any) -> pd.Serie
                      name="realized_spread")
 
 
-def mid_at(ts: np.ndarray, quote_ts: np.ndarray, mid: np.ndarray) -> np.ndarray:
+def mid_at(ts: np.ndarray, quote_ts: np.ndarray, mid: np.ndarray,
+           end: int | None = None) -> np.ndarray:
     """Mid prevailing at each ts (last quote with quote_ts <= ts); NaN before the first
-    quote and after the last one (the quotes do not say what happened then)."""
+    quote and, when `end` is given, after it (the data do not say what happened then)."""
     idx = classification_nb.asof_index_nb(ts, quote_ts, 0)
     out = classification_nb.take_or_nan_nb(mid, idx)
-    if quote_ts.size:
-        out[ts > quote_ts[-1]] = np.nan
+    if end is not None:
+        out[ts > end] = np.nan
     return out
+
+
+def data_end(*ts_arrays: np.ndarray) -> int | None:
+    """The last timestamp of any of the arrays: where the recorded data stop."""
+    ends = [int(a[-1]) for a in ts_arrays if a.size]
+    return max(ends) if ends else None
 
 
 def horizon_label(h: Any) -> str:
@@ -150,7 +157,8 @@ def spread_decomposition(trades: Any, quotes: Any,
     trades are signed by Lee-Ready against the quotes. quotes: DataFrame (ts, bid, ask)
     in time order. horizons: durations ('1s', int ns, Timedelta). The mid at the trade
     is that of the last quote strictly before ts - quote_lag; the later mid that of the
-    last quote at or before ts + h, NaN past the end of the quotes. Returns, on the trades' index: side,
+    last quote at or before ts + h, NaN when ts + h is past the end of the data (the
+    last trade or quote). Returns, on the trades' index: side,
     volume, mid, effective, and realized_<h>, impact_<h> per horizon, fractions of the
     midpoint, with effective == realized_<h> + impact_<h> exactly wherever defined.
     """
@@ -164,8 +172,9 @@ def spread_decomposition(trades: Any, quotes: Any,
     sign = side.astype(np.float64)
     out = {"side": side, "volume": t["volume"], "mid": m,
            "effective": _effective(t["price"], m, sign)}
+    end = data_end(t["ts"], q["ts"])
     for h in horizons:
-        mh = mid_at(t["ts"] + duration_ns(h, "horizon"), q["ts"], qmid)
+        mh = mid_at(t["ts"] + duration_ns(h, "horizon"), q["ts"], qmid, end)
         imp = _impact(m, mh, sign)
         out[f"realized_{horizon_label(h)}"] = out["effective"] - imp
         out[f"impact_{horizon_label(h)}"] = imp
