@@ -1,0 +1,271 @@
+"""Databento DBN files -> MarketData, decoded with the official ``databento-dbn`` package.
+
+DBN (databento.com/docs/standards-and-conventions/databento-binary-encoding): a
+metadata header, then fixed-size little-endian records; prices int64 in units of 1e-9
+(INT64_MAX = undefined), ts_event / ts_recv ns since the epoch. Versions 1-3, plain or
+zstd (recognised by the frame magic). Schemas read:
+- MBO: A -> ADD, C -> CANCEL (DELETE when it takes the whole order), M -> CANCEL when
+  the size shrinks at the same price (priority kept), else DELETE + ADD (priority
+  lost), R -> CLEAR, T -> TRADE (side = aggressor). F (fill) and N records do not
+  change the book (Databento sends the cancel that does), so they are counted in
+  ``stats["not_book_events"]`` and not turned into events.
+- MBP-1, TBBO, MBP-10: the record's levels become an L2 book (LEVEL changes against
+  the previous record, removals first); action T also gives a TRADE.
+- trades: TRADE. status: STATUS (is_trading Y -> 1, N -> 0; when not given, action
+  TRADING -> 1, HALT / PAUSE / SUSPEND / CLOSE / NOT_AVAILABLE -> 0; others counted).
+ts = ts_event (ts_recv for MBO snapshot records, whose ts_event is the order's age),
+ts_local = ts_recv. Tick size: the coarsest power of ten dividing every price of the
+instrument, unless given; sizes are whole contracts / shares (lot 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import databento_dbn as dbn
+import numpy as np
+
+from hftlab.data.market import DataError, MarketData
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import EVENT_DTYPE, Kind
+
+CHUNK = 1 << 20
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+UNDEF = dbn.UNDEF_PRICE
+SIDE = {"B": 1, "A": -1, "N": 0}
+BOOK_SCHEMAS = {"mbp-1": 1, "tbbo": 1, "mbp-10": 10}
+# StatusAction -> trading (1) or not (0), when is_trading is not given
+STATUS_ACTION = {int(dbn.StatusAction.TRADING): 1, int(dbn.StatusAction.HALT): 0,
+                 int(dbn.StatusAction.PAUSE): 0, int(dbn.StatusAction.SUSPEND): 0,
+                 int(dbn.StatusAction.CLOSE): 0,
+                 int(dbn.StatusAction.NOT_AVAILABLE_FOR_TRADING): 0}
+SCHEMAS = ("mbo", "mbp-1", "mbp-10", "tbbo", "trades", "status")
+
+
+def _ch(v) -> str:
+    """A DBN char field (enum or str) as a one-letter string."""
+    return v.value if hasattr(v, "value") else str(v)
+
+
+class _Builder:
+    """Turns DBN records into event rows (ts, ts_local, instrument, kind, side, px, qty, oid, rec)."""
+
+    def __init__(self, path: Path, schema: str, skip_bad: bool):
+        self.path, self.schema, self.skip_bad = path, schema, skip_bad
+        self.rows: list[tuple] = []
+        self.inst: dict[int, int] = {}  # instrument_id -> instrument index
+        self.orders: dict[tuple[int, int], list] = {}  # (inst, order_id) -> [side, px, size]
+        self.levels: dict[int, tuple[dict, dict]] = {}  # inst -> (bids, asks) {px: size}
+        self.last_ts = -1
+        self.stats: dict = {"records": 0, "skipped": {}, "not_book_events": 0,
+                            "other_records": 0}
+
+    def bad(self, n: int, off: int, what: str, key: str) -> None:
+        where = f"{self.path}: record {n} (byte offset {off} after the metadata): {what}"
+        if not self.skip_bad:
+            raise DataError(where)
+        s = self.stats["skipped"].setdefault(key, {"records": 0, "first": where})
+        s["records"] += 1
+
+    def add(self, ts, tsl, i, kind, side, px, qty, oid, n):
+        self.rows.append((ts, tsl, i, kind, side, px, qty, oid, n))
+
+    def record(self, r, n: int, off: int) -> None:
+        self.stats["records"] += 1
+        if isinstance(r, dbn.MBOMsg):
+            snap = bool(r.flags & dbn.F_SNAPSHOT)
+            ts = r.ts_recv if snap else r.ts_event
+        elif isinstance(r, (dbn.MBP1Msg, dbn.MBP10Msg, dbn.TradeMsg, dbn.StatusMsg)):
+            ts = r.ts_event
+        else:  # symbol mappings, system and error messages: not market events
+            self.stats["other_records"] += 1
+            return
+        if ts < self.last_ts:
+            self.bad(n, off, f"ts_event {ts} is earlier than the previous record's "
+                     f"({self.last_ts})", "time_backwards")
+            return
+        self.last_ts = ts
+        i = self.inst.setdefault(r.instrument_id, len(self.inst))
+        tsl = r.ts_recv
+        if isinstance(r, dbn.MBOMsg):
+            self.mbo(r, ts, tsl, i, n, off)
+        elif isinstance(r, dbn.StatusMsg):
+            flag = _ch(r.is_trading)
+            action = int(r.action) if r.action is not None else 0
+            if flag in ("Y", "N"):
+                self.add(ts, tsl, i, Kind.STATUS, 0, 0, int(flag == "Y"), 0, n)
+            elif action in STATUS_ACTION:
+                self.add(ts, tsl, i, Kind.STATUS, 0, 0, STATUS_ACTION[action], 0, n)
+            else:
+                self.stats["not_book_events"] += 1
+        elif isinstance(r, dbn.TradeMsg):
+            self.trade(r, ts, tsl, i, n, off)
+        else:
+            self.book(r, ts, tsl, i, n, off)
+
+    def trade(self, r, ts, tsl, i, n, off) -> None:
+        if r.price == UNDEF or r.price <= 0 or r.size <= 0:
+            self.bad(n, off, f"trade without a price or size ({r.price}, {r.size})", "bad_trade")
+            return
+        self.add(ts, tsl, i, Kind.TRADE, SIDE.get(_ch(r.side), 0), r.price, r.size, 0, n)
+
+    def book(self, r, ts, tsl, i, n, off) -> None:
+        depth = BOOK_SCHEMAS[self.schema]
+        bids, asks = self.levels.setdefault(i, ({}, {}))
+        new_b, new_a = {}, {}
+        for lv in r.levels[:depth]:
+            if lv.bid_px != UNDEF and lv.bid_sz > 0:
+                new_b[lv.bid_px] = lv.bid_sz
+            if lv.ask_px != UNDEF and lv.ask_sz > 0:
+                new_a[lv.ask_px] = lv.ask_sz
+        for side, old, new in ((1, bids, new_b), (-1, asks, new_a)):
+            for px in old.keys() - new.keys():
+                self.add(ts, tsl, i, Kind.LEVEL, side, px, 0, 0, n)
+        for side, old, new in ((1, bids, new_b), (-1, asks, new_a)):
+            for px, sz in new.items():
+                if old.get(px) != sz:
+                    self.add(ts, tsl, i, Kind.LEVEL, side, px, sz, 0, n)
+        self.levels[i] = (new_b, new_a)
+        if _ch(r.action) == "T":
+            self.trade(r, ts, tsl, i, n, off)
+
+    def mbo(self, r, ts, tsl, i, n, off) -> None:
+        action, side = _ch(r.action), SIDE.get(_ch(r.side), 0)
+        if action == "R":
+            self.add(ts, tsl, i, Kind.CLEAR, 0, 0, 0, 0, n)
+            for key in [k for k in self.orders if k[0] == i]:
+                del self.orders[key]
+            return
+        if action == "T":
+            self.trade(r, ts, tsl, i, n, off)
+            return
+        if action in ("F", "N"):
+            self.stats["not_book_events"] += 1
+            return
+        if action not in ("A", "C", "M"):
+            self.bad(n, off, f"unknown MBO action {action!r}", "unknown_action")
+            return
+        if side == 0 or r.price == UNDEF or r.price <= 0:
+            self.bad(n, off, f"MBO {action} without a side or price", "bad_order")
+            return
+        key = (i, r.order_id)
+        o = self.orders.get(key)
+        if action == "A":
+            self.add(ts, tsl, i, Kind.ADD, side, r.price, r.size, r.order_id, n)
+            self.orders[key] = [side, r.price, r.size]
+        elif action == "C":
+            if o is not None and r.size >= o[2]:
+                self.add(ts, tsl, i, Kind.DELETE, o[0], o[1], o[2], r.order_id, n)
+                del self.orders[key]
+            else:
+                self.add(ts, tsl, i, Kind.CANCEL, side, r.price, r.size, r.order_id, n)
+                if o is not None:
+                    o[2] -= r.size
+        else:  # M
+            if o is not None and o[1] == r.price and r.size < o[2]:
+                self.add(ts, tsl, i, Kind.CANCEL, side, r.price, o[2] - r.size, r.order_id, n)
+                o[2] = r.size
+                return
+            if o is not None:
+                self.add(ts, tsl, i, Kind.DELETE, o[0], o[1], o[2], r.order_id, n)
+            if r.size > 0:
+                self.add(ts, tsl, i, Kind.ADD, side, r.price, r.size, r.order_id, n)
+                self.orders[key] = [side, r.price, r.size]
+            else:
+                self.orders.pop(key, None)
+
+
+def _tick_places(prices: np.ndarray) -> int:
+    """Decimal places of the coarsest power-of-ten step dividing every 1e-9 price."""
+    for places in range(10):
+        if (prices % 10 ** (9 - places) == 0).all():
+            return places
+    return 9
+
+
+def read_dbn(path: str | Path, *, tick_size: float | dict[str, float] | None = None,
+             skip_bad: bool = False) -> MarketData:
+    """Read a DBN file (v1-v3, plain or zstd) of schema mbo, mbp-1, mbp-10, tbbo, trades
+    or status. Instruments are the metadata's raw symbols. tick_size: one size, or
+    {symbol: size}; default inferred. Errors name the record and its byte offset;
+    skip_bad=True counts bad records in ``stats["skipped"]`` instead.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    with open(path, "rb") as fh:
+        zstd = fh.read(4) == ZSTD_MAGIC
+    dec = dbn.DBNDecoder(upgrade_policy=dbn.VersionUpgradePolicy.AS_IS,
+                         compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
+    meta, b = None, None
+    n, off = 0, 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            if chunk:
+                dec.write(chunk)
+            try:
+                recs = dec.decode()
+            except Exception as exc:  # the package raises its own error types
+                where = "in the metadata header" if meta is None else \
+                    f"after record {n} (byte offset {off} after the metadata)"
+                raise DataError(f"{path}: corrupt DBN data {where}: {exc}") from None
+            for r in recs:
+                if meta is None:
+                    meta = r
+                    schema = str(meta.schema).lower() if meta.schema is not None else ""
+                    schema = schema.split(".")[-1].replace("_", "-")
+                    if schema not in SCHEMAS:
+                        raise DataError(f"{path}: DBN schema {schema!r} holds no book or trade "
+                                        f"events; read_dbn reads {', '.join(SCHEMAS)}")
+                    b = _Builder(path, schema, skip_bad)
+                    continue
+                n += 1
+                b.record(r, n, off)
+                off += r.record_size()
+            if not chunk:
+                break
+    if meta is None:
+        raise DataError(f"{path}: not a DBN file (no metadata header)")
+    left = len(dec.buffer()) if hasattr(dec, "buffer") else 0
+    if left:
+        raise DataError(f"{path}: truncated: {left} bytes after record {n} (byte offset {off} "
+                        "after the metadata) do not make a whole record")
+    return _build(b, meta, path, tick_size)
+
+
+def _build(b: _Builder, meta, path: Path, tick_size) -> MarketData:
+    names = {}
+    for raw, intervals in (meta.mappings or {}).items():
+        for iv in intervals:
+            names[int(iv["symbol"])] = raw
+    symbols = [names.get(iid, str(iid)) for iid in b.inst]
+    if not b.rows:
+        raise DataError(f"{path}: no market events in {b.stats['records']} records")
+    ev = np.zeros(len(b.rows), dtype=EVENT_DTYPE)
+    cols = list(zip(*b.rows))
+    ev["ts"], ev["ts_local"], ev["instrument"], ev["kind"], ev["side"] = cols[:5]
+    raw_px = np.array(cols[5], dtype=np.int64)
+    ev["qty"] = cols[6]
+    ev["order_id"] = np.array(cols[7], dtype=np.uint64)
+    rec = np.array(cols[8], dtype=np.int64)
+    instruments = []
+    for k, sym in enumerate(symbols):
+        mine = ev["instrument"] == k
+        px = raw_px[mine & (raw_px > 0)]
+        given = tick_size.get(sym) if isinstance(tick_size, dict) else tick_size
+        if given:
+            unit = round(given * 1e9)
+            if unit <= 0 or (px % unit).any():
+                raise DataError(f"{path}: {sym}: prices are not all multiples of tick size "
+                                f"{given}")
+        else:
+            unit = 10 ** (9 - _tick_places(px)) if len(px) else 10 ** 7
+        ev["price"][mine] = raw_px[mine] // unit
+        instruments.append(Instrument(sym, unit / 1e9, 1.0))
+    stats = b.stats
+    stats.update({"dbn_version": int(meta.version), "schema": b.schema,
+                  "dataset": meta.dataset})
+    data = MarketData(ev, instruments, [Venue(meta.dataset or "databento")], record=rec,
+                      source=f"dbn:{b.schema}:{path}", stats=stats)
+    return data.validate()
