@@ -121,7 +121,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     cur = np.zeros(K_NCOL, np.int64)
     cur[K_NEXT_ID] = 1
     cur[K_NFREE] = capacity
-    cur[K_RNG] = np.int64(np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) % np.uint64(2**63))
+    cur[K_RNG] = (int(seed) * 0x9E3779B97F4A7C15) % (1 << 63)  # spread seeds apart
     cur[K_LOCAL_NEXT_TS] = -1
     r = buffer_rows
     arrays = dict(

@@ -163,9 +163,10 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
             elif price == op:
                 oq[s, Q_AHEAD] -= q
                 oq[s, Q_TRADED] += q
-                if oq[s, Q_AHEAD] < 0:
-                    f = min(np.int64(-oq[s, Q_AHEAD]), leaves)
-                    oq[s, Q_AHEAD] = 0.0
+                # whole lots past the front are ours; a fraction stays as progress
+                f = min(np.int64(np.floor(-oq[s, Q_AHEAD])), leaves)
+                if f >= 1:
+                    oq[s, Q_AHEAD] += f
                     fill(s, f, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
                          venues, instruments, market, qty, top, base)
             continue
