@@ -55,7 +55,7 @@ def toxicity_features(trades: Any, quotes: Any, interval: Any = "1min",
     ends = (out.index.to_numpy() + 1) * step
     v = vpin_fn(trades, **vpin_kwargs)
     vv = v["vpin"].to_numpy()
-    vts = v["ts"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    vts = pd.DatetimeIndex(v["ts"]).asi8
     pos = np.searchsorted(vts, ends, side="right") - 1  # buckets completed by the end
     vals = np.where(pos >= 0, vv[np.clip(pos, 0, None)] if vv.size else np.nan, np.nan)
     out.insert(0, "vpin", vals)
