@@ -71,7 +71,7 @@ def analyze(trades: pd.DataFrame, quotes: pd.DataFrame, out_dir: str | Path,
     if "side" in t:
         known = t["side"] != 0
         acc = float((lr[known] == t["side"][known]).mean()) if known.any() else float("nan")
-        notes.append(f"Lee-Ready agrees with the trades' own side on {acc:.1%} of "
+        notes.append(f"Lee-Ready agrees with the given trade side on {acc:.1%} of "
                      f"{int(known.sum())} signed trades.")
     v = vpin(tdf, bucket_volume=bucket_volume, window=window, bar=bar)
     if v["vpin"].notna().sum() == 0 and len(v) >= 2:
