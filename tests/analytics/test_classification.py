@@ -151,3 +151,20 @@ def test_lobster_lee_ready_accuracy(lobster_amzn):
     trades, quotes = lobster_amzn
     acc = (lee_ready(trades, quotes).to_numpy() == trades["side"].to_numpy()).mean()
     assert acc > 0.95
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1000), st.sampled_from([99.0, 99.5, 100.0, 100.5,
+                                                                   101.0, NAN])),
+                min_size=1, max_size=80),
+       st.lists(st.tuples(st.integers(0, 1000), st.integers(97, 101), st.integers(1, 3)),
+                min_size=1, max_size=40),
+       st.integers(0, 50))
+def test_fused_lee_ready_equals_aligned_quotes_then_rule(trade_rows, quote_rows, lag):
+    trades = pd.DataFrame(sorted(trade_rows, key=lambda r: r[0]), columns=["ts", "price"])
+    q = sorted(quote_rows)
+    quotes = pd.DataFrame({"ts": [r[0] for r in q], "bid": [float(r[1]) for r in q],
+                           "ask": [float(r[1] + r[2]) for r in q]})
+    pq = prevailing_quotes(trades["ts"], quotes, quote_lag=lag)
+    aligned = lee_ready(trades.assign(bid=pq["bid"], ask=pq["ask"]))
+    assert lee_ready(trades, quotes, quote_lag=lag).tolist() == aligned.tolist()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -48,4 +50,34 @@ def bar_price_changes_nb(first, last):
     out = np.empty(n, dtype=np.float64)
     for i in range(n):
         out[i] = last[i] - (last[i - 1] if i > 0 else first[0])
+    return out
+
+
+@nb.njit(cache=True)
+def finite_std_nb(x):
+    """Sample standard deviation (ddof=1) of the finite values of x; NaN if fewer than 2."""
+    n = 0
+    s = 0.0
+    for v in x:
+        if np.isfinite(v):
+            n += 1
+            s += v
+    if n < 2:
+        return np.nan
+    mean = s / n
+    ss = 0.0
+    for v in x:
+        if np.isfinite(v):
+            ss += (v - mean) * (v - mean)
+    return np.sqrt(ss / (n - 1))
+
+
+@nb.njit(cache=True)
+def normal_buy_fraction_nb(dp, sigma):
+    """Phi(dp / sigma), the standard normal CDF, via erfc (NaN dp gives NaN)."""
+    n = dp.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    k = -1.0 / (sigma * math.sqrt(2.0))
+    for i in range(n):
+        out[i] = 0.5 * math.erfc(dp[i] * k)
     return out

@@ -96,10 +96,9 @@ def lee_ready(trades: Any, quotes: Any = None, quote_lag: Any = 0) -> pd.Series:
         ts = as_ns_array(df[column(df, ("ts",), "trades")], "trades['ts']")
         check_sorted(ts, "trades['ts']")
         q = quote_arrays(quotes)
-        idx = classification_nb.asof_index_nb(ts, q["ts"],
-                                              nonneg_duration_ns(quote_lag, "quote_lag") + 1)
-        bid = classification_nb.take_or_nan_nb(q["bid"], idx)
-        ask = classification_nb.take_or_nan_nb(q["ask"], idx)
+        lag = nonneg_duration_ns(quote_lag, "quote_lag") + 1
+        signs = classification_nb.lee_ready_asof_nb(ts, price, q["ts"], q["bid"], q["ask"], lag)
+        return pd.Series(signs, index=df.index, name="side")
     return pd.Series(classification_nb.lee_ready_nb(price, bid, ask), index=df.index,
                      name="side")
 
@@ -117,10 +116,10 @@ def bvc_buy_fraction(dp: np.ndarray, sigma: float,
     nu = positive_float(df, "df") if distribution == "t" else 0.0
     if not (np.isfinite(sigma) and sigma > 0):
         return np.where(np.isnan(dp), np.nan, 0.5)
-    z = dp / sigma
     if distribution == "normal":
-        return special.ndtr(z)
-    return special.stdtr(nu, z)
+        return bars_nb.normal_buy_fraction_nb(np.ascontiguousarray(dp, dtype=np.float64),
+                                              float(sigma))
+    return special.stdtr(nu, dp / sigma)
 
 
 def bulk_volume_classification(trades: Any, bar: Any = "1min",
@@ -160,5 +159,4 @@ def _bars(ts: np.ndarray, price: np.ndarray, volume: np.ndarray, bar: Any):
 
 def _sigma(dp: np.ndarray) -> float:
     """Sample standard deviation (ddof=1) of the finite price changes; NaN if < 2."""
-    x = dp[np.isfinite(dp)]
-    return float(np.std(x, ddof=1)) if x.size >= 2 else float("nan")
+    return float(bars_nb.finite_std_nb(dp))

@@ -104,3 +104,41 @@ def take_or_nan_nb(values, idx):
         k = idx[i]
         out[i] = values[k] if k >= 0 else np.nan
     return out
+
+
+@nb.njit(cache=True)
+def lee_ready_asof_nb(ts, price, quote_ts, bid, ask, lag):
+    """Lee-Ready against the last quote with quote_ts <= ts - lag, in one merge pass.
+
+    Same rule as `lee_ready_nb`; trades before the first quote use the tick rule. Both
+    timestamp arrays must be sorted ascending.
+    """
+    n = ts.shape[0]
+    m = quote_ts.shape[0]
+    out = np.zeros(n, dtype=np.int8)
+    j = -1
+    last = np.nan
+    tick = np.int8(0)
+    for i in range(n):
+        t = ts[i] - lag
+        while j + 1 < m and quote_ts[j + 1] <= t:
+            j += 1
+        p = price[i]
+        if np.isnan(p):
+            continue
+        if not np.isnan(last):
+            if p > last:
+                tick = np.int8(1)
+            elif p < last:
+                tick = np.int8(-1)
+        last = p
+        if j >= 0:
+            mid = 0.5 * (bid[j] + ask[j])
+            if p > mid:
+                out[i] = 1
+                continue
+            if p < mid:
+                out[i] = -1
+                continue
+        out[i] = tick
+    return out

@@ -27,14 +27,12 @@ NS_PER_DAY = 86_400 * 1_000_000_000
 def default_bucket_volume(ts: np.ndarray, volume: np.ndarray, buckets_per_day: int = 50) -> float:
     """Average daily volume / buckets_per_day; days are the UTC calendar days with trades.
 
-    NaN volumes are ignored. Raises when there is no positive volume.
+    ts must be sorted. NaN volumes are ignored. Raises when there is no positive volume.
     """
     buckets_per_day = positive_int(buckets_per_day, "buckets_per_day")
-    ok = np.isfinite(volume)
-    total = float(volume[ok].sum())
+    total, days = vpin_nb.volume_and_days_nb(ts, volume, NS_PER_DAY)
     if not total > 0:
         raise ValueError("trades have no positive volume; cannot size VPIN buckets")
-    days = np.unique(ts[ok] // NS_PER_DAY).size
     return total / days / buckets_per_day
 
 

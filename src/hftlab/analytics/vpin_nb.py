@@ -126,3 +126,22 @@ def expanding_ecdf_nb(x):
             p -= p & (-p)
         out[i] = c / seen
     return out
+
+
+@nb.njit(cache=True)
+def volume_and_days_nb(ts, volume, ns_per_day):
+    """Total finite volume and the number of distinct days (ts // ns_per_day) among rows
+    with a finite volume; ts must be sorted."""
+    total = 0.0
+    days = 0
+    last = np.int64(0)
+    for i in range(ts.shape[0]):
+        v = volume[i]
+        if not np.isfinite(v):
+            continue
+        total += v
+        d = ts[i] // ns_per_day
+        if days == 0 or d != last:
+            days += 1
+            last = d
+    return total, days
