@@ -135,6 +135,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
         risk_i=np.zeros((r, 5), np.int64), risk_f=np.zeros((r, 2)), rparams=rparams,
         rstate=np.zeros(RS_NCOL), cmds=np.zeros((loop_nb.MAX_CMDS, 8), np.int64),
+        rcmds=np.zeros((capacity + ni, 8), np.int64),
     )
     return Engine(data, venues, list(data.instruments), arrays)
 
@@ -273,7 +274,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
                            e.base, e.omap, e.halted, e.market, e.orders, e.oq, e.active, e.free,
                            e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab, e.rec_o,
                            e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f, e.rparams,
-                           e.rstate, cmds, sp, ss, fn, qm.compiled, qm.param_array())
+                           e.rstate, cmds, e.rcmds, sp, ss, fn, qm.compiled, qm.param_array())
         if code == RUN_NEED_DATA:
             ilo, n = int(e.cur[K_ILO]), int(e.cur[K_NEV])
             new, last = next(chunks)

@@ -57,8 +57,12 @@ def deny(s, now, reason, orders, rec_o, cur, market):
 
 @nb.njit(cache=True)
 def send(n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
-         rparams, rstate, risk_i, risk_f):
-    """Pass n_cmds commands through validation and risk; queue the survivors for their venue."""
+         rparams, rstate, risk_i, risk_f, exempt):
+    """Pass n_cmds commands through validation and risk; queue the survivors for their venue.
+
+    exempt=True skips the pre-trade checks: only the risk engine's own cancel-all and
+    flatten commands use it.
+    """
     n_books = market.shape[0]
     for c in range(n_cmds):
         action = cmds[c, C_ACTION]
@@ -100,8 +104,9 @@ def send(n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, mark
                 continue
             i = market[b, M_INSTR]
             already = open_qty(orders, active, cur, i, side, market) - cmds[c, C_QTY]
-            reason = pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY], already, lacct,
-                               rparams, rstate, risk_i, risk_f, cur)
+            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY],
+                                                already, lacct, rparams, rstate, risk_i, risk_f,
+                                                cur)
             if reason != 0:
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue

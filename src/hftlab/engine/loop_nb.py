@@ -41,6 +41,7 @@ from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REAL
                                   X_STATUS, X_TS)
 from hftlab.engine.queue_nb import QUEUE_FN
 from hftlab.engine.venue_nb import book_mid, is_open, on_market_event, release_closed
+from hftlab.risk.monitor_nb import monitor
 
 INF = np.iinfo(np.int64).max
 MAX_CMDS = 64
@@ -72,6 +73,25 @@ def local_mid(market, b):
     if market[b, M_BID] > 0 and market[b, M_ASK] > 0:
         return 0.5 * (market[b, M_BID] + market[b, M_ASK])
     return np.nan
+
+
+@nb.njit(cache=True)
+def mark_host(lacct, instruments, market):
+    """Mark the host's account to the host's own mids."""
+    for i in range(lacct.shape[0]):
+        mark(lacct, instruments, i, local_mid(market, np.int64(instruments[i, I_MARK_BOOK])))
+
+
+@nb.njit(cache=True)
+def guard(now, lacct, instruments, orders, active, free, cur, entry, rec_o, market, venues,
+          rparams, rstate, risk_i, risk_f, rcmds):
+    """Run the intraday risk monitor; send its cancel / flatten commands past pre-trade checks."""
+    n = monitor(now, lacct, instruments, orders, active, cur, rparams, rstate, risk_i, risk_f,
+                rcmds)
+    if n > 0:
+        send(n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
+             rparams, rstate, risk_i, risk_f, True)
+        cur[K_RELEASE] = 1
 
 
 @nb.njit(cache=True)
@@ -150,7 +170,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         cur, prm, qty, top, lqty, ltop, base, omap, halted, market,
         orders, oq, active, free, entry, resp, acct, lacct, venues, instruments,
         rec_o, fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate,
-        cmds, sparams, sstate, strat, qfn, qparams):
+        cmds, rcmds, sparams, sstate, strat, qfn, qparams):
     """Advance the backtest until done, out of data, a buffer is full or Python must act."""
     n_instr = acct.shape[0]
     width = qty.shape[2]
@@ -166,7 +186,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             return RUN_FLUSH
         if cur[K_NCMD] > 0:  # commands a Python strategy left
             send(cur[K_NCMD], cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
-                 lacct, market, venues, rparams, rstate, risk_i, risk_f)
+                 lacct, market, venues, rparams, rstate, risk_i, risk_f, False)
             cur[K_NCMD] = 0
             cur[K_RELEASE] = 1
         if cur[K_RELEASE] != 0:  # the strategy has seen its closed orders: free their slots
@@ -241,6 +261,9 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 sample(t, acct, instruments, qty, top, base, orders, active, cur, market, st_i,
                        st_f)
                 cur[K_NEXT_SAMPLE] = t + prm[P_SAMPLE]
+                mark_host(lacct, instruments, market)
+                guard(t, lacct, instruments, orders, active, free, cur, entry,
+                      rec_o, market, venues, rparams, rstate, risk_i, risk_f, rcmds)
             elif t == t_lo:  # a market event reaches the host
                 b = np.int64(venue[ilo]) * n_instr + np.int64(instr[ilo])
                 k = kind[ilo]
@@ -276,14 +299,17 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 wake = on_response(r, resp, orders, lacct, instruments, venues, market, ltop)
                 wake_book = orders[resp[r, X_SLOT], O_BOOK]
                 cur[K_RELEASE] = 1
+                if wake == W_FILL:
+                    mark_host(lacct, instruments, market)
+                    guard(t, lacct, instruments, orders, active, free, cur, entry, rec_o, market,
+                          venues, rparams, rstate, risk_i, risk_f, rcmds)
             else:  # the strategy's timer
                 cur[K_NOW_LO] = t
                 cur[K_NEXT_TIMER] = t + prm[P_TIMER]
                 wake = W_TIMER
         if wake == 0:
             continue
-        for i in range(n_instr):
-            mark(lacct, instruments, i, local_mid(market, np.int64(instruments[i, I_MARK_BOOK])))
+        mark_host(lacct, instruments, market)
         if prm[P_PY] > 0:
             cur[K_WAKE] = wake
             cur[K_WAKE_BOOK] = wake_book
@@ -292,7 +318,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                    lacct, orders, active, cur, rstate, cmds)
         if nc > 0:
             send(nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-                 venues, rparams, rstate, risk_i, risk_f)
+                 venues, rparams, rstate, risk_i, risk_f, False)
             cur[K_RELEASE] = 1
 
 
@@ -307,5 +333,5 @@ RUN_SIG = types.int64(
     _f8[:, :],
     _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],
     _f8[:],
-    _i8[:, :], _f8[:], _f8[:], STRATEGY_FN, QUEUE_FN, _f8[:])
+    _i8[:, :], _i8[:, :], _f8[:], _f8[:], STRATEGY_FN, QUEUE_FN, _f8[:])
 run = nb.njit(RUN_SIG, cache=True)(_run)

@@ -13,14 +13,17 @@ import numpy as np
 
 from hftlab.engine.layout import A_POS, K_NRISK
 
-# rparams columns
+# rparams columns (instrument rows; the last row holds portfolio-wide limits)
 RP_MAX_ORDER_QTY = 0  # lots per order
 RP_MAX_POSITION = 1  # |position| in lots, counting open orders on the same side
-RP_NCOL = 8
+RP_SOFT_LOSS = 2  # portfolio row: loss (currency, > 0) that switches to REDUCING
+RP_HARD_LOSS = 3  # portfolio row: loss (currency, > 0) that HALTS, cancels and flattens
+RP_NCOL = 16
 
 # rstate entries
 RS_STATE = 0  # 0 ACTIVE, 1 REDUCING, 2 HALTED
-RS_NCOL = 16
+RS_KILL = 1  # 1 = kill requested (by the strategy, the engine or the configuration)
+RS_NCOL = 32
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
 R_MAX_ORDER_QTY, R_POSITION_LIMIT, R_STATE_REDUCING, R_STATE_HALTED = 33, 35, 43, 44
