@@ -147,6 +147,13 @@ def test_bvc_buy_share_tracks_the_true_aggressor_share(binance_usdm):
     assert corr > 0.5
 
 
+def test_nautilus_binance_spot_classification_accuracy(nautilus_binance):
+    trades, quotes = nautilus_binance
+    truth = trades["side"].to_numpy()
+    assert (lee_ready(trades, quotes).to_numpy() == truth).mean() > 0.85
+    assert (tick_rule(trades["price"]).to_numpy() == truth).mean() > 0.85
+
+
 def test_lobster_lee_ready_accuracy(lobster_amzn):
     trades, quotes = lobster_amzn
     acc = (lee_ready(trades, quotes).to_numpy() == trades["side"].to_numpy()).mean()

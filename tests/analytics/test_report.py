@@ -81,11 +81,14 @@ def test_analyze_command_through_typer(tmp_path):
     app.command("analyze")(analyze_command)
     app.command("noop")(lambda: None)  # two commands, so "analyze" is a subcommand
     runner = CliRunner()
-    res = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "rep")])
+    res = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "rep"),
+                              "--bar", "10s", "--quote-lag", "1ms", "--bucket-volume", "300"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "rep" / "analytics_report.html").is_file()
     bad = runner.invoke(app, ["analyze", str(tmp_path / "missing.parquet")])
     assert bad.exit_code == 2 and "no such file" in bad.output
+    neg = runner.invoke(app, ["analyze", str(tmp_path), "--quote-lag", "-5s"])
+    assert neg.exit_code == 2 and "quote_lag must be a duration >= 0" in neg.output
 
 
 def test_report_on_real_binance(binance_usdm, tmp_path):

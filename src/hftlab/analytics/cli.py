@@ -57,11 +57,18 @@ def analyze_command(
                                               "column (trade/quote).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the HTML report.")]
     = Path("analytics_report"),
+    bar: Annotated[str, typer.Option(help="BVC time-bar length for VPIN, e.g. 1min, 1s.")]
+    = "1min",
+    quote_lag: Annotated[str, typer.Option(help="Match trades to quotes older than this, "
+                                                "e.g. 50ms.")] = "0s",
+    bucket_volume: Annotated[float | None, typer.Option(help="VPIN bucket volume; default "
+                                                              "daily volume / 50.")] = None,
 ) -> None:
     """Write an HTML report of toxicity (VPIN) over time and the spread decomposition."""
     try:
         trades, quotes = load_tables(path)
-        report = analyze(trades, quotes, out)
+        report = analyze(trades, quotes, out, bar=bar, quote_lag=quote_lag,
+                         bucket_volume=bucket_volume)
     except (ValueError, TypeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc

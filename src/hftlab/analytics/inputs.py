@@ -150,11 +150,17 @@ def duration_ns(value: Any, name: str) -> int:
 
 def nonneg_duration_ns(value: Any, name: str) -> int:
     """A duration >= 0 in ns (int ns, offset string or Timedelta)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) == 0:
-        return 0
-    if isinstance(value, str) and pd.Timedelta(value).value == 0:
-        return 0
-    return duration_ns(value, name)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        ns = int(value)
+    else:
+        try:
+            ns = int(pd.Timedelta(value).value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} must be a duration (int ns, '50ms', Timedelta); "
+                             f"got {value!r}") from exc
+    if ns < 0:
+        raise ValueError(f"{name} must be a duration >= 0; got {value!r}")
+    return ns
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:

@@ -45,7 +45,8 @@ def _img(b64: str, alt: str) -> str:
 
 def analyze(trades: pd.DataFrame, quotes: pd.DataFrame, out_dir: str | Path,
             horizons: Sequence[Any] = DEFAULT_HORIZONS, bucket_volume: float | None = None,
-            window: int = 50, bar: Any = "1min", title: str = "hftlab analytics") -> Path:
+            window: int = 50, bar: Any = "1min", quote_lag: Any = 0,
+            title: str = "hftlab analytics") -> Path:
     """Write the toxicity and spread-decomposition report to out_dir; return its path.
 
     VPIN (Easley, López de Prado & O'Hara 2012; BVC on `bar` time bars, buckets of
@@ -54,7 +55,9 @@ def analyze(trades: pd.DataFrame, quotes: pd.DataFrame, out_dir: str | Path,
     volume-weighted); Lee-Ready accuracy when the trades carry their true side; Roll's
     estimate for comparison; OFI when quote sizes are present. When there are too few
     buckets for a full window the window shrinks to the buckets available (said in the
-    report). NaN-bearing rows are handled as each analytic documents.
+    report). quote_lag: matches trades to quotes strictly before ts - quote_lag (for a
+    quote feed that runs ahead of the trades). NaN-bearing rows are handled as each
+    analytic documents.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -67,7 +70,7 @@ def analyze(trades: pd.DataFrame, quotes: pd.DataFrame, out_dir: str | Path,
     q = quote_arrays(quotes)
     notes: list[str] = []
 
-    lr = lee_ready(tdf, quotes).to_numpy()
+    lr = lee_ready(tdf, quotes, quote_lag=quote_lag).to_numpy()
     if "side" in t:
         known = t["side"] != 0
         acc = float((lr[known] == t["side"][known]).mean()) if known.any() else float("nan")
@@ -81,7 +84,7 @@ def analyze(trades: pd.DataFrame, quotes: pd.DataFrame, out_dir: str | Path,
     cdf = vpin_cdf(v["vpin"])
     side = t["side"] if "side" in t else lr
     dec = spread_decomposition(tdf.assign(side=np.where(side != 0, side, lr)), quotes,
-                               horizons=horizons)
+                               horizons=horizons, quote_lag=quote_lag)
     summary = decomposition_summary(dec)
     qs = quoted_spread(q["bid"], q["ask"])
     qs.index = ts_index(q["ts"])
