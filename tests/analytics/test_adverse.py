@@ -71,6 +71,8 @@ def test_several_instruments_need_keyed_mids():
         adverse_selection(fills, _mids(), horizons=[100])
     mids = pd.concat([_mids().assign(instrument=0),
                       _mids().assign(instrument=1, mid=[2000.0, 2001.0, 2002.0, 2003.0])])
+    with pytest.raises(ValueError, match="no such column"):
+        adverse_selection(fills.drop(columns=["mid", "instrument", "venue"]), mids)
     res = adverse_selection(fills.drop(columns="mid"), mids, horizons=[50])
     # fill 2 (instrument 1, ts 300) meets mid 2002 (ts 250), not instrument 0's 1001.5
     assert res.per_fill["mid"].tolist() == [1000.0, 999.0, 2002.0]

@@ -32,7 +32,8 @@ def test_effective_realized_impact_hand_case():
     imp = price_impact(mid, later, side).to_numpy()
     real = realized_spread(price, mid, later, side).to_numpy()
     # values sit on the 2**-44 grid, within 3e-14 of the exact fractions
-    np.testing.assert_allclose(eff, [0.02, 0.01], rtol=0, atol=3e-14)  # 2(101-100)/100, -2(-0.5)/100
+    # 2 (101 - 100) / 100 and -2 (99.5 - 100) / 100
+    np.testing.assert_allclose(eff, [0.02, 0.01], rtol=0, atol=3e-14)
     np.testing.assert_allclose(imp, [0.01, 0.02], rtol=0, atol=3e-14)  # mid moved with the trade
     np.testing.assert_allclose(real, [0.01, -0.01], rtol=0, atol=6e-14)
 

@@ -89,12 +89,16 @@ def adverse_selection(fills: pd.DataFrame, mids: Any,
         mid_groups = keys.groupby(use, sort=False).indices
         for key, rows in fills.groupby(use, sort=False).indices.items():
             if key not in mid_groups:
-                raise ValueError(f"mids has no rows for fills' {dict(zip(use, np.atleast_1d(key)))}")
+                where = dict(zip(use, np.atleast_1d(key)))
+                raise ValueError(f"mids has no rows for the fills of {where}")
             groups.append((rows, mid_groups[key]))
     else:
         if fill_keys and len(fills.groupby(fill_keys).indices) > 1:
             raise ValueError(f"fills span several {fill_keys} pairs; give mids with the same "
                              "key columns so each fill meets its own instrument's mid")
+        if keys is not None and len(keys.groupby(list(keys.columns)).indices) > 1:
+            raise ValueError(f"mids span several {list(keys.columns)} values but fills have "
+                             "no such column to match them")
         groups.append((np.arange(len(fills)), np.arange(ts_all.size)))
 
     n = len(fills)

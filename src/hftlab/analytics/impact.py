@@ -42,7 +42,8 @@ def markouts(trades: Any, quotes: Any, horizons: Sequence[Any] = DEFAULT_HORIZON
     after h. For market trades q is the aggressor, so a positive markout is a loss to
     the liquidity provider. The mid at the trade is the last quote strictly before
     ts - quote_lag; the later mid the last quote at or before ts + h, NaN when ts + h
-    is past the end of the data (the last trade or quote). Columns: one per horizon label ('1s', ...), on the trades' index.
+    is past the end of the data (the last trade or quote). Columns: one per horizon
+    label ('1s', ...), on the trades' index.
     """
     df = as_frame(trades, "trades")
     t = trade_arrays(df)
