@@ -132,8 +132,9 @@ def bulk_volume_classification(trades: Any, bar: Any = "1min",
     (input that is already bars). Each bar's volume V is split into buy V*F(dP/sigma) and
     sell V*(1 - F), dP the change of the last price from the previous bar (the first bar
     uses its own first price), sigma the standard deviation of dP over the sample (or
-    given), F the standard normal CDF or Student-t CDF with `df` degrees of freedom
-    (default 0.25, the heavy-tailed choice of ELO 2016). Trades with NaN price or volume
+    given), F the standard normal CDF or the Student-t CDF with `df` degrees of freedom
+    (> 0; the default 0.25 gives very heavy tails, calibrate it to your data, e.g.
+    against a true aggressor flag). Trades with NaN price or volume
     are skipped. Returns one row per non-empty bar, indexed by bar end time (UTC):
     price, dp, volume, trades, buy_fraction, buy_volume, sell_volume.
     """

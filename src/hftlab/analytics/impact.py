@@ -198,7 +198,7 @@ def _interval_table(trades: Any, interval: Any, quotes: Any = None) -> pd.DataFr
 
 
 def kyle_lambda(trades: Any, interval: Any = "5min", quotes: Any = None) -> pd.Series:
-    """Kyle's (1985) lambda by OLS of interval returns on signed volume (Hasbrouck 2009 style).
+    """Kyle's (1985) lambda: OLS slope of interval returns on signed order flow.
 
     r_k = alpha + lambda * S_k + e_k, r_k the return of the last trade price over
     interval k (fraction of price; the first interval from its first trade) and
