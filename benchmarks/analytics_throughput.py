@@ -56,7 +56,7 @@ def timed(label: str, n: int, fn, *args, **kwargs):
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     dt = time.perf_counter() - t0
-    print(f"{label:<52} {dt:8.3f} s {n / dt / 1e6:10.2f} M rows/s   "
+    print(f"{label:<52} {dt:8.3f} s {n / dt / 1e6:10.2f} M trades/s   "
           f"peak RSS {peak_rss_mb():8.0f} MB")
     return out, n / dt
 

@@ -90,6 +90,8 @@ def test_vpin_rejects_bad_arguments():
         vpin(t, classify="magic")
     with pytest.raises(ValueError, match="side"):
         vpin(t.drop(columns="side"), classify="side")
+    with pytest.raises(ValueError, match="too small"):
+        vpin(t.assign(qty=1e6), bucket_volume=1e-6)
     with pytest.raises(ValueError, match="no positive volume"):
         vpin(t.assign(qty=0.0))
 

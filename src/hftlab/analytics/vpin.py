@@ -76,8 +76,15 @@ def vpin(trades: Any, bucket_volume: float | None = None, window: int = 50,
     return _vpin_frame(end, vol, frac, V, window)
 
 
+MAX_BUCKETS = 500_000_000
+
+
 def _vpin_frame(bar_ts: np.ndarray, vol: np.ndarray, frac: np.ndarray, V: float,
                 window: int) -> pd.DataFrame:
+    total, _ = vpin_nb.volume_and_days_nb(bar_ts, vol, NS_PER_DAY)
+    if total / V > MAX_BUCKETS:
+        raise ValueError(f"bucket_volume {V!r} is too small: it would make about "
+                         f"{total / V:.3g} buckets (limit {MAX_BUCKETS:.0e})")
     buy, sell, end_ts, _ = vpin_nb.fill_buckets_nb(bar_ts, vol, frac, V)
     out = pd.DataFrame({"ts": ts_index(end_ts), "buy_volume": buy, "sell_volume": sell,
                         "order_imbalance": np.abs(buy - sell) / V,
