@@ -136,16 +136,22 @@ class MatchingEngine:
                 self.n_resting, self.ctr)
 
     def _grow_pool(self) -> None:
-        extra = np.zeros_like(self.orders)
-        self.orders = np.concatenate([self.orders, extra])
+        """Double the order pool (new rows are zero pages until an order uses them)."""
+        orders = np.zeros((2 * self.orders.shape[0], mk.N_OCOL), dtype=np.int64)
+        orders[: self.orders.shape[0]] = self.orders
+        self.orders = orders
 
-    def _grow_buffers(self) -> None:
-        """Fresh, larger output buffers that hold the worst case of the largest book side."""
+    def _grow_buffers(self, nf: int = 0, ne: int = 0) -> None:
+        """Larger output buffers (rows [:nf] / [:ne] kept) that can take the worst case
+        of the largest book side after the rows already written."""
         worst = int(self.n_resting.max(initial=0))
-        nf_rows = max(2 * self.fills.shape[0], worst + 1)
-        ne_rows = max(2 * self.events.shape[0], 2 * worst + 4)
-        self.fills = np.zeros((nf_rows, mk.N_FCOL), dtype=np.int64)
-        self.events = np.zeros((ne_rows, mk.N_ECOL), dtype=np.int64)
+        nf_rows = max(2 * self.fills.shape[0], nf + worst + 1)
+        ne_rows = max(2 * self.events.shape[0], ne + 2 * worst + 4)
+        fills = np.zeros((nf_rows, mk.N_FCOL), dtype=np.int64)
+        fills[:nf] = self.fills[:nf]
+        events = np.zeros((ne_rows, mk.N_ECOL), dtype=np.int64)
+        events[:ne] = self.events[:ne]
+        self.fills, self.events = fills, events
 
     def _run(self, kernel, *args) -> OrderResult:
         while True:
@@ -160,17 +166,19 @@ class MatchingEngine:
                                    self._events_out(0, r[7]))
 
     def _fills_out(self, lo: int, hi: int) -> np.ndarray:
-        out = np.empty(hi - lo, dtype=MATCH_FILL_DTYPE)
-        for c, name in enumerate(MATCH_FILL_DTYPE.names):
-            out[name] = self.fills[lo:hi, c]
-        return out
+        # MATCH_FILL_DTYPE is the F_* columns in order, all int64: a copy viewed as records
+        return self.fills[lo:hi].copy().view(MATCH_FILL_DTYPE).reshape(-1)
 
     def _events_out(self, lo: int, hi: int) -> np.ndarray:
         rows = self.events[lo:hi]
         out = np.zeros(hi - lo, dtype=EVENT_DTYPE)
         out["ts"] = rows[:, mk.E_TS]
-        out["venue"] = self.venues[rows[:, mk.E_BOOK]]
-        out["instrument"] = self.instruments[rows[:, mk.E_BOOK]]
+        if self.n_books == 1:
+            out["venue"] = self.venues[0]
+            out["instrument"] = self.instruments[0]
+        else:
+            out["venue"] = self.venues.take(rows[:, mk.E_BOOK])
+            out["instrument"] = self.instruments.take(rows[:, mk.E_BOOK])
         out["kind"] = rows[:, mk.E_KIND]
         out["side"] = rows[:, mk.E_SIDE]
         out["price"] = rows[:, mk.E_PRICE]
@@ -225,23 +233,18 @@ class MatchingEngine:
         msgs = np.ascontiguousarray(messages, dtype=np.int64)
         self._check_messages(msgs)
         results = np.zeros((msgs.shape[0], mk.N_RCOL), dtype=np.int64)
-        fill_parts, event_parts = [], []
-        k = 0
-        while True:
+        k = nf = ne = 0
+        while True:  # outputs stay in the engine's buffers, grown as needed, until the end
             k, code, nf, ne = mk.process(msgs, k, results, *self._state(), self.stp_mode,
-                                         self.fills, 0, self.events, 0)
-            fill_parts.append(self._fills_out(0, nf))
-            event_parts.append(self._events_out(0, ne))
+                                         self.fills, nf, self.events, ne)
             if code == 0:
                 break
             if code == mk.RETRY_CAPACITY:
                 self._grow_pool()
-            elif nf == 0 and ne == 0:  # even empty buffers were too small
-                self._grow_buffers()
-        out = np.empty(results.shape[0], dtype=RESULT_DTYPE)
-        for c, name in enumerate(RESULT_DTYPE.names):
-            out[name] = results[:, c]
-        return BatchResult(out, np.concatenate(fill_parts), np.concatenate(event_parts))
+            else:
+                self._grow_buffers(nf, ne)
+        out = results.view(RESULT_DTYPE).reshape(-1)  # the R_* columns in order, int64
+        return BatchResult(out, self._fills_out(0, nf), self._events_out(0, ne))
 
     def _check_book(self, book: int) -> None:
         if not 0 <= int(book) < self.n_books:
@@ -250,23 +253,22 @@ class MatchingEngine:
     def _check_messages(self, msgs: np.ndarray) -> None:
         if msgs.ndim != 2 or msgs.shape[1] != mk.N_MCOL:
             raise ValueError(f"messages must have shape (n, {mk.N_MCOL}), got {msgs.shape}")
+        act = msgs[:, mk.M_ACTION]
+        sub = act == mk.ACT_SUBMIT
+        side, otype, tif = msgs[:, mk.M_SIDE], msgs[:, mk.M_TYPE], msgs[:, mk.M_TIF]
+        book = msgs[:, mk.M_BOOK]
         checks = (
-            (mk.M_ACTION, (mk.ACT_SUBMIT, mk.ACT_CANCEL, mk.ACT_MODIFY), "action"),
-            (mk.M_SIDE, (1, -1), "side"),
-            (mk.M_TYPE, (mk.LIMIT, mk.MARKET), "order_type"),
-            (mk.M_TIF, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif"),
+            ((act < mk.ACT_SUBMIT) | (act > mk.ACT_MODIFY), "action must be 0, 1 or 2"),
+            (sub & (side != 1) & (side != -1), "side must be +1 or -1"),
+            (sub & (otype != mk.LIMIT) & (otype != mk.MARKET), "order_type must be 0 or 1"),
+            (sub & ((tif < mk.GTC) | (tif > mk.POST_ONLY)), "tif must be 0..3"),
+            (sub & ((book < 0) | (book >= self.n_books)),
+             f"book must be in 0..{self.n_books - 1}"),
         )
-        sub = msgs[:, mk.M_ACTION] == mk.ACT_SUBMIT
-        for col, allowed, name in checks:
-            rows = msgs if col == mk.M_ACTION else msgs[sub]
-            bad = np.flatnonzero(~np.isin(rows[:, col], allowed))
-            if bad.size:
-                raise ValueError(f"message {bad[0]}: {name} must be one of {allowed}, "
-                                 f"got {rows[bad[0], col]}")
-        books = msgs[sub, mk.M_BOOK]
-        bad = np.flatnonzero((books < 0) | (books >= self.n_books))
-        if bad.size:
-            raise ValueError(f"submit {bad[0]}: book must be in 0..{self.n_books - 1}")
+        for bad, what in checks:
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise ValueError(f"message {k}: {what}, got {msgs[k].tolist()}")
 
     # ---- reading the book -------------------------------------------------------
     def best_bid(self, book: int = 0) -> int | None:

@@ -102,7 +102,7 @@ def _row(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _link_back(orders, head, tail, b, row, i, oid):
     t = tail[b, row, i]
     orders[oid, PREV] = t
@@ -114,7 +114,7 @@ def _link_back(orders, head, tail, b, row, i, oid):
     tail[b, row, i] = oid
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _unlink(orders, head, tail, b, row, i, oid):
     p = orders[oid, PREV]
     n = orders[oid, NEXT]
@@ -130,7 +130,7 @@ def _unlink(orders, head, tail, b, row, i, oid):
     orders[oid, NEXT] = NIL
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     """Queue order oid at the back of its price level and add it to the ladder."""
     b = orders[oid, BOOK]
@@ -142,7 +142,7 @@ def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     n_resting[b, row] += 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     """Remove resting order oid from its queue and the ladder; returns its resting qty."""
     b = orders[oid, BOOK]
@@ -168,7 +168,7 @@ def _crosses(qty, top, base, b, side, price):
     return bb >= 0 and base[b] + bb >= price
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, owner, stp_mode):
     """Whether a FOK order could trade `need` lots now, STP included (reads only)."""
     width = qty.shape[2]
@@ -200,7 +200,7 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price, is_market,
            rem, owner, stp_mode, ts, fills, nf, events, ne):
     """Trade `rem` lots of taker against the opposite side in price-time order.
@@ -258,7 +258,7 @@ def _room(fills, nf, events, ne, n_opp, extra_events):
     return fills.shape[0] - nf >= n_opp and events.shape[0] - ne >= 2 * n_opp + extra_events
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _check_price(qty, base, b, price):
     if price <= 0:
         return RS_BAD_PRICE
@@ -268,7 +268,7 @@ def _check_price(qty, base, b, price):
     return RS_NONE
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
@@ -287,7 +287,7 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
     return ST_EXPIRED, reason, oid, filled, 0, removed + rem, nf, ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
@@ -339,7 +339,7 @@ def _is_open(orders, ctr, oid):
     return 0 < oid < ctr[0] and orders[oid, STATE] != CLOSED
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
@@ -355,7 +355,7 @@ def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, n
     return ST_CANCELLED, RS_NONE, oid, 0, 0, q, nf, ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).
