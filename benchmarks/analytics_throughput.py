@@ -56,8 +56,9 @@ def timed(label: str, n: int, fn, *args, **kwargs):
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     dt = time.perf_counter() - t0
-    print(f"{label:<52} {dt:8.3f} s {n / dt / 1e6:10.2f} M trades/s   "
-          f"peak RSS {peak_rss_mb():8.0f} MB")
+    rate = n / dt
+    shown = f"{rate / 1e6:10.2f} M" if rate >= 1e6 else f"{rate / 1e3:10.2f} k"
+    print(f"{label:<52} {dt:8.3f} s {shown} trades/s   peak RSS {peak_rss_mb():8.0f} MB")
     return out, n / dt
 
 
