@@ -167,3 +167,14 @@ def test_sub_penny_prices_keep_ten_thousandths(tmp_path):
     assert data.instruments[0].tick_size == 0.0001 and data.events["price"][0] == 1500050
     forced = read_itch(write(tmp_path, m.add(T0, 1, 1, "B", 10, "AAPL", 1500100)), tick_size=0.01)
     assert forced.events["price"][0] == 15001
+
+
+@pytest.mark.parametrize("msg", [m.add(T0, 1, 5, "X", 10, "AAPL", 100),
+                                 m.add(T0, 1, 5, "B", 0, "AAPL", 100),
+                                 m.add(T0, 1, 5, "S", 10, "AAPL", 0)])
+def test_bad_fields_are_errors_with_offsets(tmp_path, msg):
+    blob = m.directory(T0, 1, "AAPL") + msg
+    with pytest.raises(DataError, match=r"byte offset 41 \(message 2\): 'A' message with a side "
+                                        "other than B/S, or zero shares or price"):
+        read_itch(write(tmp_path, blob))
+    assert read_itch(write(tmp_path, blob), skip_bad=True).stats["skipped"] == {"bad_field": 1}

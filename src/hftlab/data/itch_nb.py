@@ -25,11 +25,11 @@ for _t, _n in {"S": 12, "R": 39, "H": 25, "Y": 20, "L": 26, "V": 35, "W": 12, "K
     MSG_LEN[ord(_t)] = _n
 
 # error codes
-OK, UNKNOWN_TYPE, BAD_LENGTH, TIME_BACKWARDS, EMPTY_FRAME, TOO_MANY_SYMBOLS = 0, 1, 2, 3, 4, 5
+OK, UNKNOWN_TYPE, BAD_LENGTH, TIME_BACKWARDS, EMPTY_FRAME, TOO_MANY_SYMBOLS, BAD_FIELD = range(7)
 # state slots
 S_NINST, S_LIVE, S_LAST_TS, S_REC, S_UNKNOWN_ORDER, S_OVERFILL, S_NSYS, S_ZERO_CROSS = range(8)
-S_SKIP_UNKNOWN, S_SKIP_LENGTH, S_SKIP_TIME, S_SKIP_EMPTY = 8, 9, 10, 11
-N_STATE = 12
+S_SKIP_UNKNOWN, S_SKIP_LENGTH, S_SKIP_TIME, S_SKIP_EMPTY, S_SKIP_FIELD = 8, 9, 10, 11, 12
+N_STATE = 13
 UNSEEN, FILTERED = -2, -1
 EMPTY_KEY = np.int64(0)
 GOLDEN = np.uint64(11400714819323198485)
@@ -62,12 +62,18 @@ def _home(key, mask):
     return np.int64((h >> np.uint64(20)) & np.uint64(mask))
 
 
+# order table: one row per slot, [key (order reference + 1; 0 = empty), price, shares,
+# side, instrument], so a probe touches one cache line
+KEY, PRICE, SHARES, SIDE, INST = 0, 1, 2, 3, 4
+ROW = 5
+
+
 @nb.njit(cache=True)
-def _find(keys, key, mask):
+def _find(tab, key, mask):
     """Slot of key, or -1."""
     i = _home(key, mask)
     while True:
-        k = keys[i]
+        k = tab[i, KEY]
         if k == key:
             return i
         if k == EMPTY_KEY:
@@ -76,28 +82,28 @@ def _find(keys, key, mask):
 
 
 @nb.njit(cache=True)
-def _insert(keys, vals, key, price, qty, side, inst, mask):
+def _insert(tab, key, price, qty, side, inst, mask):
     """Insert or overwrite; returns 1 when a new key was added."""
     i = _home(key, mask)
     while True:
-        k = keys[i]
+        k = tab[i, KEY]
         if k == EMPTY_KEY or k == key:
-            keys[i] = key
-            vals[i, 0] = price
-            vals[i, 1] = qty
-            vals[i, 2] = side
-            vals[i, 3] = inst
+            tab[i, KEY] = key
+            tab[i, PRICE] = price
+            tab[i, SHARES] = qty
+            tab[i, SIDE] = side
+            tab[i, INST] = inst
             return 1 if k == EMPTY_KEY else 0
         i = (i + 1) & mask
 
 
 @nb.njit(cache=True)
-def _remove(keys, vals, i, mask):
+def _remove(tab, i, mask):
     """Delete slot i with backward-shift deletion (no tombstones)."""
     j = i
     while True:
         j = (j + 1) & mask
-        k = keys[j]
+        k = tab[j, KEY]
         if k == EMPTY_KEY:
             break
         h = _home(k, mask)
@@ -106,25 +112,22 @@ def _remove(keys, vals, i, mask):
                 continue
         elif i < h or h <= j:
             continue
-        keys[i] = k
-        vals[i, 0] = vals[j, 0]
-        vals[i, 1] = vals[j, 1]
-        vals[i, 2] = vals[j, 2]
-        vals[i, 3] = vals[j, 3]
+        for c in range(ROW):
+            tab[i, c] = tab[j, c]
         i = j
-    keys[i] = EMPTY_KEY
+    tab[i, KEY] = EMPTY_KEY
 
 
 @nb.njit(cache=True)
-def rehash(keys, vals, new_cap):
+def rehash(tab, new_cap):
     """A table of new_cap slots (a power of two) holding the same orders."""
-    nk = np.zeros(new_cap, dtype=np.int64)
-    nv = np.zeros((new_cap, 4), dtype=np.int64)
+    new = np.zeros((new_cap, ROW), dtype=np.int64)
     mask = new_cap - 1
-    for i in range(len(keys)):
-        if keys[i] != EMPTY_KEY:
-            _insert(nk, nv, keys[i], vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3], mask)
-    return nk, nv
+    for i in range(tab.shape[0]):
+        if tab[i, KEY] != EMPTY_KEY:
+            _insert(new, tab[i, KEY], tab[i, PRICE], tab[i, SHARES], tab[i, SIDE], tab[i, INST],
+                    mask)
+    return new
 
 
 @nb.njit(cache=True)
@@ -149,30 +152,46 @@ def _instrument(loc, syms, want, state, locate, code):
     return n
 
 
-@nb.njit(cache=True)
-def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals, state,
-                counts, o_ts, o_kind, o_side, o_px, o_qty, o_oid, o_inst, o_rec,
-                sys_rec, sys_ts, sys_code):
-    """Parse the whole messages of buf; return (n_events, consumed, err, err_offset, info).
+@nb.njit(cache=True, inline="always")
+def _emit(out, recs, k, ts, kind, side, px, qty, oid, inst, rec):
+    out[k].ts = ts
+    out[k].ts_local = 0
+    out[k].venue = 0
+    out[k].instrument = inst
+    out[k].kind = kind
+    out[k].side = side
+    out[k].price = px
+    out[k].qty = qty
+    out[k].order_id = oid
+    recs[k] = rec
 
-    Events go to the o_* columns (ts ns UTC = day_ns + ITCH time); system events to
-    sys_*; counts[type] counts messages. err != 0 stops the parse at err_offset
-    (absolute byte offset of the frame); info is the message type or length concerned.
+
+@nb.njit(cache=True)
+def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, tab, state,
+                counts, out, recs, k0, sys_rec, sys_ts, sys_code):
+    """Parse the whole messages of buf; return (k, consumed, err, err_offset, info).
+
+    Events are written to out (EVENT_DTYPE; ts ns UTC = day_ns + ITCH time) and their
+    message numbers to recs, from row k0 to row k; system events go to sys_*; counts[type]
+    counts messages. err != 0 stops the parse at err_offset (absolute byte offset of the
+    frame); info is the message type or length concerned.
     """
     n = len(buf)
-    mask = len(keys) - 1
+    mask = tab.shape[0] - 1
     pos = 0
-    k = 0
+    k = k0
     while pos + 2 <= n:
         ln = _u16(buf, pos)
+        if pos + 2 + ln > n:
+            break
+        state[S_REC] += 1  # every frame is a message of the file, skipped or not
+        rec = state[S_REC]
         if ln == 0:
             if skip_bad:
                 state[S_SKIP_EMPTY] += 1
                 pos += 2
                 continue
             return k, pos, EMPTY_FRAME, base_offset + pos, 0
-        if pos + 2 + ln > n:
-            break
         p = pos + 2
         t = buf[p]
         want_len = MSG_LEN[t]
@@ -196,8 +215,6 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals,
                 continue
             return k, pos, TIME_BACKWARDS, base_offset + pos, t
         state[S_LAST_TS] = ts
-        state[S_REC] += 1
-        rec = state[S_REC]
         counts[t] += 1
         locate = _u16(buf, p + 1)
         pos += 2 + ln
@@ -211,68 +228,67 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals,
             side = 1 if buf[p + 19] == 66 else -1
             qty = _u32(buf, p + 20)
             px = _u32(buf, p + 32)
-            state[S_LIVE] += _insert(keys, vals, ref + 1, px, qty, side, inst, mask)
-            o_ts[k] = ts
-            o_kind[k] = ADD
-            o_side[k] = side
-            o_px[k] = px
-            o_qty[k] = qty
-            o_oid[k] = ref
-            o_inst[k] = inst
-            o_rec[k] = rec
+            if (buf[p + 19] != 66 and buf[p + 19] != 83) or qty <= 0 or px <= 0:
+                if skip_bad:
+                    state[S_SKIP_FIELD] += 1
+                    continue
+                return k, pos - 2 - ln, BAD_FIELD, base_offset + pos - 2 - ln, t
+            state[S_LIVE] += _insert(tab, ref + 1, px, qty, side, inst, mask)
+            _emit(out, recs, k, ts, ADD, side, px, qty, ref, inst, rec)
             k += 1
         elif t == 69 or t == 67 or t == 88 or t == 68 or t == 85:  # E, C, X, D, U
             ref = _u64(buf, p + 11)
-            i = _find(keys, ref + 1, mask)
+            i = _find(tab, ref + 1, mask)
             if i < 0:
                 if loc[locate] != FILTERED:
                     state[S_UNKNOWN_ORDER] += 1
                 continue
-            px = vals[i, 0]
-            left = vals[i, 1]
-            side = vals[i, 2]
-            inst = vals[i, 3]
+            px = tab[i, PRICE]
+            left = tab[i, SHARES]
+            side = tab[i, SIDE]
+            inst = tab[i, INST]
             if t == 68 or t == 85:  # D, U: the whole remainder leaves
                 q = left
                 kind = DELETE
             else:
                 q = _u32(buf, p + 19)
                 kind = CANCEL if t == 88 else EXECUTE
+                if q <= 0:
+                    if skip_bad:
+                        state[S_SKIP_FIELD] += 1
+                        continue
+                    return k, pos - 2 - ln, BAD_FIELD, base_offset + pos - 2 - ln, t
                 if q > left:
                     state[S_OVERFILL] += 1
                     q = left
-            o_ts[k] = ts
-            o_kind[k] = kind
-            o_side[k] = side
-            o_px[k] = px
-            o_qty[k] = q
-            o_oid[k] = ref
-            o_inst[k] = inst
-            o_rec[k] = rec
+            _emit(out, recs, k, ts, kind, side, px, q, ref, inst, rec)
             k += 1
             if left - q <= 0:
-                _remove(keys, vals, i, mask)
+                _remove(tab, i, mask)
                 state[S_LIVE] -= 1
             else:
-                vals[i, 1] = left - q
+                tab[i, SHARES] = left - q
             if t == 85:  # U: the new order takes the old one's side and instrument
                 new_ref = _u64(buf, p + 19)
                 q = _u32(buf, p + 27)
                 px = _u32(buf, p + 31)
-                state[S_LIVE] += _insert(keys, vals, new_ref + 1, px, q, side, inst, mask)
-                o_ts[k] = ts
-                o_kind[k] = ADD
-                o_side[k] = side
-                o_px[k] = px
-                o_qty[k] = q
-                o_oid[k] = new_ref
-                o_inst[k] = inst
-                o_rec[k] = rec
+                if q <= 0 or px <= 0:  # the old order is gone; the new one is not valid
+                    if skip_bad:
+                        state[S_SKIP_FIELD] += 1
+                        continue
+                    return k, pos - 2 - ln, BAD_FIELD, base_offset + pos - 2 - ln, t
+                state[S_LIVE] += _insert(tab, new_ref + 1, px, q, side, inst, mask)
+                _emit(out, recs, k, ts, ADD, side, px, q, new_ref, inst, rec)
                 k += 1
         elif t == 80 or t == 81:  # P (non-cross trade), Q (cross trade)
             if t == 80:
                 inst = _instrument(loc, syms, want, state, locate, _u64(buf, p + 24))
                 side = -1 if buf[p + 19] == 66 else 1  # aggressor: opposite of the hidden order
+                if buf[p + 19] != 66 and buf[p + 19] != 83:
+                    if skip_bad:
+                        state[S_SKIP_FIELD] += 1
+                        continue
+                    return k, pos - 2 - ln, BAD_FIELD, base_offset + pos - 2 - ln, t
                 q = _u32(buf, p + 20)
                 px = _u32(buf, p + 32)
             else:
@@ -287,14 +303,7 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals,
             if q <= 0 or px <= 0:
                 state[S_ZERO_CROSS] += 1
                 continue
-            o_ts[k] = ts
-            o_kind[k] = TRADE
-            o_side[k] = side
-            o_px[k] = px
-            o_qty[k] = q
-            o_oid[k] = 0
-            o_inst[k] = inst
-            o_rec[k] = rec
+            _emit(out, recs, k, ts, TRADE, side, px, q, 0, inst, rec)
             k += 1
         elif t == 82:  # R: stock directory
             inst = _instrument(loc, syms, want, state, locate, _u64(buf, p + 11))
@@ -306,14 +315,8 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals,
                 return k, pos - 2 - ln, TOO_MANY_SYMBOLS, base_offset + pos - 2 - ln, t
             if inst < 0:
                 continue
-            o_ts[k] = ts
-            o_kind[k] = STATUS
-            o_side[k] = 0
-            o_px[k] = 0
-            o_qty[k] = 1 if buf[p + 19] == 84 else 0  # 'T' trading; H, P, Q: not trading
-            o_oid[k] = 0
-            o_inst[k] = inst
-            o_rec[k] = rec
+            trading = 1 if buf[p + 19] == 84 else 0  # 'T' trading; H, P, Q: not trading
+            _emit(out, recs, k, ts, STATUS, 0, 0, trading, 0, inst, rec)
             k += 1
         elif t == 83:  # S: system event
             j = state[S_NSYS]
@@ -323,3 +326,26 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, keys, vals,
                 sys_code[j] = buf[p + 11]
             state[S_NSYS] = j + 1
     return k, pos, OK, base_offset + pos, 0
+
+
+@nb.njit(cache=True)
+def sub_penny_counts(out, n, n_inst):
+    """Per instrument, how many of the first n events have a price off the whole cent."""
+    c = np.zeros(n_inst, dtype=np.int64)
+    for i in range(n):
+        if out[i].price % 100 != 0:
+            c[out[i].instrument] += 1
+    return c
+
+
+@nb.njit(cache=True)
+def rescale_prices(out, n, scale):
+    """Divide the first n events' prices by their instrument's scale (in place); returns
+    the row of the first price that is not a multiple of its scale (-1 if none)."""
+    for i in range(n):
+        s = scale[out[i].instrument]
+        if s != 1:
+            if out[i].price % s != 0:
+                return i
+            out[i].price = out[i].price // s
+    return -1
