@@ -75,3 +75,25 @@ def test_real_lobster_minute_bars_give_sane_estimates(lobster_amzn):
     quoted = ((quotes["ask"] - quotes["bid"]) / (0.5 * (quotes["ask"] + quotes["bid"]))).median()
     for est in (cs, roll):
         assert quoted / 10 < est < quoted * 10
+
+
+def test_corwin_schultz_hand_case():
+    # day 1: H 102, L 100; day 2: H 103, L 101 (two-day range 103 / 100)
+    beta = np.log(102 / 100) ** 2 + np.log(103 / 101) ** 2
+    gamma = np.log(103 / 100) ** 2
+    k = 3 - 2 * np.sqrt(2)
+    alpha = (np.sqrt(2 * beta) - np.sqrt(beta)) / k - np.sqrt(gamma / k)
+    expected = 2 * (np.exp(alpha) - 1) / (1 + np.exp(alpha))
+    got = corwin_schultz([102.0, 103.0], [100.0, 101.0], clip_negative=False).iloc[1]
+    assert got == pytest.approx(expected, rel=1e-12)
+    # here the two-day range is wide relative to the daily ranges, so alpha < 0: the raw
+    # estimate is negative and the paper's rule sets it to 0
+    assert expected < 0
+    assert corwin_schultz([102.0, 103.0], [100.0, 101.0]).iloc[1] == 0.0
+
+
+def test_roll_hand_case():
+    # price changes +1, -1, +1, -1, +1: the lagged pairs have mean 0 and
+    # cov(dP_t, dP_t-1) = -1, so S = 2 sqrt(1) = 2
+    assert roll_spread([10.0, 11.0, 10.0, 11.0, 10.0, 11.0], relative=False) == pytest.approx(
+        2.0)

@@ -148,3 +148,32 @@ def test_real_lobster_vpin_default_buckets(lobster_amzn):
     assert len(v) == 49 or len(v) == 50
     x = v["vpin"].dropna()
     assert ((x > 0) & (x < 1)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.floats(0.0, 1.0)), min_size=1, max_size=40),
+       st.integers(1, 9))
+def test_bucket_split_matches_a_lot_by_lot_reference(bars, V):
+    vol = np.array([b[0] for b in bars], dtype=float)
+    frac = np.array([b[1] for b in bars])
+    buy, sell, _, end_bar = fill_buckets_nb(np.arange(len(bars)), vol, frac, float(V))
+    lots = np.repeat(np.arange(len(bars)), vol.astype(int))  # bar index of every lot
+    k = lots.size // V
+    assert len(buy) == k
+    for j in range(k):
+        in_bucket = lots[j * V:(j + 1) * V]
+        np.testing.assert_allclose(buy[j], frac[in_bucket].sum(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(sell[j], (1 - frac[in_bucket]).sum(), rtol=1e-12,
+                                   atol=1e-12)
+        assert end_bar[j] == in_bucket[-1]
+
+
+def test_vpin_accepts_datetime_timestamps_and_mappings():
+    t = _trades(300, np.where(np.arange(300) % 3 == 0, -1, 1))
+    base = vpin(t, bucket_volume=10, window=5, classify="side")
+    as_dt = vpin(t.assign(ts=pd.to_datetime(t["ts"], unit="ns", utc=True)), bucket_volume=10,
+                 window=5, classify="side")
+    as_map = vpin({c: t[c].to_numpy() for c in t.columns}, bucket_volume=10, window=5,
+                  classify="side")
+    pd.testing.assert_frame_equal(base, as_dt)
+    pd.testing.assert_frame_equal(base, as_map)
