@@ -1,0 +1,182 @@
+"""`hftlab data`: convert raw market data to hftlab Parquet, and describe a data set.
+
+    hftlab data convert FORMAT INPUT... --out DIR [--skip-bad] [--date D] [--symbols A,B]
+    hftlab data info PATH [--format FORMAT]
+
+convert writes DIR/date=YYYY-MM-DD/instrument=SYMBOL/<input name>.parquet, one
+MarketData file per UTC date and instrument; info prints the instruments, time span,
+event counts by kind and the number of crossed-book moments (source records after
+which a book's best bid is at or above its best ask).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hftlab.data.binance import read_binance
+from hftlab.data.dbn import read_dbn
+from hftlab.data.itch import read_itch
+from hftlab.data.lobster import read_lobster
+from hftlab.data.market import DataError, MarketData
+from hftlab.data.store import load
+from hftlab.data.tardis import read_tardis
+from hftlab.schema import Kind
+
+data_app = typer.Typer(help="Convert and inspect market data.", no_args_is_help=True)
+FORMATS = ("lobster", "itch", "dbn", "binance", "tardis")
+DAY_NS = 86_400 * 1_000_000_000
+
+
+def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool
+            ) -> Callable[[Path], MarketData]:
+    if fmt == "lobster":
+        def read(p: Path) -> MarketData:
+            book = p.with_name(p.name.replace("_message_", "_orderbook_"))
+            return read_lobster(p, book if book != p and book.exists() else None, date,
+                                skip_bad=skip_bad)
+        return read
+    if fmt == "itch":
+        syms = [s for s in symbols.split(",") if s] if symbols else None
+        return lambda p: read_itch(p, syms, date, skip_bad=skip_bad)
+    readers = {"dbn": read_dbn, "binance": read_binance, "tardis": read_tardis}
+    if fmt not in readers:
+        raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
+                                 param_hint="FORMAT")
+    return lambda p: readers[fmt](p, skip_bad=skip_bad)
+
+
+def partitions(data: MarketData) -> list[tuple[str, int, MarketData]]:
+    """Split data by UTC date and instrument: [(date, instrument index, MarketData)]."""
+    ev, rec = data.events, data.record
+    day = ev["ts"] // DAY_NS
+    out = []
+    for d in np.unique(day):
+        for i in np.unique(ev["instrument"][day == d]):
+            sel = (day == d) & (ev["instrument"] == i)
+            sub = ev[sel].copy()
+            sub["instrument"] = 0
+            name = dt.date(1970, 1, 1) + dt.timedelta(days=int(d))
+            out.append((name.isoformat(), int(i),
+                        MarketData(sub, [data.instruments[i]], data.venues, record=rec[sel],
+                                   source=data.source)))
+    return out
+
+
+def _report(console: Console, path: Path, data: MarketData) -> None:
+    s = data.stats
+    notes = []
+    for key in ("skipped", "gaps", "corrections"):
+        value = s.get(key)
+        if value and (not isinstance(value, dict) or any(value.values())):
+            notes.append(f"{key}: {value}")
+    console.print(f"[bold]{path.name}[/]: {len(data):,} events"
+                  + ("; " + "; ".join(notes) if notes else ""))
+
+
+@data_app.command()
+def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FORMATS)),
+            inputs: list[Path] = typer.Argument(..., metavar="INPUT...", exists=True,
+                                                dir_okay=False),
+            out: Path = typer.Option(..., "--out", help="output directory"),
+            skip_bad: bool = typer.Option(False, "--skip-bad",
+                                          help="skip bad records, count and report them"),
+            date: Optional[str] = typer.Option(None, help="trading date (LOBSTER, ITCH) when "
+                                               "the file name has none"),
+            symbols: Optional[str] = typer.Option(None, help="ITCH: comma-separated symbols"),
+            ) -> None:
+    """Read INPUT files of FORMAT and write Parquet partitioned by date and instrument."""
+    console = Console(soft_wrap=True)
+    read = _reader(fmt.lower(), date, symbols, skip_bad)
+    written = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("converting", total=len(inputs))
+        for path in inputs:
+            bar.update(task, description=f"reading {path.name}")
+            try:
+                data = read(path)
+            except DataError as exc:
+                console.print(f"[red]error[/]: {exc}")
+                raise typer.Exit(1) from None
+            _report(console, path, data)
+            bar.update(task, description=f"writing {path.name}")
+            stem = path.name.split(".")[0]
+            for day, i, part in partitions(data):
+                target = out / f"date={day}" / f"instrument={data.instruments[i].symbol}" / \
+                    f"{stem}.parquet"
+                part.save(target)
+                written += 1
+            bar.advance(task)
+    console.print(f"wrote {written} Parquet file(s) under {out}")
+
+
+def _gather(path: Path, fmt: str | None, skip_bad: bool) -> list[MarketData]:
+    if fmt:
+        return [_reader(fmt.lower(), None, None, skip_bad)(path)]
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    if not files:
+        raise DataError(f"{path}: no Parquet files")
+    return [load(f) for f in files]
+
+
+def crossed_moments(data: MarketData) -> int:
+    """Source records after which a book of data has best bid >= best ask."""
+    from hftlab.book import snapshots
+
+    n = 0
+    books = np.unique(np.stack([data.events["venue"].astype(np.int64),
+                                data.events["instrument"].astype(np.int64)]), axis=1)
+    for v, i in books.T:
+        s = snapshots(data, levels=1, by="record", venue=int(v), instrument=int(i))
+        n += int((s["bid_price_1"] >= s["ask_price_1"]).sum())
+    return n
+
+
+@data_app.command()
+def info(path: Path = typer.Argument(..., exists=True, help="Parquet file or directory, or a "
+                                     "raw file with --format"),
+         fmt: Optional[str] = typer.Option(None, "--format", help="read PATH as raw FORMAT"),
+         skip_bad: bool = typer.Option(False, "--skip-bad")) -> None:
+    """Print instruments, time span, event counts by kind and crossed-book moments."""
+    console = Console(soft_wrap=True)
+    try:
+        parts = _gather(path, fmt, skip_bad)
+    except DataError as exc:
+        console.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(1) from None
+    instruments: dict[str, object] = {}
+    kinds: dict[str, int] = {k.name: 0 for k in Kind}
+    ts0, ts1, crossed, n = None, None, 0, 0
+    for data in parts:
+        for inst in data.instruments:
+            instruments.setdefault(inst.symbol, inst)
+        ev = data.events
+        if len(ev):
+            ts0 = ev["ts"][0] if ts0 is None else min(ts0, ev["ts"][0])
+            ts1 = ev["ts"][-1] if ts1 is None else max(ts1, ev["ts"][-1])
+        for k, c in zip(*np.unique(ev["kind"], return_counts=True)):
+            kinds[Kind(int(k)).name] += int(c)
+        crossed += crossed_moments(data)
+        n += len(ev)
+    table = Table(title=f"{path} ({len(parts)} file(s))")
+    table.add_column("instrument")
+    table.add_column("tick size", justify="right")
+    table.add_column("lot size", justify="right")
+    for sym, inst in instruments.items():
+        table.add_row(sym, f"{inst.tick_size:g}", f"{inst.lot_size:g}")
+    console.print(table)
+    if ts0 is not None:
+        console.print(f"time span: {pd.Timestamp(int(ts0), tz='UTC')} -> "
+                      f"{pd.Timestamp(int(ts1), tz='UTC')}")
+    console.print(f"events: {n:,}  " + "  ".join(f"{k}={v:,}" for k, v in kinds.items() if v))
+    console.print(f"crossed-book moments: {crossed:,}")
