@@ -86,3 +86,24 @@ def test_features_and_regimes_on_real_binance(binance_usdm):
     assert set(labelled.unique()) == {0, 1}
     # the toxic regime has the higher mean VPIN by construction of the labels
     assert fit.means.loc[1, "vpin"] >= fit.means.loc[0, "vpin"]
+
+
+def test_toxicity_features_hand_case():
+    s = 1_000_000_000
+    quotes = pd.DataFrame({"ts": [0, s // 2, s, s + 1], "bid": [99.0, 99.0, 100.0, 100.0],
+                           "ask": [101.0, 101.0, 102.0, 104.0],
+                           "bid_qty": [5.0, 7.0, 4.0, 4.0], "ask_qty": [5.0, 5.0, 6.0, 6.0]})
+    trades = pd.DataFrame({"ts": [1, 2, s + 2, s + 3], "price": [101.0, 101.0, 102.0, 103.0],
+                           "qty": 1.0, "side": 1})
+    f = toxicity_features(trades, quotes, interval="1s", bucket_volume=1.0, window=1,
+                          classify="side")
+    assert f.index.asi8.tolist() == [s, 2 * s]
+    # interval 0: one mid change 0 -> volatility 0; spreads 2/100 twice; OFI +2 (bid size
+    # 5 -> 7) over mean depth (5 + 6) / 2
+    # interval 1: mid 100 -> 101 (update at 1 s) -> 102; spreads 2/101, 4/102; OFI: bid up
+    # to 100 (+4), ask up to 102 (+5 old ask size), then ask up to 104 (+6): 15 over depth 5
+    vol1 = np.sqrt(np.log(101 / 100) ** 2 + np.log(102 / 101) ** 2)
+    np.testing.assert_allclose(f["volatility"], [0.0, vol1], atol=1e-15)
+    np.testing.assert_allclose(f["spread"], [0.02, (2 / 101 + 4 / 102) / 2])
+    np.testing.assert_allclose(f["ofi"], [2 / 5.5, 15 / 5])
+    assert f["vpin"].tolist() == [1.0, 1.0]  # all buys, buckets of one lot

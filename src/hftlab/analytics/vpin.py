@@ -49,7 +49,9 @@ def vpin(trades: Any, bucket_volume: float | None = None, window: int = 50,
     classify: 'bvc' (bulk volume classification on time bars of length `bar`; bar=None
     treats each row as a bar), 'tick' (tick rule per trade; trades it cannot sign count
     half buy, half sell) or 'side' (the trades' own side column: +1 buy, -1 sell, 0 half
-    each). Trades with NaN price or volume are skipped.
+    each). Trades with NaN price or volume are skipped. BVC's sigma is the standard
+    deviation of bar price changes over the whole input, as in the paper (pass `sigma`
+    estimated on past data for a strictly causal, live VPIN).
 
     Returns a DataFrame indexed by bucket number: ts (UTC time of the bar or trade that
     completed the bucket), buy_volume, sell_volume, order_imbalance (|B - S| / V) and
