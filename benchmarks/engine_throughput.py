@@ -123,11 +123,10 @@ def main() -> None:
         write_npz(data, npz)
         side = str(HERE / "_hftbacktest_side.py")
         args = [side, str(npz), str(HS), str(SKEW), str(CAP), str(QTY), str(EVERY), str(LAT)]
-        child(args, py)  # warm its numba cache too
         h = child(args, py)
         print(f"hftbacktest mm: {len(data) / h['seconds']:>12,.0f} events/s  {h['seconds']:.2f} s  "
               f"peak RSS {h['peak_rss_mb']:.0f} MB  fills {h['fills']}  "
-              f"final position {h['position']:.0f}")
+              f"final position {h['position']:.0f}  (end code {h['end_code']}: 1 = end of data)")
         m = rows["mm"]
         print(f"vs hftbacktest: speed x{h['seconds'] / m['seconds']:.2f}, "
               f"memory x{m['peak_rss_mb'] / h['peak_rss_mb']:.2f}")

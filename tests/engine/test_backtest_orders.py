@@ -155,3 +155,26 @@ def test_latency_legs_are_applied_and_the_host_learns_late():
     assert t_seen == f["ts_local"]
     # the strategy's first timer tick sees the book only after the feed latency
     assert o["ts_sent"] >= 2_000
+
+
+def test_orders_beyond_capacity_are_denied_not_fatal():
+    def many(c):
+        for k in range(6):
+            c.buy(95 + k % 5, 1)
+
+    rec, _ = run(book_rows() + END, {2: many}, order_capacity=4)
+    o = submits(rec).sort_values("order_id")  # denials are recorded at once, the rest later
+    assert o["status"].tolist() == [OrderStatus.ACCEPTED] * 4 + [OrderStatus.DENIED] * 2
+    assert o["reason"].tolist()[4:] == [Reason.TOO_MANY_ORDERS] * 2
+    assert o["order_id"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_burst_of_commands_in_one_callback_goes_out_in_order():
+    def burst(c):
+        for k in range(1000):
+            c.buy(90 + k % 10, 1)
+
+    rec, _ = run(book_rows() + END, {2: burst}, order_capacity=2000)
+    o = submits(rec)
+    assert len(o) == 1000 and o["order_id"].is_monotonic_increasing
+    assert (o["status"] == OrderStatus.ACCEPTED).all()

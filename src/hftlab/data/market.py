@@ -81,6 +81,21 @@ class MarketData:
 
         yield from iter_parquet_chunks(self.path, chunk_size)
 
+    def iter_columns(self, chunk_size: int = 1 << 18) -> Iterator[list[np.ndarray]]:
+        """Yield the event columns (EVENT_FIELDS order, contiguous, schema dtypes) per chunk.
+
+        This is what the engine replays: for lazy data the columns come straight from
+        Parquet, so no row-structured copy is ever made.
+        """
+        if self.events is None:
+            from hftlab.data.store import iter_parquet_columns
+
+            yield from iter_parquet_columns(self.path, chunk_size)
+            return
+        for start in range(0, len(self.events), chunk_size):
+            part = self.events[start:start + chunk_size]
+            yield [np.ascontiguousarray(part[name]) for name in EVENT_FIELDS]
+
     def price_bounds(self) -> np.ndarray:
         """(n_books, 2) array of min and max price in ticks per book; -1 where a book is empty."""
         if "price_bounds" in self.stats:
@@ -90,7 +105,7 @@ class MarketData:
             update_price_bounds(out, ev, len(self.instruments))
         return out
 
-    def save(self, path: str | Path, row_group_size: int = 1 << 20) -> Path:
+    def save(self, path: str | Path, row_group_size: int = 1 << 18) -> Path:
         """Write to one Parquet file with the instrument and venue tables in its metadata."""
         from hftlab.data.store import save
 

@@ -39,7 +39,7 @@ def _table(events: np.ndarray, record: np.ndarray) -> pa.Table:
     return pa.table(cols)
 
 
-def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 20) -> Path:
+def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18) -> Path:
     """Write data to one Parquet file (zstd), chunk by chunk, tables in the footer metadata."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,3 +119,11 @@ def iter_parquet_chunks(path: Path, chunk_size: int) -> Iterator[tuple[np.ndarra
     pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=chunk_size):
         yield _events_from_batch(batch)
+
+
+def iter_parquet_columns(path: Path, chunk_size: int) -> Iterator[list[np.ndarray]]:
+    """Stream the event columns of a Parquet file, chunk_size rows at a time."""
+    pf = pq.ParquetFile(path, buffer_size=1 << 20)
+    for batch in pf.iter_batches(batch_size=chunk_size, columns=list(EVENT_FIELDS)):
+        yield [np.require(batch.column(name).to_numpy(zero_copy_only=False),
+                          dtype=EVENT_DTYPE[name], requirements=["C", "W"]) for name in EVENT_FIELDS]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from hftlab.data.market import MarketData
 from hftlab.engine import book_nb, loop_nb
-from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_ORDERS_FULL, ERR_QUEUE_FULL,
+from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS,
                                   K_IEX, K_ILO, K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV,
                                   K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE,
@@ -34,9 +34,6 @@ from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTY
                            STATE_RECORD_DTYPE, OrderStatus, TimeInForce)
 from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
 
-COLUMNS = ("ts", "ts_local", "venue", "instrument", "kind", "side", "price", "qty", "order_id")
-COL_TYPES = (np.int64, np.int64, np.uint16, np.uint32, np.uint8, np.int8, np.int64, np.int64,
-             np.uint64)
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 
 
@@ -48,10 +45,6 @@ def _no_strategy(reason, now, book, params, state, market, lqty, ltop, base, acc
 
 class EngineError(RuntimeError):
     """The engine met a condition it cannot continue from; the message says which."""
-
-
-def _columns(ev: np.ndarray) -> list[np.ndarray]:
-    return [np.ascontiguousarray(ev[c], dtype=t) for c, t in zip(COLUMNS, COL_TYPES)]
 
 
 def _ladder_window(data: MarketData, margin: int | None) -> tuple[np.ndarray, int]:
@@ -129,7 +122,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         omap=book_nb.new_order_map(), halted=np.zeros(nb_, np.int64), market=market,
         orders=np.zeros((capacity, O_NCOL), np.int64), oq=np.zeros((capacity, Q_NCOL)),
         active=np.zeros(capacity, np.int64), free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
-        entry=np.zeros((1 << 16, X_NCOL), np.int64), resp=np.zeros((1 << 16, X_NCOL), np.int64),
+        entry=np.zeros((4 * capacity, X_NCOL), np.int64), resp=np.zeros((4 * capacity, X_NCOL), np.int64),
         acct=acct, lacct=acct.copy(), vtab=ven, itab=inst,
         rec_o=np.zeros((r, 14), np.int64), fills_i=np.zeros((r, 9), np.int64),
         fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
@@ -206,11 +199,11 @@ def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFram
 
 def _chunks(data: MarketData, chunk_size: int) -> Iterator[tuple[list[np.ndarray], bool]]:
     """(columns, is_last) per chunk, reading one chunk ahead to know which is last."""
-    it = data.iter_chunks(chunk_size)
+    it = data.iter_columns(chunk_size)
     nxt = next(it, None)
     while nxt is not None:
         cur_, nxt = nxt, next(it, None)
-        yield _columns(cur_[0]), nxt is None
+        yield cur_, nxt is None
 
 
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
@@ -229,6 +222,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     risk: a hftlab.risk.RiskLimits (default: no limits beyond the gate's validation).
     price_margin: ticks of room around the data's prices for our orders (default: half
         the data's span, at least 1000).
+    order_capacity: how many of our orders may be open or in flight at once; a submit
+        beyond it is denied with reason TOO_MANY_ORDERS.
     progress: a callable(events_done, events_total) for progress bars.
     """
     venues = list(venues) if venues is not None else list(data.venues)
@@ -237,6 +232,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     check(sample_ns > 0, "sample_ns", "an integer number of ns > 0", sample_ns)
     check(stp in STP_MODES, "stp", f"one of {sorted(STP_MODES)}", stp)
     check(len(data) > 0, "data", "market data with at least one event", len(data))
+    check(isinstance(order_capacity, int) and 1 <= order_capacity <= 1 << 22, "order_capacity",
+          "an integer in [1, 4194304]", order_capacity)
     qm = queue_model(queue)
     compiled = isinstance(strategy, CompiledStrategy)
     check(compiled or isinstance(strategy, Strategy), "strategy",
@@ -248,7 +245,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
     prm[P_PY], prm[P_STP] = 0 if compiled else 1, STP_MODES[stp]
     rparams = _risk_params(risk, len(data.instruments))
-    e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, 1 << 16)
+    rows = max(1 << 15, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
+    e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows)
     if compiled:
         fn, sp, ss = strategy.fn, strategy.params.astype(np.float64), strategy.state.astype(np.float64).copy()
     else:
@@ -314,9 +312,6 @@ def _error_text(code: int, e: Engine) -> str:
     if code == ERR_DATA_RANGE:
         return ("an event's price lies outside the book's price window; the data's price "
                 "statistics do not cover it (was the file's metadata written by another tool?)")
-    if code == ERR_ORDERS_FULL:
-        return (f"more than {len(e.orders)} of our orders are open or in flight at once; "
-                "raise order_capacity")
     if code == ERR_QUEUE_FULL:
         return f"more than {len(e.entry)} commands or responses in flight at once"
     return f"engine error {code}"

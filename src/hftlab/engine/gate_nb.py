@@ -12,8 +12,8 @@ import numba as nb
 
 from hftlab.engine.latency_nb import draw
 from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, ERR_ORDERS_FULL, K_EH,
-                                  K_ERR, K_ET, K_NACT, K_NEXT_ID, K_NFREE, K_NORD, M_INSTR,
+                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH,
+                                  K_ET, K_NACT, K_NEXT_ID, K_NFREE, K_NORD, M_INSTR,
                                   M_VENUE, O_BOOK, O_ID, O_LEAVES, O_LLEAVES, O_LPRICE,
                                   O_LSTATUS, O_PENDING, O_PRICE, O_QTY, O_SIDE, O_STATUS, O_TIF,
                                   O_TS_SENT, O_TYPE, V_ENTRY, V_ENTRY_J)
@@ -56,20 +56,38 @@ def deny(s, now, reason, orders, rec_o, cur, market):
 
 
 @nb.njit(cache=True)
-def send(n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
-         rparams, rstate, risk_i, risk_f, exempt):
+def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
+         venues, rparams, rstate, risk_i, risk_f, exempt):
     """Pass n_cmds commands through validation and risk; queue the survivors for their venue.
 
     exempt=True skips the pre-trade checks: only the risk engine's own cancel-all and
     flatten commands use it.
     """
     n_books = market.shape[0]
-    for c in range(n_cmds):
+    for c in range(start, n_cmds):
         action = cmds[c, C_ACTION]
         if action == ACT_SUBMIT:
-            if cur[K_NFREE] == 0:
-                cur[K_ERR] = ERR_ORDERS_FULL
-                return
+            if cur[K_NFREE] == 0:  # every slot holds an open or in-flight order
+                n = cur[K_NORD]
+                rec_o[n, 0] = cur[K_NEXT_ID]
+                cur[K_NEXT_ID] += 1
+                rec_o[n, 1] = now
+                rec_o[n, 2] = 0
+                rec_o[n, 3] = now
+                b = cmds[c, C_BOOK]
+                if 0 <= b < n_books:
+                    rec_o[n, 4] = market[b, M_VENUE]
+                    rec_o[n, 5] = market[b, M_INSTR]
+                rec_o[n, 6] = ACT_SUBMIT
+                rec_o[n, 7] = cmds[c, C_SIDE]
+                rec_o[n, 8] = cmds[c, C_TYPE]
+                rec_o[n, 9] = cmds[c, C_TIF]
+                rec_o[n, 10] = cmds[c, C_PRICE]
+                rec_o[n, 11] = cmds[c, C_QTY]
+                rec_o[n, 12] = ST_DENIED
+                rec_o[n, 13] = RS_TOO_MANY
+                cur[K_NORD] = n + 1
+                continue
             cur[K_NFREE] -= 1
             s = free[cur[K_NFREE]]
             active[cur[K_NACT]] = s

@@ -119,7 +119,8 @@ K_EVENTS = 28  # events processed at the exchange side in total
 K_NFREE = 29  # free own-order slots on the free stack
 K_ERR = 30  # first engine error (ERR_*), 0 = none
 K_RELEASE = 31  # 1 when closed orders wait to free their slots (after the wake-up)
-K_NCOL = 32
+K_CMD_OFF = 32  # next of the K_NCMD Python commands to send (they go in batches)
+K_NCOL = 40
 
 # wake-up reasons, also Strategy callbacks
 W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END = 0, 1, 2, 3, 4, 5, 6, 7
@@ -127,7 +128,7 @@ W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END = 0, 1, 2, 3, 
 # kernel return codes
 RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR = 0, 1, 2, 3, 4
 # engine errors (K_ERR)
-ERR_QUEUE_FULL, ERR_ORDERS_FULL, ERR_DATA_RANGE = 1, 2, 3
+ERR_QUEUE_FULL, ERR_DATA_RANGE = 1, 3
 
 # --- run configuration: int64 (P_NCOL,) -------------------------------------------
 P_TIMER = 0  # timer interval ns (0 = no timer)

@@ -27,7 +27,7 @@ from hftlab.engine.gate_nb import send
 from hftlab.engine.latency_nb import draw
 from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_END, K_ERR, K_ET,
                                   K_EVENTS, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
-                                  K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
+                                  K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
                                   K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
                                   K_NSTATE, K_RELEASE, K_RH, K_RT, K_SEQ, K_STARTED, K_WAKE, K_WAKE_BOOK,
                                   K_WARN, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX,
@@ -89,7 +89,7 @@ def guard(now, lacct, instruments, orders, active, free, cur, entry, rec_o, mark
     n = monitor(now, lacct, instruments, orders, active, cur, rparams, rstate, risk_i, risk_f,
                 rcmds)
     if n > 0:
-        send(n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
+        send(0, n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
              rparams, rstate, risk_i, risk_f, True)
         cur[K_RELEASE] = 1
 
@@ -174,21 +174,30 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
     """Advance the backtest until done, out of data, a buffer is full or Python must act."""
     n_instr = acct.shape[0]
     width = qty.shape[2]
-    cap_o = rec_o.shape[0] - 4 * MAX_CMDS
-    cap_f = fills_i.shape[0] - 4 * MAX_CMDS
+    # room kept free in the record buffers for what one step can write: a batch of
+    # commands, the risk engine's cancel-all and flatten, and the fills they cause
+    room = 4 * MAX_CMDS + rcmds.shape[0]
+    cap_o = rec_o.shape[0] - room
+    cap_f = fills_i.shape[0] - room
     cap_s = st_i.shape[0] - 2 * n_instr
-    cap_r = risk_i.shape[0] - 4 * MAX_CMDS
+    cap_r = risk_i.shape[0] - room
     while True:
         if cur[K_ERR] != 0:
             return RUN_ERROR
         if (cur[K_NORD] > cap_o or cur[K_NFILL] > cap_f or cur[K_NSTATE] > cap_s
                 or cur[K_NRISK] > cap_r):
             return RUN_FLUSH
-        if cur[K_NCMD] > 0:  # commands a Python strategy left
-            send(cur[K_NCMD], cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
+        if cur[K_NCMD] > 0:  # commands a Python strategy left: send a batch that fits
+            start = cur[K_CMD_OFF]
+            stop = min(cur[K_NCMD], start + MAX_CMDS)
+            send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
                  lacct, market, venues, rparams, rstate, risk_i, risk_f, False)
-            cur[K_NCMD] = 0
+            cur[K_CMD_OFF] = stop
+            if stop == cur[K_NCMD]:
+                cur[K_NCMD] = 0
+                cur[K_CMD_OFF] = 0
             cur[K_RELEASE] = 1
+            continue
         if cur[K_RELEASE] != 0:  # the strategy has seen its closed orders: free their slots
             release_closed(orders, active, free, cur)
             cur[K_RELEASE] = 0
@@ -317,8 +326,8 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         nc = strat(wake, cur[K_NOW_LO], wake_book, sparams, sstate, market, lqty, ltop, base,
                    lacct, orders, active, cur, rstate, cmds)
         if nc > 0:
-            send(nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-                 venues, rparams, rstate, risk_i, risk_f, False)
+            send(0, min(nc, MAX_CMDS), cur[K_NOW_LO], cmds, orders, active, free, cur, entry,
+                 rec_o, lacct, market, venues, rparams, rstate, risk_i, risk_f, False)
             cur[K_RELEASE] = 1
 
 
