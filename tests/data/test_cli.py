@@ -63,3 +63,18 @@ def test_info_counts_crossed_moments(tmp_path):
     res = runner.invoke(data_app, ["info", str(cap), "--format", "binance"])
     assert res.exit_code == 0, res.output
     assert "crossed-book moments: 1" in res.output
+
+
+def test_a_later_day_starts_from_the_book_carried_over(tmp_path):
+    day = 86_400_000  # ms
+    late = diff(day + 5, 101, 102, b=[("99.80", "4")])
+    cap = tmp_path / "cap.txt"
+    cap.write_text(lines(SNAP, late))  # snapshot on day 0, a diff on day 1
+    out = tmp_path / "out"
+    assert runner.invoke(data_app, ["convert", "binance", str(cap), "--out", str(out)]).exit_code == 0
+    from hftlab.book import snapshots
+    d1 = load(next(out.rglob("date=1970-01-02/*/*.parquet")))
+    s = snapshots(d1, levels=3, by="record").iloc[-1]
+    assert (s["bid_price_1"], s["bid_price_2"], s["bid_price_3"]) == (100.0, 99.9, 99.8)
+    assert (s["ask_price_1"], s["ask_size_2"]) == (100.1, 3.0)
+    assert d1.record.tolist() == [2] * 5

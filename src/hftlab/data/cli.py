@@ -54,20 +54,79 @@ def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool
     return lambda p: readers[fmt](p, skip_bad=skip_bad)
 
 
+def carried_book(data: MarketData, venue: int, instrument: int, cuts: np.ndarray
+                 ) -> list[np.ndarray]:
+    """For each cut (a row of data.events), LEVEL events that rebuild book (venue,
+    instrument) as it stands just before that row, so a partition file starting there
+    replays from the right book."""
+    from hftlab.book import MARGIN_TICKS
+    from hftlab.data.replay_nb import replay_depth
+
+    ev = data.events
+    mine = np.flatnonzero((ev["venue"] == venue) & (ev["instrument"] == instrument))
+    bev = ev[mine]
+    priced = bev["price"][bev["price"] > 0]
+    if len(priced) == 0:
+        return [np.zeros(0, ev.dtype) for _ in cuts]
+    base = max(int(priced.min()) - MARGIN_TICKS, 0)
+    width = int(priced.max()) + MARGIN_TICKS + 1 - base
+    last = np.searchsorted(mine, cuts) - 1  # the book's last event before each cut
+    emit = np.zeros(len(bev), dtype=np.bool_)
+    emit[last[last >= 0]] = True
+    levels = len(np.unique(priced))
+    px, sz, _ = replay_depth(bev["kind"].astype(np.int64), bev["side"].astype(np.int64),
+                             bev["price"], bev["qty"], bev["order_id"].astype(np.int64), emit,
+                             base, width, levels)
+    rows = {int(j): r for r, j in enumerate(np.flatnonzero(emit))}
+    out = []
+    for cut, j in zip(cuts, last):
+        if j < 0:
+            out.append(np.zeros(0, ev.dtype))
+            continue
+        r = rows[int(j)]
+        parts = []
+        for row, side in ((0, 1), (1, -1)):
+            ok = px[r, row] >= 0
+            lv = np.zeros(int(ok.sum()), ev.dtype)
+            lv["ts"], lv["ts_local"] = ev["ts"][cut], ev["ts_local"][cut]
+            lv["venue"], lv["instrument"] = venue, instrument
+            lv["kind"], lv["side"] = Kind.LEVEL, side
+            lv["price"], lv["qty"] = px[r, row][ok], sz[r, row][ok]
+            parts.append(lv)
+        out.append(np.concatenate(parts))
+    return out
+
+
 def partitions(data: MarketData) -> list[tuple[str, int, MarketData]]:
-    """Split data by UTC date and instrument: [(date, instrument index, MarketData)]."""
+    """Split data by UTC date and instrument: [(date, instrument index, MarketData)].
+
+    A partition after an instrument's first starts with LEVEL events carrying each of
+    its books over from the previous day (counted in stats["carried_levels"]), so every
+    file replays on its own.
+    """
     ev, rec = data.events, data.record
     day = ev["ts"] // DAY_NS
     out = []
-    for d in np.unique(day):
-        for i in np.unique(ev["instrument"][day == d]):
-            sel = (day == d) & (ev["instrument"] == i)
-            sub = ev[sel].copy()
+    for i in np.unique(ev["instrument"]):
+        rows = np.flatnonzero(ev["instrument"] == i)
+        days = day[rows]
+        starts = rows[np.flatnonzero(np.r_[True, days[1:] != days[:-1]])]
+        carry = [[] for _ in starts]
+        for v in np.unique(ev["venue"][rows]):
+            for k, lv in enumerate(carried_book(data, int(v), int(i), starts)):
+                carry[k].append(lv)
+        bounds = list(starts) + [None]
+        for k, start in enumerate(starts):
+            sel = rows[(rows >= start) & ((rows < bounds[k + 1]) if bounds[k + 1] is not None
+                                          else True)]
+            carried = np.concatenate(carry[k]) if carry[k] else np.zeros(0, ev.dtype)
+            sub = np.concatenate([carried, ev[sel]])
             sub["instrument"] = 0
-            name = dt.date(1970, 1, 1) + dt.timedelta(days=int(d))
-            out.append((name.isoformat(), int(i),
-                        MarketData(sub, [data.instruments[i]], data.venues, record=rec[sel],
-                                   source=data.source)))
+            sub_rec = np.concatenate([np.full(len(carried), rec[sel[0]]), rec[sel]])
+            name = dt.date(1970, 1, 1) + dt.timedelta(days=int(day[start]))
+            part = MarketData(sub, [data.instruments[i]], data.venues, record=sub_rec,
+                              source=data.source, stats={"carried_levels": len(carried)})
+            out.append((name.isoformat(), int(i), part))
     return out
 
 
@@ -96,7 +155,7 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
     """Read INPUT files of FORMAT and write Parquet partitioned by date and instrument."""
     console = Console(soft_wrap=True)
     read = _reader(fmt.lower(), date, symbols, skip_bad)
-    written = 0
+    written = carried = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
@@ -116,8 +175,10 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
                     f"{stem}.parquet"
                 part.save(target)
                 written += 1
+                carried += part.stats["carried_levels"]
             bar.advance(task)
-    console.print(f"wrote {written} Parquet file(s) under {out}")
+    console.print(f"wrote {written} Parquet file(s) under {out}"
+                  + (f"; {carried} book levels carried across day boundaries" if carried else ""))
 
 
 def _gather(path: Path, fmt: str | None, skip_bad: bool) -> list[MarketData]:
