@@ -1,69 +1,46 @@
-"""InventorySkew: quote mid +/- a half-spread, shifted against inventory, requoted on a timer."""
+"""InventorySkew: quote around a reservation price shifted against inventory."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from hftlab.instruments import MS, check
-from hftlab.schema import TimeInForce
 from hftlab.strategies import inventory_skew_nb as k
-from hftlab.strategy import CompiledStrategy, Context, Strategy
+from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
+from hftlab.strategies.quoting_nb import S_HEADER
+from hftlab.strategy import Context
 
 
-class InventorySkew(Strategy):
-    """A market maker with linear inventory skew (the textbook rule).
+class InventorySkew(QuotingStrategy):
+    """A market maker with linear inventory skew (the teaching example's rule, sign fixed).
 
-    Every `requote_ns` of host time it quotes bid = floor(r - half_spread) and
-    ask = ceil(r + half_spread) around the reservation price
-    r = mid - skew * position / capacity (ticks), so a long position lowers both quotes
-    and inventory mean-reverts. Sizes are `qty` lots, cut so that no fill can take
-    |position| beyond `capacity`. An order already at the wanted price keeps its queue
-    place; others on that side are cancelled. Units: ticks and lots.
+    The teaching example writes ask = mid + base_spread/2 + penalty * inventory/capacity
+    (and bid = mid - base_spread/2 + penalty * inventory/capacity). Taken literally, the
+    "+" raises both quotes when we are long: our bid becomes more aggressive and our ask
+    less, so we buy more and sell less and inventory runs away. This class uses the sign
+    that makes inventory mean-revert: with half_spread = base_spread/2 and skew = penalty,
+
+        r = mid - skew * inventory / capacity,  bid = r - half_spread,  ask = r + half_spread,
+
+    so when long both quotes move down by skew * inventory / capacity ticks (the ask
+    becomes easier to hit, the bid harder). Quotes are rounded away from r to whole
+    ticks and never cross the opposite best. Sizes are `qty` lots; near capacity the
+    side that grows |inventory| shrinks to ceil(qty (1 - |inventory|/capacity)) lots, and
+    no fill can take |inventory| beyond `capacity`. Requoted every `requote_ns` of host
+    time; an order already at the wanted price keeps its queue place.
+    Units: ticks (half_spread, skew), lots (qty, capacity, inventory), ns.
     """
 
+    step = staticmethod(k.inventory_skew_step)
+    n_params = k.N_PARAMS
+    n_state = S_HEADER
+
     def __init__(self, half_spread: float = 1.0, skew: float = 2.0, capacity: int = 10,
-                 qty: int = 1, requote_ns: int = 100 * MS, book: int = 0,
+                 qty: int = 1, requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
                  post_only: bool = True) -> None:
-        check(half_spread >= 0, "InventorySkew.half_spread", "a number of ticks >= 0", half_spread)
-        check(skew >= 0, "InventorySkew.skew", "a number of ticks >= 0", skew)
-        check(isinstance(capacity, int) and capacity > 0, "InventorySkew.capacity",
-              "an integer number of lots > 0", capacity)
-        check(isinstance(qty, int) and 0 < qty <= capacity, "InventorySkew.qty",
-              f"an integer number of lots in [1, capacity={capacity}]", qty)
-        check(isinstance(requote_ns, int) and requote_ns > 0, "InventorySkew.requote_ns",
-              "an integer number of ns > 0", requote_ns)
-        check(isinstance(book, int) and book >= 0, "InventorySkew.book", "a book index >= 0", book)
-        self.half_spread, self.skew, self.capacity, self.qty = half_spread, skew, capacity, qty
-        self.book, self.timer_ns = book, requote_ns
-        self.tif = TimeInForce.POST_ONLY if post_only else TimeInForce.GTC
-        self.name = "InventorySkew"
+        self._args = dict(half_spread=half_spread, skew=skew, capacity=capacity, qty=qty,
+                          requote_ns=requote_ns, book=book, post_only=post_only)
+        p = self._header(qty, capacity, requote_ns, book, post_only)
+        p[k.P_HALF_SPREAD] = number(half_spread, "InventorySkew.half_spread", 0.0, 1e6)
+        p[k.P_SKEW] = number(skew, "InventorySkew.skew", 0.0, 1e6)
+        self.half_spread, self.skew = half_spread, skew
 
-    def params(self) -> np.ndarray:
-        p = np.zeros(k.N_PARAMS)
-        p[k.P_BOOK], p[k.P_HALF_SPREAD], p[k.P_SKEW] = self.book, self.half_spread, self.skew
-        p[k.P_CAPACITY], p[k.P_QTY], p[k.P_TIF] = self.capacity, self.qty, int(self.tif)
-        return p
-
-    def compiled(self) -> CompiledStrategy:
-        """The same rule as a numba function: no Python in the backtest loop."""
-        return CompiledStrategy(k.inventory_skew_step, self.params(), np.zeros(1),
-                                timer_ns=self.timer_ns, name="InventorySkew[compiled]")
-
-    def on_timer(self, ctx: Context) -> None:
-        bb, ba = ctx.best_bid(self.book), ctx.best_ask(self.book)
-        if bb <= 0 or ba <= 0:
-            return
-        inst = ctx.instrument_of(self.book)
-        bid, ask, bq, aq = k.skew_quotes(bb, ba, ctx.position(inst), self.half_spread,
-                                         self.skew, self.capacity, self.qty)
-        for side, price, q in ((1, bid, bq), (-1, ask, aq)):
-            keep = False
-            for o in ctx.open_orders(self.book):
-                if o.side != side:
-                    continue
-                if o.price == price and q > 0 and not keep:
-                    keep = True
-                elif o.pending == 0:
-                    ctx.cancel(o.order_id)
-            if not keep and q > 0 and price > 0:
-                ctx.submit(side, int(price), int(q), self.book, self.tif)
+    def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
+        return k.inventory_skew_quotes(self._params, self.state, ctx.now, bb, ba, pos)
