@@ -4,7 +4,9 @@ Runs every reader in its own subprocess on the largest real sample of its format
 ../shared/data (skipped when absent) and on a generated NASDAQ ITCH 5.0 file of
 --itch-messages messages (default 10.5 M), so peak RSS is per reader. Each child reads
 the file twice and times the second read (the first loads the compiled kernels from
-numba's cache). Prints one table row per reader.
+numba's cache); records/s is on wall time and on the process's CPU time (the machine
+may be shared). Peak MB is the child's peak resident memory, imports included.
+Prints one table row per reader.
 
     .venv/bin/python benchmarks/readers_throughput.py [--itch-messages N] [--keep DIR]
 """
@@ -94,6 +96,16 @@ def write_itch(path: Path, n_messages: int, n_stocks: int = 64, seed: int = 7) -
     return n_stocks + n * len(CYCLE)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM: reset by exec, unlike ru_maxrss,
+    which a child inherits from the parent that forked it)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(fmt: str, path: str, extra: str) -> None:
     """Run one reader twice in this process; print JSON with the second run's figures."""
     from hftlab import data as d
@@ -103,14 +115,14 @@ def child(fmt: str, path: str, extra: str) -> None:
                "dbn": lambda: d.read_dbn(path), "binance": lambda: d.read_binance(path),
                "tardis": lambda: d.read_tardis(path)}
     readers[fmt]()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     out = readers[fmt]()
-    dt = time.perf_counter() - t
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
     records = {"lobster": lambda: out.stats["messages"], "itch": lambda: out.stats["messages"],
                "dbn": lambda: out.stats["records"], "binance": lambda: out.stats["lines"],
                "tardis": lambda: out.stats["rows"]}[fmt]()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print(json.dumps({"records": records, "events": len(out), "seconds": dt,
+    peak = peak_rss_mb()
+    print(json.dumps({"records": records, "events": len(out), "seconds": dt, "cpu": cpu,
                       "peak_mb": peak}))
 
 
@@ -150,16 +162,17 @@ def main() -> None:
           f"{time.perf_counter() - t:.1f} s")
     jobs.append(("itch", itch, ""))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print(f"{'reader':8} {'file':58} {'records':>11} {'events':>11} {'s':>7} "
-          f"{'records/s':>11} {'peak MB':>8}")
+          f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")
+    print(f"{'reader':8} {'file':50} {'records':>11} {'events':>11} {'wall s':>7} "
+          f"{'records/s':>11} {'cpu rec/s':>11} {'peak MB':>8}")
     for fmt, path, extra in jobs:
         if not Path(path).exists():
-            print(f"{fmt:8} {str(path.name):58} skipped: sample not found at {path}")
+            print(f"{fmt:8} {str(path.name):50} skipped: sample not found at {path}")
             continue
         r = run(fmt, path, extra)
-        print(f"{fmt:8} {path.name[:58]:58} {r['records']:>11,} {r['events']:>11,} "
-              f"{r['seconds']:>7.3f} {r['records'] / r['seconds']:>11,.0f} {r['peak_mb']:>8.0f}")
+        print(f"{fmt:8} {path.name[:50]:50} {r['records']:>11,} {r['events']:>11,} "
+              f"{r['seconds']:>7.3f} {r['records'] / r['seconds']:>11,.0f} "
+              f"{r['records'] / r['cpu']:>11,.0f} {r['peak_mb']:>8.0f}")
     tmp.cleanup()
 
 

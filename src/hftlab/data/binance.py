@@ -45,25 +45,6 @@ def open_text(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def decimals_of(text: str) -> int:
-    """Significant decimal places of a decimal string ("61800.20" -> 1, "5.000" -> 0)."""
-    dot = text.find(".")
-    if dot < 0:
-        return 0
-    return len(text[dot + 1:].rstrip("0"))
-
-
-def to_units(text: str, places: int) -> int:
-    """Exact integer value of a decimal string in units of 10**-places (error if finer)."""
-    neg = text.startswith("-")
-    whole, _, frac = text.lstrip("+-").partition(".")
-    frac = frac.rstrip("0")
-    if len(frac) > places or not (whole or frac):
-        raise ValueError(f"{text!r} is not a decimal number on a step of {10.0 ** -places:g}")
-    v = int(whole or "0") * 10 ** places + (int(frac) * 10 ** (places - len(frac)) if frac else 0)
-    return -v if neg else v
-
-
 def step_places(step: float) -> int:
     """Decimal places of a tick or lot size that is a power of ten (0.01 -> 2)."""
     places = round(-np.log10(step))
@@ -77,9 +58,8 @@ class _Symbol:
     """Per-symbol state while reading."""
 
     name: str
-    rows: list = field(default_factory=list)  # (ts, ts_local, venue, kind, side, px, qty, rec)
-    px_places: int = 0
-    qty_places: int = 0
+    # event columns: ts, ts_local, venue, kind, side, price text, qty text, record, order
+    cols: list = field(default_factory=lambda: [[] for _ in range(9)])
     last_u: int | None = None  # last applied diff's u (None = not synced)
     snapshot_id: int | None = None
     pending: list = field(default_factory=list)  # diffs seen before the first snapshot
@@ -87,6 +67,9 @@ class _Symbol:
     last_ts: dict = field(default_factory=dict)  # stream -> last exchange ts
     last_trade_id: int | None = None
     snap_rows: range = range(0)  # rows of the last snapshot, re-timed by the first diff
+
+    def __len__(self) -> int:
+        return len(self.cols[0])
 
 
 class _Reader:
@@ -116,17 +99,22 @@ class _Reader:
         return self.symbols[name]
 
     def add(self, s: _Symbol, ts, local, venue, kind, side, px, qty, rec) -> None:
-        if px is not None:
-            s.px_places = max(s.px_places, decimals_of(px))
-        if qty is not None:
-            s.qty_places = max(s.qty_places, decimals_of(qty))
-        s.rows.append((ts, local, venue, kind, side, px, qty, rec, self.order))
+        for col, v in zip(s.cols, (ts, local, venue, kind, side, px, qty, rec, self.order)):
+            col.append(v)
         self.order += 1
 
     def levels(self, s: _Symbol, ts, local, bids, asks, rec) -> None:
         for side, lv in ((1, bids), (-1, asks)):
-            for px, qty in lv:
-                self.add(s, ts, local, 0, Kind.LEVEL, side, px, qty, rec)
+            m = len(lv)
+            if not m:
+                continue
+            for col, v in zip(s.cols, (ts, local, 0, Kind.LEVEL, side)):
+                col.extend([v] * m)
+            s.cols[5].extend([x[0] for x in lv])
+            s.cols[6].extend([x[1] for x in lv])
+            s.cols[7].extend([rec] * m)
+            s.cols[8].extend(range(self.order, self.order + m))
+            self.order += m
 
     def monotone(self, s: _Symbol, stream: str, ts: int, line: int, off: int) -> bool:
         last = s.last_ts.get(stream)
@@ -145,10 +133,10 @@ class _Reader:
         x = int(msg["lastUpdateId"])
         ts = int(msg.get("T", msg.get("E", 0))) * MS or local
         first = [d for d in s.pending if d[0]["u"] > x]
-        start = len(s.rows)
-        self.add(s, ts, local, 0, Kind.CLEAR, 0, None, None, line)
+        start = len(s)
+        self.add(s, ts, local, 0, Kind.CLEAR, 0, "0", "0", line)
         self.levels(s, ts, local, msg["bids"], msg["asks"], line)
-        s.snap_rows = range(start, len(s.rows))
+        s.snap_rows = range(start, len(s))
         self.stats["snapshots"] += 1
         s.snapshot_id, s.last_u = x, None
         pending, s.pending = s.pending, []
@@ -180,8 +168,7 @@ class _Reader:
                 self.gap(line, off, f"the first diff after the snapshot (lastUpdateId {x}) "
                          f"has U={U}, u={u}, which does not straddle it")
             for k in s.snap_rows:  # the snapshot is in force before its first diff
-                if s.rows[k][0] > ts:
-                    s.rows[k] = (ts,) + s.rows[k][1:]
+                s.cols[0][k] = min(s.cols[0][k], ts)
         else:
             prev = int(d["pu"]) if futures else U - 1
             if prev != s.last_u:
@@ -298,31 +285,49 @@ def read_binance(path: str | Path, *, tick_size: float | None = None,
                 else:
                     r.apply_diff(s, *d)
             s.pending = []
-    if not r.symbols or not any(s.rows for s in r.symbols.values()):
+    if not r.symbols or not any(len(s) for s in r.symbols.values()):
         raise DataError(f"{path}: no market data messages")
     return _build(r, path, tick_size, lot_size)
 
 
+def decimal_units(text: list[str], places: int | None, what: str, path: Path
+                  ) -> tuple[np.ndarray, int]:
+    """Decimal strings -> exact integers of 10**-places (places=None: the finest step the
+    values need). Parsed as doubles, which is exact for up to 15 significant digits;
+    anything else is an error naming the value."""
+    try:
+        x = np.array(text, dtype=np.float64)
+    except ValueError as exc:
+        raise DataError(f"{path}: a {what} is not a number ({exc})") from None
+    big = np.abs(x).max() if len(x) else 0.0
+    for p in ([places] if places is not None else range(13)):
+        scaled = x * 10.0 ** p
+        r = np.rint(scaled)
+        if (np.abs(scaled - r) <= 1e-6).all():
+            if big * 10.0 ** p >= 2 ** 53:
+                break
+            return r.astype(np.int64), p
+    if places is not None:
+        bad = int(np.flatnonzero(np.abs(x * 10.0 ** places - np.rint(x * 10.0 ** places))
+                                 > 1e-6)[0])
+        raise DataError(f"{path}: {what} {text[bad]} is finer than {10.0 ** -places:g}")
+    raise DataError(f"{path}: {what} values need more than 15 significant digits")
+
+
 def _build(r: _Reader, path: Path, tick_size: float | None, lot_size: float | None) -> MarketData:
-    syms = [s for s in r.symbols.values() if s.rows]
+    syms = [s for s in r.symbols.values() if len(s)]
     instruments, parts = [], []
     for i, s in enumerate(syms):
-        pp = step_places(tick_size) if tick_size else s.px_places
-        qp = step_places(lot_size) if lot_size else s.qty_places
+        c = s.cols
+        price, pp = decimal_units(c[5], step_places(tick_size) if tick_size else None,
+                                  "price", path)
+        qty, qp = decimal_units(c[6], step_places(lot_size) if lot_size else None, "size", path)
         instruments.append(Instrument(s.name or path.stem, 10.0 ** -pp, 10.0 ** -qp))
-        ev = np.zeros(len(s.rows), dtype=EVENT_DTYPE)
-        rec = np.empty(len(s.rows), dtype=np.int64)
-        order = np.empty(len(s.rows), dtype=np.int64)
-        cols = list(zip(*s.rows))
-        ev["ts"], ev["ts_local"], ev["venue"], ev["kind"], ev["side"] = cols[:5]
-        try:
-            ev["price"] = [0 if p is None else to_units(p, pp) for p in cols[5]]
-            ev["qty"] = [0 if q is None else to_units(q, qp) for q in cols[6]]
-        except ValueError as exc:
-            raise DataError(f"{path}: {s.name}: {exc}") from None
-        ev["instrument"] = i
-        rec[:], order[:] = cols[7], cols[8]
-        parts.append((ev, rec, order))
+        ev = np.zeros(len(s), dtype=EVENT_DTYPE)
+        for name, col in zip(("ts", "ts_local", "venue", "kind", "side"), c[:5]):
+            ev[name] = col
+        ev["price"], ev["qty"], ev["instrument"] = price, qty, i
+        parts.append((ev, np.array(c[7], dtype=np.int64), np.array(c[8], dtype=np.int64)))
     ev = np.concatenate([p[0] for p in parts])
     rec = np.concatenate([p[1] for p in parts])
     order = np.concatenate([p[2] for p in parts])
