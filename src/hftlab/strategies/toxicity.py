@@ -1,0 +1,100 @@
+"""ToxicityAware: quotes that widen with VPIN, volatility and thin depth, in tiers."""
+
+from __future__ import annotations
+
+from hftlab.instruments import check
+from hftlab.strategies import toxicity_nb as kern
+from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, integer, number
+from hftlab.strategy import Context
+
+TIERS = ("tight", "medium", "wide", "withdrawn")
+
+
+class ToxicityAware(QuotingStrategy):
+    """Toxicity-aware dynamic quoting: an inventory-skewed quoter whose spread and size
+    follow the flow's toxicity, measured online by VPIN (Easley, López de Prado & O'Hara
+    2012, "Flow toxicity and liquidity in a high-frequency world", Review of Financial
+    Studies 25(5)), with the tiers of practice:
+
+        VPIN < 0.5          tight: half_spread, full `qty`
+        0.5 <= VPIN < 0.75  medium: half-spread x m_medium, qty x size_medium lots (>= 1)
+        0.75 <= VPIN < 0.9  wide: half-spread x m_wide, 1 lot
+        VPIN >= 0.9         withdraw: cancel both quotes
+
+    (thresholds `tiers`). Within a tier the half-spread also widens with volatility and
+    thin depth: half = multiplier x (half_spread + vol_coef sigma + depth_coef thin),
+    thin = max(depth_ref / depth - 1, 0) (capped at 10), depth the lots visible on the
+    best `depth_levels` levels of both sides. Quotes sit at r -/+ half around
+    r = mid - skew position / capacity (InventorySkew's sign: long lowers both quotes),
+    rounded away from r to whole ticks; sizes taper near capacity as in InventorySkew.
+
+    VPIN: every trade print on our book is poured into buckets of `bucket_volume` lots
+    by its aggressor side (split exactly across bucket ends); VPIN is the mean of
+    |B - S| / V over the last `window` buckets (over all completed ones until `window`
+    are complete; 0 before the first). Units: ticks, lots, seconds; sigma in ticks per
+    sqrt(s) (EWMA of the mid when sigma_halflife_s > 0).
+    """
+
+    step = staticmethod(kern.toxicity_step)
+    n_params = kern.N_PARAMS
+    subscribe_trades = True
+
+    def __init__(self, half_spread: float = 1.0, skew: float = 2.0, qty: int = 2,
+                 capacity: int = 20, bucket_volume: float = 500.0, window: int = 50,
+                 tiers: tuple[float, float, float] = (0.5, 0.75, 0.9),
+                 m_medium: float = 2.0, m_wide: float = 4.0, size_medium: float = 0.5,
+                 vol_coef: float = 0.0, sigma: float = 1.0, sigma_halflife_s: float = 0.0,
+                 depth_levels: int = 5, depth_ref: float = 0.0, depth_coef: float = 0.0,
+                 requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
+                 post_only: bool = True) -> None:
+        self._args = dict(half_spread=half_spread, skew=skew, qty=qty, capacity=capacity,
+                          bucket_volume=bucket_volume, window=window, tiers=tuple(tiers),
+                          m_medium=m_medium, m_wide=m_wide, size_medium=size_medium,
+                          vol_coef=vol_coef, sigma=sigma, sigma_halflife_s=sigma_halflife_s,
+                          depth_levels=depth_levels, depth_ref=depth_ref,
+                          depth_coef=depth_coef, requote_ns=requote_ns, book=book,
+                          post_only=post_only)
+        n = "ToxicityAware"
+        self.window = integer(window, f"{n}.window", 1, 10_000)
+        p = self._header(qty, capacity, requote_ns, book, post_only, sigma, sigma_halflife_s)
+        p[kern.P_HALF_SPREAD] = number(half_spread, f"{n}.half_spread", 0.0, 1e6)
+        p[kern.P_SKEW] = number(skew, f"{n}.skew", 0.0, 1e6)
+        p[kern.P_BUCKET] = number(bucket_volume, f"{n}.bucket_volume", 0.0, 1e12, low_open=True)
+        p[kern.P_WINDOW] = self.window
+        t = tuple(tiers)
+        check(len(t) == 3 and all(isinstance(x, (int, float)) for x in t)
+              and 0 < t[0] <= t[1] <= t[2] <= 1, f"{n}.tiers",
+              "three VPIN thresholds 0 < medium <= wide <= withdraw <= 1", tiers)
+        p[kern.P_T_MEDIUM], p[kern.P_T_WIDE], p[kern.P_T_WITHDRAW] = t
+        p[kern.P_M_MEDIUM] = number(m_medium, f"{n}.m_medium", 1.0, 1e3)
+        p[kern.P_M_WIDE] = number(m_wide, f"{n}.m_wide (>= m_medium={m_medium})", m_medium, 1e3)
+        p[kern.P_SIZE_MEDIUM] = number(size_medium, f"{n}.size_medium", 0.0, 1.0)
+        p[kern.P_VOL_COEF] = number(vol_coef, f"{n}.vol_coef", 0.0, 1e6)
+        p[kern.P_DEPTH_LEVELS] = integer(depth_levels, f"{n}.depth_levels", 1, 50)
+        p[kern.P_DEPTH_REF] = number(depth_ref, f"{n}.depth_ref", 0.0, 1e12)
+        p[kern.P_DEPTH_COEF] = number(depth_coef, f"{n}.depth_coef", 0.0, 1e6)
+        self.bucket_volume, self.tiers = bucket_volume, t
+        self.state = self.initial_state()
+
+    @property
+    def n_state(self) -> int:
+        return kern.S_RING + self.window
+
+    def on_start(self, ctx: Context) -> None:
+        self.state = self.initial_state()
+        kern.toxicity_start(self._params, self.state, ctx.now)
+
+    def on_trade(self, ctx: Context, book: int) -> None:
+        if book == self.book:
+            _, qty, side, _ = ctx.last_trade(book)
+            kern.vpin_trade(self._params, self.state, qty, side)
+
+    def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
+        d = ctx.depth(self.book, int(self._params[kern.P_DEPTH_LEVELS]))
+        depth = int(d["bid_qty"].sum() + d["ask_qty"].sum())
+        return kern.toxicity_rule(self._params, self.state, ctx.now, bb, ba, pos, depth)
+
+    def vpin(self) -> float:
+        """VPIN after the last trade the Python form saw."""
+        return float(self.state[kern.S_VPIN])
+

@@ -1,0 +1,130 @@
+"""Compiled toxicity-aware quoting: online VPIN buckets, tiers, and the strategy function."""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+
+from hftlab.engine.layout import M_LAST_QTY, M_LAST_SIDE, W_START, W_TIMER, W_TRADE
+from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.strategies.quoting_nb import (P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
+                                          observe_mid, place, start, tapered_sizes, to_ticks,
+                                          view, visible_depth)
+
+(P_HALF_SPREAD, P_SKEW, P_BUCKET, P_WINDOW, P_T_MEDIUM, P_T_WIDE, P_T_WITHDRAW, P_M_MEDIUM,
+ P_M_WIDE, P_SIZE_MEDIUM, P_VOL_COEF, P_DEPTH_LEVELS, P_DEPTH_REF, P_DEPTH_COEF) = \
+    range(P_HEADER, P_HEADER + 14)
+N_PARAMS = P_HEADER + 14
+S_BUY, S_SELL, S_DONE, S_VPIN, S_TIER = S_HEADER, S_HEADER + 1, S_HEADER + 2, S_HEADER + 3, \
+    S_HEADER + 4
+S_RING = S_HEADER + 5  # then `window` order imbalances |B - S| / V, a ring buffer
+TIER_TIGHT, TIER_MEDIUM, TIER_WIDE, TIER_WITHDRAW = 0, 1, 2, 3
+
+
+@nb.njit(cache=True)
+def toxicity_start(params, state, now):
+    """Reset the shared state and the VPIN buckets."""
+    start(params, state, now)
+    for j in range(S_HEADER, state.shape[0]):
+        state[j] = 0.0
+
+
+@nb.njit(cache=True)
+def vpin_trade(params, state, qty, side):
+    """Pour a print of qty lots with aggressor side (+1 buy, -1 sell, 0 half each) into
+    equal-volume buckets of V lots, splitting it exactly across bucket boundaries; each
+    completed bucket stores |B - S| / V and VPIN becomes the mean of the last `window`
+    completed buckets (of all of them while fewer are complete) - Easley, López de
+    Prado & O'Hara (2012) with the prints' own aggressor sides."""
+    V = params[P_BUCKET]
+    n = int(params[P_WINDOW])
+    left = float(qty)
+    while left > 0.0:
+        take = min(left, V - state[S_BUY] - state[S_SELL])
+        if side > 0:
+            state[S_BUY] += take
+        elif side < 0:
+            state[S_SELL] += take
+        else:
+            state[S_BUY] += 0.5 * take
+            state[S_SELL] += 0.5 * take
+        left -= take
+        if state[S_BUY] + state[S_SELL] >= V:
+            done = int(state[S_DONE])
+            state[S_RING + done % n] = abs(state[S_BUY] - state[S_SELL]) / V
+            state[S_DONE] = done + 1
+            state[S_BUY] = 0.0
+            state[S_SELL] = 0.0
+            m = min(done + 1, n)
+            s = 0.0
+            for j in range(m):
+                s += state[S_RING + j]
+            state[S_VPIN] = s / m
+
+
+@nb.njit(cache=True)
+def tier_of(params, vpin):
+    """0 tight (< t_medium), 1 medium, 2 wide (>= t_wide), 3 withdraw (>= t_withdraw)."""
+    if vpin >= params[P_T_WITHDRAW]:
+        return TIER_WITHDRAW
+    if vpin >= params[P_T_WIDE]:
+        return TIER_WIDE
+    if vpin >= params[P_T_MEDIUM]:
+        return TIER_MEDIUM
+    return TIER_TIGHT
+
+
+@nb.njit(cache=True)
+def toxicity_rule(params, state, now, best_bid, best_ask, position, depth):
+    """(bid, ask, bid lots, ask lots) from VPIN's tier, sigma and the visible depth.
+
+    half = tier multiplier x (half_spread + vol_coef sigma + depth_coef thin), thin =
+    max(depth_ref / depth - 1, 0) capped at 10; quotes at r -/+ half around
+    r = mid - skew position / capacity (as InventorySkew). Sizes: qty (tight), at least
+    one lot of qty x size_medium (medium), 1 lot (wide), none (withdraw); then tapered
+    near capacity.
+    """
+    mid = 0.5 * (best_bid + best_ask)
+    sigma = observe_mid(params, state, mid, now)
+    tier = tier_of(params, state[S_VPIN])
+    state[S_TIER] = tier
+    qty = int(params[P_QTY])
+    mult = 1.0
+    if tier == TIER_MEDIUM:
+        mult = params[P_M_MEDIUM]
+        qty = max(1, int(math.floor(qty * params[P_SIZE_MEDIUM])))
+    elif tier >= TIER_WIDE:
+        mult = params[P_M_WIDE]
+        qty = 1 if tier == TIER_WIDE else 0
+    thin = min(max(params[P_DEPTH_REF] / max(float(depth), 1.0) - 1.0, 0.0), 10.0)
+    half = mult * (params[P_HALF_SPREAD] + params[P_VOL_COEF] * sigma
+                   + params[P_DEPTH_COEF] * thin)
+    cap = int(params[P_CAPACITY])
+    r = mid - params[P_SKEW] * position / cap
+    bid, ask = to_ticks(r - half, r + half, best_bid, best_ask)
+    if qty == 0:
+        return bid, ask, 0, 0
+    bq, aq = tapered_sizes(qty, position, cap)
+    return bid, ask, bq, aq
+
+
+@nb.njit(STRATEGY_SIG, cache=True)
+def toxicity_step(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
+                  active, cur, rstate, cmds):
+    """Start: reset. Trade on our book: update VPIN. Timer: requote by tier (or withdraw)."""
+    if reason == W_START:
+        toxicity_start(params, state, now)
+        return 0
+    if reason == W_TRADE:
+        if book == int(params[P_BOOK]):
+            vpin_trade(params, state, market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
+        return 0
+    if reason != W_TIMER:
+        return 0
+    bb, ba, pos = view(params, market, acct)
+    if bb <= 0 or ba <= 0:
+        return 0
+    depth = visible_depth(lqty, ltop, base, int(params[P_BOOK]), int(params[P_DEPTH_LEVELS]))
+    bid, ask, bq, aq = toxicity_rule(params, state, now, bb, ba, pos, depth)
+    return place(params, bid, ask, bq, aq, orders, active, cur, cmds)

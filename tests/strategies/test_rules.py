@@ -1,0 +1,123 @@
+"""The compiled quote rules, called directly: signs, sizes, horizons, tiers, validation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from hftlab.instruments import ConfigError
+from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
+from hftlab.strategies import avellaneda_stoikov_nb as as_nb
+from hftlab.strategies import glft_nb, inventory_skew_nb, quoting_nb, static_nb, toxicity_nb
+
+T0 = 1_700_000_000_000_000_000
+SEC = 1_000_000_000
+
+
+def started(strat, now=T0):
+    st = strat.initial_state()
+    start = {GLFT: glft_nb.glft_start, ToxicityAware: toxicity_nb.toxicity_start}.get(
+        type(strat), quoting_nb.start)
+    start(strat.params(), st, now)
+    return strat.params(), st
+
+
+def test_inventory_skew_long_lowers_both_quotes_by_skew_times_fill_of_capacity():
+    # book 98 / 103, mid 100.5; long 5: r = 100.5 - 4 * 5 / 10 = 98.5;
+    # quotes floor(97.5) = 97, ceil(99.5) = 100; the bid (growing the long) tapers to
+    # ceil(4 * (1 - 5/10)) = 2 lots
+    assert inventory_skew_nb.skew_quotes(98, 103, 5, 1.0, 4.0, 10, 4) == (97, 100, 2, 4)
+    # flat: 99.5 -> 99, 101.5 -> 102
+    assert inventory_skew_nb.skew_quotes(98, 103, 0, 1.0, 4.0, 10, 4) == (99, 102, 4, 4)
+    # short 5: both up by 2 ticks: r = 102.5 -> 101, 104; the ask tapers to 2
+    assert inventory_skew_nb.skew_quotes(98, 103, -5, 1.0, 4.0, 10, 4) == (101, 104, 4, 2)
+    # never cross the opposite best: very long -> the ask is held at best bid + 1
+    assert inventory_skew_nb.skew_quotes(100, 101, 10, 1.0, 40.0, 10, 4)[1] == 101
+
+
+def test_sizes_taper_near_capacity_and_never_pass_it():
+    assert quoting_nb.tapered_sizes(4, 0, 10) == (4, 4)
+    assert quoting_nb.tapered_sizes(4, 8, 10) == (1, 4)  # ceil(4 * 0.2) = 1 and 10 - 8 = 2
+    assert quoting_nb.tapered_sizes(4, 10, 10) == (0, 4)
+    assert quoting_nb.tapered_sizes(4, -9, 10) == (4, 1)
+    assert quoting_nb.hard_sizes(4, 8, 10) == (2, 4)  # Static: no taper, only the limit
+
+
+def test_static_is_symmetric_whatever_the_inventory():
+    p, st = started(Static(half_spread=2, qty=3, capacity=10))
+    assert static_nb.static_quotes(p, st, T0, 100, 102, 0) == (99, 103, 3, 3)
+    assert static_nb.static_quotes(p, st, T0, 100, 102, 9) == (99, 103, 1, 3)
+
+
+def test_avellaneda_stoikov_finite_horizon_fades_and_rolling_does_not():
+    fin = AvellanedaStoikov(gamma=1.0, sigma=0.5, k=1.0, horizon_s=2.0, rolling=False)
+    p, st = started(fin)
+    assert as_nb.time_left(p, st, T0 + SEC // 2) == 1.5
+    assert as_nb.time_left(p, st, T0 + 5 * SEC) == 0.0
+    # at t = 0: time left 2 -> quotes 98.5568.. / 100.4431.. (test_closed_forms) on mid 100
+    assert as_nb.avellaneda_stoikov_rule(p, st, T0, 99, 101, 1)[:2] == (98, 101)
+    p, st = started(AvellanedaStoikov(gamma=1.0, sigma=0.5, k=1.0, horizon_s=2.0, rolling=True))
+    assert as_nb.time_left(p, st, T0 + 5 * SEC) == 2.0
+
+
+def test_sigma_estimate_follows_the_mid():
+    p, st = started(AvellanedaStoikov(sigma=1.0, sigma_halflife_s=1.0))
+    assert quoting_nb.observe_mid(p, st, 100.0, T0) == 1.0  # first mid: the prior
+    # 1 s later the mid moved 3 ticks: var = 1 + (1 - 2^-1) (9 - 1) = 5
+    assert quoting_nb.observe_mid(p, st, 103.0, T0 + SEC) == pytest.approx(math.sqrt(5.0))
+    p, st = started(AvellanedaStoikov(sigma=1.5, sigma_halflife_s=0.0))
+    quoting_nb.observe_mid(p, st, 100.0, T0)
+    assert quoting_nb.observe_mid(p, st, 110.0, T0 + SEC) == 1.5  # fixed
+
+
+def test_glft_counts_trades_by_distance_and_refits():
+    g = GLFT(gamma=0.1, A=2.0, k=1.0, bin_ticks=0.5, min_trades=10, fit_halflife_s=1e6)
+    p, st = started(g)
+    glft_nb.glft_trade(p, st, 101.0)  # no requote yet: no reference mid, not counted
+    assert st[glft_nb.S_HIST:].sum() == 0
+    glft_nb.glft_rule(p, st, T0, 100, 101, 0)  # reference mid 100.5
+    rng = np.random.default_rng(0)
+    for d in rng.exponential(1 / 1.5, 4_000):  # 4000 trades in 10 s: A = 400 / s, k = 1.5
+        glft_nb.glft_trade(p, st, 100.5 + d)
+    glft_nb.glft_rule(p, st, T0 + 10 * SEC, 100, 101, 0)
+    assert st[glft_nb.S_FITS] == 1
+    assert st[glft_nb.S_A] == pytest.approx(400, rel=0.1)
+    assert st[glft_nb.S_K] == pytest.approx(1.5, rel=0.1)
+
+
+def test_vpin_buckets_split_prints_exactly_and_tiers_follow():
+    t = ToxicityAware(half_spread=1, skew=0, qty=4, capacity=20, bucket_volume=10, window=2)
+    p, st = started(t)
+    toxicity_nb.vpin_trade(p, st, 15, 1)  # bucket 1: 10 buys -> |10 - 0| / 10 = 1
+    assert st[toxicity_nb.S_DONE] == 1 and st[toxicity_nb.S_VPIN] == 1.0
+    toxicity_nb.vpin_trade(p, st, 5, -1)  # bucket 2: 5 buys + 5 sells -> 0; VPIN (1 + 0) / 2
+    assert st[toxicity_nb.S_VPIN] == 0.5
+    toxicity_nb.vpin_trade(p, st, 10, 0)  # bucket 3: unsigned, half each -> 0; window 2
+    assert st[toxicity_nb.S_VPIN] == 0.0
+    rule = toxicity_nb.toxicity_rule
+    cases = [(0.3, (99, 102, 4, 4)), (0.6, (98, 103, 2, 2)), (0.8, (96, 105, 1, 1)),
+             (0.95, (96, 105, 0, 0))]
+    for v, want in cases:  # mid 100.5, half 1 x (1, 2, 4): tight, medium, wide, withdraw
+        st[toxicity_nb.S_VPIN] = v
+        assert rule(p, st, T0, 100, 101, 0, 100) == want
+    st[toxicity_nb.S_VPIN] = 0.3
+    thin = ToxicityAware(half_spread=1, skew=0, qty=4, depth_ref=200, depth_coef=1.0)
+    p2, st2 = started(thin)
+    # depth 100 of 200 wanted: thin = 1 -> half 2 -> 98.5, 102.5 -> 98, 103
+    assert rule(p2, st2, T0, 100, 101, 0, 100)[:2] == (98, 103)
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: Static(half_spread=-1), "Static.half_spread"),
+    (lambda: InventorySkew(capacity=0), "InventorySkew.capacity"),
+    (lambda: InventorySkew(qty=30, capacity=10), "InventorySkew.qty"),
+    (lambda: AvellanedaStoikov(gamma=0), "AvellanedaStoikov.gamma"),
+    (lambda: AvellanedaStoikov(requote_ns=0), "AvellanedaStoikov.requote_ns"),
+    (lambda: GLFT(k_min=2.0, k_max=1.0), r"GLFT.k_max \(>= k_min=2.0\)"),
+    (lambda: GLFT(A=float("inf")), "GLFT.A"),
+    (lambda: ToxicityAware(tiers=(0.8, 0.5, 0.9)), "ToxicityAware.tiers"),
+    (lambda: ToxicityAware(window=0), "ToxicityAware.window"),
+])
+def test_bad_parameters_name_the_field_and_range(make, field):
+    with pytest.raises(ConfigError, match=f"^{field} must be"):
+        make()
