@@ -178,3 +178,13 @@ def test_bad_fields_are_errors_with_offsets(tmp_path, msg):
                                         "other than B/S, or zero shares or price"):
         read_itch(write(tmp_path, blob))
     assert read_itch(write(tmp_path, blob), skip_bad=True).stats["skipped"] == {"bad_field": 1}
+
+
+def test_event_table_grows_when_the_reserve_is_small(tmp_path, monkeypatch):
+    import hftlab.data.itch as itch
+
+    full = read_itch(write(tmp_path, session()))
+    monkeypatch.setattr(itch, "MAX_RESERVE", 1)
+    grown = read_itch(write(tmp_path, session()), chunk_size=60)
+    np.testing.assert_array_equal(grown.events, full.events)
+    np.testing.assert_array_equal(grown.record, full.record)

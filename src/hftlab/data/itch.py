@@ -32,6 +32,7 @@ from hftlab.schema import EVENT_DTYPE
 
 CHUNK = 8 << 20
 MAX_SYMBOLS = 1 << 16
+MAX_RESERVE = 1 << 25  # events reserved up front (1.6 GB of address space)
 ERRORS = {
     k.UNKNOWN_TYPE: "unknown message type {info!r}",
     k.BAD_LENGTH: "message length {info} does not match its type's length in the spec",
@@ -86,8 +87,9 @@ class _Parser:
         self.state[k.S_LAST_TS] = np.iinfo(np.int64).min
         self.counts = np.zeros(256, dtype=np.int64)
         # at most one event per 12 bytes (S, the shortest message, is 14 with its frame);
-        # pages of np.empty are only committed when written
-        self.out = np.empty(expect_bytes // 12 + 1024, dtype=EVENT_DTYPE)
+        # pages of np.empty are only committed when written; capped (and grown by
+        # doubling) so a large file read for a few symbols does not reserve its worst case
+        self.out = np.empty(min(expect_bytes // 12 + 1024, MAX_RESERVE), dtype=EVENT_DTYPE)
         self.recs = np.empty(len(self.out), dtype=np.int64)
         self.n = 0
         self.system: list[tuple[int, int, str]] = []
