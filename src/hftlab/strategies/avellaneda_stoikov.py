@@ -12,7 +12,8 @@ class AvellanedaStoikov(QuotingStrategy):
     """Avellaneda & Stoikov (2008), "High-frequency trading in a limit order book",
     Quantitative Finance 8(3): quotes around the reservation price
 
-        r = s - q gamma sigma^2 (T - t),   spread = gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)
+        r = s - q gamma sigma^2 (T - t),
+        spread = gamma sigma^2 (T - t) + (2/gamma) ln(1 + gamma/k)
 
     (eqs. 29-30; hftlab.strategies.avellaneda_stoikov_quotes is the pure function). s is
     the host's mid, q the position in lots (long lowers both quotes). Finite horizon

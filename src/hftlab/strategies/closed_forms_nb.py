@@ -30,9 +30,9 @@ def as_quotes_nb(mid, inventory, gamma, sigma, k, time_left):
 def glft_coefficients_nb(sigma, gamma, A, k, delta, xi):
     """Guéant (2017), the closed-form approximations: (c1, c2) with
 
-    c1 = ln(1 + xi delta / k) / (xi delta)                        (-> 1/k as xi -> 0)
+    c1 = ln(1 + xi delta / k) / (xi delta)                       (-> 1/k as xi -> 0)
     c2 = sqrt(gamma sigma^2 / (2 A delta k) (1 + xi delta / k)^(k / (xi delta) + 1))
-                                                                   (-> sqrt(gamma sigma^2 e / (2 A delta k)))
+                                          (-> sqrt(gamma sigma^2 e / (2 A delta k)) as xi -> 0)
     so that delta_bid(q) = c1 + (2q + delta)/2 c2 and delta_ask(q) = c1 - (2q - delta)/2 c2.
     xi = gamma, delta = 1 is Guéant, Lehalle & Fernandez-Tapia (2013).
     """

@@ -22,7 +22,8 @@ class GLFT(QuotingStrategy):
     `qty` and q the position, both in lots; xi defaults to gamma (the 2013 model).
 
     A and k of the fill intensity A exp(-k distance) are fitted online (fit=True): each
-    trade print on our book is counted at its distance from the mid of the last
+    trade print on our book (once, see quoting_nb.fresh_print) is counted at its
+    distance from the mid of the last
     requote, counts age with `fit_halflife_s`, and at each requote
     (fit_intensity's weighted log-linear fit over bins of `bin_ticks`) the fit replaces
     A and k when at least `min_trades` (aged) trades support it and k lies in
@@ -70,7 +71,8 @@ class GLFT(QuotingStrategy):
 
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
-            kern.glft_trade(self._params, self.state, float(ctx.last_trade(book)[0]))
+            px, qty, side, ts = ctx.last_trade(book)
+            kern.glft_trade(self._params, self.state, ts, px, qty, side)
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
         return kern.glft_rule(self._params, self.state, ctx.now, bb, ba, pos)

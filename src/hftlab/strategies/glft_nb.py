@@ -6,12 +6,13 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import M_LAST_PX, W_START, W_TIMER, W_TRADE
+from hftlab.engine.layout import (M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, W_START,
+                                  W_TIMER, W_TRADE)
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.closed_forms_nb import fit_intensity_nb, glft_quotes_nb
 from hftlab.strategies.quoting_nb import (NS, P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
-                                          S_PREV_MID, S_PREV_T, hard_sizes, observe_mid, place,
-                                          start, to_ticks, view)
+                                          S_PREV_MID, S_PREV_T, fresh_print, hard_sizes,
+                                          observe_mid, place, start, to_ticks, view)
 
 (P_GAMMA, P_A, P_K, P_XI, P_FIT, P_FIT_HALFLIFE, P_BIN, P_MIN_TRADES, P_K_MIN,
  P_K_MAX) = range(P_HEADER, P_HEADER + 10)
@@ -35,10 +36,11 @@ def glft_start(params, state, now):
 
 
 @nb.njit(cache=True)
-def glft_trade(params, state, price):
-    """Count a trade at its distance (ticks) from the mid of the last requote."""
+def glft_trade(params, state, ts, price, qty, side):
+    """Count a trade (once: fresh_print) at its distance in ticks from the mid of the last
+    requote."""
     ref = state[S_PREV_MID]
-    if params[P_FIT] > 0 and ref == ref:
+    if params[P_FIT] > 0 and ref == ref and fresh_print(state, ts, price, qty, side):
         j = int(abs(price - ref) / params[P_BIN])
         state[S_HIST + min(j, N_BINS - 1)] += 1.0
 
@@ -92,7 +94,8 @@ def glft_step(reason, now, book, params, state, market, lqty, ltop, base, acct, 
         return 0
     if reason == W_TRADE:
         if book == int(params[P_BOOK]):
-            glft_trade(params, state, float(market[book, M_LAST_PX]))
+            glft_trade(params, state, market[book, M_LAST_TS], market[book, M_LAST_PX],
+                       market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
         return 0
     if reason != W_TIMER:
         return 0

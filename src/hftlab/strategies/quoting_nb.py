@@ -23,7 +23,8 @@ P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE = 0, 1, 2, 3, 4, 5
 P_HEADER = 6
 # state header
 S_T0, S_PREV_MID, S_PREV_T, S_VAR = 0, 1, 2, 3
-S_HEADER = 4
+S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE = 4, 5, 6, 7  # the last print counted
+S_HEADER = 8
 NS = 1e9
 
 
@@ -34,6 +35,23 @@ def start(params, state, now):
     state[S_PREV_MID] = np.nan
     state[S_PREV_T] = np.nan
     state[S_VAR] = params[P_SIGMA] * params[P_SIGMA]
+    state[S_PRINT_TS] = -1.0
+
+
+@nb.njit(cache=True)
+def fresh_print(state, ts, price, qty, side):
+    """True unless this print repeats the last one counted (same exchange time, price,
+    size and aggressor side): L3 data that reports a fill both as the resting order's
+    EXECUTE and as a TRADE print wakes the strategy twice for one trade."""
+    rel = float(ts - np.int64(state[S_T0]))
+    if (rel == state[S_PRINT_TS] and price == state[S_PRINT_PX] and qty == state[S_PRINT_QTY]
+            and side == state[S_PRINT_SIDE]):
+        return False
+    state[S_PRINT_TS] = rel
+    state[S_PRINT_PX] = price
+    state[S_PRINT_QTY] = qty
+    state[S_PRINT_SIDE] = side
+    return True
 
 
 @nb.njit(cache=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hftlab.instruments import check
+from hftlab.strategies import quoting_nb
 from hftlab.strategies import toxicity_nb as kern
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, integer, number
 from hftlab.strategy import Context
@@ -28,7 +29,8 @@ class ToxicityAware(QuotingStrategy):
     r = mid - skew position / capacity (InventorySkew's sign: long lowers both quotes),
     rounded away from r to whole ticks; sizes taper near capacity as in InventorySkew.
 
-    VPIN: every trade print on our book is poured into buckets of `bucket_volume` lots
+    VPIN: every trade print on our book (once, see quoting_nb.fresh_print) is poured
+    into buckets of `bucket_volume` lots
     by its aggressor side (split exactly across bucket ends); VPIN is the mean of
     |B - S| / V over the last `window` buckets (over all completed ones until `window`
     are complete; 0 before the first). Units: ticks, lots, seconds; sigma in ticks per
@@ -86,8 +88,9 @@ class ToxicityAware(QuotingStrategy):
 
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
-            _, qty, side, _ = ctx.last_trade(book)
-            kern.vpin_trade(self._params, self.state, qty, side)
+            px, qty, side, ts = ctx.last_trade(book)
+            if quoting_nb.fresh_print(self.state, ts, px, qty, side):
+                kern.vpin_trade(self._params, self.state, qty, side)
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
         d = ctx.depth(self.book, int(self._params[kern.P_DEPTH_LEVELS]))

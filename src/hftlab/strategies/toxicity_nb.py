@@ -6,11 +6,12 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import M_LAST_QTY, M_LAST_SIDE, W_START, W_TIMER, W_TRADE
+from hftlab.engine.layout import (M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, W_START,
+                                  W_TIMER, W_TRADE)
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.quoting_nb import (P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
-                                          observe_mid, place, start, tapered_sizes, to_ticks,
-                                          view, visible_depth)
+                                          fresh_print, observe_mid, place, start,
+                                          tapered_sizes, to_ticks, view, visible_depth)
 
 (P_HALF_SPREAD, P_SKEW, P_BUCKET, P_WINDOW, P_T_MEDIUM, P_T_WIDE, P_T_WITHDRAW, P_M_MEDIUM,
  P_M_WIDE, P_SIZE_MEDIUM, P_VOL_COEF, P_DEPTH_LEVELS, P_DEPTH_REF, P_DEPTH_COEF) = \
@@ -117,7 +118,9 @@ def toxicity_step(reason, now, book, params, state, market, lqty, ltop, base, ac
         toxicity_start(params, state, now)
         return 0
     if reason == W_TRADE:
-        if book == int(params[P_BOOK]):
+        if book == int(params[P_BOOK]) and fresh_print(
+                state, market[book, M_LAST_TS], market[book, M_LAST_PX],
+                market[book, M_LAST_QTY], market[book, M_LAST_SIDE]):
             vpin_trade(params, state, market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
         return 0
     if reason != W_TIMER:
