@@ -108,7 +108,20 @@ class Reason(IntEnum):
     RISK_DUPLICATE = 42
     RISK_STATE_REDUCING = 43
     RISK_STATE_HALTED = 44
-    RISK_KILL_SWITCH = 45
+    RISK_KILL_SWITCH = 45  # the kill switch fired (value: 1 strategy, 2 engine, 3 time, 4 denials)
+    RISK_SOFT_LOSS = 46  # soft loss limit: state REDUCING
+    RISK_HARD_LOSS = 47  # hard loss limit: state HALTED, cancel all, flatten
+    RISK_SOFT_DRAWDOWN = 48  # fall from peak P&L: state REDUCING
+    RISK_HARD_DRAWDOWN = 49  # fall from peak P&L: state HALTED
+    RISK_HOLDING_TIME = 50  # a position stayed open too long: flattened
+    RISK_CORRELATION = 51  # mean pairwise return correlation spiked (alert)
+    RISK_NO_REFERENCE = 52  # no reference price to check the order against
+    RISK_INSTRUMENT_HALTED = 53  # instrument halted at the venue or by configuration
+    RISK_PAUSED = 54  # trading paused: new orders denied, open orders kept
+    RISK_RESUMED = 55  # trading resumed after a pause
+    RISK_RESET = 56  # explicit reset: state back to ACTIVE
+    RISK_CANCEL_ALL = 57  # the risk engine cancelled open orders (value: how many)
+    RISK_FLATTEN = 58  # the risk engine sent an order that flattens a position
 
 
 ORDER_RECORD_DTYPE = np.dtype(

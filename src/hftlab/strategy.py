@@ -22,6 +22,7 @@ from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REAL
                                   M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
                                   O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
 from hftlab.instruments import Instrument, check
+from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_RESET
 from hftlab.schema import OrderStatus, OrderType, TimeInForce
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
@@ -133,6 +134,25 @@ class Context:
     def trading_state(self) -> str:
         """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
         return TRADING_STATES[int(self._e.rstate[0])]
+
+    def kill(self) -> None:
+        """Fire the kill switch: cancel all open orders, flatten, deny every new order
+        until reset_kill(). New orders are denied at once; the cancels and the flatten go
+        out with this wake-up's commands (or at the next fill or state sample)."""
+        self._e.rstate[RS_KILL] = KILL_STRATEGY
+
+    def reset_kill(self) -> None:
+        """Leave HALTED (or REDUCING) for ACTIVE: the explicit reset the kill switch waits for.
+        Loss limits still breached halt again at the next check."""
+        self._e.rstate[RS_RESET] = 1.0
+
+    def pause(self) -> None:
+        """Deny new orders (and size increases) until resume(); open orders stay, unlike kill."""
+        self._e.rstate[RS_PAUSE_REQ] = 1.0
+
+    def resume(self) -> None:
+        """End a pause."""
+        self._e.rstate[RS_PAUSE_REQ] = -1.0
 
     def instrument(self, i: int = 0) -> Instrument:
         return self._e.instruments[i]

@@ -2,8 +2,12 @@
 
 Every command a strategy writes, compiled or Python, passes here on the trading host:
 it is validated (known book, positive size, a side, a positive limit price), checked by
-the pre-trade risk engine, and then sent to its venue after the order-entry latency. A
-denied command is recorded with its reason and never reaches the venue.
+the pre-trade risk engine (new orders, and modifies that raise the size or move the
+price), and then sent to its venue after the order-entry latency. A denied command is
+recorded with its reason and never reaches the venue. Cancels are never denied by risk:
+they only reduce it. Kill, reset and pause requests a strategy left in the risk state
+are carried out here too: reset / pause / resume before the strategy's commands, the
+kill switch after them (its cancel-all and flatten orders pass exempt from the checks).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, 
                                   O_TS_SENT, O_TYPE, V_ENTRY, V_ENTRY_J)
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER,
                                     ST_DENIED, ST_NEW, is_open, push, record_order)
-from hftlab.risk.pretrade_nb import pre_trade
+from hftlab.risk.monitor_nb import monitor
+from hftlab.risk.pretrade_nb import count_cancel, has_requests, on_requests, pre_trade
 
 RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY = 14, 15, 13
 
@@ -34,19 +39,6 @@ def find_order(orders, active, cur, oid):
 
 
 @nb.njit(cache=True)
-def open_qty(orders, active, cur, instrument, side, market):
-    """Lots of our open or in-flight orders on one side of an instrument (as the host knows)."""
-    total = 0
-    for k in range(cur[K_NACT]):
-        s = active[k]
-        if orders[s, O_SIDE] == side and market[orders[s, O_BOOK], M_INSTR] == instrument:
-            st = orders[s, O_LSTATUS]
-            if st == ST_NEW or is_open(st):
-                total += orders[s, O_LLEAVES]
-    return total
-
-
-@nb.njit(cache=True)
 def deny(s, now, reason, orders, rec_o, cur, market):
     """Record a denied submit and close its slot at both ends."""
     orders[s, O_STATUS] = ST_DENIED
@@ -57,12 +49,28 @@ def deny(s, now, reason, orders, rec_o, cur, market):
 
 @nb.njit(cache=True)
 def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-         venues, rparams, rstate, risk_i, risk_f, exempt):
-    """Pass n_cmds commands through validation and risk; queue the survivors for their venue.
+         venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, exempt):
+    """Pass commands start..n_cmds-1 through validation and risk; queue the survivors.
 
     exempt=True skips the pre-trade checks: only the risk engine's own cancel-all and
-    flatten commands use it.
+    flatten commands use it. rcmds is the risk engine's command buffer (kill switch).
     """
+    if not exempt and has_requests(rstate):
+        on_requests(now, lacct, rstate, risk_i, risk_f, cur)
+    dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
+             venues, instruments, rparams, rstate, risk_i, risk_f, exempt)
+    if not exempt and has_requests(rstate):
+        n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
+                    risk_i, risk_f, rcmds)
+        if n > 0:
+            dispatch(0, n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market,
+                     venues, instruments, rparams, rstate, risk_i, risk_f, True)
+
+
+@nb.njit(cache=True)
+def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
+             venues, instruments, rparams, rstate, risk_i, risk_f, exempt):
+    """Validate, check and queue each command (see send)."""
     n_books = market.shape[0]
     for c in range(start, n_cmds):
         action = cmds[c, C_ACTION]
@@ -120,11 +128,11 @@ def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacc
             if cmds[c, C_TYPE] != MARKET and cmds[c, C_PRICE] <= 0:
                 deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
                 continue
-            i = market[b, M_INSTR]
-            already = open_qty(orders, active, cur, i, side, market) - cmds[c, C_QTY]
-            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY],
-                                                already, lacct, rparams, rstate, risk_i, risk_f,
-                                                cur)
+            q = cmds[c, C_QTY]
+            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], s, b, side, cmds[c, C_PRICE],
+                                                q, cmds[c, C_TYPE], q, False, lacct, market,
+                                                instruments, orders, active, cur, rparams,
+                                                rstate, risk_i, risk_f)
             if reason != 0:
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue
@@ -143,21 +151,26 @@ def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacc
                 rec_o[n, 13] = RS_UNKNOWN_ORDER
                 cur[K_NORD] = n + 1
                 continue
+            b = orders[s, O_BOOK]
             if action == ACT_MODIFY:
                 reason = 0
-                if cmds[c, C_QTY] > orders[s, O_LLEAVES]:
-                    i = market[orders[s, O_BOOK], M_INSTR]
-                    side = orders[s, O_SIDE]
-                    already = open_qty(orders, active, cur, i, side, market) - orders[s, O_LLEAVES]
-                    reason = pre_trade(now, orders[s, O_ID], i, side, cmds[c, C_QTY], already,
-                                       lacct, rparams, rstate, risk_i, risk_f, cur)
+                q = cmds[c, C_QTY]
+                add = q - orders[s, O_LLEAVES]
+                moved = cmds[c, C_PRICE] != orders[s, O_LPRICE]
+                if not exempt and (add > 0 or moved):
+                    reason = pre_trade(now, orders[s, O_ID], s, b, orders[s, O_SIDE],
+                                       cmds[c, C_PRICE], q, orders[s, O_TYPE], max(add, 0),
+                                       True, lacct, market, instruments, orders, active, cur,
+                                       rparams, rstate, risk_i, risk_f)
                 if reason != 0:
                     record_order(rec_o, cur, orders, s, ACT_MODIFY, 0, now, cmds[c, C_PRICE],
                                  cmds[c, C_QTY], ST_DENIED, reason, market)
                     continue
                 orders[s, O_LPRICE] = cmds[c, C_PRICE]
+            elif not exempt:
+                count_cancel(market[b, M_INSTR], rstate)
             orders[s, O_PENDING] += 1
-            v = market[orders[s, O_BOOK], M_VENUE]
+            v = market[b, M_VENUE]
             due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
             push(entry, cur, K_EH, K_ET, due, action, s, cmds[c, C_PRICE], cmds[c, C_QTY], 0, 0, 0,
                  now)

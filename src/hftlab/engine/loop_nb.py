@@ -86,11 +86,11 @@ def mark_host(lacct, instruments, market):
 def guard(now, lacct, instruments, orders, active, free, cur, entry, rec_o, market, venues,
           rparams, rstate, risk_i, risk_f, rcmds):
     """Run the intraday risk monitor; send its cancel / flatten commands past pre-trade checks."""
-    n = monitor(now, lacct, instruments, orders, active, cur, rparams, rstate, risk_i, risk_f,
-                rcmds)
+    n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
+                risk_f, rcmds)
     if n > 0:
         send(0, n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
-             rparams, rstate, risk_i, risk_f, True)
+             instruments, rparams, rstate, risk_i, risk_f, rcmds, True)
         cur[K_RELEASE] = 1
 
 
@@ -191,7 +191,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             start = cur[K_CMD_OFF]
             stop = min(cur[K_NCMD], start + MAX_CMDS)
             send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
-                 lacct, market, venues, rparams, rstate, risk_i, risk_f, False)
+                 lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, False)
             cur[K_CMD_OFF] = stop
             if stop == cur[K_NCMD]:
                 cur[K_NCMD] = 0
@@ -327,7 +327,8 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                    lacct, orders, active, cur, rstate, cmds)
         if nc > 0:
             send(0, min(nc, MAX_CMDS), cur[K_NOW_LO], cmds, orders, active, free, cur, entry,
-                 rec_o, lacct, market, venues, rparams, rstate, risk_i, risk_f, False)
+                 rec_o, lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds,
+                 False)
             cur[K_RELEASE] = 1
 
 

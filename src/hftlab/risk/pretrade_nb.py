@@ -1,9 +1,16 @@
 """Pre-trade risk checks in the compiled gate every order passes on its way to a venue.
 
-Limits live in rparams, float64 (n_instruments + 1, RP_NCOL): one row per instrument
-and a last row for the portfolio; NaN or inf disables a limit. The trading state and the
-counters live in rstate, float64 (RS_NCOL,). A denial writes a risk event row and
-returns its reason code (schema.Reason); 0 lets the command through.
+In the spirit of SEC Rule 15c3-5 (market access rule): every new order and every size or
+price change is checked against credit and capital thresholds (order size and notional,
+position and portfolio exposure) and erroneous-order controls (price band around a
+reference price, duplicate orders, message rate) before it can reach a venue. Exposure is
+counted worst case: position plus every open or in-flight order on the same side, so no
+interleaving of fills and new orders can take a position beyond its limit.
+
+Limits live in rparams and counters in rstate (risk.layout). A denial writes a risk event
+row and returns its reason code (schema.Reason); 0 lets the command through. Times kept
+in rstate are ns relative to an anchor (the first time the risk engine saw), so float64
+holds them exactly for 104 days.
 """
 
 from __future__ import annotations
@@ -11,27 +18,42 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import A_POS, K_NRISK
+from hftlab.engine.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALUE, K_NACT, K_NRISK,
+                                  M_ASK, M_BID, M_INSTR, M_LAST_PX, M_STATUS, M_VENUE, O_BOOK,
+                                  O_LLEAVES, O_LSTATUS, O_PENDING, O_SIDE)
+from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
+                                MAX_VENUES, REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_BURST,
+                                RP_CANCEL_GRACE, RP_CONC_MIN_GROSS, RP_CONCENTRATION,
+                                RP_DUP_WINDOW, RP_GROSS, RP_HALTED, RP_HARD_LOSS, RP_KILL_AT,
+                                RP_KILL_DENIALS, RP_MAX_CANCEL_RATIO, RP_MAX_ORDER_NOTIONAL,
+                                RP_MAX_ORDER_QTY, RP_MAX_POSITION, RP_MAX_POSITION_NOTIONAL,
+                                RP_NCOL, RP_NET, RP_RATE, RP_REDUCING_OFFSET, RP_SOFT_LOSS,
+                                RS_INSTR0, RS_KILL, RS_KILL_AT_DONE, RS_KILLED, RS_NCOL,
+                                RS_PAUSE_REQ, RS_PAUSED, RS_RESET, RS_STATE, RS_VENUE0,
+                                RSI_DUP_BOOK, RSI_DUP_PRICE, RSI_DUP_QTY, RSI_DUP_SIDE,
+                                RSI_DUP_TS, RSI_DUP_TYPE, RSI_CANCELS, RSI_INFLIGHT, RSI_NCOL,
+                                RSI_OPEN_BUY, RSI_OPEN_SELL, RSI_PEND_BUY, RSI_PEND_SELL,
+                                RSI_UP_BUY, RSI_UP_SELL, RSV_NCOL, RSV_SENT, RSV_TAT,
+                                RS_ANCHOR_HI, RS_ANCHOR_LO, RS_ANCHOR_SET, RS_DENIALS, RS_PEAK,
+                                RP_KILL_AT_LO)
 
-# rparams columns (instrument rows; the last row holds portfolio-wide limits)
-RP_MAX_ORDER_QTY = 0  # lots per order
-RP_MAX_POSITION = 1  # |position| in lots, counting open orders on the same side
-RP_SOFT_LOSS = 2  # portfolio row: loss (currency, > 0) that switches to REDUCING
-RP_HARD_LOSS = 3  # portfolio row: loss (currency, > 0) that HALTS, cancels and flattens
-RP_NCOL = 16
+__all__ = ["ACTIVE", "HALTED", "REDUCING", "RP_HARD_LOSS", "RP_NCOL", "RP_SOFT_LOSS",
+           "RS_KILL", "RS_NCOL", "RS_STATE", "pre_trade", "risk_event"]
 
-# rstate entries
-RS_STATE = 0  # 0 ACTIVE, 1 REDUCING, 2 HALTED
-RS_KILL = 1  # 1 = kill requested (by the strategy, the engine or the configuration)
-RS_NCOL = 32
-
-ACTIVE, REDUCING, HALTED = 0, 1, 2
-R_MAX_ORDER_QTY, R_POSITION_LIMIT, R_STATE_REDUCING, R_STATE_HALTED = 33, 35, 43, 44
+# schema.Reason codes (numba needs plain ints)
+R_PRICE_BAND, R_MAX_ORDER_QTY, R_MAX_ORDER_NOTIONAL, R_POSITION_LIMIT = 32, 33, 34, 35
+R_POSITION_NOTIONAL, R_GROSS, R_NET, R_CONCENTRATION, R_THROTTLE = 36, 37, 38, 39, 40
+R_CANCEL_RATIO, R_DUPLICATE, R_STATE_REDUCING, R_STATE_HALTED, R_KILL_SWITCH = 41, 42, 43, 44, 45
+R_NO_REFERENCE, R_INSTRUMENT_HALTED, R_PAUSED = 52, 53, 54
+MARKET = 1
+ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
+R_RESUMED, R_RESET = 55, 56
+ANCHOR_SPLIT = 1 << 30
 
 
 @nb.njit(cache=True)
 def risk_event(risk_i, risk_f, cur, now, rule, oid, instrument, state, value, limit):
-    """Append one row to the risk events record."""
+    """Append one row to the risk events record (ts, rule, order, instrument, state, values)."""
     n = cur[K_NRISK]
     risk_i[n, 0] = now
     risk_i[n, 1] = rule
@@ -43,26 +65,363 @@ def risk_event(risk_i, risk_f, cur, now, rule, oid, instrument, state, value, li
     cur[K_NRISK] = n + 1
 
 
+@nb.njit(cache=True, inline="always")
+def ibase(i):
+    """Offset of instrument i's block in rstate."""
+    return RS_INSTR0 + i * RSI_NCOL
+
+
 @nb.njit(cache=True)
-def pre_trade(now, oid, i, side, qty, open_same_side, lacct, rparams, rstate, risk_i, risk_f,
-              cur):
-    """Check a new order of qty lots on instrument i; returns 0 or the denial's reason."""
+def rel(now, rstate):
+    """now (ns since epoch) as exact float64 ns since the risk engine's anchor time."""
+    if rstate[RS_ANCHOR_SET] == 0:
+        rstate[RS_ANCHOR_SET] = 1
+        rstate[RS_ANCHOR_HI] = now // ANCHOR_SPLIT
+        rstate[RS_ANCHOR_LO] = now % ANCHOR_SPLIT
+    anchor = np.int64(rstate[RS_ANCHOR_HI]) * ANCHOR_SPLIT + np.int64(rstate[RS_ANCHOR_LO])
+    return float(now - anchor)
+
+
+@nb.njit(cache=True)
+def kill_time_reached(now, rparams, rstate, p):
+    """True once host time reaches the configured kill time (rparams row p, hi/lo split)."""
+    hi = rparams[p, RP_KILL_AT]
+    if not hi < np.inf or rstate[RS_KILL_AT_DONE] != 0:
+        return False
+    at = np.int64(hi) * ANCHOR_SPLIT + np.int64(rparams[p, RP_KILL_AT_LO])
+    return now >= at
+
+
+@nb.njit(cache=True)
+def has_requests(rstate):
+    """A kill, reset, pause or resume is waiting to be carried out."""
+    return rstate[RS_KILL] != 0 or rstate[RS_RESET] != 0 or rstate[RS_PAUSE_REQ] != 0
+
+
+@nb.njit(cache=True)
+def reference_price(market, b):
+    """Reference price of book b on the host (ticks): mid, else the one side, else last trade."""
+    bid = market[b, M_BID]
+    ask = market[b, M_ASK]
+    if bid > 0 and ask > 0:
+        return 0.5 * (bid + ask)
+    if bid > 0:
+        return float(bid)
+    if ask > 0:
+        return float(ask)
+    if market[b, M_LAST_PX] > 0:
+        return float(market[b, M_LAST_PX])
+    return np.nan
+
+
+@nb.njit(cache=True)
+def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
+    """Open or in-flight lots per instrument and side (host view) into rstate's scratch.
+
+    only: one instrument, or -1 for all; skip: an order slot to leave out (or -1). Size
+    increases sent by modify and not yet answered are kept while an order of that side
+    has a command in flight, and forgotten once none has.
+    """
+    lo = 0 if only < 0 else only
+    hi = n_instr if only < 0 else only + 1
+    for i in range(lo, hi):
+        o = ibase(i)
+        rstate[o + RSI_OPEN_BUY] = 0.0
+        rstate[o + RSI_OPEN_SELL] = 0.0
+        rstate[o + RSI_PEND_BUY] = 0.0
+        rstate[o + RSI_PEND_SELL] = 0.0
+        rstate[o + RSI_INFLIGHT] = 0.0
+    for k in range(cur[K_NACT]):
+        s = active[k]
+        if s == skip:
+            continue
+        st = orders[s, O_LSTATUS]
+        if st != ST_NEW and st != ST_ACCEPTED and st != ST_PARTIAL:
+            continue
+        i = market[orders[s, O_BOOK], M_INSTR]
+        if only >= 0 and i != only:
+            continue
+        o = ibase(i)
+        pend = orders[s, O_PENDING] > 0
+        if orders[s, O_SIDE] > 0:
+            rstate[o + RSI_OPEN_BUY] += orders[s, O_LLEAVES]
+            if pend:
+                rstate[o + RSI_PEND_BUY] += 1.0
+        else:
+            rstate[o + RSI_OPEN_SELL] += orders[s, O_LLEAVES]
+            if pend:
+                rstate[o + RSI_PEND_SELL] += 1.0
+        if pend or st == ST_NEW:
+            rstate[o + RSI_INFLIGHT] += 1.0
+    for i in range(lo, hi):
+        o = ibase(i)
+        if rstate[o + RSI_PEND_BUY] == 0:
+            rstate[o + RSI_UP_BUY] = 0.0
+        if rstate[o + RSI_PEND_SELL] == 0:
+            rstate[o + RSI_UP_SELL] = 0.0
+
+
+@nb.njit(cache=True)
+def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
+    """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
+    risk_event(risk_i, risk_f, cur, now, rule, oid, i, np.int64(rstate[RS_STATE]), value, limit)
+    rstate[RS_DENIALS] += 1.0
+    p = rparams.shape[0] - 1
+    if rstate[RS_DENIALS] >= rparams[p, RP_KILL_DENIALS] and rstate[RS_KILLED] == 0 \
+            and rstate[RS_KILL] == 0:
+        rstate[RS_KILL] = KILL_CONFIG_DENIALS
+    return rule
+
+
+@nb.njit(cache=True)
+def mark_of(j, i, ref, lacct):
+    """Price (ticks) that values instrument j's exposure: the order's reference for j == i,
+    else the host's last mark, else the position's average price."""
+    if j == i and ref == ref:
+        return ref
+    m = lacct[j, A_MID]
+    if m == m:
+        return m
+    return lacct[j, A_AVG]
+
+
+@nb.njit(cache=True)
+def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rstate, risk_i,
+                    risk_f, cur):
+    """Gross, net and concentration after the order vs before; 0 or the denial's rule."""
+    n = lacct.shape[0]
+    gross_b = gross_a = 0.0
+    long_b = long_a = short_b = short_a = 0.0
+    ex_i_b = ex_i_a = 0.0
+    for j in range(n):
+        o = ibase(j)
+        pj = lacct[j, A_POS]
+        ob = rstate[o + RSI_OPEN_BUY] + rstate[o + RSI_UP_BUY]
+        os_ = rstate[o + RSI_OPEN_SELL] + rstate[o + RSI_UP_SELL]
+        lw_b = pj + ob
+        sw_b = pj - os_
+        lw_a, sw_a = lw_b, sw_b
+        if j == i:
+            if side > 0:
+                lw_a += add
+            else:
+                sw_a -= add
+        exb = max(abs(lw_b), abs(sw_b))
+        exa = max(abs(lw_a), abs(sw_a))
+        if exa == 0:
+            continue
+        m = mark_of(j, i, ref, lacct)
+        if m != m:
+            return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, risk_i,
+                        risk_f, cur)
+        v = m * instruments[j, I_VALUE]
+        gross_b += exb * v
+        gross_a += exa * v
+        long_b += lw_b * v
+        long_a += lw_a * v
+        short_b += sw_b * v
+        short_a += sw_a * v
+        if j == i:
+            ex_i_b, ex_i_a = exb * v, exa * v
+    p = n
+    lim = rparams[p, RP_GROSS]
+    if gross_a > lim and gross_a > gross_b:
+        return deny(now, R_GROSS, oid, i, gross_a, lim, rparams, rstate, risk_i, risk_f, cur)
+    net_b = max(abs(long_b), abs(short_b))
+    net_a = max(abs(long_a), abs(short_a))
+    lim = rparams[p, RP_NET]
+    if net_a > lim and net_a > net_b:
+        return deny(now, R_NET, oid, i, net_a, lim, rparams, rstate, risk_i, risk_f, cur)
+    lim = rparams[p, RP_CONCENTRATION]
+    if gross_a > 0 and gross_a >= rparams[p, RP_CONC_MIN_GROSS] and ex_i_a > ex_i_b:
+        share = ex_i_a / gross_a
+        if share > lim:
+            return deny(now, R_CONCENTRATION, oid, i, share, lim, rparams, rstate, risk_i,
+                        risk_f, cur)
+    return 0
+
+
+@nb.njit(cache=True)
+def throttle(now, b, market, rparams, rstate):
+    """Token bucket per venue as GCRA: -1 if the order may go (a token is taken), else the
+    ns until the next token."""
+    p = rparams.shape[0] - 1
+    rate = rparams[p, RP_RATE]
+    if not rate < np.inf:
+        return -1.0
+    v = min(market[b, M_VENUE], MAX_VENUES - 1)
+    o = RS_VENUE0 + v * RSV_NCOL
+    t = rel(now, rstate)
+    interval = 1e9 / rate
+    tau = (rparams[p, RP_BURST] - 1.0) * interval
+    tat = rstate[o + RSV_TAT]
+    if rstate[o + RSV_SENT] > 0 and tat - t > tau:
+        return tat - t - tau
+    rstate[o + RSV_TAT] = max(tat, t) + interval if rstate[o + RSV_SENT] > 0 else t + interval
+    rstate[o + RSV_SENT] += 1.0
+    return -1.0
+
+
+@nb.njit(cache=True)
+def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, market,
+              instruments, orders, active, cur, rparams, rstate, risk_i, risk_f):
+    """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
+
+    s: the order's slot (left out of the open-order scan); qty: its size in lots (the new
+    remaining size for a modify); add: lots it adds to exposure (qty for a new order, the
+    size increase for a modify); price: limit price in ticks (ignored for market orders).
+    """
+    n = lacct.shape[0]
+    p = n
+    i = market[b, M_INSTR]
     state = np.int64(rstate[RS_STATE])
-    pos = lacct[i, A_POS]
-    reducing = (pos > 0 and side < 0 and qty <= pos) or (pos < 0 and side > 0 and qty <= -pos)
+    if rstate[RS_KILL] == 0 and kill_time_reached(now, rparams, rstate, p):
+        rstate[RS_KILL] = KILL_CONFIG_TIME
+        rstate[RS_KILL_AT_DONE] = 1
+    if rstate[RS_KILL] != 0 or rstate[RS_KILLED] != 0:
+        return deny(now, R_KILL_SWITCH, oid, i, max(rstate[RS_KILL], rstate[RS_KILLED]), 0.0,
+                    rparams, rstate, risk_i, risk_f, cur)
     if state == HALTED:
-        risk_event(risk_i, risk_f, cur, now, R_STATE_HALTED, oid, i, state, qty, 0.0)
-        return R_STATE_HALTED
-    if state == REDUCING and not reducing:
-        risk_event(risk_i, risk_f, cur, now, R_STATE_REDUCING, oid, i, state, qty, 0.0)
-        return R_STATE_REDUCING
+        return deny(now, R_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f, cur)
+    if rstate[RS_PAUSED] != 0:
+        return deny(now, R_PAUSED, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f, cur)
+    if market[b, M_STATUS] == 0 or rparams[i, RP_HALTED] == 1:
+        return deny(now, R_INSTRUMENT_HALTED, oid, i, market[b, M_STATUS], 0.0, rparams, rstate,
+                    risk_i, risk_f, cur)
     lim = rparams[i, RP_MAX_ORDER_QTY]
     if qty > lim:
-        risk_event(risk_i, risk_f, cur, now, R_MAX_ORDER_QTY, oid, i, state, qty, lim)
-        return R_MAX_ORDER_QTY
+        return deny(now, R_MAX_ORDER_QTY, oid, i, qty, lim, rparams, rstate, risk_i, risk_f, cur)
+    limit_order = otype != MARKET
+    ref = reference_price(market, b)
+    band_pct = rparams[i, RP_BAND_PCT]
+    band_ticks = rparams[i, RP_BAND_TICKS]
+    if limit_order and (band_pct < np.inf or band_ticks < np.inf):
+        if ref != ref:
+            return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i, risk_f,
+                        cur)
+        band = min(band_ticks, band_pct * ref)
+        dev = abs(price - ref)
+        if dev > band:
+            return deny(now, R_PRICE_BAND, oid, i, dev, band, rparams, rstate, risk_i, risk_f, cur)
+    px = float(price) if limit_order else ref
+    value = instruments[i, I_VALUE]
+    lim = rparams[i, RP_MAX_ORDER_NOTIONAL]
+    if lim < np.inf:
+        if px != px:
+            return deny(now, R_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f,
+                        cur)
+        notional = qty * px * value
+        if notional > lim:
+            return deny(now, R_MAX_ORDER_NOTIONAL, oid, i, notional, lim, rparams, rstate, risk_i,
+                        risk_f, cur)
+    o = ibase(i)
+    window = rparams[i, RP_DUP_WINDOW]
+    if not is_modify and window < np.inf and rstate[o + RSI_DUP_QTY] == qty \
+            and rstate[o + RSI_DUP_BOOK] == b and rstate[o + RSI_DUP_SIDE] == side \
+            and rstate[o + RSI_DUP_TYPE] == otype \
+            and (rstate[o + RSI_DUP_PRICE] == price or not limit_order):
+        age = rel(now, rstate) - rstate[o + RSI_DUP_TS]
+        if age <= window:
+            return deny(now, R_DUPLICATE, oid, i, age, window, rparams, rstate, risk_i, risk_f,
+                        cur)
+    ratio = rparams[i, RP_MAX_CANCEL_RATIO]
+    if ratio < np.inf and rstate[o + RSI_CANCELS] >= rparams[i, RP_CANCEL_GRACE]:
+        r = rstate[o + RSI_CANCELS] / max(lacct[i, A_FILLS], 1.0)
+        if r > ratio:
+            return deny(now, R_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, risk_i, risk_f,
+                        cur)
+    port = rparams[p, RP_GROSS] < np.inf or rparams[p, RP_NET] < np.inf \
+        or rparams[p, RP_CONCENTRATION] < np.inf
     lim = rparams[i, RP_MAX_POSITION]
-    worst = abs(pos + side * (qty + open_same_side))
-    if worst > lim and worst > abs(pos):
-        risk_event(risk_i, risk_f, cur, now, R_POSITION_LIMIT, oid, i, state, worst, lim)
-        return R_POSITION_LIMIT
+    limn = rparams[i, RP_MAX_POSITION_NOTIONAL]
+    if state == REDUCING or port or lim < np.inf or limn < np.inf:
+        scan_open(orders, active, cur, market, rstate, n, -1 if port else i, s)
+        pos = lacct[i, A_POS]
+        if side > 0:
+            same = rstate[o + RSI_OPEN_BUY] + rstate[o + RSI_UP_BUY]
+        else:
+            same = rstate[o + RSI_OPEN_SELL] + rstate[o + RSI_UP_SELL]
+        before = pos + side * same
+        after = before + side * add
+        if state == REDUCING:
+            if not (pos * side < 0 and same + add <= abs(pos)):
+                return deny(now, R_STATE_REDUCING, oid, i, after, pos, rparams, rstate, risk_i,
+                            risk_f, cur)
+            off = rparams[p, RP_REDUCING_OFFSET]
+            if limit_order and off < np.inf:
+                if ref != ref:
+                    return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i,
+                                risk_f, cur)
+                bound = ref - off if side > 0 else ref + off
+                if (side > 0 and price > bound) or (side < 0 and price < bound):
+                    return deny(now, R_STATE_REDUCING, oid, i, price, bound, rparams, rstate,
+                                risk_i, risk_f, cur)
+        grows = add > 0 and abs(after) > abs(before)
+        if grows and abs(after) > lim:
+            return deny(now, R_POSITION_LIMIT, oid, i, abs(after), lim, rparams, rstate, risk_i,
+                        risk_f, cur)
+        if grows and limn < np.inf:
+            m = mark_of(i, i, ref, lacct)
+            if m != m:
+                m = px
+            if m != m:
+                return deny(now, R_NO_REFERENCE, oid, i, abs(after), 0.0, rparams, rstate,
+                            risk_i, risk_f, cur)
+            notional = abs(after) * m * value
+            if notional > limn:
+                return deny(now, R_POSITION_NOTIONAL, oid, i, notional, limn, rparams, rstate,
+                            risk_i, risk_f, cur)
+        if port and add > 0:
+            rule = portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams,
+                                   rstate, risk_i, risk_f, cur)
+            if rule != 0:
+                return rule
+    wait = throttle(now, b, market, rparams, rstate)
+    if wait >= 0:
+        return deny(now, R_THROTTLE, oid, i, wait, rparams[p, RP_RATE], rparams, rstate, risk_i,
+                    risk_f, cur)
+    # passed: remember what later checks need
+    if is_modify:
+        if add > 0:
+            rstate[o + (RSI_UP_BUY if side > 0 else RSI_UP_SELL)] += add
+    elif window < np.inf:
+        rstate[o + RSI_DUP_TS] = rel(now, rstate)
+        rstate[o + RSI_DUP_BOOK] = b
+        rstate[o + RSI_DUP_SIDE] = side
+        rstate[o + RSI_DUP_PRICE] = price
+        rstate[o + RSI_DUP_QTY] = qty
+        rstate[o + RSI_DUP_TYPE] = otype
     return 0
+
+
+@nb.njit(cache=True)
+def count_cancel(i, rstate):
+    """A cancel of the strategy's passed the gate (for the cancel-to-trade ratio)."""
+    rstate[ibase(i) + RSI_CANCELS] += 1.0
+
+
+@nb.njit(cache=True)
+def on_requests(now, lacct, rstate, risk_i, risk_f, cur):
+    """Carry out reset, pause and resume requests (they send no commands)."""
+    n = lacct.shape[0]
+    if rstate[RS_RESET] != 0:
+        rstate[RS_RESET] = 0.0
+        if rstate[RS_STATE] != ACTIVE or rstate[RS_KILLED] != 0:
+            pnl = 0.0
+            for i in range(n):
+                pnl += lacct[i, A_EQUITY]
+            rstate[RS_STATE] = ACTIVE
+            rstate[RS_KILLED] = 0.0
+            rstate[RS_DENIALS] = 0.0
+            rstate[RS_PEAK] = pnl  # the drawdown is measured from here on
+            risk_event(risk_i, risk_f, cur, now, R_RESET, -1, n, ACTIVE, pnl, 0.0)
+    req = rstate[RS_PAUSE_REQ]
+    if req != 0:
+        rstate[RS_PAUSE_REQ] = 0.0
+        state = np.int64(rstate[RS_STATE])
+        if req > 0 and rstate[RS_PAUSED] == 0:
+            rstate[RS_PAUSED] = 1.0
+            risk_event(risk_i, risk_f, cur, now, R_PAUSED, -1, n, state, 1.0, 0.0)
+        elif req < 0 and rstate[RS_PAUSED] != 0:
+            rstate[RS_PAUSED] = 0.0
+            risk_event(risk_i, risk_f, cur, now, R_RESUMED, -1, n, state, 0.0, 0.0)
