@@ -82,7 +82,7 @@ class _Parser:
         self.want, self.skip_bad, self.day_ns = want, skip_bad, day_ns
         self.loc = np.full(1 << 16, k.UNSEEN, dtype=np.int64)
         self.syms = np.zeros(MAX_SYMBOLS, dtype=np.uint64)
-        self.tab = np.zeros((1 << 16, k.ROW), dtype=np.int64)
+        self.tab = np.zeros((1 << 20, k.ROW), dtype=np.int64)  # zero pages: lazily committed
         self.state = np.zeros(k.N_STATE, dtype=np.int64)
         self.state[k.S_LAST_TS] = np.iinfo(np.int64).min
         self.counts = np.zeros(256, dtype=np.int64)

@@ -32,7 +32,6 @@ S_SKIP_UNKNOWN, S_SKIP_LENGTH, S_SKIP_TIME, S_SKIP_EMPTY, S_SKIP_FIELD = 8, 9, 1
 N_STATE = 13
 UNSEEN, FILTERED = -2, -1
 EMPTY_KEY = np.int64(0)
-GOLDEN = np.uint64(11400714819323198485)
 
 
 @nb.njit(cache=True, inline="always")
@@ -58,8 +57,10 @@ def _u64(b, p):
 
 @nb.njit(cache=True, inline="always")
 def _home(key, mask):
-    h = np.uint64(key) * GOLDEN
-    return np.int64((h >> np.uint64(20)) & np.uint64(mask))
+    """Home slot of an order reference. NASDAQ assigns references in increasing order
+    through the day, so the low bits place orders of the same moment in neighbouring
+    slots (cache-friendly); the folded high bits spread references a table-size apart."""
+    return (key ^ (key >> 24)) & mask
 
 
 # order table: one row per slot, [key (order reference + 1; 0 = empty), price, shares,
