@@ -11,7 +11,7 @@ import pytest
 
 from hftlab.engine import book_nb
 from hftlab.engine import matching_nb as mk
-from hftlab.engine.matching import MatchingEngine, StpMode
+from hftlab.engine.matching import MATCH_FILL_DTYPE, RESULT_DTYPE, MatchingEngine, StpMode
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
 BUY, SELL = 1, -1
@@ -504,3 +504,17 @@ def test_face_validates_enumerations_and_books():
         e.process(bad)
     with pytest.raises(ValueError, match="stp_mode"):
         MatchingEngine([100], 10, stp_mode=7)
+
+
+def test_record_dtypes_follow_the_kernel_columns():
+    """The face views kernel rows as records, so names must sit at the kernels' columns."""
+    fill_cols = {"ts": mk.F_TS, "book": mk.F_BOOK, "maker_id": mk.F_MAKER,
+                 "taker_id": mk.F_TAKER, "maker_owner": mk.F_MAKER_OWNER,
+                 "taker_owner": mk.F_TAKER_OWNER, "price": mk.F_PRICE, "qty": mk.F_QTY,
+                 "maker_side": mk.F_MAKER_SIDE}
+    assert [fill_cols[n] for n in MATCH_FILL_DTYPE.names] == list(range(mk.N_FCOL))
+    result_cols = {"status": mk.R_STATUS, "reason": mk.R_REASON, "order_id": mk.R_ORDER,
+                   "filled": mk.R_FILLED, "resting": mk.R_RESTING, "removed": mk.R_REMOVED}
+    assert [result_cols[n] for n in RESULT_DTYPE.names] == list(range(mk.N_RCOL))
+    assert MATCH_FILL_DTYPE.itemsize == 8 * mk.N_FCOL
+    assert RESULT_DTYPE.itemsize == 8 * mk.N_RCOL

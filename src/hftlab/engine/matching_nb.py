@@ -36,6 +36,22 @@ non-zero owner; owner 0 means "anonymous, no STP". Modes: STP_CANCEL_NEWEST (the
 incoming order's remainder is cancelled, reason SELF_TRADE), STP_CANCEL_OLDEST (the
 resting order is deleted and matching continues), STP_CANCEL_BOTH (both).
 
+Rules, in the order they are checked for a submit: BAD_QTY (qty <= 0); for limit orders
+BAD_PRICE (price <= 0) and OUT_OF_BOOK_RANGE (outside the book's window; never
+clipped); POST_ONLY_WOULD_CROSS (a post-only limit meeting the opposite best, or any
+post-only market order); FOK_NOT_FILLABLE (FOK that cannot fill completely now; STP
+counts: under cancel-newest / cancel-both matching would stop at the first own order,
+under cancel-oldest own orders are skipped). Rejections trade nothing and change no
+order. Then the order trades; a GTC / post-only limit rests its remainder (ACCEPTED or
+PARTIALLY_FILLED), market and IOC remainders expire (EXPIRED, reason NO_LIQUIDITY when
+nothing traded), and a remainder stopped by STP is CANCELLED with SELF_TRADE.
+Modify takes the new price and the new *resting* qty (KEEP = unchanged).
+
+Batch messages (``process``): int64 rows of N_MCOL columns ACTION (ACT_SUBMIT /
+ACT_CANCEL / ACT_MODIFY), TS, BOOK, OWNER, SIDE, PRICE, QTY, TYPE, TIF, ORDER (the id
+for cancel / modify); results rows R_STATUS, R_REASON, R_ORDER, R_FILLED, R_RESTING,
+R_REMOVED. A replace is a cancel followed by a submit.
+
 Speed: matching one order against the top level, resting an order and cancelling by
 id are O(1); a level that empties makes book_nb.set_level scan to the next non-empty
 one. The kernels never allocate, so they are compiled without numba's reference-counting
