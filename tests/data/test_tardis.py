@@ -49,6 +49,13 @@ def test_book_snapshot_rows_are_whole_books(tmp_path):
     assert (data.instruments[0].tick_size, data.instruments[0].lot_size) == (0.1, 0.01)
 
 
+def test_half_empty_snapshot_level_is_an_error(tmp_path):
+    text = HEAD + ("asks[0].price,asks[0].amount,bids[0].price,bids[0].amount\n"
+                   "binance,BTCUSDT,1,1,10.5,,10.4,2\n")
+    with pytest.raises(DataError, match="line 2: asks\\[0\\].price and asks\\[0\\].amount must"):
+        read_tardis(write(tmp_path, text))
+
+
 def test_trades_carry_aggressor_and_quotes_make_a_top_of_book(tmp_path):
     trades = read_tardis(write(tmp_path, HEAD + "id,side,price,amount\n"
                                "bitmex,XBTUSD,5,6,a,sell,8531.5,2152\n"
@@ -76,6 +83,7 @@ def test_several_symbols_become_instruments(tmp_path):
      "line 4: timestamp 500 us is earlier"),
     (("false,bid,6420.5", "false,bad,6420.5"), "line 5: side 'bad'"),
     (("6420.5,70", "6420.5,7x0"), "line 5: amount '7x0' is not a number"),
+    (("bid,6420.5,70", "bid,6420.5"), "line 5: amount is empty"),
 ])
 def test_bad_rows_name_file_and_line(tmp_path, change, what):
     p = write(tmp_path, L2.replace(*change))

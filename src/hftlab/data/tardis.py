@@ -48,8 +48,11 @@ def detect(columns: list[str]) -> str:
 
 
 def _places(text: pd.Series) -> int:
+    """Significant decimal places of the finest decimal string in text."""
+    if len(text) == 0:
+        return 0
     frac = text.str.partition(".")[2].str.rstrip("0")
-    return int(frac.str.len().max()) if len(text) else 0
+    return int(frac.str.len().max())
 
 
 def _units(text: pd.Series, places: int, lines: np.ndarray, col: str, path: Path) -> np.ndarray:
@@ -150,9 +153,13 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     pplaces = np.array([step_places(i.tick_size) for i in instruments])[inst]
     qplaces = np.array([step_places(i.lot_size) for i in instruments])[inst]
 
-    def units(col: str, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def units(col: str, places: np.ndarray, required: bool = True
+              ) -> tuple[np.ndarray, np.ndarray]:
         text = df[col]
         present = (text != "").to_numpy()
+        if required and not present.all():
+            i = int(np.flatnonzero(~present)[0])
+            raise DataError(f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)")
         out = np.zeros(len(df), dtype=np.int64)
         for p in np.unique(places):
             sel = present & (places == p)
@@ -186,8 +193,12 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     else:  # book_snapshot and quotes: a whole top-of-book per row
         cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=True)]
         for pc, qc in zip(price_cols, qty_cols):
-            px, has = units(pc, pplaces)
-            q, _ = units(qc, qplaces)
+            px, has = units(pc, pplaces, required=False)
+            q, has_q = units(qc, qplaces, required=False)
+            if (has != has_q).any():
+                i = int(np.flatnonzero(has != has_q)[0])
+                raise DataError(f"{path}: line {lines[i]}: {pc} and {qc} must both be given or "
+                                "both be empty")
             side = 1 if pc.startswith("bid") else -1
             cols.append(dict(kind=Kind.LEVEL, side=side, price=px, qty=q, present=has))
     ev, rec = _interleave(base, cols)
