@@ -57,6 +57,8 @@ def _places(text: pd.Series) -> int:
 
 def _units(text: pd.Series, places: int, lines: np.ndarray, col: str, path: Path) -> np.ndarray:
     """Exact integers of decimal strings in units of 10**-places; errors name the line."""
+    if len(text) == 0:
+        return np.zeros(0, dtype=np.int64)
     sign = np.where(text.str.startswith("-"), -1, 1)
     parts = text.str.lstrip("+-").str.partition(".")
     whole, frac = parts[0], parts[2].str.rstrip("0")
