@@ -6,7 +6,9 @@ slowly wandering mid is generated in chunks and run through MatchingEngine.proce
 covers processing only, not generation; the kernels are compiled (or loaded from the
 numba cache) by a small warm-up run first. Prints messages/s and the process's peak
 resident memory (resource.getrusage, which includes Python, numpy and numba itself). The same stream
-is run --repeat times on fresh engines; the median, best and worst rates are printed.
+is run --repeat times on fresh engines; the median, best and worst wall-clock rates are
+printed, and rates per CPU second of this process, which stay meaningful when other
+work shares the cores (the load average is printed beside them).
 
     .venv/bin/python benchmarks/matching_throughput.py --messages 2000000 --seed 7
 """
@@ -14,6 +16,7 @@ is run --repeat times on fresh engines; the median, best and worst rates are pri
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import time
@@ -69,24 +72,38 @@ def run(n_messages: int, seed: int, chunk: int) -> dict[str, float]:
 
     rng = np.random.default_rng(seed)
     eng = MatchingEngine([BASE], WIDTH, capacity=1 << 16, buffer_rows=1 << 16)
-    next_id, mid, done, secs = 1, BASE + WIDTH / 2, 0, 0.0
+    next_id, mid, done, secs, cpu = 1, BASE + WIDTH / 2, 0, 0.0, 0.0
     n_fills = n_events = n_rejected = 0
     status_counts = np.zeros(8, dtype=np.int64)
     while done < n_messages:
         n = min(chunk, n_messages - done)
         msgs, next_id, mid = make_chunk(rng, n, next_id, mid, done * 1_000)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = eng.process(msgs)
         secs += time.perf_counter() - t
+        cpu += time.process_time() - c
         n_fills += out.fills.shape[0]
         n_events += out.events.shape[0]
         status_counts += np.bincount(out.results["status"], minlength=8)[:8]
         n_rejected += int((out.results["reason"] == 9).sum())
         done += n
     return {"messages": done, "seconds": secs, "msgs_per_s": done / secs,
+            "cpu_seconds": cpu, "msgs_per_cpu_s": done / cpu,
             "fills": n_fills, "events": n_events, "resting": int(eng.n_resting.sum()),
             "unknown_cancels": n_rejected, "filled_orders": int(status_counts[3]),
             "orders": next_id - 1}
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo where there is one, else the machine type."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -98,16 +115,20 @@ def main() -> None:
     a = p.parse_args()
     runs = [run(a.messages, a.seed, a.chunk) for _ in range(a.repeat)]
     rates = sorted(x["msgs_per_s"] for x in runs)
+    cpu_rates = sorted(x["msgs_per_cpu_s"] for x in runs)
     r = runs[0]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print(f"machine: {platform.processor() or platform.machine()}, {platform.system()}, "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cpus, {platform.system()}, "
           f"python {platform.python_version()}, numpy {np.__version__}")
     print(f"messages: {r['messages']:,} (orders {r['orders']:,}, cancels naming a closed "
           f"order {r['unknown_cancels']:,})")
     print(f"fills: {r['fills']:,}  events: {r['events']:,}  resting at end: {r['resting']:,}")
     print(f"throughput over {a.repeat} runs: median {rates[len(rates) // 2] / 1e6:.2f}, "
           f"best {rates[-1] / 1e6:.2f}, worst {rates[0] / 1e6:.2f} M messages/s "
-          f"(first run {r['seconds']:.3f} s)")
+          f"(first run {r['seconds']:.3f} s wall)")
+    print(f"per CPU second (robust when the machine is shared): median "
+          f"{cpu_rates[len(cpu_rates) // 2] / 1e6:.2f}, best {cpu_rates[-1] / 1e6:.2f} M/s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus")
     print(f"peak RSS: {peak_mb:.0f} MiB")
 
 
