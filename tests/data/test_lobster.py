@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hftlab.book import snapshots
 from hftlab.data import DataError, read_lobster
@@ -131,3 +133,75 @@ def test_amzn_sample_rebuilds_lobster_book_on_every_row(shared_data):
     c = data.stats["corrections"]
     assert c["initial"] == 2 and c["total"] == c["initial"] + c["beyond_depth"] + c["mismatch"]
     print("LOBSTER AMZN corrections:", c)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ACDE"), st.integers(0, 10**6), st.integers(1, 9),
+                          st.integers(1, 50)), min_size=1, max_size=80),
+       st.integers(1, 3))
+def test_rebuild_is_exact_when_messages_beyond_the_depth_are_missing(tmp_path_factory, ops,
+                                                                     levels):
+    """A random full-depth order flow; the message file keeps only messages within the
+    visible depth (as LOBSTER's do), the orderbook file shows the true top levels. The
+    rebuilt events must give the orderbook file on every row."""
+    orders = {1: [1, 99, 30], 2: [-1, 102, 40], 3: [1, 97, 10], 4: [-1, 105, 5]}  # before
+    next_id, t = 10, 34200 * 10**9
+
+    def top():
+        book = {1: {}, -1: {}}
+        for side, price, size in orders.values():
+            book[side][price] = book[side].get(price, 0) + size
+        return {s: sorted(book[s].items(), reverse=s == 1)[:levels] for s in (1, -1)}
+
+    def visible(side, price, view):
+        lv = view[side]
+        return len(lv) < levels or side * price >= side * lv[-1][0]
+
+    msgs, rows = [], []
+    for op, pick, offset, size in ops:
+        t += 1000
+        before = top()
+        if op == "A" or not orders:
+            side = 1 if pick % 2 else -1
+            price = 100 - offset if side == 1 else 100 + offset
+            orders[next_id] = [side, price, size]
+            line = (1, next_id, size, price, side)
+            next_id += 1
+        else:
+            oid = sorted(orders)[pick % len(orders)]
+            side, price, left = orders[oid]
+            q = min(size, left)
+            if op == "C" and q < left:
+                line = (2, oid, q, price, side)
+                orders[oid][2] -= q
+            elif op == "E":
+                line = (4, oid, q, price, side)
+                orders[oid][2] -= q
+                if orders[oid][2] == 0:
+                    del orders[oid]
+            else:
+                line = (3, oid, left, price, side)
+                del orders[oid]
+        after = top()
+        if not (visible(line[4], line[3], before) or visible(line[4], line[3], after)):
+            continue  # beyond the depth: LOBSTER leaves it out
+        msgs.append(f"{t // 10**9}.{t % 10**9:09d},{line[0]},{line[1]},{line[2]},"
+                    f"{line[3] * 100},{line[4]}")
+        row = []
+        for k in range(levels):
+            for s, dummy in ((-1, 9999999999), (1, -9999999999)):
+                lv = after[s]
+                row += [lv[k][0] * 100, lv[k][1]] if k < len(lv) else [dummy, 0]
+        rows.append(",".join(map(str, row)))
+    if not msgs:
+        return
+    folder = tmp_path_factory.mktemp("lob")
+    m = folder / f"XYZ_2012-06-21_0_1_message_{levels}.csv"
+    b = folder / f"XYZ_2012-06-21_0_1_orderbook_{levels}.csv"
+    m.write_text("\n".join(msgs) + "\n")
+    b.write_text("\n".join(rows) + "\n")
+    data = read_lobster(m, b, tick_size=0.01)
+    s = snapshots(data, levels=levels, by="record")
+    np.testing.assert_array_equal(s.to_numpy(), file_book(b))
+    c = data.stats["corrections"]
+    assert c["total"] == c["initial"] + c["beyond_depth"] + c["mismatch"]
