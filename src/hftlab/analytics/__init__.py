@@ -18,6 +18,7 @@ from hftlab.analytics.regimes import (
     RegimeFit, regime_spread_policy, toxicity_features, toxicity_regimes,
 )
 from hftlab.analytics.report import analyze
+from hftlab.analytics.run_report import analyze_run, markout_table
 from hftlab.analytics.spreads import (
     decomposition_summary, effective_spread, price_impact, quoted_spread, realized_spread,
     spread_decomposition,
@@ -27,9 +28,10 @@ from hftlab.analytics.vpin import default_bucket_volume, vpin, vpin_cdf, vpin_ti
 
 __all__ = [
     "AdverseSelection", "HasbrouckVAR", "RegimeFit", "adverse_selection", "amihud", "analyze",
+    "analyze_run",
     "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
     "default_bucket_volume", "effective_spread", "from_bps", "hasbrouck_var", "kyle_lambda",
-    "lee_ready", "markouts", "order_flow_imbalance", "permanent_temporary_impact",
+    "lee_ready", "markout_table", "markouts", "order_flow_imbalance", "permanent_temporary_impact",
     "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread", "realized_spread",
     "regime_spread_policy", "roll_spread", "spread_decomposition", "tick_rule", "to_bps",
     "toxicity_features", "toxicity_regimes", "vpin", "vpin_cdf", "vpin_tick_rule",

@@ -1,9 +1,15 @@
-"""`hftlab analyze`: the analytics report from Parquet trades and quotes.
+"""`hftlab analyze`: the analytics report from Parquet trades and quotes, canonical
+market events or a run folder.
 
 `analyze_command` is a Typer command function; the `hftlab` app registers it with
 ``app.command("analyze")(analyze_command)``. Accepted inputs (PATH):
 
+- a run folder (holds ``run.json``, written by ``RunRecord.save``): the report of
+  `run_report.analyze_run`, with the adverse selection of the run's fills;
 - a directory holding ``trades.parquet`` and ``quotes.parquet``;
+- a canonical events Parquet written by ``MarketData.save`` (it carries hftlab
+  metadata): one book's TRADE and EXECUTE events as trades and its top of book after
+  each event as quotes (`sources.events_tables`);
 - one Parquet file with a ``kind`` column: rows of kind ``trade`` are trades and rows of
   kind ``quote`` are quotes (other kinds are ignored).
 
@@ -14,6 +20,7 @@ columns: ts, bid, ask, optional bid_qty, ask_qty. Prices in one unit (ticks or c
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -21,40 +28,97 @@ import pandas as pd
 import typer
 
 from hftlab.analytics.report import analyze
+from hftlab.analytics.run_report import analyze_run
+from hftlab.analytics.sources import events_tables, run_tables
+from hftlab.data.market import DataError, MarketData
 
 TRADE_COLUMNS = ("ts", "price", "qty", "volume", "size", "side")
 QUOTE_COLUMNS = ("ts", "bid", "ask", "bid_qty", "ask_qty")
 
 
-def load_tables(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Trades and quotes from a directory of two Parquet files or one file with `kind`."""
+@dataclass
+class Loaded:
+    """What PATH held: kind ('tables', 'events' or 'run'), the trades and quotes, and
+    notes on where they came from."""
+
+    kind: str
+    trades: pd.DataFrame
+    quotes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def is_run_folder(path: Path) -> bool:
+    """A directory written by RunRecord.save (it holds run.json)."""
+    return Path(path).is_dir() and (Path(path) / "run.json").is_file()
+
+
+def _events(path: Path) -> MarketData | None:
+    """The lazily opened MarketData of a Parquet file with hftlab metadata, else None."""
+    from hftlab.data import load
+
+    try:
+        return load(path, lazy=True)
+    except DataError:
+        return None
+
+
+def load_input(path: Path, venue: int | str | None = None,
+               instrument: int | str | None = None,
+               events: MarketData | None = None) -> Loaded:
+    """Trades and quotes of PATH (module doc lists the accepted inputs).
+
+    venue / instrument (index or name) choose the book of canonical events or of a
+    run; events: for a run, the market data it replayed (its own trades and book).
+    """
     path = Path(path)
+    if is_run_folder(path):
+        from hftlab.engine.record import RunRecord
+
+        t = run_tables(RunRecord.load(path), venue=venue, instrument=instrument, market=events)
+        return Loaded("run", t.trades, t.quotes, t.notes)
     if path.is_dir():
         tp, qp = path / "trades.parquet", path / "quotes.parquet"
         missing = [p.name for p in (tp, qp) if not p.is_file()]
         if missing:
             raise ValueError(f"{path}: missing {missing}; a directory needs trades.parquet "
-                             "and quotes.parquet")
-        return pd.read_parquet(tp), pd.read_parquet(qp)
+                             "and quotes.parquet (or run.json for a run folder)")
+        return Loaded("tables", pd.read_parquet(tp), pd.read_parquet(qp))
     if not path.is_file():
         raise ValueError(f"{path}: no such file or directory")
+    data = _events(path)
+    if data is not None:
+        t = events_tables(data, venue=venue, instrument=instrument)
+        if t.trades.empty:
+            raise ValueError(f"{path}: book (venue {t.venue}, instrument {t.instrument}) has "
+                             "no TRADE or EXECUTE events to analyze")
+        return Loaded("events", t.trades, t.quotes, t.notes)
     df = pd.read_parquet(path)
     if "kind" not in df.columns:
         raise ValueError(f"{path}: a single Parquet file needs a 'kind' column with 'trade' "
-                         f"and 'quote' rows; it has {list(df.columns)}")
+                         f"and 'quote' rows, or hftlab metadata (MarketData.save); it has "
+                         f"{list(df.columns)}")
     kind = df["kind"].astype(str).str.lower()
     trades = df.loc[kind == "trade", [c for c in TRADE_COLUMNS if c in df.columns]]
     quotes = df.loc[kind == "quote", [c for c in QUOTE_COLUMNS if c in df.columns]]
     if trades.empty or quotes.empty:
         raise ValueError(f"{path}: needs both 'trade' and 'quote' rows; found "
                          f"{len(trades)} trades and {len(quotes)} quotes")
-    return trades.reset_index(drop=True), quotes.reset_index(drop=True)
+    return Loaded("tables", trades.reset_index(drop=True), quotes.reset_index(drop=True))
+
+
+def load_tables(path: Path, venue: int | str | None = None,
+                instrument: int | str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Trades and quotes from any input `load_input` accepts."""
+    got = load_input(path, venue=venue, instrument=instrument)
+    return got.trades, got.quotes
 
 
 def analyze_command(
-    path: Annotated[Path, typer.Argument(help="Directory with trades.parquet and "
-                                              "quotes.parquet, or one Parquet with a kind "
-                                              "column (trade/quote).")],
+    path: Annotated[Path, typer.Argument(help="A run folder (run.json), a directory with "
+                                              "trades.parquet and quotes.parquet, a "
+                                              "canonical events Parquet (MarketData.save), "
+                                              "or one Parquet with a kind column "
+                                              "(trade/quote).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the HTML report.")]
     = Path("analytics_report"),
     bar: Annotated[str, typer.Option(help="BVC time-bar length for VPIN, e.g. 1min, 1s.")]
@@ -63,12 +127,28 @@ def analyze_command(
                                                 "e.g. 50ms.")] = "0s",
     bucket_volume: Annotated[float | None, typer.Option(help="VPIN bucket volume; default "
                                                               "daily volume / 50.")] = None,
+    venue: Annotated[str | None, typer.Option(help="Book of events or run: venue index or "
+                                                   "name; default the first with trades.")]
+    = None,
+    instrument: Annotated[str | None, typer.Option(help="Book of events or run: instrument "
+                                                        "index or symbol.")] = None,
+    events: Annotated[Path | None, typer.Option(help="For a run folder: the events Parquet "
+                                                     "it replayed, for the market's own "
+                                                     "trades and book.")] = None,
 ) -> None:
-    """Write an HTML report of toxicity (VPIN) over time and the spread decomposition."""
+    """Write an HTML report of toxicity (VPIN) over time and the spread decomposition,
+    plus, for a run folder, the adverse selection of the run's fills."""
     try:
-        trades, quotes = load_tables(path)
-        report = analyze(trades, quotes, out, bar=bar, quote_lag=quote_lag,
-                         bucket_volume=bucket_volume)
+        if events is not None and not is_run_folder(path):
+            raise ValueError("--events goes with a run folder (PATH holding run.json)")
+        if is_run_folder(path):
+            report = analyze_run(path, out, events=events, venue=venue,
+                                 instrument=instrument, bar=bar, quote_lag=quote_lag,
+                                 bucket_volume=bucket_volume)
+        else:
+            got = load_input(path, venue=venue, instrument=instrument)
+            report = analyze(got.trades, got.quotes, out, bar=bar, quote_lag=quote_lag,
+                             bucket_volume=bucket_volume, notes=got.notes)
     except (ValueError, TypeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
