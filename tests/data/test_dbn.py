@@ -113,6 +113,14 @@ def test_bad_input_names_record_and_offset(tmp_path):
     junk.write_bytes(b"DBX" + bytes(100))
     with pytest.raises(DataError, match="junk.dbn: corrupt DBN data in the metadata header"):
         read_dbn(junk)
+    z = bytearray(pa.compress(metadata(dbn.Schema.MBO) + b"".join(bytes(r) for r in MBO),
+                              codec="zstd", asbytes=True))
+    z[len(z) // 2] ^= 0xFF
+    bad_z = tmp_path / "bad.dbn.zst"
+    bad_z.write_bytes(bytes(z))
+    with pytest.raises(DataError, match="bad.dbn.zst: corrupt DBN data in the zstd stream "
+                                        "between file bytes 0 and"):
+        read_dbn(bad_z)
     ohlcv = tmp_path / "o.dbn"
     ohlcv.write_bytes(metadata(dbn.Schema.OHLCV_1S))
     with pytest.raises(DataError, match="schema 'ohlcv-1s' holds no book or trade events"):

@@ -198,18 +198,26 @@ def read_dbn(path: str | Path, *, tick_size: float | dict[str, float] | None = N
     dec = dbn.DBNDecoder(upgrade_policy=dbn.VersionUpgradePolicy.AS_IS,
                          compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
     meta, b = None, None
-    n, off = 0, 0
+    n, off, file_off = 0, 0, 0
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(CHUNK)
-            if chunk:
-                dec.write(chunk)
+            stage = "write"
             try:
+                if chunk:
+                    dec.write(chunk)  # zstd is inflated here, so corrupt frames fail here
+                stage = "decode"
                 recs = dec.decode()
             except Exception as exc:  # the package raises its own error types
-                where = "in the metadata header" if meta is None else \
-                    f"after record {n} (byte offset {off} after the metadata)"
+                if zstd and stage == "write":
+                    where = (f"in the zstd stream between file bytes {file_off} and "
+                             f"{file_off + len(chunk)} ({n} records decoded before)")
+                elif meta is None:
+                    where = "in the metadata header"
+                else:
+                    where = f"after record {n} (byte offset {off} after the metadata)"
                 raise DataError(f"{path}: corrupt DBN data {where}: {exc}") from None
+            file_off += len(chunk)
             for r in recs:
                 if meta is None:
                     meta = r
