@@ -1,0 +1,12 @@
+"""Simulated markets: background agents sending real orders into the matching engine.
+
+``market(name, seconds=..., seed=..., **overrides)`` returns MarketData for a scenario
+("calm", "informed-episode", "toxicity-regimes", "flash-crash", "lagging-venue",
+"correlated-assets", "calibrated", or a TOML file); ``calibrate(data)`` estimates the
+zero-intelligence rates of a real day and ``stylized_facts(data)`` measures a market.
+"""
+
+from hftlab.sim.params import MarketParams
+from hftlab.sim.scenarios import SCENARIOS, build, market
+
+__all__ = ["SCENARIOS", "MarketParams", "build", "market"]

@@ -1,0 +1,309 @@
+"""Background agents as compiled pure functions (order-flow agents; makers and the rest in
+traders_nb.py).
+
+Every agent kernel has the signature
+
+    kernel(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
+        -> (next_wake_ns, n_commands)
+
+a: the agent's row; now: exchange time (ns); ap / ast / asf: parameters and state
+(layout.py); own: the shared array of order ids, the agent's slice given by
+ap[a, P_CAP_OFF] and ap[a, P_CAP] with ast[a, S_NOWN] entries (the loop appends the id
+of each of its orders that rests; entries whose order has closed are dropped lazily);
+pcount[a]: its commands still in flight; w: the world's row at now (sched, layout.py);
+orders .. base: the matching engine's arrays (matching_nb; read only here); mkt: market
+statistics per book. The kernel writes command rows in matching_nb's message layout
+(N_MCOL columns; the loop sets M_TS to the arrival time) into cmds and never touches the
+book itself. Randomness comes from the agent's own splitmix64 stream in ast[a, S_RNG].
+Rates are per second, prices integer ticks, sizes integer lots, times ns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine import matching_nb as mk
+from hftlab.engine.latency_nb import splitmix64
+from hftlab.sim.layout import (
+    F_FAST,
+    F_INIT,
+    F_SLOW,
+    K_MAX,
+    LAM,
+    N_RUN,
+    N_SIZE,
+    NEVER,
+    P_BOOK,
+    P_CAP_OFF,
+    P_GATE,
+    P_INST,
+    P_OWNER,
+    P_P0,
+    P_T0,
+    P_T1,
+    RUN,
+    S_NOWN,
+    S_RNG,
+    S_RUN_LEFT,
+    S_RUN_SIGN,
+    SZ_LIMIT,
+    SZ_MARKET,
+    THETA,
+    W_FV,
+    X0,
+)
+
+SEC_NS = 1_000_000_000
+IDLE_NS = 100_000_000  # an agent with zero intensity looks again after 100 ms
+
+
+@nb.njit(cache=True, inline="always")
+def u01(ast, a):
+    """A uniform float in [0, 1) from agent a's splitmix64 stream (advances it)."""
+    s, z = splitmix64(np.uint64(ast[a, S_RNG]))
+    ast[a, S_RNG] = np.int64(s)
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@nb.njit(cache=True, inline="always")
+def wait(ast, a, rate):
+    """An exponential waiting time in ns for a Poisson rate per second (>= 1 ns)."""
+    if rate <= 0.0:
+        return np.int64(IDLE_NS)
+    return np.int64(-math.log(1.0 - u01(ast, a)) / rate * SEC_NS) + 1
+
+
+@nb.njit(cache=True, inline="always")
+def draw_size(ap, ast, a, table):
+    """A size in lots from one of the agent's 32-atom size tables (SZ_LIMIT / SZ_MARKET)."""
+    k = int(u01(ast, a) * N_SIZE)
+    q = np.int64(ap[a, table + k])
+    return q if q > 0 else np.int64(1)
+
+
+@nb.njit(cache=True, inline="always")
+def gate(ap, a, w):
+    """The agent's activity multiplier from the world row (1 when it has no gate)."""
+    g = int(ap[a, P_GATE])
+    return 1.0 if g < 0 else w[g]
+
+
+@nb.njit(cache=True, inline="always")
+def best(qty, top, base, b):
+    """(best bid, best ask) of book b in ticks, 0 for an empty side."""
+    width = qty.shape[2]
+    tb = top[b, 0]
+    ta = top[b, 1]
+    bid = base[b] + tb if tb >= 0 else np.int64(0)
+    ask = base[b] + ta if ta < width else np.int64(0)
+    return bid, ask
+
+
+@nb.njit(cache=True, inline="always")
+def mid_or(qty, top, base, b, fallback):
+    """Mid price of book b in ticks (float), fallback when a side is empty."""
+    bid, ask = best(qty, top, base, b)
+    if bid > 0 and ask > 0:
+        return 0.5 * (bid + ask)
+    return fallback
+
+
+@nb.njit(cache=True, inline="always")
+def put(cmds, nc, act, b, owner, side, price, q, typ, tif, oid):
+    """Write one command row (matching_nb message layout); returns the new count."""
+    cmds[nc, mk.M_ACTION] = act
+    cmds[nc, mk.M_TS] = 0
+    cmds[nc, mk.M_BOOK] = b
+    cmds[nc, mk.M_OWNER] = owner
+    cmds[nc, mk.M_SIDE] = side
+    cmds[nc, mk.M_PRICE] = price
+    cmds[nc, mk.M_QTY] = q
+    cmds[nc, mk.M_TYPE] = typ
+    cmds[nc, mk.M_TIF] = tif
+    cmds[nc, mk.M_ORDER] = oid
+    return nc + 1
+
+
+@nb.njit(cache=True, inline="always")
+def window(ap, a, now):
+    """0 inside the agent's active window, else the time to wake next (T0 or NEVER)."""
+    if now < ap[a, P_T0]:
+        return np.int64(ap[a, P_T0])
+    if now >= ap[a, P_T1]:
+        return np.int64(NEVER)
+    return np.int64(0)
+
+
+@nb.njit(cache=True, inline="always")
+def run_sign(ap, ast, a):
+    """Sign of the next market order: runs of equal signs with lengths drawn from the
+    agent's cumulative run table (RUN), alternating sign between runs. A geometric(1/2)
+    table gives independent signs; the empirical table of a day reproduces its runs."""
+    if ast[a, S_RUN_LEFT] <= 0:
+        u = u01(ast, a)
+        k = 0
+        while k < N_RUN - 1 and ap[a, RUN + k] < u:
+            k += 1
+        ast[a, S_RUN_LEFT] = k + 1
+        s = ast[a, S_RUN_SIGN]
+        ast[a, S_RUN_SIGN] = -s if s != 0 else (1 if u01(ast, a) < 0.5 else -1)
+    ast[a, S_RUN_LEFT] -= 1
+    return ast[a, S_RUN_SIGN]
+
+
+@nb.njit(cache=True)
+def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                      cmds):
+    """Zero-intelligence order flow of Cont, Stoikov & Talreja (2010), "A stochastic
+    model for order book dynamics", Operations Research 58(3).
+
+    Limit orders arrive at LAM[i-1] per second per side at distance i ticks from the
+    opposite best quote (a buy at ask - i), market orders at X0 per second per side,
+    and each resting order of the agent is cancelled at THETA[i-1] per second where i is
+    its distance from the opposite best. Sizes come from the size tables (lots). Limit
+    rates are scaled by the gate (liquidity). X1: spread (ticks) assumed when a side is
+    empty; X2: sum of LAM; X3: max of THETA (the thinning bound). Signs of market
+    orders follow the run table (see run_sign). Events are drawn by Gillespie's method
+    with thinning: total rate = limit + market + X3 * (entries in the own list).
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    b = int(ap[a, P_BOOK])
+    owner = np.int64(ap[a, P_OWNER])
+    g = gate(ap, a, w)
+    bid, ask = best(qty, top, base, b)
+    s0 = np.int64(ap[a, X0 + 1])
+    if bid == 0 and ask == 0:
+        bid = np.int64(ap[a, P_P0]) - s0 // 2
+        ask = bid + s0
+    elif bid == 0:
+        bid = ask - s0
+    elif ask == 0:
+        ask = bid + s0
+    lam = g * ap[a, X0 + 2]
+    mu = ap[a, X0]
+    th = ap[a, X0 + 3]
+    off = int(ap[a, P_CAP_OFF])
+    n_own = ast[a, S_NOWN]
+    total = 2.0 * lam + 2.0 * mu + th * n_own
+    nc = 0
+    u = u01(ast, a) * total
+    if u < 2.0 * lam:
+        side = 1 if u < lam else -1
+        r = (u if side > 0 else u - lam) / g if g > 0 else 0.0
+        i = 1
+        while i < K_MAX and r >= ap[a, LAM + i - 1]:
+            r -= ap[a, LAM + i - 1]
+            i += 1
+        price = ask - i if side > 0 else bid + i
+        if price > 0:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, price,
+                     draw_size(ap, ast, a, SZ_LIMIT), mk.LIMIT, mk.GTC, 0)
+    elif u < 2.0 * lam + 2.0 * mu:
+        side = run_sign(ap, ast, a)
+        nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, 0,
+                 draw_size(ap, ast, a, SZ_MARKET), mk.MARKET, mk.IOC, 0)
+    elif n_own > 0:
+        j = off + int(u01(ast, a) * n_own)
+        oid = own[j]
+        if orders[oid, mk.STATE] == mk.CLOSED:
+            own[j] = own[off + n_own - 1]
+            ast[a, S_NOWN] = n_own - 1
+        else:
+            side = orders[oid, mk.SIDE]
+            i = ask - orders[oid, mk.PRICE] if side > 0 else orders[oid, mk.PRICE] - bid
+            i = 1 if i < 1 else (min(i, K_MAX))
+            if th > 0 and u01(ast, a) * th < ap[a, THETA + i - 1]:
+                nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
+                own[j] = own[off + n_own - 1]
+                ast[a, S_NOWN] = n_own - 1
+    total = 2.0 * lam + 2.0 * mu + th * (ast[a, S_NOWN] + nc)
+    return now + wait(ast, a, total), nc
+
+
+@nb.njit(cache=True)
+def noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """Noise takers: Poisson market orders, X0 buys and X1 sells per second (the issue's
+    teaching example: 5 and 5), scaled by the gate; sizes from the market size table."""
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    g = gate(ap, a, w)
+    rate = g * (ap[a, X0] + ap[a, X0 + 1])
+    nc = 0
+    if rate > 0:
+        side = 1 if u01(ast, a) * (ap[a, X0] + ap[a, X0 + 1]) < ap[a, X0] else -1
+        nc = put(cmds, 0, mk.ACT_SUBMIT, int(ap[a, P_BOOK]), np.int64(ap[a, P_OWNER]), side,
+                 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET, mk.IOC, 0)
+    return now + wait(ast, a, rate), nc
+
+
+@nb.njit(cache=True)
+def informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """An informed trader who knows the hidden fundamental value V = w[W_FV + P_INST]
+    (ticks) and trades toward it, as in Glosten & Milgrom (1985) and Kyle (1985).
+
+    Looks at the book X0 times per second (scaled by the gate: the informed share of a
+    regime, an episode, or value traders' withdrawal); buys when V - ask >= X1 ticks
+    with an IOC limit at floor(V - X1), sells when bid - V >= X1 with an IOC limit at
+    ceil(V + X1), so it never trades past the value; sizes from the market size table.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    g = gate(ap, a, w)
+    rate = g * ap[a, X0]
+    if rate <= 0:
+        return now + IDLE_NS, 0
+    b = int(ap[a, P_BOOK])
+    v = w[W_FV + int(ap[a, P_INST])]
+    thr = ap[a, X0 + 1]
+    bid, ask = best(qty, top, base, b)
+    nc = 0
+    owner = np.int64(ap[a, P_OWNER])
+    if ask > 0 and v - ask >= thr:
+        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, 1, np.int64(math.floor(v - thr)),
+                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+    elif bid > 0 and bid - v >= thr:
+        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, -1, np.int64(math.ceil(v + thr)),
+                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+    return now + wait(ast, a, rate), nc
+
+
+@nb.njit(cache=True)
+def momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A momentum (trend-following) trader: the chartists of Chiarella, Iori & Perelló
+    (2009) and ABIDES' MomentumAgent (Byrd, Hybinette & Balch 2019).
+
+    Looks X0 times per second (Poisson); keeps exponential moving averages of the mid
+    with half-lives X1 (fast) and X2 (slow) seconds; buys at market when fast - slow >
+    X3 ticks, sells when it is < -X3; sizes from the market size table.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    b = int(ap[a, P_BOOK])
+    m = mid_or(qty, top, base, b, -1.0)
+    nc = 0
+    if m > 0:
+        t = now / SEC_NS
+        if asf[a, F_INIT] == 0.0:
+            asf[a, F_FAST] = m
+            asf[a, F_SLOW] = m
+        else:
+            dt = t - asf[a, F_INIT]
+            af = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 1])
+            asl = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 2])
+            asf[a, F_FAST] += af * (m - asf[a, F_FAST])
+            asf[a, F_SLOW] += asl * (m - asf[a, F_SLOW])
+            d = asf[a, F_FAST] - asf[a, F_SLOW]
+            if d > ap[a, X0 + 3] or d < -ap[a, X0 + 3]:
+                nc = put(cmds, 0, mk.ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]),
+                         1 if d > 0 else -1, 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET,
+                         mk.IOC, 0)
+        asf[a, F_INIT] = t
+    return now + wait(ast, a, gate(ap, a, w) * ap[a, X0]), nc

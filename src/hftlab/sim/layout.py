@@ -1,0 +1,77 @@
+"""Column layouts of the simulator's arrays (plain ints, compile-time constants in kernels).
+
+Agents (one row each):
+
+- ``ap[a, :]`` float64 parameters. Common columns P_*; type-specific scalars X0..X15;
+  two 32-atom size tables (lots; a draw picks atom floor(u * 32)); the zero-intelligence
+  rate tables by distance (LAM, THETA: index i-1 for distance i ticks) and a 32-entry
+  cumulative run-length table for market-order signs (RUN: P(run length <= k + 1)).
+- ``ast[a, :]`` int64 state: S_RNG (splitmix64 state), S_NOWN (entries in the agent's
+  slice of ``own``), S_POS (signed lots traded, credited by the loop from fills of the
+  agent's owner id), S_RUN_LEFT / S_RUN_SIGN (market-order sign runs), S_K (wake count),
+  S_BID / S_ASK (a maker's live order ids).
+- ``asf[a, :]`` float64 state: F_CASH (ticks x lots, credited by the loop), F_FAST /
+  F_SLOW (moving averages), F_LASTVOL, and a ring of cumulative volumes (F_RING..).
+
+World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns from the
+session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
+flow: 0.5 = half the liquidity), W_INF (informed intensity multiplier), W_REGIME (index
+of the toxicity regime), W_SELL (forced seller on / off), W_VALUE (value traders'
+activity) and W_FV + instrument (the hidden fundamental value, ticks, float).
+
+Market statistics (``mkt[b, :]``, int64, kept by the loop from fills): cumulative
+volume (lots), trade count, last trade price, last aggressor side, cumulative signed
+volume.
+"""
+
+from __future__ import annotations
+
+# agent types
+ZI, NOISE, INFORMED, MOMENTUM, MAKER, ARBITRAGE, SELLER = 0, 1, 2, 3, 4, 5, 6
+AGENT_NAMES = ("zero-intelligence", "noise", "informed", "momentum", "maker", "arbitrage",
+               "seller")
+
+# ap: common
+P_TYPE, P_BOOK, P_OWNER, P_LAT, P_LATJ, P_CAP_OFF, P_CAP = 0, 1, 2, 3, 4, 5, 6
+P_T0, P_T1, P_GATE, P_REF, P_SUB0, P_SUB1, P_REACT, P_P0, P_INST = (
+    7, 8, 9, 10, 11, 12, 13, 14, 15)
+X0 = 16  # X0 .. X0 + 15: type-specific scalars
+N_SIZE = 32
+SZ_LIMIT = 32  # limit-order size table (lots)
+SZ_MARKET = 64  # market-order size table (lots)
+K_MAX = 48  # distances 1 .. K_MAX ticks
+LAM = 96  # limit arrival rate per side per second at distance i: ap[a, LAM + i - 1]
+THETA = LAM + K_MAX  # cancel rate per order per second at distance i
+N_RUN = 32
+RUN = THETA + K_MAX  # cumulative run-length table
+NP = RUN + N_RUN
+
+# ast
+S_RNG, S_NOWN, S_POS, S_RUN_LEFT, S_RUN_SIGN, S_K, S_BID, S_ASK = 0, 1, 2, 3, 4, 5, 6, 7
+S_WAKES = 8  # wake-ups so far (kept by the loop)
+NS = 9
+
+# asf
+F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT = 0, 1, 2, 3, 4
+F_RING = 8
+N_RING = 64
+NSF = F_RING + N_RING
+
+# sched
+W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE = 0, 1, 2, 3, 4
+W_FV = 5
+
+# mkt
+MK_VOL, MK_TRADES, MK_LAST_PX, MK_LAST_SIDE, MK_SIGNED = 0, 1, 2, 3, 4
+N_MK = 5
+
+# loop cursors (cur, int64)
+C_NOW, C_MSGS, C_NE, C_CODE, C_T_END, C_T_START, C_DT, C_STP, C_NF = 0, 1, 2, 3, 4, 5, 6, 7, 8
+N_CUR = 9
+
+# loop return codes
+DONE, NEED_OUT, NEED_POOL, NEED_SCRATCH, NEED_OWN = 0, 1, 2, 3, 4
+
+NEVER = (1 << 63) - 1
+MAX_CMDS = 16  # commands one agent may send per wake
+PCAP = 64  # pending commands per agent (in flight between sending and arrival)

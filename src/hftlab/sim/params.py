@@ -1,0 +1,199 @@
+"""MarketParams: every knob of a simulated market, typed, with units, ranges and sources.
+
+One frozen dataclass holds all of them; a scenario is a set of defaults over it
+(scenarios.SCENARIOS) and ``market(name, **overrides)`` replaces fields by name. Every
+value is checked on creation and a bad one raises ConfigError naming the field and its
+allowed range. Rates are per second, prices in currency unless the name says ticks,
+sizes in lots (median of a log-normal with the given log standard deviation), times in
+seconds or minutes as named, fractions in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from hftlab.instruments import ConfigError, check
+from hftlab.sim.layout import K_MAX, N_RUN, N_SIZE
+
+START_NS = 1_704_205_800 * 1_000_000_000  # 2024-01-02 14:30 UTC = 09:30 New York
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    """Knobs of a simulated market (see the module docstring for units)."""
+
+    seconds: float = 1800.0  # session length
+    seed: int = 0
+    start_ns: int = START_NS  # session start, ns since the epoch UTC
+    symbol: str = "SIM"
+    venue: str = "SIMX"
+    tick_size: float = 0.01
+    lot_size: float = 1.0
+    price: float = 100.0  # initial price (currency)
+    # zero-intelligence flow, Cont, Stoikov & Talreja (2010): lambda(i) = k / i^alpha
+    # (their Tokyo fit: k = 1.92, alpha = 0.52), market rate mu = 0.94 and cancel rates
+    # theta(1..5) = 0.71, 0.81, 0.68, 0.56, 0.47 per order per second
+    zi_lambda_k: float = 1.92  # limit orders per second per side at distance 1 tick
+    zi_lambda_alpha: float = 0.52
+    zi_levels: int = 10  # distances 1 .. zi_levels ticks from the opposite best quote
+    zi_lambda: tuple = ()  # explicit lambda(1..K) (per second per side); overrides k / alpha
+    zi_market_rate: float = 0.94  # market orders per second per side
+    zi_theta: tuple = (0.71, 0.81, 0.68, 0.56, 0.47)  # per order per s; last one repeats
+    zi_limit_size: float = 100.0
+    zi_limit_size_sigma: float = 0.5
+    zi_market_size: float = 100.0
+    zi_market_size_sigma: float = 0.7
+    zi_limit_sizes: tuple = ()  # explicit 32 size atoms (lots); overrides median / sigma
+    zi_market_sizes: tuple = ()
+    zi_sign_runs: tuple = ()  # cumulative run-length table (<= 32); () = independent signs
+    zi_liquidity: float = 1.0  # multiplier of the limit-order rates
+    # noise takers (the issue's teaching example: 5 buys and 5 sells per second)
+    noise_buy_rate: float = 5.0
+    noise_sell_rate: float = 5.0
+    noise_size: float = 20.0
+    noise_size_sigma: float = 0.8
+    # informed traders (Glosten & Milgrom 1985; Kyle 1985)
+    informed_rate: float = 0.0  # looks per second at full intensity
+    informed_threshold: float = 1.0  # ticks between value and the quote before trading
+    informed_size: float = 50.0
+    informed_size_sigma: float = 0.5
+    fv_vol: float = 0.0  # fundamental value volatility, fraction per sqrt(second)
+    episode_start: float = 0.3  # informed episode start, fraction of the session
+    episode_minutes: float = 10.0
+    episode_move: float = 0.0  # fraction the value rises over the episode (0 = none)
+    # toxicity regimes: Markov chain over shares of informed flow (Easley, Lopez de Prado
+    # & O'Hara 2012 read VPIN as the share of informed flow)
+    regime_shares: tuple = (0.05, 0.15, 0.3, 0.5)  # normal, elevated, high, crisis
+    regime_minutes: float = 0.0  # mean sojourn in a regime (0 = no switching)
+    # momentum traders (Chiarella, Iori & Perello 2009)
+    momentum_rate: float = 0.0
+    momentum_fast: float = 5.0  # EMA half-life, seconds
+    momentum_slow: float = 60.0
+    momentum_threshold: float = 2.0  # ticks
+    momentum_size: float = 50.0
+    # rival market makers (Avellaneda & Stoikov 2008 inventory skew)
+    makers: int = 1
+    maker_half_spread: float = 2.0  # ticks
+    maker_size: int = 100
+    maker_skew: float = 1.0  # ticks per quote size of inventory
+    maker_requote_rate: float = 2.0
+    maker_max_inventory: int = 2000
+    # lagging venue and cross-venue arbitrage (Budish, Cramton & Shim 2015)
+    lag_min_ms: float = 1.0
+    lag_max_ms: float = 2.0
+    arbitrage_edge: float = 1.0  # ticks
+    arbitrage_size: int = 500
+    arbitrage_latency_us: float = 20.0
+    # flash crash (CFTC-SEC 2010; Kirilenko, Kyle, Samadi & Tuzun 2017)
+    crash_start: float = 0.3  # fraction of the session
+    seller_minutes: float = 15.0
+    seller_qty: int = 0  # lots; 0 = no forced seller
+    seller_participation: float = 0.09
+    seller_rate: float = 0.0  # floor, lots per second
+    seller_max_child: int = 5000
+    evaporation: float = 0.0  # fraction of liquidity that leaves during the crash
+    evaporation_minutes: float = 20.0
+    value_rate: float = 0.0  # value traders' looks per second (informed, value = start)
+    value_threshold: float = 5.0  # ticks
+    value_size: float = 200.0
+    value_withdrawal: float = 0.0  # fraction of value traders' activity gone in the crash
+    # correlated assets (one-factor model)
+    instruments: int = 1
+    factor_correlation: float = 0.0  # pairwise correlation of values' returns
+    breakdown_at: float = -1.0  # fraction of the session where the factor goes (-1: never)
+    sched_dt_ms: float = 100.0  # grid of the world's signals
+
+    def __post_init__(self) -> None:
+        for name, (lo, hi) in RANGES.items():
+            v = getattr(self, name)
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            check(ok and lo <= v <= hi, f"MarketParams.{name}", f"a number in [{lo}, {hi}]", v)
+        for name in INTS:
+            v = getattr(self, name)
+            check(isinstance(v, int), f"MarketParams.{name}", "an integer", v)
+        for name, (lo, hi, most) in TABLES.items():
+            v = getattr(self, name)
+            check(isinstance(v, (tuple, list)) and len(v) <= most
+                  and all(isinstance(x, (int, float)) and lo <= x <= hi for x in v),
+                  f"MarketParams.{name}", f"a list of at most {most} numbers in [{lo}, {hi}]", v)
+        for name in ("symbol", "venue"):
+            check(isinstance(getattr(self, name), str) and getattr(self, name) != "",
+                  f"MarketParams.{name}", "a non-empty string", getattr(self, name))
+        check(len(self.regime_shares) == 4, "MarketParams.regime_shares",
+              "4 shares (normal, elevated, high, crisis)", self.regime_shares)
+        check(self.lag_min_ms <= self.lag_max_ms, "MarketParams.lag_max_ms",
+              f">= lag_min_ms ({self.lag_min_ms})", self.lag_max_ms)
+        check(list(self.zi_sign_runs) == sorted(self.zi_sign_runs), "MarketParams.zi_sign_runs",
+              "a non-decreasing cumulative table", self.zi_sign_runs)
+        check(self.price / self.tick_size >= 100, "MarketParams.price",
+              f"at least 100 ticks of {self.tick_size}", self.price)
+
+    def with_(self, **overrides: Any) -> MarketParams:
+        """A copy with fields replaced by name; unknown names raise ConfigError."""
+        names = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise ConfigError(f"unknown field MarketParams.{unknown[0]}; allowed: "
+                              f"{sorted(names)}")
+        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
+        return replace(self, **fixed)
+
+    @property
+    def p0_ticks(self) -> int:
+        """Initial price in ticks."""
+        return int(round(self.price / self.tick_size))
+
+
+RANGES: dict[str, tuple[float, float]] = {
+    "seconds": (1.0, 7 * 86400.0), "seed": (0, 2**63 - 1), "start_ns": (0, 2**62),
+    "tick_size": (1e-9, 1e6), "lot_size": (1e-9, 1e9), "price": (1e-9, 1e12),
+    "zi_lambda_k": (0.0, 1e6), "zi_lambda_alpha": (0.0, 10.0), "zi_levels": (1, K_MAX),
+    "zi_market_rate": (0.0, 1e6), "zi_limit_size": (1.0, 1e9),
+    "zi_limit_size_sigma": (0.0, 5.0), "zi_market_size": (1.0, 1e9),
+    "zi_market_size_sigma": (0.0, 5.0), "zi_liquidity": (0.0, 100.0),
+    "noise_buy_rate": (0.0, 1e6), "noise_sell_rate": (0.0, 1e6), "noise_size": (1.0, 1e9),
+    "noise_size_sigma": (0.0, 5.0), "informed_rate": (0.0, 1e6),
+    "informed_threshold": (0.0, 1e6), "informed_size": (1.0, 1e9),
+    "informed_size_sigma": (0.0, 5.0), "fv_vol": (0.0, 0.1), "episode_start": (0.0, 1.0),
+    "episode_minutes": (0.0, 1e5), "episode_move": (-0.5, 0.5), "regime_minutes": (0.0, 1e5),
+    "momentum_rate": (0.0, 1e6), "momentum_fast": (1e-3, 1e5), "momentum_slow": (1e-3, 1e5),
+    "momentum_threshold": (0.0, 1e6), "momentum_size": (1.0, 1e9), "makers": (0, 64),
+    "maker_half_spread": (0.0, 1e4), "maker_size": (1, 10**9), "maker_skew": (0.0, 1e4),
+    "maker_requote_rate": (0.0, 1e6), "maker_max_inventory": (0, 10**12),
+    "lag_min_ms": (0.0, 1e4), "lag_max_ms": (0.0, 1e4), "arbitrage_edge": (1.0, 1e4),
+    "arbitrage_size": (1, 10**9), "arbitrage_latency_us": (0.0, 1e7),
+    "crash_start": (0.0, 1.0), "seller_minutes": (0.0, 1e5), "seller_qty": (0, 10**12),
+    "seller_participation": (0.0, 0.99), "seller_rate": (0.0, 1e9),
+    "seller_max_child": (1, 10**12), "evaporation": (0.0, 1.0),
+    "evaporation_minutes": (0.0, 1e5), "value_rate": (0.0, 1e6),
+    "value_threshold": (0.0, 1e6), "value_size": (1.0, 1e9), "value_withdrawal": (0.0, 1.0),
+    "instruments": (1, 64), "factor_correlation": (0.0, 1.0), "breakdown_at": (-1.0, 1.0),
+    "sched_dt_ms": (0.001, 60000.0),
+}
+INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
+        "arbitrage_size", "seller_qty", "seller_max_child", "instruments")
+TABLES: dict[str, tuple[float, float, int]] = {
+    "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
+    "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),
+    "zi_sign_runs": (0.0, 1.0, N_RUN), "regime_shares": (0.0, 0.99, 4),
+}
+
+
+def read_toml(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """Read a scenario file: top-level ``scenario`` (a name) and any MarketParams fields,
+    e.g. ``scenario = "informed-episode"`` / ``seconds = 900`` / ``seed = 3``. Returns
+    (name, overrides); unknown keys are rejected later by MarketParams.with_."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"scenario file {p} does not exist")
+    try:
+        data = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    name = data.pop("scenario", None)
+    check(isinstance(name, str), f"{p}: scenario", "a scenario name (string)", name)
+    return name, data

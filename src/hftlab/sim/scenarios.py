@@ -1,0 +1,202 @@
+"""Scenarios of the simulated market: ``market(name, seconds, seed, **overrides)``.
+
+A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it places:
+
+- "calm": zero-intelligence flow (Cont, Stoikov & Talreja 2010), noise takers (5 buys
+  and 5 sells per second), one rival market maker.
+- "informed-episode": calm plus informed traders who buy for 10 minutes from 30% into
+  the session while the hidden value rises by 2% (the issue's teaching example).
+- "toxicity-regimes": the hidden value moves (fv_vol) and the informed share of taker
+  flow switches between normal, elevated, high and crisis (5%, 15%, 30%, 50%) as a
+  Markov chain with 5-minute mean sojourns.
+- "flash-crash": a forced seller (9% of the previous minute's volume, with a floor
+  rate) for 15 minutes from 30% into the session while half the resting liquidity
+  evaporates and value traders withdraw for 20 minutes; afterwards value traders buy
+  the price back toward the unchanged value (the shape of 6 May 2010).
+- "lagging-venue": a second venue whose market maker follows the primary's mid with a
+  latency of lag_min_ms .. lag_max_ms, and a cross-venue arbitrageur.
+- "correlated-assets": `instruments` books whose hidden values share one factor with
+  pairwise correlation factor_correlation (breakdown_at: the factor disappears).
+- "calibrated": zero-intelligence flow only, for the rates of ``calibrate(data)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hftlab.data.market import MarketData
+from hftlab.instruments import ConfigError, FeeSchedule, Instrument, Venue, check
+from hftlab.sim import layout as L
+from hftlab.sim.params import MarketParams, read_toml
+from hftlab.sim.simulator import Setup, simulate
+from hftlab.sim.table import AgentTable, size_table
+from hftlab.sim.world import build_world, window
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "calm": {},
+    "informed-episode": {"informed_rate": 5.0, "informed_size": 20.0,
+                         "informed_size_sigma": 0.8, "episode_move": 0.02},
+    "toxicity-regimes": {"informed_rate": 10.0, "informed_size": 20.0,
+                         "informed_size_sigma": 0.8, "fv_vol": 2e-4, "regime_minutes": 5.0,
+                         "seconds": 3600.0},
+    "flash-crash": {"seconds": 5400.0, "seller_qty": 2_000_000, "seller_rate": 400.0,
+                    "evaporation": 0.5, "value_rate": 2.0, "value_withdrawal": 0.9,
+                    "makers": 0},
+    "lagging-venue": {"makers": 1},
+    "correlated-assets": {"instruments": 3, "factor_correlation": 0.7, "fv_vol": 3e-4,
+                          "informed_rate": 5.0, "informed_threshold": 2.0, "seconds": 3600.0},
+    "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0},
+}
+MS = 1_000_000
+
+
+def params_for(name: str, seconds: float | None = None, seed: int | None = None,
+               **overrides: Any) -> tuple[str, MarketParams]:
+    """(scenario name, MarketParams) for a scenario name or a TOML file path."""
+    if name.endswith(".toml"):
+        name, file_over = read_toml(name)
+        overrides = {**file_over, **overrides}
+    check(name in SCENARIOS, "scenario", f"one of {sorted(SCENARIOS)}", name)
+    p = MarketParams().with_(**SCENARIOS[name]).with_(**overrides)
+    if seconds is not None:
+        p = p.with_(seconds=float(seconds))
+    if seed is not None:
+        p = p.with_(seed=int(seed))
+    return name, p
+
+
+def _lambda(p: MarketParams) -> np.ndarray:
+    if p.zi_lambda:
+        return np.asarray(p.zi_lambda, float)
+    i = np.arange(1, p.zi_levels + 1)
+    return p.zi_lambda_k / i ** p.zi_lambda_alpha
+
+
+def _theta(p: MarketParams, k: int) -> np.ndarray:
+    th = np.asarray(p.zi_theta if p.zi_theta else (0.0,), float)
+    full = np.full(k, th[-1])
+    full[:min(k, len(th))] = th[:k]
+    return full
+
+
+def _sizes(tab: tuple, median: float, sigma: float) -> np.ndarray:
+    if tab:
+        return np.resize(np.asarray(tab, float), L.N_SIZE)
+    return size_table(median, sigma)
+
+
+def _zi(t: AgentTable, s_orders: list, p: MarketParams, book: int, t0: int, t1: int) -> None:
+    lam = _lambda(p)
+    theta = _theta(p, len(lam))
+    lim = _sizes(p.zi_limit_sizes, p.zi_limit_size, p.zi_limit_size_sigma)
+    runs = np.asarray(p.zi_sign_runs, float) if p.zi_sign_runs else None
+    a = t.add(L.ZI, book, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True, cap=1 << 16,
+              gate=L.W_LIQ, x=(p.zi_market_rate, max(2, len(lam) // 2), lam.sum(),
+                               theta.max(initial=0.0)),
+              limit_sizes=lim, market_sizes=_sizes(p.zi_market_sizes, p.zi_market_size,
+                                                   p.zi_market_size_sigma),
+              lam=lam, theta=theta, runs=runs)
+    q = int(np.median(lim))
+    for i in range(1, len(lam) + 1):
+        n = int(min(50, round(p.zi_liquidity * lam[i - 1] / max(theta[i - 1], 1e-9))))
+        for _ in range(n):
+            s_orders.append((a, book, 1, p.p0_ticks - i, q))
+            s_orders.append((a, book, -1, p.p0_ticks + i, q))
+
+
+def build(name: str, seconds: float | None = None, seed: int | None = None,
+          **overrides: Any) -> Setup:
+    """The Setup (agents, world, books) of a scenario; see the module docstring."""
+    name, p = params_for(name, seconds, seed, **overrides)
+    rng = np.random.default_rng([p.seed, 7])
+    lagging = name == "lagging-venue"
+    n_i = p.instruments
+    venues = [Venue(p.venue, FeeSchedule())] + ([Venue(p.venue + "-LAG", FeeSchedule())]
+                                               if lagging else [])
+    instruments = [Instrument(p.symbol if n_i == 1 else f"{p.symbol}{i}", p.tick_size,
+                              p.lot_size) for i in range(n_i)]
+    n_books = len(venues) * n_i
+    span = max(int(0.45 * p.p0_ticks), 200)
+    base = np.full(n_books, max(1, p.p0_ticks - span), np.int64)
+    t = AgentTable(n_books)
+    seeds: list = []
+    t0, t1 = p.start_ns, p.start_ns + int(round(p.seconds * 1e9))
+    noise_total = p.noise_buy_rate + p.noise_sell_rate
+    for i in range(n_i):
+        _zi(t, seeds, p, i, t0, t1)
+        if noise_total > 0:
+            t.add(L.NOISE, i, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True,
+                  x=(p.noise_buy_rate, p.noise_sell_rate),
+                  market_sizes=size_table(p.noise_size, p.noise_size_sigma))
+        if p.informed_rate > 0:
+            t.add(L.INFORMED, i, t0=t0, t1=t1, p0=p.p0_ticks, inst=i, gate=L.W_INF,
+                  x=(p.informed_rate, p.informed_threshold),
+                  market_sizes=size_table(p.informed_size, p.informed_size_sigma))
+        if p.momentum_rate > 0:
+            t.add(L.MOMENTUM, i, t0=t0, t1=t1, p0=p.p0_ticks,
+                  x=(p.momentum_rate, p.momentum_fast, p.momentum_slow, p.momentum_threshold),
+                  market_sizes=size_table(p.momentum_size, 0.5))
+        for _ in range(p.makers):
+            t.add(L.MAKER, i, t0=t0, t1=t1, p0=p.p0_ticks, cap=16,
+                  x=(p.maker_half_spread, p.maker_size, p.maker_skew, p.maker_requote_rate,
+                     p.maker_max_inventory))
+    if p.value_rate > 0:
+        t.add(L.INFORMED, 0, t0=t0, t1=t1, p0=p.p0_ticks, gate=L.W_VALUE,
+              x=(p.value_rate, p.value_threshold), market_sizes=size_table(p.value_size, 0.5))
+    if p.seller_qty > 0:
+        s0, s1 = window(p, p.crash_start, p.seller_minutes)
+        t.add(L.SELLER, 0, t0=t0 + int(s0 * 1e9), t1=t0 + int(s1 * 1e9), p0=p.p0_ticks,
+              gate=L.W_SELL, x=(p.seller_qty, p.seller_participation, 1.0, p.seller_rate,
+                                p.seller_max_child))
+    if lagging:
+        _lagging(t, p, n_i, t0, t1)
+    w, truth = build_world(p, rng, noise_total / p.informed_rate if p.informed_rate else 1.0)
+    truth = {k: v for k, v in truth.items()}
+    for key in ("episode_s", "seller_s", "evaporation_s"):
+        if key in truth:
+            a, b = truth[key]
+            truth[key.replace("_s", "_ns")] = (t0 + int(a * 1e9), t0 + int(b * 1e9))
+    if lagging:
+        truth["lag_ms"] = (p.lag_min_ms, p.lag_max_ms)
+    return Setup(name, p, t, w, truth, instruments, venues, base, 2 * span + 1, seeds)
+
+
+def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int) -> None:
+    """Venue 1: a maker quoting around venue 0's mid, woken by venue 0's top changes and
+    reaching its venue lag_min_ms .. lag_max_ms later; noise takers at a fifth of the
+    primary's rates; an arbitrageur between the venues, subscribed to both books."""
+    for i in range(n_i):
+        b = n_i + i
+        lat = int(p.lag_min_ms * MS)
+        t.add(L.MAKER, b, t0=t0, t1=t1, p0=p.p0_ticks, cap=16, ref=i, subs=(i,),
+              lat_ns=lat, jitter_ns=int(p.lag_max_ms * MS) - lat,
+              x=(p.maker_half_spread, 5 * p.maker_size, p.maker_skew, 1.0,
+                 50 * p.maker_max_inventory))
+        if p.noise_buy_rate + p.noise_sell_rate > 0:
+            t.add(L.NOISE, b, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True,
+                  x=(p.noise_buy_rate / 5, p.noise_sell_rate / 5),
+                  market_sizes=size_table(p.noise_size, p.noise_size_sigma))
+        t.add(L.ARBITRAGE, i, t0=t0, t1=t1, p0=p.p0_ticks, ref=b, subs=(i, b),
+              lat_ns=int(p.arbitrage_latency_us * 1000),
+              x=(p.arbitrage_edge, p.arbitrage_size))
+
+
+def market(name: str, seconds: float | None = None, seed: int | None = None,
+           **overrides: Any) -> MarketData:
+    """A simulated market as MarketData (canonical L3 events, usable wherever replay data
+    is: ``hftlab.backtest(market(...), strategy)``, analytics, ``.save(path)``).
+
+    name: a scenario (SCENARIOS) or a TOML file with ``scenario = "<name>"`` and
+    MarketParams fields. seconds / seed / overrides replace MarketParams fields; an
+    unknown or out-of-range field raises ConfigError naming it. The same arguments give
+    the same events bit for bit. ``data.stats`` carries the ground truth: params,
+    agents (kind, book, owner), fundamental values on the world's grid ("grid_s",
+    "fundamental" in ticks), the regime path, and the windows of the informed episode,
+    the forced seller and the evaporation (seconds from the start, "_ns" absolute).
+    """
+    if not isinstance(name, (str, Path)):
+        raise ConfigError(f"scenario must be a name or a TOML path, got {name!r}")
+    return simulate(build(str(name), seconds, seed, **overrides))

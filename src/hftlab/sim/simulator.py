@@ -1,0 +1,177 @@
+"""Run a simulated session: the arrays of simulator_nb, the resumable compiled loop, and
+the canonical events it leaves as MarketData."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hftlab.data.market import MarketData
+from hftlab.engine import book_nb
+from hftlab.engine import matching_nb as mk
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import EVENT_DTYPE
+from hftlab.sim import layout as L
+from hftlab.sim import simulator_nb
+from hftlab.sim.params import MarketParams
+from hftlab.sim.table import AgentTable
+
+OUT_ROWS = 1 << 20
+
+
+@dataclass
+class Setup:
+    """Everything a session needs: agents, world, books (venue-major numbering)."""
+
+    name: str
+    params: MarketParams
+    table: AgentTable
+    sched: np.ndarray
+    truth: dict
+    instruments: list[Instrument]
+    venues: list[Venue]
+    base: np.ndarray  # per book, lowest price of the ladder (ticks)
+    width: int
+    seed_orders: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    # (agent row, book, side, price ticks, lots): resting orders placed at the start
+
+
+@dataclass
+class State:
+    """The loop's arrays (see simulator_nb's module docstring)."""
+
+    arrays: dict
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def new_state(s: Setup, capacity: int = 1 << 16) -> State:
+    """Fresh engine and agent arrays for a Setup, with the session's clock at its start."""
+    p = s.params
+    ap, ast, asf, own, subs, nsubs = s.table.arrays(p.seed)
+    n_books, n_agents = len(s.base), ap.shape[0]
+    qty, top = book_nb.new_books(n_books, s.width)
+    cur = np.zeros(L.N_CUR, np.int64)
+    cur[L.C_T_START] = p.start_ns
+    cur[L.C_T_END] = p.start_ns + int(round(p.seconds * 1e9))
+    cur[L.C_DT] = max(int(round(p.sched_dt_ms * 1e6)), 1)
+    cur[L.C_NOW] = p.start_ns
+    arrays = dict(
+        ap=ap, ast=ast, asf=asf, own=own, wake=np.full(n_agents, p.start_ns, np.int64),
+        pend=np.zeros((n_agents, L.PCAP, mk.N_MCOL), np.int64),
+        phead=np.zeros(n_agents, np.int64), pcount=np.zeros(n_agents, np.int64), subs=subs,
+        nsubs=nsubs, sched=np.ascontiguousarray(s.sched), cur=cur,
+        orders=np.zeros((capacity, mk.N_OCOL), np.int64),
+        head=np.full((n_books, 2, s.width), mk.NIL, np.int64),
+        tail=np.full((n_books, 2, s.width), mk.NIL, np.int64), qty=qty, top=top,
+        base=np.asarray(s.base, np.int64), n_resting=np.zeros((n_books, 2), np.int64),
+        ctr=np.ones(1, np.int64), fills=np.zeros((4096, mk.N_FCOL), np.int64),
+        events=np.zeros((8192, mk.N_ECOL), np.int64), mkt=np.zeros((n_books, L.N_MK), np.int64),
+        cmds=np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
+        out=np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), out_rec=np.zeros(OUT_ROWS, np.int64))
+    return State(arrays)
+
+
+def _grow_pool(st: State) -> None:
+    o = st.orders
+    bigger = np.zeros((2 * o.shape[0], mk.N_OCOL), np.int64)
+    bigger[: o.shape[0]] = o
+    st.arrays["orders"] = bigger
+
+
+def _grow_scratch(st: State) -> None:
+    worst = int(st.n_resting.max(initial=0))
+    st.arrays["fills"] = np.zeros((max(2 * st.fills.shape[0], worst + 1), mk.N_FCOL), np.int64)
+    st.arrays["events"] = np.zeros((max(2 * st.events.shape[0], 2 * worst + 4), mk.N_ECOL),
+                                   np.int64)
+
+
+def _seed_book(s: Setup, st: State, parts: list) -> None:
+    """Place the setup's initial resting orders at the session start (message numbers
+    1.. in order), so the book starts near its stationary depth instead of empty."""
+    row = np.zeros(mk.N_MCOL, np.int64)
+    for a, b, side, price, q in s.seed_orders:
+        row[:] = (mk.ACT_SUBMIT, s.params.start_ns, b, int(st.ap[a, L.P_OWNER]), side, price, q,
+                  mk.LIMIT, mk.GTC, 0)
+        while True:
+            code, _, ne = simulator_nb.execute(
+                row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
+                st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
+                int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.out, st.out_rec,
+                int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
+            if code == mk.RETRY_CAPACITY:
+                _grow_pool(st)
+                continue
+            break
+        st.cur[L.C_NE] = ne
+        st.cur[L.C_MSGS] += 1
+        if st.cur[L.C_NE] > OUT_ROWS // 2:
+            _flush(st, parts)
+
+
+def _flush(st: State, parts: list) -> None:
+    n = int(st.cur[L.C_NE])
+    if n:
+        parts.append((st.out[:n].copy(), st.out_rec[:n].copy()))
+    st.cur[L.C_NE] = 0
+
+
+def run_state(st: State, parts: list) -> None:
+    """Drive simulator_nb.run to the session's end, growing and flushing as it asks."""
+    while True:
+        code = simulator_nb.run(
+            st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead, st.pcount, st.subs,
+            st.nsubs, st.sched, st.cur, st.orders, st.head, st.tail, st.qty, st.top, st.base,
+            st.n_resting, st.ctr, st.fills, st.events, st.mkt, st.cmds, st.out, st.out_rec)
+        if code == L.DONE:
+            _flush(st, parts)
+            return
+        if code == L.NEED_OUT:
+            _flush(st, parts)
+        elif code == L.NEED_POOL:
+            _grow_pool(st)
+        elif code == L.NEED_SCRATCH:
+            _grow_scratch(st)
+
+
+def to_events(rows: np.ndarray, n_instruments: int) -> np.ndarray:
+    """matching_nb event rows -> EVENT_DTYPE (venue-major books; ts_local 0 = not set)."""
+    out = np.zeros(len(rows), EVENT_DTYPE)
+    out["ts"] = rows[:, mk.E_TS]
+    out["venue"] = rows[:, mk.E_BOOK] // n_instruments
+    out["instrument"] = rows[:, mk.E_BOOK] % n_instruments
+    out["kind"] = rows[:, mk.E_KIND]
+    out["side"] = rows[:, mk.E_SIDE]
+    out["price"] = rows[:, mk.E_PRICE]
+    out["qty"] = rows[:, mk.E_QTY]
+    out["order_id"] = rows[:, mk.E_ORDER]
+    return out
+
+
+def simulate(s: Setup) -> MarketData:
+    """Run the session of a Setup; returns its canonical events with the ground truth in
+    ``stats`` (scenario, params, agents, messages, messages_per_second, truth)."""
+    st = new_state(s)
+    parts: list = []
+    t0 = time.perf_counter()
+    _seed_book(s, st, parts)
+    run_state(st, parts)
+    secs = time.perf_counter() - t0
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, mk.N_ECOL), np.int64)
+    rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    msgs = int(st.cur[L.C_MSGS])
+    agents = [(i.kind, i.book, i.owner) for i in s.table.info]
+    positions = {a: int(st.ast[a, L.S_POS]) for a in range(len(agents)) if agents[a][2]}
+    stats = {"scenario": s.name, "params": s.params, "seed": s.params.seed, "agents": agents,
+             "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
+             "messages_per_second": msgs / secs if secs > 0 else 0.0,
+             "start_ns": s.params.start_ns, **s.truth}
+    return MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
+                      record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",
+                      stats=stats)

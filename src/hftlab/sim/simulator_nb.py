@@ -1,0 +1,258 @@
+"""The simulated market's event loop (compiled): agents' wake-ups and their commands,
+merged by time, through the matching engine of matching_nb.
+
+State (all arrays; the loop is resumable and keeps no hidden state):
+
+- matching engine: ``orders, head, tail, qty, top, base, n_resting, ctr`` exactly as
+  matching_nb defines them; books are numbered venue-major (venue * n_instruments +
+  instrument, as MarketData.book_index), so a simulated book and a replayed book with
+  the same number are the same (venue, instrument).
+- agents (layout.py): ``ap`` parameters, ``ast`` / ``asf`` state, ``own`` their resting
+  order ids, ``wake[a]`` the next wake time (ns; layout.NEVER = never by itself).
+- in flight: ``pend[a, k, :]`` a ring of PCAP commands per agent in matching_nb's message
+  layout with M_TS = arrival time at the venue, ``phead[a]`` its first row, ``pcount[a]``
+  its length. An agent's commands arrive in the order it sent them (FIFO per agent).
+- ``subs[b, :nsubs[b]]``: agents woken when book b's best bid or ask changes, each at
+  now + ap[a, P_REACT].
+- ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
+- ``mkt[b, :]``: market statistics kept from fills (layout.MK_*).
+- scratch ``fills`` / ``events`` (matching_nb layouts) for one command; ``out`` /
+  ``out_rec``: the canonical events of the session (matching_nb event columns) and,
+  for each, its source record number = the number of the command that caused it.
+- ``cur`` (layout.C_*): now, messages processed, rows used in out, session end / start,
+  sched_dt, STP mode.
+
+Each step takes the earliest of: the first in-flight command of each agent (arrival
+time) and each agent's wake time; at equal times commands go first, then lower agent
+rows. A wake calls ``traders_nb.step`` (the agent's kernel), which writes command rows;
+the loop stamps each with its arrival time (now + P_LAT + U[0, P_LATJ], never before the
+agent's previous command) and queues it. An arriving command runs through
+``matching_nb.submit / cancel / modify``; then the loop (1) appends the order id to the
+agent's own list when a submit rests, (2) credits fills to agents by owner id
+(owner = agent row + 1; owner 0 is the anonymous crowd, not tracked) in ast[S_POS] and
+asf[F_CASH], (3) updates mkt, (4) copies the events to out with the message number, and
+(5) wakes subscribers when the book's top changed.
+
+Driving the agents from the backtest loop (the interface for a reactive replay):
+
+1. Build the agents' arrays with ``hftlab.sim.scenarios.build(name, seconds, seed,
+   **overrides)`` (returns a Setup holding ap, ast, asf, own, sched, books' base/width
+   and the session's start) and the matching engine's arrays for the same books.
+2. In the exchange-side loop, keep ``wake`` and the in-flight rings above as part of the
+   loop's time-ordered queue (agents' commands at their arrival times, wake-ups at
+   wake[a]), and our own commands at their arrival times with owner OWN_OWNER (any id
+   above the number of agents; STP then never matches ours against an agent's).
+3. At an agent wake: ``w = sched[row_of(now)]`` then ``next, n = traders_nb.step(a, now,
+   ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)``; stamp and queue
+   cmds[:n] with ``enqueue`` and set wake[a] = next.
+4. At every command's arrival (agent's or ours) call ``execute`` (below) or the
+   matching kernels directly followed by the same bookkeeping (own list, fills credited
+   by owner, mkt, subscribers' wake-ups). The canonical events it writes are what the
+   strategy's feed sees (after feed latency); our fills are the rows of ``fills`` with
+   MAKER_OWNER or TAKER_OWNER equal to OWN_OWNER.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine import matching_nb as mk
+from hftlab.sim.agents_nb import u01
+from hftlab.sim.layout import (
+    C_DT,
+    C_MSGS,
+    C_NE,
+    C_NOW,
+    C_STP,
+    C_T_END,
+    C_T_START,
+    DONE,
+    F_CASH,
+    MK_LAST_PX,
+    MK_LAST_SIDE,
+    MK_SIGNED,
+    MK_TRADES,
+    MK_VOL,
+    NEED_OUT,
+    NEED_POOL,
+    NEED_SCRATCH,
+    NEVER,
+    P_CAP,
+    P_CAP_OFF,
+    P_LAT,
+    P_LATJ,
+    P_REACT,
+    S_NOWN,
+    S_POS,
+    S_WAKES,
+)
+from hftlab.sim.traders_nb import step
+
+OK = 0
+
+
+@nb.njit(cache=True)
+def sched_row(sched, cur, now):
+    """The world's row in force at now."""
+    k = (now - cur[C_T_START]) // cur[C_DT]
+    k = 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
+    return sched[k]
+
+
+@nb.njit(cache=True)
+def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
+    """Stamp agent a's commands cmds[:n] with their arrival times and queue them; returns
+    how many were queued (a full ring drops the rest)."""
+    lat = np.int64(ap[a, P_LAT])
+    jit = np.int64(ap[a, P_LATJ])
+    cap = pend.shape[1]
+    done = 0
+    for j in range(n):
+        if pcount[a] >= cap:
+            break
+        t = now + lat
+        if jit > 0:
+            t += np.int64(u01(ast, a) * (jit + 1))
+        if pcount[a] > 0:
+            prev = pend[a, (phead[a] + pcount[a] - 1) % cap, mk.M_TS]
+            t = max(t, prev)
+        k = (phead[a] + pcount[a]) % cap
+        for c in range(mk.N_MCOL):
+            pend[a, k, c] = cmds[j, c]
+        pend[a, k, mk.M_TS] = t
+        pcount[a] += 1
+        done += 1
+    return done
+
+
+@nb.njit(cache=True)
+def _credit(ap, ast, asf, owner, side, px, q):
+    if 1 <= owner <= ap.shape[0]:
+        a = owner - 1
+        ast[a, S_POS] += side * q
+        asf[a, F_CASH] -= side * px * q
+
+
+@nb.njit(cache=True, inline="always")
+def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
+            base, n_resting, ctr, stp_mode, fills, events, mkt, out, out_rec, ne_out, msg_no):
+    """Run one arriving command (a message row) for agent a (-1: not an agent) and do the
+    loop's bookkeeping. Returns (status, order id, rows used in out); status is
+    matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing was done."""
+    act = row[mk.M_ACTION]
+    now = row[mk.M_TS]
+    if act == mk.ACT_SUBMIT:
+        b = row[mk.M_BOOK]
+    else:
+        oid = row[mk.M_ORDER]
+        b = orders[oid, mk.BOOK] if 0 < oid < ctr[0] else -1
+    tb = top[b, 0] if b >= 0 else 0
+    ta = top[b, 1] if b >= 0 else 0
+    if act == mk.ACT_SUBMIT:
+        r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row[mk.M_OWNER],
+                      row[mk.M_SIDE], row[mk.M_PRICE], row[mk.M_QTY], row[mk.M_TYPE],
+                      row[mk.M_TIF], stp_mode, now, fills, 0, events, 0)
+    elif act == mk.ACT_CANCEL:
+        r = mk.cancel(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER], now,
+                      fills, 0, events, 0)
+    else:
+        r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER],
+                      row[mk.M_PRICE], row[mk.M_QTY], stp_mode, now, fills, 0, events, 0)
+    if r[0] < 0:
+        return r[0], np.int64(0), ne_out
+    if act == mk.ACT_SUBMIT and r[4] > 0 and a >= 0:
+        off = int(ap[a, P_CAP_OFF])
+        n = ast[a, S_NOWN]
+        if n >= ap[a, P_CAP]:  # full: keep only the open orders
+            k = 0
+            for j in range(n):
+                o = own[off + j]
+                if orders[o, mk.STATE] != mk.CLOSED:
+                    own[off + k] = o
+                    k += 1
+            n = k
+        if n < ap[a, P_CAP]:
+            own[off + n] = r[2]
+            n += 1
+        ast[a, S_NOWN] = n
+    for f in range(r[6]):
+        fb = fills[f, mk.F_BOOK]
+        px = fills[f, mk.F_PRICE]
+        q = fills[f, mk.F_QTY]
+        ms = fills[f, mk.F_MAKER_SIDE]
+        _credit(ap, ast, asf, fills[f, mk.F_MAKER_OWNER], ms, px, q)
+        _credit(ap, ast, asf, fills[f, mk.F_TAKER_OWNER], -ms, px, q)
+        mkt[fb, MK_VOL] += q
+        mkt[fb, MK_TRADES] += 1
+        mkt[fb, MK_LAST_PX] = px
+        mkt[fb, MK_LAST_SIDE] = -ms
+        mkt[fb, MK_SIGNED] -= ms * q
+    for e in range(r[7]):
+        for c in range(mk.N_ECOL):
+            out[ne_out, c] = events[e, c]
+        out_rec[ne_out] = msg_no
+        ne_out += 1
+    if b >= 0 and (top[b, 0] != tb or top[b, 1] != ta):
+        for j in range(nsubs[b]):
+            s = subs[b, j]
+            t = now + np.int64(ap[s, P_REACT])
+            wake[s] = min(wake[s], t)
+    return r[0], r[2], ne_out
+
+
+@nb.njit(cache=True)
+def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
+        tail, qty, top, base, n_resting, ctr, fills, events, mkt, cmds, out, out_rec):
+    """Advance the session until its end (DONE) or until Python must act: NEED_OUT (out is
+    nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
+    NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays."""
+    n_agents = ap.shape[0]
+    t_end = cur[C_T_END]
+    stp_mode = cur[C_STP]
+    room = events.shape[0]
+    cap = pend.shape[1]
+    while True:
+        t = np.int64(NEVER)
+        who = -1
+        is_cmd = False
+        for a in range(n_agents):
+            if pcount[a] > 0:
+                ta = pend[a, phead[a], mk.M_TS]
+                if ta < t or (ta == t and not is_cmd):
+                    t = ta
+                    who = a
+                    is_cmd = True
+        for a in range(n_agents):
+            if wake[a] < t:
+                t = wake[a]
+                who = a
+                is_cmd = False
+        if who < 0 or t >= t_end:
+            cur[C_NOW] = t_end
+            return DONE
+        cur[C_NOW] = t
+        if not is_cmd:
+            w = sched_row(sched, cur, t)
+            ast[who, S_WAKES] += 1
+            nxt, n = step(who, t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                          cmds)
+            wake[who] = nxt if nxt > t else t + 1
+            enqueue(who, t, ap, ast, pend, phead, pcount, cmds, n)
+        # commands of `who` due now (a zero-latency agent's commands arrive at once)
+        while pcount[who] > 0 and pend[who, phead[who], mk.M_TS] <= t:
+            if out.shape[0] - cur[C_NE] < room:
+                return NEED_OUT
+            k = phead[who]
+            st, _, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs, nsubs,
+                                orders, head, tail, qty, top, base, n_resting, ctr, stp_mode,
+                                fills, events, mkt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
+            if st == mk.RETRY_CAPACITY:
+                return NEED_POOL
+            if st == mk.RETRY_BUFFER:
+                return NEED_SCRATCH
+            cur[C_NE] = ne
+            cur[C_MSGS] += 1
+            phead[who] = (k + 1) % cap
+            pcount[who] -= 1
+    return OK

@@ -1,0 +1,231 @@
+"""Background agents that hold quotes or positions (compiled), and the dispatcher ``step``.
+
+Same kernel signature and conventions as agents_nb.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine import matching_nb as mk
+from hftlab.sim.agents_nb import (
+    best,
+    gate,
+    informed,
+    mid_or,
+    momentum,
+    noise,
+    put,
+    wait,
+    window,
+    zero_intelligence,
+)
+from hftlab.sim.layout import (
+    ARBITRAGE,
+    F_FAST,
+    F_INIT,
+    F_LASTVOL,
+    F_RING,
+    INFORMED,
+    MAKER,
+    MK_VOL,
+    MOMENTUM,
+    N_RING,
+    NEVER,
+    NOISE,
+    P_BOOK,
+    P_CAP_OFF,
+    P_OWNER,
+    P_P0,
+    P_REF,
+    S_K,
+    S_NOWN,
+    S_POS,
+    S_RUN_LEFT,
+    SELLER,
+    X0,
+    ZI,
+)
+
+SEC_NS = 1_000_000_000
+
+
+@nb.njit(cache=True, inline="always")
+def live_orders(ap, ast, a, own, orders):
+    """Compact the agent's own list to its open orders; returns (bid id, ask id), 0 = none
+    (the most recent open order of each side)."""
+    off = int(ap[a, P_CAP_OFF])
+    n = ast[a, S_NOWN]
+    k = 0
+    bid_id = np.int64(0)
+    ask_id = np.int64(0)
+    for j in range(n):
+        oid = own[off + j]
+        if orders[oid, mk.STATE] != mk.CLOSED:
+            own[off + k] = oid
+            k += 1
+            if orders[oid, mk.SIDE] > 0:
+                bid_id = oid
+            else:
+                ask_id = oid
+    ast[a, S_NOWN] = k
+    return bid_id, ask_id
+
+
+@nb.njit(cache=True)
+def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A rival market maker quoting both sides around a reference mid, with the linear
+    inventory skew of Avellaneda & Stoikov (2008), "High-frequency trading in a limit
+    order book", Quantitative Finance 8(3).
+
+    Reference: the mid of book P_REF (its own book when P_REF < 0; another venue's book
+    makes it a follower whose quotes trail that venue by its latency). Quotes post-only
+    limit orders of X1 lots at floor(ref - X0 - X2 * pos / X1) and ceil(ref + X0 -
+    X2 * pos / X1) (X0 half-spread ticks, X2 ticks of skew per quote size of inventory),
+    stops quoting the side that would take |pos| beyond X4 lots, and requotes X3 times a
+    second (Poisson; 0 = only when woken by a subscribed book). Existing quotes move by
+    modify; nothing is sent while earlier commands are still in flight.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    rate = gate(ap, a, w) * ap[a, X0 + 3]
+    nxt = now + wait(ast, a, rate) if ap[a, X0 + 3] > 0 else np.int64(NEVER)
+    if pcount[a] > 0:
+        return nxt, 0
+    b = int(ap[a, P_BOOK])
+    ref_b = int(ap[a, P_REF])
+    ref_b = b if ref_b < 0 else ref_b
+    last = asf[a, F_FAST] if asf[a, F_FAST] > 0 else ap[a, P_P0]
+    ref = mid_or(qty, top, base, ref_b, last)
+    asf[a, F_FAST] = ref
+    q = np.int64(ap[a, X0 + 1])
+    pos = ast[a, S_POS]
+    skew = ap[a, X0 + 2] * pos / max(q, 1)
+    want_bid = np.int64(math.floor(ref - ap[a, X0] - skew))
+    want_ask = np.int64(math.ceil(ref + ap[a, X0] - skew))
+    if want_ask <= want_bid:
+        want_ask = want_bid + 1
+    bid_id, ask_id = live_orders(ap, ast, a, own, orders)
+    owner = np.int64(ap[a, P_OWNER])
+    lim = ap[a, X0 + 4]
+    nc = 0
+    for side in (1, -1):
+        oid = bid_id if side > 0 else ask_id
+        px = want_bid if side > 0 else want_ask
+        allowed = pos * side + q <= lim and px > 0
+        if oid != 0 and not allowed:
+            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
+        elif oid != 0 and orders[oid, mk.PRICE] != px:
+            nc = put(cmds, nc, mk.ACT_MODIFY, b, owner, side, px, mk.KEEP, 0, 0, oid)
+        elif oid == 0 and allowed:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, px, q, mk.LIMIT, mk.POST_ONLY, 0)
+    return nxt, nc
+
+
+@nb.njit(cache=True)
+def arbitrage(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A cross-venue arbitrageur that picks off stale quotes (the "sniping" of Budish,
+    Cramton & Shim 2015, QJE 130(4)) between book P_BOOK and book P_REF (same
+    instrument, two venues). Woken by top-of-book changes of its subscribed books: when
+    one venue's bid exceeds the other's ask by at least X0 ticks it sends an IOC buy at
+    that ask and an IOC sell at that bid for min(sizes shown, X1) lots. Idle while its
+    earlier orders are in flight."""
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    if pcount[a] > 0:
+        return np.int64(NEVER), 0
+    b1 = int(ap[a, P_BOOK])
+    b2 = int(ap[a, P_REF])
+    bid1, ask1 = best(qty, top, base, b1)
+    bid2, ask2 = best(qty, top, base, b2)
+    owner = np.int64(ap[a, P_OWNER])
+    edge = ap[a, X0]
+    nc = 0
+    for k in range(2):
+        bb, sb = (b2, b1) if k == 0 else (b1, b2)  # buy on bb, sell on sb
+        ask = ask2 if k == 0 else ask1
+        bid = bid1 if k == 0 else bid2
+        if ask > 0 and bid > 0 and bid - ask >= edge:
+            qa = qty[bb, 1, ask - base[bb]]
+            qb = qty[sb, 0, bid - base[sb]]
+            q = min(qa, qb, np.int64(ap[a, X0 + 1]))
+            nc = put(cmds, nc, mk.ACT_SUBMIT, bb, owner, 1, ask, q, mk.LIMIT, mk.IOC, 0)
+            nc = put(cmds, nc, mk.ACT_SUBMIT, sb, owner, -1, bid, q, mk.LIMIT, mk.IOC, 0)
+            break
+    return np.int64(NEVER), nc
+
+
+@nb.njit(cache=True)
+def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A forced seller working a large order, after the sell program of 6 May 2010
+    (CFTC-SEC staff report, 30 Sep 2010; Kirilenko, Kyle, Samadi & Tuzun 2017): it sold
+    E-mini contracts at a target of 9% of the previous minute's volume, without regard
+    to price or time.
+
+    X0: total lots to sell; X1: participation rate (fraction of the previous minute's
+    volume in its book, its own trades included); X2: seconds between child orders;
+    X3: floor rate in lots per second; X4: largest child order (lots). Child orders are
+    market sells while the gate is on. S_RUN_LEFT holds the lots left.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    b = int(ap[a, P_BOOK])
+    step = ap[a, X0 + 2]
+    nxt = now + np.int64(step * SEC_NS)
+    k = ast[a, S_K]
+    if asf[a, F_INIT] == 0.0:
+        asf[a, F_INIT] = 1.0
+        ast[a, S_RUN_LEFT] = np.int64(ap[a, X0])
+    vol = float(mkt[b, MK_VOL])
+    asf[a, F_RING + k % N_RING] = vol
+    ast[a, S_K] = k + 1
+    m = int(round(60.0 / step))
+    m = min(max(m, 1), N_RING - 1)
+    j = max(k - m, 0)
+    prev_min = vol - asf[a, F_RING + j % N_RING]
+    scale = 60.0 / max(step * (k - j), step)
+    per_min = prev_min * scale
+    asf[a, F_LASTVOL] = per_min
+    left = ast[a, S_RUN_LEFT]
+    g = gate(ap, a, w)
+    if left <= 0 or g <= 0:
+        return nxt, 0
+    want = max(ap[a, X0 + 1] * per_min * step / 60.0, ap[a, X0 + 3] * step) * g
+    q = min(np.int64(want), np.int64(ap[a, X0 + 4]), left)
+    if q <= 0:
+        return nxt, 0
+    ast[a, S_RUN_LEFT] = left - q
+    nc = put(cmds, 0, mk.ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]), -1, 0, q, mk.MARKET,
+             mk.IOC, 0)
+    return nxt, nc
+
+
+@nb.njit(cache=True, inline="always")
+def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """Run agent a's kernel by its type (layout.ZI .. SELLER): (next wake ns, n commands)."""
+    t = int(ap[a, 0])
+    if t == ZI:
+        return zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top,
+                                 base, mkt, cmds)
+    if t == NOISE:
+        return noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
+    if t == INFORMED:
+        return informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                        cmds)
+    if t == MOMENTUM:
+        return momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                        cmds)
+    if t == MAKER:
+        return maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
+    if t == ARBITRAGE:
+        return arbitrage(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                         cmds)
+    if t == SELLER:
+        return seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
+    return np.int64(NEVER), 0

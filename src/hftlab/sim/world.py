@@ -1,0 +1,104 @@
+"""The world the agents live in: hidden fundamental values, the toxicity regime chain and
+the flash crash's schedules, on a grid of ``sched_dt_ms`` (layout.W_* columns)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hftlab.sim import layout as L
+from hftlab.sim.params import MarketParams
+
+NS = 1_000_000_000
+
+
+def window(p: MarketParams, start_frac: float, minutes: float) -> tuple[float, float]:
+    """(start, end) in seconds from the session start of a window given as a fraction of
+    the session and a length in minutes."""
+    t0 = start_frac * p.seconds
+    return t0, t0 + 60.0 * minutes
+
+
+def fundamental_values(p: MarketParams, t: np.ndarray, rng: np.random.Generator
+                       ) -> np.ndarray:
+    """Hidden values (ticks) of each instrument on the grid t (seconds).
+
+    Log values follow Brownian motions with volatility fv_vol per sqrt(second) and one
+    common factor: each instrument's shock is sqrt(rho) * factor + sqrt(1 - rho) * own,
+    so the pairwise correlation of value returns is rho = factor_correlation; from
+    breakdown_at (a fraction of the session) the factor is gone (correlation 0). During
+    the informed episode the first instrument's value also rises linearly by
+    episode_move (fraction) over the episode, then stays.
+    """
+    n, k = len(t), p.instruments
+    dt = np.diff(t, prepend=t[0])
+    sd = p.fv_vol * np.sqrt(dt)[:, None]
+    common = rng.standard_normal((n, 1))
+    own = rng.standard_normal((n, k))
+    rho = np.full((n, 1), p.factor_correlation)
+    if p.breakdown_at >= 0:
+        rho[t >= p.breakdown_at * p.seconds] = 0.0
+    shock = sd * (np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own)
+    shock[0] = 0.0
+    logv = np.cumsum(shock, axis=0)
+    if p.episode_move != 0.0:
+        t0, t1 = window(p, p.episode_start, p.episode_minutes)
+        ramp = np.clip((t - t0) / max(t1 - t0, 1e-9), 0.0, 1.0)
+        logv[:, 0] += np.log1p(p.episode_move) * ramp
+    return p.p0_ticks * np.exp(logv)
+
+
+def regime_chain(p: MarketParams, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Regime index (0 normal, 1 elevated, 2 high, 3 crisis) on the grid t (seconds): a
+    continuous-time Markov chain that stays an exponential time with mean regime_minutes
+    and then moves one step up or down (reflecting at the ends); starts in normal."""
+    out = np.zeros(len(t), np.int64)
+    if p.regime_minutes <= 0:
+        return out
+    state, clock = 0, 0.0
+    while clock < t[-1]:
+        stay = rng.exponential(60.0 * p.regime_minutes)
+        out[(t >= clock) & (t < clock + stay)] = state
+        clock += stay
+        step = 1 if rng.random() < 0.5 else -1
+        state = min(max(state + step, 0), 3) if 0 < state < 3 else (1 if state == 0 else 2)
+    return out
+
+
+def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
+                ) -> tuple[np.ndarray, dict]:
+    """The world's rows (layout.W_*) and its ground truth for data.stats.
+
+    informed_gate scales W_INF so that informed looks per second = share / (1 - share)
+    of the noise takers' orders per second when regimes are on (see scenarios.py).
+    """
+    dt = p.sched_dt_ms / 1000.0
+    n = int(np.ceil(p.seconds / dt)) + 1
+    t = np.arange(n) * dt
+    w = np.zeros((n, L.W_FV + p.instruments))
+    w[:, L.W_LIQ] = p.zi_liquidity
+    w[:, L.W_VALUE] = 1.0
+    fv = fundamental_values(p, t, rng)
+    w[:, L.W_FV:] = fv
+    regime = regime_chain(p, t, rng)
+    w[:, L.W_REGIME] = regime
+    truth: dict = {"grid_s": t, "fundamental": fv, "regime": regime}
+    if p.regime_minutes > 0:
+        shares = np.asarray(p.regime_shares)[regime]
+        w[:, L.W_INF] = informed_gate * shares / (1.0 - shares)
+        truth["informed_share"] = shares
+    else:
+        w[:, L.W_INF] = 1.0
+    if p.episode_move != 0.0:
+        t0, t1 = window(p, p.episode_start, p.episode_minutes)
+        w[:, L.W_INF] = ((t >= t0) & (t < t1)).astype(float)
+        truth["episode_s"] = (t0, t1)
+    if p.seller_qty > 0 or p.evaporation > 0:
+        s0, s1 = window(p, p.crash_start, p.seller_minutes)
+        e0, e1 = window(p, p.crash_start, p.evaporation_minutes)
+        w[:, L.W_SELL] = ((t >= s0) & (t < s1)).astype(float)
+        gone = (t >= e0) & (t < e1)
+        w[gone, L.W_LIQ] *= 1.0 - p.evaporation
+        w[gone, L.W_VALUE] = 1.0 - p.value_withdrawal
+        truth["seller_s"] = (s0, s1)
+        truth["evaporation_s"] = (e0, e1)
+    return w, truth
