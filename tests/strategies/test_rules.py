@@ -107,13 +107,28 @@ def test_vpin_buckets_split_prints_exactly_and_tiers_follow():
     cases = [(0.3, (99, 102, 4, 4)), (0.6, (98, 103, 2, 2)), (0.8, (96, 105, 1, 1)),
              (0.95, (96, 105, 0, 0))]
     for v, want in cases:  # mid 100.5, half 1 x (1, 2, 4): tight, medium, wide, withdraw
-        st[toxicity_nb.S_VPIN] = v
+        st[toxicity_nb.S_SCORE] = v
         assert rule(p, st, T0, 100, 101, 0, 100) == want
-    st[toxicity_nb.S_VPIN] = 0.3
+    st[toxicity_nb.S_SCORE] = 0.3
     thin = ToxicityAware(half_spread=1, skew=0, qty=4, depth_ref=200, depth_coef=1.0)
     p2, st2 = started(thin)
     # depth 100 of 200 wanted: thin = 1 -> half 2 -> 98.5, 102.5 -> 98, 103
     assert rule(p2, st2, T0, 100, 101, 0, 100)[:2] == (98, 103)
+
+
+def test_cdf_score_is_the_lognormal_cdf_of_the_vpin_history():
+    t = ToxicityAware(bucket_volume=10, window=1, score="cdf", qty=1)
+    p, st = started(t)
+    toxicity_nb.vpin_trade(p, st, 6, 1)
+    toxicity_nb.vpin_trade(p, st, 4, -1)  # VPIN 0.2: one value, no spread yet -> 0
+    assert st[toxicity_nb.S_VPIN] == pytest.approx(0.2) and st[toxicity_nb.S_SCORE] == 0.0
+    toxicity_nb.vpin_trade(p, st, 7, 1)
+    toxicity_nb.vpin_trade(p, st, 3, -1)  # VPIN 0.4
+    # logs ln .2, ln .4: mean ln(.2 .4)/2, sd = ln 2 / sqrt 2; z = (ln 2 / 2) / sd = 0.70711
+    # Phi(0.70711) = 0.76025
+    assert st[toxicity_nb.S_SCORE] == pytest.approx(0.76025, abs=1e-5)
+    with pytest.raises(ConfigError, match="^ToxicityAware.score must be one of"):
+        ToxicityAware(score="vpn")
 
 
 @pytest.mark.parametrize("make, field", [

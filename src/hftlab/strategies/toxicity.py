@@ -9,6 +9,7 @@ from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, integer,
 from hftlab.strategy import Context
 
 TIERS = ("tight", "medium", "wide", "withdrawn")
+SCORES = ("vpin", "cdf")
 
 
 class ToxicityAware(QuotingStrategy):
@@ -33,7 +34,10 @@ class ToxicityAware(QuotingStrategy):
     into buckets of `bucket_volume` lots
     by its aggressor side (split exactly across bucket ends); VPIN is the mean of
     |B - S| / V over the last `window` buckets (over all completed ones until `window`
-    are complete; 0 before the first). Units: ticks, lots, seconds; sigma in ticks per
+    are complete; 0 before the first). score="cdf" applies the tiers to the CDF of
+    VPIN under a log-normal fitted to the VPIN history so far (the paper's alert
+    statistic, CDF > 0.9) instead of raw VPIN, for markets whose VPIN level is low or
+    shifted; the raw-VPIN tiers are the default. Units: ticks, lots, seconds; sigma in ticks per
     sqrt(s) (EWMA of the mid when sigma_halflife_s > 0).
     """
 
@@ -47,9 +51,10 @@ class ToxicityAware(QuotingStrategy):
                  m_medium: float = 2.0, m_wide: float = 4.0, size_medium: float = 0.5,
                  vol_coef: float = 0.0, sigma: float = 1.0, sigma_halflife_s: float = 0.0,
                  depth_levels: int = 5, depth_ref: float = 0.0, depth_coef: float = 0.0,
-                 requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
+                 score: str = "vpin", requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
                  post_only: bool = True) -> None:
-        self._args = dict(half_spread=half_spread, skew=skew, qty=qty, capacity=capacity,
+        self._args = dict(score=score, half_spread=half_spread, skew=skew, qty=qty,
+                          capacity=capacity,
                           bucket_volume=bucket_volume, window=window, tiers=tuple(tiers),
                           m_medium=m_medium, m_wide=m_wide, size_medium=size_medium,
                           vol_coef=vol_coef, sigma=sigma, sigma_halflife_s=sigma_halflife_s,
@@ -75,7 +80,9 @@ class ToxicityAware(QuotingStrategy):
         p[kern.P_DEPTH_LEVELS] = integer(depth_levels, f"{n}.depth_levels", 1, 50)
         p[kern.P_DEPTH_REF] = number(depth_ref, f"{n}.depth_ref", 0.0, 1e12)
         p[kern.P_DEPTH_COEF] = number(depth_coef, f"{n}.depth_coef", 0.0, 1e6)
-        self.bucket_volume, self.tiers = bucket_volume, t
+        check(score in SCORES, f"{n}.score", f"one of {SCORES}", score)
+        p[kern.P_SCORE] = SCORES.index(score)
+        self.bucket_volume, self.tiers, self.score = bucket_volume, t, score
         self.state = self.initial_state()
 
     @property
@@ -100,4 +107,8 @@ class ToxicityAware(QuotingStrategy):
     def vpin(self) -> float:
         """VPIN after the last trade the Python form saw."""
         return float(self.state[kern.S_VPIN])
+
+    def tier(self) -> str:
+        """The tier of the Python form's last requote."""
+        return TIERS[int(self.state[kern.S_TIER])]
 

@@ -14,12 +14,13 @@ from hftlab.strategies.quoting_nb import (P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S
                                           tapered_sizes, to_ticks, view, visible_depth)
 
 (P_HALF_SPREAD, P_SKEW, P_BUCKET, P_WINDOW, P_T_MEDIUM, P_T_WIDE, P_T_WITHDRAW, P_M_MEDIUM,
- P_M_WIDE, P_SIZE_MEDIUM, P_VOL_COEF, P_DEPTH_LEVELS, P_DEPTH_REF, P_DEPTH_COEF) = \
-    range(P_HEADER, P_HEADER + 14)
-N_PARAMS = P_HEADER + 14
-S_BUY, S_SELL, S_DONE, S_VPIN, S_TIER = S_HEADER, S_HEADER + 1, S_HEADER + 2, S_HEADER + 3, \
-    S_HEADER + 4
-S_RING = S_HEADER + 5  # then `window` order imbalances |B - S| / V, a ring buffer
+ P_M_WIDE, P_SIZE_MEDIUM, P_VOL_COEF, P_DEPTH_LEVELS, P_DEPTH_REF, P_DEPTH_COEF, P_SCORE) = \
+    range(P_HEADER, P_HEADER + 15)
+N_PARAMS = P_HEADER + 15
+SCORE_VPIN, SCORE_CDF = 0, 1
+(S_BUY, S_SELL, S_DONE, S_VPIN, S_TIER, S_SCORE, S_LN_N, S_LN_MEAN, S_LN_M2) = \
+    range(S_HEADER, S_HEADER + 9)
+S_RING = S_HEADER + 9  # then `window` order imbalances |B - S| / V, a ring buffer
 TIER_TIGHT, TIER_MEDIUM, TIER_WIDE, TIER_WITHDRAW = 0, 1, 2, 3
 
 
@@ -62,23 +63,47 @@ def vpin_trade(params, state, qty, side):
             for j in range(m):
                 s += state[S_RING + j]
             state[S_VPIN] = s / m
+            state[S_SCORE] = score(params, state, s / m, done + 1 >= n)
 
 
 @nb.njit(cache=True)
-def tier_of(params, vpin):
+def score(params, state, vpin, full):
+    """What the tiers read: VPIN itself, or (score 'cdf') the CDF of VPIN under a
+    log-normal fitted to the full-window VPIN values seen so far, this one included
+    (Easley, López de Prado & O'Hara 2011/2012 alert on CDF(VPIN) > 0.9; fitted
+    expanding, so there is no look-ahead). 0 until `window` buckets (cdf: and 2 values)
+    exist."""
+    if params[P_SCORE] == SCORE_VPIN:
+        return vpin
+    if not full or vpin <= 0.0:
+        return 0.0
+    x = math.log(vpin)
+    n = state[S_LN_N] + 1.0
+    d = x - state[S_LN_MEAN]
+    state[S_LN_MEAN] += d / n
+    state[S_LN_M2] += d * (x - state[S_LN_MEAN])
+    state[S_LN_N] = n
+    if n < 2.0 or state[S_LN_M2] <= 0.0:
+        return 0.0
+    sd = math.sqrt(state[S_LN_M2] / (n - 1.0))
+    return 0.5 * math.erfc(-(x - state[S_LN_MEAN]) / (sd * math.sqrt(2.0)))
+
+
+@nb.njit(cache=True)
+def tier_of(params, x):
     """0 tight (< t_medium), 1 medium, 2 wide (>= t_wide), 3 withdraw (>= t_withdraw)."""
-    if vpin >= params[P_T_WITHDRAW]:
+    if x >= params[P_T_WITHDRAW]:
         return TIER_WITHDRAW
-    if vpin >= params[P_T_WIDE]:
+    if x >= params[P_T_WIDE]:
         return TIER_WIDE
-    if vpin >= params[P_T_MEDIUM]:
+    if x >= params[P_T_MEDIUM]:
         return TIER_MEDIUM
     return TIER_TIGHT
 
 
 @nb.njit(cache=True)
 def toxicity_rule(params, state, now, best_bid, best_ask, position, depth):
-    """(bid, ask, bid lots, ask lots) from VPIN's tier, sigma and the visible depth.
+    """(bid, ask, bid lots, ask lots) from the tier of the score, sigma and the visible depth.
 
     half = tier multiplier x (half_spread + vol_coef sigma + depth_coef thin), thin =
     max(depth_ref / depth - 1, 0) capped at 10; quotes at r -/+ half around
@@ -88,7 +113,7 @@ def toxicity_rule(params, state, now, best_bid, best_ask, position, depth):
     """
     mid = 0.5 * (best_bid + best_ask)
     sigma = observe_mid(params, state, mid, now)
-    tier = tier_of(params, state[S_VPIN])
+    tier = tier_of(params, state[S_SCORE])
     state[S_TIER] = tier
     qty = int(params[P_QTY])
     mult = 1.0
