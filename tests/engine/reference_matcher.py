@@ -185,6 +185,15 @@ class RefMatcher:
             return RefResult(S.REJECTED, Reason.UNKNOWN_ORDER, oid)
         return RefResult(S.CANCELLED, Reason.NONE, oid, removed=self._leave(oid))
 
+    def replace(self, oid: int, price: int, qty: int,
+                tif: int = TimeInForce.GTC) -> tuple[RefResult, RefResult | None]:
+        """Cancel, then a new limit order with the old order's book, owner and side."""
+        cancelled = self.cancel(oid)
+        if cancelled.status != S.CANCELLED:
+            return cancelled, None
+        o = self.orders[oid]
+        return cancelled, self.submit(o.book, o.owner, o.side, price, qty, OrderType.LIMIT, tif)
+
     def modify(self, oid: int, price: int | None = None, qty: int | None = None) -> RefResult:
         o = self.orders.get(oid)
         if o is None or not o.open:

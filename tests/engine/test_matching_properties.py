@@ -55,8 +55,10 @@ submits = st.tuples(
 cancels = st.tuples(st.just("cancel"), picks)
 modifies = st.tuples(st.just("modify"), picks, st.one_of(st.none(), prices),
                      st.one_of(st.none(), qtys, good_qtys))
-commands = st.lists(st.one_of(submits, submits, submits, submits, cancels, modifies, modifies),
-                    min_size=5, max_size=80)
+replaces = st.tuples(st.just("replace"), picks, st.one_of(st.none(), valid_prices), qtys,
+                     st.sampled_from([0, 1, 2, 3]))
+commands = st.lists(st.one_of(submits, submits, submits, submits, cancels, modifies, modifies,
+                              replaces), min_size=5, max_size=80)
 
 
 def resolve_id(pick: int, eng: MatchingEngine) -> int:
@@ -134,6 +136,42 @@ class Replay:
             assert err == 0
 
 
+def _execute(eng: MatchingEngine, ref: RefMatcher, cmd, entered: dict) -> list:
+    """Send one command to both matchers; returns [(engine result, reference result)]."""
+    if cmd[0] == "submit":
+        _, b, owner, side, price, q, otype, tif = cmd
+        price = _price_in_book(b, price)
+        r = eng.submit(owner, side, price, q, otype, tif, book=b)
+        x = ref.submit(b, owner, side, price, q, otype, tif)
+        if r.status != OrderStatus.REJECTED:
+            entered[r.order_id] += q
+        return [(r, x)]
+    oid = resolve_id(cmd[1], eng)
+    if cmd[0] == "cancel":
+        return [(eng.cancel(oid), ref.cancel(oid))]
+    before = eng.order(oid)
+    price = cmd[2]
+    if price is not None and before is not None:
+        price = _price_in_book(before["book"], price)
+    if cmd[0] == "replace":
+        q, tif = cmd[3], cmd[4]
+        price = price if price is not None else (before["price"] if before else 1)
+        got = eng.replace(oid, price, q, tif)
+        want = ref.replace(oid, price, q, tif)
+        assert (got.new is None) == (want[1] is None), cmd
+        if got.new is None:
+            return [(got.cancelled, want[0])]
+        if got.new.status != OrderStatus.REJECTED:
+            entered[got.new.order_id] += q
+        return [(got.cancelled, want[0]), (got.new, want[1])]
+    q = cmd[3]
+    r = eng.modify(oid, price=price, qty=q)
+    x = ref.modify(oid, price=price, qty=q)
+    if r.status != OrderStatus.REJECTED and q is not None and q > before["qty"]:
+        entered[oid] += q - before["qty"]
+    return [(r, x)]
+
+
 def run_both(cmds, stp_mode: int) -> list:
     """Drive both matchers, checking equality and invariants after every message."""
     eng = MatchingEngine(BASE, WIDTH, stp_mode=stp_mode, capacity=2, buffer_rows=1)
@@ -144,54 +182,34 @@ def run_both(cmds, stp_mode: int) -> list:
     removed = defaultdict(int)
     outcomes = []
     for cmd in cmds:
-        if cmd[0] == "submit":
-            _, b, owner, side, price, q, otype, tif = cmd
-            price = _price_in_book(b, price)
-            r = eng.submit(owner, side, price, q, otype, tif, book=b)
-            x = ref.submit(b, owner, side, price, q, otype, tif)
-            if r.status != OrderStatus.REJECTED:
-                entered[r.order_id] += q
-        elif cmd[0] == "cancel":
-            oid = resolve_id(cmd[1], eng)
-            r = eng.cancel(oid)
-            x = ref.cancel(oid)
-        else:
-            _, pick, price, q = cmd
-            oid = resolve_id(pick, eng)
-            before = eng.order(oid)
-            if price is not None and before is not None:
-                price = _price_in_book(before["book"], price)
-            r = eng.modify(oid, price=price, qty=q)
-            x = ref.modify(oid, price=price, qty=q)
-            if r.status != OrderStatus.REJECTED and q is not None and q > before["qty"]:
-                entered[oid] += q - before["qty"]
-        outcomes.append((cmd, r))
-        got = (int(r.status), int(r.reason), r.order_id, r.filled, r.resting, r.removed)
-        assert got == x.key(), (cmd, got, x.key())
-        fills = [tuple(int(v) for v in f[["maker_id", "taker_id", "maker_owner",
-                                          "taker_owner", "price", "qty", "maker_side"]])
-                 for f in r.fills]
-        assert fills == x.fills, cmd
-        stp_deleted = [int(e["order_id"]) for e in r.events
-                       if e["kind"] == Kind.DELETE and e["order_id"] != r.order_id]
-        assert stp_deleted == x.stp_deleted, cmd
+        for r, x in _execute(eng, ref, cmd, entered):
+            outcomes.append((cmd, r))
+            got = (int(r.status), int(r.reason), r.order_id, r.filled, r.resting, r.removed)
+            assert got == x.key(), (cmd, got, x.key())
+            fills = [tuple(int(v) for v in f[["maker_id", "taker_id", "maker_owner",
+                                              "taker_owner", "price", "qty", "maker_side"]])
+                     for f in r.fills]
+            assert fills == x.fills, cmd
+            stp_deleted = [int(e["order_id"]) for e in r.events
+                           if e["kind"] == Kind.DELETE and e["order_id"] != r.order_id]
+            assert stp_deleted == x.stp_deleted, cmd
+            assert r.filled == int(r.fills["qty"].sum())
+            if r.status == OrderStatus.REJECTED:
+                assert r.filled == 0 and r.fills.size == 0
+            for f in r.fills:
+                traded[int(f["maker_id"])] += int(f["qty"])
+                traded[int(f["taker_id"])] += int(f["qty"])
+            removed[r.order_id] += r.removed
+            for e in r.events:
+                if e["kind"] == Kind.DELETE and e["order_id"] != r.order_id:
+                    removed[int(e["order_id"])] += int(e["qty"])
+            replay.apply(r.events)
         assert engine_book(eng) == ref.resting(), cmd
-        assert r.filled == int(r.fills["qty"].sum())
-        if r.status == OrderStatus.REJECTED:
-            assert r.filled == 0 and r.fills.size == 0
-        # quantity conservation, per order
-        for f in r.fills:
-            traded[int(f["maker_id"])] += int(f["qty"])
-            traded[int(f["taker_id"])] += int(f["qty"])
-        removed[r.order_id] += r.removed
-        for e in r.events:
-            if e["kind"] == Kind.DELETE and e["order_id"] != r.order_id:
-                removed[int(e["order_id"])] += int(e["qty"])
+        # quantity conservation, per order: in = traded (either side) + resting + removed
         for oid in set(entered) | set(traded):
             resting = int(eng.orders[oid, mk.QTY])
             assert entered[oid] == traded[oid] + resting + removed[oid], (oid, cmd)
         check_ladder(eng)
-        replay.apply(r.events)
         assert np.array_equal(replay.qty, eng.qty)
         assert np.array_equal(replay.top, eng.top)
     return outcomes
@@ -222,10 +240,14 @@ def random_stream(seed: int, n: int, spread: float, n_owners: int) -> list[tuple
                         otype, tif))
         elif u < 0.85:
             out.append(("cancel", int(rng.integers(-3, 10_000))))
-        else:
+        elif u < 0.95:
             price = None if rng.random() < 0.4 else BASE[0] + int(rng.integers(0, WIDTH))
             q = None if rng.random() < 0.3 else int(rng.integers(0, 13))
             out.append(("modify", int(rng.integers(-3, 10_000)), price, q))
+        else:
+            price = None if rng.random() < 0.3 else BASE[0] + int(rng.integers(0, WIDTH))
+            out.append(("replace", int(rng.integers(-3, 10_000)), price,
+                        int(rng.integers(0, 13)), int(rng.choice(4))))
     return out
 
 
@@ -272,6 +294,19 @@ def test_batch_equals_message_by_message(cmds, stp_mode):
     for k, cmd in enumerate(cmds):
         oid = resolve_id(cmd[1], one) if cmd[0] != "submit" else 0
         o = one.order(oid)
+        if cmd[0] == "replace":  # a replace is a cancel, then a submit if the cancel worked
+            was_open = o is not None and o["state"] != mk.CLOSED
+            price = 1  # any price: no new order is sent when the cancel fails
+            if was_open:
+                price = o["price"] if cmd[2] is None else _price_in_book(o["book"], cmd[2])
+            rows.append(message_row(k, ("cancel", cmd[1]), oid, 0))
+            if was_open:
+                rows.append(message_row(k, ("submit", o["book"], o["owner"], o["side"], price,
+                                            cmd[3], mk.LIMIT, cmd[4]), 0, 0))
+                rows[-1][mk.M_PRICE] = price
+            got = one.replace(oid, price, cmd[3], cmd[4], ts=1000 + k)
+            singles += [got.cancelled] + ([got.new] if got.new is not None else [])
+            continue
         m = message_row(k, cmd, oid, o["book"] if o else 0)
         rows.append(m)
         ts = int(m[mk.M_TS])
