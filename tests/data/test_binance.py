@@ -61,7 +61,7 @@ def test_snapshot_then_diffs_rebuild_the_book(tmp_path, gz):
     ev = data.events
     assert ev["kind"][0] == Kind.CLEAR and ev["ts"][0] == 1500 * 1_000_000  # at the first diff
     t = ev[ev["kind"] == Kind.TRADE]
-    assert t["side"].tolist() == [1] and t["price"].tolist() == [10010] and t["qty"].tolist() == [25]
+    assert (t["side"].tolist(), t["price"].tolist(), t["qty"].tolist()) == ([1], [10010], [25])
     assert t["ts_local"].tolist() == [5_000_000_005]
     assert data.record[ev["kind"] == Kind.TRADE].tolist() == [6]
 

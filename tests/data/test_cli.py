@@ -1,5 +1,6 @@
 from typer.testing import CliRunner
 
+from hftlab.book import snapshots
 from hftlab.data import load
 from hftlab.data.cli import data_app
 from tests.data.test_binance import SNAP, TRADE, diff, lines
@@ -71,8 +72,8 @@ def test_a_later_day_starts_from_the_book_carried_over(tmp_path):
     cap = tmp_path / "cap.txt"
     cap.write_text(lines(SNAP, late))  # snapshot on day 0, a diff on day 1
     out = tmp_path / "out"
-    assert runner.invoke(data_app, ["convert", "binance", str(cap), "--out", str(out)]).exit_code == 0
-    from hftlab.book import snapshots
+    res = runner.invoke(data_app, ["convert", "binance", str(cap), "--out", str(out)])
+    assert res.exit_code == 0, res.output
     d1 = load(next(out.rglob("date=1970-01-02/*/*.parquet")))
     s = snapshots(d1, levels=3, by="record").iloc[-1]
     assert (s["bid_price_1"], s["bid_price_2"], s["bid_price_3"]) == (100.0, 99.9, 99.8)

@@ -48,7 +48,8 @@ def _ch(v) -> str:
 
 
 class _Builder:
-    """Turns DBN records into event rows (ts, ts_local, instrument, kind, side, px, qty, oid, rec)."""
+    """Turns DBN records into event rows
+    (ts, ts_local, instrument, kind, side, price, qty, order_id, record)."""
 
     def __init__(self, path: Path, schema: str, skip_bad: bool):
         self.path, self.schema, self.skip_bad = path, schema, skip_bad
