@@ -28,8 +28,7 @@ from hftlab.analytics.vpin import default_bucket_volume, vpin, vpin_cdf, vpin_ti
 
 __all__ = [
     "AdverseSelection", "HasbrouckVAR", "RegimeFit", "adverse_selection", "amihud", "analyze",
-    "analyze_run",
-    "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
+    "analyze_run", "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
     "default_bucket_volume", "effective_spread", "from_bps", "hasbrouck_var", "kyle_lambda",
     "lee_ready", "markout_table", "markouts", "order_flow_imbalance", "permanent_temporary_impact",
     "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread", "realized_spread",

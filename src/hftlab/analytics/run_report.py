@@ -77,7 +77,8 @@ def markout_table(res: AdverseSelection, horizons: Sequence[Any],
 
 
 def _markout_figure(tables: dict[str, pd.DataFrame], horizons: Sequence[Any]) -> str:
-    """Realized spread and impact against us by horizon (0 = at the fill), per fill set."""
+    """Effective, realized spread and impact against us by horizon (0 = at the fill) per
+    fill set; each horizon's points average the fills whose mid h later is known."""
     plt = pyplot()
     xs = np.arange(len(horizons) + 1)
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -85,8 +86,10 @@ def _markout_figure(tables: dict[str, pd.DataFrame], horizons: Sequence[Any]) ->
     for name, t in tables.items():
         if not t["fills"].any():
             continue
-        e0 = t["effective_earned"].iloc[0]
-        ax.plot(xs, [e0] + t["realized"].tolist(), styles[name], marker="o",
+        eff = t["effective_earned"].tolist()
+        ax.plot(xs, eff[:1] + eff, styles[name], color="black", lw=0.8,
+                label=f"effective spread earned ({name})")
+        ax.plot(xs, eff[:1] + t["realized"].tolist(), styles[name], marker="o",
                 color="tab:green", label=f"realized spread ({name})")
         ax.plot(xs, [0.0] + t["impact"].tolist(), styles[name], marker="s",
                 color="tab:red", label=f"impact against us ({name})")
@@ -94,7 +97,7 @@ def _markout_figure(tables: dict[str, pd.DataFrame], horizons: Sequence[Any]) ->
     ax.set_xticks(xs, ["0"] + [horizon_label(h) for h in horizons])
     ax.set_xlabel("horizon after the fill")
     ax.set_ylabel("bps of mid (qty-weighted)")
-    ax.set_title("Markouts of our fills: realized + impact = effective spread earned (at 0)")
+    ax.set_title("Markouts of our fills: effective = realized + impact at each horizon")
     ax.legend(fontsize=8)
     return figure_html(fig, "markout by horizon")
 
@@ -169,8 +172,8 @@ def analyze_run(run_dir: str | Path, out_dir: str | Path, *,
     tables = run_tables(record, venue=venue, instrument=instrument, market=events)
     sections = []
     if tables.trades.empty:
-        sections.append(Section(notes=["No trades in this book: the toxicity and spread "
-                                       "sections are left out."]))
+        no_trades = "No trades in this book: the toxicity and spread sections are left out."
+        sections.append(Section(notes=[no_trades]))
     else:
         sections.append(market_section(tables.trades, tables.quotes, horizons=horizons,
                                        bucket_volume=bucket_volume, window=window, bar=bar,

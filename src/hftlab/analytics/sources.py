@@ -183,8 +183,9 @@ def run_tables(record: RunRecord, venue: int | str | None = None,
         mids = pd.DataFrame({"ts": mt.quotes["ts"].to_numpy(), "mid": 0.5 * (
             _ticks_of(mt.quotes["bid"].to_numpy(), tick)
             + _ticks_of(mt.quotes["ask"].to_numpy(), tick))})
-        notes = mt.notes + [f"Our {len(own)} fills of {label}; later mids from the market's "
-                            "book after every event."]
+        own_note = (f"Our {len(own)} fills of {label}; later mids from the market's book "
+                    "after every event.")
+        notes = [*mt.notes, own_note]
         return RunTables(mt.trades, mt.quotes, vi, ii, tick, notes, fills=own, mids=mids)
     bb, ba = st["best_bid"].to_numpy(), st["best_ask"].to_numpy()
     both = (bb > 0) & (ba > 0)
@@ -201,12 +202,12 @@ def run_tables(record: RunRecord, venue: int | str | None = None,
                            "side": np.where(maker, -side, side).astype(np.int8)})
     every = record.meta.get("sample_ns")
     every_txt = f" every {every / 1e6:g} ms" if isinstance(every, (int, float)) else ""
-    notes = [f"Run book {label}: quotes are the market's best bid and ask in the run's "
-             f"{len(st)} state samples{every_txt}; trades are our {len(own)} fills as prints "
-             f"(aggressor side: the counterparty's for {int(maker.sum())} passive fills), "
-             "since a run record holds no market prints (give the run's events for the "
-             "market's own trades). The market section matches them to the last sample "
-             "before them; the adverse-selection section uses the exchange mid recorded "
-             "with each fill, so their effective spreads differ by the samples' staleness."]
+    note = (f"Run book {label}: quotes are the market's best bid and ask in the run's "
+            f"{len(st)} state samples{every_txt}; trades are our {len(own)} fills as prints "
+            f"(aggressor side: the counterparty's for {int(maker.sum())} passive fills), "
+            "since a run record holds no market prints (give the run's events for the "
+            "market's own trades). The market section matches them to the last sample "
+            "before them; the adverse-selection section uses the exchange mid recorded "
+            "with each fill, so their effective spreads differ by the samples' staleness.")
     mids = pd.DataFrame({"ts": st["ts"].to_numpy(), "mid": mid})
-    return RunTables(trades, quotes, vi, ii, tick, notes, fills=own, mids=mids)
+    return RunTables(trades, quotes, vi, ii, tick, [note], fills=own, mids=mids)
