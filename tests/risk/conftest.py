@@ -78,3 +78,43 @@ def final_position(rec, instrument: int = 0) -> int:
 
 def states_seen(strat) -> list[str]:
     return [s for _, s in getattr(strat, "seen", [])]
+
+
+class Watch(Script):
+    """A Script that also notes the trading state it sees at every timer tick."""
+
+    def __init__(self, actions) -> None:
+        super().__init__(actions)
+        self.seen: list[tuple[int, str]] = []
+
+    def on_timer(self, ctx):
+        self.seen.append((ctx.now // US, ctx.trading_state))
+        super().on_timer(ctx)
+
+
+def watch(rows, actions, risk=None, instruments=(A,), end_us: int = 60, **kw):
+    """Like run, with a Watch strategy."""
+    last = max(r[0] for r in rows)
+    rows = list(rows) + [(max(end_us, last + 1), L, 1, 1, 1, 0)]
+    strat = Watch(actions)
+    rec = hftlab.backtest(market(rows, instruments), strat, venues=[kw.pop("venue", venue())],
+                          sample_ns=kw.pop("sample_ns", US), risk=risk, **kw)
+    return rec, strat
+
+
+def path(t0: int, bids: list[int], inst: int = 0, start: int = 100) -> list[tuple]:
+    """The two-level book moved to each bid in turn, one step per us from t0."""
+    rows, old = [], start
+    for k, b in enumerate(bids):
+        rows += move(t0 + k, old, b, inst=inst)
+        old = b
+    return rows
+
+
+def state_at(strat, t_us: int) -> str:
+    """The trading state the strategy saw at its first tick at or after t_us."""
+    return next(s for t, s in strat.seen if t >= t_us)
+
+
+def rules(rec) -> list[int]:
+    return rec.risk_events["rule"].tolist()
