@@ -188,3 +188,21 @@ def test_event_table_grows_when_the_reserve_is_small(tmp_path, monkeypatch):
     grown = read_itch(write(tmp_path, session()), chunk_size=60)
     np.testing.assert_array_equal(grown.events, full.events)
     np.testing.assert_array_equal(grown.record, full.record)
+
+
+def test_iter_itch_streams_the_same_events_in_pieces(tmp_path):
+    from hftlab.data.itch import iter_itch
+
+    p = write(tmp_path, session())
+    whole = read_itch(p, tick_size=0.0001)
+    pieces = list(iter_itch(p, chunk_size=80))
+    # each piece holds at most the events of one chunk plus a carried partial message
+    assert len(pieces) > 3 and max(len(x) for x in pieces) <= (80 + 51) // 12 + 1
+    np.testing.assert_array_equal(np.concatenate([x.events for x in pieces]), whole.events)
+    np.testing.assert_array_equal(np.concatenate([x.record for x in pieces]), whole.record)
+    assert [i.symbol for i in pieces[-1].instruments] == ["AAPL", "MSFT"]
+    assert pieces[-1].stats["messages"] == 17
+    cents = list(iter_itch(p, symbols=["MSFT"], tick_size=0.01))
+    assert [x.events["price"].tolist() for x in cents] == [[30000]]
+    with pytest.raises(DataError, match="truncated at byte offset"):
+        list(iter_itch(write(tmp_path, session()[:-3], "cut_20190130.itch")))

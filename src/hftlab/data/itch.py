@@ -20,7 +20,7 @@ import datetime as dt
 import gzip
 import re
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, Iterator
 
 import numpy as np
 
@@ -69,10 +69,13 @@ def _date(path: Path, date: str | dt.date | None) -> dt.date:
                     "date (MMDDYYYY or YYYYMMDD); pass date=")
 
 
-def _open(path: Path) -> IO[bytes]:
+def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _open(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
 
 
 class _Parser:
@@ -117,6 +120,50 @@ class _Parser:
         return used, err, at, info
 
 
+def _run(path: Path, p: _Parser, chunk_size: int) -> Iterator[int]:
+    """Feed the file to the parser block by block, yielding after each block; at the end
+    set p.skipped and p.bytes. Errors name the file and the byte offset."""
+    offset, carry = 0, b""
+    try:
+        with _open(path) as fh:
+            while True:
+                block = fh.read(chunk_size)
+                if not block:
+                    break
+                data = carry + block if carry else block
+                used, err, at, info = p.feed(np.frombuffer(data, dtype=np.uint8), offset)
+                if err:
+                    info = chr(info) if err not in (k.BAD_LENGTH, k.EMPTY_FRAME) else info
+                    raise DataError(f"{path}: byte offset {at} (message {p.state[k.S_REC]}): "
+                                    + ERRORS[err].format(info=info))
+                carry = data[used:]
+                offset += used
+                yield offset
+    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: truncated or corrupt gzip stream after byte {offset} of the "
+                        f"messages ({exc})") from None
+    p.skipped = {name: int(p.state[slot]) for name, slot in SKIP_SLOTS.items()
+                 if p.state[slot]}
+    p.bytes = offset
+    if carry:
+        declared = int.from_bytes(carry[:2], "big") if len(carry) >= 2 else None
+        what = (f"a message of {declared} bytes has only {len(carry) - 2}" if declared is not None
+                else "a lone byte where a 2-byte length should be")
+        if not p.skip_bad:
+            raise DataError(f"{path}: truncated at byte offset {offset}: {what}")
+        p.skipped["truncated_tail_bytes"] = len(carry)
+
+
+def _parser(path: Path, symbols: Iterable[str] | None, date, tz: str, skip_bad: bool,
+            reserve_bytes: int) -> _Parser:
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    day = _date(path, date)
+    wanted = sorted({symbol_code(s) for s in symbols}) if symbols is not None else []
+    return _Parser(np.array(wanted, dtype=np.uint64), skip_bad, midnight_utc_ns(day, tz),
+                   reserve_bytes)
+
+
 def read_itch(path: str | Path, symbols: Iterable[str] | None = None,
               date: str | dt.date | None = None, *, tick_size: float | None = None,
               tz: str = "America/New_York", skip_bad: bool = False,
@@ -128,51 +175,67 @@ def read_itch(path: str | Path, symbols: Iterable[str] | None = None,
     (1-based). Prices become ticks of tick_size (default $0.01 for a symbol whose prices
     are all whole cents, else $0.0001). Errors name the file, byte offset and what is
     wrong; skip_bad=True skips bad messages and counts them in ``stats["skipped"]``.
+    The input is read chunk_size bytes at a time; see iter_itch for bounded output too.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    day = _date(path, date)
-    wanted = sorted({symbol_code(s) for s in symbols}) if symbols is not None else []
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        expect = size if fh.read(2) != b"\x1f\x8b" else 4 * size
-    p = _Parser(np.array(wanted, dtype=np.uint64), skip_bad, midnight_utc_ns(day, tz), expect)
-    offset, carry = 0, b""
-    try:
-        with _open(path) as fh:
-            while True:
-                block = fh.read(chunk_size)
-                if not block:
-                    break
-                data = carry + block if carry else block
-                buf = np.frombuffer(data, dtype=np.uint8)
-                used, err, at, info = p.feed(buf, offset)
-                if err:
-                    info = chr(info) if err not in (k.BAD_LENGTH, k.EMPTY_FRAME) else info
-                    raise DataError(f"{path}: byte offset {at} (message {p.state[k.S_REC]}): "
-                                    + ERRORS[err].format(info=info))
-                carry = data[used:]
-                offset += used
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
-        raise DataError(f"{path}: truncated or corrupt gzip stream after byte {offset} of the "
-                        f"messages ({exc})") from None
-    skipped = {name: int(p.state[slot]) for name, slot in SKIP_SLOTS.items() if p.state[slot]}
-    if carry:
-        declared = int.from_bytes(carry[:2], "big") if len(carry) >= 2 else None
-        what = (f"a message of {declared} bytes has only {len(carry) - 2}" if declared is not None
-                else "a lone byte where a 2-byte length should be")
-        if not skip_bad:
-            raise DataError(f"{path}: truncated at byte offset {offset}: {what}")
-        skipped["truncated_tail_bytes"] = len(carry)
-    return _build(p, path, tick_size, skipped, offset)
+    reserve = 0
+    if path.exists():
+        reserve = path.stat().st_size * (4 if _is_gzip(path) else 1)
+    p = _parser(path, symbols, date, tz, skip_bad, reserve)
+    for _ in _run(path, p, chunk_size):
+        pass
+    return _build(p, path, tick_size)
 
 
-def _build(p: _Parser, path: Path, tick_size: float | None, skipped: dict,
-           n_bytes: int) -> MarketData:
+def iter_itch(path: str | Path, symbols: Iterable[str] | None = None,
+              date: str | dt.date | None = None, *, tick_size: float = 0.0001,
+              tz: str = "America/New_York", skip_bad: bool = False,
+              chunk_size: int = CHUNK) -> Iterator[MarketData]:
+    """Stream an ITCH 5.0 file as MarketData pieces, one per input chunk that yields
+    events, so memory stays at one chunk and its events whatever the file's size.
+
+    Instrument indexes are stable across pieces (each piece carries the instruments
+    seen so far). Prices are in ticks of tick_size (default $0.0001, exact for every
+    ITCH price; a coarser tick is checked). ``stats`` of each piece is the running
+    count. Same mapping and errors as read_itch.
+    """
+    path = Path(path)
+    p = _parser(path, symbols, date, tz, skip_bad, chunk_size + (1 << 17))
+    scale = round(tick_size / 0.0001)
+    if scale < 1 or abs(scale * 0.0001 - tick_size) > 1e-12:
+        raise DataError(f"{path}: tick size {tick_size} is not a multiple of $0.0001")
+    for _ in _run(path, p, chunk_size):
+        if p.n == 0:
+            continue
+        ev, rec = p.out[:p.n].copy(), p.recs[:p.n].copy()
+        p.n = 0
+        n_inst = int(p.state[k.S_NINST])
+        bad = k.rescale_prices(ev, len(ev), np.full(n_inst, scale, dtype=np.int64))
+        if bad >= 0:
+            raise DataError(f"{path}: message {rec[bad]}: price is not a multiple of "
+                            f"{tick_size}")
+        instruments = [Instrument(name, tick_size, 1.0) for name in _names(p)]
+        yield MarketData(ev, instruments, [Venue("NASDAQ")], record=rec,
+                         source=f"itch:{path}", stats=_stats(p))
+
+
+def _names(p: _Parser) -> list[str]:
+    return [int(c).to_bytes(8, "big").decode("ascii", "replace").rstrip()
+            for c in p.syms[:int(p.state[k.S_NINST])]]
+
+
+def _stats(p: _Parser) -> dict:
+    return {"messages": int(p.state[k.S_REC]), "bytes": int(getattr(p, "bytes", 0)),
+            "by_type": {chr(t): int(c) for t, c in enumerate(p.counts) if c},
+            "system_events": list(p.system), "skipped": dict(getattr(p, "skipped", {})),
+            "unknown_orders": int(p.state[k.S_UNKNOWN_ORDER]),
+            "executions_above_shares": int(p.state[k.S_OVERFILL]),
+            "trades_without_shares": int(p.state[k.S_ZERO_CROSS])}
+
+
+def _build(p: _Parser, path: Path, tick_size: float | None) -> MarketData:
     n_inst = int(p.state[k.S_NINST])
-    names = [int(c).to_bytes(8, "big").decode("ascii", "replace").rstrip()
-             for c in p.syms[:n_inst]]
+    names = _names(p)
     n = p.n
     ev, rec = p.out[:n], p.recs[:n]
     if tick_size is None:  # $0.01 where every price of the symbol is a whole cent
@@ -190,12 +253,7 @@ def _build(p: _Parser, path: Path, tick_size: float | None, skipped: dict,
     if not instruments:
         raise DataError(f"{path}: no stock directory or order messages for the symbols asked "
                         "for")
-    stats = {"messages": int(p.state[k.S_REC]), "bytes": int(n_bytes),
-             "by_type": {chr(t): int(c) for t, c in enumerate(p.counts) if c},
-             "system_events": p.system, "skipped": skipped,
-             "unknown_orders": int(p.state[k.S_UNKNOWN_ORDER]),
-             "executions_above_shares": int(p.state[k.S_OVERFILL]),
-             "trades_without_shares": int(p.state[k.S_ZERO_CROSS])}
+    stats = _stats(p)
     # No MarketData.validate() pass: the kernel already enforces the schema's rules on
     # every message (time order, B/S sides, positive shares and prices, known symbols)
     # and names the byte offset of a breach, which a check of the events could not.
