@@ -1,98 +1,99 @@
-"""A self-contained HTML report of one run: price with our quotes and fills, inventory, P&L.
+"""A self-contained HTML report of one run, and the PNGs beside it.
 
-Figures are drawn with matplotlib (Agg) and embedded as base64 PNG, so the file opens
-offline; each PNG is also written beside it.
+Panels: price with our bid, ask and fills; inventory; cumulative P&L against VPIN; our
+quoted spread. Then markouts at 1, 10 and 60 s (adverse selection), the P&L
+decomposition (spread capture, inventory, fees and rebates) and the metrics table.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from pathlib import Path
+from typing import Any, Sequence
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from hftlab.data.market import MarketData
+from hftlab.engine.record import RunRecord
+from hftlab.report import figures
+from hftlab.report import run_metrics as m
+from hftlab.report.page import document, esc, fmt, img, kv_table
 
-from hftlab.engine.record import RunRecord  # noqa: E402
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def run_figure(rec: RunRecord, instrument: int = 0) -> bytes:
-    """Three stacked panels over time: price + our quotes + fills, inventory, cumulative P&L."""
-    st = rec.states[rec.states["instrument"] == instrument]
-    tick = rec.instruments[instrument].tick_size
-    t0 = int(st["ts"].iloc[0]) if len(st) else 0
-    secs = (st["ts"].to_numpy() - t0) / 1e9
-    fig, ax = plt.subplots(3, 1, figsize=(11, 8.5), sharex=True,
-                           gridspec_kw={"height_ratios": [2.2, 1, 1]})
-    mid = st["mid"].to_numpy() * tick
-    ax[0].plot(secs, mid, color="0.35", lw=0.8, label="mid")
-    for col, color, label in (("bid", "tab:green", "our bid"), ("ask", "tab:red", "our ask")):
-        q = st[col].to_numpy().astype(float)
-        q[q <= 0] = np.nan
-        ax[0].plot(secs, q * tick, color=color, lw=0.6, alpha=0.8, label=label)
-    f = rec.fills[rec.fills["instrument"] == instrument]
-    if len(f):
-        fs = (f["ts_exchange"].to_numpy() - t0) / 1e9
-        buys = f["side"].to_numpy() > 0
-        ax[0].scatter(fs[buys], f["price_ccy"].to_numpy()[buys], marker="^", s=14,
-                      color="tab:green", label="we bought", zorder=3)
-        ax[0].scatter(fs[~buys], f["price_ccy"].to_numpy()[~buys], marker="v", s=14,
-                      color="tab:red", label="we sold", zorder=3)
-    ax[0].set_ylabel("price")
-    ax[0].legend(loc="upper left", fontsize=8, ncol=5)
-    ax[1].step(secs, st["position"], where="post", color="tab:blue", lw=0.9)
-    ax[1].axhline(0, color="0.6", lw=0.5)
-    ax[1].set_ylabel("inventory (lots)")
-    ax[2].plot(secs, st["equity"], color="tab:purple", lw=0.9, label="total P&L")
-    ax[2].plot(secs, st["realized_pnl"], color="0.5", lw=0.7, ls="--", label="realized")
-    ax[2].axhline(0, color="0.6", lw=0.5)
-    ax[2].set_ylabel("P&L")
-    ax[2].set_xlabel("seconds since start")
-    ax[2].legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"{rec.meta.get('strategy', 'run')} on {rec.instruments[instrument].symbol}")
-    return _png(fig)
+NOTES = {
+    "markouts": "Markout at h: our side x (mid h seconds after the fill - fill price), in "
+                "currency per lot, quantity-weighted; negative means the market moved "
+                "against our fills (adverse selection).",
+    "decomposition": "Spread capture: side x (mid at the fill - price) x qty; inventory P&L: "
+                     "side x qty x (final mid - mid at the fill); fees and rebates: minus the "
+                     "fees (a net rebate is positive). They add up to the total P&L.",
+}
 
 
-def _table(d: dict) -> str:
-    rows = []
-    for k, v in d.items():
-        if isinstance(v, float):
-            v = f"{v:,.4f}" if abs(v) < 1e4 else f"{v:,.0f}"
-        rows.append(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
+def run_figure(rec: RunRecord, instrument: int = 0, vpin: pd.DataFrame | None = None) -> bytes:
+    """The four panels of a run as PNG bytes (see figures.run_panels)."""
+    return figures.run_panels(rec, vpin, instrument)
 
 
-def write_report(rec: RunRecord, out_dir: str | Path, title: str | None = None) -> Path:
-    """Write report.html (and run.png) for rec into out_dir; returns the HTML path."""
+def analyse(rec: RunRecord, data: MarketData | None = None, bucket_volume: float | None = None,
+            window: int = 50, position_limit: int | None = None,
+            instrument: int = 0) -> dict[str, Any]:
+    """Every number of the report: vpin (DataFrame), summary (the teaching example's),
+    metrics, markouts (DataFrame) and decomposition. VPIN needs the market data; its
+    bucket defaults to the market's volume / 200 (window buckets averaged)."""
+    vp = None
+    if data is not None:
+        tr = m.market_trades(data, instrument)
+        if bucket_volume is None and len(tr):
+            bucket_volume = max(float(tr["qty"].sum()) / 200.0, 1.0)
+        if bucket_volume:
+            vp = m.vpin_series(tr, bucket_volume, window)
+    return {"vpin": vp, "bucket_volume": bucket_volume, "window": window,
+            "summary": m.teaching_summary(rec, vp, instrument),
+            "metrics": m.metrics(rec, position_limit, instrument),
+            "markouts": m.markouts(rec, instrument=instrument),
+            "decomposition": m.pnl_decomposition(rec, instrument)}
+
+
+def run_section(rec: RunRecord, a: dict[str, Any], out: Path, prefix: str = "",
+                spans: Sequence[tuple[float, float]] = (), span_label: str | None = None) -> str:
+    """The HTML of one run (figures embedded and written as PNGs into out)."""
+    name = rec.meta.get("strategy", "run")
+    pngs = {"panels": figures.run_panels(rec, a["vpin"], spans=spans, span_label=span_label),
+            "markouts": figures.markout_figure(a["markouts"]),
+            "pnl": figures.decomposition_figure(a["decomposition"])}
+    for key, data in pngs.items():
+        (out / f"{prefix}{key}.png").write_bytes(data)
+    mk = a["markouts"]
+    mk_row = {f"{int(h)} s": v for h, v in zip(mk["horizon_s"], mk["markout_per_lot"])}
+    return (f"{img(pngs['panels'], name + ' panels')}"
+            f"<div class='row'><div>{img(pngs['markouts'], 'markouts')}"
+            f"<p class='note'>{esc(NOTES['markouts'])}</p>{kv_table(mk_row)}</div>"
+            f"<div>{img(pngs['pnl'], 'P&L decomposition')}"
+            f"<p class='note'>{esc(NOTES['decomposition'])}</p>"
+            f"{kv_table(a['decomposition'])}</div></div>"
+            f"<div class='row'><div><h3>Summary</h3>{kv_table(a['summary'])}</div>"
+            f"<div><h3>Metrics</h3>{kv_table(a['metrics'])}</div></div>")
+
+
+def write_report(rec: RunRecord, out_dir: str | Path, title: str | None = None, *,
+                 data: MarketData | None = None, bucket_volume: float | None = None,
+                 window: int = 50, position_limit: int | None = None,
+                 spans: Sequence[tuple[float, float]] = (),
+                 span_label: str | None = None) -> Path:
+    """Write report.html (self-contained) and its PNGs for rec into out_dir; returns the
+    HTML path. With data, VPIN of the market's prints is drawn against the P&L."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    png = run_figure(rec)
-    (out / "run.png").write_bytes(png)
-    summary = rec.summary()
+    a = analyse(rec, data, bucket_volume, window, position_limit)
+    (out / "run.png").write_bytes(figures.run_panels(rec, a["vpin"], spans=spans,
+                                                     span_label=span_label))
     title = title or f"hftlab run: {rec.meta.get('strategy', '')}"
-    img = base64.b64encode(png).decode()
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}
-table{{border-collapse:collapse}}th,td{{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}}
-th{{font-weight:600}}</style></head><body>
-<h1>{html.escape(title)}</h1>
-<p>Source: {html.escape(str(rec.meta.get('source', '')))}; queue model:
-{html.escape(str(rec.meta.get('queue_model', '')))}; seed {rec.meta.get('seed', '')}.</p>
-<img src="data:image/png;base64,{img}" style="max-width:100%">
-<h2>Summary</h2>{_table(summary)}
-</body></html>"""
+    src = (f"<p>Source: {esc(rec.meta.get('source', ''))}; queue model "
+           f"{esc(rec.meta.get('queue_model', ''))}; seed {esc(rec.meta.get('seed', ''))}; "
+           f"{fmt(rec.meta.get('events', 0))} events.")
+    if a["vpin"] is not None:
+        src += (f" VPIN: buckets of {fmt(a['bucket_volume'])} lots, {a['window']} buckets, "
+                "prints classified by their aggressor side.")
+    body = src + "</p>" + run_section(rec, a, out, spans=spans, span_label=span_label)
     path = out / "report.html"
-    path.write_text(page)
+    path.write_text(document(title, body))
     return path
-

@@ -1,0 +1,58 @@
+"""Self-contained HTML: tables and base64-embedded PNGs, so a report opens offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from typing import Any, Mapping, Sequence
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222}
+table{border-collapse:collapse;margin:.6em 0}th,td{border-bottom:1px solid #ddd;
+padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
+th{font-weight:600;background:#f6f6f6}.note{color:#555;font-size:.92em}
+img{max-width:100%}.row{display:flex;gap:1em;flex-wrap:wrap}h2{margin-top:1.6em}"""
+
+
+def fmt(v: Any) -> str:
+    """Numbers for people: thousands separators, 2-4 decimals, NaN as a dash."""
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "-"
+        return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.2f}"
+    return str(v)
+
+
+def esc(s: Any) -> str:
+    return html.escape(str(s))
+
+
+def kv_table(d: Mapping[str, Any]) -> str:
+    """A two-column table of name and value."""
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(fmt(v))}</td></tr>" for k, v in d.items())
+    return f"<table>{rows}</table>"
+
+
+def grid_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """A table with one row per key of rows and one column per metric."""
+    cols = list(columns or next(iter(rows.values())).keys())
+    head = "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
+    body = "".join("<tr><th>" + esc(name) + "</th>" + "".join(
+        f"<td>{esc(fmt(r.get(c)))}</td>" for c in cols) + "</tr>" for name, r in rows.items())
+    return f"<table>{head}{body}</table>"
+
+
+def img(png: bytes, alt: str) -> str:
+    b64 = base64.b64encode(png).decode()
+    return f'<img src="data:image/png;base64,{b64}" alt="{esc(alt)}">'
+
+
+def document(title: str, body: str) -> str:
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{esc(title)}</title>'
+            f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{body}</body></html>")

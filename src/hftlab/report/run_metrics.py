@@ -1,0 +1,211 @@
+"""The numbers of a run report, from a RunRecord and the market's trade prints.
+
+Currency is the instrument's (tick_size x lot_size x multiplier per tick and lot);
+spreads are in cents (currency / 100); time is seconds since the run's first state
+sample, on a 1-second grid where a metric counts seconds. Signs: our side +1 bought,
+-1 sold; a positive markout or spread capture earned money.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hftlab.analytics import vpin as vpin_of
+from hftlab.data.market import MarketData
+from hftlab.engine.record import RunRecord, max_drawdown
+from hftlab.schema import Kind
+
+NS = 1_000_000_000
+HORIZONS_S = (1, 10, 60)
+TRADING_SECONDS_PER_YEAR = 252 * 23_400  # 252 days of 6.5 h, for the annualised Sharpe
+
+
+def market_trades(data: MarketData, instrument: int = 0) -> pd.DataFrame:
+    """The market's prints of one instrument: ts (ns), price (currency), qty (lots), side
+    (aggressor, +1 buy). TRADE prints when the data has them, else EXECUTE events with
+    the aggressor side (the resting order's side flipped)."""
+    parts = []
+    for ev, _ in data.iter_chunks():
+        parts.append(ev[(ev["instrument"] == instrument)
+                        & np.isin(ev["kind"], (int(Kind.TRADE), int(Kind.EXECUTE)))])
+    ev = np.concatenate(parts) if parts else np.zeros(0, data.events.dtype)
+    prints = ev[ev["kind"] == Kind.TRADE]
+    side = prints["side"]
+    if len(prints) == 0:
+        prints = ev[ev["kind"] == Kind.EXECUTE]
+        side = -prints["side"]
+    tick = data.instruments[instrument].tick_size
+    return pd.DataFrame({"ts": prints["ts"].astype(np.int64), "price": prints["price"] * tick,
+                         "qty": prints["qty"].astype(np.float64), "side": side.astype(np.int8)})
+
+
+def vpin_series(trades: pd.DataFrame, bucket_volume: float, window: int = 50) -> pd.DataFrame:
+    """VPIN (Easley, López de Prado & O'Hara 2012) per completed bucket of bucket_volume
+    lots, classified by the prints' aggressor side: columns ts (ns) and vpin."""
+    if len(trades) == 0 or trades["qty"].sum() < bucket_volume * window:
+        return pd.DataFrame({"ts": np.zeros(0, np.int64), "vpin": np.zeros(0)})
+    v = vpin_of(trades, bucket_volume=bucket_volume, window=window, classify="side")
+    ts = pd.DatetimeIndex(pd.to_datetime(v["ts"], utc=True)).as_unit("ns").asi8
+    return pd.DataFrame({"ts": ts, "vpin": v["vpin"].to_numpy()})
+
+
+def seconds_grid(rec: RunRecord, instrument: int = 0) -> pd.DataFrame:
+    """The state samples of one instrument, last sample of each second: second (int),
+    ts, position, bid, ask (ours, ticks, 0 = none), mid (ticks), equity."""
+    st = rec.states[rec.states["instrument"] == instrument]
+    if len(st) == 0:
+        return pd.DataFrame(columns=["second", "ts", "position", "bid", "ask", "mid", "equity"])
+    t0 = int(st["ts"].iloc[0])
+    sec = (st["ts"].to_numpy() - t0) // NS
+    g = st.assign(second=sec).groupby("second", sort=True).last().reset_index()
+    return g[["second", "ts", "position", "bid", "ask", "mid", "equity"]]
+
+
+def vpin_at(ts: np.ndarray, vp: pd.DataFrame) -> np.ndarray:
+    """VPIN of the last bucket completed at or before each ts (NaN before the first)."""
+    if len(vp) == 0:
+        return np.full(len(ts), np.nan)
+    i = np.searchsorted(vp["ts"].to_numpy(), ts, side="right") - 1
+    out = vp["vpin"].to_numpy()[np.maximum(i, 0)]
+    return np.where(i >= 0, out, np.nan)
+
+
+def quoted_spread_cents(rec: RunRecord, instrument: int = 0) -> np.ndarray:
+    """Our quoted spread (ask - bid) in cents at each state sample with both quotes up."""
+    st = rec.states[rec.states["instrument"] == instrument]
+    both = (st["bid"] > 0) & (st["ask"] > 0)
+    tick = rec.instruments[instrument].tick_size
+    return ((st["ask"] - st["bid"])[both].to_numpy() * tick * 100.0).astype(np.float64)
+
+
+def teaching_summary(rec: RunRecord, vp: pd.DataFrame | None = None,
+                     instrument: int = 0) -> dict[str, Any]:
+    """The teaching example's summary: total P&L, winning and losing seconds, win rate,
+    average / max long / max short inventory, average / min / max quoted spread in cents,
+    mean VPIN over the seconds it is defined and seconds with VPIN > 0.7."""
+    g = seconds_grid(rec, instrument)
+    eq = g["equity"].to_numpy(dtype=np.float64)
+    steps = np.diff(eq, prepend=0.0) if len(eq) else eq
+    win, lose = int((steps > 1e-12).sum()), int((steps < -1e-12).sum())
+    pos = g["position"].to_numpy()
+    spread = quoted_spread_cents(rec, instrument)
+    v = vpin_at(g["ts"].to_numpy(dtype=np.int64), vp) if vp is not None else np.full(len(g), np.nan)
+    ok = np.isfinite(v)
+    return {
+        "total_pnl": float(eq[-1]) if len(eq) else 0.0,
+        "winning_seconds": win,
+        "losing_seconds": lose,
+        "win_rate": win / (win + lose) if win + lose else float("nan"),
+        "avg_inventory": float(pos.mean()) if len(pos) else 0.0,
+        "max_long": int(max(pos.max(), 0)) if len(pos) else 0,
+        "max_short": int(min(pos.min(), 0)) if len(pos) else 0,
+        "avg_spread_cents": float(spread.mean()) if len(spread) else float("nan"),
+        "min_spread_cents": float(spread.min()) if len(spread) else float("nan"),
+        "max_spread_cents": float(spread.max()) if len(spread) else float("nan"),
+        "mean_vpin": float(v[ok].mean()) if ok.any() else float("nan"),
+        "seconds_vpin_above_0.7": int((v[ok] > 0.7).sum()),
+    }
+
+
+def _value(rec: RunRecord, instrument: int) -> float:
+    i = rec.instruments[instrument]
+    return i.tick_size * i.lot_size * i.multiplier
+
+
+def markouts(rec: RunRecord, horizons_s: tuple[int, ...] = HORIZONS_S,
+             instrument: int = 0) -> pd.DataFrame:
+    """Markouts of our fills: side x (mid h seconds after the fill - fill price), in
+    currency per lot, qty-weighted, per horizon (rows) - negative = adverse selection.
+    Mids are the state samples' (last at or before ts + h); fills whose horizon passes
+    the last sample are left out. Columns: horizon_s, markout_per_lot, markout_total,
+    fills."""
+    f = rec.fills[rec.fills["instrument"] == instrument]
+    st = rec.states[rec.states["instrument"] == instrument]
+    rows = []
+    ts_s, mid_s = st["ts"].to_numpy(), st["mid"].to_numpy(dtype=np.float64)
+    v = _value(rec, instrument)
+    for h in horizons_s:
+        t = f["ts_exchange"].to_numpy() + int(h * NS)
+        ok = t <= (ts_s[-1] if len(ts_s) else -1)
+        i = np.searchsorted(ts_s, t[ok], side="right") - 1
+        m = mid_s[np.maximum(i, 0)]
+        sub = f[ok]
+        mk = sub["side"].to_numpy() * (m - sub["price"].to_numpy()) * v
+        q = sub["qty"].to_numpy(dtype=np.float64)
+        good = np.isfinite(mk)
+        tot = float((mk[good] * q[good]).sum())
+        rows.append({"horizon_s": h, "markout_per_lot": tot / q[good].sum() if good.any()
+                     else float("nan"), "markout_total": tot, "fills": int(good.sum())})
+    return pd.DataFrame(rows)
+
+
+def pnl_decomposition(rec: RunRecord, instrument: int = 0) -> dict[str, float]:
+    """Total P&L = spread capture + inventory P&L + fees and rebates, exactly.
+
+    spread capture: sum of side x (mid at the fill - price) x qty (what the quotes earned
+    against the mid when they traded); fees and rebates: minus the fees paid (a net
+    rebate is positive); inventory P&L: sum of side x qty x (final mid - mid at the fill),
+    the mark-to-market of what we held. Mid at the fill: the fill's recorded exchange
+    mid, or its price where a side of the book was empty.
+    """
+    f = rec.fills[rec.fills["instrument"] == instrument]
+    st = rec.states[rec.states["instrument"] == instrument]
+    v = _value(rec, instrument)
+    side = f["side"].to_numpy(dtype=np.float64)
+    q = f["qty"].to_numpy(dtype=np.float64)
+    px = f["price"].to_numpy(dtype=np.float64)
+    mid = f["mid"].to_numpy(dtype=np.float64)
+    mid = np.where(np.isfinite(mid), mid, px)
+    final = float(st["mid"].iloc[-1]) if len(st) else float("nan")
+    if not math.isfinite(final):
+        final = float(px[-1]) if len(px) else 0.0
+    spread = float((side * (mid - px) * q).sum() * v)
+    inventory = float((side * q * (final - mid)).sum() * v)
+    fees = float(-f["fee"].sum())
+    total = float(st["equity"].iloc[-1]) if len(st) else 0.0
+    return {"spread_capture": spread, "inventory_pnl": inventory, "fees_and_rebates": fees,
+            "total_pnl": total, "unexplained": total - spread - inventory - fees}
+
+
+def metrics(rec: RunRecord, position_limit: int | None = None,
+            instrument: int = 0) -> dict[str, Any]:
+    """The metrics table: P&L, Sharpe, max drawdown, volume, fill ratio, maker share, fees
+    paid and rebates received, time at risk limits.
+
+    sharpe_run: mean / std of the 1-second P&L changes x sqrt(seconds) (the run's own
+    Sharpe, not annualised); sharpe_annualised: the same per-second ratio x
+    sqrt(252 x 23,400). fill_ratio: lots filled / lots submitted.
+    seconds_at_position_limit: seconds whose last sample had |position| >= position_limit
+    (None: not counted). risk_events: decisions of the risk engine (denials, state changes).
+    """
+    g = seconds_grid(rec, instrument)
+    eq = g["equity"].to_numpy(dtype=np.float64)
+    steps = np.diff(eq, prepend=0.0) if len(eq) else eq
+    sd = steps.std() if len(steps) > 1 else 0.0
+    per_s = steps.mean() / sd if sd > 0 else float("nan")
+    f = rec.fills[rec.fills["instrument"] == instrument]
+    o = rec.orders[(rec.orders["instrument"] == instrument) & (rec.orders["action"] == 0)]
+    filled = float(f["qty"].sum())
+    fees = f["fee"].to_numpy(dtype=np.float64)
+    pos = g["position"].to_numpy()
+    out = {
+        "total_pnl": float(eq[-1]) if len(eq) else 0.0,
+        "sharpe_run": per_s * math.sqrt(len(steps)) if len(steps) else float("nan"),
+        "sharpe_annualised": per_s * math.sqrt(TRADING_SECONDS_PER_YEAR),
+        "max_drawdown": max_drawdown(eq),
+        "volume_lots": int(filled),
+        "fills": int(len(f)),
+        "fill_ratio": filled / float(o["qty"].sum()) if len(o) else float("nan"),
+        "maker_share": float((f["qty"] * f["maker"]).sum() / filled) if filled else float("nan"),
+        "fees_paid": float(fees[fees > 0].sum()),
+        "rebates_received": float(-fees[fees < 0].sum()),
+        "inventory_std": float(pos.std()) if len(pos) else 0.0,
+        "seconds_at_position_limit": int((np.abs(pos) >= position_limit).sum())
+        if position_limit else None,
+        "risk_events": int(len(rec.risk_events)),
+    }
+    return out
