@@ -13,22 +13,23 @@ import pandas as pd
 from hftlab.data.market import MarketData
 from hftlab.engine import book_nb, loop_nb
 from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_QUEUE_FULL,
-                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS,
+                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS, K_FEED_SEED,
                                   K_IEX, K_ILO, K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV,
                                   K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE,
-                                  K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_RH, K_RNG,
+                                  K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RH,
+                                  K_RNG,
                                   K_WAKE, K_WAKE_BOOK, K_WARN, M_INSTR, M_NCOL, M_STATUS, M_VENUE,
                                   O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING,
                                   O_SIDE, O_TIF, P_NCOL, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK,
                                   P_SUB_TRADE, P_TIMER, Q_NCOL, RUN_DONE, RUN_ERROR, RUN_FLUSH,
                                   RUN_NEED_DATA, RUN_WAKE, V_ENTRY, V_ENTRY_J, V_FEED, V_FEED_J,
                                   V_MAKER, V_NCOL, V_PER_UNIT, V_RECORDED, V_RESP, V_RESP_J,
-                                  V_TAKER, W_BOOK, W_END, W_FILL, W_ORDER, W_START, W_TIMER,
-                                  W_TRADE, X_KIND, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
+                                  V_TAKER, W_BOOK, W_FILL, W_ORDER, W_START, W_TIMER,
+                                  W_TRADE, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
                                   X_EXTS)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.record import RunRecord, empty_frame
-from hftlab.instruments import SEC, ConfigError, Venue, check
+from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.pretrade_nb import RP_NCOL, RS_NCOL
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, TimeInForce)
@@ -115,11 +116,14 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     cur[K_NEXT_ID] = 1
     cur[K_NFREE] = capacity
     cur[K_RNG] = (int(seed) * 0x9E3779B97F4A7C15) % (1 << 63)  # spread seeds apart
+    cur[K_FEED_SEED] = (int(seed) * 0xBF58476D1CE4E5B9 + 1) % (1 << 63)
     cur[K_LOCAL_NEXT_TS] = -1
+    cur[K_OWN_DIRTY] = 1
     r = buffer_rows
     arrays = dict(
         cur=cur, prm=prm, qty=qty, top=top, lqty=lqty, ltop=ltop, base=base,
         omap=book_nb.new_order_map(), halted=np.zeros(nb_, np.int64), market=market,
+        ownr=np.zeros((nb_, 4), np.int64),
         orders=np.zeros((capacity, O_NCOL), np.int64), oq=np.zeros((capacity, Q_NCOL)),
         active=np.zeros(capacity, np.int64), free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
         entry=np.zeros((4 * capacity, X_NCOL), np.int64), resp=np.zeros((4 * capacity, X_NCOL), np.int64),
@@ -269,7 +273,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     cmds = e.cmds
     while True:
         code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty, e.ltop,
-                           e.base, e.omap, e.halted, e.market, e.orders, e.oq, e.active, e.free,
+                           e.base, e.omap, e.halted, e.market, e.ownr, e.orders, e.oq, e.active, e.free,
                            e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab, e.rec_o,
                            e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f, e.rparams,
                            e.rstate, cmds, e.rcmds, sp, ss, fn, qm.compiled, qm.param_array())

@@ -11,14 +11,14 @@ Every decision writes a row of the orders record and sends the host a response.
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
 from hftlab.engine.book_nb import ASK_ROW, BID_ROW
-from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_SEQ, M_VENUE,
+from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
+                                  K_SEQ, M_VENUE,
                                   O_BOOK, O_FILLED, O_LEAVES, O_PRICE, O_QTY, O_SEQ, O_SIDE,
                                   O_STATUS, O_TIF, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK,
                                   R_CANCELLED, R_DONE, R_MODIFIED, R_REFUSED)
-from hftlab.engine.venue_nb import (FOK, GTC, IOC, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
+from hftlab.engine.venue_nb import (FOK, IOC, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
                                     RS_HALTED, RS_NO_LIQ, RS_NONE, RS_POST_ONLY, RS_RANGE,
                                     RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
                                     ST_CANCELLED, ST_EXPIRED, ST_FILLED, ST_PARTIAL,
@@ -138,6 +138,7 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
 def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cur, resp,
            rec_o, fills_i, fills_f, acct, venues, instruments, market, qty, top, base):
     """A command of ours reaches the venue at `now`: decide it, record it, answer the host."""
+    cur[K_OWN_DIRTY] = 1
     b = orders[s, O_BOOK]
     v = market[b, M_VENUE]
     width = qty.shape[2]

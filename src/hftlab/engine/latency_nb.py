@@ -34,6 +34,20 @@ def uniform(cur):
 
 
 @nb.njit(cache=True)
+def keyed_draw(key, n, base, jitter):
+    """Latency for the n-th item of a stream keyed by key: base + U[0, jitter].
+
+    Counter-based (splitmix64 of key + n), so the value does not depend on the order in
+    which the engine happens to ask for it.
+    """
+    if jitter <= 0:
+        return np.int64(base)
+    _, z = splitmix64(np.uint64(key) + np.uint64(n) * np.uint64(0xD1B54A32D192ED03))
+    u = (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return np.int64(base) + np.int64(u * (jitter + 1))
+
+
+@nb.njit(cache=True)
 def draw(cur, base, jitter):
     """Latency in ns: base + U[0, jitter]; no random draw at all when jitter is 0."""
     if jitter <= 0:

@@ -71,6 +71,10 @@ M_INSTR = 10  # instrument of the book (constant)
 M_VENUE = 11  # venue of the book (constant)
 M_NCOL = 12
 
+# --- price ranges of our open orders per book (exchange truth): int64 (n_books, 4) ------
+# a market event far from all of them cannot touch our orders, so the loop skips them
+G_BID_LO, G_BID_HI, G_ASK_LO, G_ASK_HI = 0, 1, 2, 3
+
 # --- account per instrument: float64 (n_instruments, A_NCOL) ------------------------
 A_POS = 0  # position (lots), exact in float64 up to 2**53
 A_CASH = 1  # currency
@@ -120,6 +124,8 @@ K_NFREE = 29  # free own-order slots on the free stack
 K_ERR = 30  # first engine error (ERR_*), 0 = none
 K_RELEASE = 31  # 1 when closed orders wait to free their slots (after the wake-up)
 K_CMD_OFF = 32  # next of the K_NCMD Python commands to send (they go in batches)
+K_OWN_DIRTY = 33  # 1 when our orders changed at the venue and own_ranges must be redone
+K_FEED_SEED = 34  # key of the feed-latency draws (one per event, by the event's number)
 K_NCOL = 40
 
 # wake-up reasons, also Strategy callbacks

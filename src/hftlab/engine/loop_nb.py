@@ -20,15 +20,16 @@ import numpy as np
 from numba import types
 
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
-from hftlab.engine.book_nb import (ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, STATUS, TRADE,
+from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, STATUS, TRADE,
                                    WARN_NEGATIVE_LEVEL, apply_event, clear_book, set_level)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
-from hftlab.engine.latency_nb import draw
+from hftlab.engine.latency_nb import keyed_draw
 from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_END, K_ERR, K_ET,
-                                  K_EVENTS, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
+                                  K_EVENTS, K_FEED_SEED, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
                                   K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
                                   K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
+                                  K_OWN_DIRTY,
                                   K_NSTATE, K_RELEASE, K_RH, K_RT, K_SEQ, K_STARTED, K_WAKE, K_WAKE_BOOK,
                                   K_WARN, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX,
                                   M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
@@ -40,7 +41,8 @@ from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REAL
                                   W_START, W_TIMER, W_TRADE, X_KIND, X_MAKER, X_PRICE, X_QTY, X_SLOT,
                                   X_STATUS, X_TS)
 from hftlab.engine.queue_nb import QUEUE_FN
-from hftlab.engine.venue_nb import book_mid, is_open, on_market_event, release_closed
+from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
+                                    release_closed)
 from hftlab.risk.monitor_nb import monitor
 
 INF = np.iinfo(np.int64).max
@@ -54,6 +56,63 @@ STRATEGY_SIG = types.int64(
     types.float64[:, :], types.int64[:, :], types.int64[:], types.int64[:], types.float64[:],
     types.int64[:, :])
 STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
+
+
+@nb.njit(cache=True)
+def host_time(i, ts, ts_local, venue, venues, cur):
+    """When event i reaches the host: recorded or ts + feed latency, never before the last."""
+    if cur[K_LOCAL_NEXT_TS] < 0:
+        v = venue[i]
+        if venues[v, V_RECORDED] > 0 and ts_local[i] != 0:
+            tl = ts_local[i]
+        else:
+            number = cur[K_EVENTS] - (cur[K_IEX] - i)  # the event's number in the data
+            tl = ts[i] + keyed_draw(cur[K_FEED_SEED], number, venues[v, V_FEED],
+                                    venues[v, V_FEED_J])
+        cur[K_LOCAL_NEXT_TS] = max(tl, cur[K_LAST_LOCAL_TS], ts[i])
+    return cur[K_LOCAL_NEXT_TS]
+
+
+@nb.njit(cache=True)
+def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
+             ev_new, cur, prm, venues, lqty, ltop, base, market):
+    """Deliver to the host every market event the exchange has seen that reaches it by now.
+
+    Returns (wake reason, book) of the first event a subscribed strategy must see when
+    stop_on_wake, else (0, -1) after delivering all of them.
+    """
+    n_instr = market.shape[0] // venues.shape[0]
+    i = cur[K_ILO]
+    while i < cur[K_IEX]:
+        t = host_time(i, ts, ts_local, venue, venues, cur)
+        if t > now:
+            break
+        b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
+        k = kind[i]
+        cur[K_NOW_LO] = t
+        cur[K_LAST_LOCAL_TS] = t
+        cur[K_LOCAL_NEXT_TS] = -1
+        i += 1
+        cur[K_ILO] = i
+        idx = ev_idx[i - 1]
+        if idx >= 0:
+            set_level(lqty, ltop, b, BID_ROW if side[i - 1] > 0 else ASK_ROW, idx, ev_new[i - 1])
+        elif idx == -2:
+            clear_book(lqty, ltop, b)
+        update_view(market, lqty, ltop, base, b)
+        market[b, M_TS] = t
+        if k == STATUS:
+            market[b, M_STATUS] = evqty[i - 1]
+        if k == TRADE or k == EXECUTE:
+            market[b, M_LAST_PX] = price[i - 1]
+            market[b, M_LAST_QTY] = evqty[i - 1]
+            market[b, M_LAST_SIDE] = side[i - 1] if k == TRADE else -side[i - 1]
+            market[b, M_LAST_TS] = ts[i - 1]
+            if stop_on_wake and prm[P_SUB_TRADE] > 0:
+                return W_TRADE, b
+        if stop_on_wake and prm[P_SUB_BOOK] > 0 and k != TRADE:
+            return W_BOOK, b
+    return 0, -1
 
 
 @nb.njit(cache=True)
@@ -167,13 +226,12 @@ def on_response(r, resp, orders, lacct, instruments, venues, market, ltop):
 
 
 def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_new,
-        cur, prm, qty, top, lqty, ltop, base, omap, halted, market,
+        cur, prm, qty, top, lqty, ltop, base, omap, halted, market, ownr,
         orders, oq, active, free, entry, resp, acct, lacct, venues, instruments,
         rec_o, fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate,
         cmds, rcmds, sparams, sstate, strat, qfn, qparams):
     """Advance the backtest until done, out of data, a buffer is full or Python must act."""
     n_instr = acct.shape[0]
-    width = qty.shape[2]
     # room kept free in the record buffers for what one step can write: a batch of
     # commands, the risk engine's cancel-all and flatten, and the fills they cause
     room = 4 * MAX_CMDS + rcmds.shape[0]
@@ -181,6 +239,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
     cap_f = fills_i.shape[0] - room
     cap_s = st_i.shape[0] - 2 * n_instr
     cap_r = risk_i.shape[0] - room
+    per_event = prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0
     while True:
         if cur[K_ERR] != 0:
             return RUN_ERROR
@@ -204,6 +263,10 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         n = cur[K_NEV]
         iex = cur[K_IEX]
         if iex >= n and cur[K_LAST] == 0:
+            if n > 0:  # everything up to the last event's time is settled: deliver it to the
+                # host, so the events carried over to the next chunk stay few
+                catch_up(ts[n - 1], False, ts, ts_local, venue, instr, kind, side, price, evqty,
+                         ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
             return RUN_NEED_DATA
         wake = 0
         wake_book = -1
@@ -213,17 +276,10 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         else:
             t_ex = ts[iex] if iex < n else INF
             ilo = cur[K_ILO]
-            t_lo = INF
-            if ilo < iex:
-                if cur[K_LOCAL_NEXT_TS] < 0:
-                    b = np.int64(venue[ilo]) * n_instr + np.int64(instr[ilo])
-                    v = venue[ilo]
-                    if venues[v, V_RECORDED] > 0 and ts_local[ilo] != 0:
-                        tl = ts_local[ilo]
-                    else:
-                        tl = ts[ilo] + draw(cur, venues[v, V_FEED], venues[v, V_FEED_J])
-                    cur[K_LOCAL_NEXT_TS] = max(tl, cur[K_LAST_LOCAL_TS], ts[ilo])
-                t_lo = cur[K_LOCAL_NEXT_TS]
+            # the host's market events join the merge only for a strategy that wakes on them;
+            # otherwise they are delivered in a batch before anything happens on the host
+            t_lo = host_time(ilo, ts, ts_local, venue, venues, cur) if per_event and ilo < iex \
+                else INF
             t_cmd = entry[cur[K_EH] % entry.shape[0], X_TS] if cur[K_ET] > cur[K_EH] else INF
             t_resp = resp[cur[K_RH] % resp.shape[0], X_TS] if cur[K_RT] > cur[K_RH] else INF
             t_timer = cur[K_NEXT_TIMER] if prm[P_TIMER] > 0 and cur[K_NEXT_TIMER] <= cur[K_END] \
@@ -235,30 +291,39 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                        market, st_i, st_f)
                 cur[K_WAKE] = W_END
                 return RUN_DONE
-            if t == t_ex:  # a market event at the exchange
-                b = np.int64(venue[iex]) * n_instr + np.int64(instr[iex])
-                k = kind[iex]
-                cur[K_NOW_EX] = t
-                if k == STATUS:
-                    halted[b] = 1 if evqty[iex] == 0 else 0
-                err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k, side[iex],
-                                                       price[iex], evqty[iex], oid[iex],
-                                                       cur[K_SEQ])
-                if k == 1:
-                    cur[K_SEQ] += 1
-                if err == ERR_RANGE:
-                    cur[K_ERR] = ERR_DATA_RANGE
-                    return RUN_ERROR
-                if err == WARN_NEGATIVE_LEVEL:
-                    cur[K_WARN] += 1
-                ev_idx[iex] = -2 if k == CLEAR else idx
-                ev_new[iex] = new
-                if cur[K_NACT] > 0:
-                    on_market_event(b, k, side[iex], price[iex], evqty[iex], idx, old, new, oseq,
-                                    t, qfn, qparams, orders, oq, active, cur, resp, fills_i,
-                                    fills_f, acct, venues, instruments, market, qty, top, base)
-                cur[K_IEX] = iex + 1
-                cur[K_EVENTS] += 1
+            if t == t_ex:  # market events at the exchange, all that come before anything else
+                bound = min(t_cmd, t_sample, t_lo, t_resp, t_timer)
+                while True:
+                    b = np.int64(venue[iex]) * n_instr + np.int64(instr[iex])
+                    k = kind[iex]
+                    cur[K_NOW_EX] = ts[iex]
+                    if k == STATUS:
+                        halted[b] = 1 if evqty[iex] == 0 else 0
+                    err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k, side[iex],
+                                                           price[iex], evqty[iex], oid[iex],
+                                                           cur[K_SEQ])
+                    if k == ADD:
+                        cur[K_SEQ] += 1
+                    if err == ERR_RANGE:
+                        cur[K_ERR] = ERR_DATA_RANGE
+                        return RUN_ERROR
+                    if err == WARN_NEGATIVE_LEVEL:
+                        cur[K_WARN] += 1
+                    ev_idx[iex] = -2 if k == CLEAR else idx
+                    ev_new[iex] = new
+                    iex += 1
+                    cur[K_IEX] = iex
+                    cur[K_EVENTS] += 1
+                    if cur[K_NACT] > 0 and (cur[K_OWN_DIRTY] == 0 or own_ranges(
+                            orders, active, cur, ownr)) and may_touch(ownr, b, k, side[iex - 1],
+                                                                      price[iex - 1]):
+                        on_market_event(b, k, side[iex - 1], price[iex - 1], evqty[iex - 1], idx,
+                                        old, new, oseq, ts[iex - 1], qfn, qparams, orders, oq,
+                                        active, cur, resp, fills_i, fills_f, acct, venues,
+                                        instruments, market, qty, top, base)
+                        break
+                    if per_event or iex >= n or ts[iex] > bound:
+                        break
             elif t == t_cmd:  # one of our commands reaches its venue
                 r = cur[K_EH] % entry.shape[0]
                 cur[K_EH] += 1
@@ -270,38 +335,18 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 sample(t, acct, instruments, qty, top, base, orders, active, cur, market, st_i,
                        st_f)
                 cur[K_NEXT_SAMPLE] = t + prm[P_SAMPLE]
+                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
+                         ev_new, cur, prm, venues, lqty, ltop, base, market)
                 mark_host(lacct, instruments, market)
                 guard(t, lacct, instruments, orders, active, free, cur, entry,
                       rec_o, market, venues, rparams, rstate, risk_i, risk_f, rcmds)
-            elif t == t_lo:  # a market event reaches the host
-                b = np.int64(venue[ilo]) * n_instr + np.int64(instr[ilo])
-                k = kind[ilo]
-                cur[K_NOW_LO] = t
-                cur[K_LAST_LOCAL_TS] = t
-                cur[K_LOCAL_NEXT_TS] = -1
-                cur[K_ILO] = ilo + 1
-                idx = ev_idx[ilo]
-                if idx >= 0:
-                    set_level(lqty, ltop, b, BID_ROW if side[ilo] > 0 else ASK_ROW, idx,
-                              ev_new[ilo])
-                elif idx == -2:
-                    clear_book(lqty, ltop, b)
-                update_view(market, lqty, ltop, base, b)
-                market[b, M_TS] = t
-                if k == STATUS:
-                    market[b, M_STATUS] = evqty[ilo]
-                if k == TRADE or k == EXECUTE:
-                    market[b, M_LAST_PX] = price[ilo]
-                    market[b, M_LAST_QTY] = evqty[ilo]
-                    market[b, M_LAST_SIDE] = side[ilo] if k == TRADE else -side[ilo]
-                    market[b, M_LAST_TS] = ts[ilo]
-                    if prm[P_SUB_TRADE] > 0:
-                        wake = W_TRADE
-                        wake_book = b
-                if wake == 0 and prm[P_SUB_BOOK] > 0 and k != TRADE:
-                    wake = W_BOOK
-                    wake_book = b
+            elif t == t_lo:  # market events reach the host (a strategy that wakes on them)
+                wake, wake_book = catch_up(t, True, ts, ts_local, venue, instr, kind, side, price,
+                                           evqty, ev_idx, ev_new, cur, prm, venues, lqty, ltop,
+                                           base, market)
             elif t == t_resp:  # a response reaches the host
+                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
+                         ev_new, cur, prm, venues, lqty, ltop, base, market)
                 r = cur[K_RH] % resp.shape[0]
                 cur[K_RH] += 1
                 cur[K_NOW_LO] = t
@@ -313,6 +358,8 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     guard(t, lacct, instruments, orders, active, free, cur, entry, rec_o, market,
                           venues, rparams, rstate, risk_i, risk_f, rcmds)
             else:  # the strategy's timer
+                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
+                         ev_new, cur, prm, venues, lqty, ltop, base, market)
                 cur[K_NOW_LO] = t
                 cur[K_NEXT_TIMER] = t + prm[P_TIMER]
                 wake = W_TIMER
@@ -338,7 +385,7 @@ RUN_SIG = types.int64(
     _i8[:], _i8[:], types.uint16[:], types.uint32[:], types.uint8[:], types.int8[:], _i8[:],
     _i8[:], types.uint64[:], _i8[:], _i8[:],
     _i8[:], _i8[:], _i8[:, :, :], _i8[:, :], _i8[:, :, :], _i8[:, :], _i8[:], ORDER_MAP, _i8[:],
-    _i8[:, :],
+    _i8[:, :], _i8[:, :],
     _i8[:, :], _f8[:, :], _i8[:], _i8[:], _i8[:, :], _i8[:, :], _f8[:, :], _f8[:, :], _f8[:, :],
     _f8[:, :],
     _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],

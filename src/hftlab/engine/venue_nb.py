@@ -19,13 +19,14 @@ import numba as nb
 import numpy as np
 
 from hftlab.engine.accounting_nb import apply_fill, fee_of
-from hftlab.engine.book_nb import ADD, EXECUTE, LEVEL, TRADE
+from hftlab.engine.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.engine.latency_nb import draw
-from hftlab.engine.layout import (ERR_QUEUE_FULL, I_MARK_BOOK, K_ERR, K_NACT, K_NFILL,
+from hftlab.engine.layout import (ERR_QUEUE_FULL, G_ASK_HI, G_ASK_LO, G_BID_HI, G_BID_LO,
+                                  I_MARK_BOOK, K_ERR, K_NACT, K_NFILL, K_OWN_DIRTY,
                                   K_NFREE, K_NORD, K_RH, K_RT, M_INSTR, M_VENUE, O_BOOK,
-                                  O_FILLED, O_ID, O_LEAVES, O_LPRICE, O_LSTATUS, O_NCOL,
-                                  O_PENDING, O_PRICE, O_QTY, O_SEQ, O_SIDE, O_STATUS, O_TIF,
-                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK, R_DONE, R_FILL,
+                                  O_FILLED, O_ID, O_LEAVES, O_LSTATUS, O_NCOL,
+                                  O_PENDING, O_PRICE, O_SEQ, O_SIDE, O_STATUS, O_TIF,
+                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_FILL,
                                   V_RESP, V_RESP_J, X_EXTS, X_KIND, X_MAKER, X_PRICE, X_QTY,
                                   X_REASON, X_SLOT, X_STATUS, X_TS)
 
@@ -35,6 +36,7 @@ ST_NEW, ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_DENIED
 GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3
 LIMIT, MARKET = 0, 1
 RS_NONE, RS_BAD_PRICE, RS_BAD_QTY = 0, 2, 3
+NO_PRICE = np.iinfo(np.int64).max
 RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE, RS_HALTED, RS_RANGE = (
     6, 7, 8, 9, 10, 11, 12)
 
@@ -118,6 +120,7 @@ def fill(s, q, price, maker, now, orders, oq, cur, resp, fills_i, fills_f, acct,
     fee = fee_of(venues, instruments, v, i, price, q, maker)
     orders[s, O_LEAVES] -= q
     orders[s, O_FILLED] += q
+    cur[K_OWN_DIRTY] = 1
     done = orders[s, O_LEAVES] == 0
     orders[s, O_STATUS] = ST_FILLED if done else ST_PARTIAL
     mb = np.int64(instruments[i, I_MARK_BOOK])
@@ -137,6 +140,50 @@ def fill(s, q, price, maker, now, orders, oq, cur, resp, fills_i, fills_f, acct,
     fills_f[n, 0] = fee
     fills_f[n, 1] = book_mid(qty, top, base, mb)
     cur[K_NFILL] = n + 1
+
+
+@nb.njit(cache=True)
+def own_ranges(orders, active, cur, ownr):
+    """Lowest and highest price of our open bids and asks per book (returns True)."""
+    for b in range(ownr.shape[0]):
+        ownr[b, G_BID_LO] = NO_PRICE
+        ownr[b, G_BID_HI] = -1
+        ownr[b, G_ASK_LO] = NO_PRICE
+        ownr[b, G_ASK_HI] = -1
+    for k in range(cur[K_NACT]):
+        s = active[k]
+        if not is_open(orders[s, O_STATUS]):
+            continue
+        b = orders[s, O_BOOK]
+        p = orders[s, O_PRICE]
+        if orders[s, O_SIDE] > 0:
+            ownr[b, G_BID_LO] = min(ownr[b, G_BID_LO], p)
+            ownr[b, G_BID_HI] = max(ownr[b, G_BID_HI], p)
+        else:
+            ownr[b, G_ASK_LO] = min(ownr[b, G_ASK_LO], p)
+            ownr[b, G_ASK_HI] = max(ownr[b, G_ASK_HI], p)
+    cur[K_OWN_DIRTY] = 0
+    return True
+
+
+@nb.njit(cache=True, inline="always")
+def may_touch(ownr, b, kind, side, price):
+    """False when a market event on book b cannot fill or move any of our open orders."""
+    bid_hi = ownr[b, G_BID_HI]
+    ask_lo = ownr[b, G_ASK_LO]
+    if bid_hi < 0 and ask_lo == NO_PRICE:
+        return False
+    if kind == TRADE:
+        return (side < 0 and price <= bid_hi) or (side > 0 and price >= ask_lo)
+    if kind == STATUS:
+        return False
+    if kind == CLEAR:
+        return True
+    if side > 0:  # our bids' queue or a trade through them; or the bid reaching our asks
+        return (price <= bid_hi and (price >= ownr[b, G_BID_LO] or kind == EXECUTE)) or (
+            price >= ask_lo)
+    return (price >= ask_lo and (price <= ownr[b, G_ASK_HI] or kind == EXECUTE)) or (
+        price <= bid_hi)
 
 
 @nb.njit(cache=True)
