@@ -110,8 +110,15 @@ def child(fmt: str, path: str, extra: str) -> None:
     """Run one reader twice in this process; print JSON with the second run's figures."""
     from hftlab import data as d
 
+    def stream() -> list:  # iter_itch, keeping only the last piece (bounded memory)
+        n, last = 0, None
+        for last in d.iter_itch(path, date="2020-01-02"):
+            n += len(last)
+        return [last.stats["messages"], n]
+
     readers = {"lobster": lambda: d.read_lobster(path, extra or None),
                "itch": lambda: d.read_itch(path, date="2020-01-02"),
+               "itch-stream": stream,
                "dbn": lambda: d.read_dbn(path), "binance": lambda: d.read_binance(path),
                "tardis": lambda: d.read_tardis(path)}
     readers[fmt]()
@@ -119,10 +126,12 @@ def child(fmt: str, path: str, extra: str) -> None:
     out = readers[fmt]()
     dt, cpu = time.perf_counter() - t, time.process_time() - c
     records = {"lobster": lambda: out.stats["messages"], "itch": lambda: out.stats["messages"],
+               "itch-stream": lambda: out[0],
                "dbn": lambda: out.stats["records"], "binance": lambda: out.stats["lines"],
                "tardis": lambda: out.stats["rows"]}[fmt]()
     peak = peak_rss_mb()
-    print(json.dumps({"records": records, "events": len(out), "seconds": dt, "cpu": cpu,
+    events = out[1] if fmt == "itch-stream" else len(out)
+    print(json.dumps({"records": records, "events": events, "seconds": dt, "cpu": cpu,
                       "peak_mb": peak}))
 
 
@@ -160,17 +169,17 @@ def main() -> None:
     n = write_itch(itch, args.itch_messages)
     print(f"generated {n:,} ITCH messages ({itch.stat().st_size / 2**20:.0f} MiB) in "
           f"{time.perf_counter() - t:.1f} s")
-    jobs.append(("itch", itch, ""))
+    jobs += [("itch", itch, ""), ("itch-stream", itch, "")]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")
-    print(f"{'reader':8} {'file':50} {'records':>11} {'events':>11} {'wall s':>7} "
+    print(f"{'reader':11} {'file':47} {'records':>11} {'events':>11} {'wall s':>7} "
           f"{'records/s':>11} {'cpu rec/s':>11} {'peak MB':>8}")
     for fmt, path, extra in jobs:
         if not Path(path).exists():
-            print(f"{fmt:8} {str(path.name):50} skipped: sample not found at {path}")
+            print(f"{fmt:11} {str(path.name):47} skipped: sample not found at {path}")
             continue
         r = run(fmt, path, extra)
-        print(f"{fmt:8} {path.name[:50]:50} {r['records']:>11,} {r['events']:>11,} "
+        print(f"{fmt:11} {path.name[:47]:47} {r['records']:>11,} {r['events']:>11,} "
               f"{r['seconds']:>7.3f} {r['records'] / r['seconds']:>11,.0f} "
               f"{r['records'] / r['cpu']:>11,.0f} {r['peak_mb']:>8.0f}")
     tmp.cleanup()
