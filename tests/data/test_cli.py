@@ -1,3 +1,4 @@
+import pytest
 from typer.testing import CliRunner
 
 from hftlab.book import snapshots
@@ -79,3 +80,17 @@ def test_a_later_day_starts_from_the_book_carried_over(tmp_path):
     assert (s["bid_price_1"], s["bid_price_2"], s["bid_price_3"]) == (100.0, 99.9, 99.8)
     assert (s["ask_price_1"], s["ask_size_2"]) == (100.1, 3.0)
     assert d1.record.tolist() == [2] * 5
+
+
+def test_dbn_tick_sizes_from_a_definition_file(shared_data, tmp_path):
+    glbx = shared_data / "databento_dbn" / "nautilus_glbx"
+    if not glbx.is_dir():
+        pytest.skip(f"DBN samples not found at {glbx}")
+    src = glbx / "futures_trades_2024-07-01T23-58_2024-07-02T00-02.dbn.zst"
+    out = tmp_path / "out"
+    res = runner.invoke(data_app, ["convert", "dbn", str(src), "--out", str(out), "--definitions",
+                                   str(glbx / "futures_definition.dbn.zst")])
+    assert res.exit_code == 0, res.output
+    parts = sorted(out.rglob("*.parquet"))
+    assert [p.parent.name for p in parts] == ["instrument=ESU4", "instrument=ESU4"]  # two days
+    assert {load(p).instruments[0].tick_size for p in parts} == {0.25}

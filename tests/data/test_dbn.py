@@ -121,6 +121,8 @@ def test_bad_input_names_record_and_offset(tmp_path):
     with pytest.raises(DataError, match="bad.dbn.zst: corrupt DBN data in the zstd stream "
                                         "between file bytes 0 and"):
         read_dbn(bad_z)
+    with pytest.raises(DataError, match="no instrument definitions with a price increment"):
+        read_dbn(p, definitions=p)
     ohlcv = tmp_path / "o.dbn"
     ohlcv.write_bytes(metadata(dbn.Schema.OHLCV_1S))
     with pytest.raises(DataError, match="schema 'ohlcv-1s' holds no book or trade events"):
@@ -142,8 +144,11 @@ def test_real_files(shared_data):
                           ("orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst", 13796),
                           ("futures_mbp-1_2024-07-01T23-58_2024-07-02T00-02.dbn.zst", 2288),
                           ("futures_trades_2024-07-01T23-58_2024-07-02T00-02.dbn.zst", 120)):
-        data = read_dbn(glbx / name)
+        defs = glbx / ("orderbooks_definition.dbn.zst" if "orderbooks" in name or "esh4" in name
+                       else "futures_definition.dbn.zst")
+        data = read_dbn(glbx / name, definitions=defs if "esh4" not in name else None)
         assert data.stats["dbn_version"] == 1 and data.stats["records"] == records
+        assert data.instruments[0].tick_size == (0.01 if "esh4" in name else 0.25)
         if "trades" in name:
             assert (data.events["kind"] == Kind.TRADE).sum() == 120
             continue

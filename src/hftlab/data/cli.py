@@ -36,8 +36,8 @@ FORMATS = ("lobster", "itch", "dbn", "binance", "tardis")
 DAY_NS = 86_400 * 1_000_000_000
 
 
-def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool
-            ) -> Callable[[Path], MarketData]:
+def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool,
+            definitions: Path | None = None) -> Callable[[Path], MarketData]:
     if fmt == "lobster":
         def read(p: Path) -> MarketData:
             book = p.with_name(p.name.replace("_message_", "_orderbook_"))
@@ -47,7 +47,9 @@ def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool
     if fmt == "itch":
         syms = [s for s in symbols.split(",") if s] if symbols else None
         return lambda p: read_itch(p, syms, date, skip_bad=skip_bad)
-    readers = {"dbn": read_dbn, "binance": read_binance, "tardis": read_tardis}
+    if fmt == "dbn":
+        return lambda p: read_dbn(p, definitions=definitions, skip_bad=skip_bad)
+    readers = {"binance": read_binance, "tardis": read_tardis}
     if fmt not in readers:
         raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
                                  param_hint="FORMAT")
@@ -151,10 +153,13 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
             date: Optional[str] = typer.Option(None, help="trading date (LOBSTER, ITCH) when "
                                                "the file name has none"),
             symbols: Optional[str] = typer.Option(None, help="ITCH: comma-separated symbols"),
+            definitions: Optional[Path] = typer.Option(None, exists=True, dir_okay=False,
+                                                       help="DBN: a definition file for tick "
+                                                       "sizes"),
             ) -> None:
     """Read INPUT files of FORMAT and write Parquet partitioned by date and instrument."""
     console = Console(soft_wrap=True)
-    read = _reader(fmt.lower(), date, symbols, skip_bad)
+    read = _reader(fmt.lower(), date, symbols, skip_bad, definitions)
     written = carried = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

@@ -176,6 +176,37 @@ class _Builder:
                 self.orders.pop(key, None)
 
 
+def _decoder(path: Path) -> tuple[dbn.DBNDecoder, bool]:
+    """A decoder for path (zstd recognised by its frame magic) and whether it is zstd."""
+    with open(path, "rb") as fh:
+        zstd = fh.read(4) == ZSTD_MAGIC
+    dec = dbn.DBNDecoder(upgrade_policy=dbn.VersionUpgradePolicy.AS_IS,
+                         compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
+    return dec, zstd
+
+
+def read_definitions(path: str | Path) -> dict[str, float]:
+    """Tick sizes {raw symbol: min_price_increment in currency} from a DBN definition file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    dec, _ = _decoder(path)
+    try:
+        dec.write(path.read_bytes())
+        recs = dec.decode()
+    except Exception as exc:  # the package raises its own error types
+        raise DataError(f"{path}: corrupt DBN definition file: {exc}") from None
+    out = {}
+    for r in recs[1:]:
+        if hasattr(r, "min_price_increment") and hasattr(r, "raw_symbol"):
+            inc = r.min_price_increment
+            if inc != UNDEF and inc > 0:
+                out[str(r.raw_symbol)] = inc / 1e9
+    if not out:
+        raise DataError(f"{path}: no instrument definitions with a price increment")
+    return out
+
+
 def _tick_places(prices: np.ndarray) -> int:
     """Decimal places of the coarsest power-of-ten step dividing every 1e-9 price."""
     for places in range(10):
@@ -185,19 +216,19 @@ def _tick_places(prices: np.ndarray) -> int:
 
 
 def read_dbn(path: str | Path, *, tick_size: float | dict[str, float] | None = None,
-             skip_bad: bool = False) -> MarketData:
+             definitions: str | Path | None = None, skip_bad: bool = False) -> MarketData:
     """Read a DBN file (v1-v3, plain or zstd) of schema mbo, mbp-1, mbp-10, tbbo, trades
-    or status. Instruments are the metadata's raw symbols. tick_size: one size, or
-    {symbol: size}; default inferred. Errors name the record and its byte offset;
+    or status. Instruments are the metadata's raw symbols. Tick sizes: tick_size (one
+    size, or {symbol: size}), else a DBN definition file's min_price_increment
+    (definitions=), else inferred. Errors name the record and its byte offset;
     skip_bad=True counts bad records in ``stats["skipped"]`` instead.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
-    with open(path, "rb") as fh:
-        zstd = fh.read(4) == ZSTD_MAGIC
-    dec = dbn.DBNDecoder(upgrade_policy=dbn.VersionUpgradePolicy.AS_IS,
-                         compression=dbn.Compression.ZSTD if zstd else dbn.Compression.NONE)
+    if tick_size is None and definitions is not None:
+        tick_size = read_definitions(definitions)
+    dec, zstd = _decoder(path)
     meta, b = None, None
     n, off, file_off = 0, 0, 0
     with open(path, "rb") as fh:
