@@ -51,7 +51,7 @@ def test_every_mapped_message_type(tmp_path):
     assert ev["kind"].tolist() == [Kind.ADD, Kind.ADD, Kind.EXECUTE, Kind.EXECUTE, Kind.CANCEL,
                                    Kind.DELETE, Kind.ADD, Kind.ADD, Kind.DELETE, Kind.TRADE,
                                    Kind.TRADE, Kind.STATUS, Kind.STATUS]
-    assert ev["side"].tolist() == [1, -1, 1, -1, 1, 1, 1, -1, -1, -1, 0, 0, 0]
+    assert ev["side"].tolist() == [1, -1, 1, -1, 1, 1, 1, -1, -1, 0, 0, 0, 0]  # P: unknown
     assert ev["qty"].tolist() == [100, 50, 30, 10, 20, 50, 40, 7, 40, 5, 1000, 0, 1]
     assert ev["order_id"].tolist() == [11, 12, 11, 12, 11, 11, 13, 21, 12, 0, 0, 0, 0]
     assert ev["price"][3] == 15001  # C executes at the resting order's price

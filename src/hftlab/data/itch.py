@@ -6,7 +6,8 @@ files' framing of a 2-byte length before each message. Mapping:
 A / F add -> ADD; E execute, C execute with price -> EXECUTE at the resting order's
 price (side = the resting order's); X cancel -> CANCEL; D delete -> DELETE (the
 remaining shares); U replace -> DELETE of the old reference + ADD of the new one;
-P non-cross trade -> TRADE (aggressor = opposite of the hidden order's side);
+P non-cross trade -> TRADE with side 0 (its Buy/Sell field has been 'B' for every
+trade since 2014, so it does not tell the aggressor);
 Q cross trade -> TRADE (side 0); H trading action -> STATUS (T = 1, else 0);
 R stock directory -> the instrument table; S system events -> ``stats["system_events"]``;
 the other messages are counted in ``stats["messages"]``.

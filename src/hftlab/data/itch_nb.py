@@ -284,7 +284,9 @@ def parse_chunk(buf, base_offset, day_ns, skip_bad, loc, syms, want, tab, state,
         elif t == 80 or t == 81:  # P (non-cross trade), Q (cross trade)
             if t == 80:
                 inst = _instrument(loc, syms, want, state, locate, _u64(buf, p + 24))
-                side = -1 if buf[p + 19] == 66 else 1  # aggressor: opposite of the hidden order
+                # the Buy/Sell field names the hidden order's side, but NASDAQ has sent
+                # 'B' for every P message since 2014, so the aggressor is unknown
+                side = 0
                 if buf[p + 19] != 66 and buf[p + 19] != 83:
                     if skip_bad:
                         state[S_SKIP_FIELD] += 1
