@@ -518,3 +518,13 @@ def test_record_dtypes_follow_the_kernel_columns():
     assert [result_cols[n] for n in RESULT_DTYPE.names] == list(range(mk.N_RCOL))
     assert MATCH_FILL_DTYPE.itemsize == 8 * mk.N_FCOL
     assert RESULT_DTYPE.itemsize == 8 * mk.N_RCOL
+
+
+def test_events_carry_each_books_venue_and_instrument():
+    e = MatchingEngine([100, 200], 10, venues=[3, 4], instruments=[7, 8])
+    e.submit(1, SELL, 205, 2, book=1, ts=11)
+    r = e.submit(2, BUY, 205, 1, book=1, ts=12)
+    assert r.events[["ts", "venue", "instrument", "kind"]].tolist() == [
+        (12, 4, 8, Kind.EXECUTE), (12, 4, 8, Kind.TRADE)]
+    assert r.fills["book"].tolist() == [1]
+    assert e.submit(1, BUY, 101, 1, book=0).events["venue"].tolist() == [3]

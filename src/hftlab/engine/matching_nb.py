@@ -311,13 +311,9 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
-def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
+def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
-    """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
-
-    Market orders never rest (GTC and IOC both expire the remainder) and are rejected
-    as POST_ONLY. side is +1 buy / -1 sell, price in ticks (ignored for market), q lots.
-    """
+    """Body of ``submit``, inlined into ``process`` as well."""
     oid = ctr[0]
     if oid >= orders.shape[0]:
         return RETRY_CAPACITY, RS_TOO_MANY, 0, 0, 0, 0, nf, ne
@@ -363,9 +359,9 @@ def _is_open(orders, ctr, oid):
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
-def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
+def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
-    """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
+    """Body of ``cancel``, inlined into ``process`` as well."""
     if not _is_open(orders, ctr, oid):
         return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
     if events.shape[0] - ne < 1:
@@ -379,7 +375,7 @@ def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, n
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
-def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
+def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).
 
@@ -437,6 +433,37 @@ def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, n
 
 
 @nb.njit(cache=True, _nrt=False)
+def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
+           order_type, tif, stp_mode, ts, fills, nf, events, ne):
+    """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
+
+    Market orders never rest (GTC and IOC both expire the remainder) and are rejected
+    as POST_ONLY. side is +1 buy / -1 sell, price in ticks (ignored for market), q lots.
+    """
+    return _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price,
+                   q, order_type, tif, stp_mode, ts, fills, nf, events, ne)
+
+
+@nb.njit(cache=True, _nrt=False)
+def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
+           ne):
+    """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
+    return _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf,
+                   events, ne)
+
+
+@nb.njit(cache=True, _nrt=False)
+def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
+           stp_mode, ts, fills, nf, events, ne):
+    """Change the price and / or resting qty of order oid (KEEP leaves one unchanged).
+
+    Rules as for _modify; a rejected modify leaves the order as it was.
+    """
+    return _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price,
+                   new_qty, stp_mode, ts, fills, nf, events, ne)
+
+
+@nb.njit(cache=True, _nrt=False)
 def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting, ctr,
             stp_mode, fills, nf, events, ne):
     """Run messages msgs[start:] (N_MCOL columns) in order, writing results[k] per message.
@@ -451,14 +478,14 @@ def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting,
         act = msgs[k, M_ACTION]
         ts = msgs[k, M_TS]
         if act == ACT_SUBMIT:
-            r = submit(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_BOOK],
+            r = _submit(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_BOOK],
                        msgs[k, M_OWNER], msgs[k, M_SIDE], msgs[k, M_PRICE], msgs[k, M_QTY],
                        msgs[k, M_TYPE], msgs[k, M_TIF], stp_mode, ts, fills, nf, events, ne)
         elif act == ACT_CANCEL:
-            r = cancel(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
+            r = _cancel(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
                        ts, fills, nf, events, ne)
         else:
-            r = modify(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
+            r = _modify(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
                        msgs[k, M_PRICE], msgs[k, M_QTY], stp_mode, ts, fills, nf, events, ne)
         if r[0] < 0:
             return k, r[0], nf, ne
