@@ -167,6 +167,12 @@ def test_command_errors_on_events(tmp_path):
     assert res.exit_code == 2 and "no TRADE or EXECUTE events" in res.output
     res = _invoke(path, "--events", path, "--out", tmp_path / "r")
     assert res.exit_code == 2 and "--events goes with a run folder" in res.output
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    pd.DataFrame({"ts": [1], "price": [1.0], "qty": [1.0]}).to_parquet(tables / "trades.parquet")
+    pd.DataFrame({"ts": [0], "bid": [0.9], "ask": [1.1]}).to_parquet(tables / "quotes.parquet")
+    res = _invoke(tables, "--venue", "0", "--out", tmp_path / "r")
+    assert res.exit_code == 2 and "plain trade and quote tables hold one market" in res.output
 
 
 def test_lobster_events_match_the_sample_files(shared_data, lobster_amzn, tmp_path):
@@ -274,6 +280,10 @@ def test_run_with_its_market_events(run_case, tmp_path):
                                with_ev["realized"] + with_ev["impact"], atol=1e-9)
     market = hftlab.data.load(events)
     assert int(_stats(text)["trades"]) == int((market.events["kind"] == Kind.TRADE).sum())
+    assert "Warning: the run replayed" not in text
+    other = l2_stream(2_000, seed=9, dt_ns=5_000_000)
+    page = analyze_run(run_dir, tmp_path / "c", events=other, bar="1s").read_text()
+    assert "Warning: the run replayed &#x27;synthetic l2_stream seed=1&#x27;" in page
 
 
 def test_run_tables_and_empty_fills(run_case, tmp_path):

@@ -62,6 +62,14 @@ def _events(path: Path) -> MarketData | None:
         return None
 
 
+def _no_book_choice(path: Path, venue: int | str | None,
+                    instrument: int | str | None) -> None:
+    """Plain trade/quote tables hold one market: a venue or instrument choice is an error."""
+    if venue is not None or instrument is not None:
+        raise ValueError(f"{path}: venue / instrument choose a book of canonical events or "
+                         "of a run; plain trade and quote tables hold one market")
+
+
 def load_input(path: Path, venue: int | str | None = None,
                instrument: int | str | None = None,
                events: MarketData | None = None) -> Loaded:
@@ -77,6 +85,7 @@ def load_input(path: Path, venue: int | str | None = None,
         t = run_tables(RunRecord.load(path), venue=venue, instrument=instrument, market=events)
         return Loaded("run", t.trades, t.quotes, t.notes)
     if path.is_dir():
+        _no_book_choice(path, venue, instrument)
         tp, qp = path / "trades.parquet", path / "quotes.parquet"
         missing = [p.name for p in (tp, qp) if not p.is_file()]
         if missing:
@@ -92,6 +101,7 @@ def load_input(path: Path, venue: int | str | None = None,
             raise ValueError(f"{path}: book (venue {t.venue}, instrument {t.instrument}) has "
                              "no TRADE or EXECUTE events to analyze")
         return Loaded("events", t.trades, t.quotes, t.notes)
+    _no_book_choice(path, venue, instrument)
     df = pd.read_parquet(path)
     if "kind" not in df.columns:
         raise ValueError(f"{path}: a single Parquet file needs a 'kind' column with 'trade' "

@@ -186,6 +186,10 @@ def run_tables(record: RunRecord, venue: int | str | None = None,
         own_note = (f"Our {len(own)} fills of {label}; later mids from the market's book "
                     "after every event.")
         notes = [*mt.notes, own_note]
+        replayed = record.meta.get("source")
+        if replayed and market.source and replayed != market.source:
+            notes.append(f"Warning: the run replayed {replayed!r} but the events given are "
+                         f"{market.source!r}.")
         return RunTables(mt.trades, mt.quotes, vi, ii, tick, notes, fills=own, mids=mids)
     bb, ba = st["best_bid"].to_numpy(), st["best_ask"].to_numpy()
     both = (bb > 0) & (ba > 0)
