@@ -140,11 +140,16 @@ def update_price_bounds(out: np.ndarray, ev: np.ndarray, n_instruments: int) -> 
         return
     book = ev["venue"][priced].astype(np.int64) * n_instruments + ev["instrument"][priced]
     price = ev["price"][priced]
-    for b in np.unique(book):
-        p = price[book == b]
-        lo, hi = int(p.min()), int(p.max())
-        out[b, 0] = lo if out[b, 0] < 0 else min(out[b, 0], lo)
-        out[b, 1] = max(out[b, 1], hi)
+    lo = np.full(len(out), np.iinfo(np.int64).max)
+    hi = np.full(len(out), -1)
+    if book.min() == book.max():  # one book: a plain min and max
+        lo[book[0]], hi[book[0]] = price.min(), price.max()
+    else:
+        np.minimum.at(lo, book, price)
+        np.maximum.at(hi, book, price)
+    seen = hi >= 0
+    out[seen, 0] = np.where(out[seen, 0] < 0, lo[seen], np.minimum(out[seen, 0], lo[seen]))
+    out[seen, 1] = np.maximum(out[seen, 1], hi[seen])
 
 
 _PRICED = np.array([False, True, False, False, True, True, True, False, False])  # by kind

@@ -48,9 +48,8 @@ class EngineError(RuntimeError):
     """The engine met a condition it cannot continue from; the message says which."""
 
 
-def _ladder_window(data: MarketData, margin: int | None) -> tuple[np.ndarray, int]:
+def _ladder_window(bounds: np.ndarray, margin: int | None) -> tuple[np.ndarray, int]:
     """Per-book base price and a common width covering every price in the data plus margin."""
-    bounds = data.price_bounds()
     have = bounds[:, 0] >= 0
     if not have.any():
         raise ConfigError("the market data has no priced events, so no book can be built")
@@ -87,7 +86,8 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
            rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int) -> Engine:
     nv, ni = len(venues), len(data.instruments)
     nb_ = nv * ni
-    base, width = _ladder_window(data, margin)
+    bounds = data.price_bounds()
+    base, width = _ladder_window(bounds, margin)
     qty, top = book_nb.new_books(nb_, width)
     lqty, ltop = book_nb.new_books(nb_, width)
     market = np.zeros((nb_, M_NCOL), np.int64)
@@ -103,7 +103,6 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         ven[k, V_ENTRY], ven[k, V_ENTRY_J] = lat.entry.base_ns, lat.entry.jitter_ns
         ven[k, V_RESP], ven[k, V_RESP_J] = lat.response.base_ns, lat.response.jitter_ns
         ven[k, V_RECORDED] = 1.0 if lat.recorded_feed else 0.0
-    bounds = data.price_bounds()
     inst = np.zeros((ni, I_NCOL))
     for i, spec in enumerate(data.instruments):
         inst[i, I_VALUE] = spec.tick_size * spec.lot_size * spec.multiplier

@@ -98,6 +98,18 @@ def clear_orders(orders, b):
 
 
 @nb.njit(cache=True)
+def apply_l2(qty, top, base, b, kind, side, price, q):
+    """apply_event for LEVEL and TRADE events, which never need the L3 order map."""
+    if kind == TRADE:
+        return 0, -1, 0, 0, -1
+    i = price - base[b]
+    if i < 0 or i >= qty.shape[2]:
+        return ERR_RANGE, -1, 0, 0, -1
+    old = set_level(qty, top, b, row_of(side), i, q)
+    return 0, i, old, q, -1
+
+
+@nb.njit(cache=True)
 def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     """Apply one market event to book b.
 

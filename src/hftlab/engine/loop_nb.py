@@ -20,8 +20,10 @@ import numpy as np
 from numba import types
 
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
-from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, STATUS, TRADE,
-                                   WARN_NEGATIVE_LEVEL, apply_event, clear_book, set_level)
+from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
+                                   TRADE,
+                                   WARN_NEGATIVE_LEVEL, apply_event, apply_l2, clear_book,
+                                   set_level)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.engine.latency_nb import keyed_draw
@@ -299,9 +301,13 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     cur[K_NOW_EX] = ts[iex]
                     if k == STATUS:
                         halted[b] = 1 if evqty[iex] == 0 else 0
-                    err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k, side[iex],
-                                                           price[iex], evqty[iex], oid[iex],
-                                                           cur[K_SEQ])
+                    if k == LEVEL or k == TRADE:  # the L2 hot path, without the order map
+                        err, idx, old, new, oseq = apply_l2(qty, top, base, b, k, side[iex],
+                                                            price[iex], evqty[iex])
+                    else:
+                        err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k,
+                                                               side[iex], price[iex], evqty[iex],
+                                                               oid[iex], cur[K_SEQ])
                     if k == ADD:
                         cur[K_SEQ] += 1
                     if err == ERR_RANGE:
@@ -317,11 +323,13 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     if cur[K_NACT] > 0 and (cur[K_OWN_DIRTY] == 0 or own_ranges(
                             orders, active, cur, ownr)) and may_touch(ownr, b, k, side[iex - 1],
                                                                       price[iex - 1]):
+                        sent = cur[K_RT]
                         on_market_event(b, k, side[iex - 1], price[iex - 1], evqty[iex - 1], idx,
                                         old, new, oseq, ts[iex - 1], qfn, qparams, orders, oq,
                                         active, cur, resp, fills_i, fills_f, acct, venues,
                                         instruments, market, qty, top, base)
-                        break
+                        if cur[K_RT] != sent:  # fills went out: the response stream moved
+                            break
                     if per_event or iex >= n or ts[iex] > bound:
                         break
             elif t == t_cmd:  # one of our commands reaches its venue
