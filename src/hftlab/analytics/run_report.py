@@ -140,7 +140,7 @@ left out of that horizon).</p>
 {_markout_figure(sets, horizons)}
 <h3>Per horizon (effective = realized + impact; cost = permanent + temporary)</h3>
 {blocks}
-<h3>Per fill set (bps; adverse_&lt;h&gt; = impact against us; fee as a fraction of notional)</h3>
+<h3>Per fill set (bps of mid; adverse_&lt;h&gt; = impact against us; fee in bps of notional)</h3>
 {table_html(res.summary.astype({"fills": np.int64}))}
 """
     return Section(stats=stats, body=body), allt
