@@ -8,9 +8,9 @@ position-reducing orders pass; orders that add to a position are cancelled) and 
 level (state HALTED: cancel all, flatten, deny new orders). The kill switch (from a
 strategy, the engine, a configured time or a count of denials) halts in the same way and
 latches until an explicit reset. Flattening stays within the limits: IOC orders priced
-inside the price band, no larger than the max order size, and never sized so that open
-orders still filling could carry the position past its limit the other way; what is left
-is flattened at the next call. Every decision writes a risk event.
+inside the price band, no larger than the max order size, and sized net of our open
+orders on the same side, so that nothing still filling can carry the position past zero;
+what is left is flattened at the next call. Every decision writes a risk event.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ import numpy as np
 from hftlab.engine.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION,
                                   C_BOOK, C_ID, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE,
                                   I_MARK_BOOK, K_NACT, M_INSTR, O_BOOK, O_ID, O_LSTATUS,
-                                  O_PENDING, O_SIDE)
+                                  O_PENDING, O_SIDE, O_TIF)
 from hftlab.risk.layout import (ACTIVE, HALTED, REDUCING, RP_BAND_PCT, RP_BAND_TICKS,
                                 RP_CORR_HALFLIFE, RP_CORR_INTERVAL, RP_CORR_MIN_UPDATES,
                                 RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN, RP_HARD_LOSS,
-                                RP_MAX_HOLDING, RP_MAX_ORDER_QTY, RP_MAX_POSITION,
+                                RP_MAX_HOLDING, RP_MAX_ORDER_QTY,
                                 RP_SOFT_DRAWDOWN, RP_SOFT_LOSS, RS_CORR_ALERT, RS_CORR_LAST,
                                 RS_CORR_N, RS_CORR_STARTED, RS_CORR_VALUE, RS_INSTR0, RS_KILL, RS_KILL_AT_DONE,
                                 RS_KILLED, RS_PEAK, RS_STATE, RSI_INFLIGHT, RSI_LAST_MID,
@@ -38,13 +38,13 @@ from hftlab.risk.pretrade_nb import (ibase, kill_time_reached, on_requests, refe
 
 R_KILL_SWITCH, R_SOFT_LOSS, R_HARD_LOSS, R_SOFT_DD, R_HARD_DD = 45, 46, 47, 48, 49
 R_HOLDING_TIME, R_CORRELATION, R_CANCEL_ALL, R_FLATTEN = 50, 51, 57, 58
-IOC, LIMIT, MARKET = 1, 0, 1
+IOC, FOK, LIMIT, MARKET = 1, 2, 0, 1
 ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 
 
 @nb.njit(cache=True)
 def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
-    """Cancel commands for open orders not already being cancelled.
+    """Cancel commands for open orders not already being cancelled (IOC / FOK excepted).
 
     instrument: only that instrument (or -1 for all); pos_sign: only orders on that side
     of a position, i.e. the ones that add to it (0: every side). Returns the new count.
@@ -55,6 +55,8 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
         s = active[k]
         st = orders[s, O_LSTATUS]
         if not (st == ST_NEW or st == ST_ACCEPTED or st == ST_PARTIAL) or orders[s, O_PENDING] != 0:
+            continue
+        if orders[s, O_TIF] == IOC or orders[s, O_TIF] == FOK:  # the venue closes them itself
             continue
         if instrument >= 0 and market[orders[s, O_BOOK], M_INSTR] != instrument:
             continue
@@ -83,19 +85,16 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     """IOC orders that take instrument i's position towards zero, within the limits.
 
     Priced at the edge of the price band around the reference (a market order when no band
-    is set or no reference exists), sliced to the max order size, and sized so that open
-    orders on the flattening side still filling cannot push the position past its limit.
-    Needs scan_open's scratch for i. Returns the new command count.
+    is set or no reference exists), sliced to the max order size, and sized net of our
+    open orders on the flattening side, so that they and the flatten together can never
+    carry the position past zero. Needs scan_open's scratch for i. Returns the new count.
     """
     pos = lacct[i, A_POS]
     if pos == 0:
         return n
     side = -1 if pos > 0 else 1
     o = ibase(i)
-    opp = rstate[o + (RSI_OPEN_SELL if side < 0 else RSI_OPEN_BUY)]
-    lim = rparams[i, RP_MAX_POSITION]
-    room = abs(pos) - opp + lim if lim < np.inf else abs(pos)
-    q = min(abs(pos), max(room, 0.0))
+    q = abs(pos) - rstate[o + (RSI_OPEN_SELL if side < 0 else RSI_OPEN_BUY)]
     b = np.int64(instruments[i, I_MARK_BOOK])
     ref = reference_price(market, b)
     band = min(rparams[i, RP_BAND_TICKS], rparams[i, RP_BAND_PCT] * ref) if ref == ref \
