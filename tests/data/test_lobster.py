@@ -104,6 +104,12 @@ def test_bad_lines_name_file_and_line_and_skip_bad_counts_them(tmp_path, line, w
     assert info["lines"] == 1 and "line 2" in info["first"]
 
 
+def test_empty_message_file_is_an_error(tmp_path):
+    m, _ = write(tmp_path, messages="")
+    with pytest.raises(DataError, match="no messages"):
+        read_lobster(m)
+
+
 def test_orderbook_row_count_must_match(tmp_path):
     m, b = write(tmp_path, book="\n".join(BOOK.splitlines()[:-1]) + "\n")
     with pytest.raises(DataError, match="9 rows but .* has 10 messages"):

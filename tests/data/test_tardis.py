@@ -99,6 +99,11 @@ def test_skip_bad_counts_dropped_rows_and_keeps_line_numbers(tmp_path):
     assert data.record.tolist() == [2, 2, 3, 4, 6, 6, 7]
 
 
+def test_empty_file_is_named(tmp_path):
+    with pytest.raises(DataError, match="x.csv: empty file"):
+        read_tardis(write(tmp_path, ""))
+
+
 def test_unknown_csv_is_named(tmp_path):
     with pytest.raises(DataError, match="unknown Tardis CSV"):
         read_tardis(write(tmp_path, HEAD + "foo\nx,y,1,1,2\n"))

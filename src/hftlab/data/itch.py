@@ -252,8 +252,8 @@ def _build(p: _Parser, path: Path, tick_size: float | None) -> MarketData:
                         f"{names[ev['instrument'][bad]]} is not a multiple of {tick_size}")
     instruments = [Instrument(name, float(step), 1.0) for name, step in zip(names, steps)]
     if not instruments:
-        raise DataError(f"{path}: no stock directory or order messages for the symbols asked "
-                        "for")
+        asked = "" if p.want.size == 0 else " for the symbols asked for"
+        raise DataError(f"{path}: no stock directory or order messages{asked}")
     stats = _stats(p)
     # No MarketData.validate() pass: the kernel already enforces the schema's rules on
     # every message (time order, B/S sides, positive shares and prices, known symbols)

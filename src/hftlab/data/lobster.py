@@ -102,6 +102,8 @@ def read_lobster(message_csv: str | Path, orderbook_csv: str | Path | None = Non
     symbol = symbol or (m["symbol"] if m else path.stem)
     skipped: dict = {}
     msg, lines, info = _parse(path, np.array([9, 0, 0, 0, 0, 0], np.int64), skip_bad, "message")
+    if len(msg) == 0:
+        raise DataError(f"{path}: no messages")
     if info:
         skipped["malformed_message_lines"] = info
     t, typ, oid, size, price, direction = msg.T

@@ -89,6 +89,8 @@ def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
             warnings.simplefilter("always")
             df = pd.read_csv(path, dtype=str, keep_default_na=False,
                              on_bad_lines="warn" if skip_bad else "error")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty file (no header row)") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: malformed CSV: {exc}") from None
     except (EOFError, OSError, UnicodeDecodeError) as exc:
