@@ -65,11 +65,21 @@ def make_chunk(rng: np.random.Generator, n: int, first_id: int, mid0: float,
     return m, int(first_id + is_submit.sum()), float(mid[-1])
 
 
+def rss_mib() -> float:
+    """Current resident memory of this process (Linux /proc), MiB; 0 where unavailable."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return 0.0
+
+
 def run(n_messages: int, seed: int, chunk: int) -> dict[str, float]:
     """Process the stream; returns counts, seconds and messages/s."""
     warm = MatchingEngine([BASE], WIDTH)
     warm.process(make_chunk(np.random.default_rng(0), 1000, 1, BASE + WIDTH / 2, 0)[0])
 
+    baseline = rss_mib()  # Python, numpy, numba and the compiled kernels
     rng = np.random.default_rng(seed)
     eng = MatchingEngine([BASE], WIDTH, capacity=1 << 16, buffer_rows=1 << 16)
     next_id, mid, done, secs, cpu = 1, BASE + WIDTH / 2, 0, 0.0, 0.0
@@ -90,7 +100,8 @@ def run(n_messages: int, seed: int, chunk: int) -> dict[str, float]:
     return {"messages": done, "seconds": secs, "msgs_per_s": done / secs,
             "cpu_seconds": cpu, "msgs_per_cpu_s": done / cpu,
             "fills": n_fills, "events": n_events, "resting": int(eng.n_resting.sum()),
-            "unknown_cancels": n_rejected, "filled_orders": int(status_counts[3]),
+            "unknown_cancels": n_rejected, "baseline_mib": baseline,
+            "pool_mib": eng.orders.nbytes / 2**20, "filled_orders": int(status_counts[3]),
             "orders": next_id - 1}
 
 
@@ -129,7 +140,9 @@ def main() -> None:
     print(f"per CPU second (robust when the machine is shared): median "
           f"{cpu_rates[len(cpu_rates) // 2] / 1e6:.2f}, best {cpu_rates[-1] / 1e6:.2f} M/s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus")
-    print(f"peak RSS: {peak_mb:.0f} MiB")
+    print(f"peak RSS: {peak_mb:.0f} MiB (before the first run: {r['baseline_mib']:.0f} MiB of "
+          f"interpreter, libraries and compiled code; order pool at the end "
+          f"{r['pool_mib']:.0f} MiB, 64 bytes per order id)")
 
 
 if __name__ == "__main__":

@@ -504,6 +504,8 @@ def test_face_validates_enumerations_and_books():
         e.process(bad)
     with pytest.raises(ValueError, match="stp_mode"):
         MatchingEngine([100], 10, stp_mode=7)
+    with pytest.raises(ValueError, match="one entry per book"):
+        MatchingEngine([100, 200], 10, venues=[1])
 
 
 def test_record_dtypes_follow_the_kernel_columns():

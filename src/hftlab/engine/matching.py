@@ -121,9 +121,12 @@ class MatchingEngine:
         self.fills = np.zeros((buffer_rows, mk.N_FCOL), dtype=np.int64)
         self.events = np.zeros((buffer_rows, mk.N_ECOL), dtype=np.int64)
         self.venues = (np.zeros(n, dtype=np.uint16) if venues is None
-                       else np.asarray(venues, dtype=np.uint16))
+                       else np.asarray(venues, dtype=np.uint16).reshape(-1))
         self.instruments = (np.arange(n, dtype=np.uint32) if instruments is None
-                            else np.asarray(instruments, dtype=np.uint32))
+                            else np.asarray(instruments, dtype=np.uint32).reshape(-1))
+        if self.venues.size != n or self.instruments.size != n:
+            raise ValueError(f"venues and instruments need one entry per book ({n}), got "
+                             f"{self.venues.size} and {self.instruments.size}")
 
     # ---- state ------------------------------------------------------------------
     @property
