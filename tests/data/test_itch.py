@@ -206,3 +206,10 @@ def test_iter_itch_streams_the_same_events_in_pieces(tmp_path):
     assert [x.events["price"].tolist() for x in cents] == [[30000]]
     with pytest.raises(DataError, match="truncated at byte offset"):
         list(iter_itch(write(tmp_path, session()[:-3], "cut_20190130.itch")))
+
+
+def test_corrupt_gzip_is_named(tmp_path):
+    blob = bytearray(gzip.compress(session()))
+    blob[len(blob) // 2] ^= 0xFF
+    with pytest.raises(DataError, match="bad.itch.gz: .*(corrupt|byte offset)"):
+        read_itch(write(tmp_path, bytes(blob), "bad.itch.gz"), date="2019-01-30")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
@@ -270,7 +271,7 @@ def read_binance(path: str | Path, *, tick_size: float | None = None,
                 r.stats["lines"] = n
                 if raw.strip():
                     last_local = r.line(raw, n, off, last_local)
-    except (EOFError, OSError) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise DataError(f"{path}: truncated or corrupt compressed file after line "
                         f"{r.stats['lines']} ({exc})") from None
     for s in r.symbols.values():

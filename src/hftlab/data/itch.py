@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
+import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -140,7 +141,7 @@ def _run(path: Path, p: _Parser, chunk_size: int) -> Iterator[int]:
                 carry = data[used:]
                 offset += used
                 yield offset
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise DataError(f"{path}: truncated or corrupt gzip stream after byte {offset} of the "
                         f"messages ({exc})") from None
     p.skipped = {name: int(p.state[slot]) for name, slot in SKIP_SLOTS.items()

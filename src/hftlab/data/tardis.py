@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
         raise DataError(f"{path}: empty file (no header row)") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: malformed CSV: {exc}") from None
-    except (EOFError, OSError, UnicodeDecodeError) as exc:
+    except (EOFError, OSError, UnicodeDecodeError, zlib.error) as exc:
         raise DataError(f"{path}: truncated or corrupt file ({exc})") from None
     bad = [str(w.message) for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
     dropped = sorted(int(n) for m in bad for n in re.findall(r"Skipping line (\d+)", m))
