@@ -12,6 +12,7 @@ which a book's best bid is at or above its best ask).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -132,6 +133,11 @@ def partitions(data: MarketData) -> list[tuple[str, int, MarketData]]:
     return out
 
 
+def safe(name: str) -> str:
+    """A symbol as one path component ('BTC/USD' -> 'BTC_USD')."""
+    return re.sub(r"[/\\:\0]", "_", name) or "_"
+
+
 def _report(console: Console, path: Path, data: MarketData) -> None:
     s = data.stats
     notes = []
@@ -176,8 +182,8 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
             bar.update(task, description=f"writing {path.name}")
             stem = path.name.split(".")[0]
             for day, i, part in partitions(data):
-                target = out / f"date={day}" / f"instrument={data.instruments[i].symbol}" / \
-                    f"{stem}.parquet"
+                target = out / f"date={day}" / f"instrument={safe(data.instruments[i].symbol)}" \
+                    / f"{stem}.parquet"
                 part.save(target)
                 written += 1
                 carried += part.stats["carried_levels"]
