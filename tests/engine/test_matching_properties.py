@@ -25,7 +25,7 @@ from hftlab.engine.matching import MatchingEngine
 from hftlab.schema import Kind, OrderStatus
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_matcher import RefMatcher  # noqa: E402
+from reference_matcher import RefMatcher
 
 BASE = [100, 500]
 WIDTH = 12

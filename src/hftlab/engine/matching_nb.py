@@ -252,7 +252,7 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
                 return rem, filled, True, nf, ne
             continue
         mq = orders[m, QTY]
-        t = rem if rem < mq else mq
+        t = min(mq, rem)
         fills[nf, F_TS] = ts
         fills[nf, F_BOOK] = b
         fills[nf, F_MAKER] = m
