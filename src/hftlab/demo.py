@@ -26,7 +26,7 @@ import hftlab
 from hftlab.data.market import MarketData
 from hftlab.instruments import MS, FeeSchedule, LatencyProfile, Venue, check
 from hftlab.report.compare import comparison_table, write_comparison
-from hftlab.report.page import fmt
+from hftlab.report.page import fmt, jsonable
 from hftlab.report.run_report import analyse
 from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
 
@@ -199,23 +199,7 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
         "findings": facts,
         "report": str(path),
     }
-    (out / "summary.json").write_text(json.dumps(_plain(result), indent=2, allow_nan=False))
+    (out / "summary.json").write_text(json.dumps(jsonable(result), indent=2, allow_nan=False))
     console.print(f"report: {path}")
     return result
 
-
-def _plain(x: Any) -> Any:
-    """JSON-ready: numpy scalars as Python numbers, NaN and inf as null, tuples as lists."""
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if np.isfinite(x) else None
-    if x is None or isinstance(x, str):
-        return x
-    return str(x)

@@ -7,6 +7,8 @@ import html
 import math
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222}
 table{border-collapse:collapse;margin:.6em 0}th,td{border-bottom:1px solid #ddd;
 padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
@@ -56,3 +58,20 @@ def img(png: bytes, alt: str) -> str:
 def document(title: str, body: str) -> str:
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{esc(title)}</title>'
             f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{body}</body></html>")
+
+
+def jsonable(x: Any) -> Any:
+    """JSON-ready: numpy scalars as Python numbers, NaN and inf as null, tuples as lists."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x) if np.isfinite(x) else None
+    if x is None or isinstance(x, str):
+        return x
+    return str(x)

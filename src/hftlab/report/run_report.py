@@ -77,13 +77,14 @@ def run_section(rec: RunRecord, a: dict[str, Any], out: Path, prefix: str = "",
 def write_report(rec: RunRecord, out_dir: str | Path, title: str | None = None, *,
                  data: MarketData | None = None, bucket_volume: float | None = None,
                  window: int = 50, position_limit: int | None = None,
-                 spans: Sequence[tuple[float, float]] = (),
-                 span_label: str | None = None) -> Path:
+                 spans: Sequence[tuple[float, float]] = (), span_label: str | None = None,
+                 analysis: dict[str, Any] | None = None) -> Path:
     """Write report.html (self-contained) and its PNGs for rec into out_dir; returns the
-    HTML path. With data, VPIN of the market's prints is drawn against the P&L."""
+    HTML path. With data, VPIN of the market's prints is drawn against the P&L; analysis
+    (from analyse) replaces data, bucket_volume, window and position_limit."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    a = analyse(rec, data, bucket_volume, window, position_limit)
+    a = analysis or analyse(rec, data, bucket_volume, window, position_limit)
     (out / "run.png").write_bytes(figures.run_panels(rec, a["vpin"], spans=spans,
                                                      span_label=span_label))
     title = title or f"hftlab run: {rec.meta.get('strategy', '')}"
