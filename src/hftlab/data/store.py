@@ -125,5 +125,5 @@ def iter_parquet_columns(path: Path, chunk_size: int) -> Iterator[list[np.ndarra
     """Stream the event columns of a Parquet file, chunk_size rows at a time."""
     pf = pq.ParquetFile(path, buffer_size=1 << 20)
     for batch in pf.iter_batches(batch_size=chunk_size, columns=list(EVENT_FIELDS)):
-        yield [np.require(batch.column(name).to_numpy(zero_copy_only=False),
-                          dtype=EVENT_DTYPE[name], requirements=["C", "W"]) for name in EVENT_FIELDS]
+        yield [np.ascontiguousarray(batch.column(name).to_numpy(zero_copy_only=False),
+                                    dtype=EVENT_DTYPE[name]) for name in EVENT_FIELDS]

@@ -389,9 +389,15 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
 
 ORDER_MAP = types.DictType(types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4))
 _i8, _f8 = types.int64, types.float64
+def _column(dtype):
+    """Event columns are read-only to the loop, so Parquet data is used without a copy."""
+    return types.Array(dtype, 1, "A", readonly=True)
+
+
 RUN_SIG = types.int64(
-    _i8[:], _i8[:], types.uint16[:], types.uint32[:], types.uint8[:], types.int8[:], _i8[:],
-    _i8[:], types.uint64[:], _i8[:], _i8[:],
+    _column(_i8), _column(_i8), _column(types.uint16), _column(types.uint32),
+    _column(types.uint8), _column(types.int8), _column(_i8), _column(_i8), _column(types.uint64),
+    _i8[:], _i8[:],
     _i8[:], _i8[:], _i8[:, :, :], _i8[:, :], _i8[:, :, :], _i8[:, :], _i8[:], ORDER_MAP, _i8[:],
     _i8[:, :], _i8[:, :],
     _i8[:, :], _f8[:, :], _i8[:], _i8[:], _i8[:, :], _i8[:, :], _f8[:, :], _f8[:, :], _f8[:, :],
