@@ -1,0 +1,92 @@
+"""TOML backtest configs: a run folder from a file, and errors that name the field."""
+
+import json
+
+import pytest
+
+from hftlab.config import load_config, make_strategy, run_config
+from hftlab.instruments import ConfigError
+
+GOOD = """
+[market]
+source = "synthetic"
+events = 20000
+seed = 3
+
+[venue]
+maker = -0.002
+taker = 0.003
+latency = "colocated"
+
+[strategy]
+name = "toxicity_aware"
+[strategy.params]
+half_spread = 1.0
+qty = 2
+capacity = 8
+bucket_volume = 100
+window = 5
+requote_ns = 10000000
+
+[run]
+seed = 5
+queue = "power:2"
+
+[report]
+vpin_bucket = 100
+vpin_window = 5
+"""
+
+
+def write(tmp_path, text):
+    p = tmp_path / "run.toml"
+    p.write_text(text)
+    return p
+
+
+def test_a_config_runs_into_a_run_folder(tmp_path):
+    s = run_config(write(tmp_path, GOOD), tmp_path / "out")
+    out = tmp_path / "out"
+    for name in ("report.html", "summary.json", "run.json", "fills.parquet", "states.parquet",
+                 "panels.png", "markouts.png", "pnl.png"):
+        assert (out / name).exists(), name
+    saved = json.loads((out / "summary.json").read_text())
+    assert saved["summary"]["total_pnl"] == pytest.approx(s["summary"]["total_pnl"])
+    assert s["engine"]["fills"] > 0 and 19_000 < s["engine"]["events"] <= 20_000
+    assert json.loads((out / "run.json").read_text())["meta"]["parameters"]["capacity"] == 8
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("[run]", "[runn]"), r"unknown field config.runn; allowed: \["),
+    (("seed = 5", "seeds = 5"), r"unknown field run.seeds; allowed: \["),
+    (('name = "toxicity_aware"', 'name = "toxic"'), r"strategy.name must be one of \["),
+    (("half_spread = 1.0", "half_sprad = 1.0"), r"unknown field strategy.params.half_sprad"),
+    (("half_spread = 1.0", "half_spread = -1.0"), r"ToxicityAware.half_spread must be a finite"),
+    (("events = 20000", "events = 5"), r"market.events must be an integer in \[100, "),
+    (('source = "synthetic"', 'source = "csv"'), r"market.source must be one of"),
+    (('latency = "colocated"', 'latency = "fast"'), r"venue.latency must be one of"),
+    (('queue = "power:2"', 'queue = "fifo"'), r"run.queue must be 'conservative', 'power'"),
+    (("vpin_window = 5", "vpin_window = 0"), r"report.vpin_window must be an integer in \[1, "),
+    (("maker = -0.002", 'maker = "x"'), r"venue.maker must be a number in"),
+])
+def test_errors_name_the_field_and_the_allowed_range(tmp_path, edit, message):
+    bad = GOOD.replace(*edit)
+    assert bad != GOOD
+    with pytest.raises(ConfigError, match=message):
+        run_config(write(tmp_path, bad), tmp_path / "out")
+
+
+def test_missing_file_bad_toml_and_missing_strategy(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "none.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[market\n"))
+    with pytest.raises(ConfigError, match="strategy must be a"):
+        load_config(write(tmp_path, "[market]\nsource = 'synthetic'\n"))
+
+
+def test_python_form_on_request():
+    strat, runnable = make_strategy({"name": "glft", "compiled": False, "params": {"k": 2.0}})
+    assert runnable is strat and strat.k == 2.0
+    with pytest.raises(ConfigError, match="strategy.compiled must be true or false"):
+        make_strategy({"name": "glft", "compiled": "yes"})
