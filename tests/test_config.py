@@ -90,3 +90,16 @@ def test_python_form_on_request():
     assert runnable is strat and strat.k == 2.0
     with pytest.raises(ConfigError, match="strategy.compiled must be true or false"):
         make_strategy({"name": "glft", "compiled": "yes"})
+
+
+def test_the_backtest_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from hftlab.cli import app
+    res = CliRunner().invoke(app, ["backtest", str(write(tmp_path, GOOD)), "--out",
+                                   str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert "total_pnl" in res.output and (tmp_path / "cli" / "report.html").exists()
+    bad = CliRunner().invoke(app, ["backtest", str(write(tmp_path, GOOD.replace("seed = 5",
+                                                                                  "seed = -5")))])
+    assert bad.exit_code == 2 and "run.seed must be an integer in [0, " in bad.output

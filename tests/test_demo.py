@@ -55,3 +55,13 @@ def test_same_seed_same_numbers(tmp_path, demo):
     again = run_demo(tmp_path, seconds=240, seed=3, console=Console(file=open("/dev/null", "w")))
     pd.testing.assert_frame_equal(pd.DataFrame(again["comparison"]),
                                   pd.DataFrame(result["comparison"]))
+
+
+def test_the_demo_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from hftlab.cli import app
+    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--seconds", "120",
+                                   "--seed", "2"])
+    assert res.exit_code == 0, res.output
+    assert "Comparison" in res.output and (tmp_path / "report.html").exists()

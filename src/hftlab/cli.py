@@ -38,23 +38,30 @@ def _summary_table(summary: dict, title: str) -> Table:
 
 @app.command()
 def demo(out: Path = typer.Option(Path("runs/demo"), help="run folder to write"),
-         events: int = typer.Option(2_000_000, help="events of the generated L2 stream"),
-         seed: int = typer.Option(7, help="seed of the stream and of latency jitter")) -> None:
-    """Backtest InventorySkew (compiled) on a generated L2 stream and write a report."""
-    from hftlab.data.synthetic import l2_stream
-    from hftlab.instruments import FeeSchedule, LatencyProfile, Venue
-    from hftlab.report import write_report
-    from hftlab.strategies import InventorySkew
+         seconds: float = typer.Option(3600.0, help="length of the simulated session"),
+         seed: int = typer.Option(7, help="seed of the market and of latency jitter")) -> None:
+    """Five market makers side by side on a simulated informed-episode session."""
+    from hftlab.demo import run_demo
 
-    data = l2_stream(events, seed=seed)
-    venue = Venue("SYNX", FeeSchedule(maker=-0.0020, taker=0.0030, unit="per_unit"),
-                  LatencyProfile.named("colocated"))
-    strat = InventorySkew(half_spread=1.0, skew=2.0, capacity=20, qty=2).compiled()
-    rec = _progress_run(data, strat, venues=[venue], seed=seed, queue="power:2")
-    rec.save(out)
-    summary = rec.summary()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    report = write_report(rec, out, "hftlab demo: InventorySkew on a synthetic L2 stream")
-    console.print(_summary_table(summary, "InventorySkew on synthetic L2"))
-    console.print(f"report: {report}")
+    run_demo(out, seconds=seconds, seed=seed, console=console)
 
+
+@app.command()
+def backtest(config: Path = typer.Argument(..., help="TOML file (see hftlab.config)"),
+             out: Path = typer.Option(None, help="run folder (default: runs/<config>)")) -> None:
+    """Run the backtest a TOML file configures into a run folder with its report."""
+    from hftlab.config import run_config
+    from hftlab.instruments import ConfigError
+
+    out = out or Path("runs") / config.stem
+    try:
+        with Progress(TextColumn("[bold]backtest"), BarColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("run", total=None)
+            s = run_config(config, out, progress=lambda done, total: bar.update(
+                task, completed=done, total=total))
+    except ConfigError as e:
+        console.print(f"[red]config error:[/red] {e}")
+        raise typer.Exit(2) from None
+    console.print(_summary_table(s["summary"], f"{config.name}"))
+    console.print(f"report: {s['report']}")
