@@ -93,3 +93,15 @@ def test_market_trades_prefer_prints_and_sign_executions_by_aggressor():
     assert tr["price"].tolist() == [1.0]
     only_exec = MarketData(ev[[0, 2]], [INST], [Venue("X")])
     assert market_trades(only_exec)["side"].tolist() == [-1, 1]  # resting bid hit: a sell
+
+
+def test_time_in_reducing_or_halted_from_risk_events():
+    rec = record()
+    ev = pd.DataFrame(np.zeros(2, empty_frame("risk_events").to_records(index=False).dtype))
+    ev["ts"] = [T0 + S // 2, T0 + 2 * S]
+    ev["state"] = [1, 0]  # REDUCING at 0.5 s, ACTIVE again at 2.0 s
+    ev["rule"] = [43, 43]
+    rec.risk_events = ev
+    m = metrics(rec)
+    assert m["seconds_reducing_or_halted"] == pytest.approx(1.5)
+    assert m["risk_events"] == 2 and sum(v for k, v in m.items() if k.startswith("risk: ")) == 2

@@ -206,6 +206,29 @@ def metrics(rec: RunRecord, position_limit: int | None = None,
         "inventory_std": float(pos.std()) if len(pos) else 0.0,
         "seconds_at_position_limit": int((np.abs(pos) >= position_limit).sum())
         if position_limit else None,
+        "seconds_reducing_or_halted": seconds_not_active(rec),
         "risk_events": int(len(rec.risk_events)),
     }
+    for name, count in risk_counts(rec).items():
+        out[f"risk: {name}"] = count
     return out
+
+
+def seconds_not_active(rec: RunRecord) -> float:
+    """Seconds the risk engine held the account in REDUCING or HALTED: each risk event's
+    state holds until the next event, the last one until the last state sample."""
+    ev = rec.risk_events.sort_values("ts", kind="stable")
+    if len(ev) == 0 or len(rec.states) == 0:
+        return 0.0
+    ts = np.append(ev["ts"].to_numpy(), max(int(rec.states["ts"].iloc[-1]), int(ev["ts"].max())))
+    held = np.diff(ts) * (ev["state"].to_numpy() > 0)
+    return float(held.sum() / NS)
+
+
+def risk_counts(rec: RunRecord) -> dict[str, int]:
+    """How often each risk rule acted (hftlab.risk.risk_summary), by rule name."""
+    if len(rec.risk_events) == 0:
+        return {}
+    from hftlab.risk import risk_summary
+    rs = risk_summary(rec)
+    return {str(n): int(c) for n, c in zip(rs["rule_name"], rs["count"])}

@@ -53,6 +53,20 @@ def analyse(rec: RunRecord, data: MarketData | None = None, bucket_volume: float
             "decomposition": m.pnl_decomposition(rec, instrument)}
 
 
+def headline(a: dict[str, Any]) -> str:
+    """One sentence a person reads first: where the P&L came from and what it risked."""
+    m, s, d = a["metrics"], a["summary"], a["decomposition"]
+    mk = a["markouts"].set_index("horizon_s")["markout_per_lot"]
+    text = (f"Total P&L {fmt(m['total_pnl'])} = spread capture {fmt(d['spread_capture'])} "
+            f"+ inventory {fmt(d['inventory_pnl'])} + fees and rebates "
+            f"{fmt(d['fees_and_rebates'])}; {fmt(m['volume_lots'])} lots traded in "
+            f"{fmt(m['fills'])} fills; inventory between {fmt(s['max_short'])} and "
+            f"{fmt(s['max_long'])} lots; max drawdown {fmt(m['max_drawdown'])}")
+    if 10 in mk.index:
+        text += f"; 10-second markout {fmt(float(mk[10]))} per lot"
+    return f"<p><b>{esc(text)}.</b></p>"
+
+
 def run_section(rec: RunRecord, a: dict[str, Any], out: Path, prefix: str = "",
                 spans: Sequence[tuple[float, float]] = (), span_label: str | None = None) -> str:
     """The HTML of one run (figures embedded and written as PNGs into out)."""
@@ -64,7 +78,7 @@ def run_section(rec: RunRecord, a: dict[str, Any], out: Path, prefix: str = "",
         (out / f"{prefix}{key}.png").write_bytes(data)
     mk = a["markouts"]
     mk_row = {f"{int(h)} s": v for h, v in zip(mk["horizon_s"], mk["markout_per_lot"])}
-    return (f"{img(pngs['panels'], name + ' panels')}"
+    return (f"{headline(a)}{img(pngs['panels'], name + ' panels')}"
             f"<div class='row'><div>{img(pngs['markouts'], 'markouts')}"
             f"<p class='note'>{esc(NOTES['markouts'])}</p>{kv_table(mk_row)}</div>"
             f"<div>{img(pngs['pnl'], 'P&L decomposition')}"
