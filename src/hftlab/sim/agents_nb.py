@@ -33,6 +33,7 @@ from hftlab.sim.layout import (
     F_SLOW,
     K_MAX,
     LAM,
+    MK_LAST_PX,
     N_RUN,
     N_SIZE,
     NEVER,
@@ -52,6 +53,7 @@ from hftlab.sim.layout import (
     SZ_LIMIT,
     SZ_MARKET,
     THETA,
+    W_ACT,
     W_FV,
     X0,
 )
@@ -164,8 +166,9 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     opposite best quote (a buy at ask - i), market orders at X0 per second per side,
     and each resting order of the agent is cancelled at THETA[i-1] per second where i is
     its distance from the opposite best. Sizes come from the size tables (lots). Limit
-    rates are scaled by the gate (liquidity). X1: spread (ticks) assumed when a side is
-    empty; X2: sum of LAM; X3: max of THETA (the thinning bound). Signs of market
+    rates are scaled by the gate (liquidity), all rates by w[W_ACT] (activity). An
+    empty side is taken at the last trade price (X1 ticks from the other side before
+    any trade). X2: sum of LAM; X3: max of THETA (the thinning bound). Signs of market
     orders follow the run table (see run_sign). Events are drawn by Gillespie's method
     with thinning: total rate = limit + market + X3 * (entries in the own list).
     """
@@ -177,16 +180,19 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     g = gate(ap, a, w)
     bid, ask = best(qty, top, base, b)
     s0 = np.int64(ap[a, X0 + 1])
+    last = mkt[b, MK_LAST_PX]
     if bid == 0 and ask == 0:
-        bid = np.int64(ap[a, P_P0]) - s0 // 2
+        bid = (last if last > 0 else np.int64(ap[a, P_P0])) - s0 // 2
         ask = bid + s0
-    elif bid == 0:
-        bid = ask - s0
+    elif bid == 0:  # an empty side is quoted from the last trade, else X1 from the other
+        bid = min(last, ask - 1) if last > 0 else ask - s0
     elif ask == 0:
-        ask = bid + s0
+        ask = max(last, bid + 1) if last > 0 else bid + s0
+    act = w[W_ACT]
+    g *= act
     lam = g * ap[a, X0 + 2]
-    mu = ap[a, X0]
-    th = ap[a, X0 + 3]
+    mu = act * ap[a, X0]
+    th = act * ap[a, X0 + 3]
     off = int(ap[a, P_CAP_OFF])
     n_own = ast[a, S_NOWN]
     total = 2.0 * lam + 2.0 * mu + th * n_own
@@ -217,7 +223,7 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
             side = orders[oid, mk.SIDE]
             i = ask - orders[oid, mk.PRICE] if side > 0 else orders[oid, mk.PRICE] - bid
             i = 1 if i < 1 else (min(i, K_MAX))
-            if th > 0 and u01(ast, a) * th < ap[a, THETA + i - 1]:
+            if th > 0 and u01(ast, a) * ap[a, X0 + 3] < ap[a, THETA + i - 1]:
                 nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
                 own[j] = own[off + n_own - 1]
                 ast[a, S_NOWN] = n_own - 1

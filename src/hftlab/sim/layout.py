@@ -17,7 +17,8 @@ World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns
 session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
 flow: 0.5 = half the liquidity), W_INF (informed intensity multiplier), W_REGIME (index
 of the toxicity regime), W_SELL (forced seller on / off), W_VALUE (value traders'
-activity) and W_FV + instrument (the hidden fundamental value, ticks, float).
+activity), W_ACT (intraday activity: multiplier of every
+zero-intelligence rate, a time change) and W_FV + instrument (the hidden fundamental value, ticks, float).
 
 Market statistics (``mkt[b, :]``, int64, kept by the loop from fills): cumulative
 volume (lots), trade count, last trade price, last aggressor side, cumulative signed
@@ -54,12 +55,12 @@ NS = 9
 # asf
 F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT = 0, 1, 2, 3, 4
 F_RING = 8
-N_RING = 64
+N_RING = 256
 NSF = F_RING + N_RING
 
 # sched
-W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE = 0, 1, 2, 3, 4
-W_FV = 5
+W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE, W_ACT = 0, 1, 2, 3, 4, 5
+W_FV = 6
 
 # mkt
 MK_VOL, MK_TRADES, MK_LAST_PX, MK_LAST_SIDE, MK_SIGNED = 0, 1, 2, 3, 4

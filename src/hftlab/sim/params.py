@@ -51,6 +51,13 @@ class MarketParams:
     zi_market_sizes: tuple = ()
     zi_sign_runs: tuple = ()  # cumulative run-length table (<= 32); () = independent signs
     zi_liquidity: float = 1.0  # multiplier of the limit-order rates
+    zi_activity: tuple = ()  # intraday activity multipliers, one per bin (() = flat 1)
+    zi_activity_bin_s: float = 300.0  # seconds per activity bin
+    # stochastic activity (Clark 1973 subordination: trading time runs at a random
+    # speed): when zi_activity is empty, activity = exp(OU) with this log sd and
+    # correlation time, normalised to mean 1; it scales zero-intelligence and noise rates
+    activity_vol: float = 0.6
+    activity_minutes: float = 2.0
     # noise takers (the issue's teaching example: 5 buys and 5 sells per second)
     noise_buy_rate: float = 5.0
     noise_sell_rate: float = 5.0
@@ -95,6 +102,7 @@ class MarketParams:
     seller_participation: float = 0.09
     seller_rate: float = 0.0  # floor, lots per second
     seller_max_child: int = 5000
+    seller_interval: float = 0.25  # seconds between child orders
     evaporation: float = 0.0  # fraction of liquidity that leaves during the crash
     evaporation_minutes: float = 20.0
     value_rate: float = 0.0  # value traders' looks per second (informed, value = start)
@@ -168,18 +176,19 @@ RANGES: dict[str, tuple[float, float]] = {
     "arbitrage_size": (1, 10**9), "arbitrage_latency_us": (0.0, 1e7),
     "crash_start": (0.0, 1.0), "seller_minutes": (0.0, 1e5), "seller_qty": (0, 10**12),
     "seller_participation": (0.0, 0.99), "seller_rate": (0.0, 1e9),
-    "seller_max_child": (1, 10**12), "evaporation": (0.0, 1.0),
+    "seller_max_child": (1, 10**12), "seller_interval": (0.001, 3600.0), "evaporation": (0.0, 1.0),
     "evaporation_minutes": (0.0, 1e5), "value_rate": (0.0, 1e6),
     "value_threshold": (0.0, 1e6), "value_size": (1.0, 1e9), "value_withdrawal": (0.0, 1.0),
     "instruments": (1, 64), "factor_correlation": (0.0, 1.0), "breakdown_at": (-1.0, 1.0),
-    "sched_dt_ms": (0.001, 60000.0),
+    "sched_dt_ms": (0.001, 60000.0), "activity_vol": (0.0, 3.0),
+    "activity_minutes": (0.01, 1e4), "zi_activity_bin_s": (1.0, 1e5),
 }
 INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
         "arbitrage_size", "seller_qty", "seller_max_child", "instruments")
 TABLES: dict[str, tuple[float, float, int]] = {
     "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
     "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),
-    "zi_sign_runs": (0.0, 1.0, N_RUN), "regime_shares": (0.0, 0.99, 4),
+    "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096), "regime_shares": (0.0, 0.99, 4),
 }
 
 

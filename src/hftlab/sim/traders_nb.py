@@ -168,7 +168,8 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     to price or time.
 
     X0: total lots to sell; X1: participation rate (fraction of the previous minute's
-    volume in its book, its own trades included); X2: seconds between child orders;
+    volume in its book, its own trades included; the minute is the last 255 child
+    intervals when those are shorter, scaled to a minute); X2: seconds between child orders;
     X3: floor rate in lots per second; X4: largest child order (lots). Child orders are
     market sells while the gate is on. S_RUN_LEFT holds the lots left.
     """

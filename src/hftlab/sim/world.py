@@ -4,6 +4,7 @@ the flash crash's schedules, on a grid of ``sched_dt_ms`` (layout.W_* columns)."
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal
 
 from hftlab.sim import layout as L
 from hftlab.sim.params import MarketParams
@@ -47,6 +48,20 @@ def fundamental_values(p: MarketParams, t: np.ndarray, rng: np.random.Generator
     return p.p0_ticks * np.exp(logv)
 
 
+def activity(p: MarketParams, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """exp(X) / mean with X an Ornstein-Uhlenbeck process of stationary sd activity_vol
+    and correlation time activity_minutes, on the grid t (seconds): a random trading
+    clock (Clark 1973), the source of fat-tailed returns at 10 s to minutes."""
+    tau = 60.0 * p.activity_minutes
+    dt = float(t[1] - t[0]) if len(t) > 1 else 1.0
+    phi = np.exp(-dt / tau)
+    z = rng.standard_normal(len(t)) * p.activity_vol * np.sqrt(1.0 - phi * phi)
+    z[0] = rng.standard_normal() * p.activity_vol  # start in the stationary law
+    x = signal.lfilter([1.0], [1.0, -phi], z)  # x[k] = phi x[k-1] + z[k]
+    a = np.exp(x)
+    return a / a.mean()
+
+
 def regime_chain(p: MarketParams, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Regime index (0 normal, 1 elevated, 2 high, 3 crisis) on the grid t (seconds): a
     continuous-time Markov chain that stays an exponential time with mean regime_minutes
@@ -77,6 +92,13 @@ def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
     w = np.zeros((n, L.W_FV + p.instruments))
     w[:, L.W_LIQ] = p.zi_liquidity
     w[:, L.W_VALUE] = 1.0
+    w[:, L.W_ACT] = 1.0
+    if p.zi_activity:
+        prof = np.asarray(p.zi_activity, float)
+        k = np.minimum((t // p.zi_activity_bin_s).astype(int), len(prof) - 1)
+        w[:, L.W_ACT] = prof[k]
+    elif p.activity_vol > 0:
+        w[:, L.W_ACT] = activity(p, t, rng)
     fv = fundamental_values(p, t, rng)
     w[:, L.W_FV:] = fv
     regime = regime_chain(p, t, rng)

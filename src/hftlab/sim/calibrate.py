@@ -1,0 +1,154 @@
+"""Calibration of the zero-intelligence flow to a real day, after the estimation
+procedure of Cont, Stoikov & Talreja (2010), section 2.2, adapted to data that show
+only the best quotes (LOBSTER level 1):
+
+- limit orders: an order at distance i ticks from the opposite best quote is visible
+  only when it lands at or inside its own best, i.e. when the spread is >= i, so
+  lambda(i) = (adds seen at distance i) / (2 x time the spread was >= i) per side;
+  distances seen too rarely (less than min_exposure of the day) take the mean rate of
+  the five deepest seen ones (CST's power law k / i^alpha, fitted on the seen
+  distances, is reported too but grows with i on this kind of wide-spread day);
+- cancellations: theta(i) = (lots cancelled at distance i) / (integral of the lots
+  resting at the best quotes while the spread was i), a per-lot (= per-order when
+  cancels take whole orders) rate; unseen distances repeat the last seen rate;
+- market orders: executions with the same timestamp and sign are one aggressive order
+  (LOBSTER reports one execution per resting order hit); mu = orders / (2 x seconds),
+  their sizes and the run lengths of their signs (the empirical table) are kept;
+- limit order sizes: 32 quantiles of the added sizes;
+- intraday activity: messages per bin (5 minutes) over their mean, a time change of
+  every rate (the U-shape of the trading day; it is what gives 60 s returns fat tails).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hftlab.data.market import MarketData
+from hftlab.schema import Kind
+from hftlab.sim.facts import executions, stylized_facts, top_of_book
+from hftlab.sim.layout import K_MAX, N_RUN, N_SIZE
+
+__all__ = ["Calibration", "calibrate", "stylized_facts"]
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Estimated zero-intelligence parameters (MarketParams field names and units)."""
+
+    tick_size: float
+    price: float
+    zi_lambda: tuple
+    zi_theta: tuple
+    zi_market_rate: float
+    zi_limit_sizes: tuple
+    zi_market_sizes: tuple
+    zi_sign_runs: tuple
+    zi_activity: tuple
+    zi_activity_bin_s: float
+    seconds: float
+    lambda_k: float  # the power-law fit k / i^alpha on the well-observed distances
+    lambda_alpha: float
+
+    def overrides(self) -> dict:
+        """Fields for ``market("calibrated", **cal.overrides())``."""
+        d = asdict(self)
+        d.pop("lambda_k")
+        d.pop("lambda_alpha")
+        d.pop("seconds")
+        d["zi_levels"] = len(self.zi_lambda)
+        return d
+
+
+def _quantiles(x: np.ndarray) -> tuple:
+    q = np.quantile(np.asarray(x, float), (np.arange(N_SIZE) + 0.5) / N_SIZE)
+    return tuple(float(v) for v in np.maximum(1.0, np.round(q)))
+
+
+def _run_table(sign: np.ndarray) -> tuple:
+    change = np.flatnonzero(np.diff(sign) != 0)
+    runs = np.diff(np.concatenate([[-1], change, [len(sign) - 1]]))
+    k = np.arange(1, N_RUN + 1)
+    cdf = np.array([(runs <= v).mean() for v in k])
+    cdf[-1] = 1.0
+    return tuple(float(v) for v in cdf)
+
+
+def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
+              tick_size: float | None = None, levels: int = K_MAX,
+              min_exposure: float = 0.02, activity_bin_s: float = 300.0) -> Calibration:
+    """Zero-intelligence rates by distance, cancel rates, order sizes and sign runs of
+    one book of real L3 data (see the module docstring). tick_size: the price grid
+    (default the instrument's; LOBSTER prices read at $0.0001 trade on a $0.01 grid, so
+    pass 0.01). levels: distances 1 .. levels ticks. Returns a Calibration whose
+    ``overrides()`` feed ``hftlab.sim.market("calibrated", ...)``."""
+    data = data.load()
+    inst = data.instruments[instrument]
+    tick = tick_size or inst.tick_size
+    scale = tick / inst.tick_size
+    ev_all = data.events
+    ev = ev_all[(ev_all["venue"] == venue) & (ev_all["instrument"] == instrument)]
+    ts, bid, ask, bq, aq = top_of_book(data, venue, instrument, tick, by="event")
+    # book before each event = after the previous one; time each state lasted
+    bid0, ask0 = np.r_[0, bid[:-1]], np.r_[0, ask[:-1]]
+    dt = np.diff(ts, append=ts[-1]) / NS
+    both = (bid > 0) & (ask > 0)
+    spread = np.where(both, ask - bid, 0)
+    seconds = (ts[-1] - ts[0]) / NS
+    k = np.arange(1, levels + 1)
+    # exposure: seconds during which the spread was >= i (orders at i are visible)
+    hist = np.bincount(np.clip(spread, 0, levels + 1), weights=dt, minlength=levels + 2)
+    at_least = np.cumsum(hist[::-1])[::-1][1:levels + 1]
+    px = np.round(ev["price"] / scale).astype(np.int64)
+    side = ev["side"].astype(np.int64)
+    dist = np.where(side > 0, ask0 - px, px - bid0)
+    valid = (bid0 > 0) & (ask0 > 0)
+    add = (ev["kind"] == Kind.ADD) & valid & (dist >= 1) & (dist <= levels)
+    n_add = np.bincount(dist[add], minlength=levels + 1)[1:]
+    seen = at_least >= min_exposure * seconds
+    lam = np.where(seen, n_add / np.maximum(2.0 * at_least, 1e-12), 0.0)
+    fit = seen & (n_add > 0)
+    slope, icpt = np.polyfit(np.log(k[fit]), np.log(lam[fit]), 1)
+    alpha, kk = -slope, float(np.exp(icpt))
+    tail = lam[seen][-5:].mean() if seen.any() else kk
+    lam = np.where(seen, lam, tail)  # deeper than ever seen: the level of the last seen
+    # cancels per lot resting at the best, by the spread (= distance of the best)
+    canc = ((ev["kind"] == Kind.DELETE) | (ev["kind"] == Kind.CANCEL)) & valid \
+        & (dist >= 1) & (dist <= levels)
+    lots_out = np.bincount(dist[canc], weights=ev["qty"][canc], minlength=levels + 1)[1:]
+    depth = np.where(both, bq + aq, 0.0) / inst.lot_size
+    lot_time = np.bincount(np.clip(spread, 0, levels + 1), weights=depth * dt,
+                           minlength=levels + 2)[1:levels + 1]
+    theta = np.where(lot_time > 0, lots_out / np.maximum(lot_time, 1e-12), np.nan)
+    good = np.flatnonzero(seen & np.isfinite(theta) & (theta > 0))
+    last = theta[good[-1]] if len(good) else 0.1
+    theta = np.where(seen & np.isfinite(theta) & (theta > 0), theta, np.nan)
+    for i in range(levels):  # unseen distances: the nearest seen rate (deeper: the last)
+        if np.isnan(theta[i]):
+            j = good[good < i]
+            theta[i] = theta[j[-1]] if len(j) else (theta[good[0]] if len(good) else last)
+    # market orders: executions grouped by (ts, sign)
+    xt, xs, xq, _, _ = executions(data, venue, instrument)
+    new = np.r_[True, (np.diff(xt) != 0) | (np.diff(xs) != 0)]
+    gid = np.cumsum(new) - 1
+    gq = np.bincount(gid, weights=xq)
+    gs = xs[new]
+    sizes = ev["qty"][ev["kind"] == Kind.ADD]
+    book_kinds = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE,
+                                      Kind.TRADE))
+    nbins = max(int(np.ceil(seconds / activity_bin_s)), 1)
+    b = np.minimum(((ev["ts"][book_kinds] - ts[0]) / NS // activity_bin_s).astype(int),
+                   nbins - 1)
+    counts = np.bincount(b, minlength=nbins).astype(float)
+    activity = counts / counts.mean() if counts.mean() > 0 else np.ones(nbins)
+    mid0 = 0.5 * (bid[both][0] + ask[both][0]) * tick
+    return Calibration(
+        tick_size=tick, price=float(round(mid0 / tick) * tick),
+        zi_lambda=tuple(float(v) for v in lam), zi_theta=tuple(float(v) for v in theta),
+        zi_market_rate=float(len(gs) / (2.0 * seconds)), zi_limit_sizes=_quantiles(sizes),
+        zi_market_sizes=_quantiles(gq), zi_sign_runs=_run_table(gs),
+        zi_activity=tuple(float(v) for v in activity), zi_activity_bin_s=float(activity_bin_s),
+        seconds=float(seconds),
+        lambda_k=kk, lambda_alpha=float(alpha))
