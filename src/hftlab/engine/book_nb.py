@@ -49,7 +49,7 @@ def row_of(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def set_level(qty, top, b, row, i, new_qty):
     """Set the aggregate at index i of a side and keep the top of book right. Returns old qty."""
     width = qty.shape[2]
@@ -97,7 +97,7 @@ def clear_orders(orders, b):
         del orders[k]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def apply_l2(qty, top, base, b, kind, side, price, q):
     """apply_event for LEVEL and TRADE events, which never need the L3 order map."""
     if kind == TRADE:

@@ -60,7 +60,7 @@ STRATEGY_SIG = types.int64(
 STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def host_time(i, ts, ts_local, venue, venues, cur):
     """When event i reaches the host: recorded or ts + feed latency, never before the last."""
     if cur[K_LOCAL_NEXT_TS] < 0:
@@ -117,7 +117,7 @@ def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, e
     return 0, -1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def update_view(market, lqty, ltop, base, b):
     """Refresh the host's top-of-book view of book b from its local ladder."""
     width = lqty.shape[2]
