@@ -62,3 +62,15 @@ def test_toxicity_aware_tracks_vpin_of_the_prints(data):
     strat = ToxicityAware(bucket_volume=40, window=10, requote_ns=10 * MS)
     hftlab.backtest(data, strat, seed=1)
     assert 0.0 < strat.vpin() <= 1.0
+
+
+@pytest.mark.parametrize("name", ["glft", "toxicity_aware"])
+def test_forms_agree_on_simulated_l3_data_with_execute_and_trade_prints(name):
+    from hftlab.sim import market
+
+    data = market("informed-episode", seconds=120, seed=2)
+    strat = STRATEGIES[name]()
+    a = hftlab.backtest(data, strat, seed=1)
+    b = hftlab.backtest(data, strat.compiled(), seed=1)
+    _same(a, b)
+    assert len(a.fills) > 5
