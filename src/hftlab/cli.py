@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -11,22 +10,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hftlab.analytics.cli import analyze_command
+from hftlab.data.cli import data_app
 
 app = typer.Typer(help="hftlab: a tick-level lab for high-frequency trading research.",
                   no_args_is_help=True)
 app.command("analyze")(analyze_command)
+app.add_typer(data_app, name="data")
 console = Console()
-
-
-def _progress_run(data, strategy, **kw):
-    """Backtest with a Rich progress bar over the events."""
-    import hftlab
-
-    with Progress(TextColumn("[bold]backtest"), BarColumn(), TextColumn("{task.completed:,} events"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("run", total=len(data))
-        return hftlab.backtest(data, strategy, progress=lambda done, total: bar.update(
-            task, completed=done), **kw)
 
 
 def _summary_table(summary: dict, title: str) -> Table:
