@@ -56,8 +56,10 @@ def _places(text: pd.Series) -> int:
     return int(frac.str.len().max())
 
 
-def _units(text: pd.Series, places: int, lines: np.ndarray, col: str, path: Path) -> np.ndarray:
-    """Exact integers of decimal strings in units of 10**-places; errors name the line."""
+def _units(text: pd.Series, places: int, lines: np.ndarray, labels: np.ndarray,
+           path: Path) -> np.ndarray:
+    """Exact integers of decimal strings in units of 10**-places; errors name the line
+    and the column (labels[i] is the column of text[i])."""
     if len(text) == 0:
         return np.zeros(0, dtype=np.int64)
     sign = np.where(text.str.startswith("-"), -1, 1)
@@ -74,13 +76,18 @@ def _units(text: pd.Series, places: int, lines: np.ndarray, col: str, path: Path
         try:
             v = Decimal(text.iloc[i]) * 10 ** places
         except InvalidOperation:
-            raise DataError(f"{path}: line {lines[i]}: {col} {text.iloc[i]!r} is not a "
+            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text.iloc[i]!r} is not a "
                             "number") from None
         if v != v.to_integral_value():
-            raise DataError(f"{path}: line {lines[i]}: {col} {text.iloc[i]!r} is finer than "
-                            f"the step {10.0 ** -places:g}")
+            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text.iloc[i]!r} is finer "
+                            f"than the step {10.0 ** -places:g}")
         out[i] = int(v)
     return out
+
+
+def _flat(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """The cells of cols row by row (row i, column j at i * len(cols) + j) as strings."""
+    return pd.Series(df[cols].to_numpy().ravel(), dtype=str)
 
 
 def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
@@ -145,31 +152,38 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     exchanges = list(dict.fromkeys(df["exchange"]))
     symbols = list(dict.fromkeys(df["symbol"]))
     price_cols, qty_cols = _value_columns(what, df)
-    instruments = []
-    for sym in symbols:
-        rows = (df["symbol"] == sym).to_numpy()
-        pp = step_places(tick_size) if tick_size else max(
-            (_places(df.loc[rows, c][df.loc[rows, c] != ""]) for c in price_cols), default=0)
-        qp = step_places(lot_size) if lot_size else max(
-            (_places(df.loc[rows, c][df.loc[rows, c] != ""]) for c in qty_cols), default=0)
-        instruments.append(Instrument(sym, 10.0 ** -pp, 10.0 ** -qp))
+    n, k = len(df), len(price_cols)
     venue = pd.Categorical(df["exchange"], categories=exchanges).codes.astype(np.int64)
     inst = pd.Categorical(df["symbol"], categories=symbols).codes.astype(np.int64)
-    pplaces = np.array([step_places(i.tick_size) for i in instruments])[inst]
-    qplaces = np.array([step_places(i.lot_size) for i in instruments])[inst]
-
-    def units(col: str, places: np.ndarray, required: bool = True
-              ) -> tuple[np.ndarray, np.ndarray]:
-        text = df[col]
-        present = (text != "").to_numpy()
-        if required and not present.all():
-            i = int(np.flatnonzero(~present)[0])
-            raise DataError(f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)")
-        out = np.zeros(len(df), dtype=np.int64)
-        for p in np.unique(places):
-            sel = present & (places == p)
-            out[sel] = _units(text[sel], int(p), lines[sel], col, path)
-        return out, present
+    row = np.repeat(np.arange(n), k)  # the row of each flat cell
+    texts = {"price": _flat(df, price_cols), "size": _flat(df, qty_cols)}
+    has = {key: (t != "").to_numpy() for key, t in texts.items()}
+    given = {"price": tick_size, "size": lot_size}
+    places = {}
+    for key, text in texts.items():  # decimal places per instrument
+        if given[key]:
+            places[key] = np.full(len(symbols), step_places(given[key]))
+        else:
+            places[key] = np.array([_places(text[(inst[row] == i) & has[key]])
+                                    for i in range(len(symbols))])
+    instruments = [Instrument(sym, 10.0 ** -int(places["price"][i]),
+                              10.0 ** -int(places["size"][i])) for i, sym in enumerate(symbols)]
+    values = {}
+    for key, text in texts.items():
+        cols_of = np.tile(np.array(price_cols if key == "price" else qty_cols), n)
+        per_cell = places[key][inst[row]]
+        out = np.zeros(n * k, dtype=np.int64)
+        for p in np.unique(per_cell):
+            sel = has[key] & (per_cell == p)
+            out[sel] = _units(text[sel], int(p), lines[row][sel], cols_of[sel], path)
+        values[key] = out.reshape(n, k)
+        has[key] = has[key].reshape(n, k)
+    if what in ("trades", "incremental_book_L2"):
+        for key, col in (("price", "price"), ("size", "amount")):
+            if not has[key].all():
+                i = int(np.flatnonzero(~has[key].ravel())[0])
+                raise DataError(f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)")
+    px, q = values["price"], values["size"]
 
     base = dict(ts=ts, ts_local=tsl, venue=venue, instrument=inst, record=lines)
     if what == "trades":
@@ -178,9 +192,8 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
             i = int(np.flatnonzero(side.isna())[0])
             raise DataError(f"{path}: line {lines[i]}: side {df['side'].iloc[i]!r} is not "
                             "buy, sell or unknown")
-        px, _ = units("price", pplaces)
-        q, _ = units("amount", qplaces)
-        cols = [dict(kind=Kind.TRADE, side=side.to_numpy(), price=px, qty=q, present=True)]
+        cols = [dict(kind=Kind.TRADE, side=side.to_numpy(), price=px[:, 0], qty=q[:, 0],
+                     present=True)]
     elif what == "incremental_book_L2":
         side = df["side"].map({"bid": 1, "ask": -1})
         snap = df["is_snapshot"].str.lower().map({"true": True, "false": False})
@@ -191,21 +204,20 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
                                 f"{'bid or ask' if name == 'side' else 'true or false'}")
         snap = snap.to_numpy(dtype=bool)
         prev = pd.Series(snap).groupby(inst).shift(1, fill_value=False).to_numpy(dtype=bool)
-        px, _ = units("price", pplaces)
-        q, _ = units("amount", qplaces)
         cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=snap & ~prev),
-                dict(kind=Kind.LEVEL, side=side.to_numpy(), price=px, qty=q, present=True)]
+                dict(kind=Kind.LEVEL, side=side.to_numpy(), price=px[:, 0], qty=q[:, 0],
+                     present=True)]
     else:  # book_snapshot and quotes: a whole top-of-book per row
+        half = has["price"] != has["size"]
+        if half.any():
+            i, j = (int(x[0]) for x in np.nonzero(half))
+            raise DataError(f"{path}: line {lines[i]}: {price_cols[j]} and {qty_cols[j]} must "
+                            "both be given or both be empty")
         cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=True)]
-        for pc, qc in zip(price_cols, qty_cols):
-            px, has = units(pc, pplaces, required=False)
-            q, has_q = units(qc, qplaces, required=False)
-            if (has != has_q).any():
-                i = int(np.flatnonzero(has != has_q)[0])
-                raise DataError(f"{path}: line {lines[i]}: {pc} and {qc} must both be given or "
-                                "both be empty")
+        for j, pc in enumerate(price_cols):
             side = 1 if pc.startswith("bid") else -1
-            cols.append(dict(kind=Kind.LEVEL, side=side, price=px, qty=q, present=has))
+            cols.append(dict(kind=Kind.LEVEL, side=side, price=px[:, j], qty=q[:, j],
+                             present=has["price"][:, j]))
     ev, rec = _interleave(base, cols)
     stats = {"rows": int(len(df)), "type": what, "skipped": skipped,
              "exchanges": exchanges}
