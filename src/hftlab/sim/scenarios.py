@@ -5,7 +5,7 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
 - "calm": zero-intelligence flow (Cont, Stoikov & Talreja 2010), noise takers (5 buys
   and 5 sells per second), one rival market maker.
 - "informed-episode": calm plus informed traders who buy for 10 minutes from 30% into
-  the session while the hidden value rises by 2% (the issue's teaching example).
+  the session while the hidden value rises by 4% (the issue's teaching example).
 - "toxicity-regimes": the hidden value moves (fv_vol) and the informed share of taker
   flow switches between normal, elevated, high and crisis (5%, 15%, 30%, 50%) as a
   Markov chain with 5-minute mean sojourns.
@@ -39,8 +39,8 @@ from hftlab.sim.world import build_world, window
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "calm": {},
-    "informed-episode": {"informed_rate": 5.0, "informed_size": 20.0,
-                         "informed_size_sigma": 0.8, "episode_move": 0.02},
+    "informed-episode": {"informed_rate": 5.0, "informed_size": 60.0,
+                         "informed_size_sigma": 0.5, "episode_move": 0.04},
     "toxicity-regimes": {"informed_rate": 10.0, "informed_size": 20.0,
                          "informed_size_sigma": 0.8, "fv_vol": 2e-4, "regime_minutes": 5.0,
                          "seconds": 3600.0},
@@ -168,16 +168,18 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
 
 
 def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int) -> None:
-    """Venue 1: a maker quoting around venue 0's mid, woken by venue 0's top changes and
-    reaching its venue lag_min_ms .. lag_max_ms later; noise takers at a fifth of the
+    """Venue 1: makers quoting around venue 0's mid (half spreads h, h + 1, h + 2),
+    woken by top changes of either venue, their quotes reaching venue 1 lag_min_ms ..
+    lag_max_ms later (no inventory skew: they follow the primary exactly); noise takers at a fifth of the
     primary's rates; an arbitrageur between the venues, subscribed to both books."""
     for i in range(n_i):
         b = n_i + i
         lat = int(p.lag_min_ms * MS)
-        t.add(L.MAKER, b, t0=t0, t1=t1, p0=p.p0_ticks, cap=16, ref=i, subs=(i,),
-              lat_ns=lat, jitter_ns=int(p.lag_max_ms * MS) - lat,
-              x=(p.maker_half_spread, 5 * p.maker_size, p.maker_skew, 1.0,
-                 50 * p.maker_max_inventory))
+        for extra in range(3):  # three quote layers, each requoting on any top change
+            t.add(L.MAKER, b, t0=t0, t1=t1, p0=p.p0_ticks, cap=16, ref=i, subs=(i, b),
+                  lat_ns=lat, jitter_ns=int(p.lag_max_ms * MS) - lat,
+                  x=(p.maker_half_spread + extra, 2 * p.maker_size, 0.0, 1.0,
+                     50 * p.maker_max_inventory))
         if p.noise_buy_rate + p.noise_sell_rate > 0:
             t.add(L.NOISE, b, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True,
                   x=(p.noise_buy_rate / 5, p.noise_sell_rate / 5),
