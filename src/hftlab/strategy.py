@@ -253,6 +253,18 @@ class Context:
         """New price and remaining size: a smaller size keeps queue priority, anything else loses it."""
         self._cmds.append((ACT_MODIFY, 0, 0, int(price), int(qty), 0, 0, int(order_id)))
 
+    def replace(self, order_id: int, price: int, qty: int) -> int:
+        """Cancel an order and send a new one on the same book and side; returns the new id.
+
+        Unlike modify, the new order has its own id and the two commands travel apart:
+        if the cancel arrives too late, both orders may trade.
+        """
+        old = next((o for o in self.open_orders() if o.order_id == order_id), None)
+        if old is None:
+            raise ValueError(f"replace: order {order_id} is not open")
+        self.cancel(order_id)
+        return self.submit(old.side, price, qty, old.book, old.tif)
+
     def cancel_all(self, book: int | None = None) -> None:
         for o in self.open_orders(book):
             if o.pending == 0:

@@ -178,3 +178,14 @@ def test_a_burst_of_commands_in_one_callback_goes_out_in_order():
     o = submits(rec)
     assert len(o) == 1000 and o["order_id"].is_monotonic_increasing
     assert (o["status"] == OrderStatus.ACCEPTED).all()
+
+
+def test_replace_cancels_and_sends_a_new_order_at_the_back():
+    rows = book_rows() + [(10, T, -1, 99, 5), (11, L, 1, 99, 0)] + END
+    rec, s = run(rows, {2: lambda c: c.buy(100, 3), 4: lambda c: c.replace(first(c), 99, 2)})
+    o = rec.orders.sort_values(["order_id", "action"])
+    assert o["order_id"].tolist() == [1, 1, 2]
+    assert o["status"].tolist() == [OrderStatus.ACCEPTED, OrderStatus.CANCELLED,
+                                    OrderStatus.ACCEPTED]
+    # the new order queues behind the 5 lots at 99: the 5-lot print does not reach it
+    assert len(rec.fills) == 0
