@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hftlab.data.binance import step_places
 from hftlab.data.market import DataError, MarketData
@@ -48,46 +50,62 @@ def detect(columns: list[str]) -> str:
                     "book_snapshot_N, trades, quotes")
 
 
-def _places(text: pd.Series) -> int:
-    """Significant decimal places of the finest decimal string in text."""
-    if len(text) == 0:
-        return 0
-    frac = text.str.partition(".")[2].str.rstrip("0")
-    return int(frac.str.len().max())
+def _doubles(cells: pa.ChunkedArray) -> np.ndarray:
+    """Decimal strings as doubles (NaN where not a number)."""
+    try:
+        return pc.cast(cells, pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(pd.Series(cells.to_pylist(), dtype=object),
+                             errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _units(text: pd.Series, places: int, lines: np.ndarray, labels: np.ndarray,
+def _places(cells: pa.ChunkedArray) -> int:
+    """Decimal places of the finest value (0-12), read from the doubles: exact for up to
+    15 significant digits; _units checks every value exactly afterwards."""
+    x = _doubles(cells)
+    x = x[np.isfinite(x)]
+    for p in range(13):
+        scaled = x * 10.0 ** p
+        if (np.abs(scaled - np.rint(scaled)) <= 1e-6).all():
+            return p
+    return 12
+
+
+def _units(cells: pa.ChunkedArray, places: int, lines: np.ndarray, labels: np.ndarray,
            path: Path) -> np.ndarray:
     """Exact integers of decimal strings in units of 10**-places; errors name the line
-    and the column (labels[i] is the column of text[i])."""
-    if len(text) == 0:
+    and the column (labels[i] is the column of cells[i]). Values read as doubles are
+    taken when they land on the grid with at most 16 characters; the rest (long or odd
+    strings) are checked digit by digit."""
+    if len(cells) == 0:
         return np.zeros(0, dtype=np.int64)
-    sign = np.where(text.str.startswith("-"), -1, 1)
-    parts = text.str.lstrip("+-").str.partition(".")
-    whole, frac = parts[0], parts[2].str.rstrip("0")
-    ok = (whole.str.fullmatch(r"\d*") & frac.str.fullmatch(r"\d*") & (whole + frac != "")
-          & (frac.str.len() <= places)).to_numpy()
-    out = np.zeros(len(text), dtype=np.int64)
-    if ok.any():
-        w = whole[ok].replace("", "0").astype(np.int64).to_numpy()
-        f = frac[ok].str.ljust(places, "0").replace("", "0").astype(np.int64).to_numpy()
-        out[ok] = sign[ok] * (w * 10 ** places + f)
-    for i in np.flatnonzero(~ok):  # scientific notation and the like, exactly
+    scaled = _doubles(cells) * 10.0 ** places
+    r = np.rint(scaled)
+    ok = np.isfinite(scaled) & (np.abs(scaled - r) <= 1e-6) & (np.abs(r) < 2.0 ** 53) \
+        & (pc.utf8_length(cells).to_numpy() <= 16)
+    out = np.zeros(len(cells), dtype=np.int64)
+    out[ok] = r[ok].astype(np.int64)
+    for i in np.flatnonzero(~ok):
+        text = cells[int(i)].as_py()
         try:
-            v = Decimal(text.iloc[i]) * 10 ** places
+            v = Decimal(text) * 10 ** places
         except InvalidOperation:
-            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text.iloc[i]!r} is not a "
+            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text!r} is not a "
                             "number") from None
-        if v != v.to_integral_value():
-            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text.iloc[i]!r} is finer "
+        if not v.is_finite() or v != v.to_integral_value():
+            raise DataError(f"{path}: line {lines[i]}: {labels[i]} {text!r} is finer "
                             f"than the step {10.0 ** -places:g}")
         out[i] = int(v)
     return out
 
 
-def _flat(df: pd.DataFrame, cols: list[str]) -> pd.Series:
-    """The cells of cols row by row (row i, column j at i * len(cols) + j) as strings."""
-    return pd.Series(df[cols].to_numpy().ravel(), dtype=str)
+def _cells(df: pd.DataFrame, cols: list[str]) -> pa.ChunkedArray:
+    """The cells of cols column by column (column j, row i at j * len(df) + i)."""
+    chunks = []
+    for col in cols:
+        arr = pa.chunked_array(pa.array(df[col])).cast(pa.large_string())
+        chunks += arr.chunks
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
@@ -149,39 +167,40 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
         skipped["time_backwards"] = {"lines": int(back.sum()), "first": where}
         keep = ~back
         df, ts, tsl, lines = df[keep].reset_index(drop=True), ts[keep], tsl[keep], lines[keep]
-    exchanges = list(dict.fromkeys(df["exchange"]))
-    symbols = list(dict.fromkeys(df["symbol"]))
+    exchanges = [str(x) for x in pd.unique(df["exchange"])]  # in order of appearance
+    symbols = [str(x) for x in pd.unique(df["symbol"])]
     price_cols, qty_cols = _value_columns(what, df)
     n, k = len(df), len(price_cols)
     venue = pd.Categorical(df["exchange"], categories=exchanges).codes.astype(np.int64)
     inst = pd.Categorical(df["symbol"], categories=symbols).codes.astype(np.int64)
-    row = np.repeat(np.arange(n), k)  # the row of each flat cell
-    texts = {"price": _flat(df, price_cols), "size": _flat(df, qty_cols)}
-    has = {key: (t != "").to_numpy() for key, t in texts.items()}
+    row = np.tile(np.arange(n), k)  # the row of each cell (column-major)
+    cells = {"price": _cells(df, price_cols), "size": _cells(df, qty_cols)}
+    has = {key: pc.not_equal(c, "").to_numpy(zero_copy_only=False) for key, c in cells.items()}
     given = {"price": tick_size, "size": lot_size}
     places = {}
-    for key, text in texts.items():  # decimal places per instrument
+    for key, c in cells.items():  # decimal places per instrument
         if given[key]:
             places[key] = np.full(len(symbols), step_places(given[key]))
         else:
-            places[key] = np.array([_places(text[(inst[row] == i) & has[key]])
+            places[key] = np.array([_places(c.filter(pa.array((inst[row] == i) & has[key])))
                                     for i in range(len(symbols))])
     instruments = [Instrument(sym, 10.0 ** -int(places["price"][i]),
                               10.0 ** -int(places["size"][i])) for i, sym in enumerate(symbols)]
     values = {}
-    for key, text in texts.items():
-        cols_of = np.tile(np.array(price_cols if key == "price" else qty_cols), n)
+    for key, c in cells.items():
+        cols_of = np.repeat(np.array(price_cols if key == "price" else qty_cols), n)
         per_cell = places[key][inst[row]]
         out = np.zeros(n * k, dtype=np.int64)
         for p in np.unique(per_cell):
             sel = has[key] & (per_cell == p)
-            out[sel] = _units(text[sel], int(p), lines[row][sel], cols_of[sel], path)
-        values[key] = out.reshape(n, k)
-        has[key] = has[key].reshape(n, k)
+            out[sel] = _units(c.filter(pa.array(sel)), int(p), lines[row][sel], cols_of[sel],
+                              path)
+        values[key] = out.reshape(k, n).T
+        has[key] = has[key].reshape(k, n).T
     if what in ("trades", "incremental_book_L2"):
         for key, col in (("price", "price"), ("size", "amount")):
             if not has[key].all():
-                i = int(np.flatnonzero(~has[key].ravel())[0])
+                i = int(np.flatnonzero(~has[key][:, 0])[0])
                 raise DataError(f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)")
     px, q = values["price"], values["size"]
 
@@ -214,8 +233,8 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
             raise DataError(f"{path}: line {lines[i]}: {price_cols[j]} and {qty_cols[j]} must "
                             "both be given or both be empty")
         cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=True)]
-        for j, pc in enumerate(price_cols):
-            side = 1 if pc.startswith("bid") else -1
+        for j, col in enumerate(price_cols):
+            side = 1 if col.startswith("bid") else -1
             cols.append(dict(kind=Kind.LEVEL, side=side, price=px[:, j], qty=q[:, j],
                              present=has["price"][:, j]))
     ev, rec = _interleave(base, cols)
