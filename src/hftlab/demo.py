@@ -92,16 +92,32 @@ def findings(table: pd.DataFrame, vp: pd.DataFrame | None, span: tuple[float, fl
     if span is not None and "episode_pnl" in table:
         tox, skew = table.loc["toxicity_aware"], table.loc["inventory_skew"]
         less = tox["episode_pnl"] > st["episode_pnl"]
-        vs_skew = "more" if tox["episode_pnl"] > skew["episode_pnl"] else "less"
+        diff = tox["episode_pnl"] - skew["episode_pnl"]
         out.append(f"In the informed episode ({span[0]:g}-{span[1]:g} s) toxicity_aware's "
                    f"P&L changed by {tox['episode_pnl']:.2f}, static's by "
                    f"{st['episode_pnl']:.2f}: toxicity-aware quoting "
-                   f"{'did' if less else 'did not'} lose less than static quoting. Against "
-                   f"inventory_skew, the same quote rule without the VPIN tiers "
-                   f"({skew['episode_pnl']:.2f}), it made {vs_skew}, so the difference from "
-                   "static comes from the inventory skew "
-                   + ("and the tiers added to it." if vs_skew == "more"
-                      else "and the tiers cost spread capture here."))
+                   f"{'lost less than' if less else 'did not lose less than'} static quoting. "
+                   f"Against inventory_skew, the same quote rule without the VPIN tiers "
+                   f"({skew['episode_pnl']:.2f}), the tiers {'added' if diff > 0 else 'cost'} "
+                   f"{abs(diff):.2f} in the episode.")
+    mk = table["markout_10s"]
+    sign = ("positive for every strategy: on average the mid did not move against our fills "
+            "within 10 s" if (mk > 0).all() else "negative for " + ", ".join(
+                mk[mk <= 0].index) + ": the mid moved against those fills within 10 s")
+    out.append(f"10-second markouts per lot ranged from {mk.min():.4f} ({mk.idxmin()}) to "
+               f"{mk.max():.4f} ({mk.idxmax()}), {sign}.")
+    if "episode_markout_10s" in table:
+        em = table["episode_markout_10s"]
+        neg = em[em < 0].index.tolist()
+        if (em < mk).all():
+            tail = (": lower than over the whole session for every strategy - fills inside the "
+                    "episode earned less against the later mid" + (
+                        f", and lost for {', '.join(neg)} (adverse selection)." if neg
+                        else ", though still positive."))
+        else:
+            tail = ": not lower than over the whole session for every strategy."
+        out.append("Inside the episode the 10-second markouts per lot were " + ", ".join(
+            f"{n} {v:.4f}" for n, v in em.items()) + tail)
     if vp is not None and len(vp) and span is not None:
         s = (vp["ts"].to_numpy() - t0) / 1e9
         inside = (s >= span[0]) & (s < span[1])
@@ -129,7 +145,7 @@ def _tables(console: Console, summaries: dict, table) -> None:
     c = Table(title="Comparison")
     c.add_column("strategy")
     cols = ["total_pnl", "episode_pnl", "sharpe_run", "max_drawdown", "inventory_std",
-            "volume_lots", "avg_spread_cents", "markout_10s"]
+            "volume_lots", "avg_spread_cents", "markout_10s", "episode_markout_10s"]
     cols = [k for k in cols if k in table.columns]
     for k in cols:
         c.add_column(k, justify="right")

@@ -11,6 +11,7 @@ import pandas as pd
 from hftlab.engine.record import RunRecord
 from hftlab.report import figures
 from hftlab.report.page import document, esc, grid_table, img
+from hftlab.report.run_metrics import markouts
 from hftlab.report.run_report import run_section
 
 NS = 1_000_000_000
@@ -36,6 +37,8 @@ def comparison_row(rec: RunRecord, a: Mapping[str, Any],
     row = {"total_pnl": m["total_pnl"]}
     if span is not None:
         row["episode_pnl"] = pnl_over(rec, span)
+        emk = markouts(rec, (10,), within=span)["markout_per_lot"]
+        row["episode_markout_10s"] = float(emk.iloc[0])
     row.update({"sharpe_run": m["sharpe_run"], "max_drawdown": m["max_drawdown"],
                 "inventory_std": m["inventory_std"], "max_long": s["max_long"],
                 "max_short": s["max_short"], "volume_lots": m["volume_lots"],
@@ -71,7 +74,8 @@ def write_comparison(records: Mapping[str, RunRecord], analyses: Mapping[str, Ma
             "inventory_pnl and fees_and_rebates in currency; sharpe_run is the mean over the "
             "standard deviation of 1-second P&L changes times sqrt(seconds), not annualised; "
             "inventory in lots; markout_10s in currency per lot (negative = adverse "
-            "selection); avg_spread_cents is our quoted spread while both quotes were up."
+            "selection; episode_markout_10s for the fills inside the episode only); "
+            "avg_spread_cents is our quoted spread while both quotes were up."
             "</p>"]
     if findings:
         body.append("<h2>What the numbers say</h2><ul>"

@@ -117,14 +117,17 @@ def _value(rec: RunRecord, instrument: int) -> float:
 
 
 def markouts(rec: RunRecord, horizons_s: tuple[int, ...] = HORIZONS_S,
-             instrument: int = 0) -> pd.DataFrame:
+             instrument: int = 0, within: tuple[float, float] | None = None) -> pd.DataFrame:
     """Markouts of our fills: side x (mid h seconds after the fill - fill price), in
     currency per lot, qty-weighted, per horizon (rows) - negative = adverse selection.
     Mids are the state samples' (last at or before ts + h); fills whose horizon passes
-    the last sample are left out. Columns: horizon_s, markout_per_lot, markout_total,
-    fills."""
+    the last sample are left out; within: only fills in [a, b) seconds since the first
+    sample. Columns: horizon_s, markout_per_lot, markout_total, fills."""
     f = rec.fills[rec.fills["instrument"] == instrument]
     st = rec.states[rec.states["instrument"] == instrument]
+    if within is not None and len(st):
+        secs = (f["ts_exchange"].to_numpy() - int(st["ts"].iloc[0])) / NS
+        f = f[(secs >= within[0]) & (secs < within[1])]
     rows = []
     ts_s, mid_s = st["ts"].to_numpy(), st["mid"].to_numpy(dtype=np.float64)
     v = _value(rec, instrument)
