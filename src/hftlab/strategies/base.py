@@ -19,6 +19,8 @@ from hftlab.schema import TimeInForce
 from hftlab.strategies import quoting_nb as q
 from hftlab.strategy import CompiledStrategy, Context, Strategy
 
+DEFAULT_REQUOTE_NS = 100 * MS  # requote every 100 ms of host time unless told otherwise
+
 
 def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf,
            low_open: bool = False) -> float:
@@ -122,5 +124,3 @@ def place(ctx: Context, book: int, tif: int, bid: int, ask: int, bq: int, aq: in
         if not keep and qty > 0 and price > 0:
             ctx.submit(side, price, qty, book, TimeInForce(tif))
 
-
-DEFAULT_REQUOTE_NS = 100 * MS
