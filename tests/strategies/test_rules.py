@@ -145,3 +145,24 @@ def test_cdf_score_is_the_lognormal_cdf_of_the_vpin_history():
 def test_bad_parameters_name_the_field_and_range(make, field):
     with pytest.raises(ConfigError, match=f"^{field} must be"):
         make()
+
+
+def test_glft_rule_is_the_closed_form_in_ticks_with_delta_equal_to_qty():
+    g = GLFT(gamma=0.5, sigma=1.0, A=0.5, k=1.0, fit=False, qty=2, capacity=10)
+    p, st = started(g)
+    # mid 100.5, q = 0, delta = 2: the general-form case of test_closed_forms shifted by
+    # 0.5: bid 100.5 - ln 2 - 1 = 98.807 -> 98, ask 100.5 + ln 2 + 1 = 102.193 -> 103
+    assert glft_nb.glft_rule(p, st, T0, 100, 101, 0) == (98, 103, 2, 2)
+    assert glft_nb.glft_rule(p, st, T0, 100, 101, 9)[2:] == (1, 2)  # bound Q = capacity
+
+
+def test_inventory_skew_keeps_inventory_closer_to_zero_than_no_skew():
+    import hftlab
+    from hftlab.data.synthetic import l2_stream
+
+    data = l2_stream(60_000, seed=11)
+    std = {}
+    for skew in (0.0, 4.0):
+        s = InventorySkew(half_spread=1, skew=skew, capacity=40, qty=2, requote_ns=10_000_000)
+        std[skew] = hftlab.backtest(data, s.compiled(), seed=1).states["position"].std()
+    assert std[4.0] < 0.7 * std[0.0]
