@@ -99,6 +99,15 @@ def test_skip_bad_counts_dropped_rows_and_keeps_line_numbers(tmp_path):
     assert data.record.tolist() == [2, 2, 3, 4, 6, 6, 7]
 
 
+def test_values_are_exact_and_off_grid_values_are_errors(tmp_path):
+    text = HEAD + "id,side,price,amount\nx,s,1,1,a,buy,8531.25,0.123456789012345\n"
+    data = read_tardis(write(tmp_path, text))
+    assert data.instruments[0].lot_size == 1e-15
+    assert data.events["qty"].tolist() == [123456789012345]  # 15 places, exact
+    with pytest.raises(DataError, match="line 2: price '8531.25' is finer than the step 0.1"):
+        read_tardis(write(tmp_path, text), tick_size=0.1)
+
+
 def test_empty_file_is_named(tmp_path):
     with pytest.raises(DataError, match="x.csv: empty file"):
         read_tardis(write(tmp_path, ""))

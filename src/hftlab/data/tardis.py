@@ -50,41 +50,43 @@ def detect(columns: list[str]) -> str:
                     "book_snapshot_N, trades, quotes")
 
 
-def _doubles(cells: pa.ChunkedArray) -> np.ndarray:
-    """Decimal strings as doubles (NaN where not a number)."""
-    try:
-        return pc.cast(cells, pa.float64()).to_numpy()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(pd.Series(cells.to_pylist(), dtype=object),
-                             errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+def _decimals(cells: pa.ChunkedArray) -> np.ndarray:
+    """Significant decimal places of each decimal string ("61800.20" -> 1, "5" -> 0), or
+    -1 for exponent notation (left to the exact digit-by-digit path)."""
+    dot = pc.find_substring(cells, ".").to_numpy(zero_copy_only=False)
+    kept = pc.utf8_length(pc.utf8_rtrim(cells, "0")).to_numpy(zero_copy_only=False)
+    d = np.where(dot >= 0, kept - dot - 1, 0)
+    d[d < 0] = 0  # "5." has no decimals
+    d[pc.match_substring(cells, "e", ignore_case=True).to_numpy(zero_copy_only=False)] = -1
+    return d
 
 
-def _places(cells: pa.ChunkedArray) -> int:
-    """Decimal places of the finest value (0-12), read from the doubles: exact for up to
-    15 significant digits; _units checks every value exactly afterwards."""
-    x = _doubles(cells)
-    x = x[np.isfinite(x)]
-    for p in range(13):
-        scaled = x * 10.0 ** p
-        if (np.abs(scaled - np.rint(scaled)) <= 1e-6).all():
-            return p
-    return 12
+def _places(decimals: np.ndarray) -> int:
+    """Decimal places of the finest value, from _decimals."""
+    return int(decimals.max()) if len(decimals) and decimals.max() > 0 else 0
 
 
-def _units(cells: pa.ChunkedArray, places: int, lines: np.ndarray, labels: np.ndarray,
-           path: Path) -> np.ndarray:
+def _units(cells: pa.ChunkedArray, d: np.ndarray, places: int, lines: np.ndarray,
+           labels: np.ndarray, path: Path) -> np.ndarray:
     """Exact integers of decimal strings in units of 10**-places; errors name the line
-    and the column (labels[i] is the column of cells[i]). Values read as doubles are
-    taken when they land on the grid with at most 16 characters; the rest (long or odd
-    strings) are checked digit by digit."""
+    and the column (labels[i] is the column of cells[i]; d[i] its _decimals). A plain
+    decimal with at most
+    `places` decimals whose integer is below 2**51 is exact through a double; anything
+    else is checked digit by digit."""
     if len(cells) == 0:
         return np.zeros(0, dtype=np.int64)
-    scaled = _doubles(cells) * 10.0 ** places
-    r = np.rint(scaled)
-    ok = np.isfinite(scaled) & (np.abs(scaled - r) <= 1e-6) & (np.abs(r) < 2.0 ** 53) \
-        & (pc.utf8_length(cells).to_numpy() <= 16)
+    finer = d > places
+    if finer.any():
+        i = int(np.flatnonzero(finer)[0])
+        raise DataError(f"{path}: line {lines[i]}: {labels[i]} {cells[i].as_py()!r} is finer "
+                        f"than the step {10.0 ** -places:g}")
+    try:
+        scaled = pc.cast(cells, pa.float64()).to_numpy() * 10.0 ** places
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        scaled = np.full(len(cells), np.nan)
+    ok = (d >= 0) & np.isfinite(scaled) & (np.abs(scaled) < 2.0 ** 51)
     out = np.zeros(len(cells), dtype=np.int64)
-    out[ok] = r[ok].astype(np.int64)
+    out[ok] = np.rint(scaled[ok]).astype(np.int64)
     for i in np.flatnonzero(~ok):
         text = cells[int(i)].as_py()
         try:
@@ -177,12 +179,13 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     cells = {"price": _cells(df, price_cols), "size": _cells(df, qty_cols)}
     has = {key: pc.not_equal(c, "").to_numpy(zero_copy_only=False) for key, c in cells.items()}
     given = {"price": tick_size, "size": lot_size}
+    dec = {key: _decimals(c) for key, c in cells.items()}
     places = {}
-    for key, c in cells.items():  # decimal places per instrument
+    for key in cells:  # decimal places per instrument
         if given[key]:
             places[key] = np.full(len(symbols), step_places(given[key]))
         else:
-            places[key] = np.array([_places(c.filter(pa.array((inst[row] == i) & has[key])))
+            places[key] = np.array([_places(dec[key][(inst[row] == i) & has[key]])
                                     for i in range(len(symbols))])
     instruments = [Instrument(sym, 10.0 ** -int(places["price"][i]),
                               10.0 ** -int(places["size"][i])) for i, sym in enumerate(symbols)]
@@ -193,8 +196,8 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
         out = np.zeros(n * k, dtype=np.int64)
         for p in np.unique(per_cell):
             sel = has[key] & (per_cell == p)
-            out[sel] = _units(c.filter(pa.array(sel)), int(p), lines[row][sel], cols_of[sel],
-                              path)
+            out[sel] = _units(c.filter(pa.array(sel)), dec[key][sel], int(p), lines[row][sel],
+                              cols_of[sel], path)
         values[key] = out.reshape(k, n).T
         has[key] = has[key].reshape(k, n).T
     if what in ("trades", "incremental_book_L2"):
