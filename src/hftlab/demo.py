@@ -45,8 +45,13 @@ def strategies() -> dict[str, Any]:
                                                 rolling=True, sigma_halflife_s=60.0, **common),
         "glft": GLFT(gamma=0.01, sigma=1.75, A=20.0, k=1.0, fit=True, min_trades=200,
                      sigma_halflife_s=60.0, **common),
-        "toxicity_aware": ToxicityAware(half_spread=1.0, skew=3.0, bucket_volume=VPIN_BUCKET,
-                                        window=VPIN_WINDOW, **common),
+        # tight-tier half-spread 0.75 + 0.15 sigma = 1 tick at this market's usual sigma of
+        # about 1.75 ticks / sqrt(s) (InventorySkew's), wider when volatile; depth below
+        # 1,500 lots on 5 levels a side (the median is about 2,000) widens it too
+        "toxicity_aware": ToxicityAware(half_spread=0.75, skew=3.0, bucket_volume=VPIN_BUCKET,
+                                        window=VPIN_WINDOW, vol_coef=0.15, sigma=1.75,
+                                        sigma_halflife_s=60.0, depth_levels=5,
+                                        depth_ref=1500.0, depth_coef=1.0, **common),
     }
 
 
@@ -97,9 +102,10 @@ def findings(table: pd.DataFrame, vp: pd.DataFrame | None, span: tuple[float, fl
                    f"P&L changed by {tox['episode_pnl']:.2f}, static's by "
                    f"{st['episode_pnl']:.2f}: toxicity-aware quoting "
                    f"{'lost less than' if less else 'did not lose less than'} static quoting. "
-                   f"Against inventory_skew, the same quote rule without the VPIN tiers "
-                   f"({skew['episode_pnl']:.2f}), the tiers {'added' if diff > 0 else 'cost'} "
-                   f"{abs(diff):.2f} in the episode.")
+                   f"Against inventory_skew, the same skew without the toxicity adjustments "
+                   f"(VPIN tiers, volatility and depth widening; {skew['episode_pnl']:.2f}), "
+                   f"the adjustments {'added' if diff > 0 else 'cost'} {abs(diff):.2f} in "
+                   "the episode.")
     mk = table["markout_10s"]
     sign = ("positive for every strategy: on average the mid did not move against our fills "
             "within 10 s" if (mk > 0).all() else "negative for " + ", ".join(
