@@ -142,3 +142,11 @@ def test_real_captures(shared_data, market, buyer_maker, buyer_taker):
         both = s["bid_price_1"].notna() & s["ask_price_1"].notna()
         assert both.mean() > 0.99
         assert (s["bid_price_1"][both] < s["ask_price_1"][both]).all()  # never crossed
+
+
+def test_prices_off_the_tick_grid_name_the_line(tmp_path):
+    p = write(tmp_path, spot_capture())
+    with pytest.raises(DataError, match=r"cap.txt: line 3: price '100.05' is finer than the "
+                                        r"step 0.1"):
+        read_binance(p, tick_size=0.1)
+    assert read_binance(p, tick_size=0.01).instruments[0].tick_size == 0.01

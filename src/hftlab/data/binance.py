@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import IO, Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from hftlab.data.market import DataError, MarketData
+from hftlab.data.tardis import decimals_of, exact_units, finest_places, step_places
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, Kind
 
@@ -44,14 +46,6 @@ def open_text(path: Path) -> IO[bytes]:
     with open(path, "rb") as fh:
         magic = fh.read(2)
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-
-
-def step_places(step: float) -> int:
-    """Decimal places of a tick or lot size that is a power of ten (0.01 -> 2)."""
-    places = round(-np.log10(step))
-    if abs(10.0 ** -places - step) > 1e-12 * step:
-        raise ValueError(f"step {step} is not a power of ten")
-    return places
 
 
 @dataclass
@@ -291,28 +285,17 @@ def read_binance(path: str | Path, *, tick_size: float | None = None,
     return _build(r, path, tick_size, lot_size)
 
 
-def decimal_units(text: list[str], places: int | None, what: str, path: Path
-                  ) -> tuple[np.ndarray, int]:
+def decimal_units(text: list[str], lines: list[int], places: int | None, what: str,
+                  path: Path) -> tuple[np.ndarray, int]:
     """Decimal strings -> exact integers of 10**-places (places=None: the finest step the
-    values need). Parsed as doubles, which is exact for up to 15 significant digits;
-    anything else is an error naming the value."""
-    try:
-        x = np.array(text, dtype=np.float64)
-    except ValueError as exc:
-        raise DataError(f"{path}: a {what} is not a number ({exc})") from None
-    big = np.abs(x).max() if len(x) else 0.0
-    for p in ([places] if places is not None else range(13)):
-        scaled = x * 10.0 ** p
-        r = np.rint(scaled)
-        if (np.abs(scaled - r) <= 1e-6).all():
-            if big * 10.0 ** p >= 2 ** 53:
-                break
-            return r.astype(np.int64), p
-    if places is not None:
-        bad = int(np.flatnonzero(np.abs(x * 10.0 ** places - np.rint(x * 10.0 ** places))
-                                 > 1e-6)[0])
-        raise DataError(f"{path}: {what} {text[bad]} is finer than {10.0 ** -places:g}")
-    raise DataError(f"{path}: {what} values need more than 15 significant digits")
+    strings carry); a value off that grid or not a number is an error naming its line."""
+    cells = pa.chunked_array([pa.array(text, type=pa.large_string())])
+    d = decimals_of(cells)
+    if places is None:
+        places = finest_places(d)
+    n = len(text)
+    return exact_units(cells, d, places, np.asarray(lines, dtype=np.int64), np.full(n, what),
+                       path), places
 
 
 def _build(r: _Reader, path: Path, tick_size: float | None, lot_size: float | None) -> MarketData:
@@ -320,9 +303,10 @@ def _build(r: _Reader, path: Path, tick_size: float | None, lot_size: float | No
     instruments, parts = [], []
     for i, s in enumerate(syms):
         c = s.cols
-        price, pp = decimal_units(c[5], step_places(tick_size) if tick_size else None,
+        price, pp = decimal_units(c[5], c[7], step_places(tick_size) if tick_size else None,
                                   "price", path)
-        qty, qp = decimal_units(c[6], step_places(lot_size) if lot_size else None, "size", path)
+        qty, qp = decimal_units(c[6], c[7], step_places(lot_size) if lot_size else None,
+                                "size", path)
         instruments.append(Instrument(s.name or path.stem, 10.0 ** -pp, 10.0 ** -qp))
         ev = np.zeros(len(s), dtype=EVENT_DTYPE)
         for name, col in zip(("ts", "ts_local", "venue", "kind", "side"), c[:5]):

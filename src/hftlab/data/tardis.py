@@ -26,7 +26,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hftlab.data.binance import step_places
 from hftlab.data.market import DataError, MarketData
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, Kind
@@ -50,7 +49,15 @@ def detect(columns: list[str]) -> str:
                     "book_snapshot_N, trades, quotes")
 
 
-def _decimals(cells: pa.ChunkedArray) -> np.ndarray:
+def step_places(step: float) -> int:
+    """Decimal places of a tick or lot size that is a power of ten (0.01 -> 2)."""
+    places = round(-np.log10(step))
+    if abs(10.0 ** -places - step) > 1e-12 * step:
+        raise ValueError(f"step {step} is not a power of ten")
+    return places
+
+
+def decimals_of(cells: pa.ChunkedArray) -> np.ndarray:
     """Significant decimal places of each decimal string ("61800.20" -> 1, "5" -> 0), or
     -1 for exponent notation (left to the exact digit-by-digit path)."""
     dot = pc.find_substring(cells, ".").to_numpy(zero_copy_only=False)
@@ -61,15 +68,15 @@ def _decimals(cells: pa.ChunkedArray) -> np.ndarray:
     return d
 
 
-def _places(decimals: np.ndarray) -> int:
-    """Decimal places of the finest value, from _decimals."""
+def finest_places(decimals: np.ndarray) -> int:
+    """Decimal places of the finest value, from decimals_of."""
     return int(decimals.max()) if len(decimals) and decimals.max() > 0 else 0
 
 
-def _units(cells: pa.ChunkedArray, d: np.ndarray, places: int, lines: np.ndarray,
+def exact_units(cells: pa.ChunkedArray, d: np.ndarray, places: int, lines: np.ndarray,
            labels: np.ndarray, path: Path) -> np.ndarray:
     """Exact integers of decimal strings in units of 10**-places; errors name the line
-    and the column (labels[i] is the column of cells[i]; d[i] its _decimals). A plain
+    and the column (labels[i] is the column of cells[i]; d[i] its decimals_of). A plain
     decimal with at most
     `places` decimals whose integer is below 2**51 is exact through a double; anything
     else is checked digit by digit."""
@@ -179,13 +186,13 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     cells = {"price": _cells(df, price_cols), "size": _cells(df, qty_cols)}
     has = {key: pc.not_equal(c, "").to_numpy(zero_copy_only=False) for key, c in cells.items()}
     given = {"price": tick_size, "size": lot_size}
-    dec = {key: _decimals(c) for key, c in cells.items()}
+    dec = {key: decimals_of(c) for key, c in cells.items()}
     places = {}
     for key in cells:  # decimal places per instrument
         if given[key]:
             places[key] = np.full(len(symbols), step_places(given[key]))
         else:
-            places[key] = np.array([_places(dec[key][(inst[row] == i) & has[key]])
+            places[key] = np.array([finest_places(dec[key][(inst[row] == i) & has[key]])
                                     for i in range(len(symbols))])
     instruments = [Instrument(sym, 10.0 ** -int(places["price"][i]),
                               10.0 ** -int(places["size"][i])) for i, sym in enumerate(symbols)]
@@ -196,8 +203,8 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
         out = np.zeros(n * k, dtype=np.int64)
         for p in np.unique(per_cell):
             sel = has[key] & (per_cell == p)
-            out[sel] = _units(c.filter(pa.array(sel)), dec[key][sel], int(p), lines[row][sel],
-                              cols_of[sel], path)
+            out[sel] = exact_units(c.filter(pa.array(sel)), dec[key][sel], int(p), lines[row][sel],
+                                   cols_of[sel], path)
         values[key] = out.reshape(k, n).T
         has[key] = has[key].reshape(k, n).T
     if what in ("trades", "incremental_book_L2"):
