@@ -6,8 +6,8 @@ Runs every reader in its own subprocess on the largest real sample of its format
 gzipped at level 1), so peak RSS is per reader. Each child reads the file twice and
 times the second read (the first loads the compiled kernels from numba's cache);
 records/s is on wall time and on the process's CPU time (the machine may be shared).
-Peak MB is the child's peak resident memory, imports included (about 240 MB for
-numpy, pandas, pyarrow, numba and hftlab's compiled kernels).
+Peak MB is the child's peak resident memory during the timed read; "base MB" is its
+resident memory just before (imports and compiled kernels, about 250 MB).
 Prints one table row per reader.
 
     .venv/bin/python benchmarks/readers_throughput.py [--itch-messages N] [--keep DIR]
@@ -16,6 +16,7 @@ Prints one table row per reader.
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import json
 import os
@@ -110,6 +111,21 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reset_peak_rss() -> float:
+    """Reset the peak-RSS mark to the current RSS (Linux: write 5 to clear_refs); returns
+    the current RSS in MB, so the timed run's peak is measured on its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def child(fmt: str, path: str, extra: str) -> None:
     """Run one reader twice in this process; print JSON with the second run's figures."""
     from hftlab import data as d
@@ -126,6 +142,8 @@ def child(fmt: str, path: str, extra: str) -> None:
                "dbn": lambda: d.read_dbn(path), "binance": lambda: d.read_binance(path),
                "tardis": lambda: d.read_tardis(path)}
     readers[fmt]()
+    gc.collect()
+    base = reset_peak_rss()
     t, c = time.perf_counter(), time.process_time()
     out = readers[fmt]()
     dt, cpu = time.perf_counter() - t, time.process_time() - c
@@ -136,7 +154,7 @@ def child(fmt: str, path: str, extra: str) -> None:
     peak = peak_rss_mb()
     events = out[1] if fmt == "itch-stream" else len(out)
     print(json.dumps({"records": records, "events": events, "seconds": dt, "cpu": cpu,
-                      "peak_mb": peak}))
+                      "peak_mb": peak, "base_mb": base}))
 
 
 def run(fmt: str, path: Path, extra: str = "") -> dict:
@@ -182,7 +200,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")
     print(f"{'reader':11} {'file':47} {'records':>11} {'events':>11} {'wall s':>7} "
-          f"{'records/s':>11} {'cpu rec/s':>11} {'peak MB':>8}")
+          f"{'records/s':>11} {'cpu rec/s':>11} {'peak MB':>8} {'base MB':>8}")
     for fmt, path, extra in jobs:
         if not Path(path).exists():
             print(f"{fmt:11} {str(path.name):47} skipped: sample not found at {path}")
@@ -190,7 +208,7 @@ def main() -> None:
         r = run(fmt, path, extra)
         print(f"{fmt:11} {path.name[:47]:47} {r['records']:>11,} {r['events']:>11,} "
               f"{r['seconds']:>7.3f} {r['records'] / r['seconds']:>11,.0f} "
-              f"{r['records'] / r['cpu']:>11,.0f} {r['peak_mb']:>8.0f}")
+              f"{r['records'] / r['cpu']:>11,.0f} {r['peak_mb']:>8.0f} {r['base_mb']:>8.0f}")
     tmp.cleanup()
 
 
