@@ -28,7 +28,9 @@ from hftlab.instruments import MS, FeeSchedule, LatencyProfile, Venue, check
 from hftlab.report.compare import comparison_table, write_comparison
 from hftlab.report.page import fmt, jsonable
 from hftlab.report.run_report import analyse
-from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
+from hftlab.report.run_metrics import market_trades
+from hftlab.strategies import (GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware,
+                               fit_intensity)
 
 QTY, CAPACITY = 10, 200  # lots per quote and the inventory bound every strategy shares
 VPIN_BUCKET, VPIN_WINDOW = 500.0, 10  # lots per bucket (about 1 s of this market), buckets
@@ -139,6 +141,27 @@ def findings(table: pd.DataFrame, vp: pd.DataFrame | None, span: tuple[float, fl
     return out
 
 
+def intensity_finding(data: MarketData, rec: hftlab.RunRecord, glft: GLFT) -> str:
+    """fit_intensity on the session's prints: distance in ticks from the mid sampled just
+    before each print (the state samples, 100 ms apart), over the session's length."""
+    tr = market_trades(data)
+    st = rec.states
+    tick = data.instruments[0].tick_size
+    i = np.searchsorted(st["ts"].to_numpy(), tr["ts"].to_numpy(), side="left") - 1
+    ok = i >= 0
+    mid = st["mid"].to_numpy()[i[ok]]
+    d = np.abs(tr["price"].to_numpy()[ok] / tick - mid)
+    d = d[np.isfinite(d)]
+    seconds = (int(st["ts"].iloc[-1]) - int(st["ts"].iloc[0])) / 1e9
+    try:
+        A, k = fit_intensity(d, seconds, bin_width=0.5, n_bins=24)
+    except ValueError as e:
+        return f"The fill intensity could not be fitted from the session's prints ({e})."
+    return (f"fit_intensity on the session's {len(d):,} prints (distance from the mid sampled "
+            f"before each): A = {A:.1f} per second, k = {k:.2f} per tick; GLFT started from "
+            f"A = {glft.A:g}, k = {glft.k:g} and refitted online from the prints it saw.")
+
+
 def _tables(console: Console, summaries: dict, table) -> None:
     names = list(summaries)
     t = Table(title="Teaching-example summary per strategy")
@@ -200,6 +223,7 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
         table = comparison_table(records, analyses, span)
         first_ts = int(next(iter(records.values())).states["ts"].iloc[0])
         facts = findings(table, first["vpin"], span, first_ts)
+        facts.append(intensity_finding(data, records["glft"], strats["glft"]))
         path = write_comparison(records, analyses, out, "hftlab demo: five market makers on "
                                 "an informed-episode session", intro, facts, span,
                                 "informed episode")
