@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -200,13 +201,18 @@ def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFram
     return pd.DataFrame({n: d[n] for n in names})
 
 
-def _chunks(data: MarketData, chunk_size: int) -> Iterator[tuple[list[np.ndarray], bool]]:
-    """(columns, is_last) per chunk, reading one chunk ahead to know which is last."""
+def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
+    """Event columns chunk by chunk; the next chunk is read on a thread while the compiled
+    loop (which releases the GIL) works on the current one."""
     it = data.iter_columns(chunk_size)
-    nxt = next(it, None)
-    while nxt is not None:
-        cur_, nxt = nxt, next(it, None)
-        yield cur_, nxt is None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(next, it, None)
+        while True:
+            chunk = ahead.result()
+            if chunk is None:
+                return
+            ahead = pool.submit(next, it, None)
+            yield chunk
 
 
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
@@ -261,8 +267,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
     t0 = time.perf_counter()
     chunks = _chunks(data, chunk_size)
-    cols, last = next(chunks)
-    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(cols[0]), int(last), ts_last
+    cols = next(chunks)
+    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(cols[0]), 0, ts_last
     first = int(cols[0][0])
     e.cur[K_NOW_EX] = e.cur[K_NOW_LO] = first
     e.cur[K_NEXT_TIMER] = first + timer
@@ -278,12 +284,22 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
                            e.rstate, cmds, e.rcmds, sp, ss, fn, qm.compiled, qm.param_array())
         if code == RUN_NEED_DATA:
             ilo, n = int(e.cur[K_ILO]), int(e.cur[K_NEV])
-            new, last = next(chunks)
-            cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(cols, new)]
-            ev_idx = np.concatenate([ev_idx[ilo:n], np.zeros(len(new[0]), np.int64)])
-            ev_new = np.concatenate([ev_new[ilo:n], np.zeros(len(new[0]), np.int64)])
+            new = next(chunks, None)
+            if new is None:  # the data ended: the loop finishes what is in flight
+                e.cur[K_LAST] = 1
+                continue
+            if ilo == n:  # every event of the chunk has reached the host: nothing to carry
+                cols = new
+            else:
+                cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(cols, new)]
+            carried_idx, carried_new = ev_idx[ilo:n].copy(), ev_new[ilo:n].copy()
+            if len(ev_idx) != len(cols[0]):
+                ev_idx = np.zeros(len(cols[0]), np.int64)
+                ev_new = np.zeros(len(cols[0]), np.int64)
+            ev_idx[: n - ilo] = carried_idx
+            ev_new[: n - ilo] = carried_new
             e.cur[K_IEX], e.cur[K_ILO] = n - ilo, 0
-            e.cur[K_NEV], e.cur[K_LAST] = len(cols[0]), int(last)
+            e.cur[K_NEV] = len(cols[0])
             if progress is not None:
                 progress(int(e.cur[K_EVENTS]), total)
         elif code == RUN_FLUSH:

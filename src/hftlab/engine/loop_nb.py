@@ -405,4 +405,4 @@ RUN_SIG = types.int64(
     _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],
     _f8[:],
     _i8[:, :], _i8[:, :], _f8[:], _f8[:], STRATEGY_FN, QUEUE_FN, _f8[:])
-run = nb.njit(RUN_SIG, cache=True)(_run)
+run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)
