@@ -76,6 +76,16 @@ def test_errors_name_the_field_and_the_allowed_range(tmp_path, edit, message):
         run_config(write(tmp_path, bad), tmp_path / "out")
 
 
+def test_risk_limits_from_the_config_act_and_are_reported(tmp_path):
+    text = GOOD + "\n[risk]\nmax_position = 3\n"
+    s = run_config(write(tmp_path, text), tmp_path / "out")
+    assert s["metrics"]["risk_events"] > 0
+    assert any(k.startswith("risk: ") for k in s["metrics"])
+    assert "risk: " in (tmp_path / "out" / "report.html").read_text()
+    with pytest.raises(ConfigError, match="unknown field risk.max_pos for RiskLimits"):
+        run_config(write(tmp_path, GOOD + "\n[risk]\nmax_pos = 3\n"), tmp_path / "o2")
+
+
 def test_missing_file_bad_toml_and_missing_strategy(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "none.toml")

@@ -196,7 +196,10 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
     outp = Path(out)
     rec.save(outp)
     title = rep.get("title", f"hftlab backtest: {rec.meta['strategy']} ({Path(path).name})")
-    a = analyse(rec, data, bucket, window, strat.capacity)
+    limit = strat.capacity
+    if risk is not None and risk.max_position is not None:
+        limit = min(limit, int(risk.max_position))
+    a = analyse(rec, data, bucket, window, limit)
     report = write_report(rec, outp, str(title), analysis=a, spans=[span] if span else [],
                           span_label="informed episode")
     summary = {"config": str(path), "summary": a["summary"], "metrics": a["metrics"],
