@@ -1,18 +1,18 @@
-import json
-
 from typer.testing import CliRunner
 
 from hftlab.cli import app
+from hftlab.data.synthetic import l2_stream
 
 
-def test_demo_writes_a_report_and_summary(tmp_path):
-    out = tmp_path / "demo"
-    res = CliRunner().invoke(app, ["demo", "--out", str(out), "--events", "60000"])
+def test_every_command_is_registered():
+    res = CliRunner().invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for command in ("demo", "backtest", "analyze", "data"):
+        assert command in res.output
+
+
+def test_data_info_on_a_saved_stream(tmp_path):
+    path = l2_stream(5_000, seed=3).save(tmp_path / "s.parquet")
+    res = CliRunner().invoke(app, ["data", "info", str(path)])
     assert res.exit_code == 0, res.output
-    assert "total_pnl" in res.output
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["events"] > 50_000 and summary["fills"] > 0
-    html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html and (out / "run.png").stat().st_size > 10_000
-    for table in ("orders", "fills", "states", "risk_events"):
-        assert (out / f"{table}.parquet").exists()
+    assert "SYN" in res.output and "LEVEL" in res.output

@@ -147,7 +147,9 @@ def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
         o = orders[key]
         oseq = o[3]
         if kind == DELETE:
-            dq = o[2]
+            # the event's size where the source gives one (LOBSTER: the size that leaves
+            # the visible book), else what the order map holds (ITCH's D has no size)
+            dq = min(q, o[2]) if q > 0 else o[2]
         elif q > o[2]:
             return ERR_UNKNOWN_ORDER_QTY, i, old, old, oseq
         left = o[2] - dq
