@@ -57,7 +57,7 @@ def run_once(scale: float, seconds: float, seed: int, keep: bool
     st = S.new_state(setup, capacity=1 << 20)
     parts: list = [] if keep else _Count()
     w0, c0 = time.perf_counter(), time.process_time()
-    S._seed_book(setup, st, parts)
+    S.seed_book(setup, st, parts)
     S.run_state(st, parts)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     t0 = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import hftlab.sim as sim
+from hftlab import sim
 
 # (scenario, seconds): long enough for the facts, short enough for a fast suite
 RUNS = {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import hftlab
-import hftlab.sim as sim
+from hftlab import sim
 from hftlab.book import snapshots
 from hftlab.engine import book_nb
 from hftlab.instruments import ConfigError
@@ -62,7 +62,7 @@ def test_the_events_rebuild_the_matching_engines_book_exactly():
     s = build("calm", seconds=120, seed=2)
     st = S.new_state(s)
     parts: list = []
-    S._seed_book(s, st, parts)
+    S.seed_book(s, st, parts)
     S.run_state(st, parts)
     data = S.simulate(build("calm", seconds=120, seed=2))
     last = snapshots(data, levels=5).iloc[-1]
@@ -131,3 +131,41 @@ def test_a_simulated_market_replays_in_the_backtester():
                           seed=1)
     assert rec.meta["events"] == len(m)
     assert len(rec.fills) > 0
+
+
+def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
+    """The interface of simulator_nb's docstring: run the agents to t, send our order
+    with execute (owner OWN_OWNER), find our fills, then let the agents go on."""
+    from hftlab.engine import matching_nb as mk
+    from hftlab.sim import simulator_nb
+
+    setup = build("calm", seconds=120, seed=3)
+    st = S.new_state(setup)
+    parts: list = []
+    S.seed_book(setup, st, parts)
+    end = int(st.cur[L.C_T_END])
+    t = setup.params.start_ns + 60 * 10**9
+    st.cur[L.C_T_END] = t
+    S.run_state(st, parts)
+    ask_before = int(st.base[0] + st.top[0, 1])
+    row = np.array([mk.ACT_SUBMIT, t, 0, L.OWN_OWNER, 1, 0, 2000, mk.MARKET, mk.IOC, 0],
+                   np.int64)
+    status, oid, nf, ne = simulator_nb.execute(
+        row, -1, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
+        st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, 0, st.fills,
+        st.events, st.mkt, st.out, st.out_rec, int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
+    assert status in (mk.ST_FILLED, mk.ST_EXPIRED) and oid > 0
+    ours = st.fills[:nf]
+    assert nf > 0 and np.all(ours[:, mk.F_TAKER_OWNER] == L.OWN_OWNER)
+    assert ours[:, mk.F_QTY].sum() == min(2000, ours[:, mk.F_QTY].sum())
+    assert ours[:, mk.F_PRICE].max() > ask_before  # we walked the book: impact
+    assert int(st.base[0] + st.top[0, 1]) > ask_before
+    st.cur[L.C_NE] = ne
+    st.cur[L.C_MSGS] += 1
+    st.cur[L.C_T_END] = end
+    S.run_state(st, parts)  # the agents carry on from the book we left
+    assert int(st.cur[L.C_NOW]) == end
+    ev = np.concatenate([p[0] for p in parts])
+    assert np.all(np.diff(ev[:, mk.E_TS]) >= 0)
+    after = ev[ev[:, mk.E_TS] > t]
+    assert (after[:, mk.E_KIND] == mk.K_ADD).sum() > 100  # the book refills

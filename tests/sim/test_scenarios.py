@@ -137,7 +137,7 @@ def test_correlated_assets_follow_the_factor_and_the_breakdown(markets):
 
 
 def test_correlation_breakdown_removes_the_comovement():
-    import hftlab.sim as sim
+    from hftlab import sim
 
     m = sim.market("correlated-assets", seconds=3600, seed=2, breakdown_at=0.5)
     half = m.stats["start_ns"] + 1800 * NS

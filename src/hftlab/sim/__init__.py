@@ -3,10 +3,15 @@
 ``market(name, seconds=..., seed=..., **overrides)`` returns MarketData for a scenario
 ("calm", "informed-episode", "toxicity-regimes", "flash-crash", "lagging-venue",
 "correlated-assets", "calibrated", or a TOML file); ``calibrate(data)`` estimates the
-zero-intelligence rates of a real day and ``stylized_facts(data)`` measures a market.
+zero-intelligence rates of a real day and ``stylized_facts(data)`` measures a market;
+``build`` gives the arrays of a scenario for driving its agents from another loop
+(see hftlab.sim.simulator_nb).
 """
 
+from hftlab.sim.calibrate import Calibration, calibrate
+from hftlab.sim.facts import stylized_facts
 from hftlab.sim.params import MarketParams
 from hftlab.sim.scenarios import SCENARIOS, build, market
 
-__all__ = ["SCENARIOS", "MarketParams", "build", "market"]
+__all__ = ["SCENARIOS", "Calibration", "MarketParams", "build", "calibrate", "market",
+           "stylized_facts"]

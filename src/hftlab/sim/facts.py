@@ -29,7 +29,8 @@ def top_of_book(data: MarketData, venue: int = 0, instrument: int = 0,
 
 def executions(data: MarketData, venue: int = 0, instrument: int = 0
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(ts, sign, qty lots, visible, price ticks) of every execution of a book, one per resting order
+    """(ts, sign, qty lots, visible, price ticks) of every execution of a book, one per
+    resting order
     hit as LOBSTER reports them: EXECUTE events (sign = minus the resting side) and TRADE
     prints that do not merely repeat the EXECUTE just before them (hidden executions in
     LOBSTER; the matching engine emits an EXECUTE and a TRADE per fill). Prints

@@ -17,8 +17,8 @@ World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns
 session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
 flow: 0.5 = half the liquidity), W_INF (informed intensity multiplier), W_REGIME (index
 of the toxicity regime), W_SELL (forced seller on / off), W_VALUE (value traders'
-activity), W_ACT (intraday activity: multiplier of every
-zero-intelligence rate, a time change) and W_FV + instrument (the hidden fundamental value, ticks, float).
+activity), W_ACT (activity: multiplier of every zero-intelligence and noise rate, a
+time change) and W_FV + instrument (the hidden fundamental value, ticks, float).
 
 Market statistics (``mkt[b, :]``, int64, kept by the loop from fills): cumulative
 volume (lots), trade count, last trade price, last aggressor side, cumulative signed
@@ -74,5 +74,6 @@ N_CUR = 9
 DONE, NEED_OUT, NEED_POOL, NEED_SCRATCH, NEED_OWN = 0, 1, 2, 3, 4
 
 NEVER = (1 << 63) - 1
+OWN_OWNER = 1 << 40  # owner id of the strategy's own orders in a simulated market
 MAX_CMDS = 16  # commands one agent may send per wake
 PCAP = 64  # pending commands per agent (in flight between sending and arrival)

@@ -153,7 +153,7 @@ class MarketParams:
     @property
     def p0_ticks(self) -> int:
         """Initial price in ticks."""
-        return int(round(self.price / self.tick_size))
+        return round(self.price / self.tick_size)
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -188,7 +188,8 @@ INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inve
 TABLES: dict[str, tuple[float, float, int]] = {
     "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
     "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),
-    "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096), "regime_shares": (0.0, 0.99, 4),
+    "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096),
+    "regime_shares": (0.0, 0.99, 4),
 }
 
 

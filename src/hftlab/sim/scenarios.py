@@ -126,7 +126,7 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
     base = np.full(n_books, max(1, p.p0_ticks - span), np.int64)
     t = AgentTable(n_books)
     seeds: list = []
-    t0, t1 = p.start_ns, p.start_ns + int(round(p.seconds * 1e9))
+    t0, t1 = p.start_ns, p.start_ns + round(p.seconds * 1e9)
     noise_total = p.noise_buy_rate + p.noise_sell_rate
     for i in range(n_i):
         _zi(t, seeds, p, i, t0, t1)
@@ -152,8 +152,8 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
     if p.seller_qty > 0:
         s0, s1 = window(p, p.crash_start, p.seller_minutes)
         t.add(L.SELLER, 0, t0=t0 + int(s0 * 1e9), t1=t0 + int(s1 * 1e9), p0=p.p0_ticks,
-              gate=L.W_SELL, x=(p.seller_qty, p.seller_participation, p.seller_interval, p.seller_rate,
-                                p.seller_max_child))
+              gate=L.W_SELL, x=(p.seller_qty, p.seller_participation, p.seller_interval,
+                                p.seller_rate, p.seller_max_child))
     if lagging:
         _lagging(t, p, n_i, t0, t1)
     w, truth = build_world(p, rng, noise_total / p.informed_rate if p.informed_rate else 1.0)
@@ -170,7 +170,8 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
 def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int) -> None:
     """Venue 1: makers quoting around venue 0's mid (half spreads h, h + 1, h + 2),
     woken by top changes of either venue, their quotes reaching venue 1 lag_min_ms ..
-    lag_max_ms later (no inventory skew: they follow the primary exactly); noise takers at a fifth of the
+    lag_max_ms later (no inventory skew: they follow the primary exactly); noise takers
+    at a fifth of the
     primary's rates; an arbitrageur between the venues, subscribed to both books."""
     for i in range(n_i):
         b = n_i + i

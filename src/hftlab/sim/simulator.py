@@ -59,22 +59,24 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     qty, top = book_nb.new_books(n_books, s.width)
     cur = np.zeros(L.N_CUR, np.int64)
     cur[L.C_T_START] = p.start_ns
-    cur[L.C_T_END] = p.start_ns + int(round(p.seconds * 1e9))
-    cur[L.C_DT] = max(int(round(p.sched_dt_ms * 1e6)), 1)
+    cur[L.C_T_END] = p.start_ns + round(p.seconds * 1e9)
+    cur[L.C_DT] = max(round(p.sched_dt_ms * 1e6), 1)
     cur[L.C_NOW] = p.start_ns
-    arrays = dict(
-        ap=ap, ast=ast, asf=asf, own=own, wake=np.full(n_agents, p.start_ns, np.int64),
-        pend=np.zeros((n_agents, L.PCAP, mk.N_MCOL), np.int64),
-        phead=np.zeros(n_agents, np.int64), pcount=np.zeros(n_agents, np.int64), subs=subs,
-        nsubs=nsubs, sched=np.ascontiguousarray(s.sched), cur=cur,
-        orders=np.zeros((capacity, mk.N_OCOL), np.int64),
-        head=np.full((n_books, 2, s.width), mk.NIL, np.int64),
-        tail=np.full((n_books, 2, s.width), mk.NIL, np.int64), qty=qty, top=top,
-        base=np.asarray(s.base, np.int64), n_resting=np.zeros((n_books, 2), np.int64),
-        ctr=np.ones(1, np.int64), fills=np.zeros((4096, mk.N_FCOL), np.int64),
-        events=np.zeros((8192, mk.N_ECOL), np.int64), mkt=np.zeros((n_books, L.N_MK), np.int64),
-        cmds=np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
-        out=np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), out_rec=np.zeros(OUT_ROWS, np.int64))
+    arrays = {
+        "ap": ap, "ast": ast, "asf": asf, "own": own,
+        "wake": np.full(n_agents, p.start_ns, np.int64),
+        "pend": np.zeros((n_agents, L.PCAP, mk.N_MCOL), np.int64),
+        "phead": np.zeros(n_agents, np.int64), "pcount": np.zeros(n_agents, np.int64), "subs": subs,
+        "nsubs": nsubs, "sched": np.ascontiguousarray(s.sched), "cur": cur,
+        "orders": np.zeros((capacity, mk.N_OCOL), np.int64),
+        "head": np.full((n_books, 2, s.width), mk.NIL, np.int64),
+        "tail": np.full((n_books, 2, s.width), mk.NIL, np.int64), "qty": qty, "top": top,
+        "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),
+        "ctr": np.ones(1, np.int64), "fills": np.zeros((4096, mk.N_FCOL), np.int64),
+        "events": np.zeros((8192, mk.N_ECOL), np.int64),
+        "mkt": np.zeros((n_books, L.N_MK), np.int64),
+        "cmds": np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
+        "out": np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), "out_rec": np.zeros(OUT_ROWS, np.int64)}
     return State(arrays)
 
 
@@ -92,7 +94,7 @@ def _grow_scratch(st: State) -> None:
                                    np.int64)
 
 
-def _seed_book(s: Setup, st: State, parts: list) -> None:
+def seed_book(s: Setup, st: State, parts: list) -> None:
     """Place the setup's initial resting orders at the session start (message numbers
     1.. in order), so the book starts near its stationary depth instead of empty."""
     row = np.zeros(mk.N_MCOL, np.int64)
@@ -100,7 +102,7 @@ def _seed_book(s: Setup, st: State, parts: list) -> None:
         row[:] = (mk.ACT_SUBMIT, s.params.start_ns, b, int(st.ap[a, L.P_OWNER]), side, price, q,
                   mk.LIMIT, mk.GTC, 0)
         while True:
-            code, _, ne = simulator_nb.execute(
+            code, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
                 st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
                 int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.out, st.out_rec,
@@ -160,7 +162,7 @@ def simulate(s: Setup) -> MarketData:
     st = new_state(s)
     parts: list = []
     t0 = time.perf_counter()
-    _seed_book(s, st, parts)
+    seed_book(s, st, parts)
     run_state(st, parts)
     secs = time.perf_counter() - t0
     rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, mk.N_ECOL), np.int64)

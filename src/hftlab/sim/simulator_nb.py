@@ -33,23 +33,33 @@ agent's own list when a submit rests, (2) credits fills to agents by owner id
 asf[F_CASH], (3) updates mkt, (4) copies the events to out with the message number, and
 (5) wakes subscribers when the book's top changed.
 
-Driving the agents from the backtest loop (the interface for a reactive replay):
+Driving the agents from the backtest loop (a market that reacts to our orders):
 
-1. Build the agents' arrays with ``hftlab.sim.scenarios.build(name, seconds, seed,
-   **overrides)`` (returns a Setup holding ap, ast, asf, own, sched, books' base/width
-   and the session's start) and the matching engine's arrays for the same books.
-2. In the exchange-side loop, keep ``wake`` and the in-flight rings above as part of the
-   loop's time-ordered queue (agents' commands at their arrival times, wake-ups at
-   wake[a]), and our own commands at their arrival times with owner OWN_OWNER (any id
-   above the number of agents; STP then never matches ours against an agent's).
-3. At an agent wake: ``w = sched[row_of(now)]`` then ``next, n = traders_nb.step(a, now,
-   ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)``; stamp and queue
-   cmds[:n] with ``enqueue`` and set wake[a] = next.
-4. At every command's arrival (agent's or ours) call ``execute`` (below) or the
-   matching kernels directly followed by the same bookkeeping (own list, fills credited
-   by owner, mkt, subscribers' wake-ups). The canonical events it writes are what the
-   strategy's feed sees (after feed latency); our fills are the rows of ``fills`` with
-   MAKER_OWNER or TAKER_OWNER equal to OWN_OWNER.
+1. Arrays: ``setup = hftlab.sim.build(name, seconds, seed, **overrides)`` then
+   ``st = hftlab.sim.simulator.new_state(setup)``; ``st.<name>`` holds every array named
+   above, and ``simulator.seed_book(setup, st, parts)`` places the opening book. In sim
+   mode these matching-engine arrays ARE the venue's books: the backtest uses them in
+   place of the ladders it rebuilds from recorded events (there is no recorded stream;
+   ``out`` becomes it, one canonical event row per book change, for the feed).
+2. Time order: the backtest's exchange-side queue gains two streams, agents' wake-ups
+   (``wake[a]``) and agents' in-flight commands (``pend[a, phead[a]]`` while
+   ``pcount[a] > 0``, at its M_TS). At equal times take commands (agents' and ours, in
+   arrival order) before wake-ups, lower agent rows first; that is what ``run`` does.
+3. At an agent wake at t: ``w = sched_row(sched, cur, t)``; ``nxt, n = traders_nb.step(a,
+   t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)``; set
+   ``wake[a] = max(nxt, t + 1)`` and ``enqueue(a, t, ap, ast, pend, phead, pcount,
+   cmds, n)`` (stamps the arrival times with the agent's latency).
+4. At the arrival of a command at t (row[M_TS] = t): ``status, order_id, nf, ne_out =
+   execute(row, a, ...)`` with a = the agent's row, or a = -1 and row[M_OWNER] =
+   layout.OWN_OWNER for ours. It matches, keeps the agents' books (own lists, positions
+   credited by owner, mkt, subscribers woken when the top changed) and appends the
+   canonical events to out[ne_out:]. Our fills are the rows of fills[:nf] whose
+   F_MAKER_OWNER or F_TAKER_OWNER is OWN_OWNER, including passive fills of our resting
+   orders caused by an agent's command. A status of matching_nb.RETRY_CAPACITY /
+   RETRY_BUFFER changed nothing: grow orders / fills+events and call again.
+5. Agents see our orders only through the book (qty, top, orders), exactly as they see
+   each other's, so our quotes change their decisions (impact, queue, being picked off
+   by the arbitrageur on a lagging venue).
 """
 
 from __future__ import annotations
@@ -138,8 +148,9 @@ def _credit(ap, ast, asf, owner, side, px, q):
 def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
             base, n_resting, ctr, stp_mode, fills, events, mkt, out, out_rec, ne_out, msg_no):
     """Run one arriving command (a message row) for agent a (-1: not an agent) and do the
-    loop's bookkeeping. Returns (status, order id, rows used in out); status is
-    matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing was done."""
+    loop's bookkeeping. Returns (status, order id, fills written to fills[:nf], rows used
+    in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing was
+    done."""
     act = row[mk.M_ACTION]
     now = row[mk.M_TS]
     if act == mk.ACT_SUBMIT:
@@ -160,7 +171,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER],
                       row[mk.M_PRICE], row[mk.M_QTY], stp_mode, now, fills, 0, events, 0)
     if r[0] < 0:
-        return r[0], np.int64(0), ne_out
+        return r[0], np.int64(0), np.int64(0), ne_out
     if act == mk.ACT_SUBMIT and r[4] > 0 and a >= 0:
         off = int(ap[a, P_CAP_OFF])
         n = ast[a, S_NOWN]
@@ -198,7 +209,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
             s = subs[b, j]
             t = now + np.int64(ap[s, P_REACT])
             wake[s] = min(wake[s], t)
-    return r[0], r[2], ne_out
+    return r[0], r[2], r[6], ne_out
 
 
 @nb.njit(cache=True)
@@ -244,7 +255,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             if out.shape[0] - cur[C_NE] < room:
                 return NEED_OUT
             k = phead[who]
-            st, _, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs, nsubs,
+            st, _, _, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs, nsubs,
                                 orders, head, tail, qty, top, base, n_resting, ctr, stp_mode,
                                 fills, events, mkt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
             if st == mk.RETRY_CAPACITY:

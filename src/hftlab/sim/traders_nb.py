@@ -186,7 +186,7 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     vol = float(mkt[b, MK_VOL])
     asf[a, F_RING + k % N_RING] = vol
     ast[a, S_K] = k + 1
-    m = int(round(60.0 / step))
+    m = round(60.0 / step)
     m = min(max(m, 1), N_RING - 1)
     j = max(k - m, 0)
     prev_min = vol - asf[a, F_RING + j % N_RING]
