@@ -38,6 +38,8 @@ RP_CORR_MIN_UPDATES = 25  # updates before an alert can fire
 RP_KILL_AT = 26  # host time at which the kill switch fires: ns since epoch // 2**30 ...
 RP_KILL_DENIALS = 27  # pre-trade denials after which the kill switch fires
 RP_KILL_AT_LO = 28  # ... and ns since epoch % 2**30 (float64 holds both parts exactly)
+RP_INTERVAL = 29  # derived by RiskLimits.to_array: ns between tokens, 1e9 / RP_RATE
+RP_TAU = 30  # derived: the bucket's tolerance, (RP_BURST - 1) * RP_INTERVAL ns
 RP_NCOL = 32
 
 # --- rstate: globals --------------------------------------------------------------------

@@ -237,6 +237,9 @@ class RiskLimits:
         if self.kill_at_ns is not None:
             a[n_instr, L.RP_KILL_AT] = self.kill_at_ns // (1 << 30)
             a[n_instr, L.RP_KILL_AT_LO] = self.kill_at_ns % (1 << 30)
+        if self.max_orders_per_sec is not None:
+            a[n_instr, L.RP_INTERVAL] = 1e9 / self.max_orders_per_sec
+            a[n_instr, L.RP_TAU] = (a[n_instr, L.RP_BURST] - 1.0) * a[n_instr, L.RP_INTERVAL]
         for idx, over in self._resolved(n_instr, symbols):
             for name, v in over.items():
                 a[idx, INSTRUMENT_FIELDS[name][0]] = _value(name, v)

@@ -42,7 +42,7 @@ IOC, FOK, LIMIT, MARKET = 1, 2, 0, 1
 ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     """Cancel commands for open orders not already being cancelled (IOC / FOK excepted).
 
@@ -68,7 +68,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def cancel_adding(orders, active, cur, market, lacct, rcmds, n):
     """Cancel every open order that would add to its instrument's position (REDUCING)."""
     for i in range(lacct.shape[0]):
@@ -80,7 +80,7 @@ def cancel_adding(orders, active, cur, market, lacct, rcmds, n):
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     """IOC orders that take instrument i's position towards zero, within the limits.
 
@@ -122,7 +122,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def sent_qty(rcmds, lo, hi):
     """Lots in command rows lo..hi-1."""
     total = 0.0
@@ -131,7 +131,7 @@ def sent_qty(rcmds, lo, hi):
     return total
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def flatten_all(now, lacct, instruments, market, rparams, rstate, risk_i, risk_f, cur, rcmds,
                 n):
     """Flatten every position that has no order of ours in flight (HALTED)."""
@@ -147,7 +147,7 @@ def flatten_all(now, lacct, instruments, market, rparams, rstate, risk_i, risk_f
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
             risk_f, rcmds, n):
     """Max holding time: a position open longer than its limit is flattened."""
@@ -181,7 +181,7 @@ def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstat
     return n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
     """EWMA correlation of mid log returns across instruments; alert when the mean pairwise
     correlation reaches its threshold (RiskMetrics-style zero-mean estimates)."""
@@ -245,7 +245,7 @@ def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
         rstate[RS_CORR_ALERT] = 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
             risk_f, rcmds):
     """Run the intraday controls; returns the number of commands written into rcmds (they

@@ -22,7 +22,7 @@ from hftlab.engine.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALU
                                   M_ASK, M_BID, M_INSTR, M_LAST_PX, M_STATUS, M_VENUE, O_BOOK,
                                   O_LLEAVES, O_LSTATUS, O_PENDING, O_SIDE)
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
-                                MAX_VENUES, REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_BURST,
+                                MAX_VENUES, REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_INTERVAL, RP_TAU,
                                 RP_CANCEL_GRACE, RP_CONC_MIN_GROSS, RP_CONCENTRATION,
                                 RP_DUP_WINDOW, RP_GROSS, RP_HALTED, RP_HARD_LOSS, RP_KILL_AT,
                                 RP_KILL_DENIALS, RP_MAX_CANCEL_RATIO, RP_MAX_ORDER_NOTIONAL,
@@ -51,7 +51,7 @@ R_RESUMED, R_RESET = 55, 56
 ANCHOR_SPLIT = 1 << 30
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def risk_event(risk_i, risk_f, cur, now, rule, oid, instrument, state, value, limit):
     """Append one row to the risk events record (ts, rule, order, instrument, state, values)."""
     n = cur[K_NRISK]
@@ -65,13 +65,13 @@ def risk_event(risk_i, risk_f, cur, now, rule, oid, instrument, state, value, li
     cur[K_NRISK] = n + 1
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def ibase(i):
     """Offset of instrument i's block in rstate."""
     return RS_INSTR0 + i * RSI_NCOL
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def rel(now, rstate):
     """now (ns since epoch) as exact float64 ns since the risk engine's anchor time."""
     if rstate[RS_ANCHOR_SET] == 0:
@@ -82,7 +82,7 @@ def rel(now, rstate):
     return float(now - anchor)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def kill_time_reached(now, rparams, rstate, p):
     """True once host time reaches the configured kill time (rparams row p, hi/lo split)."""
     hi = rparams[p, RP_KILL_AT]
@@ -92,13 +92,13 @@ def kill_time_reached(now, rparams, rstate, p):
     return now >= at
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def has_requests(rstate):
     """A kill, reset, pause or resume is waiting to be carried out."""
     return rstate[RS_KILL] != 0 or rstate[RS_RESET] != 0 or rstate[RS_PAUSE_REQ] != 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def reference_price(market, b):
     """Reference price of book b on the host (ticks): mid, else the one side, else last trade."""
     bid = market[b, M_BID]
@@ -114,7 +114,7 @@ def reference_price(market, b):
     return np.nan
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
     """Open or in-flight lots per instrument and side (host view) into rstate's scratch.
 
@@ -161,7 +161,7 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
             rstate[o + RSI_UP_SELL] = 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
     """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
     risk_event(risk_i, risk_f, cur, now, rule, oid, i, np.int64(rstate[RS_STATE]), value, limit)
@@ -173,7 +173,7 @@ def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
     return rule
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def mark_of(j, i, ref, lacct):
     """Price (ticks) that values instrument j's exposure: the order's reference for j == i,
     else the host's last mark, else the position's average price."""
@@ -185,7 +185,7 @@ def mark_of(j, i, ref, lacct):
     return lacct[j, A_AVG]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rstate, risk_i,
                     risk_f, cur):
     """Gross, net and concentration after the order vs before; 0 or the denial's rule."""
@@ -241,7 +241,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
     return 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def throttle(now, b, market, rparams, rstate):
     """Token bucket per venue as GCRA: -1 if the order may go (a token is taken), else the
     ns until the next token."""
@@ -252,8 +252,8 @@ def throttle(now, b, market, rparams, rstate):
     v = min(market[b, M_VENUE], MAX_VENUES - 1)
     o = RS_VENUE0 + v * RSV_NCOL
     t = rel(now, rstate)
-    interval = 1e9 / rate
-    tau = (rparams[p, RP_BURST] - 1.0) * interval
+    interval = rparams[p, RP_INTERVAL]
+    tau = rparams[p, RP_TAU]
     tat = rstate[o + RSV_TAT]
     if rstate[o + RSV_SENT] > 0 and tat - t > tau:
         return tat - t - tau
@@ -262,7 +262,7 @@ def throttle(now, b, market, rparams, rstate):
     return -1.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, market,
               instruments, orders, active, cur, rparams, rstate, risk_i, risk_f):
     """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
@@ -394,13 +394,13 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     return 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def count_cancel(i, rstate):
     """A cancel of the strategy's passed the gate (for the cancel-to-trade ratio)."""
     rstate[ibase(i) + RSI_CANCELS] += 1.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def on_requests(now, lacct, rstate, risk_i, risk_f, cur):
     """Carry out reset, pause and resume requests (they send no commands)."""
     n = lacct.shape[0]
