@@ -69,7 +69,8 @@ M_STATUS = 8  # 1 trading, 0 halted
 M_TS = 9  # local time of the last update
 M_INSTR = 10  # instrument of the book (constant)
 M_VENUE = 11  # venue of the book (constant)
-M_NCOL = 12
+M_LAST_KIND = 12  # kind of the last print: TRADE (a print) or EXECUTE (a resting order hit)
+M_NCOL = 13
 
 # --- price ranges of our open orders per book (exchange truth): int64 (n_books, 4) ------
 # a market event far from all of them cannot touch our orders, so the loop skips them

@@ -34,7 +34,7 @@ from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REAL
                                   K_OWN_DIRTY,
                                   K_NSTATE, K_RELEASE, K_RH, K_RT, K_SEQ, K_STARTED, K_WAKE, K_WAKE_BOOK,
                                   K_WARN, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX,
-                                  M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
+                                  M_LAST_KIND, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
                                   O_BOOK, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
                                   O_SIDE, O_STATUS, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK, P_SUB_TRADE,
                                   P_TIMER, R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED,
@@ -110,6 +110,7 @@ def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, e
             market[b, M_LAST_QTY] = evqty[i - 1]
             market[b, M_LAST_SIDE] = side[i - 1] if k == TRADE else -side[i - 1]
             market[b, M_LAST_TS] = ts[i - 1]
+            market[b, M_LAST_KIND] = k
             if stop_on_wake and prm[P_SUB_TRADE] > 0:
                 return W_TRADE, b
         if stop_on_wake and prm[P_SUB_BOOK] > 0 and k != TRADE:
