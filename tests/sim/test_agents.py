@@ -17,7 +17,8 @@ from hftlab.sim import simulator as S
 from hftlab.sim.params import MarketParams
 from hftlab.sim.scenarios import build
 
-QUIET = {"activity_vol": 0.0, "noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0}
+QUIET = {"activity_vol": 0.0, "noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,
+         "momentum_rate": 0.0}
 
 
 def test_same_seed_same_events_bit_for_bit_and_another_seed_differs():
@@ -93,7 +94,8 @@ def test_zero_intelligence_rates_are_those_asked_for():
 
 def test_noise_takers_send_5_buys_and_5_sells_per_second():
     m = sim.market("calm", seconds=600, seed=4, zi_market_rate=0.0, makers=0,
-                   activity_vol=0.0, noise_size=10.0, noise_size_sigma=0.0)
+                   momentum_rate=0.0, activity_vol=0.0, noise_size=10.0,
+                   noise_size_sigma=0.0)
     tr = m.events[m.events["kind"] == Kind.TRADE]
     first = np.r_[True, np.diff(tr["ts"]) != 0]  # one aggressive order per timestamp
     for side in (1, -1):
@@ -105,13 +107,33 @@ def test_maker_quotes_both_sides_and_the_informed_trade_toward_value():
     m = sim.market("informed-episode", seconds=900, seed=1)
     agents = m.stats["agents"]
     kinds = [k for k, _, _ in agents]
-    assert kinds == ["zero-intelligence", "noise", "informed", "maker"]
-    maker_owner = agents[3][2]
+    assert kinds == ["zero-intelligence", "noise", "informed", "momentum", "maker"]
+    maker_owner = agents[4][2]
     e0, _ = m.stats["episode_ns"]
     assert m.stats["agent_positions"][agents[2][2] - 1] > 0  # the informed bought
     before = m.events[m.events["ts"] < e0]
     assert (before["kind"] == Kind.TRADE).sum() > 0
-    assert maker_owner == 4
+    assert maker_owner == 5
+
+
+def test_momentum_trader_follows_the_trend_of_its_moving_averages():
+    from hftlab.sim import agents_nb
+
+    setup = build("calm", seconds=60, seed=1)
+    st = S.new_state(setup)
+    S.seed_book(setup, st, [])
+    a = [r.kind for r in setup.table.info].index("momentum")
+    now = setup.params.start_ns + 10**9
+    mid = 0.5 * (st.base[0] + st.top[0, 0] + st.base[0] + st.top[0, 1])
+    for trend, side in ((+10.0, 1), (-10.0, -1), (0.0, 0)):
+        st.asf[a, L.F_INIT] = now / 1e9 - 0.1
+        st.asf[a, L.F_FAST], st.asf[a, L.F_SLOW] = mid + trend, mid - trend
+        _, n = agents_nb.momentum(a, now, st.ap, st.ast, st.asf, st.own, st.pcount,
+                                  st.sched[0], st.orders, st.qty, st.top, st.base, st.mkt,
+                                  st.cmds)
+        assert n == (1 if side else 0)
+        if side:
+            assert st.cmds[0, 4] == side and st.cmds[0, 7] == 1  # M_SIDE, market order
 
 
 def test_forced_seller_sells_and_its_position_matches_the_trades():

@@ -77,7 +77,7 @@ class MarketParams:
     regime_shares: tuple = (0.05, 0.15, 0.3, 0.5)  # normal, elevated, high, crisis
     regime_minutes: float = 0.0  # mean sojourn in a regime (0 = no switching)
     # momentum traders (Chiarella, Iori & Perello 2009)
-    momentum_rate: float = 0.0
+    momentum_rate: float = 0.5  # looks per second
     momentum_fast: float = 5.0  # EMA half-life, seconds
     momentum_slow: float = 60.0
     momentum_threshold: float = 2.0  # ticks

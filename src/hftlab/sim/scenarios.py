@@ -3,18 +3,20 @@
 A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it places:
 
 - "calm": zero-intelligence flow (Cont, Stoikov & Talreja 2010), noise takers (5 buys
-  and 5 sells per second), one rival market maker.
+  and 5 sells per second), a momentum trader, one rival market maker; every other
+  scenario starts from these agents.
 - "informed-episode": calm plus informed traders who buy for 10 minutes from 30% into
   the session while the hidden value rises by 4% (the issue's teaching example).
 - "toxicity-regimes": the hidden value moves (fv_vol) and the informed share of taker
   flow switches between normal, elevated, high and crisis (5%, 15%, 30%, 50%) as a
   Markov chain with 5-minute mean sojourns.
-- "flash-crash": a forced seller (9% of the previous minute's volume, at least 90 lots
+- "flash-crash": a forced seller (9% of the previous minute's volume, at least 60 lots
   a second) for 15 minutes from 30% into the session while half the resting liquidity
-  evaporates and value traders step away for 20 minutes; then value traders buy the
-  price back toward the unchanged value: a fall of about 9% and a recovery within
-  about 36 minutes, the shape of 6 May 2010 (tuned on seeds 1-3; the depth of the fall
-  varies by seed, about 7% to 12%).
+  evaporates and value traders step away for 20 minutes (momentum traders, at half
+  the calm rate, sell into the fall); then value traders buy the price back toward the
+  unchanged value: a fall of about 9% and a recovery within about 36 minutes, the
+  shape of 6 May 2010 (tuned on seeds 1-3: falls of 8.2-9.7%, back within 1% of the
+  pre-crash price 31-34 minutes after the seller started).
 - "lagging-venue": a second venue whose market maker follows the primary's mid with a
   latency of lag_min_ms .. lag_max_ms, and a cross-venue arbitrageur.
 - "correlated-assets": `instruments` books whose hidden values share one factor with
@@ -45,13 +47,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                          "informed_size_sigma": 0.8, "fv_vol": 2e-4, "regime_minutes": 5.0,
                          "seconds": 3600.0},
     "flash-crash": {"seconds": 5400.0, "zi_levels": 30, "seller_qty": 3_000_000,
-                    "seller_rate": 90.0, "seller_interval": 0.1, "evaporation": 0.5,
+                    "seller_rate": 60.0, "seller_interval": 0.1, "evaporation": 0.5,
+                    "momentum_rate": 0.25,
                     "evaporation_minutes": 20.0, "value_rate": 0.7, "value_size": 300.0,
                     "value_withdrawal": 1.0, "makers": 0},
     "lagging-venue": {"makers": 1},
     "correlated-assets": {"instruments": 3, "factor_correlation": 0.7, "fv_vol": 3e-4,
                           "informed_rate": 5.0, "informed_threshold": 2.0, "seconds": 3600.0},
-    "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0},
+    "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,
+                   "momentum_rate": 0.0},
 }
 MS = 1_000_000
 
