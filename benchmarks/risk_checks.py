@@ -25,8 +25,8 @@ import numba as nb
 import numpy as np
 
 from hftlab.engine.layout import (A_MID, A_NCOL, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT, K_NCOL,
-                                  M_ASK, M_BID, M_INSTR, M_NCOL, M_STATUS, O_BOOK, O_ID,
-                                  O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_SIDE)
+                                  M_ASK, M_BID, M_INSTR, M_NCOL, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
+                                  O_LPRICE, O_LSTATUS, O_NCOL, O_SIDE)
 from hftlab.risk import RiskLimits
 from hftlab.risk.layout import RS_NCOL
 from hftlab.risk.pretrade_nb import pre_trade
@@ -34,11 +34,11 @@ from hftlab.risk.pretrade_nb import pre_trade
 MS = 1_000_000
 T0 = 1_700_000_000_000_000_000
 
-ALL_LIMITS = dict(max_order_qty=100, max_order_notional=1e6, max_position=1_000,
-                  max_position_notional=1e7, price_band_pct=0.05, price_band_ticks=50,
-                  duplicate_window_ns=1, max_cancel_ratio=1e6, max_orders_per_sec=1e9,
-                  throttle_burst=1000)
-PORTFOLIO = dict(max_gross_notional=1e9, max_net_notional=1e9, max_concentration=1.0)
+ALL_LIMITS = {"max_order_qty": 100, "max_order_notional": 1e6, "max_position": 1_000,
+              "max_position_notional": 1e7, "price_band_pct": 0.05, "price_band_ticks": 50,
+              "duplicate_window_ns": 1, "max_cancel_ratio": 1e6, "max_orders_per_sec": 1e9,
+              "throttle_burst": 1000}
+PORTFOLIO = {"max_gross_notional": 1e9, "max_net_notional": 1e9, "max_concentration": 1.0}
 
 
 @nb.njit(cache=True, _nrt=False)

@@ -9,8 +9,8 @@ import numpy as np
 
 from hftlab.risk import RiskLimits
 from hftlab.schema import OrderStatus, Reason
-from tests.risk.conftest import (A, B, book, final_position, path, position_path, rules,
-                                 state_at, submits, watch)
+from tests.risk.conftest import (A, B, book, final_position, path, position_path, rules, state_at,
+                                 submits, watch)
 
 BUY10 = {2: lambda c: c.market_order(1, 10)}  # fills 10 at 101: equity = 0.1 * (bid - 100.5)
 DOWN = path(10, [99, 98, 97, 96, 95, 94, 93, 92, 91, 90])
@@ -73,7 +73,7 @@ def test_soft_loss_reduces_only_and_cancels_orders_that_add():
 
 def test_drawdown_from_the_peak_halts_while_still_in_profit():
     rows = book() + path(10, [101, 102, 103, 104, 105, 106, 105, 104, 103, 102, 101])
-    rec, s = watch(rows, BUY10, risk=RiskLimits(hard_drawdown=0.4, soft_drawdown=0.2))
+    rec, _ = watch(rows, BUY10, risk=RiskLimits(hard_drawdown=0.4, soft_drawdown=0.2))
     soft = event(rec, Reason.RISK_SOFT_DRAWDOWN)
     hard = event(rec, Reason.RISK_HARD_DRAWDOWN)
     assert np.isclose(soft["value"], 0.2) and np.isclose(hard["value"], 0.4)

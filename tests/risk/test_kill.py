@@ -12,7 +12,7 @@ from hftlab.risk.layout import KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, KILL_ENGIN
 from hftlab.schema import OrderStatus, Reason
 from tests.engine.conftest import US, venue
 from tests.risk import strategies_nb as rs
-from tests.risk.conftest import (book, final_position, market, rules, state_at, submits, watch)
+from tests.risk.conftest import book, final_position, market, rules, state_at, submits, watch
 
 RESTING_AND_LONG = {2: lambda c: c.market_order(1, 3), 3: lambda c: c.buy(95, 1)}
 
@@ -48,7 +48,7 @@ def test_kill_from_a_strategy_cancels_flattens_and_blocks_until_reset():
 def test_kill_without_commands_acts_at_the_next_check():
     acts = dict(RESTING_AND_LONG)
     acts[5] = lambda c: c.kill()
-    rec, s = watch(book(), acts, risk=RiskLimits(), sample_ns=4 * US)
+    rec, _ = watch(book(), acts, risk=RiskLimits(), sample_ns=4 * US)
     ev = kill_event(rec)
     assert 5 * US < ev["ts"] <= 9 * US  # the next state sample
     assert final_position(rec) == 0
@@ -69,7 +69,7 @@ def test_kill_on_a_configured_count_of_denials():
     acts = {2: lambda c: c.market_order(1, 2)}
     for t in range(4, 10):
         acts[t] = lambda c: c.buy(99, 50)  # over the max order size, again and again
-    rec, s = watch(book(), acts, risk=RiskLimits(max_order_qty=10, kill_after_denials=3))
+    rec, _ = watch(book(), acts, risk=RiskLimits(max_order_qty=10, kill_after_denials=3))
     ev = kill_event(rec)
     assert ev["value"] == KILL_CONFIG_DENIALS and ev["ts"] == 6 * US
     sub = submits(rec)

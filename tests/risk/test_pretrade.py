@@ -61,7 +61,7 @@ def test_max_order_qty_and_notional():
 
 def test_position_limit_counts_open_orders_on_the_same_side():
     lim = RiskLimits(max_position=5)
-    rec, s = run(BOOK, {2: lambda c: c.buy(99, 3), 3: lambda c: c.buy(99, 3),
+    rec, _ = run(BOOK, {2: lambda c: c.buy(99, 3), 3: lambda c: c.buy(99, 3),
                         4: lambda c: c.sell(102, 5), 5: lambda c: c.sell(102, 1),
                         6: lambda c: c.cancel(c.open_orders()[0].order_id),
                         8: lambda c: c.buy(98, 5)}, risk=lim)

@@ -7,6 +7,8 @@ the exchange's position after every fill stays within max_position, and every or
 that reached the venue respected the order-size limit.
 """
 
+import math
+
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
@@ -42,7 +44,7 @@ class Actor(hftlab.Strategy):
             return
         a = self.actions.pop(0)
         mid = ctx.mid(0)
-        ref = int(mid) if mid == mid else 100
+        ref = int(mid) if not math.isnan(mid) else 100
         opens = ctx.open_orders()
         if a[0] == "submit":
             _, side, off, qty, kind = a

@@ -16,13 +16,13 @@ import numba as nb
 
 from hftlab.engine.latency_nb import draw
 from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH,
-                                  K_ET, K_NACT, K_NEXT_ID, K_NFREE, K_NORD, M_INSTR,
-                                  M_VENUE, O_BOOK, O_ID, O_LEAVES, O_LLEAVES, O_LPRICE,
-                                  O_LSTATUS, O_PENDING, O_PRICE, O_QTY, O_SIDE, O_STATUS, O_TIF,
-                                  O_TS_SENT, O_TYPE, V_ENTRY, V_ENTRY_J)
-from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER,
-                                    ST_DENIED, ST_NEW, is_open, push, record_order)
+                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH, K_ET, K_NACT,
+                                  K_NEXT_ID, K_NFREE, K_NORD, M_INSTR, M_VENUE, O_BOOK, O_ID,
+                                  O_LEAVES, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
+                                  O_QTY, O_SIDE, O_STATUS, O_TIF, O_TS_SENT, O_TYPE, V_ENTRY,
+                                  V_ENTRY_J)
+from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
+                                    ST_NEW, is_open, push, record_order)
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.pretrade_nb import count_cancel, has_requests, on_requests, pre_trade
 

@@ -11,5 +11,12 @@ from hftlab.risk.limits import RiskLimits
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
 
-__all__ = ["ACTIVE", "HALTED", "REDUCING", "RiskLimits", "TRADING_STATES", "risk_events",
-           "risk_summary"]
+__all__ = [
+           "ACTIVE",
+           "HALTED",
+           "REDUCING",
+           "TRADING_STATES",
+           "RiskLimits",
+           "risk_events",
+           "risk_summary",
+]

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -187,7 +188,7 @@ class RiskLimits:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], where: str = "risk") -> "RiskLimits":
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "risk") -> RiskLimits:
         """Build from a mapping (e.g. a parsed TOML table), rejecting unknown fields by name."""
         check(isinstance(data, Mapping), where, "a table of risk limits", data)
         names = {f.name for f in fields(cls)}
@@ -209,7 +210,7 @@ class RiskLimits:
         return cls(**kw)
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "RiskLimits":
+    def from_toml(cls, path: str | Path) -> RiskLimits:
         """Read limits from a TOML file: a [risk] table, or the keys at the top level."""
         p = Path(path)
         try:
@@ -219,7 +220,7 @@ class RiskLimits:
         table = data.get("risk", data) if isinstance(data.get("risk"), Mapping) else data
         return cls.from_mapping(table, "risk")
 
-    def with_overrides(self, **kw: Any) -> "RiskLimits":
+    def with_overrides(self, **kw: Any) -> RiskLimits:
         """A copy with some fields changed (validated again)."""
         return replace(self, **kw)
 
@@ -252,7 +253,7 @@ class RiskLimits:
 
     def _resolved(self, n_instr: int, symbols: Sequence[str] | None):
         for idx, over in self.by_index.items():
-            check(idx < n_instr, f"RiskLimits.by_index key",
+            check(idx < n_instr, "RiskLimits.by_index key",
                   f"an instrument index in [0, {n_instr - 1}]", idx)
             yield idx, over
         if self.by_symbol:
@@ -265,7 +266,7 @@ class RiskLimits:
                       f"a symbol of the run's instruments {sorted(pos)}", sym)
                 yield pos[sym], over
 
-    def resolve(self, instruments: Sequence[Any]) -> "RiskLimits":
+    def resolve(self, instruments: Sequence[Any]) -> RiskLimits:
         """A copy whose by_symbol overrides are turned into by_index ones for these
         instruments (Instrument objects or symbols), so to_array(n) needs no symbols."""
         symbols = [getattr(i, "symbol", i) for i in instruments]

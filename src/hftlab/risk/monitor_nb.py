@@ -20,21 +20,19 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION,
-                                  C_BOOK, C_ID, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE,
-                                  I_MARK_BOOK, K_NACT, M_INSTR, O_BOOK, O_ID, O_LSTATUS,
-                                  O_PENDING, O_SIDE, O_TIF)
-from hftlab.risk.layout import (ACTIVE, HALTED, REDUCING, RP_BAND_PCT, RP_BAND_TICKS,
-                                RP_CORR_HALFLIFE, RP_CORR_INTERVAL, RP_CORR_MIN_UPDATES,
-                                RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN, RP_HARD_LOSS,
-                                RP_MAX_HOLDING, RP_MAX_ORDER_QTY,
-                                RP_SOFT_DRAWDOWN, RP_SOFT_LOSS, RS_CORR_ALERT, RS_CORR_LAST,
-                                RS_CORR_N, RS_CORR_STARTED, RS_CORR_VALUE, RS_INSTR0, RS_KILL, RS_KILL_AT_DONE,
-                                RS_KILLED, RS_PEAK, RS_STATE, RSI_INFLIGHT, RSI_LAST_MID,
-                                RSI_NCOL, RSI_OPEN_BUY, RSI_OPEN_SELL, RSI_RET, RSI_SIGN,
-                                RSI_SINCE, RSI_VAR, KILL_CONFIG_TIME)
-from hftlab.risk.pretrade_nb import (ibase, kill_time_reached, on_requests, reference_price,
-                                     rel, risk_event, scan_open)
+from hftlab.engine.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION, C_BOOK,
+                                  C_ID, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, I_MARK_BOOK, K_NACT,
+                                  M_INSTR, O_BOOK, O_ID, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
+from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING, RP_BAND_PCT,
+                                RP_BAND_TICKS, RP_CORR_HALFLIFE, RP_CORR_INTERVAL,
+                                RP_CORR_MIN_UPDATES, RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN,
+                                RP_HARD_LOSS, RP_MAX_HOLDING, RP_MAX_ORDER_QTY, RP_SOFT_DRAWDOWN,
+                                RP_SOFT_LOSS, RS_CORR_ALERT, RS_CORR_LAST, RS_CORR_N,
+                                RS_CORR_STARTED, RS_CORR_VALUE, RS_INSTR0, RS_KILL, RS_KILL_AT_DONE,
+                                RS_KILLED, RS_PEAK, RS_STATE, RSI_INFLIGHT, RSI_LAST_MID, RSI_NCOL,
+                                RSI_OPEN_BUY, RSI_OPEN_SELL, RSI_RET, RSI_SIGN, RSI_SINCE, RSI_VAR)
+from hftlab.risk.pretrade_nb import (ibase, kill_time_reached, on_requests, reference_price, rel,
+                                     risk_event, scan_open)
 
 R_KILL_SWITCH, R_SOFT_LOSS, R_HARD_LOSS, R_SOFT_DD, R_HARD_DD = 45, 46, 47, 48, 49
 R_HOLDING_TIME, R_CORRELATION, R_CANCEL_ALL, R_FLATTEN = 50, 51, 57, 58
@@ -97,7 +95,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     q = abs(pos) - rstate[o + (RSI_OPEN_SELL if side < 0 else RSI_OPEN_BUY)]
     b = np.int64(instruments[i, I_MARK_BOOK])
     ref = reference_price(market, b)
-    band = min(rparams[i, RP_BAND_TICKS], rparams[i, RP_BAND_PCT] * ref) if ref == ref \
+    band = min(rparams[i, RP_BAND_TICKS], rparams[i, RP_BAND_PCT] * ref) if not math.isnan(ref) \
         else np.inf
     price = 0
     otype = MARKET
@@ -200,12 +198,12 @@ def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
         o = ibase(i)
         mid = lacct[i, A_MID]
         last = rstate[o + RSI_LAST_MID]
-        if mid == mid and mid > 0 and last > 0:
+        if not math.isnan(mid) and mid > 0 and last > 0:
             rstate[o + RSI_RET] = math.log(mid / last)
         else:
             rstate[o + RSI_RET] = 0.0
             ready = False
-        if mid == mid and mid > 0:
+        if not math.isnan(mid) and mid > 0:
             rstate[o + RSI_LAST_MID] = mid
     if not ready:
         return
@@ -260,8 +258,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
     pnl = 0.0
     for i in range(n_instr):
         pnl += lacct[i, A_EQUITY]
-    if pnl > rstate[RS_PEAK]:
-        rstate[RS_PEAK] = pnl
+    rstate[RS_PEAK] = max(rstate[RS_PEAK], pnl)
     dd = rstate[RS_PEAK] - pnl
     state = np.int64(rstate[RS_STATE])
     new = state

@@ -15,27 +15,28 @@ holds them exactly for 104 days.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
 from hftlab.engine.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALUE, K_NACT, K_NRISK,
                                   M_ASK, M_BID, M_INSTR, M_LAST_PX, M_STATUS, M_VENUE, O_BOOK,
                                   O_LLEAVES, O_LSTATUS, O_PENDING, O_SIDE)
-from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
-                                MAX_VENUES, REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_INTERVAL, RP_TAU,
-                                RP_CANCEL_GRACE, RP_CONC_MIN_GROSS, RP_CONCENTRATION,
-                                RP_DUP_WINDOW, RP_GROSS, RP_HALTED, RP_HARD_LOSS, RP_KILL_AT,
+from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, MAX_VENUES,
+                                REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_CANCEL_GRACE,
+                                RP_CONC_MIN_GROSS, RP_CONCENTRATION, RP_DUP_WINDOW, RP_GROSS,
+                                RP_HALTED, RP_HARD_LOSS, RP_INTERVAL, RP_KILL_AT, RP_KILL_AT_LO,
                                 RP_KILL_DENIALS, RP_MAX_CANCEL_RATIO, RP_MAX_ORDER_NOTIONAL,
                                 RP_MAX_ORDER_QTY, RP_MAX_POSITION, RP_MAX_POSITION_NOTIONAL,
-                                RP_NCOL, RP_NET, RP_RATE, RP_REDUCING_OFFSET, RP_SOFT_LOSS,
-                                RS_INSTR0, RS_KILL, RS_KILL_AT_DONE, RS_KILLED, RS_NCOL,
-                                RS_PAUSE_REQ, RS_PAUSED, RS_RESET, RS_STATE, RS_VENUE0,
-                                RSI_DUP_BOOK, RSI_DUP_PRICE, RSI_DUP_QTY, RSI_DUP_SIDE,
-                                RSI_DUP_TS, RSI_DUP_TYPE, RSI_CANCELS, RSI_INFLIGHT, RSI_NCOL,
-                                RSI_OPEN_BUY, RSI_OPEN_SELL, RSI_PEND_BUY, RSI_PEND_SELL,
-                                RSI_UP_BUY, RSI_UP_SELL, RSV_NCOL, RSV_SENT, RSV_TAT,
-                                RS_ANCHOR_HI, RS_ANCHOR_LO, RS_ANCHOR_SET, RS_DENIALS, RS_PEAK,
-                                RP_KILL_AT_LO)
+                                RP_NCOL, RP_NET, RP_RATE, RP_REDUCING_OFFSET, RP_SOFT_LOSS, RP_TAU,
+                                RS_ANCHOR_HI, RS_ANCHOR_LO, RS_ANCHOR_SET, RS_DENIALS, RS_INSTR0,
+                                RS_KILL, RS_KILL_AT_DONE, RS_KILLED, RS_NCOL, RS_PAUSE_REQ,
+                                RS_PAUSED, RS_PEAK, RS_RESET, RS_STATE, RS_VENUE0, RSI_CANCELS,
+                                RSI_DUP_BOOK, RSI_DUP_PRICE, RSI_DUP_QTY, RSI_DUP_SIDE, RSI_DUP_TS,
+                                RSI_DUP_TYPE, RSI_INFLIGHT, RSI_NCOL, RSI_OPEN_BUY, RSI_OPEN_SELL,
+                                RSI_PEND_BUY, RSI_PEND_SELL, RSI_UP_BUY, RSI_UP_SELL, RSV_NCOL,
+                                RSV_SENT, RSV_TAT)
 
 __all__ = ["ACTIVE", "HALTED", "REDUCING", "RP_HARD_LOSS", "RP_NCOL", "RP_SOFT_LOSS",
            "RS_KILL", "RS_NCOL", "RS_STATE", "pre_trade", "risk_event"]
@@ -122,7 +123,7 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
     increases sent by modify and not yet answered are kept while an order of that side
     has a command in flight, and forgotten once none has.
     """
-    lo = 0 if only < 0 else only
+    lo = max(only, 0)
     hi = n_instr if only < 0 else only + 1
     for i in range(lo, hi):
         o = ibase(i)
@@ -177,10 +178,10 @@ def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
 def mark_of(j, i, ref, lacct):
     """Price (ticks) that values instrument j's exposure: the order's reference for j == i,
     else the host's last mark, else the position's average price."""
-    if j == i and ref == ref:
+    if j == i and not math.isnan(ref):
         return ref
     m = lacct[j, A_MID]
-    if m == m:
+    if not math.isnan(m):
         return m
     return lacct[j, A_AVG]
 
@@ -211,7 +212,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
         if exa == 0:
             continue
         m = mark_of(j, i, ref, lacct)
-        if m != m:
+        if math.isnan(m):
             return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, risk_i,
                         risk_f, cur)
         v = m * instruments[j, I_VALUE]
@@ -296,7 +297,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     band_pct = rparams[i, RP_BAND_PCT]
     band_ticks = rparams[i, RP_BAND_TICKS]
     if limit_order and (band_pct < np.inf or band_ticks < np.inf):
-        if ref != ref:
+        if math.isnan(ref):
             return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i, risk_f,
                         cur)
         band = min(band_ticks, band_pct * ref)
@@ -307,7 +308,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     value = instruments[i, I_VALUE]
     lim = rparams[i, RP_MAX_ORDER_NOTIONAL]
     if lim < np.inf:
-        if px != px:
+        if math.isnan(px):
             return deny(now, R_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f,
                         cur)
         notional = qty * px * value
@@ -349,7 +350,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
                             risk_f, cur)
             off = rparams[p, RP_REDUCING_OFFSET]
             if limit_order and off < np.inf:
-                if ref != ref:
+                if math.isnan(ref):
                     return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i,
                                 risk_f, cur)
                 bound = ref - off if side > 0 else ref + off
@@ -362,9 +363,9 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
                         risk_f, cur)
         if grows and limn < np.inf:
             m = mark_of(i, i, ref, lacct)
-            if m != m:
+            if math.isnan(m):
                 m = px
-            if m != m:
+            if math.isnan(m):
                 return deny(now, R_NO_REFERENCE, oid, i, abs(after), 0.0, rparams, rstate,
                             risk_i, risk_f, cur)
             notional = abs(after) * m * value
