@@ -8,7 +8,6 @@ one would (its partial-fill exchange stops early on this stream, cf. its issue #
 """
 
 import json
-import resource
 import sys
 import time
 
@@ -16,6 +15,8 @@ import numpy as np
 from numba import njit
 
 from hftbacktest import GTX, LIMIT, BacktestAsset, HashMapMarketDepthBacktest
+
+from _memory import peak_rss_mb  # benchmarks/ is on sys.path when run as a script
 
 
 @njit
@@ -84,7 +85,7 @@ def main() -> None:
     sv = hbt.state_values(0)
     out = {"seconds": time.perf_counter() - t0, "fills": int(sv.num_trades), "end_code": int(ok),
            "position": float(sv.position),
-           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+           "peak_rss_mb": peak_rss_mb()}
     hbt.close()
     print(json.dumps(out))
 

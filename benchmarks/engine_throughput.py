@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from _memory import peak_rss_mb  # benchmarks/ is on sys.path when run as a script
+
 HERE = Path(__file__).resolve().parent
 HS, SKEW, CAP, QTY, EVERY, LAT = 1.0, 2.0, 20, 1, 100_000_000, 1_000_000
 
 
 def ours(path: str, mode: str) -> None:
     """Run in a child process: print one JSON line with our timings."""
-    import resource
-
     t_import = time.perf_counter()
     import hftlab
     from hftlab.data import load
@@ -52,7 +52,7 @@ def ours(path: str, mode: str) -> None:
     pos = rec.states["position"].iloc[-1] if len(rec.states) else 0
     print(json.dumps({"seconds": secs, "startup": t0 - t_import, "events": rec.meta["events"],
                       "fills": len(rec.fills), "position": int(pos),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": peak_rss_mb()}))
 
 
 def write_npz(data, path: Path) -> None:

@@ -1,13 +1,21 @@
 """hftlab: a tick-level lab for high-frequency trading research."""
 
-from hftlab.data.market import MarketData
-from hftlab.engine.backtest import backtest
-from hftlab.engine.queue import QueueModel
-from hftlab.engine.record import RunRecord
-from hftlab.instruments import FeeSchedule, Instrument, Latency, LatencyProfile, Venue
-from hftlab.strategy import CompiledStrategy, Context, Strategy
+from hftlab._lazy import lazy_exports
 
 __version__ = "0.1.0"
-__all__ = ["CompiledStrategy", "Context", "FeeSchedule", "Instrument", "Latency",
-           "LatencyProfile", "MarketData", "QueueModel", "RunRecord", "Strategy", "Venue",
-           "backtest"]
+_EXPORTS = {
+    "backtest": "hftlab.engine.backtest",
+    "MarketData": "hftlab.data.market",
+    "QueueModel": "hftlab.engine.queue",
+    "RunRecord": "hftlab.engine.record",
+    "FeeSchedule": "hftlab.instruments",
+    "Instrument": "hftlab.instruments",
+    "Latency": "hftlab.instruments",
+    "LatencyProfile": "hftlab.instruments",
+    "Venue": "hftlab.instruments",
+    "CompiledStrategy": "hftlab.strategy",
+    "Context": "hftlab.strategy",
+    "Strategy": "hftlab.strategy",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

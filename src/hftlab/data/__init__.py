@@ -1,13 +1,19 @@
 """Market data in: the canonical MarketData table, Parquet storage and the readers."""
 
-from hftlab.data.binance import read_binance
-from hftlab.data.dbn import read_dbn
-from hftlab.data.frame import from_frame
-from hftlab.data.itch import iter_itch, read_itch
-from hftlab.data.lobster import read_lobster
-from hftlab.data.market import DataError, MarketData, validate_events
-from hftlab.data.store import load
-from hftlab.data.tardis import read_tardis
+from hftlab._lazy import lazy_exports
 
-__all__ = ["DataError", "MarketData", "from_frame", "iter_itch", "load", "read_binance",
-           "read_dbn", "read_itch", "read_lobster", "read_tardis", "validate_events"]
+_EXPORTS = {
+    "read_binance": "hftlab.data.binance",
+    "read_dbn": "hftlab.data.dbn",
+    "from_frame": "hftlab.data.frame",
+    "iter_itch": "hftlab.data.itch",
+    "read_itch": "hftlab.data.itch",
+    "read_lobster": "hftlab.data.lobster",
+    "DataError": "hftlab.data.market",
+    "MarketData": "hftlab.data.market",
+    "validate_events": "hftlab.data.market",
+    "load": "hftlab.data.store",
+    "read_tardis": "hftlab.data.tardis",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import pandas as pd
 
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS, Kind
@@ -119,8 +118,10 @@ class MarketData:
 
         return load(self.path, lazy=False)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """Events as a DataFrame with currency price and size columns added."""
+        import pandas as pd
+
         data = self.load()
         df = pd.DataFrame({name: data.events[name] for name in EVENT_FIELDS})
         df["record"] = data.record

@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numba as nb
 import numpy as np
-import pandas as pd
 
 from hftlab.data.market import MarketData
 from hftlab.engine import book_nb, loop_nb
@@ -29,12 +28,13 @@ from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   W_TRADE, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
                                   X_EXTS)
 from hftlab.engine.queue import QueueModel, queue_model
-from hftlab.engine.record import RunRecord, empty_frame
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.pretrade_nb import RP_NCOL, RS_NCOL
-from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE, OrderStatus, TimeInForce)
+from hftlab.schema import OrderStatus, TimeInForce
 from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
+
+if TYPE_CHECKING:  # the record module needs pandas, which the loop itself does not
+    from hftlab.engine.record import RunRecord
 
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 
@@ -153,53 +153,6 @@ class _Records:
                 self.parts[name].append(tuple(a[:n].copy() for a in arrs))
                 c[key] = 0
 
-    def frames(self, instruments) -> dict[str, pd.DataFrame]:
-        out = {}
-        specs = (("orders", ORDER_RECORD_DTYPE, 14), ("fills", FILL_RECORD_DTYPE, 9),
-                 ("states", STATE_RECORD_DTYPE, None), ("risk_events", RISK_EVENT_DTYPE, None))
-        for (name, dtype, _), key in zip(specs, ("orders", "fills", "states", "risk")):
-            parts = self.parts[key]
-            if not parts:
-                out[name] = empty_frame(name)
-                continue
-            cols = [np.concatenate([p[j] for p in parts]) for j in range(len(parts[0]))]
-            out[name] = _to_frame(name, dtype, cols)
-        fills = out["fills"]
-        if len(fills):
-            ins = fills["instrument"].to_numpy()
-            tick = np.array([i.tick_size for i in instruments])[ins]
-            lot = np.array([i.lot_size for i in instruments])[ins]
-            fills["price_ccy"] = fills["price"].to_numpy() * tick
-            fills["size"] = fills["qty"].to_numpy() * lot
-        else:
-            fills["price_ccy"] = pd.Series(dtype=float)
-            fills["size"] = pd.Series(dtype=float)
-        return out
-
-
-def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFrame:
-    names = dtype.names
-    if name == "orders":
-        ints = cols[0]
-        return pd.DataFrame({n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names)})
-    if name == "fills":
-        ints, flts = cols
-        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names[:9])}
-        d["fee"], d["mid"] = flts[:, 0], flts[:, 1]
-        return pd.DataFrame(d)
-    if name == "states":
-        ints, flts = cols
-        order = ("ts", "instrument", "position", "bid", "ask", "best_bid", "best_ask")
-        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(order)}
-        for j, n in enumerate(("cash", "fees", "realized_pnl", "unrealized_pnl", "equity", "mid")):
-            d[n] = flts[:, j]
-        return pd.DataFrame({n: d[n] for n in names})
-    ints, flts = cols
-    d = {n: ints[:, j].astype(dtype[n]) for j, n in
-         enumerate(("ts", "rule", "order_id", "instrument", "state"))}
-    d["value"], d["limit"] = flts[:, 0], flts[:, 1]
-    return pd.DataFrame({n: d[n] for n in names})
-
 
 def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
     """Event columns chunk by chunk; the next chunk is read on a thread while the compiled
@@ -219,7 +172,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 18,
-             order_capacity: int = 1 << 14, progress: Any = None) -> RunRecord:
+             order_capacity: int = 1 << 14, progress: Any = None) -> "RunRecord":
     """Replay data through the engine with strategy; returns the run's RunRecord.
 
     venues: fee schedules and latency per venue (default: those of data).
@@ -316,12 +269,15 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
             break
     recs.flush(e)
     seconds = time.perf_counter() - t0
-    frames = recs.frames(data.instruments)
     meta = {"strategy": getattr(strategy, "name", type(strategy).__name__),
             "queue_model": qm.name, "seed": seed, "stp": stp, "sample_ns": sample_ns,
             "events": int(e.cur[K_EVENTS]), "seconds": seconds,
             "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
             "warnings": int(e.cur[K_WARN]), "source": data.source}
+    del e, ctx, cols, ev_idx, ev_new  # free the loop's arrays before the tables are built
+    from hftlab.engine.record import RunRecord, record_frames  # pandas is needed from here
+
+    frames = record_frames(recs.parts, data.instruments)
     if progress is not None:
         progress(total, total)
     return RunRecord(**frames, instruments=list(data.instruments), venues=venues, meta=meta)

@@ -22,6 +22,54 @@ def empty_frame(name: str) -> pd.DataFrame:
     return pd.DataFrame(np.zeros(0, DTYPES[name]))
 
 
+def record_frames(parts: dict[str, list], instruments: list[Instrument]) -> dict[str, pd.DataFrame]:
+    """The record tables from the row blocks the engine flushed: {name: [arrays per block]}."""
+    out = {}
+    for name, key in (("orders", "orders"), ("fills", "fills"), ("states", "states"),
+                      ("risk_events", "risk")):
+        blocks = parts[key]
+        if not blocks:
+            out[name] = empty_frame(name)
+            continue
+        cols = [np.concatenate([p[j] for p in blocks]) for j in range(len(blocks[0]))]
+        out[name] = _to_frame(name, DTYPES[name], cols)
+    fills = out["fills"]
+    if len(fills):
+        ins = fills["instrument"].to_numpy()
+        tick = np.array([i.tick_size for i in instruments])[ins]
+        lot = np.array([i.lot_size for i in instruments])[ins]
+        fills["price_ccy"] = fills["price"].to_numpy() * tick
+        fills["size"] = fills["qty"].to_numpy() * lot
+    else:
+        fills["price_ccy"] = pd.Series(dtype=float)
+        fills["size"] = pd.Series(dtype=float)
+    return out
+
+
+def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFrame:
+    names = dtype.names
+    if name == "orders":
+        ints = cols[0]
+        return pd.DataFrame({n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names)})
+    if name == "fills":
+        ints, flts = cols
+        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names[:9])}
+        d["fee"], d["mid"] = flts[:, 0], flts[:, 1]
+        return pd.DataFrame(d)
+    if name == "states":
+        ints, flts = cols
+        order = ("ts", "instrument", "position", "bid", "ask", "best_bid", "best_ask")
+        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(order)}
+        for j, n in enumerate(("cash", "fees", "realized_pnl", "unrealized_pnl", "equity", "mid")):
+            d[n] = flts[:, j]
+        return pd.DataFrame({n: d[n] for n in names})
+    ints, flts = cols
+    d = {n: ints[:, j].astype(dtype[n]) for j, n in
+         enumerate(("ts", "rule", "order_id", "instrument", "state"))}
+    d["value"], d["limit"] = flts[:, 0], flts[:, 1]
+    return pd.DataFrame({n: d[n] for n in names})
+
+
 @dataclass
 class RunRecord:
     """The record of one run.

@@ -5,12 +5,17 @@ compiled quote rule (``*_nb`` modules) called by both the Python strategy and it
 ``compiled()`` form, so the two leave the same record. Prices are ticks, sizes lots.
 """
 
-from hftlab.strategies.avellaneda_stoikov import AvellanedaStoikov
-from hftlab.strategies.closed_forms import avellaneda_stoikov_quotes, fit_intensity, glft_quotes
-from hftlab.strategies.glft import GLFT
-from hftlab.strategies.inventory_skew import InventorySkew
-from hftlab.strategies.static import Static
-from hftlab.strategies.toxicity import ToxicityAware
+from hftlab._lazy import lazy_exports
 
-__all__ = ["AvellanedaStoikov", "GLFT", "InventorySkew", "Static", "ToxicityAware",
-           "avellaneda_stoikov_quotes", "fit_intensity", "glft_quotes"]
+_EXPORTS = {
+    "AvellanedaStoikov": "hftlab.strategies.avellaneda_stoikov",
+    "avellaneda_stoikov_quotes": "hftlab.strategies.closed_forms",
+    "fit_intensity": "hftlab.strategies.closed_forms",
+    "glft_quotes": "hftlab.strategies.closed_forms",
+    "GLFT": "hftlab.strategies.glft",
+    "InventorySkew": "hftlab.strategies.inventory_skew",
+    "Static": "hftlab.strategies.static",
+    "ToxicityAware": "hftlab.strategies.toxicity",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
