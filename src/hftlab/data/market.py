@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS, Kind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class DataError(ValueError):
