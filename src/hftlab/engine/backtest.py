@@ -171,8 +171,8 @@ def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
-             risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 18,
-             order_capacity: int = 1 << 14, progress: Any = None) -> "RunRecord":
+             risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
+             order_capacity: int = 1 << 12, progress: Any = None) -> "RunRecord":
     """Replay data through the engine with strategy; returns the run's RunRecord.
 
     venues: fee schedules and latency per venue (default: those of data).
