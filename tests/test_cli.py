@@ -7,7 +7,7 @@ from hftlab.data.synthetic import l2_stream
 def test_every_command_is_registered():
     res = CliRunner().invoke(app, ["--help"])
     assert res.exit_code == 0
-    for command in ("demo", "backtest", "analyze", "data"):
+    for command in ("demo", "backtest", "analyze", "data", "simulate"):
         assert command in res.output
 
 

@@ -11,11 +11,13 @@ from rich.table import Table
 
 from hftlab.analytics.cli import analyze_command
 from hftlab.data.cli import data_app
+from hftlab.sim.cli import simulate_command
 
 app = typer.Typer(help="hftlab: a tick-level lab for high-frequency trading research.",
                   no_args_is_help=True)
 app.command("analyze")(analyze_command)
 app.add_typer(data_app, name="data")
+app.command("simulate")(simulate_command)
 console = Console()
 
 
