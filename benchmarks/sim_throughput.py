@@ -32,6 +32,8 @@ from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
 from hftlab.sim.scenarios import build
 
+CAPACITY = 1 << 20  # initial order pool (ids are rows, never reused; doubled as needed)
+
 
 def busy(scale: float, seconds: float, seed: int):
     """The benchmark market: calm with every rate multiplied by scale."""
@@ -40,21 +42,21 @@ def busy(scale: float, seconds: float, seed: int):
                  noise_sell_rate=5.0 * scale, maker_requote_rate=2.0 * scale)
 
 
-class _Count(list):
-    """Stands in for the list of event chunks when events are streamed away: keeps only
-    their number, as a writer that appends each chunk to Parquet would."""
+class _Count:
+    """An event sink that only counts the rows it is shown (simulator.run_state hands a
+    sink views of its buffer, as it would a Parquet writer)."""
 
     rows = 0
 
-    def append(self, part) -> None:
-        self.rows += len(part[0])
+    def write(self, rows: np.ndarray, record: np.ndarray) -> None:
+        self.rows += len(rows)
 
 
 def run_once(scale: float, seconds: float, seed: int, keep: bool
              ) -> tuple[int, int, float, float, float]:
     """(messages, events, wall seconds, CPU seconds, seconds to build the event table)."""
     setup = busy(scale, seconds, seed)
-    st = S.new_state(setup, capacity=1 << 20)
+    st = S.new_state(setup, capacity=CAPACITY)
     parts: list = [] if keep else _Count()
     w0, c0 = time.perf_counter(), time.process_time()
     S.seed_book(setup, st, parts)

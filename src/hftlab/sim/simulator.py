@@ -117,15 +117,21 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
             _flush(st, parts)
 
 
-def _flush(st: State, parts: list) -> None:
+def _flush(st: State, parts) -> None:
     n = int(st.cur[L.C_NE])
-    if n:
+    if n and hasattr(parts, "write"):
+        parts.write(st.out[:n], st.out_rec[:n])  # views, valid during the call only
+    elif n:
         parts.append((st.out[:n].copy(), st.out_rec[:n].copy()))
     st.cur[L.C_NE] = 0
 
 
-def run_state(st: State, parts: list) -> None:
-    """Drive simulator_nb.run to the session's end, growing and flushing as it asks."""
+def run_state(st: State, parts) -> None:
+    """Drive simulator_nb.run to the session's end, growing and flushing as it asks.
+
+    parts: a list that receives copies of the event chunks as (rows, record numbers), or
+    a sink with ``write(rows, record)`` that gets views of the loop's buffer (valid
+    only during the call: a Parquet writer, a counter) so nothing piles up in memory."""
     while True:
         code = simulator_nb.run(
             st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead, st.pcount, st.subs,
