@@ -32,7 +32,6 @@ from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
 from hftlab.sim.scenarios import build
 
-CAPACITY = 1 << 20  # initial order pool (ids are rows, never reused; doubled as needed)
 
 
 def busy(scale: float, seconds: float, seed: int):
@@ -54,9 +53,10 @@ class _Count:
 
 def run_once(scale: float, seconds: float, seed: int, keep: bool
              ) -> tuple[int, int, float, float, float]:
-    """(messages, events, wall seconds, CPU seconds, seconds to build the event table)."""
+    """(messages, events, wall seconds, CPU seconds, seconds to build the event table).
+    The order pool is sized up front as hftlab.sim.market does (expected_orders)."""
     setup = busy(scale, seconds, seed)
-    st = S.new_state(setup, capacity=CAPACITY)
+    st = S.new_state(setup, capacity=S.expected_orders(setup))
     parts: list = [] if keep else _Count()
     w0, c0 = time.perf_counter(), time.process_time()
     S.seed_book(setup, st, parts)

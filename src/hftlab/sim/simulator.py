@@ -162,10 +162,33 @@ def to_events(rows: np.ndarray, n_instruments: int) -> np.ndarray:
     return out
 
 
+def expected_orders(s: Setup) -> int:
+    """A generous estimate of the order ids a session will use (its agents' submit rates
+    x its length), to size the order pool up front: np.zeros pages that are never
+    touched cost no memory, while growing the pool copies it."""
+    ap = s.table.arrays(0)[0]
+    x = L.X0
+    rate = 0.0
+    for r in ap:
+        kind = int(r[L.P_TYPE])
+        if kind == L.ZI:
+            rate += 2.0 * (r[x + 2] * s.params.zi_liquidity + r[x])
+        elif kind == L.NOISE:
+            rate += r[x] + r[x + 1]
+        elif kind in (L.INFORMED, L.MOMENTUM):
+            rate += r[x]
+        elif kind == L.SELLER:
+            rate += 1.0 / max(r[x + 2], 1e-3)
+        else:  # makers and arbitrageurs: a few orders per requote or per book change
+            rate += 50.0
+    need = 1.5 * rate * float(np.mean(s.sched[:, L.W_ACT])) * s.params.seconds
+    return int(min(max(need, 1 << 16), 1 << 25))
+
+
 def simulate(s: Setup) -> MarketData:
     """Run the session of a Setup; returns its canonical events with the ground truth in
     ``stats`` (scenario, params, agents, messages, messages_per_second, truth)."""
-    st = new_state(s)
+    st = new_state(s, capacity=expected_orders(s))
     parts: list = []
     t0 = time.perf_counter()
     seed_book(s, st, parts)
