@@ -33,7 +33,6 @@ from hftlab.sim import simulator as S
 from hftlab.sim.scenarios import build
 
 
-
 def busy(scale: float, seconds: float, seed: int):
     """The benchmark market: calm with every rate multiplied by scale."""
     return build("calm", seconds=seconds, seed=seed, zi_lambda_k=1.92 * scale,
