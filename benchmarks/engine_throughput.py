@@ -49,9 +49,9 @@ def ours(path: str, mode: str) -> None:
         strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=EVERY).compiled()
     rec = hftlab.backtest(data, strat, venues=[venue], queue="conservative", sample_ns=10**9)
     secs = time.perf_counter() - t0
-    pos = rec.states["position"].iloc[-1] if len(rec.states) else 0
+    pos = rec.meta["final_position"][0]
     print(json.dumps({"seconds": secs, "startup": t0 - t_import, "events": rec.meta["events"],
-                      "fills": len(rec.fills), "position": int(pos),
+                      "fills": rec.meta["fills"], "position": pos,
                       "peak_rss_mb": peak_rss_mb()}))
 
 

@@ -123,7 +123,19 @@ def iter_parquet_chunks(path: Path, chunk_size: int) -> Iterator[tuple[np.ndarra
 
 def iter_parquet_columns(path: Path, chunk_size: int) -> Iterator[list[np.ndarray]]:
     """Stream the event columns of a Parquet file, chunk_size rows at a time."""
-    pf = pq.ParquetFile(path, buffer_size=1 << 20)
-    for batch in pf.iter_batches(batch_size=chunk_size, columns=list(EVENT_FIELDS)):
-        yield [np.ascontiguousarray(batch.column(name).to_numpy(zero_copy_only=False),
-                                    dtype=EVENT_DTYPE[name]) for name in EVENT_FIELDS]
+    # Column by column, without pre-buffering whole row groups and without Arrow's own
+    # threads: the replay reads ahead on a thread of its own, and this keeps memory low.
+    pf = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+    for batch in pf.iter_batches(batch_size=chunk_size, columns=list(EVENT_FIELDS),
+                                 use_threads=False):
+        yield [_numpy(batch.column(name), EVENT_DTYPE[name]) for name in EVENT_FIELDS]
+
+
+def _numpy(arr: pa.Array, dtype: np.dtype) -> np.ndarray:
+    """A primitive Arrow column as a numpy view of its buffer (no copy, and none of the
+    pandas machinery that Array.to_numpy loads); a column with nulls is a DataError."""
+    if arr.null_count:
+        raise DataError(f"event column of type {arr.type} has {arr.null_count} missing values")
+    data = np.frombuffer(arr.buffers()[1], dtype=arr.type.to_pandas_dtype(), count=len(arr),
+                         offset=arr.offset * arr.type.bit_width // 8)
+    return np.ascontiguousarray(data, dtype=dtype)

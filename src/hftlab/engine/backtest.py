@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numba as nb
 import numpy as np
 
 from hftlab.data.market import MarketData
 from hftlab.engine import book_nb, loop_nb
-from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS, K_FEED_SEED,
                                   K_IEX, K_ILO, K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV,
                                   K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE,
@@ -28,13 +28,11 @@ from hftlab.engine.layout import (A_MID, A_NCOL, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   W_TRADE, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
                                   X_EXTS)
 from hftlab.engine.queue import QueueModel, queue_model
+from hftlab.engine.record import RunRecord
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.pretrade_nb import RP_NCOL, RS_NCOL
 from hftlab.schema import OrderStatus, TimeInForce
 from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
-
-if TYPE_CHECKING:  # the record module needs pandas, which the loop itself does not
-    from hftlab.engine.record import RunRecord
 
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 
@@ -172,7 +170,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
-             order_capacity: int = 1 << 12, progress: Any = None) -> "RunRecord":
+             order_capacity: int = 1 << 12, progress: Any = None) -> RunRecord:
     """Replay data through the engine with strategy; returns the run's RunRecord.
 
     venues: fee schedules and latency per venue (default: those of data).
@@ -274,13 +272,14 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
             "events": int(e.cur[K_EVENTS]), "seconds": seconds,
             "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
             "warnings": int(e.cur[K_WARN]), "source": data.source}
-    del e, ctx, cols, ev_idx, ev_new  # free the loop's arrays before the tables are built
-    from hftlab.engine.record import RunRecord, record_frames  # pandas is needed from here
-
-    frames = record_frames(recs.parts, data.instruments)
+    fills = recs.parts["fills"]
+    meta["fills"] = int(sum(len(f[0]) for f in fills))
+    meta["final_position"] = {i: int(e.acct[i, A_POS]) for i in range(len(data.instruments))}
+    del e, ctx, cols, ev_idx, ev_new  # free the loop's arrays (tables are built when read)
     if progress is not None:
         progress(total, total)
-    return RunRecord(**frames, instruments=list(data.instruments), venues=venues, meta=meta)
+    return RunRecord(instruments=list(data.instruments), venues=venues, meta=meta,
+                     blocks=recs.parts)
 
 
 def _error_text(code: int, e: Engine) -> str:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, Reason)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLES = ("orders", "fills", "states", "risk_events")
 DTYPES = {"orders": ORDER_RECORD_DTYPE, "fills": FILL_RECORD_DTYPE,
@@ -19,11 +22,15 @@ DTYPES = {"orders": ORDER_RECORD_DTYPE, "fills": FILL_RECORD_DTYPE,
 
 
 def empty_frame(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(np.zeros(0, DTYPES[name]))
 
 
 def record_frames(parts: dict[str, list], instruments: list[Instrument]) -> dict[str, pd.DataFrame]:
     """The record tables from the row blocks the engine flushed: {name: [arrays per block]}."""
+    import pandas as pd
+
     out = {}
     for name, key in (("orders", "orders"), ("fills", "fills"), ("states", "states"),
                       ("risk_events", "risk")):
@@ -47,6 +54,8 @@ def record_frames(parts: dict[str, list], instruments: list[Instrument]) -> dict
 
 
 def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFrame:
+    import pandas as pd
+
     names = dtype.names
     if name == "orders":
         ints = cols[0]
@@ -70,7 +79,6 @@ def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFram
     return pd.DataFrame({n: d[n] for n in names})
 
 
-@dataclass
 class RunRecord:
     """The record of one run.
 
@@ -79,15 +87,39 @@ class RunRecord:
     states: account and quotes sampled per instrument (STATE_RECORD_DTYPE).
     risk_events: every decision of the risk engine (RISK_EVENT_DTYPE).
     meta: instruments, venues, strategy, configuration and engine counters.
+
+    A backtest hands over the engine's row blocks; each table becomes a DataFrame the
+    first time it is read, so a run that only needs its meta never builds one.
     """
 
-    orders: pd.DataFrame
-    fills: pd.DataFrame
-    states: pd.DataFrame
-    risk_events: pd.DataFrame
-    instruments: list[Instrument]
-    venues: list[Venue]
-    meta: dict = field(default_factory=dict)
+    def __init__(self, orders: pd.DataFrame | None = None, fills: pd.DataFrame | None = None,
+                 states: pd.DataFrame | None = None, risk_events: pd.DataFrame | None = None,
+                 instruments: list[Instrument] | None = None, venues: list[Venue] | None = None,
+                 meta: dict | None = None, blocks: dict[str, list] | None = None) -> None:
+        self._tables = {"orders": orders, "fills": fills, "states": states,
+                        "risk_events": risk_events}
+        self._blocks = blocks
+        self.instruments = list(instruments or [])
+        self.venues = list(venues or [])
+        self.meta = dict(meta or {})
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if self._tables[name] is None:
+            if self._blocks is None:
+                raise ValueError(f"RunRecord has no {name} table")
+            self._tables.update(record_frames(self._blocks, self.instruments))
+            self._blocks = None
+        return self._tables[name]
+
+    def _set(self, name: str, frame: pd.DataFrame) -> None:
+        self._table(name)  # build the others from the blocks first
+        self._tables[name] = frame
+
+    orders = property(lambda self: self._table("orders"), lambda self, f: self._set("orders", f))
+    fills = property(lambda self: self._table("fills"), lambda self, f: self._set("fills", f))
+    states = property(lambda self: self._table("states"), lambda self, f: self._set("states", f))
+    risk_events = property(lambda self: self._table("risk_events"),
+                           lambda self, f: self._set("risk_events", f))
 
     def summary(self) -> dict:
         """Headline numbers: P&L, risk, activity and engine throughput."""
@@ -113,6 +145,8 @@ class RunRecord:
         if not (d / "run.json").exists():
             raise FileNotFoundError(f"{d}: not a run folder (no run.json)")
         meta = json.loads((d / "run.json").read_text())
+        import pandas as pd
+
         tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
         return cls(**tables, instruments=[Instrument(**i) for i in meta["instruments"]],
                    venues=[venue_from_dict(v) for v in meta["venues"]], meta=meta["meta"])
@@ -136,6 +170,8 @@ def max_drawdown(equity: np.ndarray) -> float:
 
 
 def summarize(rec: RunRecord) -> dict:
+    import pandas as pd
+
     st = rec.states
     per_ts = st.groupby("ts")["equity"].sum() if len(st) else pd.Series(dtype=float)
     eq = per_ts.to_numpy()

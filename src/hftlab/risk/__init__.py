@@ -5,18 +5,14 @@ controls (loss, drawdown, holding time, correlation), throttles and the kill swi
 ``risk_events(rec)`` and ``risk_summary(rec)`` read what they decided from a RunRecord.
 """
 
-from hftlab.risk.events import risk_events, risk_summary
+from hftlab._lazy import lazy_exports
 from hftlab.risk.layout import ACTIVE, HALTED, REDUCING
-from hftlab.risk.limits import RiskLimits
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
-
-__all__ = [
-           "ACTIVE",
-           "HALTED",
-           "REDUCING",
-           "TRADING_STATES",
-           "RiskLimits",
-           "risk_events",
-           "risk_summary",
-]
+_EXPORTS = {
+    "RiskLimits": "hftlab.risk.limits",
+    "risk_events": "hftlab.risk.events",  # these two read RunRecords (pandas)
+    "risk_summary": "hftlab.risk.events",
+}
+__all__ = ["ACTIVE", "HALTED", "REDUCING", "TRADING_STATES", *sorted(_EXPORTS)]
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
