@@ -2,7 +2,9 @@
 
 Static, InventorySkew, AvellanedaStoikov, GLFT and ToxicityAware share one pattern: a
 compiled quote rule (``*_nb`` modules) called by both the Python strategy and its
-``compiled()`` form, so the two leave the same record. Prices are ticks, sizes lots.
+``compiled()`` form, so the two leave the same record. RegimeSwitched (an HMM-filtered
+regime picks the spread) is a Python strategy that calls InventorySkew's compiled rule.
+Prices are ticks, sizes lots.
 """
 
 from hftlab._lazy import lazy_exports
@@ -14,6 +16,8 @@ _EXPORTS = {
     "glft_quotes": "hftlab.strategies.closed_forms",
     "GLFT": "hftlab.strategies.glft",
     "InventorySkew": "hftlab.strategies.inventory_skew",
+    "RegimeModel": "hftlab.strategies.regime",
+    "RegimeSwitched": "hftlab.strategies.regime",
     "Static": "hftlab.strategies.static",
     "ToxicityAware": "hftlab.strategies.toxicity",
 }
