@@ -54,8 +54,8 @@ class MarketParams:
     zi_activity: tuple = ()  # intraday activity multipliers, one per bin (() = flat 1)
     zi_activity_bin_s: float = 300.0  # seconds per activity bin
     # stochastic activity (Clark 1973 subordination: trading time runs at a random
-    # speed): when zi_activity is empty, activity = exp(OU) with this log sd and
-    # correlation time, normalised to mean 1; it scales zero-intelligence and noise rates
+    # speed): activity = exp(OU) with this log sd and correlation time, normalised to
+    # mean 1, times the zi_activity profile; it scales zero-intelligence and noise rates
     activity_vol: float = 0.6
     activity_minutes: float = 2.0
     # noise takers (the teaching example: 5 buys and 5 sells per second)
@@ -181,7 +181,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "value_threshold": (0.0, 1e6), "value_size": (1.0, 1e9), "value_withdrawal": (0.0, 1.0),
     "instruments": (1, 64), "factor_correlation": (0.0, 1.0), "breakdown_at": (-1.0, 1.0),
     "sched_dt_ms": (0.001, 60000.0), "activity_vol": (0.0, 3.0),
-    "activity_minutes": (0.01, 1e4), "zi_activity_bin_s": (1.0, 1e5),
+    "activity_minutes": (0.001, 1e4), "zi_activity_bin_s": (1.0, 1e5),
 }
 INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
         "arbitrage_size", "seller_qty", "seller_max_child", "instruments")

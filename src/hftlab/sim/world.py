@@ -97,8 +97,8 @@ def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
         prof = np.asarray(p.zi_activity, float)
         k = np.minimum((t // p.zi_activity_bin_s).astype(int), len(prof) - 1)
         w[:, L.W_ACT] = prof[k]
-    elif p.activity_vol > 0:
-        w[:, L.W_ACT] = activity(p, t, rng)
+    if p.activity_vol > 0:
+        w[:, L.W_ACT] *= activity(p, t, rng)
     fv = fundamental_values(p, t, rng)
     w[:, L.W_FV:] = fv
     regime = regime_chain(p, t, rng)
