@@ -16,6 +16,8 @@ _EXPORTS = {
     "CompiledStrategy": "hftlab.strategy",
     "Context": "hftlab.strategy",
     "Strategy": "hftlab.strategy",
+    **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "sim",
+                                         "strategies")},
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -12,12 +12,18 @@ from typing import Any, Callable
 
 def lazy_exports(namespace: dict[str, Any], exports: dict[str, str]
                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """__getattr__ and __dir__ for a package whose names live in the given modules."""
+    """__getattr__ and __dir__ for a package whose names live in the given modules.
+
+    exports maps a name to the module that defines it, or to the subpackage of that name
+    itself (``"risk": "hftlab.risk"``).
+    """
 
     def __getattr__(name: str) -> Any:
         if name not in exports:
             raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(exports[name]), name)
+        module = importlib.import_module(exports[name])
+        value = module if exports[name] == f"{namespace['__name__']}.{name}" \
+            else getattr(module, name)
         namespace[name] = value
         return value
 

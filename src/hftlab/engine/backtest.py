@@ -30,7 +30,8 @@ from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEU
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.record import RunRecord
 from hftlab.instruments import ConfigError, Venue, check
-from hftlab.risk.pretrade_nb import RP_NCOL, RS_NCOL
+from hftlab.risk.layout import rstate_size
+from hftlab.risk.pretrade_nb import RP_NCOL
 from hftlab.schema import OrderStatus, TimeInForce
 from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
 
@@ -129,7 +130,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         rec_o=np.zeros((r, 14), np.int64), fills_i=np.zeros((r, 9), np.int64),
         fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
         risk_i=np.zeros((r, 5), np.int64), risk_f=np.zeros((r, 2)), rparams=rparams,
-        rstate=np.zeros(RS_NCOL), cmds=np.zeros((loop_nb.MAX_CMDS, 8), np.int64),
+        rstate=np.zeros(rstate_size(ni)), cmds=np.zeros((loop_nb.MAX_CMDS, 8), np.int64),
         rcmds=np.zeros((capacity + ni, 8), np.int64),
     )
     return Engine(data, venues, list(data.instruments), arrays)
@@ -204,7 +205,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     prm[P_TIMER], prm[P_SAMPLE] = timer, sample_ns
     prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
     prm[P_PY], prm[P_STP] = 0 if compiled else 1, STP_MODES[stp]
-    rparams = _risk_params(risk, len(data.instruments))
+    rparams = _risk_params(risk, [i.symbol for i in data.instruments])
     rows = max(1 << 15, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
     e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows)
     if compiled:
@@ -291,10 +292,11 @@ def _error_text(code: int, e: Engine) -> str:
     return f"engine error {code}"
 
 
-def _risk_params(risk: Any, n_instr: int) -> np.ndarray:
+def _risk_params(risk: Any, symbols: list[str]) -> np.ndarray:
+    """rparams of the run: a RiskLimits' array (by_symbol overrides resolved), or no limits."""
     if risk is None:
-        return np.full((n_instr + 1, RP_NCOL), np.inf)
-    return risk.to_array(n_instr)
+        return np.full((len(symbols) + 1, RP_NCOL), np.inf)
+    return risk.to_array(len(symbols), symbols)
 
 
 def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:

@@ -46,6 +46,7 @@ from hftlab.engine.queue_nb import QUEUE_FN
 from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
+from hftlab.risk.pretrade_nb import has_requests
 
 INF = np.iinfo(np.int64).max
 MAX_CMDS = 64
@@ -249,7 +250,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         if (cur[K_NORD] > cap_o or cur[K_NFILL] > cap_f or cur[K_NSTATE] > cap_s
                 or cur[K_NRISK] > cap_r):
             return RUN_FLUSH
-        if cur[K_NCMD] > 0:  # commands a Python strategy left: send a batch that fits
+        if cur[K_NCMD] > 0 or has_requests(rstate):  # a Python strategy's commands or requests
             start = cur[K_CMD_OFF]
             stop = min(cur[K_NCMD], start + MAX_CMDS)
             send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
@@ -381,7 +382,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             return RUN_WAKE
         nc = strat(wake, cur[K_NOW_LO], wake_book, sparams, sstate, market, lqty, ltop, base,
                    lacct, orders, active, cur, rstate, cmds)
-        if nc > 0:
+        if nc > 0 or has_requests(rstate):  # commands, or a kill / reset / pause request
             send(0, min(nc, MAX_CMDS), cur[K_NOW_LO], cmds, orders, active, free, cur, entry,
                  rec_o, lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds,
                  False)
