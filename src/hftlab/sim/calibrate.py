@@ -13,7 +13,10 @@ only the best quotes (LOBSTER level 1):
   cancels take whole orders) rate; unseen distances repeat the last seen rate;
 - market orders: executions with the same timestamp and sign are one aggressive order
   (LOBSTER reports one execution per resting order hit); mu = orders / (2 x seconds),
-  their sizes and the run lengths of their signs (the empirical table) are kept;
+  their sizes and the run lengths of their signs (the empirical table) are kept; the
+  size of an order is what it took from the visible book (hidden executions, which a
+  simulated book without hidden orders cannot give, are left out, as are orders that
+  only met hidden liquidity);
 - limit order sizes: 32 quantiles of the added sizes;
 - intraday activity: messages per bin (5 minutes) over their mean, a time change of
   every rate (the U-shape of the trading day; it is what gives 60 s returns fat tails),
@@ -159,11 +162,13 @@ def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
             j = good[good < i]
             theta[i] = theta[j[-1]] if len(j) else (theta[good[0]] if len(good) else last)
     # market orders: executions grouped by (ts, sign)
-    xt, xs, xq, _, _ = executions(data, venue, instrument)
+    xt, xs, xq, vis, _ = executions(data, venue, instrument)
     new = np.r_[True, (np.diff(xt) != 0) | (np.diff(xs) != 0)]
     gid = np.cumsum(new) - 1
-    gq = np.bincount(gid, weights=xq)
+    gq = np.bincount(gid, weights=xq * vis)  # what each order took from the visible book
     gs = xs[new]
+    seen = gq > 0
+    gq, gs = gq[seen], gs[seen]
     sizes = ev["qty"][ev["kind"] == Kind.ADD]
     book_kinds = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE,
                                       Kind.TRADE))
