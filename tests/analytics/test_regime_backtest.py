@@ -8,6 +8,7 @@ import pytest
 import hftlab
 from hftlab.analytics.regime_backtest import (
     NS,
+    ShiftedSchedule,
     agreement,
     filtered_regimes,
     fit_regime_model,
@@ -17,7 +18,7 @@ from hftlab.analytics.regime_backtest import (
     true_regime_per_bar,
 )
 
-ROWS = ["regime_switched", "fixed_tight", "fixed_average", "fixed_wide"]
+ROWS = ["regime_switched", "fixed_tight", "fixed_average", "fixed_wide", "placebo_shifted"]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ def test_table_has_every_maker_with_finite_numbers(table):
     h = table["avg_half_spread"]
     assert h["fixed_tight"] == 1.0 and h["fixed_wide"] == 4.0
     assert 1.0 <= h["fixed_average"] <= 4.0 and 1.0 <= h["regime_switched"] <= 4.0
+    assert 1.0 <= h["placebo_shifted"] <= 4.0
     # wider fixed quotes trade less on the same market
     assert table.loc["fixed_tight", "volume_lots"] > table.loc["fixed_wide", "volume_lots"]
 
@@ -88,6 +90,15 @@ def test_classifier_beats_chance_on_training_session():
                                   for s in range(12, len(truth) - 12, 2)], 0.95))
     assert min(rhos) > 0
     assert np.mean(rhos) > np.mean(nulls)
+
+
+def test_placebo_moves_the_regime_path_by_half_the_session(table):
+    p = ShiftedSchedule(table.attrs["model"], (1.0, 2.0, 4.0), (1, 1, 1),
+                        np.array([1, 10, 20, 30]), np.array([0, 1, 2, 0]), 0, 40)
+    np.testing.assert_array_equal(p.schedule_ns, [0, 10, 21, 30])
+    np.testing.assert_array_equal(p.schedule, [2, 0, 0, 1])
+    assert [p.quoted_regime(t) for t in (5, 15, 25, 35)] == [2, 0, 0, 1]
+    assert np.isfinite(table.loc["placebo_shifted"].to_numpy(np.float64)).all()
 
 
 def test_agreement_and_errors():

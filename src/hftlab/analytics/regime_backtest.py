@@ -141,6 +141,28 @@ def pnl_by_true_regime(rec: RunRecord, data: MarketData) -> dict[str, float]:
     return {f"pnl_{name}": float(d[reg == k].sum()) for k, name in enumerate(TRUE_REGIMES)}
 
 
+class ShiftedSchedule(RegimeSwitched):
+    """Placebo: the regime-switched maker's own regime path, moved circularly by half the
+    session, so the spreads have the same occupancy and persistence but no relation to
+    the market's state at the time. If regime switching helps through detection, the
+    real path beats this one; if it only helps because P&L is convex in the spread
+    (tight part of the time earns more than a constant average), both do alike."""
+
+    def __init__(self, model: RegimeModel, half_spreads: Sequence[float],
+                 sizes: Sequence[int], seen_ns: np.ndarray, regimes: np.ndarray, t0: int,
+                 t1: int, **kwargs: Any) -> None:
+        super().__init__(model, half_spreads, sizes, **kwargs)
+        span = max(t1 - t0, 1)
+        moved = t0 + (np.asarray(seen_ns, np.int64) - t0 + span // 2) % span
+        order = np.argsort(moved, kind="stable")
+        self.schedule_ns, self.schedule = moved[order], np.asarray(regimes, np.int64)[order]
+        self.name = "ShiftedSchedule"
+
+    def quoted_regime(self, now: int) -> int:
+        i = int(np.searchsorted(self.schedule_ns, now, side="right")) - 1
+        return int(self.schedule[i]) if i >= 0 else int(self.schedule[-1])
+
+
 def _row(rec: RunRecord, data: MarketData, half: float) -> dict[str, float]:
     from hftlab.report.run_metrics import markouts, metrics
 
@@ -168,8 +190,9 @@ def regime_switch_backtest(train_seed: int, test_seed: int, seconds: float = 360
     qty in every regime, so only the spread differs from the fixed makers). Rows:
     "regime_switched", "fixed_tight" (min spread), "fixed_average" (spreads weighted by
     how often the filter was in each regime on the *training* session) and "fixed_wide"
-    (max spread); every maker uses InventorySkew's rule with the same skew, capacity and
-    size. venue: default maker -0.002 / taker +0.003 per share, colocated latency.
+    (max spread); "placebo_shifted" (ShiftedSchedule: the switched maker's regime path
+    moved by half the session - same spreads, wrong times); every maker uses
+    InventorySkew's rule with the same skew, capacity and size. venue: default maker -0.002 / taker +0.003 per share, colocated latency.
     market_overrides: MarketParams fields for both sessions (e.g. regime_minutes).
     out_dir: also write regime_backtest.html and regime_backtest.png there.
 
@@ -217,8 +240,19 @@ def regime_switch_backtest(train_seed: int, test_seed: int, seconds: float = 360
         else:
             half = hs[0]
         rows[name] = _row(rec, test, half)
-    table = pd.DataFrame(rows).T
     bars = pd.DataFrame(switched.bars)
+    if len(bars) and (bars["regime"] >= 0).any():
+        known = bars[bars["regime"] >= 0]
+        t0 = int(test.events["ts"][0])
+        placebo = ShiftedSchedule(model, spreads, sizes, known["seen_ns"].to_numpy(),
+                                  known["regime"].to_numpy(), t0, int(test.events["ts"][-1]),
+                                  **common)
+        rec = backtest(test, placebo, venues=[venue], seed=seed)
+        rec.meta["strategy"] = "placebo_shifted"
+        records["placebo_shifted"] = rec
+        rows["placebo_shifted"] = _row(rec, test, float(np.mean(
+            [spreads[r] for r in placebo.schedule])))
+    table = pd.DataFrame(rows).T
     test_truth = true_regime_per_bar(test, bars["end_ns"].to_numpy(np.int64), bar_ns) \
         if len(bars) else np.zeros(0, np.int64)
     table.attrs.update({

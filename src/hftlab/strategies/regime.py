@@ -277,6 +277,11 @@ class RegimeSwitched(Strategy):
         self._apply(self.features.quote(ctx.now, *new), ctx.now)
         return last is None or not _same(new, last)
 
+    def quoted_regime(self, now: int) -> int:
+        """The regime whose half-spread and size the requote at `now` uses: the filtered
+        one (subclasses may substitute another schedule, e.g. a placebo)."""
+        return self.regime
+
     # -- callbacks ---------------------------------------------------------------------
     def on_start(self, ctx: Context) -> None:
         self._reset()
@@ -299,7 +304,7 @@ class RegimeSwitched(Strategy):
         if bb <= 0 or ba <= 0:
             return
         pos = ctx.position(ctx.instrument_of(self.book))
-        r = self.regime
+        r = self.quoted_regime(ctx.now)
         bid, ask, bq, aq = skew_quotes(bb, ba, pos, self.half_spreads[r], self.skew,
                                        self.capacity, self.sizes[r])
         place(ctx, self.book, self.tif, int(bid), int(ask), int(bq), int(aq))
