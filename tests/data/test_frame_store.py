@@ -58,3 +58,18 @@ def test_load_rejects_foreign_file(tmp_path):
     pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "f.parquet")
     with pytest.raises(DataError, match="no hftlab metadata"):
         load(tmp_path / "f.parquet")
+
+
+def test_print_mask_counts_each_execution_once():
+    from hftlab.data.market import print_mask
+    from hftlab.schema import EVENT_DTYPE, Kind
+
+    ev = np.zeros(5, EVENT_DTYPE)
+    ev["ts"] = [1, 1, 2, 3, 3]
+    ev["kind"] = [Kind.EXECUTE, Kind.TRADE, Kind.TRADE, Kind.EXECUTE, Kind.ADD]
+    ev["price"] = [100, 100, 101, 100, 99]
+    ev["qty"] = [5, 5, 2, 3, 1]
+    # the print of the same record as the execution before it goes; a print that is a
+    # record of its own (LOBSTER's hidden execution) stays, even at the same time
+    assert print_mask(ev, np.array([1, 1, 2, 3, 4])).tolist() == [True, False, True, True, False]
+    assert print_mask(ev, np.array([1, 2, 3, 4, 5])).tolist() == [True, True, True, True, False]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hftlab.book import snapshots, to_currency
-from hftlab.data.market import MarketData
+from hftlab.data.market import MarketData, print_mask
 from hftlab.engine.record import RunRecord
 from hftlab.schema import Kind
 
@@ -121,8 +121,9 @@ def events_tables(data: MarketData, venue: int | str | None = None,
     else:
         vi, ii = _pick(counts(np.ones(len(ev), bool)), vi, ii, "events")
     inst = data.instruments[ii]
-    sel = traded & (ev["venue"] == vi) & (ev["instrument"] == ii)
-    tr = ev[sel]
+    in_book = (ev["venue"] == vi) & (ev["instrument"] == ii)
+    own = ev[in_book]
+    tr = own[print_mask(own, data.record[in_book])]  # a simulated fill counts once
     side = np.where(tr["kind"] == Kind.EXECUTE, -tr["side"], tr["side"]).astype(np.int8)
     trades = pd.DataFrame({"ts": tr["ts"], "price": to_currency(tr["price"], inst.tick_size),
                            "qty": to_currency(tr["qty"], inst.lot_size), "side": side})

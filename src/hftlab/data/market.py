@@ -156,6 +156,22 @@ def update_price_bounds(out: np.ndarray, ev: np.ndarray, n_instruments: int) -> 
     out[seen, 1] = np.maximum(out[seen, 1], hi[seen])
 
 
+def print_mask(ev: np.ndarray, record: np.ndarray) -> np.ndarray:
+    """The events that are trades, one per execution: every EXECUTE (a resting order hit)
+    and every TRADE print, except a print that repeats the EXECUTE just before it from the
+    same source record (the matching engine emits an EXECUTE and then a TRADE print per
+    fill; LOBSTER's hidden executions are TRADE records of their own and stay).
+
+    ev and record: the events of one book, in their order, and their record numbers.
+    """
+    kind = ev["kind"]
+    is_ex = kind == Kind.EXECUTE
+    repeat = np.zeros(len(ev), bool)
+    if len(ev) > 1:
+        repeat[1:] = is_ex[:-1] & (record[1:] == record[:-1]) & (ev["ts"][1:] == ev["ts"][:-1])
+    return is_ex | ((kind == Kind.TRADE) & ~repeat)
+
+
 _PRICED = np.array([False, True, False, False, True, True, True, False, False])  # by kind
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from hftlab.book import snapshots
-from hftlab.data.market import MarketData
+from hftlab.data.market import MarketData, print_mask
 from hftlab.schema import Kind
 
 NS = 1_000_000_000
@@ -32,20 +32,13 @@ def executions(data: MarketData, venue: int = 0, instrument: int = 0
     """(ts, sign, qty lots, visible, price ticks) of every execution of a book, one per
     resting order
     hit as LOBSTER reports them: EXECUTE events (sign = minus the resting side) and TRADE
-    prints that do not merely repeat the EXECUTE just before them (hidden executions in
-    LOBSTER; the matching engine emits an EXECUTE and a TRADE per fill). Prints
-    without an aggressor side are left out."""
-    ev = data.load().events
-    ev = ev[(ev["venue"] == venue) & (ev["instrument"] == instrument)]
-    kind = ev["kind"]
-    is_ex = kind == Kind.EXECUTE
-    is_tr = kind == Kind.TRADE
-    prev_ex = np.zeros(len(ev), bool)
-    if len(ev) > 1:
-        same = ((ev["ts"][1:] == ev["ts"][:-1]) & (ev["price"][1:] == ev["price"][:-1])
-                & (ev["qty"][1:] == ev["qty"][:-1]))
-        prev_ex[1:] = is_ex[:-1] & same
-    keep = (is_ex | (is_tr & ~prev_ex)) & (ev["side"] != 0)
+    prints, each execution once (hftlab.data.market.print_mask). Prints without an
+    aggressor side are left out."""
+    data = data.load()
+    in_book = (data.events["venue"] == venue) & (data.events["instrument"] == instrument)
+    ev = data.events[in_book]
+    is_ex = ev["kind"] == Kind.EXECUTE
+    keep = print_mask(ev, data.record[in_book]) & (ev["side"] != 0)
     sign = np.where(is_ex, -ev["side"].astype(np.int64), ev["side"].astype(np.int64))[keep]
     return ev["ts"][keep], sign, ev["qty"][keep], is_ex[keep], ev["price"][keep]
 
