@@ -10,6 +10,7 @@ same record bit for bit.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any, Callable
 
 import numpy as np
@@ -42,7 +43,7 @@ def integer(value: Any, name: str, low: int, high: int | None = None) -> int:
     return int(value)
 
 
-class QuotingStrategy(Strategy):
+class QuotingStrategy(Strategy, ABC):
     """A two-sided quoter requoted on a timer; subclasses supply the rule's kernels.
 
     Subclasses set ``step`` (the compiled strategy function), fill ``_params`` in
@@ -103,8 +104,9 @@ class QuotingStrategy(Strategy):
         bid, ask, bq, aq = self._quote(ctx, bb, ba, pos)
         place(ctx, self.book, int(self._params[q.P_TIF]), int(bid), int(ask), int(bq), int(aq))
 
+    @abstractmethod
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        raise NotImplementedError(f"{type(self).__name__} must implement _quote")
+        """(bid, ask, bid size, ask size) from the compiled rule of the strategy."""
 
 
 def place(ctx: Context, book: int, tif: int, bid: int, ask: int, bq: int, aq: int) -> None:
