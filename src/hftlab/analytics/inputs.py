@@ -133,8 +133,8 @@ def quote_arrays(quotes: Any, need_sizes: bool = False) -> dict[str, np.ndarray]
     return out
 
 
-def duration_ns(value: Any, name: str) -> int:
-    """A positive duration in ns from an int (ns), a pandas offset string or a Timedelta."""
+def nonneg_duration_ns(value: Any, name: str) -> int:
+    """A duration >= 0 in ns from an int (ns), a pandas offset string or a Timedelta."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         ns = int(value)
     else:
@@ -143,23 +143,16 @@ def duration_ns(value: Any, name: str) -> int:
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{name} must be a duration (int ns, '1min', Timedelta); "
                              f"got {value!r}") from exc
-    if ns <= 0:
-        raise ValueError(f"{name} must be a positive duration; got {value!r}")
+    if ns < 0:
+        raise ValueError(f"{name} must be a duration >= 0; got {value!r}")
     return ns
 
 
-def nonneg_duration_ns(value: Any, name: str) -> int:
-    """A duration >= 0 in ns (int ns, offset string or Timedelta)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        ns = int(value)
-    else:
-        try:
-            ns = int(pd.Timedelta(value).value)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{name} must be a duration (int ns, '50ms', Timedelta); "
-                             f"got {value!r}") from exc
-    if ns < 0:
-        raise ValueError(f"{name} must be a duration >= 0; got {value!r}")
+def duration_ns(value: Any, name: str) -> int:
+    """A positive duration in ns (int ns, offset string or Timedelta)."""
+    ns = nonneg_duration_ns(value, name)
+    if ns == 0:
+        raise ValueError(f"{name} must be a positive duration; got {value!r}")
     return ns
 
 
