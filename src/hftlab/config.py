@@ -25,6 +25,7 @@ gamma = 0.01
 [run]
 seed = 7                 # latency jitter
 queue = "conservative"   # L2 queue model: conservative, power, power:N (L3 data: exact FIFO)
+mode = "auto"            # simulate (sim markets react to our orders), replay, or auto
 sample_ms = 100
 
 [risk]                   # optional: hftlab.risk.RiskLimits fields
@@ -58,7 +59,7 @@ SECTIONS = {
     "market": {"source", "scenario", "seconds", "seed", "path", "events", "overrides"},
     "venue": {"maker", "taker", "fee_unit", "latency"},
     "strategy": {"name", "compiled", "params"},
-    "run": {"seed", "queue", "sample_ms", "stp"},
+    "run": {"seed", "queue", "sample_ms", "stp", "mode"},
     "risk": None,  # checked by RiskLimits.from_mapping
     "report": {"vpin_bucket", "vpin_window", "title"},
 }
@@ -180,6 +181,9 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
           "one of ['cancel-both', 'cancel-newest', 'cancel-oldest']", stp)
     sample = _num(r, "sample_ms", "run", 1, 3_600_000, 100, integer=True)
     seed = _num(r, "seed", "run", 0, 2**63 - 1, 0, integer=True)
+    mode = r.get("mode", "auto")
+    check(mode in ("auto", "replay", "simulate"), "run.mode", "'auto', 'replay' or 'simulate'",
+          mode)
     risk = None
     if "risk" in cfg:
         from hftlab.risk import RiskLimits
@@ -190,7 +194,8 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
         bucket = _num(rep, "vpin_bucket", "report", 1e-9, 1e15, None)
     window = _num(rep, "vpin_window", "report", 1, 100_000, 50, integer=True)
     rec = hftlab.backtest(data, runnable, venues=[venue], queue=queue, seed=seed,
-                          sample_ns=sample * MS, stp=stp, risk=risk, progress=progress)
+                          sample_ns=sample * MS, stp=stp, risk=risk, progress=progress,
+                          mode=mode)
     rec.meta["strategy"] = getattr(strat, "name", type(strat).__name__)
     rec.meta["parameters"] = strat.describe()
     outp = Path(out)

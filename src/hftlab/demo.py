@@ -3,7 +3,9 @@
 ``run_demo(out_dir, seconds, seed)`` simulates ``hftlab.sim.market("informed-episode")``
 (informed buying for 10 minutes from 30% into the session), backtests Static,
 InventorySkew, AvellanedaStoikov (rolling horizon), GLFT (intensity fitted online) and
-ToxicityAware on it with the same venue, latency and seed, prints the teaching
+ToxicityAware in it with the same venue, latency and seed -- live: each strategy's orders
+go into the agents' matching engine and the agents react to them (``hftlab.backtest``'s
+simulate mode), so each strategy has its own session -- prints the teaching
 example's summary per strategy and one comparison table, and writes the run folder:
 report.html, summary.json, comparison.png and one sub-folder of records and PNGs per
 strategy.
@@ -217,13 +219,17 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
             analyses[name] = a
             bar.advance(task)
         intro = (f"Market: {desc}. Venue: maker {FEES.maker:+.4f} / taker {FEES.taker:+.4f} "
-                 f"per share, colocated latency, seed {seed}. Every strategy quotes {QTY} lots "
+                 f"per share, colocated latency, seed {seed}. Each strategy trades live in its own "
+                 f"run of the session (same agents and seed; they react to its orders). "
+                 f"Every strategy quotes {QTY} lots "
                  f"a side with an inventory bound of {CAPACITY} lots, requoting every 100 ms; "
                  f"prices are ticks of {data.instruments[0].tick_size:g}.")
         table = comparison_table(records, analyses, span)
         first_ts = int(next(iter(records.values())).states["ts"].iloc[0])
         facts = findings(table, first["vpin"], span, first_ts)
-        facts.append(intensity_finding(data, records["glft"], strats["glft"]))
+        glft = records["glft"]
+        facts.append(intensity_finding(glft.market if glft.market is not None else data, glft,
+                                       strats["glft"]))
         path = write_comparison(records, analyses, out, "hftlab demo: five market makers on "
                                 "an informed-episode session", intro, facts, span,
                                 "informed episode")

@@ -150,7 +150,7 @@ def test_a_simulated_market_replays_in_the_backtester():
 
     m = sim.market("informed-episode", seconds=300, seed=7)
     rec = hftlab.backtest(m, InventorySkew(half_spread=1, skew=2, capacity=20).compiled(),
-                          seed=1)
+                          seed=1, mode="replay")
     assert rec.meta["events"] == len(m)
     assert len(rec.fills) > 0
 
@@ -172,7 +172,7 @@ def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     ask_before = int(st.base[0] + st.top[0, 1])
     row = np.array([mk.ACT_SUBMIT, t, 0, L.OWN_OWNER, 1, 0, 2000, mk.MARKET, mk.IOC, 0],
                    np.int64)
-    status, oid, nf, ne = simulator_nb.execute(
+    status, _, oid, nf, ne = simulator_nb.execute(
         row, -1, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
         st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, 0, st.fills,
         st.events, st.mkt, st.out, st.out_rec, int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)

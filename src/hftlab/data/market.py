@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
@@ -29,6 +29,10 @@ class MarketData:
     source: a short description of where the events came from.
     path: for data opened lazily from Parquet, the file; events is then None and the
         engine reads it in chunks, so replay memory stays bounded.
+    simulation: for a market made by hftlab.sim, the Setup (agents, world, seed) it was
+        generated from: hftlab.backtest runs those agents again, live, so they react to
+        the strategy's orders. Not saved, and not carried to a MarketData made from this
+        one (dataclasses.replace, slices): changed events replay as they are.
     """
 
     events: np.ndarray | None
@@ -38,6 +42,7 @@ class MarketData:
     source: str = ""
     path: Path | None = None
     stats: dict = field(default_factory=dict)
+    simulation: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.events is not None:

@@ -13,21 +13,22 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.engine import book_nb, loop_nb
 from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
-                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR, K_EVENTS, K_FEED_SEED,
-                                  K_IEX, K_ILO, K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV,
-                                  K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE,
-                                  K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RH,
-                                  K_RNG,
-                                  K_WAKE, K_WAKE_BOOK, K_WARN, M_INSTR, M_NCOL, M_STATUS, M_VENUE,
-                                  O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING,
-                                  O_SIDE, O_TIF, P_NCOL, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK,
-                                  P_SUB_TRADE, P_TIMER, Q_NCOL, RUN_DONE, RUN_ERROR, RUN_FLUSH,
-                                  RUN_NEED_DATA, RUN_WAKE, V_ENTRY, V_ENTRY_J, V_FEED, V_FEED_J,
-                                  V_MAKER, V_NCOL, V_PER_UNIT, V_RECORDED, V_RESP, V_RESP_J,
-                                  V_TAKER, W_BOOK, W_FILL, W_ORDER, W_START, W_TIMER,
-                                  W_TRADE, X_MAKER, X_NCOL, X_PRICE, X_QTY, X_SLOT,
-                                  X_EXTS)
+                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
+                                  K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,
+                                  K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV, K_NEXT_ID,
+                                  K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE, K_NORD,
+                                  K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RH, K_RNG,
+                                  K_WAKE, K_WAKE_BOOK, K_WARN, M_INSTR, M_NCOL, M_STATUS,
+                                  M_VENUE, O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL,
+                                  O_PENDING, O_SIDE, O_TIF, P_NCOL, P_PY, P_SAMPLE, P_SIM,
+                                  P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, Q_NCOL, RUN_DONE,
+                                  RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_ENTRY,
+                                  V_ENTRY_J, V_FEED, V_FEED_J, V_MAKER, V_NCOL, V_PER_UNIT,
+                                  V_RECORDED, V_RESP, V_RESP_J, V_TAKER, W_BOOK, W_FILL,
+                                  W_ORDER, W_START, W_TIMER, W_TRADE, X_EXTS, X_MAKER,
+                                  X_NCOL, X_PRICE, X_QTY, X_SLOT)
 from hftlab.engine.queue import QueueModel, queue_model
+from hftlab.engine.queue_nb import QUEUE_SIG
 from hftlab.engine.record import RunRecord
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.layout import rstate_size
@@ -83,11 +84,14 @@ class Engine:
 
 
 def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
-           rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int) -> Engine:
+           rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int,
+           window: tuple[np.ndarray, int] | None = None) -> Engine:
+    """The run's arrays; window: (base per book, width) of the ladders, by default from
+    the data's price range (a simulated market brings its matching engine's)."""
     nv, ni = len(venues), len(data.instruments)
     nb_ = nv * ni
     bounds = data.price_bounds()
-    base, width = _ladder_window(bounds, margin)
+    base, width = window if window is not None else _ladder_window(bounds, margin)
     qty, top = book_nb.new_books(nb_, width)
     lqty, ltop = book_nb.new_books(nb_, width)
     market = np.zeros((nb_, M_NCOL), np.int64)
@@ -118,6 +122,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     cur[K_FEED_SEED] = (int(seed) * 0xBF58476D1CE4E5B9 + 1) % (1 << 63)
     cur[K_LOCAL_NEXT_TS] = -1
     cur[K_OWN_DIRTY] = 1
+    cur[K_HORIZON] = np.iinfo(np.int64).max  # replay: the data sets the pace
     r = buffer_rows
     arrays = dict(
         cur=cur, prm=prm, qty=qty, top=top, lqty=lqty, ltop=ltop, base=base,
@@ -167,22 +172,108 @@ def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
             yield chunk
 
 
+class _Runner:
+    """Calls the compiled loop and answers what it returns for Python: record buffers to
+    flush, a Python strategy to wake, an engine error."""
+
+    def __init__(self, e: Engine, strategy: Strategy | CompiledStrategy, qm: QueueModel) -> None:
+        self.e, self.strategy, self.qm = e, strategy, qm
+        compiled = isinstance(strategy, CompiledStrategy)
+        if compiled:
+            self.fn, self.sp = strategy.fn, strategy.params.astype(np.float64)
+            self.ss = strategy.state.astype(np.float64).copy()
+        else:
+            self.fn, self.sp, self.ss = _no_strategy, np.zeros(1), np.zeros(1)
+        self.ctx = None if compiled else Context(e)
+        self.recs = _Records()
+        self.cmds = e.cmds
+        self.fn = loop_nb.FunctionPointer(self.fn, loop_nb.STRATEGY_SIG)
+        self.qfn = loop_nb.FunctionPointer(qm.compiled, QUEUE_SIG)
+        self.qparams = qm.param_array()
+
+    def loop(self, cols: list[np.ndarray], ev_idx: np.ndarray, ev_new: np.ndarray) -> int:
+        """Run the loop until it needs data, a command arrives at a simulated venue or the
+        run is done; returns that code."""
+        e = self.e
+        while True:
+            code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
+                               e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
+                               e.oq, e.active, e.free, e.entry, e.resp, e.acct, e.lacct, e.vtab,
+                               e.itab, e.rec_o, e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i,
+                               e.risk_f, e.rparams, e.rstate, self.cmds, e.rcmds, self.sp,
+                               self.ss, self.fn, self.qfn, self.qparams)
+            if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR):
+                if code == RUN_DONE:
+                    self.answer(code)
+                return code
+            self.answer(code)
+
+    def answer(self, code: int) -> None:
+        """Do what the loop returned for: flush records, wake a Python strategy (its
+        commands go back into the loop), raise its error, or end the strategy."""
+        e = self.e
+        if code == RUN_FLUSH:
+            self.recs.flush(e)
+        elif code == RUN_WAKE:
+            _dispatch(self.strategy, self.ctx, e)
+            self.cmds, n = self.ctx._drain(self.cmds)
+            e.cur[K_NCMD] = n
+        elif code == RUN_ERROR:
+            raise EngineError(_error_text(int(e.cur[K_ERR]), e))
+        elif code == RUN_DONE and self.ctx is not None:
+            self.strategy.on_end(self.ctx)
+
+
+class EventWindow:
+    """The loop's current chunk of event columns with its per-event ladder updates; new
+    events are appended after those the host has not seen yet (the others are dropped)."""
+
+    def __init__(self, cols: list[np.ndarray]) -> None:
+        self.cols = cols
+        self.idx = np.zeros(len(cols[0]), np.int64)
+        self.new = np.zeros(len(cols[0]), np.int64)
+
+    def extend(self, cur: np.ndarray, more: list[np.ndarray]) -> None:
+        ilo, iex, n = int(cur[K_ILO]), int(cur[K_IEX]), int(cur[K_NEV])
+        if ilo == n:  # every event has reached the host: nothing to carry
+            self.cols = more
+        else:
+            self.cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(self.cols, more)]
+        m = len(self.cols[0])
+        carried_idx, carried_new = self.idx[ilo:n].copy(), self.new[ilo:n].copy()
+        if len(self.idx) < m:
+            self.idx = np.zeros(max(m, 2 * len(self.idx)), np.int64)
+            self.new = np.zeros(len(self.idx), np.int64)
+        self.idx[: n - ilo] = carried_idx
+        self.new[: n - ilo] = carried_new
+        cur[K_IEX], cur[K_ILO], cur[K_NEV] = iex - ilo, 0, m
+
+
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
-             order_capacity: int = 1 << 12, progress: Any = None) -> RunRecord:
-    """Replay data through the engine with strategy; returns the run's RunRecord.
+             order_capacity: int = 1 << 12, progress: Any = None,
+             mode: str = "auto") -> RunRecord:
+    """Run strategy against data in the engine; returns the run's RunRecord.
 
+    mode: 'replay' -- the data's events are the market and our orders do not move it
+        (passive fills from queue positions); 'simulate' -- data must come from
+        hftlab.sim.market: its agents are run again, live, with the same seed, and our
+        orders go into their matching engine, so we have impact, queue among the agents
+        and can be picked off (``record.market`` holds the session as it happened, our
+        orders included); 'auto' (default) simulates what hftlab.sim made and replays
+        everything else.
     venues: fee schedules and latency per venue (default: those of data).
-    queue: the L2 queue model ('conservative', 'power[:n]' or a QueueModel); L3 data
-        (events with order ids) always use exact FIFO positions.
-    seed: seeds every random draw (latency jitter); same inputs and seed, same record.
+    queue: the L2 queue model of replay ('conservative', 'power[:n]' or a QueueModel);
+        L3 data (events with order ids) always use exact FIFO positions.
+    seed: seeds every random draw of the engine (latency jitter); same inputs and seed,
+        same record.
     sample_ns: interval of the state samples (exchange clock).
     stp: self-trade prevention: 'cancel-newest', 'cancel-oldest' or 'cancel-both'.
     risk: a hftlab.risk.RiskLimits (default: no limits beyond the gate's validation).
-    price_margin: ticks of room around the data's prices for our orders (default: half
-        the data's span, at least 1000).
+    price_margin: ticks of room around the data's prices for our orders in replay
+        (default: half the data's span, at least 1000).
     order_capacity: how many of our orders may be open or in flight at once; a submit
         beyond it is denied with reason TOO_MANY_ORDERS.
     progress: a callable(events_done, events_total) for progress bars.
@@ -195,6 +286,12 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     check(len(data) > 0, "data", "market data with at least one event", len(data))
     check(isinstance(order_capacity, int) and 1 <= order_capacity <= 1 << 22, "order_capacity",
           "an integer in [1, 4194304]", order_capacity)
+    check(mode in ("auto", "replay", "simulate"), "mode", "'auto', 'replay' or 'simulate'", mode)
+    setup = getattr(data, "simulation", None)
+    check(mode != "simulate" or setup is not None, "mode",
+          "'simulate' only for a market made by hftlab.sim.market (this data has no agents)",
+          mode)
+    simulated = setup is not None and mode != "replay"
     qm = queue_model(queue)
     compiled = isinstance(strategy, CompiledStrategy)
     check(compiled or isinstance(strategy, Strategy), "strategy",
@@ -204,83 +301,65 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     prm = np.zeros(P_NCOL, np.int64)
     prm[P_TIMER], prm[P_SAMPLE] = timer, sample_ns
     prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
-    prm[P_PY], prm[P_STP] = 0 if compiled else 1, STP_MODES[stp]
+    prm[P_PY], prm[P_STP], prm[P_SIM] = 0 if compiled else 1, STP_MODES[stp], int(simulated)
     rparams = _risk_params(risk, [i.symbol for i in data.instruments])
     rows = max(1 << 15, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
-    e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows)
-    if compiled:
-        fn, sp, ss = strategy.fn, strategy.params.astype(np.float64), strategy.state.astype(np.float64).copy()
-    else:
-        fn, sp, ss = _no_strategy, np.zeros(1), np.zeros(1)
-    ctx = None if compiled else Context(e)
-    recs = _Records()
-    total = len(data)
-    stats = data.stats
-    ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
+    window = (np.asarray(setup.base, np.int64), setup.width) if simulated else None
+    e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows, window)
+    run = _Runner(e, strategy, qm)
     t0 = time.perf_counter()
-    chunks = _chunks(data, chunk_size)
-    cols = next(chunks)
-    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(cols[0]), 0, ts_last
-    first = int(cols[0][0])
-    e.cur[K_NOW_EX] = e.cur[K_NOW_LO] = first
-    e.cur[K_NEXT_TIMER] = first + timer
-    e.cur[K_NEXT_SAMPLE] = first
-    ev_idx = np.zeros(len(cols[0]), np.int64)
-    ev_new = np.zeros(len(cols[0]), np.int64)
-    cmds = e.cmds
-    while True:
-        code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty, e.ltop,
-                           e.base, e.omap, e.halted, e.market, e.ownr, e.orders, e.oq, e.active, e.free,
-                           e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab, e.rec_o,
-                           e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f, e.rparams,
-                           e.rstate, cmds, e.rcmds, sp, ss, fn, qm.compiled, qm.param_array())
-        if code == RUN_NEED_DATA:
-            ilo, n = int(e.cur[K_ILO]), int(e.cur[K_NEV])
-            new = next(chunks, None)
-            if new is None:  # the data ended: the loop finishes what is in flight
-                e.cur[K_LAST] = 1
-                continue
-            if ilo == n:  # every event of the chunk has reached the host: nothing to carry
-                cols = new
-            else:
-                cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(cols, new)]
-            carried_idx, carried_new = ev_idx[ilo:n].copy(), ev_new[ilo:n].copy()
-            if len(ev_idx) != len(cols[0]):
-                ev_idx = np.zeros(len(cols[0]), np.int64)
-                ev_new = np.zeros(len(cols[0]), np.int64)
-            ev_idx[: n - ilo] = carried_idx
-            ev_new[: n - ilo] = carried_new
-            e.cur[K_IEX], e.cur[K_ILO] = n - ilo, 0
-            e.cur[K_NEV] = len(cols[0])
-            if progress is not None:
-                progress(int(e.cur[K_EVENTS]), total)
-        elif code == RUN_FLUSH:
-            recs.flush(e)
-        elif code == RUN_WAKE:
-            _dispatch(strategy, ctx, e)
-            cmds, n = ctx._drain(cmds)
-            e.cur[K_NCMD] = n
-        elif code == RUN_ERROR:
-            raise EngineError(_error_text(int(e.cur[K_ERR]), e))
-        elif code == RUN_DONE:
-            if ctx is not None:
-                strategy.on_end(ctx)
-            break
-    recs.flush(e)
+    meta = {}
+    if simulated:
+        from hftlab.engine.simulated import run_simulated  # imports the simulator lazily
+
+        market = run_simulated(run, setup, timer, progress, len(data))
+        meta["mode"] = "simulate"
+    else:
+        _replay(run, data, timer, chunk_size, progress)
+        market = None
+        meta["mode"] = "replay"
+    run.recs.flush(e)
     seconds = time.perf_counter() - t0
-    meta = {"strategy": getattr(strategy, "name", type(strategy).__name__),
-            "queue_model": qm.name, "seed": seed, "stp": stp, "sample_ns": sample_ns,
-            "events": int(e.cur[K_EVENTS]), "seconds": seconds,
-            "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
-            "warnings": int(e.cur[K_WARN]), "source": data.source}
-    fills = recs.parts["fills"]
+    meta.update({"strategy": getattr(strategy, "name", type(strategy).__name__),
+                 "queue_model": "matching engine" if simulated else qm.name, "seed": seed,
+                 "stp": stp, "sample_ns": sample_ns, "events": int(e.cur[K_EVENTS]),
+                 "seconds": seconds,
+                 "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
+                 "warnings": int(e.cur[K_WARN]), "source": data.source})
+    fills = run.recs.parts["fills"]
     meta["fills"] = int(sum(len(f[0]) for f in fills))
     meta["final_position"] = {i: int(e.acct[i, A_POS]) for i in range(len(data.instruments))}
-    del e, ctx, cols, ev_idx, ev_new  # free the loop's arrays (tables are built when read)
     if progress is not None:
-        progress(total, total)
-    return RunRecord(instruments=list(data.instruments), venues=venues, meta=meta,
-                     blocks=recs.parts)
+        progress(len(data), len(data))
+    rec = RunRecord(instruments=list(data.instruments), venues=venues, meta=meta,
+                    blocks=run.recs.parts)
+    rec.market = market
+    return rec
+
+
+def start_clocks(cur: np.ndarray, first: int, timer: int) -> None:
+    cur[K_NOW_EX] = cur[K_NOW_LO] = first
+    cur[K_NEXT_TIMER] = first + timer
+    cur[K_NEXT_SAMPLE] = first
+
+
+def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progress: Any) -> None:
+    """Feed the data chunk by chunk until the loop is done."""
+    e = run.e
+    stats = data.stats
+    ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
+    chunks = _chunks(data, chunk_size)
+    ev = EventWindow(next(chunks))
+    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(ev.cols[0]), 0, ts_last
+    start_clocks(e.cur, int(ev.cols[0][0]), timer)
+    while run.loop(ev.cols, ev.idx, ev.new) == RUN_NEED_DATA:
+        new = next(chunks, None)
+        if new is None:  # the data ended: the loop finishes what is in flight
+            e.cur[K_LAST] = 1
+            continue
+        ev.extend(e.cur, new)
+        if progress is not None:
+            progress(int(e.cur[K_EVENTS]), len(data))
 
 
 def _error_text(code: int, e: Engine) -> str:

@@ -17,12 +17,13 @@ from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_
                                   K_SEQ, M_VENUE,
                                   O_BOOK, O_FILLED, O_LEAVES, O_PRICE, O_QTY, O_SEQ, O_SIDE,
                                   O_STATUS, O_TIF, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK,
-                                  R_CANCELLED, R_DONE, R_MODIFIED, R_REFUSED)
+                                  R_CANCELLED, R_DONE, R_MODIFIED)
 from hftlab.engine.venue_nb import (FOK, IOC, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
                                     RS_HALTED, RS_NO_LIQ, RS_NONE, RS_POST_ONLY, RS_RANGE,
                                     RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
                                     ST_CANCELLED, ST_EXPIRED, ST_FILLED, ST_PARTIAL,
-                                    ST_REJECTED, fill, is_open, record_order, respond)
+                                    ST_REJECTED, close_order, fill, is_open, record_order,
+                                    refuse, respond)
 
 STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH = 0, 1, 2
 
@@ -58,11 +59,7 @@ def cancel_own_at(s, price, now, reason, orders, active, cur, resp, rec_o, venue
         if r == s or orders[r, O_BOOK] != b or orders[r, O_SIDE] == orders[s, O_SIDE]:
             continue
         if is_open(orders[r, O_STATUS]) and orders[r, O_PRICE] == price:
-            orders[r, O_STATUS] = ST_CANCELLED
-            due = respond(resp, cur, venues, market[b, M_VENUE], now, R_DONE, r,
-                          orders[r, O_PRICE], orders[r, O_LEAVES], ST_CANCELLED, reason, 0)
-            record_order(rec_o, cur, orders, r, ACT_CANCEL, now, due, orders[r, O_PRICE],
-                         orders[r, O_LEAVES], ST_CANCELLED, reason, market)
+            close_order(r, now, R_DONE, reason, orders, cur, resp, rec_o, venues, market)
 
 
 @nb.njit(cache=True)
@@ -163,17 +160,11 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cu
                      orders[s, O_QTY], status, reason, market)
         return
     if not is_open(orders[s, O_STATUS]):
-        due = respond(resp, cur, venues, v, now, R_REFUSED, s, new_price, new_qty,
-                      orders[s, O_STATUS], RS_UNKNOWN_ORDER, 0)
-        record_order(rec_o, cur, orders, s, kind, now, due, new_price, new_qty, ST_REJECTED,
-                     RS_UNKNOWN_ORDER, market)
+        refuse(s, kind, now, new_price, new_qty, RS_UNKNOWN_ORDER, orders, cur, resp, rec_o,
+               venues, market)
         return
     if kind == ACT_CANCEL:
-        orders[s, O_STATUS] = ST_CANCELLED
-        due = respond(resp, cur, venues, v, now, R_CANCELLED, s, orders[s, O_PRICE],
-                      orders[s, O_LEAVES], ST_CANCELLED, RS_NONE, 0)
-        record_order(rec_o, cur, orders, s, ACT_CANCEL, now, due, orders[s, O_PRICE],
-                     orders[s, O_LEAVES], ST_CANCELLED, RS_NONE, market)
+        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rec_o, venues, market)
         return
     # modify: new_qty is the new remaining size
     idx = new_price - base[b]
@@ -185,10 +176,8 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cu
     elif halted[b]:
         reason = RS_HALTED
     if reason != RS_NONE:
-        due = respond(resp, cur, venues, v, now, R_REFUSED, s, new_price, new_qty,
-                      orders[s, O_STATUS], reason, 0)
-        record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, new_price, new_qty,
-                     ST_REJECTED, reason, market)
+        refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rec_o, venues,
+               market)
         return
     status = orders[s, O_STATUS]
     if new_price == orders[s, O_PRICE] and new_qty <= orders[s, O_LEAVES]:

@@ -22,7 +22,8 @@ O_LPRICE = 12  # price as the strategy knows it
 O_TS_SENT = 13
 O_PENDING = 14  # commands sent but not yet answered (cancel / modify in flight)
 O_FILLED = 15  # qty filled at the exchange
-O_NCOL = 16
+O_VID = 16  # the venue's order id in a simulated market (matching_nb's order row)
+O_NCOL = 17
 
 # float companions of the own orders table: float64 (capacity, Q_NCOL)
 Q_AHEAD = 0  # estimated qty ahead of us in the queue (lots)
@@ -127,13 +128,15 @@ K_RELEASE = 31  # 1 when closed orders wait to free their slots (after the wake-
 K_CMD_OFF = 32  # next of the K_NCMD Python commands to send (they go in batches)
 K_OWN_DIRTY = 33  # 1 when our orders changed at the venue and own_ranges must be redone
 K_FEED_SEED = 34  # key of the feed-latency draws (one per event, by the event's number)
+K_HORIZON = 35  # simulated market: the loop handles nothing later than this (exchange and
+# host clocks); the agents have acted up to it
 K_NCOL = 40
 
 # wake-up reasons, also Strategy callbacks
 W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END = 0, 1, 2, 3, 4, 5, 6, 7
 
 # kernel return codes
-RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR = 0, 1, 2, 3, 4
+RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE = 0, 1, 2, 3, 4, 5
 # engine errors (K_ERR)
 ERR_QUEUE_FULL, ERR_DATA_RANGE = 1, 3
 
@@ -144,6 +147,7 @@ P_SUB_BOOK = 2  # wake on local book events
 P_SUB_TRADE = 3  # wake on local trades
 P_PY = 4  # 1 = Python strategy (return to Python at wake-ups)
 P_STP = 5  # self-trade prevention mode: 0 cancel newest, 1 cancel oldest, 2 cancel both
+P_SIM = 6  # 1 = simulated market: our commands go to its matching engine (RUN_ARRIVE)
 P_NCOL = 8
 
 # --- venue table: float64 (n_venues, V_NCOL) ------------------------------------------

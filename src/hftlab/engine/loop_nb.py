@@ -11,6 +11,13 @@ The loop is resumable: all its state is in arrays, it returns RUN_NEED_DATA at t
 of a chunk of events, RUN_FLUSH when a record buffer is nearly full, RUN_WAKE when a
 Python strategy must be called, and RUN_DONE at the end. A compiled strategy is called
 in place through a first-class function pointer, so no Python runs in the loop.
+
+In a simulated market (prm[P_SIM]) the events are what the agents and our orders did in
+the simulator's matching engine, handed over up to a horizon (cur[K_HORIZON]): the loop
+handles everything due by then and returns RUN_NEED_DATA; at the arrival of one of our
+commands it returns RUN_ARRIVE, so the command runs in that matching engine
+(engine/sim_venue_nb.py) instead of against recorded levels, and our fills come from the
+matching engine rather than from a queue model.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 from numba import types
+from numba.core.typing.typeof import typeof_impl
 
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
@@ -27,7 +35,7 @@ from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXEC
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.engine.latency_nb import keyed_draw
-from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_END, K_ERR, K_ET,
+from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_HORIZON, K_END, K_ERR, K_ET,
                                   K_EVENTS, K_FEED_SEED, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
                                   K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
                                   K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
@@ -37,8 +45,8 @@ from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REAL
                                   M_LAST_KIND, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
                                   O_BOOK, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
                                   O_SIDE, O_STATUS, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK, P_SUB_TRADE,
-                                  P_TIMER, R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED,
-                                  RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
+                                  P_SIM, P_TIMER, R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED,
+                                  RUN_ARRIVE, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
                                   V_FEED, V_FEED_J, V_RECORDED, W_BOOK, W_END, W_FILL, W_ORDER,
                                   W_START, W_TIMER, W_TRADE, X_KIND, X_MAKER, X_PRICE, X_QTY, X_SLOT,
                                   X_STATUS, X_TS)
@@ -50,6 +58,31 @@ from hftlab.risk.pretrade_nb import has_requests
 
 INF = np.iinfo(np.int64).max
 MAX_CMDS = 64
+
+
+class FunctionPointer(types.WrapperAddressProtocol):
+    """A compiled function handed to the loop by address, resolved once: passing the
+    dispatcher itself makes numba look up its compiled version on every call of the loop
+    (hundreds of microseconds), which a simulated market, calling the loop at each of our
+    orders, would pay thousands of times."""
+
+    def __init__(self, dispatcher, sig) -> None:
+        cres = dispatcher.get_compile_result(sig)
+        self._address = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
+        self._sig = sig
+        self.type = types.FunctionType(sig)
+        self.dispatcher = dispatcher  # keeps the compiled code alive
+
+    def __wrapper_address__(self) -> int:
+        return self._address
+
+    def signature(self):
+        return self._sig
+
+
+@typeof_impl.register(FunctionPointer)
+def _typeof_pointer(val: FunctionPointer, c) -> types.FunctionType:
+    return val.type  # built once, not at every call
 
 # A compiled strategy: (reason, now, book, params, state, market, ladder, top, base,
 # account, orders, active, cursors, risk state, commands) -> number of commands written.
@@ -244,6 +277,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
     cap_s = st_i.shape[0] - 2 * n_instr
     cap_r = risk_i.shape[0] - room
     per_event = prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0
+    sim = prm[P_SIM] > 0
     while True:
         if cur[K_ERR] != 0:
             return RUN_ERROR
@@ -266,7 +300,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             cur[K_RELEASE] = 0
         n = cur[K_NEV]
         iex = cur[K_IEX]
-        if iex >= n and cur[K_LAST] == 0:
+        if iex >= n and cur[K_LAST] == 0 and not sim:
             if n > 0:  # everything up to the last event's time is settled: deliver it to the
                 # host, so the events carried over to the next chunk stay few
                 catch_up(ts[n - 1], False, ts, ts_local, venue, instr, kind, side, price, evqty,
@@ -290,13 +324,18 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 else INF
             t_sample = cur[K_NEXT_SAMPLE] if cur[K_NEXT_SAMPLE] <= cur[K_END] else INF
             t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer)
+            horizon = cur[K_HORIZON]
+            if t > horizon:  # a simulated market's agents have not acted beyond it yet
+                catch_up(horizon, False, ts, ts_local, venue, instr, kind, side, price, evqty,
+                         ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
+                return RUN_NEED_DATA
             if t == INF:
                 sample(cur[K_NOW_EX], acct, instruments, qty, top, base, orders, active, cur,
                        market, st_i, st_f)
                 cur[K_WAKE] = W_END
                 return RUN_DONE
             if t == t_ex:  # market events at the exchange, all that come before anything else
-                bound = min(t_cmd, t_sample, t_lo, t_resp, t_timer)
+                bound = min(t_cmd, t_sample, t_lo, t_resp, t_timer, horizon)
                 while True:
                     b = np.int64(venue[iex]) * n_instr + np.int64(instr[iex])
                     k = kind[iex]
@@ -322,7 +361,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     iex += 1
                     cur[K_IEX] = iex
                     cur[K_EVENTS] += 1
-                    if cur[K_NACT] > 0 and (cur[K_OWN_DIRTY] == 0 or own_ranges(
+                    if cur[K_NACT] > 0 and not sim and (cur[K_OWN_DIRTY] == 0 or own_ranges(
                             orders, active, cur, ownr)) and may_touch(ownr, b, k, side[iex - 1],
                                                                       price[iex - 1]):
                         sent = cur[K_RT]
@@ -335,6 +374,9 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     if per_event or iex >= n or ts[iex] > bound:
                         break
             elif t == t_cmd:  # one of our commands reaches its venue
+                if sim:  # the simulator's matching engine decides it
+                    cur[K_NOW_EX] = t
+                    return RUN_ARRIVE
                 r = cur[K_EH] % entry.shape[0]
                 cur[K_EH] += 1
                 cur[K_NOW_EX] = t

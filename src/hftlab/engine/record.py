@@ -102,6 +102,7 @@ class RunRecord:
         self.instruments = list(instruments or [])
         self.venues = list(venues or [])
         self.meta = dict(meta or {})
+        self.market = None  # a simulated run: the session as it happened (not saved)
 
     def _table(self, name: str) -> pd.DataFrame:
         if self._tables[name] is None:

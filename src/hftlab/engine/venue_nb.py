@@ -26,7 +26,8 @@ from hftlab.engine.layout import (ERR_QUEUE_FULL, G_ASK_HI, G_ASK_LO, G_BID_HI, 
                                   K_NFREE, K_NORD, K_RH, K_RT, M_INSTR, M_VENUE, O_BOOK,
                                   O_FILLED, O_ID, O_LEAVES, O_LSTATUS, O_NCOL,
                                   O_PENDING, O_PRICE, O_SEQ, O_SIDE, O_STATUS, O_TIF,
-                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_FILL,
+                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_FILL, R_REFUSED,
+                                  ACT_CANCEL,
                                   V_RESP, V_RESP_J, X_EXTS, X_KIND, X_MAKER, X_PRICE, X_QTY,
                                   X_REASON, X_SLOT, X_STATUS, X_TS)
 
@@ -98,6 +99,25 @@ def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status,
     rec[n, 12] = status
     rec[n, 13] = reason
     cur[K_NORD] = n + 1
+
+
+@nb.njit(cache=True)
+def close_order(s, now, rk, reason, orders, cur, resp, rec_o, venues, market):
+    """The venue cancels our open order s (our cancel: rk R_CANCELLED; self-trade
+    prevention: R_DONE, reason SELF_TRADE): close it, answer the host, record it."""
+    orders[s, O_STATUS] = ST_CANCELLED
+    due = respond(resp, cur, venues, market[orders[s, O_BOOK], M_VENUE], now, rk, s,
+                  orders[s, O_PRICE], orders[s, O_LEAVES], ST_CANCELLED, reason, 0)
+    record_order(rec_o, cur, orders, s, ACT_CANCEL, now, due, orders[s, O_PRICE],
+                 orders[s, O_LEAVES], ST_CANCELLED, reason, market)
+
+
+@nb.njit(cache=True)
+def refuse(s, kind, now, price, q, reason, orders, cur, resp, rec_o, venues, market):
+    """The venue refuses a cancel / modify of ours (e.g. the order is no longer open)."""
+    due = respond(resp, cur, venues, market[orders[s, O_BOOK], M_VENUE], now, R_REFUSED, s,
+                  price, q, orders[s, O_STATUS], reason, 0)
+    record_order(rec_o, cur, orders, s, kind, now, due, price, q, ST_REJECTED, reason, market)
 
 
 @nb.njit(cache=True)

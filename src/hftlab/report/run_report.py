@@ -37,9 +37,12 @@ def analyse(rec: RunRecord, data: MarketData | None = None, bucket_volume: float
             window: int = 50, position_limit: int | None = None,
             instrument: int = 0) -> dict[str, Any]:
     """Every number of the report: vpin (DataFrame), summary (the teaching example's),
-    metrics, markouts (DataFrame) and decomposition. VPIN needs the market data; its
-    bucket defaults to the market's volume / 200 (window buckets averaged)."""
+    metrics, markouts (DataFrame) and decomposition. VPIN needs the market data: the
+    run's own session when it ran in a simulated market (``rec.market``, our trades
+    included), else data; its bucket defaults to the market's volume / 200 (window
+    buckets averaged)."""
     vp = None
+    data = rec.market if getattr(rec, "market", None) is not None else data
     if data is not None:
         tr = m.market_trades(data, instrument)
         if bucket_volume is None and len(tr):

@@ -66,12 +66,13 @@ W_FV = 6
 MK_VOL, MK_TRADES, MK_LAST_PX, MK_LAST_SIDE, MK_SIGNED = 0, 1, 2, 3, 4
 N_MK = 5
 
-# loop cursors (cur, int64)
-C_NOW, C_MSGS, C_NE, C_CODE, C_T_END, C_T_START, C_DT, C_STP, C_NF = 0, 1, 2, 3, 4, 5, 6, 7, 8
+# loop cursors (cur, int64): C_STOP pauses the loop before anything later than it (a
+# backtest's horizon); C_NF is the number of fills in ``fills`` when it returns OWN_FILL
+C_NOW, C_MSGS, C_NE, C_T_END, C_T_START, C_DT, C_STP, C_NF, C_STOP = 0, 1, 2, 3, 4, 5, 6, 7, 8
 N_CUR = 9
 
 # loop return codes
-DONE, NEED_OUT, NEED_POOL, NEED_SCRATCH, NEED_OWN = 0, 1, 2, 3, 4
+DONE, NEED_OUT, NEED_POOL, NEED_SCRATCH, PAUSED, OWN_FILL = 0, 1, 2, 3, 4, 5
 
 NEVER = (1 << 63) - 1
 OWN_OWNER = 1 << 40  # owner id of the strategy's own orders in a simulated market

@@ -62,6 +62,7 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     cur[L.C_T_END] = p.start_ns + round(p.seconds * 1e9)
     cur[L.C_DT] = max(round(p.sched_dt_ms * 1e6), 1)
     cur[L.C_NOW] = p.start_ns
+    cur[L.C_STOP] = L.NEVER
     arrays = {
         "ap": ap, "ast": ast, "asf": asf, "own": own,
         "wake": np.full(n_agents, p.start_ns, np.int64),
@@ -80,14 +81,16 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     return State(arrays)
 
 
-def _grow_pool(st: State) -> None:
+def grow_pool(st: State) -> None:
+    """Double the order pool (the engine asked: RETRY_CAPACITY / NEED_POOL)."""
     o = st.orders
     bigger = np.zeros((2 * o.shape[0], mk.N_OCOL), np.int64)
     bigger[: o.shape[0]] = o
     st.arrays["orders"] = bigger
 
 
-def _grow_scratch(st: State) -> None:
+def grow_scratch(st: State) -> None:
+    """Make the per-command fills / events buffers hold the worst case of the book."""
     worst = int(st.n_resting.max(initial=0))
     st.arrays["fills"] = np.zeros((max(2 * st.fills.shape[0], worst + 1), mk.N_FCOL), np.int64)
     st.arrays["events"] = np.zeros((max(2 * st.events.shape[0], 2 * worst + 4), mk.N_ECOL),
@@ -102,22 +105,23 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
         row[:] = (mk.ACT_SUBMIT, s.params.start_ns, b, int(st.ap[a, L.P_OWNER]), side, price, q,
                   mk.LIMIT, mk.GTC, 0)
         while True:
-            code, _, _, ne = simulator_nb.execute(
+            code, _, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
                 st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
                 int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.out, st.out_rec,
                 int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
             if code == mk.RETRY_CAPACITY:
-                _grow_pool(st)
+                grow_pool(st)
                 continue
             break
         st.cur[L.C_NE] = ne
         st.cur[L.C_MSGS] += 1
         if st.cur[L.C_NE] > OUT_ROWS // 2:
-            _flush(st, parts)
+            flush(st, parts)
 
 
-def _flush(st: State, parts) -> None:
+def flush(st: State, parts) -> None:
+    """Hand the events in out[:C_NE] to parts (a list or a sink) and empty out."""
     n = int(st.cur[L.C_NE])
     if n and hasattr(parts, "write"):
         parts.write(st.out[:n], st.out_rec[:n])  # views, valid during the call only
@@ -126,8 +130,9 @@ def _flush(st: State, parts) -> None:
     st.cur[L.C_NE] = 0
 
 
-def run_state(st: State, parts) -> None:
-    """Drive simulator_nb.run to the session's end, growing and flushing as it asks.
+def advance(st: State, parts) -> int:
+    """Drive simulator_nb.run, growing and flushing as it asks, until the session's end
+    (DONE), its stop (PAUSED) or a fill of ours (OWN_FILL); returns which.
 
     parts: a list that receives copies of the event chunks as (rows, record numbers), or
     a sink with ``write(rows, record)`` that gets views of the loop's buffer (valid
@@ -137,15 +142,20 @@ def run_state(st: State, parts) -> None:
             st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead, st.pcount, st.subs,
             st.nsubs, st.sched, st.cur, st.orders, st.head, st.tail, st.qty, st.top, st.base,
             st.n_resting, st.ctr, st.fills, st.events, st.mkt, st.cmds, st.out, st.out_rec)
-        if code == L.DONE:
-            _flush(st, parts)
-            return
         if code == L.NEED_OUT:
-            _flush(st, parts)
+            flush(st, parts)
         elif code == L.NEED_POOL:
-            _grow_pool(st)
+            grow_pool(st)
         elif code == L.NEED_SCRATCH:
-            _grow_scratch(st)
+            grow_scratch(st)
+        else:
+            return code
+
+
+def run_state(st: State, parts) -> None:
+    """Drive the session to its end; its events go to parts (see advance)."""
+    advance(st, parts)
+    flush(st, parts)
 
 
 def to_events(rows: np.ndarray, n_instruments: int) -> np.ndarray:
@@ -203,6 +213,8 @@ def simulate(s: Setup) -> MarketData:
              "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
              "messages_per_second": msgs / secs if secs > 0 else 0.0,
              "start_ns": s.params.start_ns, **s.truth}
-    return MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
+    data = MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
                       record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",
                       stats=stats)
+    data.simulation = s
+    return data

@@ -33,33 +33,25 @@ agent's own list when a submit rests, (2) credits fills to agents by owner id
 asf[F_CASH], (3) updates mkt, (4) copies the events to out with the message number, and
 (5) wakes subscribers when the book's top changed.
 
-Driving the agents from the backtest loop (a market that reacts to our orders):
+Driving the agents from a backtest (a market that reacts to our orders; the driver is
+hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
 
-1. Arrays: ``setup = hftlab.sim.build(name, seconds, seed, **overrides)`` then
-   ``st = hftlab.sim.simulator.new_state(setup)``; ``st.<name>`` holds every array named
-   above, and ``simulator.seed_book(setup, st, parts)`` places the opening book. In sim
-   mode these matching-engine arrays ARE the venue's books: the backtest uses them in
-   place of the ladders it rebuilds from recorded events (there is no recorded stream;
-   ``out`` becomes it, one canonical event row per book change, for the feed).
-2. Time order: the backtest's exchange-side queue gains two streams, agents' wake-ups
-   (``wake[a]``) and agents' in-flight commands (``pend[a, phead[a]]`` while
-   ``pcount[a] > 0``, at its M_TS). At equal times take commands (agents' and ours, in
-   arrival order) before wake-ups, lower agent rows first; that is what ``run`` does.
-3. At an agent wake at t: ``w = sched_row(sched, cur, t)``; ``nxt, n = traders_nb.step(a,
-   t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)``; set
-   ``wake[a] = max(nxt, t + 1)`` and ``enqueue(a, t, ap, ast, pend, phead, pcount,
-   cmds, n)`` (stamps the arrival times with the agent's latency).
-4. At the arrival of a command at t (row[M_TS] = t): ``status, order_id, nf, ne_out =
-   execute(row, a, ...)`` with a = the agent's row, or a = -1 and row[M_OWNER] =
-   layout.OWN_OWNER for ours. It matches, keeps the agents' books (own lists, positions
-   credited by owner, mkt, subscribers woken when the top changed) and appends the
-   canonical events to out[ne_out:]. Our fills are the rows of fills[:nf] whose
-   F_MAKER_OWNER or F_TAKER_OWNER is OWN_OWNER, including passive fills of our resting
-   orders caused by an agent's command. A status of matching_nb.RETRY_CAPACITY /
-   RETRY_BUFFER changed nothing: grow orders / fills+events and call again.
-5. Agents see our orders only through the book (qty, top, orders), exactly as they see
-   each other's, so our quotes change their decisions (impact, queue, being picked off
-   by the arbitrageur on a lagging venue).
+1. ``cur[C_STOP]`` is a horizon: ``run`` handles everything due at or before it and
+   returns PAUSED with the next item later than it (cur[C_NOW] = C_STOP). The backtest
+   sets it to the earliest time one of our commands could reach the venue, so the agents
+   never act past a moment our order could have changed. At equal times the agents'
+   messages go first and ours after them.
+2. Our commands run through ``execute(row, -1, ...)`` with row[M_OWNER] = OWN_OWNER and
+   row[M_TS] = their arrival time: they match, rest and appear in ``out`` exactly like
+   an agent's, so agents see our orders only through the book (impact, queue, being
+   picked off), as they see each other's.
+3. When an agent's command fills one of our resting orders, ``run`` returns OWN_FILL
+   right after it, with the command's fills in ``fills[:cur[C_NF]]`` (ours are the rows
+   whose F_MAKER_OWNER is OWN_OWNER) and cur[C_NOW] = its time: the backtest settles
+   everything before that time, books the fill and sets a new horizon, because our
+   strategy may answer the fill.
+4. A status of matching_nb.RETRY_CAPACITY / RETRY_BUFFER from ``execute`` changed
+   nothing: grow orders / fills+events and call again.
 """
 
 from __future__ import annotations
@@ -73,7 +65,9 @@ from hftlab.sim.layout import (
     C_DT,
     C_MSGS,
     C_NE,
+    C_NF,
     C_NOW,
+    C_STOP,
     C_STP,
     C_T_END,
     C_T_START,
@@ -88,6 +82,9 @@ from hftlab.sim.layout import (
     NEED_POOL,
     NEED_SCRATCH,
     NEVER,
+    OWN_FILL,
+    OWN_OWNER,
+    PAUSED,
     P_CAP,
     P_CAP_OFF,
     P_LAT,
@@ -148,9 +145,9 @@ def _credit(ap, ast, asf, owner, side, px, q):
 def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
             base, n_resting, ctr, stp_mode, fills, events, mkt, out, out_rec, ne_out, msg_no):
     """Run one arriving command (a message row) for agent a (-1: not an agent) and do the
-    loop's bookkeeping. Returns (status, order id, fills written to fills[:nf], rows used
-    in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing was
-    done."""
+    loop's bookkeeping. Returns (status, reason, order id, fills written to fills[:nf],
+    rows used in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing
+    was done."""
     act = row[mk.M_ACTION]
     now = row[mk.M_TS]
     if act == mk.ACT_SUBMIT:
@@ -171,7 +168,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER],
                       row[mk.M_PRICE], row[mk.M_QTY], stp_mode, now, fills, 0, events, 0)
     if r[0] < 0:
-        return r[0], np.int64(0), np.int64(0), ne_out
+        return r[0], r[1], np.int64(0), np.int64(0), ne_out
     if act == mk.ACT_SUBMIT and r[4] > 0 and a >= 0:
         off = int(ap[a, P_CAP_OFF])
         n = ast[a, S_NOWN]
@@ -209,14 +206,15 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
             s = subs[b, j]
             t = now + np.int64(ap[s, P_REACT])
             wake[s] = min(wake[s], t)
-    return r[0], r[2], r[6], ne_out
+    return r[0], r[1], r[2], r[6], ne_out
 
 
 @nb.njit(cache=True)
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
         tail, qty, top, base, n_resting, ctr, fills, events, mkt, cmds, out, out_rec):
-    """Advance the session until its end (DONE) or until Python must act: NEED_OUT (out is
-    nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
+    """Advance the session until its end (DONE), its horizon (PAUSED: nothing due by
+    cur[C_STOP] is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
+    (out is nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
     NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays."""
     n_agents = ap.shape[0]
     t_end = cur[C_T_END]
@@ -242,6 +240,9 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
         if who < 0 or t >= t_end:
             cur[C_NOW] = t_end
             return DONE
+        if t > cur[C_STOP]:
+            cur[C_NOW] = cur[C_STOP]
+            return PAUSED
         cur[C_NOW] = t
         if not is_cmd:
             w = sched_row(sched, cur, t)
@@ -255,9 +256,10 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             if out.shape[0] - cur[C_NE] < room:
                 return NEED_OUT
             k = phead[who]
-            st, _, _, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs, nsubs,
-                                orders, head, tail, qty, top, base, n_resting, ctr, stp_mode,
-                                fills, events, mkt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
+            st, _, _, nf, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs,
+                                       nsubs, orders, head, tail, qty, top, base, n_resting,
+                                       ctr, stp_mode, fills, events, mkt, out, out_rec,
+                                       cur[C_NE], cur[C_MSGS] + 1)
             if st == mk.RETRY_CAPACITY:
                 return NEED_POOL
             if st == mk.RETRY_BUFFER:
@@ -266,4 +268,8 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             cur[C_MSGS] += 1
             phead[who] = (k + 1) % cap
             pcount[who] -= 1
+            for f in range(nf):
+                if fills[f, mk.F_MAKER_OWNER] == OWN_OWNER:
+                    cur[C_NF] = nf
+                    return OWN_FILL
     return OK

@@ -1,0 +1,108 @@
+"""A backtest in a simulated market: the agents act live and our orders are among theirs.
+
+The simulator (hftlab.sim.simulator_nb) and the backtest loop (loop_nb) take turns:
+
+1. ``sim_venue_nb.horizon`` gives the earliest time one of our commands could reach the
+   venue; the agents act up to it (``simulator_nb.run`` with that stop) and their events
+   are handed to the loop, which settles everything due by then: the market at the
+   exchange, the feed, responses, timers, samples and the strategy's answers.
+2. When one of our commands reaches the venue the loop returns RUN_ARRIVE and
+   ``sim_venue_nb.arrive`` runs it in the agents' matching engine; its events join the
+   stream at that time.
+3. When an agent's order fills one of ours the simulator stops right after it
+   (OWN_FILL): the loop settles everything before that moment, the fill is booked
+   (``sim_venue_nb.passive_fills``) and a new horizon is taken, since the strategy may
+   answer the fill.
+
+Everything else -- risk gate, latency, fees, accounting, records -- is the replay's.
+The turns are taken in compiled code (simulated_nb.drive); this module keeps the arrays
+and does what only Python can: call a Python strategy, flush records, grow buffers,
+report progress.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hftlab.data.market import MarketData
+from hftlab.engine import matching_nb as mk
+from hftlab.engine import simulated_nb as D
+from hftlab.engine.layout import K_END, K_HORIZON, K_LAST, K_NEV, K_NOW_EX, RUN_DONE
+from hftlab.schema import EVENT_DTYPE
+from hftlab.sim import layout as L
+from hftlab.sim import simulator as S
+from hftlab.sim.simulator import Setup
+
+TICKS = 100  # progress reports per session
+
+
+def _columns(capacity: int) -> list[np.ndarray]:
+    return [np.zeros(capacity, EVENT_DTYPE[name]) for name in EVENT_DTYPE.names]
+
+
+def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int) -> MarketData:
+    """Drive run (backtest._Runner) in setup's market; returns the session as it happened."""
+    from hftlab.engine.backtest import start_clocks
+
+    e = run.e
+    n_i = len(setup.instruments)
+    st = S.new_state(setup, capacity=S.expected_orders(setup))
+    session: list = []
+    S.seed_book(setup, st, session)  # the opening book, handed to the loop first
+    start, end = setup.params.start_ns, int(st.cur[L.C_T_END])
+    opening = sum(len(p[0]) for p in session)
+    cap = max(1 << 16, 2 * opening)
+    cols = _columns(cap)
+    ev_idx, ev_new = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    if opening:  # seed_book flushed part of the opening book: those rows go first
+        ev = S.to_events(np.concatenate([p[0] for p in session]), n_i)
+        for c, name in zip(cols, EVENT_DTYPE.names):
+            c[:opening] = ev[name]
+    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = opening, 0, end
+    e.cur[K_HORIZON] = start - 1
+    start_clocks(e.cur, start, timer)
+    drv = np.zeros(D.N_DRV, np.int64)
+    drv[D.D_NEXT], drv[D.D_FILL_AT] = D.NEXT_SETTLED, -1
+    step = max((end - start) // TICKS, 1)
+    drv[D.D_TICK_AT] = start + step
+    msg = np.zeros(mk.N_MCOL, np.int64)
+    while True:
+        code = D.drive(drv, n_i, *cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
+                       e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders, e.oq,
+                       e.active, e.free, e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab,
+                       e.rec_o, e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f,
+                       e.rparams, e.rstate, run.cmds, e.rcmds, run.sp, run.ss, run.fn, run.qfn,
+                       run.qparams, st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead,
+                       st.pcount, st.subs, st.nsubs, st.sched, st.cur, st.orders, st.head,
+                       st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, st.fills,
+                       st.events, st.mkt, st.cmds, st.out, st.out_rec, msg)
+        if code == D.D_GROW_POOL:
+            S.grow_pool(st)
+        elif code == D.D_GROW_SCRATCH:
+            S.grow_scratch(st)
+        elif code == D.D_NEED_OUT:
+            S.flush(st, session)
+            drv[D.D_HANDED] = 0
+        elif code == D.D_NEED_COLS:
+            n = 2 * len(cols[0])
+            cols = [np.resize(c, n) for c in cols]
+            ev_idx, ev_new = np.resize(ev_idx, n), np.resize(ev_new, n)
+        elif code == D.D_TICK:
+            drv[D.D_TICK_AT] = int(e.cur[K_NOW_EX]) + step
+            if progress is not None:
+                done = min(int(e.cur[K_NOW_EX]) - start, end - start)
+                progress(int(total * done / max(end - start, 1)), total)
+        elif code == RUN_DONE:
+            run.answer(code)
+            break
+        else:
+            run.answer(code)
+    S.flush(st, session)
+    rows = np.concatenate([p[0] for p in session])
+    rec = np.concatenate([p[1] for p in session])
+    return MarketData(S.to_events(rows, n_i), list(setup.instruments), list(setup.venues),
+                      record=rec, source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "
+                      "with our orders", stats={"scenario": setup.name, "seed": setup.params.seed,
+                                                "start_ns": start})

@@ -1,0 +1,152 @@
+"""The turn-taking of a simulated-market backtest, compiled (see engine/simulated.py).
+
+``drive`` alternates the agents (simulator_nb.run up to a horizon), the backtest loop
+(loop_nb.run) and our commands at the venue (sim_venue_nb) without coming back to Python,
+which a Python round trip per horizon would make about 20 times slower. It returns only
+for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_ERROR / RUN_DONE, and
+D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
+session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
+(progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
+
+Event columns: fixed buffers in the loop's layout; cur[K_NEV] of them are in use. New
+events (the simulator's out[drv[D_HANDED]:cur[C_NE]]) are appended after the ones the
+host has not seen yet; the others are dropped.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine import matching_nb as mk
+from hftlab.engine.layout import (K_HORIZON, K_IEX, K_ILO, K_LAST, K_NEV, K_NOW_EX, P_STP,
+                                  RUN_ARRIVE, RUN_NEED_DATA)
+from hftlab.engine.loop_nb import run as loop
+from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
+from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
+    OWN_FILL, PAUSED
+from hftlab.sim.simulator_nb import run as agents
+
+INF = np.iinfo(np.int64).max
+
+# drv: the driver's state
+D_NEXT, D_FILL_AT, D_DONE, D_HANDED, D_TICK_AT = 0, 1, 2, 3, 4
+N_DRV = 5
+# what to do next (drv[D_NEXT])
+NEXT_LOOP, NEXT_SETTLED, NEXT_ARRIVE = 0, 1, 2
+# return codes beyond the loop's RUN_*
+D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 14
+
+
+@nb.njit(cache=True)
+def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, side, price,
+              qty, oid, ev_idx, ev_new):
+    """Append the simulator's new events to the columns (after the undelivered ones);
+    False when the columns have no room."""
+    ilo = cur[K_ILO]
+    n = cur[K_NEV]
+    new = scur[C_NE] - drv[D_HANDED]
+    if n - ilo + new > ts.shape[0]:
+        return False
+    if ilo > 0:
+        for k in range(n - ilo):
+            j = ilo + k
+            ts[k] = ts[j]
+            ts_local[k] = ts_local[j]
+            venue[k] = venue[j]
+            instr[k] = instr[j]
+            kind[k] = kind[j]
+            side[k] = side[j]
+            price[k] = price[j]
+            qty[k] = qty[j]
+            oid[k] = oid[j]
+            ev_idx[k] = ev_idx[j]
+            ev_new[k] = ev_new[j]
+        cur[K_IEX] -= ilo
+        cur[K_ILO] = 0
+        n -= ilo
+    for r in range(drv[D_HANDED], scur[C_NE]):
+        b = out[r, mk.E_BOOK]
+        ts[n] = out[r, mk.E_TS]
+        ts_local[n] = 0
+        venue[n] = np.uint16(b // n_instr)
+        instr[n] = np.uint32(b % n_instr)
+        kind[n] = np.uint8(out[r, mk.E_KIND])
+        side[n] = np.int8(out[r, mk.E_SIDE])
+        price[n] = out[r, mk.E_PRICE]
+        qty[n] = out[r, mk.E_QTY]
+        oid[n] = np.uint64(out[r, mk.E_ORDER])
+        n += 1
+    drv[D_HANDED] = scur[C_NE]
+    cur[K_NEV] = n
+    return True
+
+
+@nb.njit(cache=True)
+def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx,
+          ev_new, cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
+          oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o, fills_i,
+          fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds, sparams, sstate,
+          strat, qfn, qparams, ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
+          scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt,
+          scmds, out, out_rec, msg):
+    """Run the simulated-market backtest until Python must act (module docstring)."""
+    while True:
+        nxt = drv[D_NEXT]
+        if nxt == NEXT_ARRIVE:  # one of our commands reaches the venue
+            c = arrive(prm[P_STP], entry, orders, oq, active, cur, resp, rec_o, fills_i,
+                       fills_f, acct, venues, instruments, market, eqty, etop, ebase, ap, ast,
+                       asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
+                       n_resting, ctr, sfills, sevents, mkt, out, out_rec, scur, msg)
+            if c == mk.RETRY_CAPACITY:
+                return D_GROW_POOL
+            if c == mk.RETRY_BUFFER:
+                return D_GROW_SCRATCH
+        elif nxt == NEXT_SETTLED:  # the loop settled everything up to its horizon
+            if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
+                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, oq, active, cur, resp,
+                              fills_i, fills_f, acct, venues, instruments, market, eqty, etop,
+                              ebase)
+                drv[D_FILL_AT] = -1
+            if drv[D_DONE] == 0:  # the agents act up to the next horizon
+                h = horizon(cur, prm, entry, resp, venues, ts, ts_local, venue, wake, pend,
+                            phead, pcount)
+                scur[C_STOP] = h
+                c = agents(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
+                           scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr,
+                           sfills, sevents, mkt, scmds, out, out_rec)
+                if c == NEED_OUT or c == NEED_POOL or c == NEED_SCRATCH:
+                    if not hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr,
+                                     kind, side, price, qty, oid, ev_idx, ev_new):
+                        return D_NEED_COLS
+                    if c == NEED_OUT:
+                        return D_NEED_OUT
+                    return D_GROW_POOL if c == NEED_POOL else D_GROW_SCRATCH
+                if c == OWN_FILL:
+                    drv[D_FILL_AT] = scur[C_NOW]
+                    cur[K_HORIZON] = scur[C_NOW] - 1
+                elif c == PAUSED:
+                    cur[K_HORIZON] = h
+                else:
+                    drv[D_DONE] = 1
+                    cur[K_HORIZON] = INF
+                    cur[K_LAST] = 1
+        drv[D_NEXT] = NEXT_LOOP
+        if not hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, side,
+                         price, qty, oid, ev_idx, ev_new):
+            return D_NEED_COLS
+        if out.shape[0] - scur[C_NE] < 2 * sevents.shape[0]:  # room for our next command
+            return D_NEED_OUT
+        if cur[K_NOW_EX] >= drv[D_TICK_AT]:
+            return D_TICK
+        code = loop(ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx, ev_new,
+                    cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
+                    oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o,
+                    fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds,
+                    sparams, sstate, strat, qfn, qparams)
+        if code == RUN_NEED_DATA:
+            drv[D_NEXT] = NEXT_SETTLED
+        elif code == RUN_ARRIVE:
+            drv[D_NEXT] = NEXT_ARRIVE
+        else:
+            return code
