@@ -225,3 +225,28 @@ def test_a_stale_quote_on_the_lagging_venue_is_picked_off():
     picked_after = int(f.iloc[0]["ts_exchange"]) - int(o["ts_exchange"])
     assert 0 < picked_after <= 1_000_000  # within a millisecond: sniped, not a random fill
     assert f.iloc[0]["price"] < f.iloc[0]["mid"]  # sold below the primary's mid: adverse
+
+
+def test_tiny_buffers_give_the_same_record(calm, monkeypatch):
+    """Every buffer the compiled driver hands back to Python to grow or empty (the
+    matching engine's order pool, the session's event buffer, the loop's event columns)
+    resumes exactly where it stopped: the record is the same as with roomy buffers."""
+    from hftlab.engine import simulated
+    from hftlab.sim import simulator
+    from hftlab.strategies import InventorySkew
+
+    strat = InventorySkew(half_spread=1, skew=2, capacity=20).compiled()
+    roomy = hftlab.backtest(calm, strat, seed=2)
+    monkeypatch.setattr(simulator, "OUT_ROWS", 2 * 8192 + 64)
+    monkeypatch.setattr(simulator, "expected_orders", lambda setup: 64)
+    monkeypatch.setattr(simulated, "COLUMNS", 16)
+    tiny = hftlab.backtest(calm, strat, seed=2)
+    assert roomy.fills.equals(tiny.fills) and roomy.orders.equals(tiny.orders)
+    assert _events_equal(roomy.market.events, tiny.market.events)
+
+
+def test_progress_reaches_the_total(calm):
+    seen = []
+    hftlab.backtest(calm, hftlab.Strategy(), progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) > 2 and seen[-1] == (len(calm), len(calm))
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))

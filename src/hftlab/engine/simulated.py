@@ -36,6 +36,7 @@ from hftlab.sim import simulator as S
 from hftlab.sim.simulator import Setup
 
 TICKS = 100  # progress reports per session
+COLUMNS = 1 << 16  # first size of the loop's event columns (they grow when full)
 
 
 def _columns(capacity: int) -> list[np.ndarray]:
@@ -53,7 +54,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     S.seed_book(setup, st, session)  # the opening book, handed to the loop first
     start, end = setup.params.start_ns, int(st.cur[L.C_T_END])
     opening = sum(len(p[0]) for p in session)
-    cap = max(1 << 16, 2 * opening)
+    cap = max(COLUMNS, 2 * opening)
     cols = _columns(cap)
     ev_idx, ev_new = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     if opening:  # seed_book flushed part of the opening book: those rows go first
