@@ -250,3 +250,16 @@ def test_progress_reaches_the_total(calm):
     hftlab.backtest(calm, hftlab.Strategy(), progress=lambda done, total: seen.append((done, total)))
     assert len(seen) > 2 and seen[-1] == (len(calm), len(calm))
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+
+
+def test_the_session_is_saved_with_the_run_and_analytics_read_it(calm, tmp_path):
+    from hftlab.analytics.sources import events_tables, run_tables
+    from hftlab.engine.record import RunRecord
+
+    rec = hftlab.backtest(calm, Script([(2.0, "sweep", (1, 300)), (4.0, "buy_at", (0, 5))]))
+    rec.save(tmp_path / "run")
+    back = RunRecord.load(tmp_path / "run")
+    assert _events_equal(back.market.load().events, rec.market.events)
+    assert len(run_tables(back).trades) == len(events_tables(rec.market).trades)
+    hftlab.backtest(calm, hftlab.Strategy(), mode="replay").save(tmp_path / "run")
+    assert RunRecord.load(tmp_path / "run").market is None  # no stale session left behind

@@ -152,9 +152,12 @@ def run_tables(record: RunRecord, venue: int | str | None = None,
 
     venue / instrument: index or name; by default the first pair with fills, else venue
     0 and the first instrument sampled in the states. market: the events the run
-    replayed; when given, trades and quotes are the market's own (`events_tables`) and
-    the mids come from its book after every event instead of the state samples.
+    replayed (default: the session of a run in a simulated market, ``record.market``);
+    when there is one, trades and quotes are the market's own (`events_tables`) and the
+    mids come from its book after every event instead of the state samples.
     """
+    if market is None:
+        market = getattr(record, "market", None)
     fills = record.fills
     vi = resolve_index(venue, [v.name for v in record.venues], "venue")
     ii = resolve_index(instrument, [i.symbol for i in record.instruments], "instrument")

@@ -102,7 +102,7 @@ class RunRecord:
         self.instruments = list(instruments or [])
         self.venues = list(venues or [])
         self.meta = dict(meta or {})
-        self.market = None  # a simulated run: the session as it happened (not saved)
+        self.market = None  # a run in a simulated market: the session as it happened
 
     def _table(self, name: str) -> pd.DataFrame:
         if self._tables[name] is None:
@@ -127,11 +127,16 @@ class RunRecord:
         return summarize(self)
 
     def save(self, directory: str | Path) -> Path:
-        """Write each table as Parquet and the metadata as JSON into directory."""
+        """Write each table as Parquet and the metadata as JSON into directory; a run in a
+        simulated market also writes its session (market.parquet, canonical events)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
             getattr(self, name).to_parquet(d / f"{name}.parquet", index=False)
+        if self.market is not None:
+            self.market.save(d / "market.parquet")
+        else:  # a replay run in a reused folder: no stale session of an earlier run
+            (d / "market.parquet").unlink(missing_ok=True)
         meta = {"instruments": [asdict(i) for i in self.instruments],
                 "venues": [asdict(v) for v in self.venues], "meta": self.meta}
         (d / "run.json").write_text(json.dumps(meta, indent=2, default=_jsonable))
@@ -149,8 +154,13 @@ class RunRecord:
         import pandas as pd
 
         tables = {name: pd.read_parquet(d / f"{name}.parquet") for name in TABLES}
-        return cls(**tables, instruments=[Instrument(**i) for i in meta["instruments"]],
-                   venues=[venue_from_dict(v) for v in meta["venues"]], meta=meta["meta"])
+        rec = cls(**tables, instruments=[Instrument(**i) for i in meta["instruments"]],
+                  venues=[venue_from_dict(v) for v in meta["venues"]], meta=meta["meta"])
+        if (d / "market.parquet").exists():
+            from hftlab.data import load
+
+            rec.market = load(d / "market.parquet", lazy=True)
+        return rec
 
 
 def _jsonable(x):
