@@ -113,7 +113,7 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
         avail = qty[b, orow, i]
         if avail > 0:
             f = min(avail, orders[s, O_LEAVES])
-            fill(s, f, base[b] + i, False, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+            fill(s, f, base[b] + i, False, now, orders, cur, resp, fills_i, fills_f, acct,
                  venues, instruments, market, qty, top, base)
         i += side
     leaves = orders[s, O_LEAVES]

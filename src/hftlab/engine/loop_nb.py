@@ -229,7 +229,7 @@ def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, 
 
 
 @nb.njit(cache=True)
-def on_response(r, resp, orders, lacct, instruments, venues, market, ltop):
+def on_response(r, resp, orders, lacct, instruments, venues, market):
     """Apply one response to the host's view of our order and account; returns a wake reason."""
     kind = resp[r, X_KIND]
     s = resp[r, X_SLOT]
@@ -402,7 +402,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 r = cur[K_RH] % resp.shape[0]
                 cur[K_RH] += 1
                 cur[K_NOW_LO] = t
-                wake = on_response(r, resp, orders, lacct, instruments, venues, market, ltop)
+                wake = on_response(r, resp, orders, lacct, instruments, venues, market)
                 wake_book = orders[resp[r, X_SLOT], O_BOOK]
                 cur[K_RELEASE] = 1
                 if wake == W_FILL:

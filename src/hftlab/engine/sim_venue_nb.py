@@ -53,7 +53,7 @@ def _slot_of(vid, orders, active, cur):
 
 
 @nb.njit(cache=True)
-def _book_fills(nf, now, sfills, orders, oq, active, cur, resp, fills_i, fills_f, acct,
+def _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct,
                 venues, instruments, market, qty, top, base):
     """Our side of the matching engine's fills[:nf]: taker or maker, each booked once.
     qty / top / base: the loop's exchange ladder, the book just before the command that
@@ -65,7 +65,7 @@ def _book_fills(nf, now, sfills, orders, oq, active, cur, resp, fills_i, fills_f
                 continue
             s = _slot_of(sfills[f, mk.F_MAKER if maker else mk.F_TAKER], orders, active, cur)
             if s >= 0:
-                fill(s, sfills[f, mk.F_QTY], sfills[f, mk.F_PRICE], maker, now, orders, oq,
+                fill(s, sfills[f, mk.F_QTY], sfills[f, mk.F_PRICE], maker, now, orders,
                      cur, resp, fills_i, fills_f, acct, venues, instruments, market, qty, top,
                      base)
 
@@ -92,7 +92,7 @@ def _resting_status(orders, s, status):
 
 
 @nb.njit(cache=True)
-def arrive(stp_mode, entry, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
+def arrive(stp_mode, entry, orders, active, cur, resp, rec_o, fills_i, fills_f,
            acct, venues, instruments, market, qty, top, base, ap, ast, asf, own, wake, subs, nsubs, sorders,
            head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt, out, out_rec,
            scur, msg):
@@ -144,7 +144,7 @@ def arrive(stp_mode, entry, orders, oq, active, cur, resp, rec_o, fills_i, fills
         orders[s, O_PRICE] = msg[mk.M_PRICE]
         orders[s, O_LEAVES] = msg[mk.M_QTY]
         orders[s, O_QTY] = orders[s, O_FILLED] + msg[mk.M_QTY]
-    _book_fills(nf, now, sfills, orders, oq, active, cur, resp, fills_i, fills_f, acct, venues,
+    _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct, venues,
                 instruments, market, qty, top, base)
     _removed_by_stp(s, now, sorders, orders, active, cur, resp, rec_o, venues, market)
     if kind == ACT_SUBMIT:
@@ -172,12 +172,12 @@ def arrive(stp_mode, entry, orders, oq, active, cur, resp, rec_o, fills_i, fills
 
 
 @nb.njit(cache=True)
-def passive_fills(nf, now, sfills, orders, oq, active, cur, resp, fills_i, fills_f, acct,
+def passive_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct,
                   venues, instruments, market, qty, top, base):
     """An agent's order traded with our resting orders at `now`: book our maker fills
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
     cur[K_NOW_EX] = now
-    _book_fills(nf, now, sfills, orders, oq, active, cur, resp, fills_i, fills_f, acct, venues,
+    _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct, venues,
                 instruments, market, qty, top, base)
 
 

@@ -94,7 +94,7 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
     while True:
         nxt = drv[D_NEXT]
         if nxt == NEXT_ARRIVE:  # one of our commands reaches the venue
-            c = arrive(prm[P_STP], entry, orders, oq, active, cur, resp, rec_o, fills_i,
+            c = arrive(prm[P_STP], entry, orders, active, cur, resp, rec_o, fills_i,
                        fills_f, acct, venues, instruments, market, eqty, etop, ebase, ap, ast,
                        asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
                        n_resting, ctr, sfills, sevents, mkt, out, out_rec, scur, msg)
@@ -104,7 +104,7 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
                 return D_GROW_SCRATCH
         elif nxt == NEXT_SETTLED:  # the loop settled everything up to its horizon
             if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
-                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, oq, active, cur, resp,
+                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, active, cur, resp,
                               fills_i, fills_f, acct, venues, instruments, market, eqty, etop,
                               ebase)
                 drv[D_FILL_AT] = -1

@@ -130,7 +130,7 @@ def book_mid(qty, top, base, b):
 
 
 @nb.njit(cache=True)
-def fill(s, q, price, maker, now, orders, oq, cur, resp, fills_i, fills_f, acct, venues,
+def fill(s, q, price, maker, now, orders, cur, resp, fills_i, fills_f, acct, venues,
          instruments, market, qty, top, base):
     """Fill own order slot s for q lots at price: account it, record it, tell the host."""
     b = orders[s, O_BOOK]
@@ -225,7 +225,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
             if side == 0 or side == os_:
                 continue
             if (os_ > 0 and price < op) or (os_ < 0 and price > op):
-                fill(s, leaves, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                fill(s, leaves, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
                      venues, instruments, market, qty, top, base)
             elif price == op:
                 oq[s, Q_AHEAD] -= q
@@ -234,14 +234,14 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
                 f = min(np.int64(np.floor(-oq[s, Q_AHEAD])), leaves)
                 if f >= 1:
                     oq[s, Q_AHEAD] += f
-                    fill(s, f, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                    fill(s, f, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
                          venues, instruments, market, qty, top, base)
             continue
         if idx < 0 or side != os_:
             continue
         # a resting order on our side traded through our price: we would have gone first
         if kind == EXECUTE and ((os_ > 0 and price < op) or (os_ < 0 and price > op)):
-            fill(s, leaves, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+            fill(s, leaves, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
                  venues, instruments, market, qty, top, base)
             continue
         if price != op:
@@ -257,7 +257,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
                 oq[s, Q_AHEAD] = max(oq[s, Q_AHEAD] - dq, 0.0)
             elif kind == EXECUTE and oq[s, Q_AHEAD] <= 0:
                 f = min(dq, leaves)
-                fill(s, f, op, True, now, orders, oq, cur, resp, fills_i, fills_f, acct,
+                fill(s, f, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
                      venues, instruments, market, qty, top, base)
     # the opposite best reached our price: the market crossed us, fill at our price
     for k in range(na):
@@ -270,7 +270,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
         else:
             crossed = top[b, 0] >= 0 and top[b, 0] >= op
         if crossed:
-            fill(s, orders[s, O_LEAVES], orders[s, O_PRICE], True, now, orders, oq, cur, resp,
+            fill(s, orders[s, O_LEAVES], orders[s, O_PRICE], True, now, orders, cur, resp,
                  fills_i, fills_f, acct, venues, instruments, market, qty, top, base)
 
 
