@@ -171,6 +171,14 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     any trade). X2: sum of LAM; X3: max of THETA (the thinning bound). Signs of market
     orders follow the run table (see run_sign). Events are drawn by Gillespie's method
     with thinning: total rate = limit + market + X3 * (entries in the own list).
+
+    Two departures from CST, both off (0) unless set: X4, the share of market orders
+    that take exactly the volume shown at the opposite best (size matching, Farmer,
+    Gillemot, Lillo, Mike & Sen 2004, Quantitative Finance 4(4)), the others taking a
+    size from the table; X5, the share of limit orders that would improve their side's
+    best and join its queue instead (placement relative to the same-side best,
+    Bouchaud, Mezard & Potters 2002, Quantitative Finance 2(4)). Neither draws a
+    random number when it is 0, so other uses are unchanged bit for bit.
     """
     idle = window(ap, a, now)
     if idle != 0:
@@ -206,13 +214,20 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
             r -= ap[a, LAM + i - 1]
             i += 1
         price = ask - i if side > 0 else bid + i
+        if ap[a, X0 + 5] > 0.0 and (price > bid if side > 0 else price < ask) \
+                and u01(ast, a) < ap[a, X0 + 5]:
+            price = bid if side > 0 else ask  # joins the queue instead of improving
         if price > 0:
             nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, price,
                      draw_size(ap, ast, a, SZ_LIMIT), mk.LIMIT, mk.GTC, 0)
     elif u < 2.0 * lam + 2.0 * mu:
         side = run_sign(ap, ast, a)
-        nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, 0,
-                 draw_size(ap, ast, a, SZ_MARKET), mk.MARKET, mk.IOC, 0)
+        q = draw_size(ap, ast, a, SZ_MARKET)
+        if ap[a, X0 + 4] > 0.0 and u01(ast, a) < ap[a, X0 + 4]:  # match the best
+            t_opp = top[b, 1] if side > 0 else top[b, 0]
+            if 0 <= t_opp < qty.shape[2] and qty[b, 1 if side > 0 else 0, t_opp] > 0:
+                q = np.int64(qty[b, 1 if side > 0 else 0, t_opp])
+        nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, 0, q, mk.MARKET, mk.IOC, 0)
     elif n_own > 0:
         j = off + int(u01(ast, a) * n_own)
         oid = own[j]

@@ -8,15 +8,29 @@ only the best quotes (LOBSTER level 1):
   distances seen too rarely (less than min_exposure of the day) take the mean rate of
   the five deepest seen ones (CST's power law k / i^alpha, fitted on the seen
   distances, is reported too but grows with i on this kind of wide-spread day);
+- joining the queue: CST's lambda(i) alone puts every order with i < spread inside
+  the spread, while half of this day's visible adds join the queue at the best
+  (placement relative to the same-side best, the dominant one in Bouchaud, Mezard &
+  Potters 2002, "Statistical properties of stock order books", Quantitative Finance
+  2(4)). A share `join` of the orders that would improve the best joins it instead;
+  it is what makes the model's inside adds on the day's own spread path,
+  (1 - join) x sum_i 2 lambda(i) x (time the spread was > i), equal the inside adds
+  seen (at-or-inside adds, hence the joins, are unchanged by it: lambda stays CST's);
 - cancellations: theta(i) = (lots cancelled at distance i) / (integral of the lots
   resting at the best quotes while the spread was i), a per-lot (= per-order when
   cancels take whole orders) rate; unseen distances repeat the last seen rate;
 - market orders: executions with the same timestamp and sign are one aggressive order
   (LOBSTER reports one execution per resting order hit); mu = orders / (2 x seconds),
-  their sizes and the run lengths of their signs (the empirical table) are kept; the
-  size of an order is what it took from the visible book (hidden executions, which a
-  simulated book without hidden orders cannot give, are left out, as are orders that
-  only met hidden liquidity);
+  the run lengths of their signs (the empirical table) are kept; the size of an order
+  is what it took from the visible book (hidden executions, which a simulated book
+  without hidden orders cannot give, are left out, as are orders that only met hidden
+  liquidity). Sizes follow size matching (Farmer, Gillemot, Lillo, Mike & Sen 2004):
+  56% of this day's orders took exactly the volume shown at the opposite best (one
+  execution per resting order there, none partial), so a share `match` (those that
+  did) takes what is shown and the others draw from the quantiles of the other orders'
+  sizes; drawing every size regardless of the book (CST) met a thinner best with
+  orders that walked the book and partly filled its last order, halving the median
+  execution;
 - limit order sizes: 32 quantiles of the added sizes;
 - intraday activity: messages per bin (5 minutes) over their mean, a time change of
   every rate (the U-shape of the trading day; it is what gives 60 s returns fat tails),
@@ -30,7 +44,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from hftlab.data.market import MarketData
+from hftlab.data.market import MarketData, print_mask
 from hftlab.schema import Kind
 from hftlab.sim.facts import executions, stylized_facts, top_of_book
 from hftlab.sim.layout import K_MAX, N_RUN, N_SIZE
@@ -50,6 +64,8 @@ class Calibration:
     zi_market_rate: float
     zi_limit_sizes: tuple
     zi_market_sizes: tuple
+    zi_market_match: float
+    zi_join: float
     zi_sign_runs: tuple
     zi_activity: tuple
     zi_activity_bin_s: float
@@ -72,6 +88,20 @@ class Calibration:
 def _quantiles(x: np.ndarray) -> tuple:
     q = np.quantile(np.asarray(x, float), (np.arange(N_SIZE) + 0.5) / N_SIZE)
     return tuple(float(v) for v in np.maximum(1.0, np.round(q)))
+
+
+def _matched_sizes(size: np.ndarray, shown: np.ndarray) -> tuple[tuple, float]:
+    """(32 quantiles of the other orders' sizes, share of orders that matched the best)
+    under size matching (Farmer, Gillemot, Lillo, Mike & Sen 2004, "What really causes
+    large price changes?", Quantitative Finance 4(4)): a market order takes exactly the
+    volume shown at the opposite best with probability `match`, else a size drawn
+    regardless of the book. size: what each order took from the visible book; shown:
+    the volume at the opposite best just before it (same units)."""
+    size = np.asarray(size, float)
+    shown = np.asarray(shown, float)
+    matched = (shown > 0) & (size == shown)
+    other = size[~matched]
+    return _quantiles(other if len(other) else size), float(np.mean(matched))
 
 
 def _run_table(sign: np.ndarray) -> tuple:
@@ -121,7 +151,8 @@ def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
     tick = tick_size or inst.tick_size
     scale = tick / inst.tick_size
     ev_all = data.events
-    ev = ev_all[(ev_all["venue"] == venue) & (ev_all["instrument"] == instrument)]
+    in_book = (ev_all["venue"] == venue) & (ev_all["instrument"] == instrument)
+    ev = ev_all[in_book]
     ts, bid, ask, bq, aq = top_of_book(data, venue, instrument, tick, by="event")
     # book before each event = after the previous one; time each state lasted
     bid0, ask0 = np.r_[0, bid[:-1]], np.r_[0, ask[:-1]]
@@ -146,6 +177,13 @@ def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
     alpha, kk = -slope, float(np.exp(icpt))
     tail = lam[seen][-5:].mean() if seen.any() else kk
     lam = np.where(seen, lam, tail)  # deeper than ever seen: the level of the last seen
+    # joining: of the orders lambda(i) puts inside the spread (i < s), a share `join`
+    # joins the best instead; on the day's own spread path the model's inside adds are
+    # (1 - join) x sum_i lambda(i) x (time the spread was > i) per side, which the
+    # inside adds seen fix (the adds at or inside the best, hence the joins, stay seen)
+    n_in = float(np.sum(add & (dist < ask0 - bid0)))
+    expect_in = float(np.sum(2.0 * lam * np.r_[at_least[1:], 0.0]))
+    join = min(max(1.0 - n_in / max(expect_in, 1e-12), 0.0), 0.99)
     # cancels per lot resting at the best, by the spread (= distance of the best)
     canc = ((ev["kind"] == Kind.DELETE) | (ev["kind"] == Kind.CANCEL)) & valid \
         & (dist >= 1) & (dist <= levels)
@@ -167,8 +205,13 @@ def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
     gid = np.cumsum(new) - 1
     gq = np.bincount(gid, weights=xq * vis)  # what each order took from the visible book
     gs = xs[new]
+    # the volume shown at the opposite best just before each order (lots)
+    at = np.flatnonzero(print_mask(ev, data.record[in_book]) & (ev["side"] != 0))
+    prev = np.maximum(at[new] - 1, 0)  # the book after the event before the order
+    shown = np.where(gs > 0, aq[prev], bq[prev]) / inst.lot_size
     seen = gq > 0
-    gq, gs = gq[seen], gs[seen]
+    gq, gs, shown = gq[seen], gs[seen], shown[seen]
+    market_sizes, match = _matched_sizes(gq, shown)
     sizes = ev["qty"][ev["kind"] == Kind.ADD]
     book_kinds = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE,
                                       Kind.TRADE))
@@ -183,7 +226,8 @@ def calibrate(data: MarketData, venue: int = 0, instrument: int = 0,
         tick_size=tick, price=float(round(mid0 / tick) * tick),
         zi_lambda=tuple(float(v) for v in lam), zi_theta=tuple(float(v) for v in theta),
         zi_market_rate=float(len(gs) / (2.0 * seconds)), zi_limit_sizes=_quantiles(sizes),
-        zi_market_sizes=_quantiles(gq), zi_sign_runs=_run_table(gs),
+        zi_market_sizes=market_sizes, zi_market_match=match, zi_join=join,
+        zi_sign_runs=_run_table(gs),
         zi_activity=tuple(float(v) for v in activity), zi_activity_bin_s=float(activity_bin_s),
         activity_vol=vol, activity_minutes=minutes,
         seconds=float(seconds),

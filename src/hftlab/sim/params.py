@@ -47,6 +47,14 @@ class MarketParams:
     zi_limit_size_sigma: float = 0.5
     zi_market_size: float = 100.0
     zi_market_size_sigma: float = 0.7
+    # share of market orders that take exactly the volume shown at the opposite best
+    # (size matching, Farmer, Gillemot, Lillo, Mike & Sen 2004); the others draw their
+    # size from the table; 0 = CST's sizes drawn regardless of the book
+    zi_market_match: float = 0.0
+    # share of limit orders that would improve their side's best quote and join its
+    # queue instead (placement relative to the same-side best, Bouchaud, Mezard &
+    # Potters 2002); 0 = CST's placement by distance from the opposite quote alone
+    zi_join: float = 0.0
     zi_limit_sizes: tuple = ()  # explicit 32 size atoms (lots); overrides median / sigma
     zi_market_sizes: tuple = ()
     zi_sign_runs: tuple = ()  # cumulative run-length table (<= 32); () = independent signs
@@ -162,7 +170,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "zi_lambda_k": (0.0, 1e6), "zi_lambda_alpha": (0.0, 10.0), "zi_levels": (1, K_MAX),
     "zi_market_rate": (0.0, 1e6), "zi_limit_size": (1.0, 1e9),
     "zi_limit_size_sigma": (0.0, 5.0), "zi_market_size": (1.0, 1e9),
-    "zi_market_size_sigma": (0.0, 5.0), "zi_liquidity": (0.0, 100.0),
+    "zi_market_size_sigma": (0.0, 5.0), "zi_market_match": (0.0, 1.0), "zi_join": (0.0, 0.99),
+    "zi_liquidity": (0.0, 100.0),
     "noise_buy_rate": (0.0, 1e6), "noise_sell_rate": (0.0, 1e6), "noise_size": (1.0, 1e9),
     "noise_size_sigma": (0.0, 5.0), "informed_rate": (0.0, 1e6),
     "informed_threshold": (0.0, 1e6), "informed_size": (1.0, 1e9),

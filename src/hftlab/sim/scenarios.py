@@ -102,7 +102,8 @@ def _zi(t: AgentTable, s_orders: list, p: MarketParams, book: int, t0: int, t1: 
     runs = np.asarray(p.zi_sign_runs, float) if p.zi_sign_runs else None
     a = t.add(L.ZI, book, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True, cap=1 << 16,
               gate=L.W_LIQ, x=(p.zi_market_rate, max(2, len(lam) // 2), lam.sum(),
-                               theta.max(initial=0.0)),
+                               theta.max(initial=0.0), p.zi_market_match,
+                               p.zi_join),
               limit_sizes=lim, market_sizes=_sizes(p.zi_market_sizes, p.zi_market_size,
                                                    p.zi_market_size_sigma),
               lam=lam, theta=theta, runs=runs)
