@@ -18,12 +18,13 @@ from hftlab.engine import book_nb
 from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
                                   ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
-                                  K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX, M_LAST_QTY,
+                                  K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_KIND,
+                                  M_LAST_PX, M_LAST_QTY,
                                   M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
                                   O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
 from hftlab.instruments import Instrument, check
 from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_RESET
-from hftlab.schema import OrderStatus, OrderType, TimeInForce
+from hftlab.schema import Kind, OrderStatus, OrderType, TimeInForce
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
 
@@ -189,6 +190,10 @@ class Context:
         """(price ticks, qty lots, aggressor side, exchange ts) of the last print seen."""
         m = self._e.market[book]
         return int(m[M_LAST_PX]), int(m[M_LAST_QTY]), int(m[M_LAST_SIDE]), int(m[M_LAST_TS])
+
+    def last_trade_kind(self, book: int = 0) -> Kind:
+        """Kind of the last print seen: EXECUTE (a resting order hit, L3 data) or TRADE."""
+        return Kind(int(self._e.market[book, M_LAST_KIND]))
 
     def depth(self, book: int = 0, levels: int = 5) -> dict[str, np.ndarray]:
         """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""

@@ -62,9 +62,9 @@ def test_crossing_limit_trades_at_resting_prices_in_price_time_order():
     r = e.submit(4, BUY, 121, 8)  # id 4
     assert fills(r) == [(2, 4, 120, 3), (3, 4, 120, 4), (1, 4, 121, 1)]
     assert (r.status, r.filled, r.resting) == (OrderStatus.FILLED, 8, 0)
-    assert events(r) == [(Kind.EXECUTE, SELL, 120, 3, 2), (Kind.TRADE, BUY, 120, 3, 0),
-                         (Kind.EXECUTE, SELL, 120, 4, 3), (Kind.TRADE, BUY, 120, 4, 0),
-                         (Kind.EXECUTE, SELL, 121, 1, 1), (Kind.TRADE, BUY, 121, 1, 0)]
+    # one print per fill: the EXECUTE of the resting order (its side; the buyer aggressed)
+    assert events(r) == [(Kind.EXECUTE, SELL, 120, 3, 2), (Kind.EXECUTE, SELL, 120, 4, 3),
+                         (Kind.EXECUTE, SELL, 121, 1, 1)]
     assert level(e, SELL, 121) == [(1, 1)]
     assert e.best_ask() == 121 and e.best_bid() is None
     assert r.fills["maker_side"].tolist() == [SELL] * 3
@@ -220,7 +220,7 @@ def test_price_change_that_crosses_trades_then_rests():
     assert (r.status, r.filled, r.resting, r.removed) == (OrderStatus.PARTIALLY_FILLED, 2,
                                                           2, 1)
     assert events(r) == [(Kind.DELETE, BUY, 125, 5, 2), (Kind.EXECUTE, SELL, 130, 2, 1),
-                         (Kind.TRADE, BUY, 130, 2, 0), (Kind.ADD, BUY, 130, 2, 2)]
+                         (Kind.ADD, BUY, 130, 2, 2)]
     assert (e.best_bid(), e.best_ask()) == (130, None)
 
 
@@ -286,7 +286,7 @@ def test_ioc_fills_what_it_can_and_never_rests():
     assert fills(r) == [(1, 3, 130, 2)]
     assert (r.status, r.reason, r.removed, r.resting) == (OrderStatus.EXPIRED, Reason.NONE,
                                                           3, 0)
-    assert e.best_bid() is None and events(r)[-1][0] == Kind.TRADE
+    assert e.best_bid() is None and events(r)[-1][0] == Kind.EXECUTE
     r = e.submit(2, BUY, 131, 5, tif=IOC)
     assert (r.status, r.reason) == (OrderStatus.EXPIRED, Reason.NO_LIQUIDITY)
 
@@ -435,8 +435,7 @@ def test_events_rebuild_the_engine_ladder():
             r = e.modify(int(rng.integers(1, e.ctr[0])), qty=int(rng.integers(1, 9)))
         all_events.append(r.events)
     ev = np.concatenate(all_events)
-    assert set(np.unique(ev["kind"])) >= {Kind.ADD, Kind.EXECUTE, Kind.TRADE, Kind.DELETE,
-                                         Kind.CANCEL}
+    assert set(np.unique(ev["kind"])) == {Kind.ADD, Kind.EXECUTE, Kind.DELETE, Kind.CANCEL}
     qty, top = book_nb.new_books(2, 30)
     omap = book_nb.new_order_map()
     for k, x in enumerate(ev):
@@ -454,7 +453,7 @@ def test_pool_and_buffers_grow_on_demand():
         e.submit(0, SELL, 110 + k % 5, 1)
     assert e.orders.shape[0] >= 41
     r = e.submit(0, BUY, 0, 100, MKT)
-    assert (r.filled, len(r.fills), len(r.events)) == (40, 40, 80)
+    assert (r.filled, len(r.fills), len(r.events)) == (40, 40, 40)
     assert r.fills["price"].tolist() == sorted(r.fills["price"].tolist())
 
 
@@ -527,6 +526,6 @@ def test_events_carry_each_books_venue_and_instrument():
     e.submit(1, SELL, 205, 2, book=1, ts=11)
     r = e.submit(2, BUY, 205, 1, book=1, ts=12)
     assert r.events[["ts", "venue", "instrument", "kind"]].tolist() == [
-        (12, 4, 8, Kind.EXECUTE), (12, 4, 8, Kind.TRADE)]
+        (12, 4, 8, Kind.EXECUTE)]
     assert r.fills["book"].tolist() == [1]
     assert e.submit(1, BUY, 101, 1, book=0).events["venue"].tolist() == [3]

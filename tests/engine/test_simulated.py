@@ -185,7 +185,8 @@ _action = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(_action, min_size=1, max_size=12))
 def test_any_order_flow_keeps_the_books_straight(calm, steps):
     rec = hftlab.backtest(calm, Script(steps))
@@ -247,7 +248,7 @@ def test_tiny_buffers_give_the_same_record(calm, monkeypatch):
 
 def test_progress_reaches_the_total(calm):
     seen = []
-    hftlab.backtest(calm, hftlab.Strategy(), progress=lambda done, total: seen.append((done, total)))
+    hftlab.backtest(calm, hftlab.Strategy(), progress=lambda d, total: seen.append((d, total)))
     assert len(seen) > 2 and seen[-1] == (len(calm), len(calm))
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
 

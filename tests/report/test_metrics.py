@@ -81,18 +81,18 @@ def test_metrics_by_hand():
     assert m["max_drawdown"] == 0.0
 
 
-def test_market_trades_prefer_prints_and_sign_executions_by_aggressor():
-    ev = np.zeros(3, EVENT_DTYPE)
-    ev["ts"] = [1, 2, 3]
-    ev["kind"] = [Kind.EXECUTE, Kind.TRADE, Kind.EXECUTE]
-    ev["side"] = [1, -1, -1]  # EXECUTE: the resting order's side
-    ev["price"], ev["qty"] = [100, 100, 101], [5, 5, 7]
-    data = MarketData(ev, [INST], [Venue("X")])
+def test_market_trades_count_every_print_once_signed_by_aggressor():
+    """Visible executions and hidden prints are all trades (LOBSTER's mix); a TRADE print
+    repeating the EXECUTE before it from the same record is the same trade."""
+    ev = np.zeros(4, EVENT_DTYPE)
+    ev["ts"] = [1, 2, 3, 3]
+    ev["kind"] = [Kind.EXECUTE, Kind.TRADE, Kind.EXECUTE, Kind.TRADE]
+    ev["side"] = [1, -1, -1, 1]  # EXECUTE: the resting order's side; TRADE: the aggressor's
+    ev["price"], ev["qty"] = [100, 100, 101, 101], [5, 5, 7, 7]
+    data = MarketData(ev, [INST], [Venue("X")], record=np.array([1, 2, 3, 3]))
     tr = market_trades(data)
-    assert tr["ts"].tolist() == [2] and tr["side"].tolist() == [-1]
-    assert tr["price"].tolist() == [1.0]
-    only_exec = MarketData(ev[[0, 2]], [INST], [Venue("X")])
-    assert market_trades(only_exec)["side"].tolist() == [-1, 1]  # resting bid hit: a sell
+    assert tr["ts"].tolist() == [1, 2, 3] and tr["side"].tolist() == [-1, -1, 1]
+    assert tr["price"].tolist() == [1.0, 1.0, 1.01] and tr["qty"].tolist() == [5, 5, 7]
 
 
 def test_time_in_reducing_or_halted_from_risk_events():

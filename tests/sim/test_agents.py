@@ -96,10 +96,10 @@ def test_noise_takers_send_5_buys_and_5_sells_per_second():
     m = sim.market("calm", seconds=600, seed=4, zi_market_rate=0.0, makers=0,
                    momentum_rate=0.0, activity_vol=0.0, noise_size=10.0,
                    noise_size_sigma=0.0)
-    tr = m.events[m.events["kind"] == Kind.TRADE]
+    tr = m.events[m.events["kind"] == Kind.EXECUTE]
     first = np.r_[True, np.diff(tr["ts"]) != 0]  # one aggressive order per timestamp
-    for side in (1, -1):
-        n = (first & (tr["side"] == side)).sum() / 600
+    for side in (1, -1):  # the aggressor is the side opposite the resting order hit
+        n = (first & (tr["side"] == -side)).sum() / 600
         assert n == pytest.approx(5.0, rel=0.1)
 
 
@@ -112,7 +112,7 @@ def test_maker_quotes_both_sides_and_the_informed_trade_toward_value():
     e0, _ = m.stats["episode_ns"]
     assert m.stats["agent_positions"][agents[2][2] - 1] > 0  # the informed bought
     before = m.events[m.events["ts"] < e0]
-    assert (before["kind"] == Kind.TRADE).sum() > 0
+    assert (before["kind"] == Kind.EXECUTE).sum() > 0
     assert maker_owner == 5
 
 

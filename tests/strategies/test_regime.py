@@ -108,14 +108,19 @@ def test_online_filter_equals_offline_forward_pass(model, test_session):
 
 
 def test_regime_at_t_ignores_data_after_t(model, test_session):
-    """No look-ahead: multiplying every trade print after T by 7 (prints do not touch the
-    book, so the altered data is valid) leaves every bar that ended before T unchanged,
-    features, probabilities and regime, and does change bars after T."""
-    ev = test_session.events.copy()
+    """No look-ahead: a hidden print of 6 times its size beside every execution after T
+    (prints do not touch the book, so the altered data is valid) leaves every bar that
+    ended before T unchanged, features, probabilities and regime, and does change bars
+    after T."""
+    ev, rec = test_session.events, test_session.record
     cut = int(ev["ts"][0]) + 90 * NS
-    later = (ev["ts"] > cut) & (ev["kind"] == Kind.TRADE)
-    ev["qty"][later] *= 7
-    altered = dataclasses.replace(test_session, events=ev)
+    later = np.flatnonzero((ev["ts"] > cut) & (ev["kind"] == Kind.EXECUTE))
+    hidden = ev[later].copy()
+    hidden["kind"], hidden["side"], hidden["order_id"] = Kind.TRADE, -hidden["side"], 0
+    hidden["qty"] *= 6
+    altered = dataclasses.replace(
+        test_session, events=np.insert(ev, later + 1, hidden),
+        record=np.insert(rec, later + 1, rec.max() + 1 + np.arange(len(later))))
     a = pd.DataFrame(run(test_session, model).bars)
     b = pd.DataFrame(run(altered, model).bars)
     before_a, before_b = a[a["end_ns"] <= cut], b[b["end_ns"] <= cut]

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from hftlab.instruments import ConfigError
+from hftlab.schema import Kind
 from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
 from hftlab.strategies import avellaneda_stoikov_nb as as_nb
 from hftlab.strategies import glft_nb, inventory_skew_nb, quoting_nb, static_nb, toxicity_nb
 
 T0 = 1_700_000_000_000_000_000
+EX, TR = int(Kind.EXECUTE), int(Kind.TRADE)
 SEC = 1_000_000_000
 
 
@@ -73,13 +75,13 @@ def test_sigma_estimate_follows_the_mid():
 def test_glft_counts_trades_by_distance_and_refits():
     g = GLFT(gamma=0.1, A=2.0, k=1.0, bin_ticks=0.5, min_trades=10, fit_halflife_s=1e6)
     p, st = started(g)
-    glft_nb.glft_trade(p, st, T0, 101, 5, 1)  # no requote yet: no reference mid, not counted
+    glft_nb.glft_trade(p, st, T0, 101, 5, 1, EX)  # no requote yet: no reference mid, not counted
     assert st[glft_nb.S_HIST:].sum() == 0
     glft_nb.glft_rule(p, st, T0, 100, 101, 0)  # reference mid 100.5
     rng = np.random.default_rng(0)
     for i, d in enumerate(rng.exponential(1 / 1.5, 4_000)):  # 4000 in 10 s: A = 400 / s, k = 1.5
-        glft_nb.glft_trade(p, st, T0 + i, 100.5 + d, 1, 1)
-    glft_nb.glft_trade(p, st, T0 + i, 100.5 + d, 1, 1)  # the same print again: counted once
+        glft_nb.glft_trade(p, st, T0 + i, 100.5 + d, 1, 1, EX)
+    glft_nb.glft_trade(p, st, T0 + i, 100.5 + d, 1, 1, TR)  # its TRADE print too: counted once
     glft_nb.glft_rule(p, st, T0 + 10 * SEC, 100, 101, 0)
     assert st[glft_nb.S_FITS] == 1
     assert st[glft_nb.S_A] == pytest.approx(400, rel=0.1)
@@ -88,10 +90,12 @@ def test_glft_counts_trades_by_distance_and_refits():
 
 def test_a_print_reported_twice_counts_once():
     p, st = started(Static())
-    assert quoting_nb.fresh_print(st, T0 + 5, 100, 3, 1)
-    assert not quoting_nb.fresh_print(st, T0 + 5, 100, 3, 1)  # EXECUTE then TRADE of one fill
-    assert quoting_nb.fresh_print(st, T0 + 5, 100, 4, 1)
-    assert quoting_nb.fresh_print(st, T0 + 6, 100, 4, 1)
+    assert quoting_nb.fresh_print(st, T0 + 5, 100, 3, 1, EX)
+    assert not quoting_nb.fresh_print(st, T0 + 5, 100, 3, 1, TR)  # EXECUTE then TRADE of one fill
+    assert quoting_nb.fresh_print(st, T0 + 5, 100, 3, 1, EX)  # a second order of the same size hit
+    assert quoting_nb.fresh_print(st, T0 + 5, 100, 4, 1, TR)
+    assert quoting_nb.fresh_print(st, T0 + 5, 100, 4, 1, TR)  # two prints alike: two trades
+    assert quoting_nb.fresh_print(st, T0 + 6, 100, 4, 1, EX)
 
 
 def test_vpin_buckets_split_prints_exactly_and_tiers_follow():

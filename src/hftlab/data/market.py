@@ -164,8 +164,9 @@ def update_price_bounds(out: np.ndarray, ev: np.ndarray, n_instruments: int) -> 
 def print_mask(ev: np.ndarray, record: np.ndarray) -> np.ndarray:
     """The events that are trades, one per execution: every EXECUTE (a resting order hit)
     and every TRADE print, except a print that repeats the EXECUTE just before it from the
-    same source record (the matching engine emits an EXECUTE and then a TRADE print per
-    fill; LOBSTER's hidden executions are TRADE records of their own and stay).
+    same source record (a source that reports a fill twice, as hftlab's simulated
+    sessions saved before 2026-11-26 do; LOBSTER's hidden executions are TRADE records
+    of their own and stay).
 
     ev and record: the events of one book, in their order, and their record numbers.
     """

@@ -19,8 +19,9 @@ Every kernel appends to caller-provided output buffers and returns the new curso
   MAKER_SIDE.
 - ``events[ne, N_ECOL]``: TS, BOOK, KIND, SIDE, PRICE, QTY, ORDER -- canonical market
   events (schema.Kind): ADD when an order rests, EXECUTE per resting order hit (side of
-  the resting order), TRADE per fill (aggressor side, order id 0), CANCEL for a size
-  decrease, DELETE when a resting order leaves otherwise (cancel, self-trade
+  the resting order; the aggressor is the other side) -- the only print of a visible
+  fill, as in ITCH's order-executed message (TRADE is for L2 data and hidden prints),
+  CANCEL for a size decrease, DELETE when a resting order leaves otherwise (cancel, self-trade
   prevention, or loss of priority / price change, which re-ADDs it with the same id).
   Replaying them with ``book_nb.apply_event`` rebuilds the engine's ladder exactly.
 
@@ -81,7 +82,7 @@ N_FCOL = 9
 # events columns
 E_TS, E_BOOK, E_KIND, E_SIDE, E_PRICE, E_QTY, E_ORDER = 0, 1, 2, 3, 4, 5, 6
 N_ECOL = 7
-K_ADD, K_CANCEL, K_DELETE, K_EXECUTE, K_TRADE = 1, 2, 3, 4, 5  # schema.Kind
+K_ADD, K_CANCEL, K_DELETE, K_EXECUTE = 1, 2, 3, 4  # schema.Kind
 
 # batch messages: int64 (n, N_MCOL)
 M_ACTION, M_TS, M_BOOK, M_OWNER, M_SIDE, M_PRICE, M_QTY, M_TYPE, M_TIF, M_ORDER = (
@@ -264,7 +265,6 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
         fills[nf, F_MAKER_SIDE] = mside
         nf += 1
         ne = _emit(events, ne, ts, b, K_EXECUTE, mside, px, t, m)
-        ne = _emit(events, ne, ts, b, K_TRADE, side, px, t, 0)
         rem -= t
         filled += t
         if t == mq:

@@ -92,8 +92,8 @@ def _resting_status(orders, s, status):
 
 
 @nb.njit(cache=True)
-def arrive(stp_mode, entry, orders, active, cur, resp, rec_o, fills_i, fills_f,
-           acct, venues, instruments, market, qty, top, base, ap, ast, asf, own, wake, subs, nsubs, sorders,
+def arrive(stp_mode, entry, orders, active, cur, resp, rec_o, fills_i, fills_f, acct, venues,
+           instruments, market, qty, top, base, ap, ast, asf, own, wake, subs, nsubs, sorders,
            head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt, out, out_rec,
            scur, msg):
     """Run the command at the head of the entry queue in the matching engine.

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from hftlab.analytics import vpin as vpin_of
-from hftlab.data.market import MarketData
+from hftlab.data.market import MarketData, print_mask
 from hftlab.engine.record import RunRecord, max_drawdown
-from hftlab.schema import Kind
+from hftlab.schema import EVENT_DTYPE, Kind
 
 NS = 1_000_000_000
 HORIZONS_S = (1, 10, 60)
@@ -26,18 +26,15 @@ TRADING_SECONDS_PER_YEAR = 252 * 23_400  # 252 days of 6.5 h, for the annualised
 
 def market_trades(data: MarketData, instrument: int = 0) -> pd.DataFrame:
     """The market's prints of one instrument: ts (ns), price (currency), qty (lots), side
-    (aggressor, +1 buy). TRADE prints when the data has them, else EXECUTE events with
-    the aggressor side (the resting order's side flipped)."""
+    (aggressor, +1 buy): one per execution (print_mask: EXECUTE events of visible
+    orders, their side flipped to the aggressor's, and TRADE prints of L2 data or
+    hidden liquidity)."""
     parts = []
-    for ev, _ in data.iter_chunks():
-        parts.append(ev[(ev["instrument"] == instrument)
-                        & np.isin(ev["kind"], (int(Kind.TRADE), int(Kind.EXECUTE)))])
-    ev = np.concatenate(parts) if parts else np.zeros(0, data.events.dtype)
-    prints = ev[ev["kind"] == Kind.TRADE]
-    side = prints["side"]
-    if len(prints) == 0:
-        prints = ev[ev["kind"] == Kind.EXECUTE]
-        side = -prints["side"]
+    for ev, rec in data.iter_chunks():
+        keep = print_mask(ev, rec) & (ev["instrument"] == instrument)
+        parts.append(ev[keep])
+    prints = np.concatenate(parts) if parts else np.zeros(0, EVENT_DTYPE)
+    side = np.where(prints["kind"] == Kind.EXECUTE, -prints["side"], prints["side"])
     tick = data.instruments[instrument].tick_size
     return pd.DataFrame({"ts": prints["ts"].astype(np.int64), "price": prints["price"] * tick,
                          "qty": prints["qty"].astype(np.float64), "side": side.astype(np.int8)})

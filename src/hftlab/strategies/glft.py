@@ -72,7 +72,8 @@ class GLFT(QuotingStrategy):
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)
-            kern.glft_trade(self._params, self.state, ts, px, qty, side)
+            kern.glft_trade(self._params, self.state, ts, px, qty, side,
+                            int(ctx.last_trade_kind(book)))
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
         return kern.glft_rule(self._params, self.state, ctx.now, bb, ba, pos)

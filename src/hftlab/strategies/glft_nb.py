@@ -6,7 +6,8 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import (M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, W_START,
+from hftlab.engine.layout import (M_LAST_KIND, M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS,
+                                  W_START,
                                   W_TIMER, W_TRADE)
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.closed_forms_nb import fit_intensity_nb, glft_quotes_nb
@@ -36,11 +37,11 @@ def glft_start(params, state, now):
 
 
 @nb.njit(cache=True)
-def glft_trade(params, state, ts, price, qty, side):
+def glft_trade(params, state, ts, price, qty, side, kind):
     """Count a trade (once: fresh_print) at its distance in ticks from the mid of the last
     requote."""
     ref = state[S_PREV_MID]
-    if params[P_FIT] > 0 and ref == ref and fresh_print(state, ts, price, qty, side):
+    if params[P_FIT] > 0 and ref == ref and fresh_print(state, ts, price, qty, side, kind):
         j = int(abs(price - ref) / params[P_BIN])
         state[S_HIST + min(j, N_BINS - 1)] += 1.0
 
@@ -95,7 +96,8 @@ def glft_step(reason, now, book, params, state, market, lqty, ltop, base, acct, 
     if reason == W_TRADE:
         if book == int(params[P_BOOK]):
             glft_trade(params, state, market[book, M_LAST_TS], market[book, M_LAST_PX],
-                       market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
+                       market[book, M_LAST_QTY], market[book, M_LAST_SIDE],
+                       market[book, M_LAST_KIND])
         return 0
     if reason != W_TIMER:
         return 0

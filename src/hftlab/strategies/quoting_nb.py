@@ -23,8 +23,8 @@ P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE = 0, 1, 2, 3, 4, 5
 P_HEADER = 6
 # state header
 S_T0, S_PREV_MID, S_PREV_T, S_VAR = 0, 1, 2, 3
-S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE = 4, 5, 6, 7  # the last print counted
-S_HEADER = 8
+S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE, S_PRINT_KIND = 4, 5, 6, 7, 8  # last print
+S_HEADER = 9
 NS = 1e9
 
 
@@ -39,18 +39,22 @@ def start(params, state, now):
 
 
 @nb.njit(cache=True)
-def fresh_print(state, ts, price, qty, side):
-    """True unless this print repeats the last one counted (same exchange time, price,
-    size and aggressor side): L3 data that reports a fill both as the resting order's
-    EXECUTE and as a TRADE print wakes the strategy twice for one trade."""
+def fresh_print(state, ts, price, qty, side, kind):
+    """True unless this is a TRADE print repeating the EXECUTE just counted (same
+    exchange time, price, size and aggressor side): data that reports one fill both as
+    the resting order's EXECUTE and as a TRADE print (hftlab's simulated sessions saved
+    before 2026-11-26) would wake the strategy twice for one trade. Two executions alike
+    (a sweep hitting two orders of the same size) are two trades, and so are two prints."""
     rel = float(ts - np.int64(state[S_T0]))
-    if (rel == state[S_PRINT_TS] and price == state[S_PRINT_PX] and qty == state[S_PRINT_QTY]
-            and side == state[S_PRINT_SIDE]):
+    if (kind == book_nb.TRADE and state[S_PRINT_KIND] == book_nb.EXECUTE
+            and rel == state[S_PRINT_TS] and price == state[S_PRINT_PX]
+            and qty == state[S_PRINT_QTY] and side == state[S_PRINT_SIDE]):
         return False
     state[S_PRINT_TS] = rel
     state[S_PRINT_PX] = price
     state[S_PRINT_QTY] = qty
     state[S_PRINT_SIDE] = side
+    state[S_PRINT_KIND] = kind
     return True
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from hftlab.schema import TimeInForce
+from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, integer, number, place
 from hftlab.strategies.inventory_skew_nb import skew_quotes
 from hftlab.strategy import Context, Strategy
@@ -202,9 +203,9 @@ class RegimeSwitched(Strategy):
     probable regime r (before the first bar: the most probable under startprob) and
     quotes InventorySkew's compiled rule (``inventory_skew_nb.skew_quotes``) with
     half_spreads[r] ticks and sizes[r] lots: r = mid - skew position / capacity, quotes at
-    r -/+ half. Prints: with prints="trade" the strategy counts prints that leave the book
-    unchanged (TRADE events), with "execute" those that change it (EXECUTE events), so a
-    trade reported both ways is counted once. ``bars`` logs each closed bar: end ns,
+    r -/+ half. Prints: every execution and every TRADE print counts once (a TRADE
+    repeating the EXECUTE just counted is the same trade, quoting_nb.fresh_print's rule).
+    ``bars`` logs each closed bar: end ns,
     features, filtered probabilities and regime (-1 where a feature was NaN and the filter
     kept its last state).
     """
@@ -215,7 +216,7 @@ class RegimeSwitched(Strategy):
     def __init__(self, model: RegimeModel, half_spreads: Sequence[float] | None = None,
                  sizes: Sequence[int] | None = None, skew: float = 2.0, capacity: int = 20,
                  bar_ns: int = 10_000_000_000, bucket_volume: float = 500.0, window: int = 10,
-                 prints: str = "trade", requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
+                 requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
                  post_only: bool = True) -> None:
         if not isinstance(model, RegimeModel) or tuple(model.columns) != FEATURE_COLUMNS:
             raise ValueError(f"RegimeSwitched.model must be a RegimeModel on {FEATURE_COLUMNS}")
@@ -231,16 +232,13 @@ class RegimeSwitched(Strategy):
         self.bucket_volume = number(bucket_volume, "RegimeSwitched.bucket_volume", 0.0, 1e12,
                                     low_open=True)
         self.window = integer(window, "RegimeSwitched.window", 1, 10_000)
-        if prints not in ("trade", "execute"):
-            raise ValueError(f"RegimeSwitched.prints must be 'trade' or 'execute'; got {prints!r}")
-        self.prints = prints
         self.timer_ns = integer(requote_ns, "RegimeSwitched.requote_ns", 1)
         self.book = integer(book, "RegimeSwitched.book", 0)
         self.tif = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
         self.name = "RegimeSwitched"
         self._args = {"half_spreads": self.half_spreads, "sizes": self.sizes, "skew": skew,
                       "capacity": capacity, "bar_ns": bar_ns, "bucket_volume": bucket_volume,
-                      "window": window, "prints": prints, "requote_ns": requote_ns,
+                      "window": window, "requote_ns": requote_ns,
                       "book": book, "post_only": post_only, "n_regimes": k}
         self._reset()
 
@@ -253,6 +251,8 @@ class RegimeSwitched(Strategy):
         self.probs: np.ndarray | None = None
         self.regime = int(np.argmax(self.model.startprob))
         self.bars: list[dict] = []
+        self._prints = np.zeros(quoting_nb.S_HEADER)  # the last print counted (fresh_print)
+        self._prints[quoting_nb.S_PRINT_TS] = -1.0
 
     def _apply(self, closed: list, now: int) -> None:
         for end, *x in closed:
@@ -285,6 +285,7 @@ class RegimeSwitched(Strategy):
     # -- callbacks ---------------------------------------------------------------------
     def on_start(self, ctx: Context) -> None:
         self._reset()
+        self._prints[quoting_nb.S_T0] = ctx.now
 
     def on_book(self, ctx: Context, book: int) -> None:
         if book == self.book:
@@ -293,9 +294,10 @@ class RegimeSwitched(Strategy):
     def on_trade(self, ctx: Context, book: int) -> None:
         if book != self.book:
             return
-        changed = self._observe_top(ctx)
-        if changed == (self.prints == "execute"):
-            _, qty, side, _ = ctx.last_trade(book)
+        self._observe_top(ctx)
+        px, qty, side, ts = ctx.last_trade(book)
+        if quoting_nb.fresh_print(self._prints, ts, px, qty, side,
+                                  int(ctx.last_trade_kind(book))):
             self._apply(self.features.trade(ctx.now, qty, side), ctx.now)
 
     def on_timer(self, ctx: Context) -> None:

@@ -96,7 +96,8 @@ class ToxicityAware(QuotingStrategy):
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)
-            if quoting_nb.fresh_print(self.state, ts, px, qty, side):
+            if quoting_nb.fresh_print(self.state, ts, px, qty, side,
+                                      int(ctx.last_trade_kind(book))):
                 kern.vpin_trade(self._params, self.state, qty, side)
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:

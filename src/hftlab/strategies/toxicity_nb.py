@@ -6,7 +6,8 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import (M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, W_START,
+from hftlab.engine.layout import (M_LAST_KIND, M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS,
+                                  W_START,
                                   W_TIMER, W_TRADE)
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.quoting_nb import (P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
@@ -145,7 +146,7 @@ def toxicity_step(reason, now, book, params, state, market, lqty, ltop, base, ac
     if reason == W_TRADE:
         if book == int(params[P_BOOK]) and fresh_print(
                 state, market[book, M_LAST_TS], market[book, M_LAST_PX],
-                market[book, M_LAST_QTY], market[book, M_LAST_SIDE]):
+                market[book, M_LAST_QTY], market[book, M_LAST_SIDE], market[book, M_LAST_KIND]):
             vpin_trade(params, state, market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
         return 0
     if reason != W_TIMER:
