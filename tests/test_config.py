@@ -68,6 +68,7 @@ def test_a_config_runs_into_a_run_folder(tmp_path):
     (('queue = "power:2"', 'queue = "fifo"'), r"run.queue must be 'conservative', 'power'"),
     (("vpin_window = 5", "vpin_window = 0"), r"report.vpin_window must be an integer in \[1, "),
     (("maker = -0.002", 'maker = "x"'), r"venue.maker must be a number in"),
+    (('queue = "power:2"', 'queue = "power:2"\nmode = "live"'), r"run.mode must be 'auto', "),
 ])
 def test_errors_name_the_field_and_the_allowed_range(tmp_path, edit, message):
     bad = GOOD.replace(*edit)
@@ -113,3 +114,30 @@ def test_the_backtest_command(tmp_path):
     bad = CliRunner().invoke(app, ["backtest", str(write(tmp_path, GOOD.replace("seed = 5",
                                                                                   "seed = -5")))])
     assert bad.exit_code == 2 and "run.seed must be an integer in [0, " in bad.output
+
+
+SIM = """
+[market]
+source = "sim"
+scenario = "calm"
+seconds = 20
+seed = 3
+
+[strategy]
+name = "inventory_skew"
+[strategy.params]
+qty = 2
+capacity = 10
+
+[run]
+mode = "MODE"
+"""
+
+
+@pytest.mark.parametrize("mode", ["auto", "replay", "simulate"])
+def test_a_simulated_market_runs_live_unless_replay_is_asked(tmp_path, mode):
+    out = tmp_path / mode
+    run_config(write(tmp_path, SIM.replace("MODE", mode)), out)
+    meta = json.loads((out / "run.json").read_text())["meta"]
+    assert meta["mode"] == ("replay" if mode == "replay" else "simulate")
+    assert (out / "market.parquet").exists() == (mode != "replay")  # the live session
