@@ -177,23 +177,23 @@ class _Runner:
     flush, a Python strategy to wake, an engine error."""
 
     def __init__(self, e: Engine, strategy: Strategy | CompiledStrategy, qm: QueueModel) -> None:
-        self.e, self.strategy, self.qm = e, strategy, qm
+        self.e, self.strategy = e, strategy
         compiled = isinstance(strategy, CompiledStrategy)
         if compiled:
-            self.fn, self.sp = strategy.fn, strategy.params.astype(np.float64)
+            fn, self.sp = strategy.fn, strategy.params.astype(np.float64)
             self.ss = strategy.state.astype(np.float64).copy()
         else:
-            self.fn, self.sp, self.ss = _no_strategy, np.zeros(1), np.zeros(1)
+            fn, self.sp, self.ss = _no_strategy, np.zeros(1), np.zeros(1)
+        self.fn = loop_nb.FunctionPointer(fn, loop_nb.STRATEGY_SIG)
+        self.qfn = loop_nb.FunctionPointer(qm.compiled, QUEUE_SIG)
+        self.qparams = qm.param_array()
         self.ctx = None if compiled else Context(e)
         self.recs = _Records()
         self.cmds = e.cmds
-        self.fn = loop_nb.FunctionPointer(self.fn, loop_nb.STRATEGY_SIG)
-        self.qfn = loop_nb.FunctionPointer(qm.compiled, QUEUE_SIG)
-        self.qparams = qm.param_array()
 
     def loop(self, cols: list[np.ndarray], ev_idx: np.ndarray, ev_new: np.ndarray) -> int:
-        """Run the loop until it needs data, a command arrives at a simulated venue or the
-        run is done; returns that code."""
+        """Run the loop (replay) until it needs the next chunk or the run is done; returns
+        that code."""
         e = self.e
         while True:
             code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
@@ -224,7 +224,7 @@ class _Runner:
             self.strategy.on_end(self.ctx)
 
 
-class EventWindow:
+class _EventWindow:
     """The loop's current chunk of event columns with its per-event ladder updates; new
     events are appended after those the host has not seen yet (the others are dropped)."""
 
@@ -338,6 +338,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
 
 
 def start_clocks(cur: np.ndarray, first: int, timer: int) -> None:
+    """Both clocks at the first event's time; the first timer one interval later, the
+    first state sample at once."""
     cur[K_NOW_EX] = cur[K_NOW_LO] = first
     cur[K_NEXT_TIMER] = first + timer
     cur[K_NEXT_SAMPLE] = first
@@ -349,7 +351,7 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     stats = data.stats
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
     chunks = _chunks(data, chunk_size)
-    ev = EventWindow(next(chunks))
+    ev = _EventWindow(next(chunks))
     e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)
     while run.loop(ev.cols, ev.idx, ev.new) == RUN_NEED_DATA:

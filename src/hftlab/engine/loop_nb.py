@@ -63,8 +63,8 @@ MAX_CMDS = 64
 class FunctionPointer(types.WrapperAddressProtocol):
     """A compiled function handed to the loop by address, resolved once: passing the
     dispatcher itself makes numba look up its compiled version on every call of the loop
-    (hundreds of microseconds), which a simulated market, calling the loop at each of our
-    orders, would pay thousands of times."""
+    (about 400 us), which a run that often comes back to Python (a Python strategy, a
+    simulated market's driver) would pay at every return."""
 
     def __init__(self, dispatcher, sig) -> None:
         cres = dispatcher.get_compile_result(sig)
