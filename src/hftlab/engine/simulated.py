@@ -95,11 +95,10 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             if progress is not None:
                 done = min(int(e.cur[K_NOW_EX]) - start, end - start)
                 progress(int(total * done / max(end - start, 1)), total)
-        elif code == RUN_DONE:
+        else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_ERROR / RUN_DONE
             run.answer(code)
-            break
-        else:
-            run.answer(code)
+            if code == RUN_DONE:
+                break
     S.flush(st, session)
     rows = np.concatenate([p[0] for p in session])
     rec = np.concatenate([p[1] for p in session])
