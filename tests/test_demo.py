@@ -65,3 +65,10 @@ def test_the_demo_command(tmp_path):
                                    "--seed", "2"])
     assert res.exit_code == 0, res.output
     assert "Comparison" in res.output and (tmp_path / "report.html").exists()
+
+
+def test_it_compares_trading_live_with_replaying_the_background(demo):
+    _, result, _ = demo
+    line = next(f for f in result["findings"] if f.startswith("Live against a replay"))
+    for name in NAMES:
+        assert f"{name} " in line
