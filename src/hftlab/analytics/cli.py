@@ -1,8 +1,10 @@
 """`hftlab analyze`: the analytics report from Parquet trades and quotes, canonical
 market events or a run folder.
 
-`analyze_command` is a Typer command function; the `hftlab` app registers it with
-``app.command("analyze")(analyze_command)``. Accepted inputs (PATH):
+`analyze_path` is the body of the command, which hftlab/cli.py declares (so that
+``hftlab analyze --help`` loads none of this); `analyze_command` is that Typer command,
+re-exported for apps that register it with ``app.command("analyze")(analyze_command)``.
+Accepted inputs (PATH):
 
 - a run folder (holds ``run.json``, written by ``RunRecord.save``): the report of
   `run_report.analyze_run`, with the adverse selection of the run's fills;
@@ -22,15 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
 
 import pandas as pd
-import typer
 
 from hftlab.analytics.report import analyze
 from hftlab.analytics.run_report import analyze_run
 from hftlab.analytics.sources import events_tables, run_tables
+from hftlab.cli import analyze_command
 from hftlab.data.market import DataError, MarketData
+
+__all__ = ["Loaded", "analyze_command", "analyze_path", "is_run_folder", "load_input",
+           "load_tables"]
 
 TRADE_COLUMNS = ("ts", "price", "qty", "volume", "size", "side")
 QUOTE_COLUMNS = ("ts", "bid", "ask", "bid_qty", "ask_qty")
@@ -123,43 +127,18 @@ def load_tables(path: Path, venue: int | str | None = None,
     return got.trades, got.quotes
 
 
-def analyze_command(
-    path: Annotated[Path, typer.Argument(help="A run folder (run.json), a directory with "
-                                              "trades.parquet and quotes.parquet, a "
-                                              "canonical events Parquet (MarketData.save), "
-                                              "or one Parquet with a kind column "
-                                              "(trade/quote).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the HTML report.")]
-    = Path("analytics_report"),
-    bar: Annotated[str, typer.Option(help="BVC time-bar length for VPIN, e.g. 1min, 1s.")]
-    = "1min",
-    quote_lag: Annotated[str, typer.Option(help="Match trades to quotes older than this, "
-                                                "e.g. 50ms.")] = "0s",
-    bucket_volume: Annotated[float | None, typer.Option(help="VPIN bucket volume; default "
-                                                              "daily volume / 50.")] = None,
-    venue: Annotated[str | None, typer.Option(help="Book of events or run: venue index or "
-                                                   "name; default the first with trades.")]
-    = None,
-    instrument: Annotated[str | None, typer.Option(help="Book of events or run: instrument "
-                                                        "index or symbol.")] = None,
-    events: Annotated[Path | None, typer.Option(help="For a run folder: the events Parquet "
-                                                     "it replayed, for the market's own "
-                                                     "trades and book.")] = None,
-) -> None:
-    """Write an HTML report of toxicity (VPIN) over time and the spread decomposition,
-    plus, for a run folder, the adverse selection of the run's fills."""
-    try:
-        if events is not None and not is_run_folder(path):
-            raise ValueError("--events goes with a run folder (PATH holding run.json)")
-        if is_run_folder(path):
-            report = analyze_run(path, out, events=events, venue=venue,
-                                 instrument=instrument, bar=bar, quote_lag=quote_lag,
-                                 bucket_volume=bucket_volume)
-        else:
-            got = load_input(path, venue=venue, instrument=instrument)
-            report = analyze(got.trades, got.quotes, out, bar=bar, quote_lag=quote_lag,
-                             bucket_volume=bucket_volume, notes=got.notes)
-    except (ValueError, TypeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    typer.echo(str(report))
+def analyze_path(path: Path, out: Path, bar: str = "1min", quote_lag: str = "0s",
+                 bucket_volume: float | None = None, venue: str | None = None,
+                 instrument: str | None = None, events: Path | None = None) -> Path:
+    """The body of ``hftlab analyze``: write the report of PATH into out, return its path.
+
+    Bad input raises ValueError naming it (the command prints it as one line).
+    """
+    if events is not None and not is_run_folder(path):
+        raise ValueError("--events goes with a run folder (PATH holding run.json)")
+    if is_run_folder(path):
+        return analyze_run(path, out, events=events, venue=venue, instrument=instrument,
+                           bar=bar, quote_lag=quote_lag, bucket_volume=bucket_volume)
+    got = load_input(path, venue=venue, instrument=instrument)
+    return analyze(got.trades, got.quotes, out, bar=bar, quote_lag=quote_lag,
+                   bucket_volume=bucket_volume, notes=got.notes)

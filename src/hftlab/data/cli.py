@@ -6,7 +6,9 @@
 convert writes DIR/date=YYYY-MM-DD/instrument=SYMBOL/<input name>.parquet, one
 MarketData file per UTC date and instrument; info prints the instruments, time span,
 event counts by kind and the number of crossed-book moments (source records after
-which a book's best bid is at or above its best ask).
+which a book's best bid is at or above its best ask). Readers, numpy and pandas load
+inside the commands, so ``hftlab data --help`` stays light; the `hftlab` app reports
+errors (a DataError naming the file and line) as one line.
 """
 
 from __future__ import annotations
@@ -14,47 +16,52 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from hftlab.data.binance import read_binance
-from hftlab.data.dbn import read_dbn
-from hftlab.data.itch import read_itch
-from hftlab.data.lobster import read_lobster
-from hftlab.data.market import DataError, MarketData
-from hftlab.data.store import load
-from hftlab.data.tardis import read_tardis
-from hftlab.schema import Kind
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.console import Console
+
+    from hftlab.data.market import MarketData
 
 data_app = typer.Typer(help="Convert and inspect market data.", no_args_is_help=True)
 FORMATS = ("lobster", "itch", "dbn", "binance", "tardis")
 DAY_NS = 86_400 * 1_000_000_000
 
 
-def _reader(fmt: str, date: str | None, symbols: str | None, skip_bad: bool,
-            definitions: Path | None = None) -> Callable[[Path], MarketData]:
+def reader(fmt: str, date: str | None = None, symbols: str | None = None,
+           skip_bad: bool = False, definitions: Path | None = None
+           ) -> Callable[[Path], MarketData]:
+    """A function reading one raw file of FORMAT (see FORMATS) as MarketData; a LOBSTER
+    message file takes its orderbook file from beside it when there is one."""
     if fmt == "lobster":
+        from hftlab.data.lobster import read_lobster
+
+
         def read(p: Path) -> MarketData:
             book = p.with_name(p.name.replace("_message_", "_orderbook_"))
             return read_lobster(p, book if book != p and book.exists() else None, date,
                                 skip_bad=skip_bad)
         return read
     if fmt == "itch":
+        from hftlab.data.itch import read_itch
+
         syms = [s for s in symbols.split(",") if s] if symbols else None
         return lambda p: read_itch(p, syms, date, skip_bad=skip_bad)
     if fmt == "dbn":
+        from hftlab.data.dbn import read_dbn
+
         return lambda p: read_dbn(p, definitions=definitions, skip_bad=skip_bad)
-    readers = {"binance": read_binance, "tardis": read_tardis}
-    if fmt not in readers:
+    if fmt not in FORMATS:
         raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
                                  param_hint="FORMAT")
-    return lambda p: readers[fmt](p, skip_bad=skip_bad)
+    from hftlab.data.binance import read_binance
+    from hftlab.data.tardis import read_tardis
+
+    read_raw = read_binance if fmt == "binance" else read_tardis
+    return lambda p: read_raw(p, skip_bad=skip_bad)
 
 
 def carried_book(data: MarketData, venue: int, instrument: int, cuts: np.ndarray
@@ -62,8 +69,11 @@ def carried_book(data: MarketData, venue: int, instrument: int, cuts: np.ndarray
     """For each cut (a row of data.events), LEVEL events that rebuild book (venue,
     instrument) as it stands just before that row, so a partition file starting there
     replays from the right book."""
+    import numpy as np
+
     from hftlab.book import MARGIN_TICKS
     from hftlab.data.replay_nb import replay_depth
+    from hftlab.schema import Kind
 
     ev = data.events
     mine = np.flatnonzero((ev["venue"] == venue) & (ev["instrument"] == instrument))
@@ -107,6 +117,10 @@ def partitions(data: MarketData) -> list[tuple[str, int, MarketData]]:
     its books over from the previous day (counted in stats["carried_levels"]), so every
     file replays on its own.
     """
+    import numpy as np
+
+    from hftlab.data.market import MarketData
+
     ev, rec = data.events, data.record
     day = ev["ts"] // DAY_NS
     out = []
@@ -164,8 +178,12 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
                                                        "sizes"),
             ) -> None:
     """Read INPUT files of FORMAT and write Parquet partitioned by date and instrument."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn)
+
     console = Console(soft_wrap=True)
-    read = _reader(fmt.lower(), date, symbols, skip_bad, definitions)
+    read = reader(fmt.lower(), date, symbols, skip_bad, definitions)
     written = carried = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -173,11 +191,7 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
         task = bar.add_task("converting", total=len(inputs))
         for path in inputs:
             bar.update(task, description=f"reading {path.name}")
-            try:
-                data = read(path)
-            except DataError as exc:
-                console.print(f"[red]error[/]: {exc}")
-                raise typer.Exit(1) from None
+            data = read(path)
             _report(console, path, data)
             bar.update(task, description=f"writing {path.name}")
             stem = path.name.split(".")[0]
@@ -193,16 +207,27 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
 
 
 def _gather(path: Path, fmt: str | None, skip_bad: bool) -> list[MarketData]:
+    from hftlab.data.market import DataError
+    from hftlab.data.store import load
+
     if fmt:
-        return [_reader(fmt.lower(), None, None, skip_bad)(path)]
+        return [reader(fmt.lower(), skip_bad=skip_bad)(path)]
     files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
     if not files:
         raise DataError(f"{path}: no Parquet files")
-    return [load(f) for f in files]
+    parts = []
+    for f in files:
+        try:
+            parts.append(load(f))
+        except OSError as exc:  # pyarrow's error for a damaged file does not name it
+            raise DataError(f"{f}: not a readable Parquet file ({exc})") from None
+    return parts
 
 
 def crossed_moments(data: MarketData) -> int:
     """Source records after which a book of data has best bid >= best ask."""
+    import numpy as np
+
     from hftlab.book import snapshots
 
     n = 0
@@ -220,12 +245,15 @@ def info(path: Path = typer.Argument(..., exists=True, help="Parquet file or dir
          fmt: Optional[str] = typer.Option(None, "--format", help="read PATH as raw FORMAT"),
          skip_bad: bool = typer.Option(False, "--skip-bad")) -> None:
     """Print instruments, time span, event counts by kind and crossed-book moments."""
+    import numpy as np
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    from hftlab.schema import Kind
+
     console = Console(soft_wrap=True)
-    try:
-        parts = _gather(path, fmt, skip_bad)
-    except DataError as exc:
-        console.print(f"[red]error[/]: {exc}")
-        raise typer.Exit(1) from None
+    parts = _gather(path, fmt, skip_bad)
     instruments: dict[str, object] = {}
     kinds: dict[str, int] = {k.name: 0 for k in Kind}
     ts0, ts1, crossed, n = None, None, 0, 0
