@@ -9,8 +9,7 @@ lots; ``ctx.instrument(i)`` converts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Union
 
 import numpy as np
 
@@ -23,10 +22,11 @@ from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REAL
                                   M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
                                   O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
 from hftlab.instruments import Instrument, check
-from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_RESET
-from hftlab.schema import Kind, OrderStatus, OrderType, TimeInForce
+from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
+BookLike = Union[int, "BookId"]
 
 
 class Order(NamedTuple):
@@ -40,6 +40,19 @@ class Order(NamedTuple):
     status: OrderStatus
     pending: int  # cancel / modify commands in flight
     tif: TimeInForce
+    reason: Reason = Reason.NONE  # why it was denied, rejected or closed by the venue
+
+
+class BookId(NamedTuple):
+    """A book by name: (venue index, instrument index) of the run's tables. Every
+    Context method taking a book accepts a BookId or the book's index
+    (venue * n_instruments + instrument)."""
+
+    venue: int
+    instrument: int
+
+    def __str__(self) -> str:
+        return f"book(venue={self.venue}, instrument={self.instrument})"
 
 
 class Fill(NamedTuple):
@@ -78,7 +91,33 @@ class Strategy:
         """One of our orders was (partly) filled; the account already counts it."""
 
     def on_order(self, ctx: "Context", order: Order) -> None:
-        """One of our orders was accepted, cancelled, modified, expired or rejected."""
+        """Catch-all: every on_order_* event below calls it unless overridden."""
+
+    def on_order_accepted(self, ctx: "Context", order: Order) -> None:
+        """The venue accepted the order (it rests, or traded at once)."""
+        self.on_order(ctx, order)
+
+    def on_order_denied(self, ctx: "Context", order: Order) -> None:
+        """The risk gate stopped a command before it left the host; order.reason says why
+        (a Reason: RISK_* for the risk checks, BAD_QTY and the like for validation)."""
+        self.on_order(ctx, order)
+
+    def on_order_rejected(self, ctx: "Context", order: Order) -> None:
+        """The venue refused the order (post-only would cross, FOK not fillable, halted)
+        or a cancel / modify of it (the order was no longer there); order.reason says why."""
+        self.on_order(ctx, order)
+
+    def on_order_cancelled(self, ctx: "Context", order: Order) -> None:
+        """The order left the book: cancelled on our request or by self-trade prevention."""
+        self.on_order(ctx, order)
+
+    def on_order_modified(self, ctx: "Context", order: Order) -> None:
+        """A modify took effect; order holds the new price and remaining size."""
+        self.on_order(ctx, order)
+
+    def on_order_expired(self, ctx: "Context", order: Order) -> None:
+        """The venue cancelled an IOC / FOK / market remainder."""
+        self.on_order(ctx, order)
 
     def on_timer(self, ctx: "Context") -> None:
         """The timer fired."""
@@ -87,24 +126,114 @@ class Strategy:
         """The data ended."""
 
 
-@dataclass
 class CompiledStrategy:
-    """A strategy as a numba function with the signature engine.loop_nb.STRATEGY_SIG.
+    """A strategy as a numba function, called in place in the compiled loop at every
+    wake-up, so a backtest of it runs with no Python in the loop.
 
-    fn(reason, now, book, params, state, market, ladder, top, base, account, orders,
-    active, cursors, risk_state, commands) -> number of commands written. It is called in
-    the compiled loop at every wake-up, so a backtest of it runs with no Python in the
-    loop. params and state are float64 arrays the strategy owns.
+    fn(reason, book, view, orders, state): reason a Wake (START, BOOK, TRADE, FILL,
+    ORDER, TIMER), book the book of a BOOK / TRADE wake-up (else -1), view the host's
+    read-only view, orders the command sink, state one record of the strategy's own
+    fields (hftlab.engine.api_nb says what each holds and the njit helpers that use
+    them: submit, market, cancel, modify, requote, best_bid, position, depth, ...).
+
+    state: the strategy's typed state, as {name: initial value} (ints become int64
+    fields, floats float64, arrays sub-arrays) or a one-row structured array. The
+    record the run ends with is ``RunRecord.strategy_state``; the one given is not
+    changed. max_commands: the sink's capacity per wake-up; writing past it stops the
+    run with an error naming the strategy.
+
+    A new fn costs one small compile (about 1 s) in each new process; fn itself is
+    cached when decorated with ``@numba.njit(cache=True)``.
     """
 
-    fn: Callable
-    params: np.ndarray
-    state: np.ndarray
-    timer_ns: int | None = None
-    subscribe_book: bool = False
-    subscribe_trades: bool = False
-    name: str = "compiled"
-    describe: dict = field(default_factory=dict)
+    def __init__(self, fn: Callable, state: dict | np.ndarray | None = None, *,
+                 timer_ns: int | None = None, subscribe_book: bool = False,
+                 subscribe_trades: bool = False, name: str | None = None,
+                 max_commands: int = 64, describe: dict | None = None) -> None:
+        self.fn = fn
+        self.state = _state_record(state)
+        self.timer_ns, self.subscribe_book, self.subscribe_trades = \
+            timer_ns, bool(subscribe_book), bool(subscribe_trades)
+        self.name = name or getattr(fn, "__name__", "compiled")
+        check(isinstance(max_commands, int) and 1 <= max_commands <= 1 << 16,
+              f"{self.name}.max_commands", "an integer in [1, 65536]", max_commands)
+        self.max_commands = max_commands
+        self.describe = dict(describe or {})
+        self._step: Callable | None = None
+
+    @classmethod
+    def from_step(cls, step: Callable, state: np.ndarray, **kw: Any) -> "CompiledStrategy":
+        """A strategy whose step already has engine.loop_nb.STRATEGY_SIG (it views the
+        state bytes itself): the built-in makers, compiled once and cached."""
+        out = cls(step, state, **kw)
+        out._step = step
+        return out
+
+    def step(self) -> Callable:
+        """The engine-facing step: fn wrapped to receive its state record."""
+        if self._step is None:
+            self._step = _adapter(self.fn, self.state.dtype, self.name)
+        return self._step
+
+    def raw_state(self) -> np.ndarray:
+        """A fresh copy of the initial state as the bytes the engine hands the step."""
+        return np.frombuffer(self.state.tobytes(), np.uint8).copy()
+
+
+def _state_record(state: dict | np.ndarray | None) -> np.ndarray:
+    """A one-row, aligned structured array from a {name: initial value} mapping."""
+    if state is None:
+        state = {"_": 0}
+    if isinstance(state, np.ndarray):
+        check(state.dtype.names is not None and state.shape == (1,), "state",
+              "a one-row structured array", f"{state.dtype} of shape {state.shape}")
+        return state.copy()
+    check(isinstance(state, dict) and all(isinstance(k, str) for k in state), "state",
+          "a dict of field name -> initial int, float or array", type(state).__name__)
+    fields = []
+    for k, v in state.items():
+        a = np.asarray(v)
+        check(a.dtype.kind in "biuf", f"state.{k}", "an int, a float or an array of them", v)
+        kind = np.float64 if a.dtype.kind == "f" else np.int64
+        fields.append((k, kind, a.shape) if a.shape else (k, kind))
+    rec = np.zeros(1, np.dtype(fields, align=True))
+    for k, v in state.items():
+        rec[k][0] = v
+    return rec
+
+
+_ADAPTERS: dict = {}
+
+
+def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
+    """Compile the step that views the state bytes as a record and calls fn."""
+    key = (fn, dtype)
+    if key in _ADAPTERS:
+        return _ADAPTERS[key]
+    import numba as nb
+    from numba.core.errors import TypingError
+
+    from hftlab.engine.loop_nb import STRATEGY_SIG
+
+    user = fn if hasattr(fn, "py_func") else nb.njit(fn)
+
+    def step(reason, book, view, orders, raw):
+        user(reason, book, view, orders, raw.view(dtype)[0])
+        return 0
+
+    try:
+        compiled = nb.njit(STRATEGY_SIG)(step)
+    except TypingError as err:
+        text = str(err)
+        if "readonly" in text:
+            raise TypeError(f"strategy {name!r} writes to its view, which is read-only: the "
+                            "view is what the host knows, and only the engine changes it "
+                            "(send commands through the orders sink instead)") from None
+        raise TypeError(f"strategy {name!r} does not compile for the engine's "
+                        f"(reason, book, view, orders, state) call: "
+                        f"{text.splitlines()[0] if text else err}") from err
+    _ADAPTERS[key] = compiled
+    return compiled
 
 
 _TIF = {t.name: t for t in TimeInForce}
@@ -137,15 +266,10 @@ class Context:
         return TRADING_STATES[int(self._e.rstate[0])]
 
     def kill(self) -> None:
-        """Fire the kill switch: cancel all open orders, flatten, deny every new order
-        until reset_kill(). New orders are denied at once; the cancels and the flatten go
+        """Fire the kill switch: cancel all open orders, flatten, deny every new order.
+        Only the risk desk or the configuration resets it; a strategy cannot. New orders are denied at once; the cancels and the flatten go
         out with this wake-up's commands (or at the next fill or state sample)."""
         self._e.rstate[RS_KILL] = KILL_STRATEGY
-
-    def reset_kill(self) -> None:
-        """Leave HALTED (or REDUCING) for ACTIVE: the explicit reset the kill switch waits for.
-        Loss limits still breached halt again at the next check."""
-        self._e.rstate[RS_RESET] = 1.0
 
     def pause(self) -> None:
         """Deny new orders (and size increases) until resume(); open orders stay, unlike kill."""
@@ -158,48 +282,64 @@ class Context:
     def instrument(self, i: int = 0) -> Instrument:
         return self._e.instruments[i]
 
-    def instrument_of(self, book: int) -> int:
+    def instrument_of(self, book: BookLike) -> int:
         """The instrument index a book trades."""
-        return int(self._e.market[book, M_INSTR])
+        return int(self._e.market[self._b(book), M_INSTR])
 
     def book_index(self, venue: int = 0, instrument: int = 0) -> int:
         """Books are numbered venue * n_instruments + instrument."""
         return venue * len(self._e.instruments) + instrument
 
+    def book_id(self, book: BookLike) -> BookId:
+        """The (venue, instrument) name of a book index."""
+        b = self._b(book)
+        n = len(self._e.instruments)
+        return BookId(b // n, b % n)
+
+    def _b(self, book: BookLike) -> int:
+        """A book's index from a BookId or an index; a book the run lacks is an error."""
+        if isinstance(book, BookId):
+            n = len(self._e.instruments)
+            if not (0 <= book.instrument < n and 0 <= book.venue < len(self._e.venues)):
+                raise ValueError(f"{book}: the run has {len(self._e.venues)} venue(s) and "
+                                 f"{n} instrument(s)")
+            return book.venue * n + book.instrument
+        return int(book)
+
     # -- the local book -------------------------------------------------------------------
-    def best_bid(self, book: int = 0) -> int:
+    def best_bid(self, book: BookLike = 0) -> int:
         """Best bid in ticks as the host sees it, 0 when the bid side is empty."""
-        return int(self._e.market[book, M_BID])
+        return int(self._e.market[self._b(book), M_BID])
 
-    def best_ask(self, book: int = 0) -> int:
+    def best_ask(self, book: BookLike = 0) -> int:
         """Best ask in ticks as the host sees it, 0 when the ask side is empty."""
-        return int(self._e.market[book, M_ASK])
+        return int(self._e.market[self._b(book), M_ASK])
 
-    def best_sizes(self, book: int = 0) -> tuple[int, int]:
-        return int(self._e.market[book, M_BIDQ]), int(self._e.market[book, M_ASKQ])
+    def best_sizes(self, book: BookLike = 0) -> tuple[int, int]:
+        return int(self._e.market[self._b(book), M_BIDQ]), int(self._e.market[self._b(book), M_ASKQ])
 
-    def mid(self, book: int = 0) -> float:
+    def mid(self, book: BookLike = 0) -> float:
         """Mid in ticks, NaN when a side is empty."""
         b, a = self.best_bid(book), self.best_ask(book)
         return 0.5 * (b + a) if b > 0 and a > 0 else float("nan")
 
-    def halted(self, book: int = 0) -> bool:
-        return int(self._e.market[book, M_STATUS]) == 0
+    def halted(self, book: BookLike = 0) -> bool:
+        return int(self._e.market[self._b(book), M_STATUS]) == 0
 
-    def last_trade(self, book: int = 0) -> tuple[int, int, int, int]:
+    def last_trade(self, book: BookLike = 0) -> tuple[int, int, int, int]:
         """(price ticks, qty lots, aggressor side, exchange ts) of the last print seen."""
-        m = self._e.market[book]
+        m = self._e.market[self._b(book)]
         return int(m[M_LAST_PX]), int(m[M_LAST_QTY]), int(m[M_LAST_SIDE]), int(m[M_LAST_TS])
 
-    def last_trade_kind(self, book: int = 0) -> Kind:
+    def last_trade_kind(self, book: BookLike = 0) -> Kind:
         """Kind of the last print seen: EXECUTE (a resting order hit, L3 data) or TRADE."""
-        return Kind(int(self._e.market[book, M_LAST_KIND]))
+        return Kind(int(self._e.market[self._b(book), M_LAST_KIND]))
 
-    def depth(self, book: int = 0, levels: int = 5) -> dict[str, np.ndarray]:
+    def depth(self, book: BookLike = 0, levels: int = 5) -> dict[str, np.ndarray]:
         """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
         px = np.empty((2, levels), np.int64)
         qty = np.empty((2, levels), np.int64)
-        book_nb.depth(self._e.lqty, self._e.ltop, self._e.base, book, levels, px, qty)
+        book_nb.depth(self._e.lqty, self._e.ltop, self._e.base, self._b(book), levels, px, qty)
         return {"bid_price": px[0], "bid_qty": qty[0], "ask_price": px[1], "ask_qty": qty[1]}
 
     # -- account ---------------------------------------------------------------------
@@ -218,10 +358,11 @@ class Context:
                 "realized": a[A_REALIZED], "unrealized": a[A_UNREAL], "equity": a[A_EQUITY],
                 "avg_price": a[A_AVG]}
 
-    def open_orders(self, book: int | None = None) -> list[Order]:
+    def open_orders(self, book: BookLike | None = None) -> list[Order]:
         """Our orders the host believes open or in flight, oldest first."""
         e = self._e
         out = []
+        book = None if book is None else self._b(book)
         for s in e.active[: e.cur[K_NACT]]:
             o = e.orders[s]
             st = OrderStatus(int(o[O_LSTATUS]))
@@ -232,23 +373,23 @@ class Context:
         return sorted(out, key=lambda o: o.order_id)
 
     # -- commands ------------------------------------------------------------------------
-    def submit(self, side: int, price: int, qty: int, book: int = 0,
+    def submit(self, side: int, price: int, qty: int, book: BookLike = 0,
                tif: TimeInForce | str = TimeInForce.GTC,
                order_type: OrderType = OrderType.LIMIT) -> int:
         """Send a new order (through the risk gate); returns its order id."""
         oid = int(self._e.cur[K_NEXT_ID]) + self._next_id
         self._next_id += 1
-        self._cmds.append((ACT_SUBMIT, book, int(side), int(price), int(qty), _tif(tif),
+        self._cmds.append((ACT_SUBMIT, self._b(book), int(side), int(price), int(qty), _tif(tif),
                            int(order_type), 0))
         return oid
 
-    def buy(self, price: int, qty: int, book: int = 0, tif: TimeInForce | str = "GTC") -> int:
+    def buy(self, price: int, qty: int, book: BookLike = 0, tif: TimeInForce | str = "GTC") -> int:
         return self.submit(1, price, qty, book, tif)
 
-    def sell(self, price: int, qty: int, book: int = 0, tif: TimeInForce | str = "GTC") -> int:
+    def sell(self, price: int, qty: int, book: BookLike = 0, tif: TimeInForce | str = "GTC") -> int:
         return self.submit(-1, price, qty, book, tif)
 
-    def market_order(self, side: int, qty: int, book: int = 0) -> int:
+    def market_order(self, side: int, qty: int, book: BookLike = 0) -> int:
         return self.submit(side, 0, qty, book, TimeInForce.IOC, OrderType.MARKET)
 
     def cancel(self, order_id: int) -> None:
@@ -270,18 +411,21 @@ class Context:
         self.cancel(order_id)
         return self.submit(old.side, price, qty, old.book, old.tif)
 
-    def cancel_all(self, book: int | None = None) -> None:
+    def cancel_all(self, book: BookLike | None = None) -> None:
         for o in self.open_orders(book):
             if o.pending == 0:
                 self.cancel(o.order_id)
 
-    def _drain(self, cmds: np.ndarray) -> tuple[np.ndarray, int]:
-        """Write buffered commands into the engine's command array (grown when needed)."""
+    def _drain(self, cmds: np.ndarray, start: int = 0) -> tuple[np.ndarray, int]:
+        """Write buffered commands into the engine's command array after its first
+        `start` rows (grown when needed); returns the array and the rows written."""
         n = len(self._cmds)
-        if n > len(cmds):
-            cmds = np.zeros((max(n, 2 * len(cmds)), cmds.shape[1]), np.int64)
+        if start + n > len(cmds):
+            grown = np.zeros((max(start + n, 2 * len(cmds)), cmds.shape[1]), np.int64)
+            grown[:start] = cmds[:start]
+            cmds = grown
         if n:
-            cmds[:n] = np.asarray(self._cmds, dtype=np.int64)
+            cmds[start:start + n] = np.asarray(self._cmds, dtype=np.int64)
         self._cmds.clear()
         self._next_id = 0
         return cmds, n

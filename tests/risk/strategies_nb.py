@@ -1,43 +1,36 @@
-"""Compiled test strategies: a runaway order sender (the Knight Capital failure mode)."""
+"""Compiled test strategies on the strategy API: a runaway order sender (the Knight
+Capital failure mode)."""
 
 from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.layout import (ACT_SUBMIT, C_ACTION, C_BOOK, C_PRICE, C_QTY, C_SIDE, C_TIF,
-                                  C_TYPE, M_ASK, M_BID, W_BOOK, W_TIMER)
-from hftlab.engine.loop_nb import STRATEGY_SIG
-from hftlab.risk.layout import KILL_ENGINE, RS_KILL
-
-# params: book, side, qty, orders per wake-up, price (0 = cross the spread), order type,
-# tif, kill at this many wake-ups (0 = never)
-P_BOOK, P_SIDE, P_QTY, P_PER_WAKE, P_PRICE, P_TYPE, P_TIF, P_KILL_AFTER = range(8)
-N_PARAMS = 8
+import hftlab
+from hftlab.engine import api_nb as api
+from hftlab.engine.layout import W_BOOK, W_TIMER
 
 
-@nb.njit(STRATEGY_SIG, cache=True)
-def runaway_step(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
-                 active, cur, rstate, cmds):
-    """On every timer or book wake-up, send P_PER_WAKE identical orders, whatever happens."""
+def runaway(side: int = 1, qty: int = 1, per_wake: int = 1, price: int = 0, order_type: int = 0,
+            tif: int = 0, kill_after: int = 0, **kw) -> hftlab.CompiledStrategy:
+    """The runaway sender: price 0 crosses the spread; kill_after > 0 requests the kill
+    switch at that many wake-ups."""
+    state = dict(book=0, side=side, qty=qty, per_wake=per_wake, price=price,
+                 order_type=order_type, tif=tif, kill_after=kill_after, wakes=0)
+    return hftlab.CompiledStrategy(runaway_step, state, name="runaway", **kw)
+
+
+@nb.njit(cache=True)
+def runaway_step(reason, book, view, orders, st):
+    """On every timer or book wake-up, send per_wake identical orders, whatever happens."""
     if reason != W_TIMER and reason != W_BOOK:
-        return 0
-    state[0] += 1
-    if params[P_KILL_AFTER] > 0 and state[0] >= params[P_KILL_AFTER]:
-        rstate[RS_KILL] = KILL_ENGINE  # a compiled caller pulls the switch
-    b = int(params[P_BOOK])
-    side = int(params[P_SIDE])
-    price = int(params[P_PRICE])
+        return
+    st.wakes += 1
+    if st.kill_after > 0 and st.wakes >= st.kill_after:
+        api.request_kill(orders)  # a compiled caller pulls the switch
+    price = st.price
     if price == 0:
-        price = market[b, M_ASK] if side > 0 else market[b, M_BID]
+        price = api.best_ask(view, st.book) if st.side > 0 else api.best_bid(view, st.book)
         if price <= 0:
-            return 0
-    n = int(params[P_PER_WAKE])
-    for k in range(n):
-        cmds[k, C_ACTION] = ACT_SUBMIT
-        cmds[k, C_BOOK] = b
-        cmds[k, C_SIDE] = side
-        cmds[k, C_PRICE] = price
-        cmds[k, C_QTY] = int(params[P_QTY])
-        cmds[k, C_TIF] = int(params[P_TIF])
-        cmds[k, C_TYPE] = int(params[P_TYPE])
-    return n
+            return
+    for _ in range(st.per_wake):
+        api.submit(view, orders, st.book, st.side, price, st.qty, st.tif, st.order_type)

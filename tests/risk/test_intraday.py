@@ -112,14 +112,13 @@ def test_correlation_spike_raises_an_alert():
     assert Reason.RISK_CORRELATION not in rules(rec)
 
 
-def test_reset_after_a_hard_loss_halts_again_while_the_loss_stands():
+def test_a_hard_loss_halt_stays_whatever_the_strategy_asks():
     acts = dict(BUY10)
-    acts[30] = lambda c: c.reset_kill()
+    acts[30] = lambda c: c.resume()
     acts[31] = lambda c: c.buy(80, 1)
     rec, s = watch(book() + DOWN, acts, risk=RiskLimits(hard_loss=0.5))
     r = rules(rec)
-    assert r.count(Reason.RISK_HARD_LOSS) == 2  # halted, reset, halted again
-    assert r.index(Reason.RISK_RESET) < len(r) - 1 - r[::-1].index(Reason.RISK_HARD_LOSS)
+    assert r.count(Reason.RISK_HARD_LOSS) == 1 and Reason.RISK_RESET not in r
     assert state_at(s, 29) == "HALTED" and state_at(s, 40) == "HALTED"
-    assert submits(rec)["reason"].tolist()[-1] == Reason.RISK_STATE_HALTED  # no window opened
+    assert submits(rec)["reason"].tolist()[-1] == Reason.RISK_STATE_HALTED
     assert final_position(rec) == 0

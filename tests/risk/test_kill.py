@@ -8,7 +8,7 @@ import numpy as np
 
 import hftlab
 from hftlab.risk import RiskLimits
-from hftlab.risk.layout import KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, KILL_ENGINE, KILL_STRATEGY
+from hftlab.risk.layout import KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, KILL_STRATEGY
 from hftlab.schema import OrderStatus, Reason
 from tests.engine.conftest import US, venue
 from tests.risk import strategies_nb as rs
@@ -23,11 +23,11 @@ def kill_event(rec):
     return ev[(ev["rule"] == Reason.RISK_KILL_SWITCH) & (ev["order_id"] == -1)].iloc[0]
 
 
-def test_kill_from_a_strategy_cancels_flattens_and_blocks_until_reset():
+def test_kill_from_a_strategy_cancels_flattens_and_stays_the_strategy_cannot_reset_it():
     acts = dict(RESTING_AND_LONG)
     acts[5] = lambda c: (c.kill(), c.buy(95, 1))  # the order sent with the kill is denied
     acts[8] = lambda c: c.buy(95, 1)
-    acts[20] = lambda c: c.reset_kill()
+    acts[20] = lambda c: c.resume()  # a strategy's only lever: it ends pauses, not kills
     acts[22] = lambda c: c.buy(95, 1)
     rec, s = watch(book(), acts, risk=RiskLimits())
     ev = kill_event(rec)
@@ -38,11 +38,11 @@ def test_kill_from_a_strategy_cancels_flattens_and_blocks_until_reset():
     assert final_position(rec) == 0
     sub = submits(rec)
     assert sub["reason"].tolist() == [0, 0, Reason.RISK_KILL_SWITCH, 0,
-                                      Reason.RISK_KILL_SWITCH, 0]
+                                      Reason.RISK_KILL_SWITCH, Reason.RISK_KILL_SWITCH]
     assert sub["side"].tolist()[3] == -1  # the flatten order, sent by the risk engine
-    assert state_at(s, 10) == "HALTED" and state_at(s, 21) == "ACTIVE"
-    assert Reason.RISK_RESET in rules(rec)
-    assert sub["status"].tolist()[-1] == OrderStatus.ACCEPTED
+    assert state_at(s, 10) == "HALTED" and state_at(s, 21) == "HALTED"
+    assert Reason.RISK_RESET not in rules(rec)
+    assert not hasattr(hftlab.Context, "reset_kill")
 
 
 def test_kill_without_commands_acts_at_once():
@@ -79,14 +79,11 @@ def test_kill_on_a_configured_count_of_denials():
 
 
 def test_kill_from_a_compiled_strategy():
-    p = np.zeros(rs.N_PARAMS)
-    p[rs.P_SIDE], p[rs.P_QTY], p[rs.P_PER_WAKE], p[rs.P_PRICE] = 1, 1, 1, 95
-    p[rs.P_KILL_AFTER] = 5
-    strat = hftlab.CompiledStrategy(rs.runaway_step, p, np.zeros(1), timer_ns=US)
+    strat = rs.runaway(side=1, qty=1, per_wake=1, price=95, kill_after=5, timer_ns=US)
     data = market(book() + [(30, 6, 1, 1, 1)])
     rec = hftlab.backtest(data, strat, venues=[venue()], sample_ns=US, risk=RiskLimits())
     ev = kill_event(rec)
-    assert ev["value"] == KILL_ENGINE
+    assert ev["value"] == KILL_STRATEGY  # a request through its sink, like any strategy's
     sub = submits(rec)
     passed = sub[sub["reason"] == 0]
     assert len(passed) == 4 and (sub["reason"].iloc[4:] == Reason.RISK_KILL_SWITCH).all()

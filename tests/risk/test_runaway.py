@@ -17,9 +17,7 @@ LIMITS = RiskLimits(max_order_qty=200, max_position=2_000, price_band_pct=0.02,
 
 
 def compiled_runaway(qty: int) -> hftlab.CompiledStrategy:
-    p = np.zeros(rs.N_PARAMS)
-    p[rs.P_SIDE], p[rs.P_QTY], p[rs.P_PER_WAKE], p[rs.P_TIF] = 1, qty, 1, 1  # IOC at the ask
-    return hftlab.CompiledStrategy(rs.runaway_step, p, np.zeros(1), subscribe_book=True)
+    return rs.runaway(side=1, qty=qty, per_wake=1, tif=1, subscribe_book=True)  # IOC at the ask
 
 
 class PyRunaway(hftlab.Strategy):

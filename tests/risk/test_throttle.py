@@ -31,9 +31,7 @@ def one_second_market() -> MarketData:
 
 
 def runaway(per_wake: int, timer_ns: int) -> hftlab.CompiledStrategy:
-    p = np.zeros(rs.N_PARAMS)
-    p[rs.P_SIDE], p[rs.P_QTY], p[rs.P_PER_WAKE], p[rs.P_PRICE] = 1, 1, per_wake, 90
-    return hftlab.CompiledStrategy(rs.runaway_step, p, np.zeros(1), timer_ns=timer_ns)
+    return rs.runaway(side=1, qty=1, per_wake=per_wake, price=90, timer_ns=timer_ns)
 
 
 def test_a_million_attempts_are_throttled_to_exactly_the_configured_rate():

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 import hftlab
+from hftlab.strategies import glft_nb as kern
 from hftlab.data.synthetic import l2_stream
 from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
 
@@ -54,8 +55,10 @@ def test_glft_fits_its_intensity_online_in_both_forms(data):
     A, k = strat.fitted()
     assert (A, k) != (5.0, 1.0) and A > 0 and 0.05 <= k <= 20.0
     comp = strat.compiled()
-    hftlab.backtest(data, comp, seed=1)  # the engine copies the state: the input is untouched
-    assert comp.state.sum() == 0
+    rec = hftlab.backtest(data, comp, seed=1)  # the engine copies the state: the input is untouched
+    assert comp.state["state"].sum() == 0
+    fitted = rec.strategy_state["state"][0]  # the run's final state comes back in its record
+    assert (fitted[kern.S_A], fitted[kern.S_K]) == (A, k)
 
 
 def test_toxicity_aware_tracks_vpin_of_the_prints(data):

@@ -11,8 +11,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.engine import book_nb, loop_nb
+from hftlab.engine import api_nb, book_nb, loop_nb
 from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+                                  ERR_SINK_FULL, K_DENY_HI, K_DENY_LO, W_DENIED,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
                                   K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,
                                   K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV, K_NEXT_ID,
@@ -25,7 +26,8 @@ from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEU
                                   RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_ENTRY,
                                   V_ENTRY_J, V_FEED, V_FEED_J, V_MAKER, V_NCOL, V_PER_UNIT,
                                   V_RECORDED, V_RESP, V_RESP_J, V_TAKER, W_BOOK, W_FILL,
-                                  W_ORDER, W_START, W_TIMER, W_TRADE, X_EXTS, X_MAKER,
+                                  W_ORDER, W_START, W_TIMER, W_TRADE, X_EXTS, X_KIND, X_MAKER,
+                                  X_REASON, R_ACK, R_MODIFIED, R_REFUSED,
                                   X_NCOL, X_PRICE, X_QTY, X_SLOT)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.queue_nb import QUEUE_SIG
@@ -33,15 +35,14 @@ from hftlab.engine.record import RunRecord
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.layout import rstate_size
 from hftlab.risk.pretrade_nb import RP_NCOL
-from hftlab.schema import OrderStatus, TimeInForce
+from hftlab.schema import ORDER_RECORD_DTYPE, OrderStatus, Reason, TimeInForce
 from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
 
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 
 
 @nb.njit(loop_nb.STRATEGY_SIG, cache=True)
-def _no_strategy(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
-                 active, cur, rstate, cmds):
+def _no_strategy(reason, book, view, orders, state):
     return 0
 
 
@@ -180,16 +181,20 @@ class _Runner:
         self.e, self.strategy = e, strategy
         compiled = isinstance(strategy, CompiledStrategy)
         if compiled:
-            fn, self.sp = strategy.fn, strategy.params.astype(np.float64)
-            self.ss = strategy.state.astype(np.float64).copy()
+            fn, self.ss = strategy.step(), strategy.raw_state()
+            cmds = np.zeros((strategy.max_commands, e.cmds.shape[1]), np.int64)
         else:
-            fn, self.sp, self.ss = _no_strategy, np.zeros(1), np.zeros(1)
+            fn, self.ss, cmds = _no_strategy, np.zeros(8, np.uint8), e.cmds
         self.fn = loop_nb.FunctionPointer(fn, loop_nb.STRATEGY_SIG)
         self.qfn = loop_nb.FunctionPointer(qm.compiled, QUEUE_SIG)
         self.qparams = qm.param_array()
         self.ctx = None if compiled else Context(e)
         self.recs = _Records()
-        self.cmds = e.cmds
+        self.cmds = cmds
+        self.clock = np.zeros(4, np.int64)
+        self.view = api_nb.make_view(e.market, e.orders, e.active, e.lacct, self.clock, e.lqty,
+                                     e.ltop, e.base)
+        self.sink = api_nb.make_sink(cmds, np.zeros(api_nb.N_COUNTS, np.int64))
 
     def loop(self, cols: list[np.ndarray], ev_idx: np.ndarray, ev_new: np.ndarray) -> int:
         """Run the loop (replay) until it needs the next chunk or the run is done; returns
@@ -200,8 +205,9 @@ class _Runner:
                                e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
                                e.oq, e.active, e.free, e.entry, e.resp, e.acct, e.lacct, e.vtab,
                                e.itab, e.rec_o, e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i,
-                               e.risk_f, e.rparams, e.rstate, self.cmds, e.rcmds, self.sp,
-                               self.ss, self.fn, self.qfn, self.qparams)
+                               e.risk_f, e.rparams, e.rstate, self.cmds, e.rcmds, self.view,
+                               self.sink, self.clock, self.ss, self.fn, self.qfn,
+                               self.qparams)
             if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR):
                 if code == RUN_DONE:
                     self.answer(code)
@@ -215,11 +221,14 @@ class _Runner:
         if code == RUN_FLUSH:
             self.recs.flush(e)
         elif code == RUN_WAKE:
+            denied = int(e.cur[K_WAKE]) == W_DENIED
             _dispatch(self.strategy, self.ctx, e)
-            self.cmds, n = self.ctx._drain(self.cmds)
-            e.cur[K_NCMD] = n
+            # commands sent from on_order_denied join those of the batch still unsent
+            keep = int(e.cur[K_NCMD]) if denied else 0
+            self.cmds, n = self.ctx._drain(self.cmds, keep)
+            e.cur[K_NCMD] = keep + n
         elif code == RUN_ERROR:
-            raise EngineError(_error_text(int(e.cur[K_ERR]), e))
+            raise EngineError(_error_text(int(e.cur[K_ERR]), e, self.strategy))
         elif code == RUN_DONE and self.ctx is not None:
             self.strategy.on_end(self.ctx)
 
@@ -334,6 +343,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     rec = RunRecord(instruments=list(data.instruments), venues=venues, meta=meta,
                     blocks=run.recs.parts)
     rec.market = market
+    rec.strategy_state = run.ss.view(strategy.state.dtype).copy() if compiled else None
     return rec
 
 
@@ -364,10 +374,14 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
             progress(int(e.cur[K_EVENTS]), len(data))
 
 
-def _error_text(code: int, e: Engine) -> str:
+def _error_text(code: int, e: Engine, strategy: Any = None) -> str:
     if code == ERR_DATA_RANGE:
         return ("an event's price lies outside the book's price window; the data's price "
                 "statistics do not cover it (was the file's metadata written by another tool?)")
+    if code == ERR_SINK_FULL:
+        return (f"strategy {getattr(strategy, 'name', strategy)!r} wrote more than its "
+                f"{strategy.max_commands} commands in one wake-up (its sink's capacity; raise "
+                "CompiledStrategy(max_commands=...) or send fewer)")
     if code == ERR_QUEUE_FULL:
         return f"more than {len(e.entry)} commands or responses in flight at once"
     return f"engine error {code}"
@@ -391,13 +405,43 @@ def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
         strategy.on_book(ctx, book)
     elif reason == W_TRADE:
         strategy.on_trade(ctx, book)
+    elif reason == W_DENIED:
+        _denials(strategy, ctx, e)
     elif reason in (W_FILL, W_ORDER):
         r = e.resp[(int(e.cur[K_RH]) - 1) % len(e.resp)]
         o = e.orders[r[X_SLOT]]
         if reason == W_FILL:
             strategy.on_fill(ctx, Fill(int(o[O_ID]), book, int(o[O_SIDE]), int(r[X_PRICE]),
                                        int(r[X_QTY]), bool(r[X_MAKER]), int(r[X_EXTS])))
+            return
+        status = OrderStatus(int(o[O_LSTATUS]))
+        order = Order(int(o[O_ID]), book, int(o[O_SIDE]), int(o[O_LPRICE]), int(o[O_LLEAVES]),
+                      status, int(o[O_PENDING]), TimeInForce(int(o[O_TIF])),
+                      Reason(int(r[X_REASON])))
+        kind = int(r[X_KIND])
+        if kind == R_ACK:
+            strategy.on_order_accepted(ctx, order)
+        elif kind == R_MODIFIED:
+            strategy.on_order_modified(ctx, order)
+        elif kind == R_REFUSED or status == OrderStatus.REJECTED:
+            strategy.on_order_rejected(ctx, order)
+        elif status == OrderStatus.EXPIRED:
+            strategy.on_order_expired(ctx, order)
+        elif status == OrderStatus.CANCELLED:
+            strategy.on_order_cancelled(ctx, order)
         else:
-            strategy.on_order(ctx, Order(int(o[O_ID]), book, int(o[O_SIDE]), int(o[O_LPRICE]),
-                                         int(o[O_LLEAVES]), OrderStatus(int(o[O_LSTATUS])),
-                                         int(o[O_PENDING]), TimeInForce(int(o[O_TIF]))))
+            strategy.on_order(ctx, order)
+
+
+def _denials(strategy: Strategy, ctx: Context, e: Engine) -> None:
+    """on_order_denied for each command the gate denied in the last batch."""
+    rows = e.rec_o[int(e.cur[K_DENY_LO]):int(e.cur[K_DENY_HI])]
+    n_instr = len(e.instruments)
+    for values in rows:  # int64 rows in the field order of ORDER_RECORD_DTYPE
+        row = dict(zip(ORDER_RECORD_DTYPE.names, values))
+        if row["status"] != OrderStatus.DENIED:
+            continue
+        book = int(row["venue"]) * n_instr + int(row["instrument"])
+        strategy.on_order_denied(ctx, Order(
+            int(row["order_id"]), book, int(row["side"]), int(row["price"]), int(row["qty"]),
+            OrderStatus.DENIED, 0, TimeInForce(int(row["tif"])), Reason(int(row["reason"]))))

@@ -130,15 +130,17 @@ K_OWN_DIRTY = 33  # 1 when our orders changed at the venue and own_ranges must b
 K_FEED_SEED = 34  # key of the feed-latency draws (one per event, by the event's number)
 K_HORIZON = 35  # simulated market: the loop handles nothing later than this (exchange and
 # host clocks); the agents have acted up to it
+K_DENY_LO = 36  # order-record rows [K_DENY_LO, K_DENY_HI) hold the denials a Python
+K_DENY_HI = 37  # strategy's last commands met (a W_DENIED wake-up)
 K_NCOL = 40
 
 # wake-up reasons, also Strategy callbacks
-W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END = 0, 1, 2, 3, 4, 5, 6, 7
+W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)
 
 # kernel return codes
 RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE = 0, 1, 2, 3, 4, 5
 # engine errors (K_ERR)
-ERR_QUEUE_FULL, ERR_DATA_RANGE = 1, 3
+ERR_QUEUE_FULL, ERR_DATA_RANGE, ERR_SINK_FULL = 1, 3, 4
 
 # --- run configuration: int64 (P_NCOL,) -------------------------------------------
 P_TIMER = 0  # timer interval ns (0 = no timer)

@@ -27,6 +27,7 @@ import numpy as np
 from numba import types
 from numba.core.typing.typeof import typeof_impl
 
+from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
                                    TRADE,
@@ -35,7 +36,8 @@ from hftlab.engine.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXEC
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.engine.latency_nb import keyed_draw
-from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_HORIZON, K_END, K_ERR, K_ET,
+from hftlab.engine.layout import (A_NCOL, C_NCOL, ERR_SINK_FULL, K_DENY_HI, K_DENY_LO,
+                                  K_NEXT_ID, M_NCOL, O_NCOL, W_DENIED, A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_HORIZON, K_END, K_ERR, K_ET,
                                   K_EVENTS, K_FEED_SEED, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
                                   K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
                                   K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
@@ -51,9 +53,10 @@ from hftlab.engine.layout import (A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REAL
                                   W_START, W_TIMER, W_TRADE, X_KIND, X_MAKER, X_PRICE, X_QTY, X_SLOT,
                                   X_STATUS, X_TS)
 from hftlab.engine.queue_nb import QUEUE_FN
-from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
+from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
+from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_STATE
 from hftlab.risk.pretrade_nb import has_requests
 
 INF = np.iinfo(np.int64).max
@@ -84,13 +87,21 @@ class FunctionPointer(types.WrapperAddressProtocol):
 def _typeof_pointer(val: FunctionPointer, c) -> types.FunctionType:
     return val.type  # built once, not at every call
 
-# A compiled strategy: (reason, now, book, params, state, market, ladder, top, base,
-# account, orders, active, cursors, risk state, commands) -> number of commands written.
-STRATEGY_SIG = types.int64(
-    types.int64, types.int64, types.int64, types.float64[:], types.float64[:],
-    types.int64[:, :], types.int64[:, :, :], types.int64[:, :], types.int64[:],
-    types.float64[:, :], types.int64[:, :], types.int64[:], types.int64[:], types.float64[:],
-    types.int64[:, :])
+def _api_types():
+    """numba types of the View and Orders a compiled strategy receives (engine/api_nb)."""
+    one = np.zeros(1, np.int64)
+    view = api_nb.make_view(np.zeros((1, M_NCOL), np.int64), np.zeros((1, O_NCOL), np.int64),
+                            one, np.zeros((1, A_NCOL)), np.zeros(4, np.int64),
+                            np.zeros((1, 2, 1), np.int64), np.zeros((1, 2), np.int64), one)
+    sink = api_nb.make_sink(np.zeros((1, C_NCOL), np.int64), np.zeros(api_nb.N_COUNTS, np.int64))
+    return nb.typeof(view), nb.typeof(sink)
+
+
+VIEW_TYPE, ORDERS_TYPE = _api_types()
+# A compiled strategy step: (reason, book, view, orders, state bytes) -> 0. User functions
+# of the form fn(reason, book, view, orders, state record) are wrapped into one
+# (hftlab.strategy.CompiledStrategy); the built-in makers are steps themselves.
+STRATEGY_SIG = types.int64(types.int64, types.int64, VIEW_TYPE, ORDERS_TYPE, types.uint8[::1])
 STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
@@ -266,12 +277,12 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         cur, prm, qty, top, lqty, ltop, base, omap, halted, market, ownr,
         orders, oq, active, free, entry, resp, acct, lacct, venues, instruments,
         rec_o, fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate,
-        cmds, rcmds, sparams, sstate, strat, qfn, qparams):
+        cmds, rcmds, view, sink, clock, sstate, strat, qfn, qparams):
     """Advance the backtest until done, out of data, a buffer is full or Python must act."""
     n_instr = acct.shape[0]
     # room kept free in the record buffers for what one step can write: a batch of
     # commands, the risk engine's cancel-all and flatten, and the fills they cause
-    room = 4 * MAX_CMDS + rcmds.shape[0]
+    room = 4 * max(MAX_CMDS, sink.commands.shape[0]) + rcmds.shape[0]
     cap_o = rec_o.shape[0] - room
     cap_f = fills_i.shape[0] - room
     cap_s = st_i.shape[0] - 2 * n_instr
@@ -287,6 +298,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         if cur[K_NCMD] > 0 or has_requests(rstate):  # a Python strategy's commands or requests
             start = cur[K_CMD_OFF]
             stop = min(cur[K_NCMD], start + MAX_CMDS)
+            first = cur[K_NORD]
             send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
                  lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, False)
             cur[K_CMD_OFF] = stop
@@ -294,6 +306,11 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 cur[K_NCMD] = 0
                 cur[K_CMD_OFF] = 0
             cur[K_RELEASE] = 1
+            if prm[P_PY] > 0 and denied_any(rec_o, first, cur[K_NORD]):
+                cur[K_DENY_LO] = first  # the Python strategy hears of its denials at once
+                cur[K_DENY_HI] = cur[K_NORD]
+                cur[K_WAKE] = W_DENIED
+                return RUN_WAKE
             continue
         if cur[K_RELEASE] != 0:  # the strategy has seen its closed orders: free their slots
             release_closed(orders, active, free, cur)
@@ -422,13 +439,44 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             cur[K_WAKE] = wake
             cur[K_WAKE_BOOK] = wake_book
             return RUN_WAKE
-        nc = strat(wake, cur[K_NOW_LO], wake_book, sparams, sstate, market, lqty, ltop, base,
-                   lacct, orders, active, cur, rstate, cmds)
-        if nc > 0 or has_requests(rstate):  # commands, or a kill / reset / pause request
-            send(0, min(nc, MAX_CMDS), cur[K_NOW_LO], cmds, orders, active, free, cur, entry,
-                 rec_o, lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds,
-                 False)
+        nc = call_strategy(strat, wake, wake_book, view, sink, clock, sstate, cur, rstate)
+        if nc < 0:
+            return RUN_ERROR
+        if nc > 0 or has_requests(rstate):  # commands, or a kill / pause request
+            send(0, nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o, lacct,
+                 market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, False)
             cur[K_RELEASE] = 1
+
+
+@nb.njit(cache=True)
+def denied_any(rec_o, lo, hi):
+    """True when an order-record row in [lo, hi) is a denial (OrderStatus.DENIED)."""
+    for r in range(lo, hi):
+        if rec_o[r, 12] == ST_DENIED:
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
+    """Call a compiled strategy with the host's clock; carry its kill / pause requests to
+    the risk state. Returns the commands it wrote, or -1 (engine error ERR_SINK_FULL)
+    when it wrote past the sink's capacity."""
+    clock[0] = cur[K_NOW_LO]
+    clock[1] = cur[K_NACT]
+    clock[2] = np.int64(rstate[RS_STATE])
+    clock[3] = cur[K_NEXT_ID]
+    counts = sink.counts
+    counts[:] = 0
+    strat(wake, book, view, sink, sstate)
+    if counts[api_nb.N_OVERFLOW] > 0:
+        cur[K_ERR] = ERR_SINK_FULL
+        return -1
+    if counts[api_nb.N_KILL] > 0 and rstate[RS_KILL] == 0:
+        rstate[RS_KILL] = KILL_STRATEGY
+    if counts[api_nb.N_PAUSE] != 0:
+        rstate[RS_PAUSE_REQ] = counts[api_nb.N_PAUSE]
+    return counts[api_nb.N_WRITTEN]
 
 
 ORDER_MAP = types.DictType(types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4))
@@ -448,5 +496,6 @@ RUN_SIG = types.int64(
     _f8[:, :],
     _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],
     _f8[:],
-    _i8[:, :], _i8[:, :], _f8[:], _f8[:], STRATEGY_FN, QUEUE_FN, _f8[:])
+    _i8[:, :], _i8[:, :], VIEW_TYPE, ORDERS_TYPE, _i8[:], types.uint8[::1], STRATEGY_FN,
+    QUEUE_FN, _f8[:])
 run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)

@@ -86,8 +86,8 @@ def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, si
 def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx,
           ev_new, cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
           oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o, fills_i,
-          fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds, sparams, sstate,
-          strat, qfn, qparams, ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
+          fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds, view, sink,
+          clock, sstate, strat, qfn, qparams, ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
           scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt,
           scmds, out, out_rec, msg):
     """Run the simulated-market backtest until Python must act (module docstring)."""
@@ -143,7 +143,7 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
                     cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
                     oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o,
                     fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds,
-                    sparams, sstate, strat, qfn, qparams)
+                    view, sink, clock, sstate, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
             drv[D_NEXT] = NEXT_SETTLED
         elif code == RUN_ARRIVE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hftlab.strategies import avellaneda_stoikov_nb as kern
+from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
 from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
@@ -30,7 +31,7 @@ class AvellanedaStoikov(QuotingStrategy):
     sigma_ticks = sigma / tick_size, k_ticks = k * tick_size.
     """
 
-    step = staticmethod(kern.avellaneda_stoikov_step)
+    rule = quoting_nb.AVELLANEDA_STOIKOV
     n_params = kern.N_PARAMS
     n_state = S_HEADER
 

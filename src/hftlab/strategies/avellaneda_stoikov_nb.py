@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.layout import W_START, W_TIMER
-from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.closed_forms_nb import as_quotes_nb
 from hftlab.strategies.quoting_nb import (NS, P_CAPACITY, P_HEADER, P_QTY, S_T0, hard_sizes,
-                                          observe_mid, place, start, to_ticks, view)
+                                          observe_mid, to_ticks)
 
 P_GAMMA, P_K, P_HORIZON_S, P_ROLLING = P_HEADER, P_HEADER + 1, P_HEADER + 2, P_HEADER + 3
 N_PARAMS = P_HEADER + 4
@@ -34,19 +32,3 @@ def avellaneda_stoikov_rule(params, state, now, best_bid, best_ask, position):
     bid, ask = to_ticks(b, a, best_bid, best_ask)
     bq, aq = hard_sizes(int(params[P_QTY]), position, int(params[P_CAPACITY]))
     return bid, ask, bq, aq
-
-
-@nb.njit(STRATEGY_SIG, cache=True)
-def avellaneda_stoikov_step(reason, now, book, params, state, market, lqty, ltop, base, acct,
-                            orders, active, cur, rstate, cmds):
-    """Start: reset the state. Timer: requote both sides with the AS quotes."""
-    if reason == W_START:
-        start(params, state, now)
-        return 0
-    if reason != W_TIMER:
-        return 0
-    bb, ba, pos = view(params, market, acct)
-    if bb <= 0 or ba <= 0:
-        return 0
-    bid, ask, bq, aq = avellaneda_stoikov_rule(params, state, now, bb, ba, pos)
-    return place(params, bid, ask, bq, aq, orders, active, cur, cmds)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -46,12 +46,13 @@ def integer(value: Any, name: str, low: int, high: int | None = None) -> int:
 class QuotingStrategy(Strategy, ABC):
     """A two-sided quoter requoted on a timer; subclasses supply the rule's kernels.
 
-    Subclasses set ``step`` (the compiled strategy function), fill ``_params`` in
-    ``__init__`` via ``_header`` and implement ``_quote(ctx, bb, ba, pos)`` by calling
-    their compiled quote rule on ``self.state``.
+    Subclasses set ``rule`` (their quote rule's id in quoting_nb, which the one compiled
+    skeleton, makers_nb.maker_step, dispatches on), fill ``_params`` in ``__init__`` via
+    ``_header`` and implement ``_quote(ctx, bb, ba, pos)`` by calling their compiled
+    quote rule on ``self.state``.
     """
 
-    step: Callable
+    rule: int
     n_params: int
     n_state: int
 
@@ -68,6 +69,7 @@ class QuotingStrategy(Strategy, ABC):
         p[q.P_QTY], p[q.P_CAPACITY] = qty, capacity
         p[q.P_SIGMA] = number(sigma, f"{name}.sigma", 0.0)
         p[q.P_SIGMA_HALFLIFE] = number(sigma_halflife_s, f"{name}.sigma_halflife_s", 0.0, 86_400.0)
+        p[q.P_RULE] = self.rule
         self.qty, self.capacity = qty, capacity
         self.name = name
         self._params = p
@@ -83,9 +85,15 @@ class QuotingStrategy(Strategy, ABC):
 
     def compiled(self) -> CompiledStrategy:
         """The same rule as a numba function: no Python in the backtest loop."""
-        return CompiledStrategy(self.step, self.params(), self.initial_state(),
-                                timer_ns=self.timer_ns, subscribe_trades=self.subscribe_trades,
-                                name=f"{self.name}[compiled]", describe=self.describe())
+        from hftlab.strategies.makers_nb import maker_step
+
+        params, state = self.params(), self.initial_state()
+        rec = np.zeros(1, [("n_params", "f8"), ("params", "f8", params.shape),
+                           ("state", "f8", state.shape)])
+        rec["n_params"], rec["params"][0], rec["state"][0] = len(params), params, state
+        return CompiledStrategy.from_step(
+            maker_step, rec, timer_ns=self.timer_ns, subscribe_trades=self.subscribe_trades,
+            name=f"{self.name}[compiled]", describe=self.describe())
 
     def describe(self) -> dict:
         """Constructor arguments, for run records and reports."""

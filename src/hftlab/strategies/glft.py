@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hftlab.strategies import glft_nb as kern
+from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, integer, number
 from hftlab.strategy import Context
 
@@ -35,7 +36,7 @@ class GLFT(QuotingStrategy):
     best; no quote on a side whose fill would pass `capacity` (the model's bound Q).
     """
 
-    step = staticmethod(kern.glft_step)
+    rule = quoting_nb.GLFT
     n_params = kern.N_PARAMS
     n_state = kern.N_STATE
     subscribe_trades = True

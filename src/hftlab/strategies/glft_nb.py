@@ -6,14 +6,10 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import (M_LAST_KIND, M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS,
-                                  W_START,
-                                  W_TIMER, W_TRADE)
-from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.closed_forms_nb import fit_intensity_nb, glft_quotes_nb
 from hftlab.strategies.quoting_nb import (NS, P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
                                           S_PREV_MID, S_PREV_T, fresh_print, hard_sizes,
-                                          observe_mid, place, start, to_ticks, view)
+                                          observe_mid, start, to_ticks)
 
 (P_GAMMA, P_A, P_K, P_XI, P_FIT, P_FIT_HALFLIFE, P_BIN, P_MIN_TRADES, P_K_MIN,
  P_K_MAX) = range(P_HEADER, P_HEADER + 10)
@@ -84,25 +80,3 @@ def glft_rule(params, state, now, best_bid, best_ask, position):
     bid, ask = to_ticks(b, a, best_bid, best_ask)
     bq, aq = hard_sizes(qty, position, int(params[P_CAPACITY]))
     return bid, ask, bq, aq
-
-
-@nb.njit(STRATEGY_SIG, cache=True)
-def glft_step(reason, now, book, params, state, market, lqty, ltop, base, acct, orders, active,
-              cur, rstate, cmds):
-    """Start: reset. Trade on our book: count it. Timer: refit and requote."""
-    if reason == W_START:
-        glft_start(params, state, now)
-        return 0
-    if reason == W_TRADE:
-        if book == int(params[P_BOOK]):
-            glft_trade(params, state, market[book, M_LAST_TS], market[book, M_LAST_PX],
-                       market[book, M_LAST_QTY], market[book, M_LAST_SIDE],
-                       market[book, M_LAST_KIND])
-        return 0
-    if reason != W_TIMER:
-        return 0
-    bb, ba, pos = view(params, market, acct)
-    if bb <= 0 or ba <= 0:
-        return 0
-    bid, ask, bq, aq = glft_rule(params, state, now, bb, ba, pos)
-    return place(params, bid, ask, bq, aq, orders, active, cur, cmds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hftlab.strategies import inventory_skew_nb as k
+from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
 from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
@@ -28,7 +29,7 @@ class InventorySkew(QuotingStrategy):
     Units: ticks (half_spread, skew), lots (qty, capacity, inventory), ns.
     """
 
-    step = staticmethod(k.inventory_skew_step)
+    rule = quoting_nb.INVENTORY_SKEW
     n_params = k.N_PARAMS
     n_state = S_HEADER
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.layout import W_START, W_TIMER
-from hftlab.engine.loop_nb import STRATEGY_SIG
-from hftlab.strategies.quoting_nb import (P_CAPACITY, P_HEADER, P_QTY, place, requote, start,
-                                          tapered_sizes, to_ticks, view)
+from hftlab.strategies.quoting_nb import (P_CAPACITY, P_HEADER, P_QTY, tapered_sizes,
+                                          to_ticks)
 
 P_HALF_SPREAD, P_SKEW = P_HEADER, P_HEADER + 1
 N_PARAMS = P_HEADER + 2
 
-__all__ = ["inventory_skew_step", "requote", "skew_quotes"]
+__all__ = ["inventory_skew_quotes", "skew_quotes"]
 
 
 @nb.njit(cache=True)
@@ -35,19 +33,3 @@ def inventory_skew_quotes(params, state, now, best_bid, best_ask, position):
     """skew_quotes with the strategy's params array."""
     return skew_quotes(best_bid, best_ask, position, params[P_HALF_SPREAD], params[P_SKEW],
                        int(params[P_CAPACITY]), int(params[P_QTY]))
-
-
-@nb.njit(STRATEGY_SIG, cache=True)
-def inventory_skew_step(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
-                        active, cur, rstate, cmds):
-    """Start: reset the state. Timer: requote both sides around the skewed reservation price."""
-    if reason == W_START:
-        start(params, state, now)
-        return 0
-    if reason != W_TIMER:
-        return 0
-    bb, ba, pos = view(params, market, acct)
-    if bb <= 0 or ba <= 0:
-        return 0
-    bid, ask, bq, aq = inventory_skew_quotes(params, state, now, bb, ba, pos)
-    return place(params, bid, ask, bq, aq, orders, active, cur, cmds)

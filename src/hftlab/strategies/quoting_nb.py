@@ -1,7 +1,8 @@
-"""Compiled pieces every built-in market maker shares: layouts, sizing, rounding, requoting.
+"""Compiled pieces every built-in market maker shares: layouts, sizing, rounding.
 
 Each strategy keeps a float64 params array and a float64 state array. The first
-P_HEADER params and S_HEADER state entries have the same meaning in every strategy;
+P_HEADER params and S_HEADER state entries have the same meaning in every strategy
+(P_RULE names the quote rule, so one skeleton, strategies/makers_nb.py, runs them all);
 strategy-specific entries follow. Prices are ticks, sizes lots, time ns (host clock) and
 seconds where a model needs a time unit.
 """
@@ -14,13 +15,12 @@ import numba as nb
 import numpy as np
 
 from hftlab.engine import book_nb
-from hftlab.engine.layout import (A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, M_ASK, M_BID,
-                                  M_INSTR, O_BOOK, O_ID, O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE)
 
 # params header
-P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE = 0, 1, 2, 3, 4, 5
-P_HEADER = 6
+P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE, P_RULE = 0, 1, 2, 3, 4, 5, 6
+P_HEADER = 7
+# quote rules (P_RULE)
+STATIC, INVENTORY_SKEW, AVELLANEDA_STOIKOV, GLFT, TOXICITY_AWARE = 0, 1, 2, 3, 4
 # state header
 S_T0, S_PREV_MID, S_PREV_T, S_VAR = 0, 1, 2, 3
 S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE, S_PRINT_KIND = 4, 5, 6, 7, 8  # last print
@@ -105,56 +105,9 @@ def to_ticks(bid, ask, best_bid, best_ask):
 
 
 @nb.njit(cache=True)
-def requote(side, price, q, book, tif, orders, active, cur, cmds, n):
-    """Keep one order at (side, price); cancel our others on that side. Returns commands.
-
-    q = 0 cancels every order on the side (withdrawal).
-    """
-    have = False
-    for k in range(cur[K_NACT]):
-        s = active[k]
-        if orders[s, O_BOOK] != book or orders[s, O_SIDE] != side:
-            continue
-        if orders[s, O_LSTATUS] > 2:  # closed
-            continue
-        if orders[s, O_LPRICE] == price and q > 0 and not have:
-            have = True
-        elif orders[s, O_PENDING] == 0:
-            cmds[n, C_ACTION] = ACT_CANCEL
-            cmds[n, C_ID] = orders[s, O_ID]
-            n += 1
-    if not have and q > 0 and price > 0:
-        cmds[n, C_ACTION] = ACT_SUBMIT
-        cmds[n, C_BOOK] = book
-        cmds[n, C_SIDE] = side
-        cmds[n, C_PRICE] = price
-        cmds[n, C_QTY] = q
-        cmds[n, C_TIF] = tif
-        cmds[n, C_TYPE] = 0
-        n += 1
-    return n
-
-
-@nb.njit(cache=True)
-def place(params, bid, ask, bq, aq, orders, active, cur, cmds):
-    """Requote both sides of the strategy's book; returns the number of commands written."""
-    b = np.int64(params[P_BOOK])
-    tif = np.int64(params[P_TIF])
-    n = requote(1, bid, bq, b, tif, orders, active, cur, cmds, 0)
-    return requote(-1, ask, aq, b, tif, orders, active, cur, cmds, n)
-
-
-@nb.njit(cache=True)
-def view(params, market, acct):
-    """(best bid, best ask, position) of the strategy's book as the host sees it."""
-    b = np.int64(params[P_BOOK])
-    return market[b, M_BID], market[b, M_ASK], np.int64(acct[market[b, M_INSTR], A_POS])
-
-
-@nb.njit(cache=True)
-def visible_depth(lqty, ltop, base, book, levels):
+def visible_depth(view, book, levels):
     """Lots resting on the best `levels` levels of both sides of the host's book."""
     px = np.empty((2, levels), np.int64)
     qty = np.empty((2, levels), np.int64)
-    book_nb.depth(lqty, ltop, base, book, levels, px, qty)
+    book_nb.depth(view.ladder, view.top, view.base, book, levels, px, qty)
     return qty.sum()

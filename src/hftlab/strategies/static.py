@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hftlab.strategies import static_nb as k
+from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
 from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
@@ -19,7 +20,7 @@ class Static(QuotingStrategy):
     beyond `capacity` lots is prevented (a hard limit, not a control).
     """
 
-    step = staticmethod(k.static_step)
+    rule = quoting_nb.STATIC
     n_params = k.N_PARAMS
     n_state = S_HEADER
 

@@ -41,7 +41,7 @@ class ToxicityAware(QuotingStrategy):
     sqrt(s) (EWMA of the mid when sigma_halflife_s > 0).
     """
 
-    step = staticmethod(kern.toxicity_step)
+    rule = quoting_nb.TOXICITY_AWARE
     n_params = kern.N_PARAMS
     subscribe_trades = True
 

@@ -6,13 +6,9 @@ import math
 
 import numba as nb
 
-from hftlab.engine.layout import (M_LAST_KIND, M_LAST_PX, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS,
-                                  W_START,
-                                  W_TIMER, W_TRADE)
-from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies.quoting_nb import (P_BOOK, P_CAPACITY, P_HEADER, P_QTY, S_HEADER,
-                                          fresh_print, observe_mid, place, start,
-                                          tapered_sizes, to_ticks, view, visible_depth)
+                                          observe_mid, start, tapered_sizes,
+                                          to_ticks)
 
 (P_HALF_SPREAD, P_SKEW, P_BUCKET, P_WINDOW, P_T_MEDIUM, P_T_WIDE, P_T_WITHDRAW, P_M_MEDIUM,
  P_M_WIDE, P_SIZE_MEDIUM, P_VOL_COEF, P_DEPTH_LEVELS, P_DEPTH_REF, P_DEPTH_COEF, P_SCORE) = \
@@ -134,26 +130,3 @@ def toxicity_rule(params, state, now, best_bid, best_ask, position, depth):
         return bid, ask, 0, 0
     bq, aq = tapered_sizes(qty, position, cap)
     return bid, ask, bq, aq
-
-
-@nb.njit(STRATEGY_SIG, cache=True)
-def toxicity_step(reason, now, book, params, state, market, lqty, ltop, base, acct, orders,
-                  active, cur, rstate, cmds):
-    """Start: reset. Trade on our book: update VPIN. Timer: requote by tier (or withdraw)."""
-    if reason == W_START:
-        toxicity_start(params, state, now)
-        return 0
-    if reason == W_TRADE:
-        if book == int(params[P_BOOK]) and fresh_print(
-                state, market[book, M_LAST_TS], market[book, M_LAST_PX],
-                market[book, M_LAST_QTY], market[book, M_LAST_SIDE], market[book, M_LAST_KIND]):
-            vpin_trade(params, state, market[book, M_LAST_QTY], market[book, M_LAST_SIDE])
-        return 0
-    if reason != W_TIMER:
-        return 0
-    bb, ba, pos = view(params, market, acct)
-    if bb <= 0 or ba <= 0:
-        return 0
-    depth = visible_depth(lqty, ltop, base, int(params[P_BOOK]), int(params[P_DEPTH_LEVELS]))
-    bid, ask, bq, aq = toxicity_rule(params, state, now, bb, ba, pos, depth)
-    return place(params, bid, ask, bq, aq, orders, active, cur, cmds)

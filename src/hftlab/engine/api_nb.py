@@ -1,0 +1,272 @@
+"""The compiled-strategy API: a read-only view of what the host knows, a bounded command
+sink with njit helpers, and the request area for kill and pause.
+
+A compiled strategy is a numba function ``fn(reason, book, view, orders, state)``
+called in place by the engine's loop at every wake-up (reason: hftlab.Wake, book: the
+book index of a book / trade wake-up, else -1):
+
+- ``view`` (a View of read-only arrays): ``view.books[b]`` the host's top of book b
+  (bid, ask, bid_qty, ask_qty, last trade, status; prices in ticks, sizes in lots),
+  ``view.orders`` our orders as the host knows them (after the response latency, never
+  the venue's truth), ``view.account[i]`` per instrument, ``view.clock[0]`` host time,
+  open orders and trading state, and the host's ladders for ``depth``. Writing to any
+  of it is a numba typing error (``setitem(readonly array ...)``).
+- ``orders`` (an Orders sink): write commands with ``submit``, ``market``, ``cancel``,
+  ``modify``; past its capacity the run stops with an error naming the strategy and the
+  capacity (nothing is dropped). ``request_kill`` / ``request_pause`` / ``request_resume``
+  ask the risk gate; nothing a strategy writes can clear a halt or a kill.
+- ``state``: one record of the dtype the strategy declared (named int64 / float64
+  fields, arrays allowed); it persists across wake-ups and comes back in the RunRecord.
+
+Everything here compiles with ``cache=True``: the strategy's own function is the only
+thing compiled for a new strategy.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numba as nb
+import numpy as np
+
+from hftlab.engine import book_nb
+from hftlab.engine.layout import (A_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
+                                  O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING, O_SIDE,
+                                  O_TIF)
+
+_I8 = np.int64
+# The host's top of book, one row per book, over the engine's market view (same memory).
+BOOK_VIEW_DTYPE = np.dtype([(name, _I8) for name in (
+    "bid", "ask", "bid_qty", "ask_qty", "last_price", "last_qty", "last_side", "last_ts",
+    "status", "ts", "instrument", "venue", "last_kind")])
+# Our orders as the host knows them: only the host's columns of the engine's order table.
+ORDER_VIEW_DTYPE = np.dtype({
+    "names": ["order_id", "book", "side", "price", "leaves", "status", "pending", "tif"],
+    "formats": [_I8] * 8,
+    "offsets": [8 * c for c in (O_ID, O_BOOK, O_SIDE, O_LPRICE, O_LLEAVES, O_LSTATUS, O_PENDING,
+                                O_TIF)],
+    "itemsize": 8 * O_NCOL})
+# The host's account per instrument (position in lots, money in currency, prices in ticks).
+ACCOUNT_VIEW_DTYPE = np.dtype([(name, np.float64) for name in (
+    "position", "cash", "fees", "realized", "avg_price", "mid", "unrealized", "equity",
+    "volume", "maker_volume", "notional", "fills")])
+# Host time (ns), open-order slots listed in view.active, trading state (0 ACTIVE,
+# 1 REDUCING, 2 HALTED) and the id the next accepted submit gets.
+CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
+                        ("next_id", _I8)])
+COMMAND_DTYPE = np.dtype([(name, _I8) for name in (
+    "action", "book", "side", "price", "qty", "tif", "order_type", "order_id")])
+assert BOOK_VIEW_DTYPE.itemsize == 8 * M_NCOL and ACCOUNT_VIEW_DTYPE.itemsize == 8 * A_NCOL
+
+View = namedtuple("View", "books orders active account clock ladder top base")
+Orders = namedtuple("Orders", "commands counts")
+# counts: commands written, commands refused for want of room, kill requested, pause (+1)
+# or resume (-1) requested, submits written (for the ids they will get)
+N_WRITTEN, N_OVERFLOW, N_KILL, N_PAUSE, N_SUBMITS = 0, 1, 2, 3, 4
+N_COUNTS = 5
+OPEN_STATUSES = (0, 1, 2)  # NEW, ACCEPTED, PARTIALLY_FILLED
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of a (the engine keeps writing the original)."""
+    v = a.view()
+    v.setflags(write=False)
+    return v
+
+
+def make_view(market: np.ndarray, orders: np.ndarray, active: np.ndarray, lacct: np.ndarray,
+              clock: np.ndarray, lqty: np.ndarray, ltop: np.ndarray, base: np.ndarray) -> View:
+    """The strategy's View over the engine's host-side arrays (no copies)."""
+    return View(readonly(market.view(BOOK_VIEW_DTYPE)[:, 0]),
+                readonly(orders.view(ORDER_VIEW_DTYPE)[:, 0]), readonly(active),
+                readonly(lacct.view(ACCOUNT_VIEW_DTYPE)[:, 0]),
+                readonly(clock.view(CLOCK_DTYPE)), readonly(lqty), readonly(ltop),
+                readonly(base))
+
+
+def make_sink(cmds: np.ndarray, counts: np.ndarray) -> Orders:
+    """The strategy's Orders sink over the engine's command buffer."""
+    return Orders(cmds.view(COMMAND_DTYPE)[:, 0], counts)
+
+
+# -- the view ---------------------------------------------------------------------------
+@nb.njit(cache=True)
+def now(view):
+    """Host time, ns since the epoch."""
+    return view.clock[0].now
+
+
+@nb.njit(cache=True)
+def best_bid(view, book):
+    """Best bid in ticks as the host sees it, 0 when the side is empty."""
+    return view.books[book].bid
+
+
+@nb.njit(cache=True)
+def best_ask(view, book):
+    """Best ask in ticks as the host sees it, 0 when the side is empty."""
+    return view.books[book].ask
+
+
+@nb.njit(cache=True)
+def mid(view, book):
+    """Mid in ticks, NaN when a side is empty."""
+    b = view.books[book]
+    if b.bid > 0 and b.ask > 0:
+        return 0.5 * (b.bid + b.ask)
+    return np.nan
+
+
+@nb.njit(cache=True)
+def instrument_of(view, book):
+    return view.books[book].instrument
+
+
+@nb.njit(cache=True)
+def position(view, instrument):
+    """Signed position in lots, from the fills the host has received."""
+    return np.int64(view.account[instrument].position)
+
+
+@nb.njit(cache=True)
+def trading_state(view):
+    """0 ACTIVE, 1 REDUCING (only reducing orders pass), 2 HALTED."""
+    return view.clock[0].trading_state
+
+
+@nb.njit(cache=True)
+def n_orders(view):
+    """How many of our orders the host lists (open, in flight, or closed this wake-up)."""
+    return view.clock[0].n_active
+
+
+@nb.njit(cache=True)
+def order(view, k):
+    """Our k-th listed order (0 <= k < n_orders(view)) as the host knows it."""
+    return view.orders[view.active[k]]
+
+
+@nb.njit(cache=True)
+def is_open(o):
+    """True while the host believes the order open or in flight."""
+    return o.status <= 2
+
+
+@nb.njit(cache=True)
+def depth(view, book, levels):
+    """(prices, sizes), each (2, levels): the host's best levels, bids in row 0, asks in
+    row 1; missing levels are 0."""
+    px = np.zeros((2, levels), np.int64)
+    qty = np.zeros((2, levels), np.int64)
+    book_nb.depth(view.ladder, view.top, view.base, book, levels, px, qty)
+    return px, qty
+
+
+# -- the sink ---------------------------------------------------------------------------
+@nb.njit(cache=True)
+def _slot(orders):
+    n = orders.counts[N_WRITTEN]
+    if n >= orders.commands.shape[0]:
+        orders.counts[N_OVERFLOW] += 1
+        return -1
+    orders.counts[N_WRITTEN] = n + 1
+    return n
+
+
+@nb.njit(cache=True)
+def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
+    """Send a new order (side +1 buy / -1 sell, price ticks, qty lots, tif a TimeInForce);
+    returns the id it gets if it passes the gate, or -1 when the sink is full."""
+    n = _slot(orders)
+    if n < 0:
+        return -1
+    c = orders.commands[n]
+    c.action = ACT_SUBMIT
+    c.book = book
+    c.side = side
+    c.price = price
+    c.qty = qty
+    c.tif = tif
+    c.order_type = order_type
+    c.order_id = 0
+    oid = view.clock[0].next_id + orders.counts[N_SUBMITS]
+    orders.counts[N_SUBMITS] += 1
+    return oid
+
+
+@nb.njit(cache=True)
+def market(view, orders, book, side, qty):
+    """A market order (IOC): fills what the book holds now, the rest expires."""
+    return submit(view, orders, book, side, 0, qty, 1, 1)
+
+
+@nb.njit(cache=True)
+def cancel(orders, order_id):
+    """Cancel one of our orders; False when the sink is full."""
+    n = _slot(orders)
+    if n < 0:
+        return False
+    c = orders.commands[n]
+    c.action = ACT_CANCEL
+    c.book = 0
+    c.side = 0
+    c.price = 0
+    c.qty = 0
+    c.tif = 0
+    c.order_type = 0
+    c.order_id = order_id
+    return True
+
+
+@nb.njit(cache=True)
+def modify(orders, order_id, price, qty):
+    """New price and remaining size of one of our orders; False when the sink is full."""
+    n = _slot(orders)
+    if n < 0:
+        return False
+    c = orders.commands[n]
+    c.action = ACT_MODIFY
+    c.book = 0
+    c.side = 0
+    c.price = price
+    c.qty = qty
+    c.tif = 0
+    c.order_type = 0
+    c.order_id = order_id
+    return True
+
+
+@nb.njit(cache=True)
+def request_kill(orders):
+    """Ask the risk gate to fire the kill switch (cancel all, flatten, deny new orders).
+    Only the risk desk or the configuration resets it."""
+    orders.counts[N_KILL] = 1
+
+
+@nb.njit(cache=True)
+def request_pause(orders):
+    """Ask the gate to deny new orders (open ones stay) until request_resume."""
+    orders.counts[N_PAUSE] = 1
+
+
+@nb.njit(cache=True)
+def request_resume(orders):
+    """End a pause this strategy asked for (a kill or a loss halt stays)."""
+    orders.counts[N_PAUSE] = -1
+
+
+@nb.njit(cache=True)
+def requote(view, orders, book, side, price, qty, tif):
+    """Keep one order at (side, price) on book, keeping its queue place; cancel our other
+    orders on that side that have no command in flight. qty 0 withdraws the side."""
+    have = False
+    for k in range(view.clock[0].n_active):
+        o = view.orders[view.active[k]]
+        if o.book != book or o.side != side or o.status > 2:
+            continue
+        if o.price == price and qty > 0 and not have:
+            have = True
+        elif o.pending == 0:
+            cancel(orders, o.order_id)
+    if not have and qty > 0 and price > 0:
+        submit(view, orders, book, side, price, qty, tif, 0)
