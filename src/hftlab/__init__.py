@@ -16,6 +16,8 @@ _EXPORTS = {
     "CompiledStrategy": "hftlab.strategy",
     "Context": "hftlab.strategy",
     "Strategy": "hftlab.strategy",
+    "BookId": "hftlab.strategy",
+    "Wake": "hftlab.schema",
     **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "sim",
                                          "strategies")},
 }

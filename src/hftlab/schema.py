@@ -50,6 +50,19 @@ EVENT_DTYPE = np.dtype(
 EVENT_FIELDS: tuple[str, ...] = tuple(EVENT_DTYPE.names)
 
 
+class Wake(IntEnum):
+    """Why a strategy is woken: the `reason` a compiled strategy receives."""
+
+    START = 1  # the first event
+    BOOK = 2  # a book update reached the host (subscribe_book)
+    TRADE = 3  # a trade print reached the host (subscribe_trades)
+    FILL = 4  # one of our orders filled (the view's account counts it)
+    ORDER = 5  # one of our orders changed state (accepted, cancelled, rejected, ...)
+    TIMER = 6  # the strategy's timer
+    END = 7
+    DENIED = 8  # the risk gate denied a command (Python strategies: on_order_denied)
+
+
 class OrderType(IntEnum):
     LIMIT = 0
     MARKET = 1

@@ -1,5 +1,11 @@
 """Strategy API: a Python base class with a context, and the compiled form.
 
+Compiled strategies use the njit helpers re-exported here (from hftlab.engine.api_nb):
+``best_bid, best_ask, mid, position, depth, now, trading_state, n_orders, order,
+is_open, instrument_of`` read the view; ``submit, market, cancel, modify, requote,
+request_kill, request_pause, request_resume`` write to the sink. ``Wake`` names the
+reasons a strategy is woken.
+
 A strategy never calls a venue. It reads the host's delayed view of the books and its
 own account through a Context and writes commands (submit / cancel / modify); the engine
 passes every command through the one gate, where the risk engine sits, and delivers it
@@ -14,6 +20,10 @@ from typing import Any, Callable, NamedTuple, Union
 import numpy as np
 
 from hftlab.engine import book_nb
+from hftlab.engine.api_nb import (best_ask, best_bid, cancel, depth, instrument_of, is_open,
+                                  market, mid, modify, n_orders, now, order, position,
+                                  request_kill, request_pause, request_resume, requote, submit,
+                                  trading_state)
 from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
                                   ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
@@ -23,7 +33,12 @@ from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REAL
                                   O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
 from hftlab.instruments import Instrument, check
 from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
-from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, Wake
+
+__all__ = ["BookId", "CompiledStrategy", "Context", "Fill", "Order", "Strategy", "Wake",
+           "best_ask", "best_bid", "cancel", "depth", "instrument_of", "is_open", "market", "mid",
+           "modify", "n_orders", "now", "order", "position", "request_kill", "request_pause",
+           "request_resume", "requote", "submit", "trading_state"]
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
 BookLike = Union[int, "BookId"]

@@ -135,7 +135,7 @@ K_DENY_HI = 37  # strategy's last commands met (a W_DENIED wake-up)
 K_NCOL = 40
 
 # wake-up reasons, also Strategy callbacks
-W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)
+W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)  # schema.Wake
 
 # kernel return codes
 RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE = 0, 1, 2, 3, 4, 5
