@@ -230,7 +230,8 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
 
     from hftlab.engine.loop_nb import STRATEGY_SIG
 
-    user = fn if hasattr(fn, "py_func") else nb.njit(fn)
+    # compiled afresh (not from the user's cache) so that its typed code can be checked
+    user = nb.njit(getattr(fn, "py_func", fn))
 
     def step(reason, book, view, orders, raw):
         user(reason, book, view, orders, raw.view(dtype)[0])
@@ -238,17 +239,49 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
 
     try:
         compiled = nb.njit(STRATEGY_SIG)(step)
+        readonly = _writes_view(user, set())
     except TypingError as err:
         text = str(err)
-        if "readonly" in text:
-            raise TypeError(f"strategy {name!r} writes to its view, which is read-only: the "
-                            "view is what the host knows, and only the engine changes it "
-                            "(send commands through the orders sink instead)") from None
-        raise TypeError(f"strategy {name!r} does not compile for the engine's "
-                        f"(reason, book, view, orders, state) call: "
-                        f"{text.splitlines()[0] if text else err}") from err
+        readonly = "readonly" in text
+        if not readonly:
+            raise TypeError(f"strategy {name!r} does not compile for the engine's "
+                            f"(reason, book, view, orders, state) call: "
+                            f"{text.splitlines()[0] if text else err}") from err
+    if readonly:
+        raise TypeError(f"strategy {name!r} writes to its view, which is read-only: the "
+                        "view is what the host knows, and only the engine changes it "
+                        "(send commands through the orders sink instead)")
     _ADAPTERS[key] = compiled
     return compiled
+
+
+def _writes_view(dispatcher: Any, seen: set) -> bool:
+    """True when the compiled code sets a field of a view record (numba checks writes to
+    read-only arrays, not to the records read from them); follows calls to other
+    functions compiled in this process."""
+    from numba.core import ir, types
+
+    from hftlab.engine.api_nb import VIEW_DTYPES
+
+    fields = [set(d.names) for d in VIEW_DTYPES]
+    for cres in dispatcher.overloads.values():
+        ann = cres.type_annotation
+        if ann is None or id(cres) in seen:
+            continue
+        seen.add(id(cres))
+        typemap = ann.typemap
+        for block in ann.blocks.values():
+            for stmt in block.body:
+                if isinstance(stmt, ir.SetAttr):
+                    t = typemap.get(stmt.target.name)
+                    if isinstance(t, types.Record) and set(t.fields) in fields:
+                        return True
+                elif isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr) \
+                        and stmt.value.op == "call":
+                    t = typemap.get(stmt.value.func.name)
+                    if isinstance(t, types.Dispatcher) and _writes_view(t.dispatcher, seen):
+                        return True
+    return False
 
 
 _TIF = {t.name: t for t in TimeInForce}

@@ -10,7 +10,8 @@ book index of a book / trade wake-up, else -1):
   ``view.orders`` our orders as the host knows them (after the response latency, never
   the venue's truth), ``view.account[i]`` per instrument, ``view.clock[0]`` host time,
   open orders and trading state, and the host's ladders for ``depth``. Writing to any
-  of it is a numba typing error (``setitem(readonly array ...)``).
+  of it is an error: numba's for the arrays (``setitem(readonly array ...)``), and a
+  check of the strategy's typed code for fields of their records.
 - ``orders`` (an Orders sink): write commands with ``submit``, ``market``, ``cancel``,
   ``modify``; past its capacity the run stops with an error naming the strategy and the
   capacity (nothing is dropped). ``request_kill`` / ``request_pause`` / ``request_resume``
@@ -56,6 +57,7 @@ CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
                         ("next_id", _I8)])
 COMMAND_DTYPE = np.dtype([(name, _I8) for name in (
     "action", "book", "side", "price", "qty", "tif", "order_type", "order_id")])
+VIEW_DTYPES = (BOOK_VIEW_DTYPE, ORDER_VIEW_DTYPE, ACCOUNT_VIEW_DTYPE, CLOCK_DTYPE)
 assert BOOK_VIEW_DTYPE.itemsize == 8 * M_NCOL and ACCOUNT_VIEW_DTYPE.itemsize == 8 * A_NCOL
 
 View = namedtuple("View", "books orders active account clock ladder top base")

@@ -1,0 +1,151 @@
+"""The strategy API: a compiled strategy's read-only view, its bounded sink, its typed
+state; typed order events for Python strategies; books by name."""
+
+import numba as nb
+import pytest
+
+import hftlab
+from hftlab.engine.api_nb import ORDER_VIEW_DTYPE
+from hftlab.engine.backtest import EngineError
+from hftlab.risk import RiskLimits
+from hftlab.schema import OrderStatus, Reason, Wake
+from hftlab.strategy import BookId, best_ask, best_bid, n_orders, order, position, submit
+from tests.engine.conftest import US, book_rows, events, venue
+
+T = hftlab.schema.Kind.TRADE
+
+
+def market(extra=()):
+    return events(book_rows() + list(extra) + [(200, hftlab.schema.Kind.LEVEL, 1, 98, 1)])
+
+
+@nb.njit
+def writes_its_view(reason, book, view, orders, state):
+    view.books[0].bid = 1
+
+
+@nb.njit
+def floods(reason, book, view, orders, state):
+    if reason == Wake.TIMER:
+        for _ in range(state.n):
+            submit(view, orders, 0, 1, 90, 1)
+
+
+@nb.njit
+def buys_then_watches(reason, book, view, orders, st):
+    """Buys 2 at the ask at the first timer; then records, at every timer, what the host
+    believes: the leaves of its order and its position."""
+    if reason != Wake.TIMER:
+        return
+    if st.sent == 0:
+        st.sent = 1
+        submit(view, orders, 0, 1, best_ask(view, 0), 2)
+        return
+    if n_orders(view) > 0:
+        o = order(view, 0)
+        if st.first_leaves < 0:
+            st.first_leaves = o.leaves
+        st.last_leaves = o.leaves
+    st.position = position(view, 0)
+    st.wakes += 1
+
+
+def test_a_compiled_strategy_that_writes_to_its_view_fails_with_a_clear_error():
+    strat = hftlab.CompiledStrategy(writes_its_view, {"x": 0}, timer_ns=US, name="vandal")
+    with pytest.raises(TypeError, match="'vandal' writes to its view, which is read-only"):
+        hftlab.backtest(market(), strat, venues=[venue()])
+
+
+def test_overflowing_the_sink_stops_the_run_naming_the_strategy_and_its_capacity():
+    strat = hftlab.CompiledStrategy(floods, {"n": 9}, timer_ns=US, name="flood", max_commands=8)
+    with pytest.raises(EngineError, match=r"strategy 'flood' wrote more than its 8 commands"):
+        hftlab.backtest(market(), strat, venues=[venue()])
+    ok = hftlab.CompiledStrategy(floods, {"n": 8}, timer_ns=100 * US, max_commands=8)
+    rec = hftlab.backtest(market(), ok, venues=[venue()])
+    assert (rec.orders["action"] == 0).sum() == 8 * 2  # every command went out, none lost
+
+
+def test_the_view_holds_what_the_host_knows_not_the_venues_truth():
+    # the venue fills our buy at once (the ask rests 5 lots); the host hears of it 20 us later
+    strat = hftlab.CompiledStrategy(
+        buys_then_watches, dict(sent=0, first_leaves=-1, last_leaves=-1, position=0, wakes=0),
+        timer_ns=US)
+    rec = hftlab.backtest(market(), strat, venues=[venue(resp_us=20)], sample_ns=US)
+    assert rec.fills["qty"].sum() == 2 and rec.fills["ts_exchange"].iloc[0] <= 2 * US
+    st = rec.strategy_state[0]
+    assert st["first_leaves"] == 2  # still unfilled as far as the host knows
+    assert st["position"] == 2 and st["wakes"] > 100  # learned later, through the response
+    host_fields = {"order_id", "book", "side", "price", "leaves", "status", "pending", "tif"}
+    assert set(ORDER_VIEW_DTYPE.names) == host_fields  # no venue-side columns to read
+    assert strat.state["wakes"][0] == 0  # the given state is left as it was
+
+
+class Events(hftlab.Strategy):
+    timer_ns = US
+
+    def __init__(self, actions):
+        self.actions, self.seen = dict(actions), []
+
+    def on_timer(self, ctx):
+        if ctx.now // US in self.actions:
+            self.actions.pop(ctx.now // US)(ctx)
+
+    def on_order_accepted(self, ctx, o):
+        self.seen.append(("accepted", o.order_id, ctx.now))
+
+    def on_order_denied(self, ctx, o):
+        self.seen.append(("denied", o.order_id, ctx.now, o.reason, o.status))
+
+    def on_order_rejected(self, ctx, o):
+        self.seen.append(("rejected", o.order_id, ctx.now, o.reason))
+
+    def on_order_cancelled(self, ctx, o):
+        self.seen.append(("cancelled", o.order_id, ctx.now))
+
+    def on_order_modified(self, ctx, o):
+        self.seen.append(("modified", o.order_id, ctx.now, o.price, o.leaves))
+
+    def on_order_expired(self, ctx, o):
+        self.seen.append(("expired", o.order_id, ctx.now))
+
+
+def test_python_strategies_get_typed_order_events():
+    acts = {2: lambda c: c.buy(99, 1),  # rests: accepted
+            3: lambda c: c.buy(101, 1, tif="POST_ONLY"),  # would cross: rejected
+            4: lambda c: c.buy(50, 1, tif="IOC"),  # nothing at 50: expired
+            5: lambda c: c.buy(99, 500),  # over the size limit: denied at once
+            6: lambda c: c.modify(1, 98, 1),
+            8: lambda c: c.cancel(1)}
+    s = Events(acts)
+    hftlab.backtest(market(), s, venues=[venue(entry_us=0, resp_us=0)],
+                    risk=RiskLimits(max_order_qty=100))
+    kinds = [e[0] for e in s.seen]
+    assert kinds == ["accepted", "rejected", "expired", "denied", "modified", "cancelled"]
+    denied = s.seen[3]
+    assert denied[2] == 5 * US  # in the same wake-up's time: the gate answers at once
+    assert denied[3] == Reason.RISK_MAX_ORDER_QTY and denied[4] == OrderStatus.DENIED
+    assert s.seen[1][3] == Reason.POST_ONLY_WOULD_CROSS
+    assert s.seen[4][3:] == (98, 1)
+
+
+def test_every_denied_order_reaches_on_order_denied():
+    acts = {t: (lambda c: c.buy(99, 500)) for t in range(2, 38)}
+    s = Events(acts)
+    hftlab.backtest(market(), s, venues=[venue()], risk=RiskLimits(max_order_qty=100))
+    assert [e[0] for e in s.seen].count("denied") == 36
+
+
+class ByName(hftlab.Strategy):
+    timer_ns = US
+
+    def on_timer(self, ctx):
+        self.book = ctx.book_id(0)
+        self.top = (ctx.best_bid(BookId(0, 0)), ctx.best_ask(self.book))
+
+
+def test_books_are_named_handles_and_ints_still_work():
+    s = ByName()
+    hftlab.backtest(market(), s, venues=[venue()])
+    assert s.book == BookId(0, 0) and str(s.book) == "book(venue=0, instrument=0)"
+    assert s.top == (100, 101)
+    assert best_bid is not None  # the compiled helpers are public in hftlab.strategy
