@@ -266,7 +266,7 @@ def _writes_view(dispatcher: Any, seen: set) -> bool:
     fields = [set(d.names) for d in VIEW_DTYPES]
     for cres in dispatcher.overloads.values():
         ann = cres.type_annotation
-        if ann is None or id(cres) in seen:
+        if not hasattr(ann, "typemap") or id(cres) in seen:  # loaded from a cache
             continue
         seen.add(id(cres))
         typemap = ann.typemap
