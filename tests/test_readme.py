@@ -1,0 +1,39 @@
+"""The README's "Write your own strategy" examples run as written (each block saved as
+its own file and run, so numba's cache=True has a file to cache against)."""
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _blocks(section: str) -> list[str]:
+    text = README.read_text()
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, re.S)
+
+
+BLOCKS = _blocks("Write your own strategy")
+
+
+def test_the_section_holds_a_python_and_a_compiled_maker_each_under_30_lines():
+    assert len(BLOCKS) == 2
+    for code in BLOCKS:
+        assert "hftlab.engine" not in code  # nothing from the engine's insides
+        body = [ln for ln in code.splitlines() if ln.strip()]
+        assert len(body) <= 30
+
+
+@pytest.mark.parametrize("k", range(len(BLOCKS)))
+def test_readme_strategy_block_runs_as_written(k, tmp_path, capsys):
+    path = tmp_path / f"readme_block_{k}.py"
+    path.write_text(BLOCKS[k])
+    ns = runpy.run_path(str(path), run_name="__main__")
+    rec = ns["rec"]
+    assert len(rec.fills) > 0 and len(rec.orders) > 10
+    if "strategy_state" in BLOCKS[k]:
+        assert rec.strategy_state["requotes"][0] > 100
+    assert "fills" in capsys.readouterr().out
