@@ -36,7 +36,7 @@ from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.layout import rstate_size
 from hftlab.risk.pretrade_nb import RP_NCOL
 from hftlab.schema import ORDER_RECORD_DTYPE, OrderStatus, Reason, TimeInForce
-from hftlab.strategy import CompiledStrategy, Context, Fill, Order, Strategy
+from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
 
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 

@@ -1,0 +1,462 @@
+"""The host side of a run as Python sees it: Strategy and its Context (the host's delayed
+view and the command buffer), the typed order events, CompiledStrategy and the wrapper
+that hands a compiled strategy its state record. Users import them from hftlab.strategy."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Union
+
+import numpy as np
+
+from hftlab.engine import book_nb
+from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
+                                  ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
+                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
+                                  K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_KIND,
+                                  M_LAST_PX, M_LAST_QTY,
+                                  M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
+                                  O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
+from hftlab.instruments import Instrument, check
+from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, Wake
+
+TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
+BookLike = Union[int, "BookId"]
+
+
+class Order(NamedTuple):
+    """Our order as the host knows it (after the response latency)."""
+
+    order_id: int
+    book: int
+    side: int
+    price: int  # ticks
+    leaves: int  # lots not yet filled
+    status: OrderStatus
+    pending: int  # cancel / modify commands in flight
+    tif: TimeInForce
+    reason: Reason = Reason.NONE  # why it was denied, rejected or closed by the venue
+
+
+class BookId(NamedTuple):
+    """A book by name: (venue index, instrument index) of the run's tables. Every
+    Context method taking a book accepts a BookId or the book's index
+    (venue * n_instruments + instrument)."""
+
+    venue: int
+    instrument: int
+
+    def __str__(self) -> str:
+        return f"book(venue={self.venue}, instrument={self.instrument})"
+
+
+class Fill(NamedTuple):
+    """A fill as the host learns of it."""
+
+    order_id: int
+    book: int
+    side: int
+    price: int
+    qty: int
+    maker: bool
+    ts_exchange: int
+
+
+class Strategy:
+    """Base class of Python strategies: override the callbacks you need.
+
+    timer_ns: interval of on_timer in host time (None: no timer).
+    subscribe_book / subscribe_trades: wake on every local book update / trade print.
+    """
+
+    timer_ns: int | None = None
+    subscribe_book: bool = False
+    subscribe_trades: bool = False
+
+    def on_start(self, ctx: "Context") -> None:
+        """Called once, at the first event."""
+
+    def on_book(self, ctx: "Context", book: int) -> None:
+        """A book update reached the host (only with subscribe_book)."""
+
+    def on_trade(self, ctx: "Context", book: int) -> None:
+        """A trade print reached the host (only with subscribe_trades)."""
+
+    def on_fill(self, ctx: "Context", fill: Fill) -> None:
+        """One of our orders was (partly) filled; the account already counts it."""
+
+    def on_order(self, ctx: "Context", order: Order) -> None:
+        """Catch-all: every on_order_* event below calls it unless overridden."""
+
+    def on_order_accepted(self, ctx: "Context", order: Order) -> None:
+        """The venue accepted the order (it rests, or traded at once)."""
+        self.on_order(ctx, order)
+
+    def on_order_denied(self, ctx: "Context", order: Order) -> None:
+        """The risk gate stopped a command before it left the host; order.reason says why
+        (a Reason: RISK_* for the risk checks, BAD_QTY and the like for validation)."""
+        self.on_order(ctx, order)
+
+    def on_order_rejected(self, ctx: "Context", order: Order) -> None:
+        """The venue refused the order (post-only would cross, FOK not fillable, halted)
+        or a cancel / modify of it (the order was no longer there); order.reason says why."""
+        self.on_order(ctx, order)
+
+    def on_order_cancelled(self, ctx: "Context", order: Order) -> None:
+        """The order left the book: cancelled on our request or by self-trade prevention."""
+        self.on_order(ctx, order)
+
+    def on_order_modified(self, ctx: "Context", order: Order) -> None:
+        """A modify took effect; order holds the new price and remaining size."""
+        self.on_order(ctx, order)
+
+    def on_order_expired(self, ctx: "Context", order: Order) -> None:
+        """The venue cancelled an IOC / FOK / market remainder."""
+        self.on_order(ctx, order)
+
+    def on_timer(self, ctx: "Context") -> None:
+        """The timer fired."""
+
+    def on_end(self, ctx: "Context") -> None:
+        """The data ended."""
+
+
+class CompiledStrategy:
+    """A strategy as a numba function, called in place in the compiled loop at every
+    wake-up, so a backtest of it runs with no Python in the loop.
+
+    fn(reason, book, view, orders, state): reason a Wake (START, BOOK, TRADE, FILL,
+    ORDER, TIMER), book the book of a BOOK / TRADE wake-up (else -1), view the host's
+    read-only view, orders the command sink, state one record of the strategy's own
+    fields (hftlab.engine.api_nb says what each holds and the njit helpers that use
+    them: submit, market, cancel, modify, requote, best_bid, position, depth, ...).
+
+    state: the strategy's typed state, as {name: initial value} (ints become int64
+    fields, floats float64, arrays sub-arrays) or a one-row structured array. The
+    record the run ends with is ``RunRecord.strategy_state``; the one given is not
+    changed. max_commands: the sink's capacity per wake-up; writing past it stops the
+    run with an error naming the strategy.
+
+    A new fn costs one small compile (about 1 s) in each new process; fn itself is
+    cached when decorated with ``@numba.njit(cache=True)``.
+    """
+
+    def __init__(self, fn: Callable, state: dict | np.ndarray | None = None, *,
+                 timer_ns: int | None = None, subscribe_book: bool = False,
+                 subscribe_trades: bool = False, name: str | None = None,
+                 max_commands: int = 64, describe: dict | None = None) -> None:
+        self.fn = fn
+        self.state = _state_record(state)
+        self.timer_ns, self.subscribe_book, self.subscribe_trades = \
+            timer_ns, bool(subscribe_book), bool(subscribe_trades)
+        self.name = name or getattr(fn, "__name__", "compiled")
+        check(isinstance(max_commands, int) and 1 <= max_commands <= 1 << 16,
+              f"{self.name}.max_commands", "an integer in [1, 65536]", max_commands)
+        self.max_commands = max_commands
+        self.describe = dict(describe or {})
+        self._step: Callable | None = None
+
+    @classmethod
+    def from_step(cls, step: Callable, state: np.ndarray, **kw: Any) -> "CompiledStrategy":
+        """A strategy whose step already has engine.loop_nb.STRATEGY_SIG (it views the
+        state bytes itself): the built-in makers, compiled once and cached."""
+        out = cls(step, state, **kw)
+        out._step = step
+        return out
+
+    def step(self) -> Callable:
+        """The engine-facing step: fn wrapped to receive its state record."""
+        if self._step is None:
+            self._step = _adapter(self.fn, self.state.dtype, self.name)
+        return self._step
+
+    def raw_state(self) -> np.ndarray:
+        """A fresh copy of the initial state as the bytes the engine hands the step."""
+        return np.frombuffer(self.state.tobytes(), np.uint8).copy()
+
+
+def _state_record(state: dict | np.ndarray | None) -> np.ndarray:
+    """A one-row, aligned structured array from a {name: initial value} mapping."""
+    if state is None:
+        state = {"_": 0}
+    if isinstance(state, np.ndarray):
+        check(state.dtype.names is not None and state.shape == (1,), "state",
+              "a one-row structured array", f"{state.dtype} of shape {state.shape}")
+        return state.copy()
+    check(isinstance(state, dict) and all(isinstance(k, str) for k in state), "state",
+          "a dict of field name -> initial int, float or array", type(state).__name__)
+    fields = []
+    for k, v in state.items():
+        a = np.asarray(v)
+        check(a.dtype.kind in "biuf", f"state.{k}", "an int, a float or an array of them", v)
+        kind = np.float64 if a.dtype.kind == "f" else np.int64
+        fields.append((k, kind, a.shape) if a.shape else (k, kind))
+    rec = np.zeros(1, np.dtype(fields, align=True))
+    for k, v in state.items():
+        rec[k][0] = v
+    return rec
+
+
+_ADAPTERS: dict = {}
+
+
+def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
+    """Compile the step that views the state bytes as a record and calls fn."""
+    key = (fn, dtype)
+    if key in _ADAPTERS:
+        return _ADAPTERS[key]
+    import numba as nb
+    from numba.core.errors import TypingError
+
+    from hftlab.engine.loop_nb import STRATEGY_SIG
+
+    # compiled afresh (not from the user's cache) so that its typed code can be checked
+    user = nb.njit(getattr(fn, "py_func", fn))
+
+    def step(reason, book, view, orders, raw):
+        user(reason, book, view, orders, raw.view(dtype)[0])
+        return 0
+
+    try:
+        compiled = nb.njit(STRATEGY_SIG)(step)
+        readonly = _writes_view(user, set())
+    except TypingError as err:
+        text = str(err)
+        readonly = "readonly" in text
+        if not readonly:
+            raise TypeError(f"strategy {name!r} does not compile for the engine's "
+                            f"(reason, book, view, orders, state) call: "
+                            f"{text.splitlines()[0] if text else err}") from err
+    if readonly:
+        raise TypeError(f"strategy {name!r} writes to its view, which is read-only: the "
+                        "view is what the host knows, and only the engine changes it "
+                        "(send commands through the orders sink instead)")
+    _ADAPTERS[key] = compiled
+    return compiled
+
+
+def _writes_view(dispatcher: Any, seen: set) -> bool:
+    """True when the compiled code sets a field of a view record (numba checks writes to
+    read-only arrays, not to the records read from them); follows calls to other
+    functions compiled in this process."""
+    from numba.core import ir, types
+
+    from hftlab.engine.api_nb import VIEW_DTYPES
+
+    fields = [set(d.names) for d in VIEW_DTYPES]
+    for cres in dispatcher.overloads.values():
+        ann = cres.type_annotation
+        if not hasattr(ann, "typemap") or id(cres) in seen:  # loaded from a cache
+            continue
+        seen.add(id(cres))
+        typemap = ann.typemap
+        for block in ann.blocks.values():
+            for stmt in block.body:
+                if isinstance(stmt, ir.SetAttr):
+                    t = typemap.get(stmt.target.name)
+                    if isinstance(t, types.Record) and set(t.fields) in fields:
+                        return True
+                elif isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr) \
+                        and stmt.value.op == "call":
+                    t = typemap.get(stmt.value.func.name)
+                    if isinstance(t, types.Dispatcher) and _writes_view(t.dispatcher, seen):
+                        return True
+    return False
+
+
+_TIF = {t.name: t for t in TimeInForce}
+
+
+def _tif(tif: TimeInForce | str) -> int:
+    if isinstance(tif, str):
+        check(tif.upper() in _TIF, "tif", f"one of {sorted(_TIF)}", tif)
+        return int(_TIF[tif.upper()])
+    return int(tif)
+
+
+class Context:
+    """What a Python strategy sees and does: the host's view and the command buffer."""
+
+    def __init__(self, engine: Any) -> None:
+        self._e = engine
+        self._cmds: list[tuple[int, ...]] = []
+        self._next_id = 0
+
+    # -- time, instruments, state ------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """Host time in ns since the epoch."""
+        return int(self._e.cur[K_NOW_LO])
+
+    @property
+    def trading_state(self) -> str:
+        """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
+        return TRADING_STATES[int(self._e.rstate[0])]
+
+    def kill(self) -> None:
+        """Fire the kill switch: cancel all open orders, flatten, deny every new order.
+        Only the risk desk or the configuration resets it; a strategy cannot. New orders are denied at once; the cancels and the flatten go
+        out with this wake-up's commands (or at the next fill or state sample)."""
+        self._e.rstate[RS_KILL] = KILL_STRATEGY
+
+    def pause(self) -> None:
+        """Deny new orders (and size increases) until resume(); open orders stay, unlike kill."""
+        self._e.rstate[RS_PAUSE_REQ] = 1.0
+
+    def resume(self) -> None:
+        """End a pause."""
+        self._e.rstate[RS_PAUSE_REQ] = -1.0
+
+    def instrument(self, i: int = 0) -> Instrument:
+        return self._e.instruments[i]
+
+    def instrument_of(self, book: BookLike) -> int:
+        """The instrument index a book trades."""
+        return int(self._e.market[self._b(book), M_INSTR])
+
+    def book_index(self, venue: int = 0, instrument: int = 0) -> int:
+        """Books are numbered venue * n_instruments + instrument."""
+        return venue * len(self._e.instruments) + instrument
+
+    def book_id(self, book: BookLike) -> BookId:
+        """The (venue, instrument) name of a book index."""
+        b = self._b(book)
+        n = len(self._e.instruments)
+        return BookId(b // n, b % n)
+
+    def _b(self, book: BookLike) -> int:
+        """A book's index from a BookId or an index; a book the run lacks is an error."""
+        if isinstance(book, BookId):
+            n = len(self._e.instruments)
+            if not (0 <= book.instrument < n and 0 <= book.venue < len(self._e.venues)):
+                raise ValueError(f"{book}: the run has {len(self._e.venues)} venue(s) and "
+                                 f"{n} instrument(s)")
+            return book.venue * n + book.instrument
+        return int(book)
+
+    # -- the local book -------------------------------------------------------------------
+    def best_bid(self, book: BookLike = 0) -> int:
+        """Best bid in ticks as the host sees it, 0 when the bid side is empty."""
+        return int(self._e.market[self._b(book), M_BID])
+
+    def best_ask(self, book: BookLike = 0) -> int:
+        """Best ask in ticks as the host sees it, 0 when the ask side is empty."""
+        return int(self._e.market[self._b(book), M_ASK])
+
+    def best_sizes(self, book: BookLike = 0) -> tuple[int, int]:
+        return int(self._e.market[self._b(book), M_BIDQ]), int(self._e.market[self._b(book), M_ASKQ])
+
+    def mid(self, book: BookLike = 0) -> float:
+        """Mid in ticks, NaN when a side is empty."""
+        b, a = self.best_bid(book), self.best_ask(book)
+        return 0.5 * (b + a) if b > 0 and a > 0 else float("nan")
+
+    def halted(self, book: BookLike = 0) -> bool:
+        return int(self._e.market[self._b(book), M_STATUS]) == 0
+
+    def last_trade(self, book: BookLike = 0) -> tuple[int, int, int, int]:
+        """(price ticks, qty lots, aggressor side, exchange ts) of the last print seen."""
+        m = self._e.market[self._b(book)]
+        return int(m[M_LAST_PX]), int(m[M_LAST_QTY]), int(m[M_LAST_SIDE]), int(m[M_LAST_TS])
+
+    def last_trade_kind(self, book: BookLike = 0) -> Kind:
+        """Kind of the last print seen: EXECUTE (a resting order hit, L3 data) or TRADE."""
+        return Kind(int(self._e.market[self._b(book), M_LAST_KIND]))
+
+    def depth(self, book: BookLike = 0, levels: int = 5) -> dict[str, np.ndarray]:
+        """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
+        px = np.empty((2, levels), np.int64)
+        qty = np.empty((2, levels), np.int64)
+        book_nb.depth(self._e.lqty, self._e.ltop, self._e.base, self._b(book), levels, px, qty)
+        return {"bid_price": px[0], "bid_qty": qty[0], "ask_price": px[1], "ask_qty": qty[1]}
+
+    # -- account ---------------------------------------------------------------------
+    def position(self, instrument: int = 0) -> int:
+        """Signed position in lots, as known from the fills received."""
+        return int(self._e.lacct[instrument, A_POS])
+
+    def pnl(self, instrument: int | None = None) -> float:
+        """Total P&L in currency (realized net of fees + marked to the local mid)."""
+        acct = self._e.lacct
+        return float(acct[:, A_EQUITY].sum() if instrument is None else acct[instrument, A_EQUITY])
+
+    def account(self, instrument: int = 0) -> dict[str, float]:
+        a = self._e.lacct[instrument]
+        return {"position": a[A_POS], "cash": a[A_CASH], "fees": a[A_FEES],
+                "realized": a[A_REALIZED], "unrealized": a[A_UNREAL], "equity": a[A_EQUITY],
+                "avg_price": a[A_AVG]}
+
+    def open_orders(self, book: BookLike | None = None) -> list[Order]:
+        """Our orders the host believes open or in flight, oldest first."""
+        e = self._e
+        out = []
+        book = None if book is None else self._b(book)
+        for s in e.active[: e.cur[K_NACT]]:
+            o = e.orders[s]
+            st = OrderStatus(int(o[O_LSTATUS]))
+            if st in (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and (
+                    book is None or o[O_BOOK] == book):
+                out.append(Order(int(o[O_ID]), int(o[O_BOOK]), int(o[O_SIDE]), int(o[O_LPRICE]),
+                                 int(o[O_LLEAVES]), st, int(o[O_PENDING]), TimeInForce(int(o[O_TIF]))))
+        return sorted(out, key=lambda o: o.order_id)
+
+    # -- commands ------------------------------------------------------------------------
+    def submit(self, side: int, price: int, qty: int, book: BookLike = 0,
+               tif: TimeInForce | str = TimeInForce.GTC,
+               order_type: OrderType = OrderType.LIMIT) -> int:
+        """Send a new order (through the risk gate); returns its order id."""
+        oid = int(self._e.cur[K_NEXT_ID]) + self._next_id
+        self._next_id += 1
+        self._cmds.append((ACT_SUBMIT, self._b(book), int(side), int(price), int(qty), _tif(tif),
+                           int(order_type), 0))
+        return oid
+
+    def buy(self, price: int, qty: int, book: BookLike = 0, tif: TimeInForce | str = "GTC") -> int:
+        return self.submit(1, price, qty, book, tif)
+
+    def sell(self, price: int, qty: int, book: BookLike = 0, tif: TimeInForce | str = "GTC") -> int:
+        return self.submit(-1, price, qty, book, tif)
+
+    def market_order(self, side: int, qty: int, book: BookLike = 0) -> int:
+        return self.submit(side, 0, qty, book, TimeInForce.IOC, OrderType.MARKET)
+
+    def cancel(self, order_id: int) -> None:
+        self._cmds.append((ACT_CANCEL, 0, 0, 0, 0, 0, 0, int(order_id)))
+
+    def modify(self, order_id: int, price: int, qty: int) -> None:
+        """New price and remaining size: a smaller size keeps queue priority, anything else loses it."""
+        self._cmds.append((ACT_MODIFY, 0, 0, int(price), int(qty), 0, 0, int(order_id)))
+
+    def replace(self, order_id: int, price: int, qty: int) -> int:
+        """Cancel an order and send a new one on the same book and side; returns the new id.
+
+        Unlike modify, the new order has its own id and the two commands travel apart:
+        if the cancel arrives too late, both orders may trade.
+        """
+        old = next((o for o in self.open_orders() if o.order_id == order_id), None)
+        if old is None:
+            raise ValueError(f"replace: order {order_id} is not open")
+        self.cancel(order_id)
+        return self.submit(old.side, price, qty, old.book, old.tif)
+
+    def cancel_all(self, book: BookLike | None = None) -> None:
+        for o in self.open_orders(book):
+            if o.pending == 0:
+                self.cancel(o.order_id)
+
+    def _drain(self, cmds: np.ndarray, start: int = 0) -> tuple[np.ndarray, int]:
+        """Write buffered commands into the engine's command array after its first
+        `start` rows (grown when needed); returns the array and the rows written."""
+        n = len(self._cmds)
+        if start + n > len(cmds):
+            grown = np.zeros((max(start + n, 2 * len(cmds)), cmds.shape[1]), np.int64)
+            grown[:start] = cmds[:start]
+            cmds = grown
+        if n:
+            cmds[start:start + n] = np.asarray(self._cmds, dtype=np.int64)
+        self._cmds.clear()
+        self._next_id = 0
+        return cmds, n
+
+
+assert (C_ACTION, C_BOOK, C_SIDE, C_PRICE, C_QTY, C_TIF, C_TYPE, C_ID) == tuple(range(8))
