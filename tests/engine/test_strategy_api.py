@@ -149,3 +149,35 @@ def test_books_are_named_handles_and_ints_still_work():
     assert s.book == BookId(0, 0) and str(s.book) == "book(venue=0, instrument=0)"
     assert s.top == (100, 101)
     assert best_bid is not None  # the compiled helpers are public in hftlab.strategy
+
+
+class Churn(hftlab.Strategy):
+    """Every wake-up: two orders past the open-order capacity (TOO_MANY), a cancel of an
+    order that never was, and a cancel of everything."""
+
+    timer_ns = US
+
+    def on_timer(self, ctx):
+        for _ in range(3):
+            ctx.buy(90, 1)
+        ctx.cancel(10**9)
+        ctx.cancel_all()
+
+
+def test_records_across_many_flushes_equal_one_unflushed_run(monkeypatch):
+    import hftlab.engine.backtest as bt
+
+    data = events(book_rows() + [(3000, hftlab.schema.Kind.LEVEL, 1, 98, 1)])
+    monkeypatch.setattr(bt, "RECORD_ROWS", 1 << 22)
+    whole = hftlab.backtest(data, Churn(), venues=[venue(entry_us=2)], order_capacity=1)
+    monkeypatch.setattr(bt, "RECORD_ROWS", 0)  # buffers of ~1,000 rows: flushed many times
+    flushed = hftlab.backtest(data, Churn(), venues=[venue(entry_us=2)], order_capacity=1)
+    assert len(whole.orders) > 8_000
+    import pandas as pd
+
+    for t in ("orders", "fills", "states", "risk_events"):
+        pd.testing.assert_frame_equal(getattr(whole, t), getattr(flushed, t))
+    o = whole.orders
+    unknown = o[o["reason"] == Reason.UNKNOWN_ORDER]
+    assert (unknown[["side", "tif", "order_type", "venue"]] == 0).all().all()
+    assert (o[o["reason"] == Reason.TOO_MANY_ORDERS]["price"] == 90).all()

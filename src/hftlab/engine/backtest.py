@@ -38,6 +38,7 @@ from hftlab.risk.pretrade_nb import RP_NCOL
 from hftlab.schema import ORDER_RECORD_DTYPE, OrderStatus, Reason, TimeInForce
 from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
 
+RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 
 
@@ -312,7 +313,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
     prm[P_PY], prm[P_STP], prm[P_SIM] = 0 if compiled else 1, STP_MODES[stp], int(simulated)
     rparams = _risk_params(risk, [i.symbol for i in data.instruments])
-    rows = max(1 << 15, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
+    rows = max(RECORD_ROWS, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
     window = (np.asarray(setup.base, np.int64), setup.width) if simulated else None
     e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows, window)
     run = _Runner(e, strategy, qm)

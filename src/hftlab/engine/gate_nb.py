@@ -17,12 +17,12 @@ import numba as nb
 from hftlab.engine.latency_nb import draw
 from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH, K_ET, K_NACT,
-                                  K_NEXT_ID, K_NFREE, K_NORD, M_INSTR, M_VENUE, O_BOOK, O_ID,
+                                  K_NEXT_ID, K_NFREE, M_INSTR, M_VENUE, O_BOOK, O_ID,
                                   O_LEAVES, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
                                   O_QTY, O_SIDE, O_STATUS, O_TIF, O_TS_SENT, O_TYPE, V_ENTRY,
                                   V_ENTRY_J)
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
-                                    ST_NEW, is_open, push, record_order)
+                                    ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.pretrade_nb import count_cancel, has_requests, on_requests, pre_trade
 
@@ -76,25 +76,13 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
         action = cmds[c, C_ACTION]
         if action == ACT_SUBMIT:
             if cur[K_NFREE] == 0:  # every slot holds an open or in-flight order
-                n = cur[K_NORD]
-                rec_o[n, 0] = cur[K_NEXT_ID]
-                cur[K_NEXT_ID] += 1
-                rec_o[n, 1] = now
-                rec_o[n, 2] = 0
-                rec_o[n, 3] = now
                 b = cmds[c, C_BOOK]
-                if 0 <= b < n_books:
-                    rec_o[n, 4] = market[b, M_VENUE]
-                    rec_o[n, 5] = market[b, M_INSTR]
-                rec_o[n, 6] = ACT_SUBMIT
-                rec_o[n, 7] = cmds[c, C_SIDE]
-                rec_o[n, 8] = cmds[c, C_TYPE]
-                rec_o[n, 9] = cmds[c, C_TIF]
-                rec_o[n, 10] = cmds[c, C_PRICE]
-                rec_o[n, 11] = cmds[c, C_QTY]
-                rec_o[n, 12] = ST_DENIED
-                rec_o[n, 13] = RS_TOO_MANY
-                cur[K_NORD] = n + 1
+                known = 0 <= b < n_books
+                order_row(rec_o, cur, cur[K_NEXT_ID], now, 0, now,
+                          market[b, M_VENUE] if known else 0, market[b, M_INSTR] if known else 0,
+                          ACT_SUBMIT, cmds[c, C_SIDE], cmds[c, C_TYPE], cmds[c, C_TIF],
+                          cmds[c, C_PRICE], cmds[c, C_QTY], ST_DENIED, RS_TOO_MANY)
+                cur[K_NEXT_ID] += 1
                 continue
             cur[K_NFREE] -= 1
             s = free[cur[K_NFREE]]
@@ -142,14 +130,8 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
         elif action == ACT_CANCEL or action == ACT_MODIFY:
             s = find_order(orders, active, cur, cmds[c, C_ID])
             if s < 0 or not (orders[s, O_LSTATUS] == ST_NEW or is_open(orders[s, O_LSTATUS])):
-                n = cur[K_NORD]
-                rec_o[n, 0] = cmds[c, C_ID]
-                rec_o[n, 1] = now
-                rec_o[n, 3] = now
-                rec_o[n, 6] = action
-                rec_o[n, 12] = ST_DENIED
-                rec_o[n, 13] = RS_UNKNOWN_ORDER
-                cur[K_NORD] = n + 1
+                order_row(rec_o, cur, cmds[c, C_ID], now, 0, now, 0, 0, action, 0, 0, 0,
+                          cmds[c, C_PRICE], cmds[c, C_QTY], ST_DENIED, RS_UNKNOWN_ORDER)
                 continue
             b = orders[s, O_BOOK]
             if action == ACT_MODIFY:

@@ -81,19 +81,29 @@ def respond(resp, cur, venues, v, now, kind, slot, price, qty, status, reason, m
 
 @nb.njit(cache=True)
 def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status, reason, market):
-    """One row of the orders record for a command the venue (or the gate) decided."""
-    n = cur[K_NORD]
+    """One row of the orders record for a command on our order s."""
     b = orders[s, O_BOOK]
-    rec[n, 0] = orders[s, O_ID]
-    rec[n, 1] = orders[s, O_TS_SENT]
+    order_row(rec, cur, orders[s, O_ID], orders[s, O_TS_SENT], ts_ex, ts_ack, market[b, M_VENUE],
+              market[b, M_INSTR], action, orders[s, O_SIDE], orders[s, O_TYPE], orders[s, O_TIF],
+              price, qty, status, reason)
+
+
+@nb.njit(cache=True)
+def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, action, side,
+              order_type, tif, price, qty, status, reason):
+    """The one writer of the orders record: every field of the row, in the field order of
+    schema.ORDER_RECORD_DTYPE (rows reused after a flush keep nothing of their past)."""
+    n = cur[K_NORD]
+    rec[n, 0] = order_id
+    rec[n, 1] = ts_sent
     rec[n, 2] = ts_ex
     rec[n, 3] = ts_ack
-    rec[n, 4] = market[b, M_VENUE]
-    rec[n, 5] = market[b, M_INSTR]
+    rec[n, 4] = venue
+    rec[n, 5] = instrument
     rec[n, 6] = action
-    rec[n, 7] = orders[s, O_SIDE]
-    rec[n, 8] = orders[s, O_TYPE]
-    rec[n, 9] = orders[s, O_TIF]
+    rec[n, 7] = side
+    rec[n, 8] = order_type
+    rec[n, 9] = tif
     rec[n, 10] = price
     rec[n, 11] = qty
     rec[n, 12] = status
