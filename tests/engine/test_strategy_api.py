@@ -181,3 +181,11 @@ def test_records_across_many_flushes_equal_one_unflushed_run(monkeypatch):
     unknown = o[o["reason"] == Reason.UNKNOWN_ORDER]
     assert (unknown[["side", "tif", "order_type", "venue"]] == 0).all().all()
     assert (o[o["reason"] == Reason.TOO_MANY_ORDERS]["price"] == 90).all()
+
+
+def test_the_final_state_is_saved_and_loaded_with_the_record(tmp_path):
+    strat = hftlab.CompiledStrategy(floods, {"n": 2, "x": 0.5}, timer_ns=100 * US)
+    rec = hftlab.backtest(market(), strat, venues=[venue()])
+    back = hftlab.RunRecord.load(rec.save(tmp_path / "run"))
+    assert back.strategy_state.dtype == rec.strategy_state.dtype
+    assert back.strategy_state.tolist() == rec.strategy_state.tolist() == [(2, 0.5)]

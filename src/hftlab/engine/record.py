@@ -103,6 +103,7 @@ class RunRecord:
         self.venues = list(venues or [])
         self.meta = dict(meta or {})
         self.market = None  # a run in a simulated market: the session as it happened
+        self.strategy_state: np.ndarray | None = None  # a compiled strategy's final state
 
     def _table(self, name: str) -> pd.DataFrame:
         if self._tables[name] is None:
@@ -128,7 +129,8 @@ class RunRecord:
 
     def save(self, directory: str | Path) -> Path:
         """Write each table as Parquet and the metadata as JSON into directory; a run in a
-        simulated market also writes its session (market.parquet, canonical events)."""
+        simulated market also writes its session (market.parquet, canonical events), a
+        compiled strategy its final state (strategy_state.npy, its record dtype)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name in TABLES:
@@ -137,6 +139,10 @@ class RunRecord:
             self.market.save(d / "market.parquet")
         else:  # a replay run in a reused folder: no stale session of an earlier run
             (d / "market.parquet").unlink(missing_ok=True)
+        if self.strategy_state is not None:
+            np.save(d / "strategy_state.npy", self.strategy_state)
+        else:
+            (d / "strategy_state.npy").unlink(missing_ok=True)
         meta = {"instruments": [asdict(i) for i in self.instruments],
                 "venues": [asdict(v) for v in self.venues], "meta": self.meta}
         (d / "run.json").write_text(json.dumps(meta, indent=2, default=_jsonable))
@@ -160,6 +166,8 @@ class RunRecord:
             from hftlab.data import load
 
             rec.market = load(d / "market.parquet", lazy=True)
+        if (d / "strategy_state.npy").exists():
+            rec.strategy_state = np.load(d / "strategy_state.npy")
         return rec
 
 
