@@ -50,6 +50,14 @@ EVENT_DTYPE = np.dtype(
 EVENT_FIELDS: tuple[str, ...] = tuple(EVENT_DTYPE.names)
 
 
+def reason_name(code: int) -> str:
+    """The Reason's name, or the code itself when it names none."""
+    try:
+        return Reason(code).name
+    except ValueError:
+        return str(code)
+
+
 class Wake(IntEnum):
     """Why a strategy is woken: the `reason` a compiled strategy receives."""
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE, OrderStatus, Reason)
+                           STATE_RECORD_DTYPE, OrderStatus)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,10 +221,3 @@ def summarize(rec: RunRecord) -> dict:
         if key in rec.meta:
             out[key] = rec.meta[key]
     return out
-
-
-def reason_name(code: int) -> str:
-    try:
-        return Reason(code).name
-    except ValueError:
-        return str(code)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from hftlab.engine.record import reason_name
+from hftlab.schema import reason_name
 
 STATES = {0: "ACTIVE", 1: "REDUCING", 2: "HALTED"}
 
