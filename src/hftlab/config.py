@@ -6,15 +6,20 @@ source = "sim"           # "sim" (hftlab.sim.market), "replay" (a Parquet file),
 scenario = "informed-episode"
 seconds = 3600
 seed = 7
-# path = "day.parquet"   # replay: MarketData written by hftlab (data.save / hftlab convert)
+# path = "day.parquet"   # replay: MarketData written by hftlab (data.save / hftlab convert),
+#                        #   relative to this file; $VARS are expanded
+# format = "lobster"     # replay: read path as a raw file (lobster, itch, dbn, binance, tardis)
+# seconds = 60           # replay: only the data's first seconds (default: all of it)
 # events = 1000000       # synthetic: events of hftlab.data.synthetic.l2_stream
 # [market.overrides]     # sim: MarketParams fields, e.g. informed_rate = 8.0
 
-[venue]                  # one venue; default: the data's own
+[venue]                  # every venue of the data; default: the data's own
 maker = -0.002           # fee schedule (negative = rebate)
 taker = 0.003
 fee_unit = "per_unit"    # or "bps"
-latency = "colocated"    # zero, colocated, same-city, coast-to-coast, international
+latency = "colocated"    # zero, colocated, same-city, coast-to-coast, international,
+# latency = {entry = "250us", response = "300us", feed = "1ms", jitter = "20us"}  # or legs
+#                          (ns or a unit: ns, us, ms, s; response defaults to entry)
 
 [strategy]
 name = "glft"            # static, inventory_skew, avellaneda_stoikov, glft, toxicity_aware
@@ -43,6 +48,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
@@ -56,7 +62,8 @@ STRATEGIES = {"static": Static, "inventory_skew": InventorySkew,
               "avellaneda_stoikov": AvellanedaStoikov, "glft": GLFT,
               "toxicity_aware": ToxicityAware}
 SECTIONS = {
-    "market": {"source", "scenario", "seconds", "seed", "path", "events", "overrides"},
+    "market": {"source", "scenario", "seconds", "seed", "path", "format", "events",
+               "overrides"},
     "venue": {"maker", "taker", "fee_unit", "latency"},
     "strategy": {"name", "compiled", "params"},
     "run": {"seed", "queue", "sample_ms", "stp", "mode"},
@@ -105,16 +112,14 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return cfg
 
 
-def make_data(m: Mapping[str, Any]):
-    """(MarketData, informed-episode span in seconds or None) for the [market] table."""
+def make_data(m: Mapping[str, Any], base: str | Path = "."):
+    """(MarketData, informed-episode span in seconds or None) for the [market] table; a
+    relative replay path is relative to base (the config file's folder)."""
     source = m.get("source", "sim")
     check(source in SOURCES, "market.source", f"one of {SOURCES}", source)
     seed = _num(m, "seed", "market", 0, 2**63 - 1, 0, integer=True)
     if source == "replay":
-        check(isinstance(m.get("path"), str), "market.path", "the path of a Parquet file "
-              "written by hftlab", m.get("path"))
-        from hftlab.data import load
-        return load(m["path"], lazy=True), None
+        return _replay(m, Path(base)), None
     if source == "synthetic":
         from hftlab.data.synthetic import l2_stream
         n = _num(m, "events", "market", 100, 200_000_000, 1_000_000, integer=True)
@@ -131,17 +136,48 @@ def make_data(m: Mapping[str, Any]):
                   "informed-episode" else None)
 
 
-def make_venue(v: Mapping[str, Any], data) -> Venue:
-    """The [venue] table as a Venue named like the data's (default: the data's own)."""
+def _replay(m: Mapping[str, Any], base: Path):
+    """The MarketData of a replay [market] table: path, optional format and seconds."""
+    from hftlab.data.cli import FORMATS, reader
+    from hftlab.data.market import MarketData
+    from hftlab.data.store import load
+
+    check(isinstance(m.get("path"), str), "market.path", "the path of a Parquet file written "
+          "by hftlab, or of a raw file with market.format", m.get("path"))
+    path = base / Path(os.path.expandvars(m["path"])).expanduser()
+    fmt = m.get("format")
+    check(fmt is None or fmt in FORMATS, "market.format", f"one of {list(FORMATS)}", fmt)
+    seconds = m.get("seconds")
+    if fmt is None and seconds is None:
+        return load(path, lazy=True)
+    data = reader(fmt)(path) if fmt else load(path)
+    if seconds is None:
+        return data
+    seconds = _num(m, "seconds", "market", 1e-3, 7 * 86_400, None)
+    ts = data.events["ts"]
+    late = ts >= ts[0] + int(seconds * 1e9)  # a reader's MarketData is never empty
+    n = int(late.argmax()) if late.any() else len(ts)
+    return MarketData(data.events[:n], data.instruments, data.venues, record=data.record[:n],
+                      source=f"{data.source}, first {seconds:g} s", stats=data.stats)
+
+
+def make_venues(v: Mapping[str, Any], data) -> list[Venue]:
+    """The [venue] table's fees and latency for each venue of the data, under its name
+    (default: the data's own venues)."""
     if not v:
-        return data.venues[0]
+        return list(data.venues)
     unit = v.get("fee_unit", "per_unit")
     check(unit in ("bps", "per_unit"), "venue.fee_unit", "'bps' or 'per_unit'", unit)
     maker = _num(v, "maker", "venue", -1e4, 1e4, 0.0)
     taker = _num(v, "taker", "venue", -1e4, 1e4, 0.0)
     lat = v.get("latency", "colocated")
-    check(lat in PROFILES, "venue.latency", f"one of {sorted(PROFILES)}", lat)
-    return Venue(data.venues[0].name, FeeSchedule(maker, taker, unit), LatencyProfile.named(lat))
+    if isinstance(lat, dict):
+        profile = LatencyProfile.from_mapping(lat, "venue.latency")
+    else:
+        check(isinstance(lat, str) and lat in PROFILES, "venue.latency",
+              f"one of {sorted(PROFILES)} or a table of legs ({{entry = \"250us\"}})", lat)
+        profile = LatencyProfile.named(lat)
+    return [Venue(d.name, FeeSchedule(maker, taker, unit), profile) for d in data.venues]
 
 
 def make_strategy(s: Mapping[str, Any]):
@@ -168,8 +204,8 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
     from hftlab.report.page import jsonable
     from hftlab.report.run_report import analyse, write_report
     cfg = load_config(path)
-    data, span = make_data(_table(cfg, "market"))
-    venue = make_venue(_table(cfg, "venue"), data)
+    data, span = make_data(_table(cfg, "market"), Path(path).parent)
+    venues = make_venues(_table(cfg, "venue"), data)
     strat, runnable = make_strategy(_table(cfg, "strategy"))
     r = _table(cfg, "run")
     queue = r.get("queue", "conservative")
@@ -193,7 +229,7 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
     if bucket is not None:
         bucket = _num(rep, "vpin_bucket", "report", 1e-9, 1e15, None)
     window = _num(rep, "vpin_window", "report", 1, 100_000, 50, integer=True)
-    rec = hftlab.backtest(data, runnable, venues=[venue], queue=queue, seed=seed,
+    rec = hftlab.backtest(data, runnable, venues=venues, queue=queue, seed=seed,
                           sample_ns=sample * MS, stp=stp, risk=risk, progress=progress,
                           mode=mode)
     rec.meta["strategy"] = getattr(strat, "name", type(strat).__name__)

@@ -7,12 +7,18 @@ bad TOML file or a typo in code fails at load time, not in the middle of a run.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from typing import Any, Mapping
 
 US = 1_000
 MS = 1_000_000
 SEC = 1_000_000_000
+DURATION_UNITS = {"ns": 1, "us": US, "µs": US, "ms": MS, "s": SEC}
+MAX_LATENCY_NS = 60 * SEC
+DURATION = "an integer number of ns in [0, 60e9] or a duration such as '250us' or '1ms'"
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ns|us|µs|ms|s)\s*")
 
 
 class ConfigError(ValueError):
@@ -35,6 +41,19 @@ def from_mapping(cls, data: Mapping[str, Any], where: str = ""):
             f"unknown field {prefix}{unknown[0]} for {cls.__name__}; allowed: {sorted(names)}"
         )
     return cls(**data)
+
+
+def to_ns(value: int | str, field_name: str) -> int:
+    """A latency in whole ns from an int (ns) or a string with a unit ('250us', '1.5ms',
+    '2s', '800ns'); ConfigError naming field_name unless it is in [0, 60 s]."""
+    ns = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        ns = value
+    elif isinstance(value, str) and (m := _DURATION.fullmatch(value)):
+        exact = Decimal(m[1]) * DURATION_UNITS[m[2]]
+        ns = int(exact) if exact == exact.to_integral_value() else None
+    check(ns is not None and 0 <= ns <= MAX_LATENCY_NS, field_name, DURATION, value)
+    return ns
 
 
 @dataclass(frozen=True)
@@ -104,16 +123,17 @@ class FeeSchedule:
 
 @dataclass(frozen=True)
 class Latency:
-    """One leg of latency: base_ns plus a seeded uniform jitter in [0, jitter_ns]."""
+    """One leg of latency: base_ns plus a seeded uniform jitter in [0, jitter_ns].
+
+    Either may be given as a duration string ('250us', '1ms'); both are stored as int ns.
+    """
 
     base_ns: int = 0
     jitter_ns: int = 0
 
     def __post_init__(self) -> None:
         for name in ("base_ns", "jitter_ns"):
-            v = getattr(self, name)
-            check(isinstance(v, int) and 0 <= v <= 60 * SEC, f"Latency.{name}",
-                  "an integer number of ns in [0, 60e9]", v)
+            object.__setattr__(self, name, to_ns(getattr(self, name), f"Latency.{name}"))
 
 
 # Named profiles of the field (one-way latencies): feed, order entry, response.
@@ -126,18 +146,48 @@ PROFILES: dict[str, tuple[int, int]] = {
 }
 
 
+LATENCY_LEGS = ("feed", "entry", "response")
+
+
 @dataclass(frozen=True)
 class LatencyProfile:
     """Feed (exchange -> host), entry (host -> exchange) and response (exchange -> host).
 
-    recorded_feed=True uses the data's ts_local where it is non-zero, and the feed leg
-    only where it is zero.
+    A leg given as ns or a duration string (``LatencyProfile(entry="250us")``) is a
+    constant Latency. recorded_feed=True uses the data's ts_local where it is non-zero,
+    and the feed leg only where it is zero.
     """
 
     feed: Latency = field(default_factory=Latency)
     entry: Latency = field(default_factory=Latency)
     response: Latency = field(default_factory=Latency)
     recorded_feed: bool = False
+
+    def __post_init__(self) -> None:
+        for name in LATENCY_LEGS:
+            leg = getattr(self, name)
+            if not isinstance(leg, Latency):
+                object.__setattr__(self, name, Latency(to_ns(leg, f"LatencyProfile.{name}")))
+        check(isinstance(self.recorded_feed, bool), "LatencyProfile.recorded_feed",
+              "true or false", self.recorded_feed)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "latency"
+                     ) -> "LatencyProfile":
+        """A profile from a table such as TOML's ``latency = {entry = "250us", feed =
+        "1ms", jitter = "50us"}``: feed, entry and response in ns or with a unit (response
+        defaults to entry), jitter added to every leg, recorded_feed; errors name
+        ``<where>.<field>``."""
+        allowed = (*LATENCY_LEGS, "jitter", "recorded_feed")
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise ConfigError(f"unknown field {where}.{unknown[0]}; allowed: {list(allowed)}")
+        ns = {k: to_ns(data.get(k, 0), f"{where}.{k}") for k in ("feed", "entry", "jitter")}
+        ns["response"] = to_ns(data["response"], f"{where}.response") if "response" in data \
+            else ns["entry"]
+        recorded = data.get("recorded_feed", False)
+        check(isinstance(recorded, bool), f"{where}.recorded_feed", "true or false", recorded)
+        return cls(*(Latency(ns[k], ns["jitter"]) for k in LATENCY_LEGS), recorded_feed=recorded)
 
     @classmethod
     def named(cls, name: str, recorded_feed: bool = False) -> "LatencyProfile":
@@ -148,9 +198,9 @@ class LatencyProfile:
         return cls(feed=leg, entry=leg, response=leg, recorded_feed=recorded_feed)
 
     @classmethod
-    def constant(cls, feed_ns: int = 0, entry_ns: int = 0,
-                 response_ns: int | None = None) -> "LatencyProfile":
-        """Constant legs; response defaults to the entry latency."""
+    def constant(cls, feed_ns: int | str = 0, entry_ns: int | str = 0,
+                 response_ns: int | str | None = None) -> "LatencyProfile":
+        """Constant legs (ns or duration strings); response defaults to the entry latency."""
         resp = entry_ns if response_ns is None else response_ns
         return cls(Latency(feed_ns), Latency(entry_ns), Latency(resp))
 
