@@ -141,3 +141,33 @@ def test_a_simulated_market_runs_live_unless_replay_is_asked(tmp_path, mode):
     meta = json.loads((out / "run.json").read_text())["meta"]
     assert meta["mode"] == ("replay" if mode == "replay" else "simulate")
     assert (out / "market.parquet").exists() == (mode != "replay")  # the live session
+
+
+def test_a_latency_table_in_toml(tmp_path):
+    from hftlab.config import make_venues
+    from hftlab.data.synthetic import l2_stream
+
+    data = l2_stream(1_000, seed=1)
+    (v,) = make_venues({"latency": {"entry": "250us", "feed": 1000, "jitter": "10us"}}, data)
+    assert (v.latency.entry.base_ns, v.latency.response.base_ns) == (250_000, 250_000)
+    assert v.latency.feed.base_ns == 1000 and v.latency.feed.jitter_ns == 10_000
+    with pytest.raises(ConfigError, match="venue.latency.entry must be an integer number of ns"):
+        make_venues({"latency": {"entry": -1000}}, data)
+    with pytest.raises(ConfigError, match="venue.latency must be one of"):
+        make_venues({"latency": 5}, data)
+
+
+def test_a_replay_path_is_beside_the_config_and_seconds_cut_it(tmp_path, monkeypatch):
+    from hftlab.config import make_data
+    from hftlab.data.synthetic import l2_stream
+
+    full = l2_stream(20_000, seed=2)
+    full.save(tmp_path / "day.parquet")
+    data, _ = make_data({"source": "replay", "path": "day.parquet", "seconds": 1}, tmp_path)
+    ts = full.events["ts"]
+    assert len(data) == int((ts < ts[0] + 1_000_000_000).sum()) < len(full)
+    monkeypatch.setenv("HFTLAB_TEST_DIR", str(tmp_path))
+    lazy, _ = make_data({"source": "replay", "path": "$HFTLAB_TEST_DIR/day.parquet"})
+    assert lazy.path == tmp_path / "day.parquet"
+    with pytest.raises(ConfigError, match="market.format must be one of"):
+        make_data({"source": "replay", "path": "day.parquet", "format": "csv"}, tmp_path)
