@@ -93,7 +93,34 @@ def test_corwin_schultz_hand_case():
 
 
 def test_roll_hand_case():
-    # price changes +1, -1, +1, -1, +1: the lagged pairs have mean 0 and
-    # cov(dP_t, dP_t-1) = -1, so S = 2 sqrt(1) = 2
+    # price changes +1, -1, +1, -1, +1: the 4 lagged pairs have mean 0 and products -1,
+    # so the sample cov(dP_t, dP_t-1) = -4 / (4 - 1) and S = 2 sqrt(4 / 3)
     assert roll_spread([10.0, 11.0, 10.0, 11.0, 10.0, 11.0], relative=False) == pytest.approx(
-        2.0)
+        2.0 * np.sqrt(4.0 / 3.0))
+
+
+def test_roll_uses_the_sample_autocovariance():
+    p = np.array([100.0, 100.2, 100.0, 100.1, 99.9, 100.1, 100.0])
+    dp = np.diff(p)
+    cov = np.cov(dp[1:], dp[:-1], ddof=1)[0, 1]  # sample covariance, m - 1 denominator
+    assert cov < 0
+    assert roll_spread(p, relative=False) == pytest.approx(2 * np.sqrt(-cov), rel=1e-12)
+    population = np.cov(dp[1:], dp[:-1], ddof=0)[0, 1]
+    assert roll_spread(p, relative=False) > 2 * np.sqrt(-population)
+    assert roll_spread(p) == pytest.approx(2 * np.sqrt(-cov) / p.mean(), rel=1e-12)
+
+
+def test_roll_needs_four_prices_for_a_sample_autocovariance():
+    assert np.isnan(roll_spread([100.0, 100.1, 100.0]))
+    assert np.isfinite(roll_spread([100.0, 100.1, 100.0, 100.1]))
+    assert np.isnan(roll_spread([]))
+
+
+def test_corwin_schultz_of_nothing_is_empty():
+    for out in (corwin_schultz([], []), corwin_schultz(np.array([]), np.array([]), close=[]),
+                corwin_schultz(pd.Series([], dtype=float), pd.Series([], dtype=float))):
+        assert isinstance(out, pd.Series) and out.empty and out.dtype == np.float64
+        assert out.name == "corwin_schultz"
+    assert corwin_schultz([101.0], [99.0]).isna().all()
+    with pytest.raises(ValueError, match="same length"):
+        corwin_schultz([], [1.0])

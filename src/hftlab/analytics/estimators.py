@@ -19,18 +19,21 @@ _K = 3.0 - 2.0 * np.sqrt(2.0)
 def roll_spread(price: Any, relative: bool = True) -> float:
     """Roll (1984), "A Simple Implicit Measure of the Effective Bid-Ask Spread", JF 39(4).
 
-    S = 2 sqrt(-cov(dP_t, dP_{t-1})) from successive trade price changes. relative:
-    divide by the mean price (fraction of mid) instead of returning price units. NaN
-    prices are dropped first. Returns NaN when the autocovariance is >= 0 (the model
-    does not apply) or there are fewer than 3 prices.
+    S = 2 sqrt(-cov(dP_t, dP_{t-1})) from successive trade price changes, with cov the
+    *sample* first-order autocovariance (ddof=1: the sum of the m products of
+    deviations from each leg's mean, divided by m - 1), as the estimator is usually
+    stated. relative: divide by the mean price (fraction of mid) instead of returning
+    price units. NaN prices are dropped first. Returns NaN when the autocovariance is
+    >= 0 (the model does not apply) or there are fewer than 4 prices (the sample
+    covariance needs two pairs of successive changes).
     """
     p = as_float_array(price, "price")
     p = p[np.isfinite(p)]
-    if p.size < 3:
+    if p.size < 4:
         return float("nan")
     dp = np.diff(p)
     a, b = dp[1:], dp[:-1]
-    cov = float(np.mean((a - a.mean()) * (b - b.mean())))
+    cov = float(np.sum((a - a.mean()) * (b - b.mean())) / (a.size - 1))
     if not cov < 0:
         return float("nan")
     s = 2.0 * np.sqrt(-cov)
@@ -50,10 +53,16 @@ def corwin_schultz(high: Any, low: Any, close: Any = None,
     if its high is below that close, they are shifted up. clip_negative: set negative
     two-period estimates to 0, as the paper does. Returns a fraction of the price on the
     second period's index (the first is NaN); pairs touching a NaN, or with high < low,
-    are NaN. Average the series for a period-level estimate.
+    are NaN. Average the series for a period-level estimate. Empty high and low give an
+    empty Series.
     """
     h, l_ = as_float_array(high, "high").copy(), as_float_array(low, "low").copy()
     n = same_length([("high", h), ("low", l_)])
+    index = high.index if isinstance(high, pd.Series) else pd.RangeIndex(n)
+    if n == 0:
+        if close is not None:
+            same_length([("high", h), ("close", as_float_array(close, "close"))])
+        return pd.Series(np.empty(0, dtype=np.float64), index=index, name="corwin_schultz")
     bad = np.flatnonzero((h < l_) | (l_ <= 0))
     if bad.size:
         i = int(bad[0])
@@ -75,5 +84,4 @@ def corwin_schultz(high: Any, low: Any, close: Any = None,
     if clip_negative:
         s = np.where(s < 0, 0.0, s)
     out = np.concatenate([[np.nan], s])
-    index = high.index if isinstance(high, pd.Series) else pd.RangeIndex(n)
     return pd.Series(out, index=index, name="corwin_schultz")

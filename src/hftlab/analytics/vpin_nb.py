@@ -10,14 +10,25 @@ import numba as nb
 import numpy as np
 
 
+# A bucket whose end lies within this fraction of its boundary k V is complete: the
+# cumulative volume is a compensated sum (error ~1 ulp), and k * fl(total / k) can miss
+# total by an ulp or two, so an exact multiple of V must still close its last bucket.
+BOUNDARY_RTOL = 1e-12
+
+
 @nb.njit(cache=True)
 def fill_buckets_nb(bar_ts, volume, buy_fraction, bucket_volume):
     """Pour bars into equal-volume buckets, splitting a bar exactly across a boundary.
 
-    Each part of a bar keeps the bar's buy fraction. Bars with NaN or non-positive
-    volume add nothing. Returns, per completed bucket: buy volume, sell volume, the
-    timestamp and index of the bar that completed it. The trailing partial bucket is
-    not returned.
+    Bucket k (0-based) holds the volume between the cumulative boundaries k V and
+    (k + 1) V, each computed directly as a multiple of V (no running remainder that
+    drifts): a bar is split at every boundary it crosses, and bucket k is complete once
+    the cumulative volume (a compensated sum) reaches (k + 1) V, up to a relative
+    BOUNDARY_RTOL. So a total volume that is a whole multiple n of V gives exactly n
+    buckets. Each part of a bar keeps the bar's buy fraction. Bars with NaN or
+    non-positive volume add nothing. Returns, per completed bucket: buy volume, sell
+    volume, the timestamp and index of the bar that completed it. The trailing partial
+    bucket is not returned.
     """
     n = volume.shape[0]
     total = 0.0
@@ -30,7 +41,9 @@ def fill_buckets_nb(bar_ts, volume, buy_fraction, bucket_volume):
     end_ts = np.empty(cap, dtype=np.int64)
     end_bar = np.empty(cap, dtype=np.int64)
     k = 0
-    filled = 0.0
+    run = 0.0  # Neumaier sum of the volume so far: run + comp
+    comp = 0.0
+    lo = 0.0  # where the current bar's undistributed volume starts (cumulative)
     b = 0.0
     s = 0.0
     for i in range(n):
@@ -38,27 +51,34 @@ def fill_buckets_nb(bar_ts, volume, buy_fraction, bucket_volume):
         if not v > 0:
             continue
         f = buy_fraction[i]
-        while v > 0:
-            room = bucket_volume - filled
-            if v >= room:
-                b += room * f
-                s += room * (1.0 - f)
-                if k == cap:
-                    break
-                buy[k] = b
-                sell[k] = s
-                end_ts[k] = bar_ts[i]
-                end_bar[k] = i
-                k += 1
-                v -= room
-                filled = 0.0
-                b = 0.0
-                s = 0.0
-            else:
-                b += v * f
-                s += v * (1.0 - f)
-                filled += v
-                v = 0.0
+        t = run + v
+        if abs(run) >= v:
+            comp += (run - t) + v
+        else:
+            comp += (v - t) + run
+        run = t
+        c1 = run + comp  # cumulative volume after bar i
+        while k < cap:
+            hi = (k + 1) * bucket_volume
+            if c1 < hi * (1.0 - BOUNDARY_RTOL):
+                break
+            part = hi - lo
+            if part > 0:
+                b += part * f
+                s += part * (1.0 - f)
+            buy[k] = b
+            sell[k] = s
+            end_ts[k] = bar_ts[i]
+            end_bar[k] = i
+            k += 1
+            lo = hi
+            b = 0.0
+            s = 0.0
+        part = c1 - lo
+        if part > 0:
+            b += part * f
+            s += part * (1.0 - f)
+        lo = c1 if c1 > lo else lo
     return buy[:k].copy(), sell[:k].copy(), end_ts[:k].copy(), end_bar[:k].copy()
 
 
@@ -131,17 +151,24 @@ def expanding_ecdf_nb(x):
 @nb.njit(cache=True)
 def volume_and_days_nb(ts, volume, ns_per_day):
     """Total finite volume and the number of distinct days (ts // ns_per_day) among rows
-    with a finite volume; ts must be sorted."""
+    with a finite volume; ts must be sorted. The total is a compensated (Neumaier) sum,
+    as `fill_buckets_nb` accumulates, so V = total / n closes exactly n buckets."""
     total = 0.0
+    comp = 0.0
     days = 0
     last = np.int64(0)
     for i in range(ts.shape[0]):
         v = volume[i]
         if not np.isfinite(v):
             continue
-        total += v
+        t = total + v
+        if abs(total) >= abs(v):
+            comp += (total - t) + v
+        else:
+            comp += (v - t) + total
+        total = t
         d = ts[i] // ns_per_day
         if days == 0 or d != last:
             days += 1
             last = d
-    return total, days
+    return total + comp, days
