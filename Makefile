@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(VENV)/bin/hftlab warmup
 	$(VENV)/bin/hftlab demo --out runs/demo
 
 test: $(STAMP)
+	$(VENV)/bin/hftlab warmup
 	$(PY) -m pytest -n 2
 
 bench: $(STAMP)

@@ -135,3 +135,16 @@ def test_an_unexpected_error_still_raises(tmp_path, monkeypatch):
     res = runner.invoke(app, ["backtest", _toml(tmp_path, STRATEGY)])
     assert isinstance(res.exception, KeyError)
 
+
+
+def test_warmup_compiles_every_step_with_progress():
+    from typer.testing import CliRunner
+
+    from hftlab.cli import app
+    from hftlab.warmup import WARMUP_STEPS, warmup
+
+    seen = []
+    assert warmup(lambda k, name, s: seen.append((k, name))) > 0
+    assert seen == [(k, name) for k, (name, _) in enumerate(WARMUP_STEPS)]
+    res = CliRunner().invoke(app, ["warmup"])
+    assert res.exit_code == 0 and "kernels ready in" in res.output

@@ -86,6 +86,29 @@ def demo(out: Path = typer.Option(Path("runs/demo"), help="run folder to write")
 
 
 @app.command()
+def warmup() -> None:
+    """Compile (first run only) and cache the kernels the first commands need, with progress."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hftlab.warmup import WARMUP_STEPS
+    from hftlab.warmup import warmup as run_warmup
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]compiling kernels[/] (first run only; cached after)"),
+                  BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(WARMUP_STEPS[0][0], total=len(WARMUP_STEPS))
+
+        def step_done(k: int, name: str, seconds: float) -> None:
+            nxt = WARMUP_STEPS[k + 1][0] if k + 1 < len(WARMUP_STEPS) else "done"
+            bar.update(task, advance=1, description=nxt)
+
+        seconds = run_warmup(step_done)
+    console.print(f"kernels ready in {seconds:.1f} s")
+
+
+@app.command()
 def backtest(config: Path = typer.Argument(..., help="TOML file (see hftlab.config)"),
              out: Path = typer.Option(None, help="run folder (default: runs/<config>)")) -> None:
     """Run the backtest a TOML file configures into a run folder with its report."""
