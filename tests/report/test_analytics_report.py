@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from hftlab.analytics import analyze
+from hftlab.report import analyze
 from hftlab.analytics.cli import analyze_command, load_tables
 
 
@@ -51,8 +51,9 @@ def test_analyze_writes_a_self_contained_report(tmp_path):
 
 def test_analyze_shrinks_the_window_when_there_are_few_buckets(tmp_path):
     trades, quotes = _market(n=400)
-    text = _check_html(analyze(trades.drop(columns="side"), quotes, tmp_path))
-    assert "VPIN window shrunk" in text
+    text = _check_html(analyze(trades.drop(columns="side"), quotes, tmp_path,
+                               bucket_volume=trades["qty"].sum() / 6))
+    assert "Only 6 buckets: VPIN window shrunk from 10 to 6." in text
 
 
 def test_load_tables_directory_and_kind_file(tmp_path):
@@ -97,3 +98,55 @@ def test_report_on_real_binance(binance_usdm, tmp_path):
                                bucket_volume=trades["qty"].sum() / 200))
     acc = float(re.search(r"agrees with the given trade side on ([0-9.]+)%", text).group(1))
     assert acc > 80.0
+
+
+def _figures(monkeypatch) -> list:
+    """Capture the matplotlib figures the analytics page draws (before they close)."""
+    from hftlab.report import analytics_report
+
+    figs = []
+
+    def keep(fig):
+        figs.append(fig)
+        return b"\x89PNG\r\n\x1a\n"
+
+    monkeypatch.setattr(analytics_report, "png", keep)
+    return figs
+
+
+def test_defaults_draw_a_vpin_curve_on_one_session(tmp_path):
+    trades, quotes = _market(n=3000)  # one 10-minute session, no bucket volume given
+    text = analyze(trades.drop(columns="side"), quotes, tmp_path).read_text()
+    stats = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>",
+                            text.split("<table>", 1)[1].split("</table>", 1)[0]))
+    # V = the session's volume / (5 x 10): 50 buckets, VPIN over 10 of them: 41 values
+    assert stats["VPIN buckets"] == "50" and stats["VPIN window"] == "10"
+    assert stats["VPIN values"] == "41"
+    assert "shrunk" not in text and np.isfinite(float(stats["last VPIN"]))
+
+
+def test_figure_axes_show_session_time(tmp_path, monkeypatch):
+    trades, quotes = _market(n=3000)  # 3000 quotes 0.2 s apart: a 600 s session in 2023
+    figs = _figures(monkeypatch)
+    analyze(trades, quotes, tmp_path, bar="10s")
+    assert len(figs) == 4  # VPIN + CDF, quoted spread, decomposition, OFI
+    timed = [ax for fig in (figs[0], figs[1], figs[3]) for ax in fig.axes]
+    for ax in timed:
+        lo, hi = ax.get_xlim()
+        assert -60 < lo and hi < 700, (lo, hi)  # seconds since the start, not dates
+    labels = [ax.get_xlabel() for fig in (figs[0], figs[1], figs[3]) for ax in fig.axes
+              if ax.get_xlabel()]
+    assert len(labels) == 3
+    assert all(lab.startswith("seconds since session start (2023-11-14 22:13:20 UTC")
+               for lab in labels)
+
+
+def test_session_clock_picks_the_unit():
+    from hftlab.report.figures import session_clock, since
+
+    NS = 10**9
+    assert session_clock(0, 600 * NS) == (1e9, "seconds since session start "
+                                                "(1970-01-01 00:00:00 UTC)")
+    assert session_clock(0, 601 * NS)[0] == 60e9
+    assert session_clock(0, 6 * 3600 * NS)[1].startswith("hours")
+    np.testing.assert_allclose(since(np.array([5 * NS, 65 * NS]), 5 * NS, 60e9), [0.0, 1.0])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hftlab
-from hftlab.analytics.regime_backtest import (
+from hftlab.studies.regime_backtest import (
     NS,
     ShiftedSchedule,
     agreement,

@@ -1,11 +1,14 @@
 """Microstructure analytics over plain trade and quote tables (never the engine).
 
+Pure functions only: the HTML pages of ``hftlab analyze`` (`analyze`, `analyze_run`)
+live in ``hftlab.report``, and studies that run backtests in ``hftlab.studies``.
+
 Units: spreads, impacts and returns are fractions of the midpoint (``to_bps`` /
 ``from_bps`` convert); VPIN is a fraction in [0, 1]. Signs: +1 buyer-initiated,
 -1 seller-initiated, 0 unknown. Timestamps: int64 ns since the epoch, UTC.
 """
 
-from hftlab.analytics.adverse import AdverseSelection, adverse_selection
+from hftlab.analytics.adverse import AdverseSelection, adverse_selection, markout_table
 from hftlab.analytics.classification import (
     bulk_volume_classification, lee_ready, prevailing_quotes, quote_rule, tick_rule,
 )
@@ -17,8 +20,6 @@ from hftlab.analytics.ofi import order_flow_imbalance
 from hftlab.analytics.regimes import (
     RegimeFit, regime_spread_policy, toxicity_features, toxicity_regimes,
 )
-from hftlab.analytics.report import analyze
-from hftlab.analytics.run_report import analyze_run, markout_table
 from hftlab.analytics.spreads import (
     decomposition_summary, effective_spread, price_impact, quoted_spread, realized_spread,
     spread_decomposition,
@@ -27,8 +28,8 @@ from hftlab.analytics.units import from_bps, to_bps
 from hftlab.analytics.vpin import default_bucket_volume, vpin, vpin_cdf, vpin_tick_rule
 
 __all__ = [
-    "AdverseSelection", "HasbrouckVAR", "RegimeFit", "adverse_selection", "amihud", "analyze",
-    "analyze_run", "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
+    "AdverseSelection", "HasbrouckVAR", "RegimeFit", "adverse_selection", "amihud",
+    "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
     "default_bucket_volume", "effective_spread", "from_bps", "hasbrouck_var", "kyle_lambda",
     "lee_ready", "markout_table", "markouts", "order_flow_imbalance", "permanent_temporary_impact",
     "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread", "realized_spread",

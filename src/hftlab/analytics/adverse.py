@@ -28,8 +28,11 @@ from hftlab.analytics.inputs import (
 from hftlab.analytics.spreads import (
     _effective, _impact, _mid_checked, data_end, horizon_label, mid_at,
 )
+from hftlab.analytics.units import to_bps
 
 FILL_COLUMNS = ("ts_exchange", "side", "price", "qty")
+MARKOUT_COLUMNS = ("fills", "qty", "effective_earned", "realized", "impact", "residual",
+                   "cost", "permanent", "temporary")
 DEFAULT_FILL_HORIZONS: tuple[str, ...] = ("1s", "10s", "60s")
 
 
@@ -162,3 +165,42 @@ def _summary(per_fill: pd.DataFrame) -> pd.DataFrame:
                 if ok.any() else float("nan")
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _wmean_bps(x: np.ndarray, w: np.ndarray, ok: np.ndarray) -> float:
+    """Weighted mean of x over the rows in ok, in bps; NaN when no weight is left."""
+    total = float(w[ok].sum())
+    return to_bps(float((x[ok] * w[ok]).sum()) / total) if total > 0 else float("nan")
+
+
+def markout_table(res: AdverseSelection, horizons: Sequence[Any],
+                  maker: int | None = None) -> pd.DataFrame:
+    """Per-horizon reconciliation of our fills (bps of mid, qty-weighted).
+
+    Rows: the horizons (labels as `adverse_selection` names them). Columns: fills and
+    qty used (those whose mid h later is known), effective_earned, realized and impact
+    (the mid's move against us, `adverse_<h>`) with residual = effective - realized -
+    impact (0 up to rounding), cost per unit = -effective / 2, permanent = -impact / 2
+    (the mid's move in our direction) and temporary = cost - permanent. maker: 1 for
+    passive fills only, 0 for aggressive only, None for all.
+    """
+    f = res.per_fill
+    sel = np.ones(len(f), dtype=bool)
+    if maker is not None and "maker" in f.columns:
+        sel = f["maker"].to_numpy() == maker
+    qty = f["qty"].to_numpy(dtype=np.float64)
+    eff = f["effective_earned"].to_numpy()
+    rows = {}
+    for h in horizons:
+        lab = horizon_label(h)
+        real = f[f"realized_{lab}"].to_numpy()
+        imp = f[f"adverse_{lab}"].to_numpy()
+        ok = sel & np.isfinite(real) & np.isfinite(imp) & np.isfinite(eff) & (qty > 0)
+        e, r, i = (_wmean_bps(x, qty, ok) for x in (eff, real, imp))
+        rows[lab] = {"fills": int(ok.sum()), "qty": float(qty[ok].sum()),
+                     "effective_earned": e, "realized": r, "impact": i,
+                     "residual": e - r - i, "cost": -0.5 * e, "permanent": -0.5 * i,
+                     "temporary": -0.5 * e + 0.5 * i}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(MARKOUT_COLUMNS))
+    out.index.name = "horizon"
+    return out

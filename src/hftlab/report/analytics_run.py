@@ -2,7 +2,7 @@
 adverse selection.
 
 `analyze_run(run_dir, out_dir)` reads a run folder (run.json + Parquet tables, as
-written by `RunRecord.save`) and writes the page of `report.analyze` with one more
+written by `RunRecord.save`) and writes the page of `analytics_report.analyze` with one more
 section, "Adverse selection of our fills" (`adverse.adverse_selection`): per horizon,
 the effective spread we earned, the realized spread we kept and the price impact
 against us (effective = realized + impact), and per unit traded the cost split into a
@@ -14,72 +14,32 @@ table goes to ``adverse_selection.csv`` beside the page.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from hftlab.analytics.adverse import DEFAULT_FILL_HORIZONS, AdverseSelection, adverse_selection
-from hftlab.analytics.inputs import duration_ns
-from hftlab.analytics.report import (
-    REPORT_NAME, Section, figure_html, market_section, pyplot, table_html, write_page,
+from hftlab.analytics.adverse import (
+    DEFAULT_FILL_HORIZONS, MARKOUT_COLUMNS, adverse_selection, markout_table,
 )
+from hftlab.analytics.inputs import duration_ns
 from hftlab.analytics.sources import RunTables, run_tables
 from hftlab.analytics.spreads import DEFAULT_HORIZONS, horizon_label
-from hftlab.analytics.units import to_bps
 from hftlab.data.market import MarketData
 from hftlab.engine.record import RunRecord
+from hftlab.report.analytics_report import (
+    DEFAULT_WINDOW, REPORT_NAME, Section, figure_html, market_section, table_html, write_page,
+)
+from hftlab.report.figures import plt
+from hftlab.report.page import esc
 
 TABLE_NAME = "adverse_selection.csv"
-MARKOUT_COLUMNS = ("fills", "qty", "effective_earned", "realized", "impact", "residual",
-                   "cost", "permanent", "temporary")
-
-
-def _wmean_bps(x: np.ndarray, w: np.ndarray, ok: np.ndarray) -> float:
-    """Weighted mean of x over the rows in ok, in bps; NaN when no weight is left."""
-    total = float(w[ok].sum())
-    return to_bps(float((x[ok] * w[ok]).sum()) / total) if total > 0 else float("nan")
-
-
-def markout_table(res: AdverseSelection, horizons: Sequence[Any],
-                  maker: int | None = None) -> pd.DataFrame:
-    """Per-horizon reconciliation of our fills (bps of mid, qty-weighted).
-
-    Rows: the horizons (labels as `adverse_selection` names them). Columns: fills and
-    qty used (those whose mid h later is known), effective_earned, realized and impact
-    (the mid's move against us, `adverse_<h>`) with residual = effective - realized -
-    impact (0 up to rounding), cost per unit = -effective / 2, permanent = -impact / 2
-    (the mid's move in our direction) and temporary = cost - permanent. maker: 1 for
-    passive fills only, 0 for aggressive only, None for all.
-    """
-    f = res.per_fill
-    sel = np.ones(len(f), dtype=bool)
-    if maker is not None and "maker" in f.columns:
-        sel = f["maker"].to_numpy() == maker
-    qty = f["qty"].to_numpy(dtype=np.float64)
-    eff = f["effective_earned"].to_numpy()
-    rows = {}
-    for h in horizons:
-        lab = horizon_label(h)
-        real = f[f"realized_{lab}"].to_numpy()
-        imp = f[f"adverse_{lab}"].to_numpy()
-        ok = sel & np.isfinite(real) & np.isfinite(imp) & np.isfinite(eff) & (qty > 0)
-        e, r, i = (_wmean_bps(x, qty, ok) for x in (eff, real, imp))
-        rows[lab] = {"fills": int(ok.sum()), "qty": float(qty[ok].sum()),
-                     "effective_earned": e, "realized": r, "impact": i,
-                     "residual": e - r - i, "cost": -0.5 * e, "permanent": -0.5 * i,
-                     "temporary": -0.5 * e + 0.5 * i}
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=list(MARKOUT_COLUMNS))
-    out.index.name = "horizon"
-    return out
 
 
 def _markout_figure(tables: dict[str, pd.DataFrame], horizons: Sequence[Any]) -> str:
     """Effective, realized spread and impact against us by horizon (0 = at the fill) per
     fill set; each horizon's points average the fills whose mid h later is known."""
-    plt = pyplot()
     xs = np.arange(len(horizons) + 1)
     fig, ax = plt.subplots(figsize=(8, 4))
     styles = {"all": "-", "passive": "--", "aggressive": ":"}
@@ -127,7 +87,7 @@ def adverse_section(tables: RunTables, horizons: Sequence[Any] = DEFAULT_FILL_HO
         stats[f"realized spread {lab} (bps, {n} fills)"] = float(allt.loc[lab, "realized"])
     stats[f"permanent / temporary {longest} (bps per unit)"] = (
         f"{allt.loc[longest, 'permanent']:.4g} / {allt.loc[longest, 'temporary']:.4g}")
-    blocks = "".join(f"<h4>{html.escape(name)} fills</h4>\n{table_html(t)}\n"
+    blocks = "".join(f"<h4>{esc(name)} fills</h4>\n{table_html(t)}\n"
                      for name, t in sets.items())
     body = f"""<h2>Adverse selection of our fills</h2>
 <p>For each fill with our side s (+1 bought, -1 sold) at price p, mid m at the fill and
@@ -151,11 +111,11 @@ def analyze_run(run_dir: str | Path, out_dir: str | Path, *,
                 venue: int | str | None = None, instrument: int | str | None = None,
                 fill_horizons: Sequence[Any] = DEFAULT_FILL_HORIZONS,
                 horizons: Sequence[Any] = DEFAULT_HORIZONS, bucket_volume: float | None = None,
-                window: int = 50, bar: Any = "1min", quote_lag: Any = 0,
+                window: int = DEFAULT_WINDOW, bar: Any = "1min", quote_lag: Any = 0,
                 title: str | None = None) -> Path:
     """Write the analytics report of a run folder to out_dir/analytics_report.html.
 
-    The market section (toxicity, spreads; `report.analyze`'s arguments) uses the tables
+    The market section (toxicity, spreads; `analytics_report.analyze`'s arguments) uses the tables
     of `sources.run_tables`: the market's quotes from the run's state samples and our
     fills as the trades, or, when `events` (the MarketData the run replayed, or its
     Parquet path) is given, the market's own trades and book. The adverse-selection

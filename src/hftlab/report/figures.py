@@ -18,7 +18,24 @@ from hftlab.report.run_metrics import NS  # noqa: E402
 Span = tuple[float, float]  # seconds since the run's start, e.g. an informed episode
 
 
+def session_clock(t0_ns: int, t1_ns: int) -> tuple[float, str]:
+    """Nanoseconds per unit and the axis label of session time from t0_ns: seconds for a
+    session up to 10 minutes, minutes up to 3 hours, else hours; the label names t0 (UTC),
+    so a figure shows the session, not a calendar axis."""
+    span = max(int(t1_ns) - int(t0_ns), 0)
+    scale, unit = ((NS, "seconds") if span <= 600 * NS else
+                   (60 * NS, "minutes") if span <= 3 * 3600 * NS else (3600 * NS, "hours"))
+    start = pd.Timestamp(int(t0_ns), unit="ns", tz="UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+    return float(scale), f"{unit} since session start ({start})"
+
+
+def since(ts_ns: np.ndarray, t0_ns: int, scale: float) -> np.ndarray:
+    """Timestamps (int ns) as session time in units of scale ns (float)."""
+    return (np.asarray(ts_ns, dtype=np.int64) - np.int64(t0_ns)) / scale
+
+
 def png(fig) -> bytes:
+    """fig as PNG bytes (100 dpi, tight); closes fig."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)

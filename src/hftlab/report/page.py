@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -31,14 +31,33 @@ def fmt(v: Any) -> str:
     return str(v)
 
 
+def sig(v: Any, digits: int = 6) -> str:
+    """Numbers that are read back: floats to `digits` significant digits (NaN as NaN),
+    anything else as str."""
+    if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
+        return f"{float(v):.{digits}g}" if math.isfinite(v) else ("NaN" if v != v else str(v))
+    return str(v)
+
+
 def esc(s: Any) -> str:
     return html.escape(str(s))
 
 
-def kv_table(d: Mapping[str, Any]) -> str:
-    """A two-column table of name and value."""
-    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(fmt(v))}</td></tr>" for k, v in d.items())
+def kv_table(d: Mapping[str, Any], show: Callable[[Any], str] = fmt) -> str:
+    """A two-column table of name and value (values shown by `show`: fmt, or sig)."""
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(show(v))}</td></tr>" for k, v in d.items())
     return f"<table>{rows}</table>"
+
+
+def frame_table(df: Any, digits: int = 4) -> str:
+    """A DataFrame as an HTML table: its index as row headers, floats with `digits`
+    decimals, NaN as NaN (cells escaped by pandas)."""
+    return df.to_html(float_format=lambda x: f"{x:.{digits}f}", na_rep="NaN")
+
+
+def notes_paragraph(notes: Sequence[str]) -> str:
+    """Plain-text notes, one line each, as one paragraph ('' when there are none)."""
+    return f'<p class="note">{"<br>".join(esc(n) for n in notes)}</p>' if notes else ""
 
 
 def grid_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -51,11 +70,13 @@ def grid_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | N
 
 
 def img(png: bytes, alt: str) -> str:
+    """An <img> holding png inline (base64), so the page needs no file beside it."""
     b64 = base64.b64encode(png).decode()
     return f'<img src="data:image/png;base64,{b64}" alt="{esc(alt)}">'
 
 
 def document(title: str, body: str) -> str:
+    """A whole HTML page: title, the shared style, body."""
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{esc(title)}</title>'
             f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{body}</body></html>")
 

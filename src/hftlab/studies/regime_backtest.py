@@ -30,6 +30,9 @@ from hftlab.analytics.sources import events_tables
 from hftlab.data.market import MarketData
 from hftlab.engine.record import RunRecord
 from hftlab.instruments import FeeSchedule, LatencyProfile, Venue
+from hftlab.report.figures import plt, png
+from hftlab.report.page import document, grid_table, img, kv_table
+from hftlab.report.run_metrics import market_trades, markouts, metrics
 from hftlab.strategies.regime import FEATURE_COLUMNS, RegimeModel, RegimeSwitched
 
 NS = 1_000_000_000
@@ -43,8 +46,6 @@ def session_features(data: MarketData, bar_ns: int, bucket_volume: float,
     (``events_tables``), trades = the TRADE prints with their aggressor side
     (``market_trades``), VPIN classified by that side. Causal per bar: a bar's row uses
     only events up to its end (bucket_volume is given, not estimated from the day)."""
-    from hftlab.report.run_metrics import market_trades  # hftlab.report imports this package
-
     quotes = events_tables(data).quotes
     trades = market_trades(data)
     return toxicity_features(trades, quotes, interval=int(bar_ns), bucket_volume=bucket_volume,
@@ -164,8 +165,6 @@ class ShiftedSchedule(RegimeSwitched):
 
 
 def _row(rec: RunRecord, data: MarketData, half: float) -> dict[str, float]:
-    from hftlab.report.run_metrics import markouts, metrics
-
     m = metrics(rec)
     mk = markouts(rec, (1, 10)).set_index("horizon_s")["markout_per_lot"]
     return {"avg_half_spread": half, "total_pnl": m["total_pnl"], "sharpe_run": m["sharpe_run"],
@@ -273,14 +272,6 @@ def write_regime_summary(table: pd.DataFrame, test: MarketData, out_dir: str | P
     """regime_backtest.png (equity of each maker over the test session, the true regime
     shaded, the filtered regime below) and regime_backtest.html (the table, the model's
     regime means and the agreement numbers); returns the HTML path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from hftlab.report.figures import png
-    from hftlab.report.page import document, grid_table, img, kv_table
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = test.stats["start_ns"]
