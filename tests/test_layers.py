@@ -55,10 +55,8 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
     # hftlab.report.analytics_run.analyze_run.
     ("hftlab.analytics.report", "hftlab.report.analytics_report"),
     ("hftlab.analytics.run_report", "hftlab.report.analytics_run"),
-    # data -> engine: the replay and LOBSTER kernels use the engine's compiled book
-    # (being moved below data by other work)
-    ("hftlab.data.lobster_nb", "hftlab.core.book_nb"),
-    ("hftlab.data.replay_nb", "hftlab.core.book_nb"),
+    # (data -> engine, data/lobster_nb and data/replay_nb -> engine/book_nb, was here
+    # until the compiled book moved to hftlab.core)
 })
 
 
