@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
+from hftlab.core import matching_nb as mk
 from hftlab.engine.matching import MatchingEngine
 
 WIDTH = 4096  # ticks in the book's price window

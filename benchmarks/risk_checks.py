@@ -24,7 +24,7 @@ import time
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import (A_MID, A_NCOL, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT, K_NCOL,
+from hftlab.core.layout import (A_MID, A_NCOL, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT, K_NCOL,
                                   M_ASK, M_BID, M_INSTR, M_NCOL, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
                                   O_LPRICE, O_LSTATUS, O_NCOL, O_SIDE)
 from hftlab.risk import RiskLimits

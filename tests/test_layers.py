@@ -45,19 +45,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("", "_lazy", "core", "instruments", "schema"),
 )
 
-# (importer, imported) pairs that break the order today. Other work removes the
-# engine <-> sim, engine <-> risk, data -> engine and strategy <-> engine circles; delete a
-# pair here when its import is gone (the test says which).
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
-    # analytics/cli.py (not ours to edit) still imports these two names from analytics;
-    # they are one-line compatibility modules over hftlab.report. Drop both (and the two
-    # modules) once analytics/cli.py imports hftlab.report.analytics_report.analyze and
-    # hftlab.report.analytics_run.analyze_run.
-    ("hftlab.analytics.report", "hftlab.report.analytics_report"),
-    ("hftlab.analytics.run_report", "hftlab.report.analytics_run"),
-    # (data -> engine, data/lobster_nb and data/replay_nb -> engine/book_nb, was here
-    # until the compiled book moved to hftlab.core)
-})
+# (importer, imported) pairs that break the order today; delete a pair here when its
+# import is gone (the test says which).
+KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()  # none left (stop 10)
 
 
 def layer_of(module: str) -> int:
@@ -175,3 +165,19 @@ def test_imports_are_resolved(tmp_path, source, expected):
     path = tmp_path / "mod.py"
     path.write_text(source)
     assert imports_of("hftlab.analytics.mod", path, set(modules())) == expected
+
+
+def test_packages_of_one_layer_import_each_other_one_way():
+    """Within a layer (engine / sim / risk, say) imports between packages go one way only:
+    today engine imports sim and risk, and neither imports the engine."""
+    mods = modules()
+    known = set(mods)
+    edges: set[tuple[str, str]] = set()
+    for mod, path in mods.items():
+        a = mod.split(".")[1] if "." in mod else ""
+        for dep in imports_of(mod, path, known):
+            b = dep.split(".")[1] if "." in dep else ""
+            if a != b and layer_of(mod) == layer_of(dep) and layer_of(mod) > 0:
+                edges.add((a, b))
+    both = sorted((a, b) for a, b in edges if (b, a) in edges and a < b)
+    assert not both, f"packages importing each other: {both}"

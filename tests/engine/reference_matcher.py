@@ -2,7 +2,7 @@
 
 Each book side is a dict price -> list of order ids (front of the list = first in
 time). No speed tricks: the best price is found with max/min over the dict each time.
-It implements the rules documented in hftlab.engine.matching_nb, written out plainly,
+It implements the rules documented in hftlab.core.matching_nb, written out plainly,
 so that the compiled engine can be checked against it message by message.
 """
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hftlab.engine import book_nb
-from hftlab.engine import matching_nb as mk
+from hftlab.core import book_nb
+from hftlab.core import matching_nb as mk
 from hftlab.engine.matching import MATCH_FILL_DTYPE, RESULT_DTYPE, MatchingEngine, StpMode
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 

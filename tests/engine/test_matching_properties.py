@@ -19,8 +19,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hftlab.engine import book_nb
-from hftlab.engine import matching_nb as mk
+from hftlab.core import book_nb
+from hftlab.core import matching_nb as mk
 from hftlab.engine.matching import MatchingEngine
 from hftlab.schema import Kind, OrderStatus
 

@@ -7,7 +7,7 @@ import numba as nb
 
 import hftlab
 from hftlab.engine import api_nb as api
-from hftlab.engine.layout import W_BOOK, W_TIMER
+from hftlab.core.layout import W_BOOK, W_TIMER
 
 
 def runaway(side: int = 1, qty: int = 1, per_wake: int = 1, price: int = 0, order_type: int = 0,

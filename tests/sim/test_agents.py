@@ -9,7 +9,7 @@ import pytest
 import hftlab
 from hftlab import sim
 from hftlab.book import snapshots
-from hftlab.engine import book_nb
+from hftlab.core import book_nb
 from hftlab.instruments import ConfigError
 from hftlab.schema import Kind
 from hftlab.sim import layout as L
@@ -158,7 +158,7 @@ def test_a_simulated_market_replays_in_the_backtester():
 def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     """The interface of simulator_nb's docstring: run the agents to t, send our order
     with execute (owner OWN_OWNER), find our fills, then let the agents go on."""
-    from hftlab.engine import matching_nb as mk
+    from hftlab.core import matching_nb as mk
     from hftlab.sim import simulator_nb
 
     setup = build("calm", seconds=120, seed=3)

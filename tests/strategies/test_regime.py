@@ -10,7 +10,7 @@ import pytest
 from hmmlearn.hmm import GaussianHMM
 
 import hftlab
-from hftlab.analytics.regime_backtest import NS, fit_regime_model, session_features
+from hftlab.studies.regime_backtest import NS, fit_regime_model, session_features
 from hftlab.analytics.sources import events_tables
 from hftlab.data.market import MarketData
 from hftlab.report.run_metrics import market_trades

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hftlab.analytics.report import analyze
-from hftlab.analytics.run_report import analyze_run
+from hftlab.report.analytics_report import analyze
+from hftlab.report.analytics_run import analyze_run
 from hftlab.analytics.sources import events_tables, run_tables
 from hftlab.cli import analyze_command
 from hftlab.data.market import DataError, MarketData

@@ -14,7 +14,7 @@ import numba as nb
 import numpy as np
 from numba.typed import Dict
 
-from hftlab.engine.book_nb import ASK_ROW, BID_ROW, ORDER_KEY, ORDER_VAL, apply_event, set_level
+from hftlab.core.book_nb import ASK_ROW, BID_ROW, ORDER_KEY, ORDER_VAL, apply_event, set_level
 
 INITIAL, BEYOND, MISMATCH = 0, 1, 2
 

@@ -9,7 +9,7 @@ import numba as nb
 import numpy as np
 from numba.typed import Dict
 
-from hftlab.engine.book_nb import ORDER_KEY, ORDER_VAL, apply_event, depth
+from hftlab.core.book_nb import ORDER_KEY, ORDER_VAL, apply_event, depth
 
 
 @nb.njit(cache=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_FILLS, A_MAKER_VOLUME,
+from hftlab.core.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_FILLS, A_MAKER_VOLUME,
                                   A_MID, A_NOTIONAL, A_POS, A_REALIZED, A_UNREAL, A_VOLUME,
                                   I_UNITS, I_VALUE, V_MAKER, V_PER_UNIT, V_TAKER)
 

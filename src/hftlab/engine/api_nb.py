@@ -30,8 +30,8 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
-from hftlab.engine import book_nb
-from hftlab.engine.layout import (A_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
+from hftlab.core import book_nb
+from hftlab.core.layout import (A_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
                                   O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING, O_SIDE,
                                   O_TIF)
 

@@ -11,8 +11,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.engine import api_nb, book_nb, loop_nb
-from hftlab.engine.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+from hftlab.core import book_nb
+from hftlab.engine import api_nb, loop_nb
+from hftlab.core.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   ERR_SINK_FULL, K_DENY_HI, K_DENY_LO, W_DENIED,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
                                   K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.book_nb import ASK_ROW, BID_ROW
-from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
+from hftlab.core.book_nb import ASK_ROW, BID_ROW
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
                                   K_SEQ, M_VENUE,
                                   O_BOOK, O_FILLED, O_LEAVES, O_PRICE, O_QTY, O_SEQ, O_SIDE,
                                   O_STATUS, O_TIF, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK,

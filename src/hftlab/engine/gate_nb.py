@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.engine.latency_nb import draw
-from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
+from hftlab.core.latency_nb import draw
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH, K_ET, K_NACT,
                                   K_NEXT_ID, K_NFREE, M_INSTR, M_VENUE, O_BOOK, O_ID,
                                   O_LEAVES, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,

@@ -8,8 +8,8 @@ from typing import Any, Callable, NamedTuple, Union
 
 import numpy as np
 
-from hftlab.engine import book_nb
-from hftlab.engine.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
+from hftlab.core import book_nb
+from hftlab.core.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
                                   ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
                                   K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_KIND,

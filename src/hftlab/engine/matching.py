@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hftlab.engine import book_nb
-from hftlab.engine import matching_nb as mk
+from hftlab.core import book_nb
+from hftlab.core import matching_nb as mk
 from hftlab.schema import EVENT_DTYPE, OrderStatus, OrderType, Reason, TimeInForce
 
 MATCH_FILL_DTYPE = np.dtype(

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
-from hftlab.engine.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_EH, K_END, K_ET,
+from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_EH, K_END, K_ET,
                                   K_HORIZON, K_ILO, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
                                   K_NEXT_TIMER, K_NOW_EX, K_NOW_LO, K_OWN_DIRTY, K_RH, K_RT,
                                   K_STARTED, M_VENUE, O_BOOK, O_FILLED, O_LEAVES, O_PRICE,

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.engine import matching_nb as mk
+from hftlab.core import matching_nb as mk
 from hftlab.engine import simulated_nb as D
-from hftlab.engine.layout import K_END, K_HORIZON, K_LAST, K_NEV, K_NOW_EX, RUN_DONE
+from hftlab.core.layout import K_END, K_HORIZON, K_LAST, K_NEV, K_NOW_EX, RUN_DONE
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
-from hftlab.engine.layout import (K_HORIZON, K_IEX, K_ILO, K_LAST, K_NEV, K_NOW_EX, P_STP,
+from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (K_HORIZON, K_IEX, K_ILO, K_LAST, K_NEV, K_NOW_EX, P_STP,
                                   RUN_ARRIVE, RUN_NEED_DATA)
 from hftlab.engine.loop_nb import run as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills

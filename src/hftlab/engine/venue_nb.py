@@ -19,9 +19,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.engine.accounting_nb import apply_fill, fee_of
-from hftlab.engine.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
-from hftlab.engine.latency_nb import draw
-from hftlab.engine.layout import (ERR_QUEUE_FULL, G_ASK_HI, G_ASK_LO, G_BID_HI, G_BID_LO,
+from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
+from hftlab.core.latency_nb import draw
+from hftlab.core.layout import (ERR_QUEUE_FULL, G_ASK_HI, G_ASK_LO, G_BID_HI, G_BID_LO,
                                   I_MARK_BOOK, K_ERR, K_NACT, K_NFILL, K_OWN_DIRTY,
                                   K_NFREE, K_NORD, K_RH, K_RT, M_INSTR, M_VENUE, O_BOOK,
                                   O_FILLED, O_ID, O_LEAVES, O_LSTATUS, O_NCOL,

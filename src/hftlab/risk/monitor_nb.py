@@ -20,7 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION, C_BOOK,
+from hftlab.core.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION, C_BOOK,
                                   C_ID, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, I_MARK_BOOK, K_NACT,
                                   M_INSTR, O_BOOK, O_ID, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING, RP_BAND_PCT,

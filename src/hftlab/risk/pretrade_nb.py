@@ -20,7 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALUE, K_NACT, K_NRISK,
+from hftlab.core.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALUE, K_NACT, K_NRISK,
                                   M_ASK, M_BID, M_INSTR, M_LAST_PX, M_STATUS, M_VENUE, O_BOOK,
                                   O_LLEAVES, O_LSTATUS, O_PENDING, O_SIDE)
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, MAX_VENUES,

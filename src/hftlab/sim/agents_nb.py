@@ -25,8 +25,8 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
-from hftlab.engine.latency_nb import splitmix64
+from hftlab.core import matching_nb as mk
+from hftlab.core.latency_nb import splitmix64
 from hftlab.sim.layout import (
     F_FAST,
     F_INIT,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.engine import book_nb
-from hftlab.engine import matching_nb as mk
+from hftlab.core import book_nb
+from hftlab.core import matching_nb as mk
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L

@@ -59,7 +59,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
+from hftlab.core import matching_nb as mk
 from hftlab.sim.agents_nb import u01
 from hftlab.sim.layout import (
     C_DT,

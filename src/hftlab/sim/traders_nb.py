@@ -10,7 +10,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine import matching_nb as mk
+from hftlab.core import matching_nb as mk
 from hftlab.sim.agents_nb import (
     best,
     gate,

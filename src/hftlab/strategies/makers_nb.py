@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.engine.api_nb import position, requote
-from hftlab.engine.layout import W_START, W_TIMER, W_TRADE
+from hftlab.core.layout import W_START, W_TIMER, W_TRADE
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies import glft_nb, toxicity_nb
 from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule

@@ -14,7 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.engine import book_nb
+from hftlab.core import book_nb
 
 # params header
 P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE, P_RULE = 0, 1, 2, 3, 4, 5, 6

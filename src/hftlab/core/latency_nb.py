@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine.layout import K_RNG
+from hftlab.core.layout import K_RNG
 
 _MASK = (1 << 64) - 1
 

@@ -66,7 +66,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine.book_nb import ASK_ROW, BID_ROW, set_level
+from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
 
 # order pool columns
 PRICE, QTY, SIDE, OWNER, BOOK, PREV, NEXT, STATE = 0, 1, 2, 3, 4, 5, 6, 7
