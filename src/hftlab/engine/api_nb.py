@@ -166,31 +166,31 @@ def depth(view, book, levels):
 
 # -- the sink ---------------------------------------------------------------------------
 @nb.njit(cache=True)
-def _slot(orders):
+def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
+    """Write one command (every field); False, and counted, when the sink is full."""
     n = orders.counts[N_WRITTEN]
     if n >= orders.commands.shape[0]:
         orders.counts[N_OVERFLOW] += 1
-        return -1
+        return False
     orders.counts[N_WRITTEN] = n + 1
-    return n
-
-
-@nb.njit(cache=True)
-def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
-    """Send a new order (side +1 buy / -1 sell, price ticks, qty lots, tif a TimeInForce);
-    returns the id it gets if it passes the gate, or -1 when the sink is full."""
-    n = _slot(orders)
-    if n < 0:
-        return -1
     c = orders.commands[n]
-    c.action = ACT_SUBMIT
+    c.action = action
     c.book = book
     c.side = side
     c.price = price
     c.qty = qty
     c.tif = tif
     c.order_type = order_type
-    c.order_id = 0
+    c.order_id = order_id
+    return True
+
+
+@nb.njit(cache=True)
+def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
+    """Send a new order (side +1 buy / -1 sell, price ticks, qty lots, tif a TimeInForce);
+    returns the id it gets if it passes the gate, or -1 when the sink is full."""
+    if not _command(orders, ACT_SUBMIT, book, side, price, qty, tif, order_type, 0):
+        return -1
     oid = view.clock[0].next_id + orders.counts[N_SUBMITS]
     orders.counts[N_SUBMITS] += 1
     return oid
@@ -205,37 +205,13 @@ def market(view, orders, book, side, qty):
 @nb.njit(cache=True)
 def cancel(orders, order_id):
     """Cancel one of our orders; False when the sink is full."""
-    n = _slot(orders)
-    if n < 0:
-        return False
-    c = orders.commands[n]
-    c.action = ACT_CANCEL
-    c.book = 0
-    c.side = 0
-    c.price = 0
-    c.qty = 0
-    c.tif = 0
-    c.order_type = 0
-    c.order_id = order_id
-    return True
+    return _command(orders, ACT_CANCEL, 0, 0, 0, 0, 0, 0, order_id)
 
 
 @nb.njit(cache=True)
 def modify(orders, order_id, price, qty):
     """New price and remaining size of one of our orders; False when the sink is full."""
-    n = _slot(orders)
-    if n < 0:
-        return False
-    c = orders.commands[n]
-    c.action = ACT_MODIFY
-    c.book = 0
-    c.side = 0
-    c.price = price
-    c.qty = qty
-    c.tif = 0
-    c.order_type = 0
-    c.order_id = order_id
-    return True
+    return _command(orders, ACT_MODIFY, 0, 0, price, qty, 0, 0, order_id)
 
 
 @nb.njit(cache=True)
