@@ -189,3 +189,18 @@ def test_the_final_state_is_saved_and_loaded_with_the_record(tmp_path):
     back = hftlab.RunRecord.load(rec.save(tmp_path / "run"))
     assert back.strategy_state.dtype == rec.strategy_state.dtype
     assert back.strategy_state.tolist() == rec.strategy_state.tolist() == [(2, 0.5)]
+
+
+def test_prices_and_sizes_are_whole_or_denied_with_a_reason():
+    acts = {2: lambda c: c.buy(99.5, 1),  # between ticks
+            3: lambda c: c.buy(99, 1.7),  # between lots
+            4: lambda c: c.buy(99, 2**63),  # past the engine's range (and int64's)
+            5: lambda c: c.buy(99.0, 2.0),  # integral floats are whole ticks and lots
+            6: lambda c: c.modify(4, 98.25, 2)}
+    s = Events(acts)
+    rec = hftlab.backtest(market(), s, venues=[venue()])
+    denied = [(e[3]) for e in s.seen if e[0] == "denied"]
+    assert denied == [Reason.OFF_TICK, Reason.BAD_QTY, Reason.BAD_QTY, Reason.OFF_TICK]
+    ok = rec.orders[(rec.orders["action"] == 0) & (rec.orders["status"] != OrderStatus.DENIED)]
+    assert ok[["price", "qty"]].values.tolist() == [[99, 2]]
+    assert rec.fills.empty

@@ -39,7 +39,10 @@ C_QTY = 4
 C_TIF = 5
 C_TYPE = 6
 C_ID = 7  # order id for cancel / modify
-C_NCOL = 8
+C_DENY = 8  # a reason the host already found (OFF_TICK, BAD_QTY, ...): the gate denies it
+C_NCOL = 9
+MAX_TICKS = 1 << 48  # prices and sizes past these are denied: P&L of price x size x value
+MAX_LOTS = 1 << 40  # stays far inside int64 and exact in float64 accounting
 ACT_SUBMIT, ACT_CANCEL, ACT_MODIFY = 0, 1, 2
 
 # --- queues of things in flight: int64 (capacity, X_NCOL) ring buffers --------------

@@ -31,7 +31,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import book_nb
-from hftlab.core.layout import (A_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
+from hftlab.core.layout import (A_NCOL, C_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
                                   O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING, O_SIDE,
                                   O_TIF)
 
@@ -56,9 +56,9 @@ ACCOUNT_VIEW_DTYPE = np.dtype([(name, np.float64) for name in (
 CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
                         ("next_id", _I8)])
 COMMAND_DTYPE = np.dtype([(name, _I8) for name in (
-    "action", "book", "side", "price", "qty", "tif", "order_type", "order_id")])
+    "action", "book", "side", "price", "qty", "tif", "order_type", "order_id", "deny")])
 VIEW_DTYPES = (BOOK_VIEW_DTYPE, ORDER_VIEW_DTYPE, ACCOUNT_VIEW_DTYPE, CLOCK_DTYPE)
-assert BOOK_VIEW_DTYPE.itemsize == 8 * M_NCOL and ACCOUNT_VIEW_DTYPE.itemsize == 8 * A_NCOL
+assert COMMAND_DTYPE.itemsize == 8 * C_NCOL and BOOK_VIEW_DTYPE.itemsize == 8 * M_NCOL and ACCOUNT_VIEW_DTYPE.itemsize == 8 * A_NCOL
 
 View = namedtuple("View", "books orders active account clock ladder top base")
 Orders = namedtuple("Orders", "commands counts")
@@ -182,6 +182,7 @@ def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
     c.tif = tif
     c.order_type = order_type
     c.order_id = order_id
+    c.deny = 0
     return True
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+from hftlab.core.layout import (C_NCOL, A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   ERR_SINK_FULL, K_DENY_HI, K_DENY_LO, W_DENIED,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
                                   K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,
@@ -138,8 +138,8 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         rec_o=np.zeros((r, 14), np.int64), fills_i=np.zeros((r, 9), np.int64),
         fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
         risk_i=np.zeros((r, 5), np.int64), risk_f=np.zeros((r, 2)), rparams=rparams,
-        rstate=np.zeros(rstate_size(ni)), cmds=np.zeros((loop_nb.MAX_CMDS, 8), np.int64),
-        rcmds=np.zeros((capacity + ni, 8), np.int64),
+        rstate=np.zeros(rstate_size(ni)), cmds=np.zeros((loop_nb.MAX_CMDS, C_NCOL), np.int64),
+        rcmds=np.zeros((capacity + ni, C_NCOL), np.int64),
     )
     return Engine(data, venues, list(data.instruments), arrays)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba as nb
 
 from hftlab.core.latency_nb import draw
-from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
+from hftlab.core.layout import (C_DENY, MAX_LOTS, MAX_TICKS, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
                                   C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH, K_ET, K_NACT,
                                   K_NEXT_ID, K_NFREE, M_INSTR, M_VENUE, O_BOOK, O_ID,
                                   O_LEAVES, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
@@ -110,10 +110,14 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
             if side != 1 and side != -1:
                 deny(s, now, RS_BAD_SIDE, orders, rec_o, cur, market)
                 continue
-            if cmds[c, C_QTY] <= 0:
+            if cmds[c, C_DENY] != 0:  # the host found it bad (a float price off the tick)
+                deny(s, now, cmds[c, C_DENY], orders, rec_o, cur, market)
+                continue
+            if cmds[c, C_QTY] <= 0 or cmds[c, C_QTY] > MAX_LOTS:
                 deny(s, now, RS_BAD_QTY, orders, rec_o, cur, market)
                 continue
-            if cmds[c, C_TYPE] != MARKET and cmds[c, C_PRICE] <= 0:
+            if cmds[c, C_PRICE] > MAX_TICKS or (cmds[c, C_TYPE] != MARKET
+                                                 and cmds[c, C_PRICE] <= 0):
                 deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
                 continue
             q = cmds[c, C_QTY]
@@ -135,11 +139,15 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
                 continue
             b = orders[s, O_BOOK]
             if action == ACT_MODIFY:
-                reason = 0
+                reason = cmds[c, C_DENY]
                 q = cmds[c, C_QTY]
+                if reason == 0 and (q <= 0 or q > MAX_LOTS):
+                    reason = RS_BAD_QTY
+                if reason == 0 and (cmds[c, C_PRICE] <= 0 or cmds[c, C_PRICE] > MAX_TICKS):
+                    reason = RS_BAD_PRICE
                 add = q - orders[s, O_LLEAVES]
                 moved = cmds[c, C_PRICE] != orders[s, O_LPRICE]
-                if not exempt and (add > 0 or moved):
+                if reason == 0 and not exempt and (add > 0 or moved):
                     reason = pre_trade(now, orders[s, O_ID], s, b, orders[s, O_SIDE],
                                        cmds[c, C_PRICE], q, orders[s, O_TYPE], max(add, 0),
                                        True, lacct, market, instruments, orders, active, cur,

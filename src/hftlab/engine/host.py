@@ -9,9 +9,9 @@ from typing import Any, Callable, NamedTuple, Union
 import numpy as np
 
 from hftlab.core import book_nb
-from hftlab.core.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
+from hftlab.core.layout import (MAX_LOTS, MAX_TICKS, A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
                                   ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
+                                  C_DENY, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
                                   K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_KIND,
                                   M_LAST_PX, M_LAST_QTY,
                                   M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
@@ -267,6 +267,27 @@ def _writes_view(dispatcher: Any, seen: set) -> bool:
 _TIF = {t.name: t for t in TimeInForce}
 
 
+def _whole(price: float, qty: float) -> tuple[int, int, int]:
+    """(price ticks, qty lots, denial reason or 0) from what a strategy passed: integral
+    numbers pass as they are; a fractional price is OFF_TICK, a fractional size BAD_QTY,
+    a value past the engine's range BAD_PRICE / BAD_QTY (recorded as 0)."""
+    p, bad_p = _integral(price, Reason.OFF_TICK, Reason.BAD_PRICE, MAX_TICKS)
+    q, bad_q = _integral(qty, Reason.BAD_QTY, Reason.BAD_QTY, MAX_LOTS)
+    return p, q, int(bad_p or bad_q)
+
+
+def _integral(value: Any, fractional: Reason, too_large: Reason, limit: int) -> tuple[int, int]:
+    """(value, 0) for a whole number within +-limit, else (0, the reason)."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0, fractional
+    if not f.is_integer():  # a fraction, NaN or infinity
+        return 0, fractional
+    v = int(value) if isinstance(value, (int, np.integer)) else int(f)
+    return (v, 0) if abs(v) <= limit else (0, too_large)
+
+
 def _tif(tif: TimeInForce | str) -> int:
     if isinstance(tif, str):
         check(tif.upper() in _TIF, "tif", f"one of {sorted(_TIF)}", tif)
@@ -404,11 +425,14 @@ class Context:
     def submit(self, side: int, price: int, qty: int, book: BookLike = 0,
                tif: TimeInForce | str = TimeInForce.GTC,
                order_type: OrderType = OrderType.LIMIT) -> int:
-        """Send a new order (through the risk gate); returns its order id."""
+        """Send a new order (through the risk gate); returns its order id. Prices are
+        whole ticks and sizes whole lots: a float that is not integral is denied
+        (OFF_TICK, BAD_QTY), never rounded."""
         oid = int(self._e.cur[K_NEXT_ID]) + self._next_id
         self._next_id += 1
-        self._cmds.append((ACT_SUBMIT, self._b(book), int(side), int(price), int(qty), _tif(tif),
-                           int(order_type), 0))
+        p, q, deny = _whole(price, qty)
+        self._cmds.append((ACT_SUBMIT, self._b(book), int(side), p, q, _tif(tif),
+                           int(order_type), 0, deny))
         return oid
 
     def buy(self, price: int, qty: int, book: BookLike = 0, tif: TimeInForce | str = "GTC") -> int:
@@ -421,11 +445,12 @@ class Context:
         return self.submit(side, 0, qty, book, TimeInForce.IOC, OrderType.MARKET)
 
     def cancel(self, order_id: int) -> None:
-        self._cmds.append((ACT_CANCEL, 0, 0, 0, 0, 0, 0, int(order_id)))
+        self._cmds.append((ACT_CANCEL, 0, 0, 0, 0, 0, 0, int(order_id), 0))
 
     def modify(self, order_id: int, price: int, qty: int) -> None:
         """New price and remaining size: a smaller size keeps queue priority, anything else loses it."""
-        self._cmds.append((ACT_MODIFY, 0, 0, int(price), int(qty), 0, 0, int(order_id)))
+        p, q, deny = _whole(price, qty)
+        self._cmds.append((ACT_MODIFY, 0, 0, p, q, 0, 0, int(order_id), deny))
 
     def replace(self, order_id: int, price: int, qty: int) -> int:
         """Cancel an order and send a new one on the same book and side; returns the new id.
@@ -459,4 +484,4 @@ class Context:
         return cmds, n
 
 
-assert (C_ACTION, C_BOOK, C_SIDE, C_PRICE, C_QTY, C_TIF, C_TYPE, C_ID) == tuple(range(8))
+assert (C_ACTION, C_BOOK, C_SIDE, C_PRICE, C_QTY, C_TIF, C_TYPE, C_ID, C_DENY) == tuple(range(9))
