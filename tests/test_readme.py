@@ -37,3 +37,21 @@ def test_readme_strategy_block_runs_as_written(k, tmp_path, capsys):
     if "strategy_state" in BLOCKS[k]:
         assert rec.strategy_state["requotes"][0] > 100
     assert "fills" in capsys.readouterr().out
+
+
+def test_quick_start_blocks_run_as_written_on_lobsters_sample_day(shared_data, tmp_path,
+                                                                  monkeypatch):
+    """The two quick-start blocks (the LOBSTER replay, then the simulated market, which
+    reuses its names), run in the folder of LOBSTER's files with runs/ under tmp_path."""
+    text = README.read_text().split("## Write your own strategy\n", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    day = shared_data / "lobster" / "AMZN_2012-06-21_level1_fullday"
+    for f in day.glob("*.csv"):
+        (tmp_path / f.name).symlink_to(f)
+    monkeypatch.chdir(tmp_path)
+    code = blocks[0] + blocks[1].replace('seconds=3600', 'seconds=300')
+    path = tmp_path / "quick_start.py"
+    path.write_text(code)
+    ns = runpy.run_path(str(path), run_name="__main__")
+    assert len(ns["rec"].fills) > 0 and (tmp_path / "runs" / "amzn" / "run.json").is_file()
