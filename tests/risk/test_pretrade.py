@@ -181,3 +181,25 @@ def test_portfolio_gross_net_and_concentration():
     assert submits(rec)["reason"].tolist() == [0, 0, Reason.RISK_CONCENTRATION, 0]
     ev = rec.risk_events.iloc[0]
     assert np.isclose(ev["value"], 4.01 / 6.02) and ev["limit"] == 0.61
+
+
+def test_a_market_order_cannot_sweep_past_the_price_band():
+    """The issue's attack: a 3,000-lot market buy through a 5-tick band swept 10.5 ticks.
+    Now it goes out as a limit IOC at the band's edge (floor(100.5 + 5) = 105): it takes
+    101..105 and the rest expires; without a band it still sweeps the whole book."""
+    deep = book() + [(0, 6, -1, p, 10, 0) for p in range(103, 121)]  # asks 101..120 x 10
+    rec, _ = run(deep, {2: lambda c: c.market_order(1, 3000)},
+                 risk=RiskLimits(price_band_ticks=5))
+    f = rec.fills
+    assert f["price"].max() == 105 and f["qty"].sum() == 50
+    s = submits(rec).iloc[0]
+    assert (s["price"], s["order_type"], s["tif"]) == (105, 0, 1)  # a limit IOC at the collar
+    rec, _ = run(deep, {2: lambda c: c.market_order(1, 3000)}, risk=RiskLimits())
+    assert rec.fills["price"].max() == 120
+
+
+def test_a_banded_market_orders_notional_is_valued_at_the_collar():
+    # 4 lots x 105 ticks = 4.20 > 4.1; at the mid (100.5) it would have passed as 4.02
+    lim = RiskLimits(price_band_ticks=5, max_order_notional=4.1)
+    rec, _ = run(BOOK, {2: lambda c: c.market_order(1, 4)}, risk=lim)
+    assert submits(rec)["reason"].tolist() == [Reason.RISK_MAX_ORDER_NOTIONAL]

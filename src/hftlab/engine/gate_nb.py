@@ -24,9 +24,11 @@ from hftlab.core.layout import (C_DENY, MAX_LOTS, MAX_TICKS, ACT_CANCEL, ACT_MOD
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
-from hftlab.risk.pretrade_nb import count_cancel, has_requests, on_requests, pre_trade
+from hftlab.risk.pretrade_nb import (collar, count_cancel, has_requests, on_requests,
+                                     pre_trade)
 
-RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY = 14, 15, 13
+RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY, RS_NO_REFERENCE = 14, 15, 13, 52
+LIMIT, IOC = 0, 1  # schema.OrderType.LIMIT, TimeInForce.IOC
 
 
 @nb.njit(cache=True)
@@ -121,10 +123,20 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
                 deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
                 continue
             q = cmds[c, C_QTY]
-            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], s, b, side, cmds[c, C_PRICE],
-                                                q, cmds[c, C_TYPE], q, False, lacct, market,
-                                                instruments, orders, active, cur, rparams,
-                                                rstate, risk_i, risk_f)
+            price, otype = cmds[c, C_PRICE], cmds[c, C_TYPE]
+            if otype == MARKET and not exempt:
+                protect = collar(market, b, side, rparams)
+                if protect < 0:
+                    deny(s, now, RS_NO_REFERENCE, orders, rec_o, cur, market)
+                    continue
+                if protect > 0:  # a market order within the price band: a limit IOC at it
+                    price, otype = protect, LIMIT
+                    orders[s, O_PRICE] = orders[s, O_LPRICE] = price
+                    orders[s, O_TYPE] = LIMIT
+                    orders[s, O_TIF] = IOC
+            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], s, b, side, price, q, otype,
+                                                q, False, lacct, market, instruments, orders,
+                                                active, cur, rparams, rstate, risk_i, risk_f)
             if reason != 0:
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue

@@ -163,6 +163,28 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
 
 
 @nb.njit(cache=True, _nrt=False)
+def collar(market, b, side, rparams):
+    """The protection price of a market order on book b (ticks), or 0 when the book's
+    instrument has no price band: the band's edge on the side the order trades through,
+    as exchanges' market-order collars (protection points) do. With it the order goes out
+    as a limit IOC at that price, so it cannot sweep past the band, and its notional is
+    checked at the worst price it can reach. -1 when a band is set but there is no
+    reference price (the order is then denied NO_REFERENCE)."""
+    i = market[b, M_INSTR]
+    band_pct = rparams[i, RP_BAND_PCT]
+    band_ticks = rparams[i, RP_BAND_TICKS]
+    if band_pct == np.inf and band_ticks == np.inf:
+        return 0
+    ref = reference_price(market, b)
+    if math.isnan(ref):
+        return -1
+    band = min(band_ticks, band_pct * ref)
+    if side > 0:
+        return np.int64(math.floor(ref + band))
+    return max(np.int64(math.ceil(ref - band)), 1)
+
+
+@nb.njit(cache=True, _nrt=False)
 def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
     """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
     risk_event(risk_i, risk_f, cur, now, rule, oid, i, np.int64(rstate[RS_STATE]), value, limit)
