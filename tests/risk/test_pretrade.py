@@ -203,3 +203,16 @@ def test_a_banded_market_orders_notional_is_valued_at_the_collar():
     lim = RiskLimits(price_band_ticks=5, max_order_notional=4.1)
     rec, _ = run(BOOK, {2: lambda c: c.market_order(1, 4)}, risk=lim)
     assert submits(rec)["reason"].tolist() == [Reason.RISK_MAX_ORDER_NOTIONAL]
+
+
+def test_alternating_duplicates_are_caught_over_the_whole_window():
+    """The issue's attack: orders alternating A, B, A, B passed a check that compared each
+    submit with the last one only."""
+    lim = RiskLimits(duplicate_window_ns=20_000)
+    acts = {t: (lambda c: (c.buy(98, 1), c.buy(97, 1))) for t in range(2, 12)}
+    rec, _ = run(BOOK, acts, risk=lim)
+    s = submits(rec)
+    assert s["reason"].tolist()[:2] == [0, 0]
+    assert (s["reason"].iloc[2:] == Reason.RISK_DUPLICATE).all() and len(s) == 20
+    rec, _ = run(BOOK, {2: lambda c: c.buy(98, 1), 30: lambda c: c.buy(98, 1)}, risk=lim)
+    assert submits(rec)["reason"].tolist() == [0, 0]  # outside the window: a new order

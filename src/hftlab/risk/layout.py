@@ -73,12 +73,7 @@ RS_VENUE0 = RS_GLOBAL
 RS_INSTR0 = RS_VENUE0 + MAX_VENUES * RSV_NCOL
 RSI_SINCE = 0  # host time the current position was opened
 RSI_SIGN = 1  # sign of the position the clock runs for (0 = flat, no clock)
-RSI_DUP_TS = 2  # last submit: time, book, side, price, qty, type (qty 0 = none yet)
-RSI_DUP_BOOK = 3
-RSI_DUP_SIDE = 4
-RSI_DUP_PRICE = 5
-RSI_DUP_QTY = 6
-RSI_DUP_TYPE = 7
+RSI_DUP_NEXT = 2  # submits remembered for the duplicate check so far (ring position)
 RSI_CANCELS = 8  # cancels sent by the strategy
 RSI_UP_BUY = 9  # size increases by modify not yet known answered, buy side (lots)
 RSI_UP_SELL = 10
@@ -90,7 +85,11 @@ RSI_INFLIGHT = 15  # scratch: orders not yet acknowledged or with a command in f
 RSI_LAST_MID = 16  # correlation: mid at the last update (ticks)
 RSI_VAR = 17  # correlation: EWMA of squared log returns
 RSI_RET = 18  # correlation: the latest log return
-RSI_NCOL = 24
+RSI_DUP0 = 24  # then DUP_SLOTS remembered submits of DUP_FIELDS values each
+DUP_SLOTS = 64  # the duplicate check looks at the last 64 submits within its window
+DUP_TS, DUP_BOOK, DUP_SIDE, DUP_PRICE, DUP_QTY, DUP_TYPE = range(6)
+DUP_FIELDS = 6
+RSI_NCOL = RSI_DUP0 + DUP_SLOTS * DUP_FIELDS
 
 RS_NCOL = 1 << 16
 

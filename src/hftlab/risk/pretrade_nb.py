@@ -33,8 +33,9 @@ from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG
                                 RS_ANCHOR_HI, RS_ANCHOR_LO, RS_ANCHOR_SET, RS_DENIALS, RS_INSTR0,
                                 RS_KILL, RS_KILL_AT_DONE, RS_KILLED, RS_NCOL, RS_PAUSE_REQ,
                                 RS_PAUSED, RS_PEAK, RS_RESET, RS_STATE, RS_VENUE0, RSI_CANCELS,
-                                RSI_DUP_BOOK, RSI_DUP_PRICE, RSI_DUP_QTY, RSI_DUP_SIDE, RSI_DUP_TS,
-                                RSI_DUP_TYPE, RSI_INFLIGHT, RSI_NCOL, RSI_OPEN_BUY, RSI_OPEN_SELL,
+                                RSI_DUP0, RSI_DUP_NEXT, RSI_INFLIGHT, DUP_BOOK, DUP_FIELDS,
+                                DUP_PRICE, DUP_QTY, DUP_SIDE, DUP_SLOTS, DUP_TS, DUP_TYPE,
+                                RSI_NCOL, RSI_OPEN_BUY, RSI_OPEN_SELL,
                                 RSI_PEND_BUY, RSI_PEND_SELL, RSI_UP_BUY, RSI_UP_SELL, RSV_NCOL,
                                 RSV_SENT, RSV_TAT)
 
@@ -339,12 +340,10 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
                         risk_f, cur)
     o = ibase(i)
     window = rparams[i, RP_DUP_WINDOW]
-    if not is_modify and window < np.inf and rstate[o + RSI_DUP_QTY] == qty \
-            and rstate[o + RSI_DUP_BOOK] == b and rstate[o + RSI_DUP_SIDE] == side \
-            and rstate[o + RSI_DUP_TYPE] == otype \
-            and (rstate[o + RSI_DUP_PRICE] == price or not limit_order):
-        age = rel(now, rstate) - rstate[o + RSI_DUP_TS]
-        if age <= window:
+    if not is_modify and window < np.inf:
+        age = duplicate_age(rel(now, rstate), o, b, side, price, qty, otype, limit_order,
+                            window, rstate)
+        if age >= 0.0:
             return deny(now, R_DUPLICATE, oid, i, age, window, rparams, rstate, risk_i, risk_f,
                         cur)
     ratio = rparams[i, RP_MAX_CANCEL_RATIO]
@@ -408,13 +407,33 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         if add > 0:
             rstate[o + (RSI_UP_BUY if side > 0 else RSI_UP_SELL)] += add
     elif window < np.inf:
-        rstate[o + RSI_DUP_TS] = rel(now, rstate)
-        rstate[o + RSI_DUP_BOOK] = b
-        rstate[o + RSI_DUP_SIDE] = side
-        rstate[o + RSI_DUP_PRICE] = price
-        rstate[o + RSI_DUP_QTY] = qty
-        rstate[o + RSI_DUP_TYPE] = otype
+        k = np.int64(rstate[o + RSI_DUP_NEXT])
+        d = o + RSI_DUP0 + (k % DUP_SLOTS) * DUP_FIELDS
+        rstate[d + DUP_TS] = rel(now, rstate)
+        rstate[d + DUP_BOOK] = b
+        rstate[d + DUP_SIDE] = side
+        rstate[d + DUP_PRICE] = price
+        rstate[d + DUP_QTY] = qty
+        rstate[d + DUP_TYPE] = otype
+        rstate[o + RSI_DUP_NEXT] = k + 1
     return 0
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def duplicate_age(t, o, b, side, price, qty, otype, limit_order, window, rstate):
+    """Age of the youngest identical submit (book, side, size, type, and price for limit
+    orders) among the last DUP_SLOTS passed within the window, or -1: a strategy that
+    alternates orders A, B, A, B is caught as well as one repeating A."""
+    best = -1.0
+    for j in range(min(np.int64(rstate[o + RSI_DUP_NEXT]), DUP_SLOTS)):
+        d = o + RSI_DUP0 + j * DUP_FIELDS
+        age = t - rstate[d + DUP_TS]
+        if age <= window and rstate[d + DUP_QTY] == qty and rstate[d + DUP_BOOK] == b \
+                and rstate[d + DUP_SIDE] == side and rstate[d + DUP_TYPE] == otype \
+                and (rstate[d + DUP_PRICE] == price or not limit_order) \
+                and (best < 0.0 or age < best):
+            best = age
+    return best
 
 
 @nb.njit(cache=True, _nrt=False)
