@@ -137,3 +137,28 @@ def test_out_of_order_events_are_an_error():
     from hftlab.data import DataError
     with pytest.raises(DataError, match="time order"):
         events([(5, L, 1, 100, 1), (4, L, 1, 100, 2)])
+
+
+def test_l3_events_that_cannot_apply_are_counted_warned_or_raised():
+    """An EXECUTE of 7 lots against a 5-lot order cannot apply: it used to vanish with
+    warnings 0; it is counted with its event and source record, warned, or raised."""
+    import warnings as w
+
+    import pytest
+
+    from hftlab.engine.backtest import EngineError
+    from hftlab.schema import Kind
+    from tests.engine.conftest import Script, events, venue
+
+    rows = [(0, Kind.ADD, 1, 100, 5, 1), (0, Kind.ADD, -1, 101, 5, 2),
+            (3, Kind.EXECUTE, 1, 100, 7, 1), (9, Kind.ADD, 1, 99, 1, 3)]
+    data = events(rows)
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always")
+        rec = hftlab.backtest(data, Script({}), venues=[venue()])
+    err = rec.meta["apply_errors"]["l3_removal_larger_than_order"]
+    assert err == {"count": 1, "first_event": 2, "first_record": 3}
+    assert rec.summary()["warnings"] == 1 and "apply_errors" in rec.summary()
+    assert any("could not apply" in str(c.message) for c in caught)
+    with pytest.raises(EngineError, match="l3_removal_larger_than_order: 1 .first: event 2"):
+        hftlab.backtest(data, Script({}), venues=[venue()], strict=True)

@@ -135,7 +135,10 @@ K_HORIZON = 35  # simulated market: the loop handles nothing later than this (ex
 # host clocks); the agents have acted up to it
 K_DENY_LO = 36  # order-record rows [K_DENY_LO, K_DENY_HI) hold the denials a Python
 K_DENY_HI = 37  # strategy's last commands met (a W_DENIED wake-up)
-K_NCOL = 40
+K_L3_OVER = 38  # L3 cancels / executions larger than the order rests (not applied)
+K_L3_OVER_AT = 39  # 1 + the number of the first such event (0 = none)
+K_NEG_AT = 40  # 1 + the number of the first event that removed more than its level showed
+K_NCOL = 44
 
 # wake-up reasons, also Strategy callbacks
 W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)  # schema.Wake

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
@@ -13,7 +14,7 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (C_NCOL, A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+from hftlab.core.layout import (C_NCOL, K_L3_OVER, K_L3_OVER_AT, K_NEG_AT, A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                   ERR_SINK_FULL, K_DENY_HI, K_DENY_LO, W_DENIED,
                                   I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
                                   K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,
@@ -265,7 +266,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
              order_capacity: int = 1 << 12, progress: Any = None,
-             mode: str = "auto") -> RunRecord:
+             mode: str = "auto", strict: bool = False) -> RunRecord:
     """Run strategy against data in the engine; returns the run's RunRecord.
 
     mode: 'replay' -- the data's events are the market and our orders do not move it
@@ -288,6 +289,10 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     order_capacity: how many of our orders may be open or in flight at once; a submit
         beyond it is denied with reason TOO_MANY_ORDERS.
     progress: a callable(events_done, events_total) for progress bars.
+    strict: raise EngineError when market events could not be applied as they are (an
+        L3 cancel or execution larger than its order, a removal larger than its level);
+        by default they are counted in ``meta["apply_errors"]`` (with the first event's
+        number and source record), in ``rec.summary()`` and in a warning.
     """
     venues = list(venues) if venues is not None else list(data.venues)
     check(len(venues) == len(data.venues), "venues",
@@ -336,7 +341,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
                  "stp": stp, "sample_ns": sample_ns, "events": int(e.cur[K_EVENTS]),
                  "seconds": seconds,
                  "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
-                 "warnings": int(e.cur[K_WARN]), "source": data.source})
+                 "warnings": int(e.cur[K_WARN] + e.cur[K_L3_OVER]), "source": data.source})
+    meta["apply_errors"] = _apply_errors(e, data, strict)
     fills = run.recs.parts["fills"]
     meta["fills"] = int(sum(len(f[0]) for f in fills))
     meta["final_position"] = {i: int(e.acct[i, A_POS]) for i in range(len(data.instruments))}
@@ -374,6 +380,28 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
         ev.extend(e.cur, new)
         if progress is not None:
             progress(int(e.cur[K_EVENTS]), len(data))
+
+
+def _apply_errors(e: Engine, data: MarketData, strict: bool) -> dict:
+    """Market events the books could not take as they came, per kind: how many, the
+    first one's event number and source record; a warning (or, strict, EngineError)."""
+    out = {}
+    for kind, n, at in (("l3_removal_larger_than_order", e.cur[K_L3_OVER], e.cur[K_L3_OVER_AT]),
+                        ("removal_larger_than_level", e.cur[K_WARN], e.cur[K_NEG_AT])):
+        if n:
+            first = int(at) - 1
+            rec = int(data.record[first]) if data.events is not None and \
+                data.record is not None and first < len(data.record) else None
+            out[kind] = {"count": int(n), "first_event": first, "first_record": rec}
+    if out:
+        text = "; ".join(f"{k}: {v['count']} (first: event {v['first_event']}, source record "
+                         f"{v['first_record']})" for k, v in out.items())
+        if strict:
+            raise EngineError(f"{data.source or 'the data'}: events the book could not apply: "
+                              f"{text}")
+        warnings.warn(f"{data.source or 'the data'}: events the book could not apply as "
+                      f"they came: {text}", stacklevel=3)
+    return out
 
 
 def _error_text(code: int, e: Engine, strategy: Any = None) -> str:

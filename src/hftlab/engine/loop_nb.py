@@ -31,12 +31,14 @@ from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
                                    TRADE,
-                                   WARN_NEGATIVE_LEVEL, apply_event, apply_l2, clear_book,
+                                   ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL, apply_event, apply_l2,
+                                   clear_book,
                                    set_level)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.core.latency_nb import keyed_draw
 from hftlab.core.layout import (A_NCOL, C_NCOL, ERR_SINK_FULL, K_DENY_HI, K_DENY_LO,
+                                  K_L3_OVER, K_L3_OVER_AT, K_NEG_AT,
                                   K_NEXT_ID, M_NCOL, O_NCOL, W_DENIED, A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_HORIZON, K_END, K_ERR, K_ET,
                                   K_EVENTS, K_FEED_SEED, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
                                   K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
@@ -373,6 +375,12 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                         return RUN_ERROR
                     if err == WARN_NEGATIVE_LEVEL:
                         cur[K_WARN] += 1
+                        if cur[K_NEG_AT] == 0:
+                            cur[K_NEG_AT] = cur[K_EVENTS] + 1
+                    elif err == ERR_UNKNOWN_ORDER_QTY:  # the order keeps resting: counted
+                        cur[K_L3_OVER] += 1
+                        if cur[K_L3_OVER_AT] == 0:
+                            cur[K_L3_OVER_AT] = cur[K_EVENTS] + 1
                     ev_idx[iex] = -2 if k == CLEAR else idx
                     ev_new[iex] = new
                     iex += 1

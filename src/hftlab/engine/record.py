@@ -217,7 +217,7 @@ def summarize(rec: RunRecord) -> dict:
         "max_abs_position": int(st["position"].abs().max()) if len(st) else 0,
         "risk_events": int(len(rec.risk_events)),
     }
-    for key in ("events", "seconds", "events_per_second", "warnings"):
+    for key in ("events", "seconds", "events_per_second", "warnings", "apply_errors"):
         if key in rec.meta:
             out[key] = rec.meta[key]
     return out
