@@ -66,7 +66,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
+from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
 
 # order pool columns
 PRICE, QTY, SIDE, OWNER, BOOK, PREV, NEXT, STATE = 0, 1, 2, 3, 4, 5, 6, 7
@@ -102,8 +104,6 @@ RETRY_CAPACITY, RETRY_BUFFER = -1, -2
 RS_NONE, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_INSTRUMENT = 0, 2, 3, 5
 RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE = 6, 7, 8, 9, 10
 RS_RANGE, RS_TOO_MANY = 12, 13
-
-STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH = 0, 1, 2
 
 # "leave unchanged" for modify's price / qty
 KEEP = np.iinfo(np.int64).min
@@ -187,9 +187,9 @@ def _crosses(qty, top, base, b, side, price):
     width = qty.shape[2]
     if side > 0:
         a = top[b, 1]
-        return a < width and base[b] + a <= price
+        return rules.would_cross(side, False, price, a < width, base[b] + a)
     bb = top[b, 0]
-    return bb >= 0 and base[b] + bb >= price
+    return rules.would_cross(side, False, price, bb >= 0, base[b] + bb)
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -202,22 +202,22 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
     avail = 0
     while 0 <= i < width:
         px = base[b] + i
-        if not is_market and ((side > 0 and px > price) or (side < 0 and px < price)):
+        if not is_market and not rules.reaches(side, price, px):
             break
         if qty[b, orow, i] > 0:
             if owner == 0:
                 avail += qty[b, orow, i]
-                if avail >= need:
+                if rules.fok_can_fill(avail, need):
                     return True
             else:
                 m = head[b, orow, i]
                 while m != NIL:
                     if orders[m, OWNER] == owner:
-                        if stp_mode != STP_CANCEL_OLDEST:
+                        if not rules.fok_skips_own(stp_mode):
                             return False  # matching would stop here with avail < need
                     else:
                         avail += orders[m, QTY]
-                        if avail >= need:
+                        if rules.fok_can_fill(avail, need):
                             return True
                     m = orders[m, NEXT]
         i += step
@@ -241,15 +241,16 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
         if i < 0 or i >= width:
             break
         px = base[b] + i
-        if not is_market and ((side > 0 and px > price) or (side < 0 and px < price)):
+        if not is_market and not rules.reaches(side, price, px):
             break
         m = head[b, orow, i]
         if owner != 0 and orders[m, OWNER] == owner:
-            if stp_mode == STP_CANCEL_NEWEST:
+            cancel_resting, stop_taker = rules.stp_action(stp_mode)
+            if not cancel_resting:
                 return rem, filled, True, nf, ne
             mq = _take_out(orders, head, tail, qty, top, base, n_resting, m)
             ne = _emit(events, ne, ts, b, K_DELETE, mside, px, mq, m)
-            if stp_mode == STP_CANCEL_BOTH:
+            if stop_taker:
                 return rem, filled, True, nf, ne
             continue
         mq = orders[m, QTY]
@@ -296,18 +297,15 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
     b = orders[oid, BOOK]
+    st, reason = rules.remainder_outcome(rem, filled, stp_stopped, can_rest)
     if rem == 0:
-        return ST_FILLED, RS_NONE, oid, filled, 0, removed, nf, ne
-    if stp_stopped:
-        return ST_CANCELLED, RS_SELF_TRADE, oid, filled, 0, removed + rem, nf, ne
-    if can_rest:
+        return st, reason, oid, filled, 0, removed, nf, ne
+    if st == ST_ACCEPTED or st == ST_PARTIAL:
         orders[oid, QTY] = rem
         _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
         ne = _emit(events, ne, ts, b, K_ADD, orders[oid, SIDE], orders[oid, PRICE], rem, oid)
-        st = ST_ACCEPTED if filled == 0 else ST_PARTIAL
-        return st, RS_NONE, oid, filled, rem, removed, nf, ne
-    reason = RS_NO_LIQ if filled == 0 else RS_NONE
-    return ST_EXPIRED, reason, oid, filled, 0, removed + rem, nf, ne
+        return st, reason, oid, filled, rem, removed, nf, ne
+    return st, reason, oid, filled, 0, removed + rem, nf, ne
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -339,7 +337,8 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
         reason = _check_price(qty, base, b, price)
         if reason != RS_NONE:
             return ST_REJECTED, reason, oid, 0, 0, 0, nf, ne
-    if tif == POST_ONLY and (is_market or _crosses(qty, top, base, b, side, price)):
+    if tif == POST_ONLY and rules.post_only_reject(is_market,
+                                                   _crosses(qty, top, base, b, side, price)):
         return ST_REJECTED, RS_POST_ONLY, oid, 0, 0, 0, nf, ne
     if tif == FOK and not _fillable(orders, head, qty, top, base, b, side, price, is_market,
                                     q, owner, stp_mode):
@@ -347,7 +346,7 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
     rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
                                               b, oid, side, price, is_market, q, owner,
                                               stp_mode, ts, fills, nf, events, ne)
-    can_rest = not is_market and (tif == GTC or tif == POST_ONLY)
+    can_rest = rules.can_rest(is_market, tif)
     state = RESTING_POST_ONLY if tif == POST_ONLY else RESTING
     return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
                    stp_stopped, can_rest, state, 0, ts, nf, events, ne)
@@ -408,7 +407,7 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
             return ST_ACCEPTED, RS_NONE, oid, 0, old_q, 0, nf, ne
         row = _row(side)
         i = px - base[b]
-        if nq < old_q:
+        if rules.modify_keeps_priority(old_px, old_q, px, nq):
             orders[oid, QTY] = nq
             set_level(qty, top, b, row, i, qty[b, row, i] - (old_q - nq))
             ne = _emit(events, ne, ts, b, K_CANCEL, side, px, old_q - nq, oid)

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import numba as nb
 
+from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
                                   K_SEQ, M_VENUE,
                                   O_BOOK, O_FILLED, O_LEAVES, O_PRICE, O_QTY, O_SEQ, O_SIDE,
                                   O_STATUS, O_TIF, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK,
                                   R_CANCELLED, R_DONE, R_MODIFIED)
-from hftlab.engine.venue_nb import (FOK, IOC, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
-                                    RS_HALTED, RS_NO_LIQ, RS_NONE, RS_POST_ONLY, RS_RANGE,
+from hftlab.engine.venue_nb import (FOK, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
+                                    RS_HALTED, RS_NONE, RS_POST_ONLY, RS_RANGE,
                                     RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
-                                    ST_CANCELLED, ST_EXPIRED, ST_FILLED, ST_PARTIAL,
+                                    ST_PARTIAL,
                                     ST_REJECTED, close_order, fill, is_open, record_order,
                                     refuse, respond)
 
-STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH = 0, 1, 2
+from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
 
 
 @nb.njit(cache=True)
@@ -43,9 +44,8 @@ def own_cross_price(s, orders, active, cur):
         if not is_open(orders[r, O_STATUS]):
             continue
         p = orders[r, O_PRICE]
-        if side > 0 and (mkt or p <= lim) and (best < 0 or p < best):
-            best = p
-        if side < 0 and (mkt or p >= lim) and (best < 0 or p > best):
+        if (mkt or rules.reaches(side, lim, p)) and (best < 0 or rules.reaches(side, best, p)
+                                                     and p != best):
             best = p
     return best
 
@@ -78,35 +78,36 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
     orow = ASK_ROW if side > 0 else BID_ROW
     # market liquidity we would reach, and where our own opposite orders stand
     if side > 0:
-        crosses = top[b, 1] < width and (mkt or lim >= top[b, 1])
+        crosses = rules.would_cross(side, mkt, lim, top[b, 1] < width, top[b, 1])
     else:
-        crosses = top[b, 0] >= 0 and (mkt or lim <= top[b, 0])
+        crosses = rules.would_cross(side, mkt, lim, top[b, 0] >= 0, top[b, 0])
     own = own_cross_price(s, orders, active, cur)
     own_i = own - base[b] if own >= 0 else -1
-    if (crosses or own >= 0) and tif == POST_ONLY:
+    if tif == POST_ONLY and (crosses or own >= 0):
         return ST_REJECTED, RS_POST_ONLY
     if tif == FOK:
         avail = 0
         i = top[b, 1] if side > 0 else top[b, 0]
-        while 0 <= i < width and (mkt or (i <= lim if side > 0 else i >= lim)):
-            if own_i >= 0 and (i >= own_i if side > 0 else i <= own_i):
+        while 0 <= i < width and (mkt or rules.reaches(side, lim, i)):
+            if own_i >= 0 and rules.reaches(side, i, own_i):
                 break
             avail += qty[b, orow, i]
             i += side
-        if avail < orders[s, O_LEAVES]:
+        if not rules.fok_can_fill(avail, orders[s, O_LEAVES]):
             return ST_REJECTED, RS_FOK
     reason = RS_NONE
     i = top[b, 1] if side > 0 else top[b, 0]
     while orders[s, O_LEAVES] > 0 and 0 <= i < width:
-        if not mkt and (i > lim if side > 0 else i < lim):
+        if not mkt and not rules.reaches(side, lim, i):
             break
-        if own_i >= 0 and (i >= own_i if side > 0 else i <= own_i):
-            if stp == STP_CANCEL_OLDEST or stp == STP_CANCEL_BOTH:
+        if own_i >= 0 and rules.reaches(side, i, own_i):
+            cancel_resting, stop_taker = rules.stp_action(stp)
+            if cancel_resting:
                 cancel_own_at(s, own, now, RS_SELF_TRADE, orders, active, cur, resp, rec_o,
                               venues, market)
                 own = own_cross_price(s, orders, active, cur)
                 own_i = own - base[b] if own >= 0 else -1
-            if stp != STP_CANCEL_OLDEST:
+            if stop_taker:
                 reason = RS_SELF_TRADE
                 break
             continue
@@ -116,19 +117,16 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
             fill(s, f, base[b] + i, False, now, orders, cur, resp, fills_i, fills_f, acct,
                  venues, instruments, market, qty, top, base)
         i += side
-    leaves = orders[s, O_LEAVES]
-    if leaves == 0:
-        return ST_FILLED, RS_NONE
-    if reason == RS_SELF_TRADE or mkt or tif == IOC or tif == FOK:
-        if reason == RS_NONE and orders[s, O_FILLED] == 0:
-            reason = RS_NO_LIQ
-        return (ST_CANCELLED if reason == RS_SELF_TRADE else ST_EXPIRED), reason
+    status, reason = rules.remainder_outcome(orders[s, O_LEAVES], orders[s, O_FILLED],
+                                             reason == RS_SELF_TRADE, rules.can_rest(mkt, tif))
+    if status != ST_ACCEPTED and status != ST_PARTIAL:
+        return status, reason
     # rest at the back of our level
     oq[s, Q_AHEAD] = float(qty[b, BID_ROW if side > 0 else ASK_ROW, lim])
     oq[s, Q_TRADED] = 0.0
     orders[s, O_SEQ] = cur[K_SEQ]
     cur[K_SEQ] += 1
-    return (ST_PARTIAL if orders[s, O_FILLED] > 0 else ST_ACCEPTED), RS_NONE
+    return status, reason
 
 
 @nb.njit(cache=True)
@@ -180,7 +178,7 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cu
                market)
         return
     status = orders[s, O_STATUS]
-    if new_price == orders[s, O_PRICE] and new_qty <= orders[s, O_LEAVES]:
+    if rules.modify_keeps_priority(orders[s, O_PRICE], orders[s, O_LEAVES], new_price, new_qty):
         orders[s, O_LEAVES] = new_qty  # a size decrease keeps its place in the queue
         orders[s, O_QTY] = orders[s, O_FILLED] + new_qty
     else:  # a new price or a larger size re-enters the order at the back (it may trade)
