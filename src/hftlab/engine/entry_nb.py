@@ -83,14 +83,14 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
         crosses = rules.would_cross(side, mkt, lim, top[b, 0] >= 0, top[b, 0])
     own = own_cross_price(s, orders, active, cur)
     own_i = own - base[b] if own >= 0 else -1
-    if tif == POST_ONLY and (crosses or own >= 0):
+    if tif == POST_ONLY and rules.post_only_reject(mkt, crosses or own >= 0):
         return ST_REJECTED, RS_POST_ONLY
     if tif == FOK:
         avail = 0
         i = top[b, 1] if side > 0 else top[b, 0]
         while 0 <= i < width and (mkt or rules.reaches(side, lim, i)):
-            if own_i >= 0 and rules.reaches(side, i, own_i):
-                break
+            if own_i >= 0 and not rules.fok_skips_own(stp) and rules.reaches(side, i, own_i):
+                break  # matching stops at our own order (cancel-oldest cancels it, goes on)
             avail += qty[b, orow, i]
             i += side
         if not rules.fok_can_fill(avail, orders[s, O_LEAVES]):
