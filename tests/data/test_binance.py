@@ -150,3 +150,38 @@ def test_prices_off_the_tick_grid_name_the_line(tmp_path):
                                         r"step 0.1"):
         read_binance(p, tick_size=0.1)
     assert read_binance(p, tick_size=0.01).instruments[0].tick_size == 0.01
+
+
+# Binance's documented sequencing, whatever the line order of the REST snapshot among
+# the diffs (lastUpdateId 100 in SNAP). USD-M futures: drop u < 100; the first applied
+# diff has U <= 100 <= u (here u == 100 exactly); then pu chains. Spot: drop u <= 100;
+# the first applied diff has U <= 101 <= u; then U == previous u + 1.
+FUTURES = [diff(1000, 90, 95, b=[("99.80", "4")], pu=89),  # dropped: u < lastUpdateId
+           diff(1100, 96, 100, b=[("100.05", "0.5")], pu=95),  # straddles with u == 100
+           diff(1200, 101, 104, a=[("100.10", "0")], pu=100)]
+SPOT = [diff(1000, 90, 100, b=[("99.80", "4")]),  # dropped: u <= lastUpdateId
+        diff(1100, 101, 103, b=[("100.05", "0.5")]),  # straddles lastUpdateId + 1
+        diff(1200, 104, 106, a=[("100.10", "0")])]
+ORDERINGS = {"snapshot-before": lambda d: [SNAP, *d], "snapshot-after": lambda d: [*d, SNAP],
+             "snapshot-in-the-middle": lambda d: [d[0], d[1], SNAP, d[2]]}
+
+
+@pytest.mark.parametrize("order", list(ORDERINGS))
+@pytest.mark.parametrize("market, diffs", [("futures", FUTURES), ("spot", SPOT)])
+def test_snapshot_anywhere_among_the_diffs_follows_binance(tmp_path, market, diffs, order):
+    data = read_binance(write(tmp_path, lines(*ORDERINGS[order](diffs))))
+    assert data.stats["gaps"]["count"] == 0 and data.stats["diffs_before_snapshot"] == 1
+    last = snapshots(data, levels=2, by="record").iloc[-1]
+    assert (last.bid_price_1, last.bid_size_1, last.bid_price_2) == (100.05, 0.5, 100.0)
+    assert (last.ask_price_1, last.ask_size_1) == (100.2, 3.0)
+    ev = data.events
+    assert ev["kind"][0] == Kind.CLEAR and (np.diff(ev["ts"]) >= 0).all()
+    assert 99.80 not in set(snapshots(data, levels=3, by="record")["bid_price_3"])
+
+
+@pytest.mark.parametrize("market, diffs", [("futures", FUTURES), ("spot", SPOT)])
+def test_a_first_diff_past_the_snapshot_is_a_gap(tmp_path, market, diffs):
+    p = write(tmp_path, lines(SNAP, diffs[2]))  # the straddling diff is missing
+    with pytest.raises(DataError, match=r"line 2 \(byte offset \d+\): the first diff after the "
+                                        r"snapshot \(lastUpdateId 100\) has U=\d+, u=\d+"):
+        read_binance(p)

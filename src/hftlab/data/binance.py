@@ -8,10 +8,13 @@ id, pu previous u on futures, b/a ``[price, qty]`` with qty 0 = delete), ``bookT
 (b/B, a/A best bid/ask) and ``trade`` / ``aggTrade`` (T ms, p, q, m = buyer is maker);
 and the REST depth snapshot without an envelope (lastUpdateId, bids, asks).
 
-Book sequencing follows Binance's documented procedure: the snapshot (CLEAR + LEVEL)
-starts the book; diffs with u before the snapshot are dropped (counted); the first
-applied diff must straddle lastUpdateId, and each next diff must continue the last
-(futures: pu == previous u; spot: U == previous u + 1). A break is a gap: an error, or
+Book sequencing follows Binance's documented procedures ("How to manage a local order
+book correctly"), whatever the order of the snapshot line among the diffs (diffs before
+it are buffered): the snapshot (CLEAR + LEVEL) starts the book; USD-M futures (diffs
+carry pu) drop diffs with u < lastUpdateId, the first applied diff has U <= lastUpdateId
+<= u, then each diff's pu equals the previous u; spot drops u <= lastUpdateId, the
+first applied diff has U <= lastUpdateId + 1 <= u, then each U equals the previous u + 1.
+Dropped diffs are counted in ``stats["diffs_before_snapshot"]``. A break is a gap: an error, or
 with skip_bad=True counted in ``stats["gaps"]`` and the diffs applied as they come.
 
 Venues: 0 = the depth-diff book; 1 = the bookTicker feed as its own one-level book.
@@ -127,7 +130,6 @@ class _Reader:
         s = next(iter(self.symbols.values())) if self.symbols else self.sym("")
         x = int(msg["lastUpdateId"])
         ts = int(msg.get("T", msg.get("E", 0))) * MS or local
-        first = [d for d in s.pending if d[0]["u"] > x]
         start = len(s)
         self.add(s, ts, local, 0, Kind.CLEAR, 0, "0", "0", line)
         self.levels(s, ts, local, msg["bids"], msg["asks"], line)
@@ -135,8 +137,7 @@ class _Reader:
         self.stats["snapshots"] += 1
         s.snapshot_id, s.last_u = x, None
         pending, s.pending = s.pending, []
-        self.stats["diffs_before_snapshot"] += len(pending) - len(first)
-        for d in first:
+        for d in pending:  # buffered diffs: apply_diff drops those the snapshot covers
             self.apply_diff(s, *d)
 
     def depth(self, d: dict, local: int, line: int, off: int) -> None:
