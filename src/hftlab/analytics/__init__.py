@@ -13,10 +13,12 @@ from hftlab.analytics.classification import (
     bulk_volume_classification, lee_ready, prevailing_quotes, quote_rule, tick_rule,
 )
 from hftlab.analytics.estimators import corwin_schultz, roll_spread
+from hftlab.analytics.flow import OFIRegression, flow_signals, ofi_regression
 from hftlab.analytics.impact import (
     HasbrouckVAR, amihud, hasbrouck_var, kyle_lambda, markouts, permanent_temporary_impact,
 )
 from hftlab.analytics.ofi import order_flow_imbalance
+from hftlab.analytics.predictive import future_mid_change, predictive_power
 from hftlab.analytics.regimes import (
     RegimeFit, regime_spread_policy, toxicity_features, toxicity_regimes,
 )
@@ -28,11 +30,13 @@ from hftlab.analytics.units import from_bps, to_bps
 from hftlab.analytics.vpin import default_bucket_volume, vpin, vpin_cdf, vpin_tick_rule
 
 __all__ = [
-    "AdverseSelection", "HasbrouckVAR", "RegimeFit", "adverse_selection", "amihud",
-    "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
-    "default_bucket_volume", "effective_spread", "from_bps", "hasbrouck_var", "kyle_lambda",
-    "lee_ready", "markout_table", "markouts", "order_flow_imbalance", "permanent_temporary_impact",
-    "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread", "realized_spread",
-    "regime_spread_policy", "roll_spread", "spread_decomposition", "tick_rule", "to_bps",
-    "toxicity_features", "toxicity_regimes", "vpin", "vpin_cdf", "vpin_tick_rule",
+    "AdverseSelection", "HasbrouckVAR", "OFIRegression", "RegimeFit", "adverse_selection",
+    "amihud", "bulk_volume_classification", "corwin_schultz", "decomposition_summary",
+    "default_bucket_volume", "effective_spread", "flow_signals", "from_bps",
+    "future_mid_change", "hasbrouck_var", "kyle_lambda", "lee_ready", "markout_table",
+    "markouts", "ofi_regression", "order_flow_imbalance", "permanent_temporary_impact",
+    "predictive_power", "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread",
+    "realized_spread", "regime_spread_policy", "roll_spread", "spread_decomposition",
+    "tick_rule", "to_bps", "toxicity_features", "toxicity_regimes", "vpin", "vpin_cdf",
+    "vpin_tick_rule",
 ]
