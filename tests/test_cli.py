@@ -108,7 +108,8 @@ def test_a_backwards_replay_failing_in_the_report_is_one_line(tmp_path):
     ev = d.events.copy()
     ev["ts"][2500:] -= 10**12
     ev["ts_local"][2500:] -= 10**12
-    MarketData(ev, d.instruments, d.venues, record=d.record).save(tmp_path / "back.parquet")
+    MarketData(ev, d.instruments, d.venues, record=d.record, check=False).save(
+        tmp_path / "back.parquet")
     cfg = _toml(tmp_path, '[market]\nsource = "replay"\npath = "back.parquet"\n' + STRATEGY)
     _one_line(runner.invoke(app, ["backtest", cfg, "--out", str(tmp_path / "o")]),
               "must be in time order")

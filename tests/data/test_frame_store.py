@@ -30,9 +30,11 @@ def test_off_tick_price_names_the_row():
 
 
 def test_out_of_order_and_bad_size_are_errors():
-    with pytest.raises(DataError, match="DataFrame row 2.*time order"):
+    with pytest.raises(DataError, match=r"DataFrame: row 2 \(source record 3\): ts 2 is "
+                                        r"earlier .*time order"):
         from_frame(frame(ts=[1, 3, 2]), INST)
-    with pytest.raises(DataError, match="DataFrame row 2.*non-positive size"):
+    with pytest.raises(DataError, match=r"DataFrame: row 2 \(source record 3\): qty 0 lots on "
+                                        r"a TRADE \(must be > 0\)"):
         from_frame(frame(size=[5.0, 6.0, 0.0]), INST)
     with pytest.raises(DataError, match="unknown instrument 'ABC'"):
         from_frame(frame(instrument=["XYZ", "XYZ", "ABC"]), INST)

@@ -67,7 +67,8 @@ def from_frame(df: pd.DataFrame, instruments: Instrument | Sequence[Instrument],
     (+1 bid/buy, -1 ask/sell, 0 unknown), price (currency; converted to ticks, an off-tick
     price is an error naming the row), size (currency units; converted to lots); optional
     ts_local, venue and instrument (index or name; default 0), order_id, record (source
-    record number; default the 1-based row number). Rows must be in time order.
+    record number; default the 1-based row number). Rows must be in time order; the
+    events are validated as MarketData is (a DataError names the row and field).
     """
     missing = [c for c in REQUIRED if c not in df.columns]
     if "size" not in df.columns and "qty" not in df.columns:
@@ -112,8 +113,5 @@ def from_frame(df: pd.DataFrame, instruments: Instrument | Sequence[Instrument],
         ev["order_id"] = df["order_id"].to_numpy().astype(np.uint64)
     record = df["record"].to_numpy().astype(np.int64) if "record" in df.columns \
         else np.arange(1, n + 1, dtype=np.int64)
-    data = MarketData(ev, instruments, venues, record=record, source=source)
-    try:
-        return data.validate()
-    except DataError as exc:  # name the DataFrame row rather than the event row
-        raise DataError(str(exc).replace("event row", "DataFrame row")) from None
+    # validated as it is built: a bad row is named by its position in df and its record
+    return MarketData(ev, instruments, venues, record=record, source=source)

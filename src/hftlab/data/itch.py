@@ -256,8 +256,7 @@ def _build(p: _Parser, path: Path, tick_size: float | None) -> MarketData:
         asked = "" if p.want.size == 0 else " for the symbols asked for"
         raise DataError(f"{path}: no stock directory or order messages{asked}")
     stats = _stats(p)
-    # No MarketData.validate() pass: the kernel already enforces the schema's rules on
-    # every message (time order, B/S sides, positive shares and prices, known symbols)
-    # and names the byte offset of a breach, which a check of the events could not.
+    # The kernel already enforces the schema's rules on every message and names the byte
+    # offset of a breach; MarketData's compiled check of the events is a cheap second pass.
     return MarketData(ev, instruments, [Venue("NASDAQ")], record=rec, source=f"itch:{path}",
                       stats=stats)

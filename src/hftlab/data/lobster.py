@@ -192,7 +192,7 @@ def read_lobster(message_csv: str | Path, orderbook_csv: str | Path | None = Non
             ev, record, ob, scale, path)
     data = MarketData(ev, [Instrument(symbol, tick_size, 1.0)], [Venue("NASDAQ")], record=record,
                       source=f"lobster:{path}", stats=stats)
-    return data.validate()
+    return data
 
 
 def _reconcile(ev: np.ndarray, record: np.ndarray, ob: np.ndarray, scale: int, path: Path):

@@ -27,8 +27,14 @@ class MarketData:
     record: for each event, the number of the source record (line or message, 1-based
         where the source counts lines) it came from; several events may share a record.
     source: a short description of where the events came from.
-    path: for data opened lazily from Parquet, the file; events is then None and the
-        engine reads it in chunks, so replay memory stays bounded.
+    path: for data opened lazily from Parquet, the file or the directory of files (a
+        data set); events is then None and the engine reads it in chunks, so replay
+        memory stays bounded.
+    check: validate the events (data/validate_nb.py: time order per venue and across
+        venues, known kinds and sides, positive prices and sizes where the kind needs
+        them): in-memory events when built and whenever they are iterated, lazy data as
+        it streams. A bad event is a DataError naming the file or source, row, record
+        and field. check=False (load(..., validate=False)) skips it.
     simulation: for a market made by hftlab.sim, the Setup (agents, world, seed) it was
         generated from: hftlab.backtest runs those agents again, live, so they react to
         the strategy's orders. Not saved, and not carried to a MarketData made from this
@@ -42,6 +48,7 @@ class MarketData:
     source: str = ""
     path: Path | None = None
     stats: dict = field(default_factory=dict)
+    check: bool = True
     simulation: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,6 +63,8 @@ class MarketData:
             raise DataError("MarketData needs at least one instrument")
         if not self.venues:
             raise DataError("MarketData needs at least one venue")
+        if self.events is not None and self.check:
+            self.validate()
 
     def __len__(self) -> int:
         if self.events is not None:
@@ -71,11 +80,34 @@ class MarketData:
         return venue * len(self.instruments) + instrument
 
     def validate(self) -> "MarketData":
-        """Check the schema's rules on every event; raise DataError naming the first bad row."""
+        """Check the schema's rules on every event (streaming lazy data through); raise
+        DataError naming the first bad row, its source record and field."""
         if self.events is not None:
             validate_events(self.events, len(self.venues), len(self.instruments), self.record,
                             self.source)
+        else:
+            for _ in self._columns(1 << 20, True):
+                pass
         return self
+
+    def _columns(self, chunk_size: int, check: bool) -> Iterator[list[np.ndarray]]:
+        """The event columns then the record column, chunk by chunk in time order."""
+        if self.events is None:
+            from dataclasses import replace
+
+            from hftlab.data.store import stream_columns
+
+            data = self if check == self.check else replace(self, check=check)
+            yield from stream_columns(data, chunk_size)
+            return
+        validator = EventValidator(len(self.venues), len(self.instruments)) if check else None
+        for start in range(0, len(self.events), chunk_size):
+            part = self.events[start:start + chunk_size]
+            cols = [np.ascontiguousarray(part[name]) for name in EVENT_FIELDS]
+            rec = self.record[start:start + chunk_size]
+            if validator is not None:  # in-memory events may have been changed in place
+                validator.check(cols, rec, self.source, start)
+            yield cols + [rec]
 
     def iter_chunks(self, chunk_size: int = 1 << 20) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (events, record) in time order, chunk_size rows at most at a time."""
@@ -84,24 +116,21 @@ class MarketData:
                 yield (self.events[start:start + chunk_size],
                        self.record[start:start + chunk_size])
             return
-        from hftlab.data.store import iter_parquet_chunks
-
-        yield from iter_parquet_chunks(self.path, chunk_size)
+        for cols in self._columns(chunk_size, self.check):
+            ev = np.empty(len(cols[0]), dtype=EVENT_DTYPE)
+            for name, col in zip(EVENT_FIELDS, cols):
+                ev[name] = col
+            yield ev, cols[-1]
 
     def iter_columns(self, chunk_size: int = 1 << 18) -> Iterator[list[np.ndarray]]:
-        """Yield the event columns (EVENT_FIELDS order, contiguous, schema dtypes) per chunk.
+        """Yield the event columns (EVENT_FIELDS order, contiguous, schema dtypes) per chunk,
+        validated as they go (unless check is False).
 
         This is what the engine replays: for lazy data the columns come straight from
         Parquet, so no row-structured copy is ever made.
         """
-        if self.events is None:
-            from hftlab.data.store import iter_parquet_columns
-
-            yield from iter_parquet_columns(self.path, chunk_size)
-            return
-        for start in range(0, len(self.events), chunk_size):
-            part = self.events[start:start + chunk_size]
-            yield [np.ascontiguousarray(part[name]) for name in EVENT_FIELDS]
+        for cols in self._columns(chunk_size, self.check):
+            yield cols[:-1]
 
     def price_bounds(self) -> np.ndarray:
         """(n_books, 2) array of min and max price in ticks per book; -1 where a book is empty."""
@@ -122,9 +151,14 @@ class MarketData:
         """An in-memory copy (a no-op for data already in memory)."""
         if self.events is not None:
             return self
-        from hftlab.data.store import load
-
-        return load(self.path, lazy=False)
+        parts = list(self.iter_chunks())
+        if not parts:
+            raise DataError(f"{self.path}: holds no events")
+        ev = np.concatenate([p[0] for p in parts])
+        rec = np.concatenate([p[1] for p in parts])
+        stats = {k: v for k, v in self.stats.items() if k != "n_events"}
+        return MarketData(ev, self.instruments, self.venues, record=rec, source=self.source,
+                          stats=stats, check=self.check)
 
     def to_frame(self) -> "pd.DataFrame":
         """Events as a DataFrame with currency price and size columns added."""
@@ -178,42 +212,76 @@ def print_mask(ev: np.ndarray, record: np.ndarray) -> np.ndarray:
     return is_ex | ((kind == Kind.TRADE) & ~repeat)
 
 
-_PRICED = np.array([False, True, False, False, True, True, True, False, False])  # by kind
+class EventValidator:
+    """Checks a stream of event chunks in order with the compiled pass of
+    data/validate_nb.py, the time order carried from chunk to chunk; the first bad event
+    is a DataError naming the file (or source), the row, the source record and the field.
+    """
+
+    def __init__(self, n_venues: int, n_instruments: int) -> None:
+        from hftlab.data import validate_nb
+
+        self.nb = validate_nb
+        self.n_venues, self.n_instruments = n_venues, n_instruments
+        self.state = validate_nb.new_state(n_venues)
+        self.last_where = ""
+
+    def check(self, cols: list[np.ndarray], record: np.ndarray | None = None,
+              where: str = "", first_row: int = 0) -> None:
+        """cols: the event columns in EVENT_FIELDS order (rows first_row, first_row + 1, ...
+        of `where`). Raises DataError for the first bad event."""
+        c = [np.ascontiguousarray(col, dtype=EVENT_DTYPE[name])
+             for name, col in zip(EVENT_FIELDS, cols)]
+        prev_ts = int(self.state[self.nb.S_LAST_TS])
+        prev_venue = int(self.state[self.nb.S_LAST_VENUE])
+        row, code = self.nb.check_chunk(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+                                        self.n_venues, self.n_instruments, self.state)
+        if row >= 0:
+            raise DataError(self._message(c, int(row), int(code), record, where, first_row,
+                                          prev_ts, prev_venue))
+        if len(c[0]):
+            self.last_where = where
+
+    def _message(self, c: list[np.ndarray], i: int, code: int, record: np.ndarray | None,
+                 where: str, first_row: int, prev_ts: int, prev_venue: int) -> str:
+        nb = self.nb
+        v = dict(zip(EVENT_FIELDS, (int(x[i]) for x in c)))
+        kind = Kind(v["kind"]).name if Kind.ADD <= v["kind"] <= Kind.STATUS else str(v["kind"])
+        if i > 0:  # the previous event is in this chunk
+            prev_ts, prev_venue = int(c[0][i - 1]), int(c[2][i - 1])
+        venue_ts = int(self.state[nb.S_VENUE0 + v["venue"]]) if v["venue"] < self.n_venues             else 0
+        what = {
+            nb.BAD_KIND: f"kind {v['kind']} is not a known kind (1..8: "
+                         f"{', '.join(k.name for k in Kind)})",
+            nb.BAD_SIDE: f"side {v['side']} is not +1 (bid/buy), -1 (ask/sell) or 0",
+            nb.NO_SIDE: f"side 0 on a {kind} (a book event needs +1 bid or -1 ask)",
+            nb.BAD_VENUE: f"venue {v['venue']} is not defined (the data has "
+                          f"{self.n_venues} venue(s))",
+            nb.BAD_INSTRUMENT: f"instrument {v['instrument']} is not defined (the data has "
+                               f"{self.n_instruments} instrument(s))",
+            nb.BAD_PRICE: f"price {v['price']} ticks on a {kind} (must be > 0)",
+            nb.BAD_QTY: f"qty {v['qty']} lots on a {kind} (must be "
+                        f"{'> 0' if kind in ('ADD', 'CANCEL', 'EXECUTE', 'TRADE') else '>= 0'})",
+            nb.BAD_STATUS: f"qty {v['qty']} on a STATUS (1 = trading, 0 = halted)",
+            nb.BAD_TS: f"ts {v['ts']} is negative (ns since the Unix epoch)",
+            nb.BAD_TS_LOCAL: f"ts_local {v['ts_local']} is negative (0 = not recorded)",
+            nb.TS_BACK_VENUE: f"ts {v['ts']} is earlier than the previous event's of venue "
+                              f"{v['venue']} ({venue_ts}): events must be in time order",
+            nb.TS_BACK_MERGE: f"ts {v['ts']} (venue {v['venue']}) is earlier than the previous "
+                              f"event's ({prev_ts}, venue {prev_venue}): the engine replays "
+                              "all venues on one exchange clock, so merge them by ts",
+        }[code]
+        rec = f" (source record {int(record[i])})" if record is not None else ""
+        return f"{where + ': ' if where else ''}row {first_row + i}{rec}: {what}"
 
 
 def validate_events(ev: np.ndarray, n_venues: int, n_instruments: int,
-                    record: np.ndarray | None = None, source: str = "") -> None:
-    """Raise DataError for the first event that breaks the schema, naming its row and record."""
-
-    def fail(mask: np.ndarray, what: str) -> None:
-        i = int(np.flatnonzero(mask)[0])
-        rec = f", source record {int(record[i])}" if record is not None else ""
-        where = f"{source}: " if source else ""
-        raise DataError(f"{where}event row {i}{rec}: {what} ({ev[i]})")
-
-    kind = ev["kind"]
-    bad = (kind < Kind.ADD) | (kind > Kind.STATUS)
-    if bad.any():
-        fail(bad, "unknown kind")
-    if len(ev) > 1:
-        back = np.diff(ev["ts"]) < 0
-        if back.any():
-            i = int(np.flatnonzero(back)[0]) + 1
-            fail(np.arange(len(ev)) == i, "timestamp earlier than the previous event's "
-                 "(events must be in time order)")
-    if (ev["venue"] >= n_venues).any():
-        fail(ev["venue"] >= n_venues, f"unknown venue (only {n_venues} defined)")
-    if (ev["instrument"] >= n_instruments).any():
-        fail(ev["instrument"] >= n_instruments,
-             f"unknown instrument (only {n_instruments} defined)")
-    priced = _PRICED[kind]
-    if (priced & (ev["price"] <= 0)).any():
-        fail(priced & (ev["price"] <= 0), "non-positive price")
-    sized = (kind == Kind.ADD) | (kind == Kind.CANCEL) | (kind == Kind.EXECUTE) | (kind == Kind.TRADE)
-    if (sized & (ev["qty"] <= 0)).any():
-        fail(sized & (ev["qty"] <= 0), "non-positive size")
-    if ((kind == Kind.LEVEL) & (ev["qty"] < 0)).any():
-        fail((kind == Kind.LEVEL) & (ev["qty"] < 0), "negative level size")
-    sided = (kind != Kind.CLEAR) & (kind != Kind.STATUS) & (kind != Kind.TRADE)
-    if (sided & (ev["side"] == 0)).any():
-        fail(sided & (ev["side"] == 0), "book event without a side (+1 bid, -1 ask)")
+                    record: np.ndarray | None = None, source: str = "",
+                    chunk_size: int = 1 << 20) -> None:
+    """Raise DataError for the first event of ev that breaks the schema, naming its row,
+    source record and field (see data/validate_nb.py for the rules)."""
+    check = EventValidator(n_venues, n_instruments)
+    for start in range(0, len(ev), chunk_size):
+        part = ev[start:start + chunk_size]
+        check.check([part[name] for name in EVENT_FIELDS],
+                    None if record is None else record[start:start + chunk_size], source, start)

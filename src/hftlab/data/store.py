@@ -1,4 +1,15 @@
-"""Parquet storage of MarketData: one file, events as columns, tables in the metadata."""
+"""Parquet storage of MarketData: one file, or a directory of files read as one data set.
+
+A file holds events as columns (EVENT_FIELDS plus the source record) and the
+instrument and venue tables in its footer metadata. A directory is what
+``hftlab data convert`` writes (date=YYYY-MM-DD/instrument=SYMBOL/<input>.parquet, any
+layout works): its files are read as one MarketData, instruments and venues joined by
+name, events merged by exchange time; a file that continues an earlier one of the same
+input and instrument (a capture crossing midnight) starts with the book levels carried
+over (stats["carried_levels"]), which the data set skips, so the directory replays
+exactly as the capture did. Every problem is a DataError naming the file and what is
+wrong; events are validated as they load (data/validate_nb.py), lazily as they stream.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +22,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hftlab.data.market import DataError, MarketData, update_price_bounds
+from hftlab.data.market import DataError, EventValidator, MarketData, update_price_bounds
 from hftlab.instruments import FeeSchedule, Instrument, Latency, LatencyProfile, Venue
 from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS
 
 META_KEY = b"hftlab"
 FORMAT_VERSION = 1
+COLUMNS = (*EVENT_FIELDS, "record")
 
 
 def venue_from_dict(d: dict) -> Venue:
@@ -57,7 +69,8 @@ def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18) -> P
         "venues": [asdict(v) for v in data.venues],
         "source": data.source,
         "stats": {"n_events": n, "ts_first": ts0, "ts_last": ts1,
-                  "price_bounds": bounds.ravel().tolist()},
+                  "price_bounds": bounds.ravel().tolist(),
+                  "carried_levels": int(data.stats.get("carried_levels", 0))},
     }
     schema = _table(np.zeros(0, EVENT_DTYPE), np.zeros(0, np.int64)).schema
     schema = schema.with_metadata({META_KEY: json.dumps(meta).encode()})
@@ -68,74 +81,254 @@ def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18) -> P
     return path
 
 
-def _meta(path: Path) -> dict:
-    try:
-        md = pq.read_schema(path).metadata or {}
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
-    if META_KEY not in md:
-        raise DataError(f"{path}: Parquet file has no hftlab metadata (write it with "
-                        "MarketData.save or hftlab.data.from_frame(...).save)")
-    meta = json.loads(md[META_KEY])
-    if meta.get("version") != FORMAT_VERSION:
-        raise DataError(f"{path}: hftlab format version {meta.get('version')} is not "
-                        f"supported (expected {FORMAT_VERSION})")
-    return meta
+class _File:
+    """One hftlab Parquet file: its metadata read and checked, its columns typed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.pf = pq.ParquetFile(path)
+            schema = self.pf.schema_arrow
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+        md = schema.metadata or {}
+        if META_KEY not in md:
+            raise DataError(f"{path}: Parquet file has no hftlab metadata (write it with "
+                            "MarketData.save or hftlab.data.from_frame(...).save)")
+        try:
+            meta = json.loads(md[META_KEY])
+        except ValueError as exc:
+            raise DataError(f"{path}: hftlab metadata is not valid JSON ({exc})") from None
+        if meta.get("version") != FORMAT_VERSION:
+            raise DataError(f"{path}: hftlab format version {meta.get('version')} is not "
+                            f"supported (expected {FORMAT_VERSION})")
+        try:
+            self.instruments = [Instrument(**d) for d in meta["instruments"]]
+            self.venues = [venue_from_dict(d) for d in meta["venues"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"{path}: hftlab metadata has a bad instrument or venue table "
+                            f"({exc!r})") from None
+        if not self.instruments or not self.venues:
+            raise DataError(f"{path}: hftlab metadata has no instruments or no venues")
+        missing = [c for c in COLUMNS if c not in schema.names]
+        if missing:
+            raise DataError(f"{path}: missing column(s) {missing}; an hftlab events file "
+                            f"has {list(COLUMNS)}")
+        for name in COLUMNS:
+            t = schema.field(name).type
+            if not pa.types.is_integer(t):
+                raise DataError(f"{path}: column {name!r} has type {t}; hftlab events hold "
+                                "integers (prices in ticks, sizes in lots, ns timestamps)")
+        self.source = meta.get("source", "")
+        self.stats = meta.get("stats", {})
+        self.n_rows = self.pf.metadata.num_rows
+        if self.n_rows == 0:
+            raise DataError(f"{path}: holds no events (0 rows)")
+
+    def batches(self, chunk_size: int, columns: tuple[str, ...] = COLUMNS
+                ) -> Iterator[tuple[int, list[np.ndarray]]]:
+        """(first row, columns as numpy in the schema's dtypes) per batch; a damaged page
+        is a DataError naming the file and the rows."""
+        row = 0
+        # Column by column, without pre-buffering whole row groups and without Arrow's own
+        # threads: the replay reads ahead on a thread of its own, and this keeps memory low.
+        it = self.pf.iter_batches(batch_size=chunk_size, columns=list(columns),
+                                  use_threads=False)
+        while True:
+            try:
+                batch = next(it, None)
+            except (OSError, pa.ArrowException) as exc:
+                raise DataError(f"{self.path}: not a readable Parquet file: corrupt data after row {row} of "
+                                f"{self.n_rows} ({exc})") from None
+            if batch is None:
+                return
+            yield row, [_numpy(batch.column(name), name, self.path, row) for name in columns]
+            row += batch.num_rows
+        # rows fewer than the footer says: the reader stops early only on damage
 
 
-def _events_from_batch(batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-    ev = np.empty(batch.num_rows, dtype=EVENT_DTYPE)
-    for name in EVENT_FIELDS:
-        ev[name] = batch.column(name).to_numpy(zero_copy_only=False)
-    return ev, batch.column("record").to_numpy(zero_copy_only=False).astype(np.int64)
+def _numpy(arr: pa.Array, name: str, path: Path, row: int) -> np.ndarray:
+    """An integer Arrow column as numpy in the schema's dtype; nulls and values that do
+    not fit are DataErrors naming the file and the row."""
+    dtype = EVENT_DTYPE[name] if name != "record" else np.dtype(np.int64)
+    if arr.null_count:
+        i = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
+        raise DataError(f"{path}: row {row + i}: column {name!r} is missing a value")
+    data = arr.to_numpy(zero_copy_only=False)
+    if data.dtype != dtype:
+        out = data.astype(dtype)
+        lost = out != data
+        if lost.any():
+            i = int(np.flatnonzero(lost)[0])
+            raise DataError(f"{path}: row {row + i}: column {name!r} value {data[i]} does not "
+                            f"fit {dtype}")
+        return out
+    return np.ascontiguousarray(data)
 
 
-def load(path: str | Path, lazy: bool = False) -> MarketData:
-    """Read MarketData from a Parquet file written by save.
+def _files(path: Path) -> list[Path]:
+    files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    if not files:
+        raise DataError(f"{path}: a directory with no .parquet files (convert raw data with "
+                        "`hftlab data convert FORMAT INPUT --out DIR`)")
+    return files
 
-    lazy=True reads only the metadata; the engine then replays the file in chunks so
-    memory stays bounded whatever the file's size.
+
+def _join(files: list[_File]) -> tuple[list[Instrument], list[Venue], list[dict]]:
+    """The data set's instrument and venue tables (joined by name) and each file's plan:
+    its index maps into them and the carried-over rows it skips."""
+    instruments: dict[str, tuple[Instrument, Path]] = {}
+    venues: dict[str, Venue] = {}
+    for f in files:
+        for inst in f.instruments:
+            seen = instruments.setdefault(inst.symbol, (inst, f.path))
+            if seen[0] != inst:
+                raise DataError(f"{f.path}: instrument {inst.symbol} is {inst}, but "
+                                f"{seen[1]} has {seen[0]}")
+        for v in f.venues:
+            venues.setdefault(v.name, v)
+    inames, vnames = list(instruments), list(venues)
+    plans, seen_runs = [], {}
+    by_time = sorted(files, key=lambda f: (f.stats.get("ts_first", 0), str(f.path)))
+    for f in by_time:
+        symbols = tuple(i.symbol for i in f.instruments)
+        run = (f.path.name, symbols, tuple(v.name for v in f.venues))
+        last = seen_runs.get(run)
+        if last is not None and last.stats.get("ts_last", 0) > f.stats.get("ts_first", 0):
+            raise DataError(f"{f.path} and {last.path} hold the same instruments {list(symbols)}"
+                            " of the same source over overlapping times; a data set must not "
+                            "hold one market twice")
+        skip = int(f.stats.get("carried_levels", 0)) if last is not None else 0
+        seen_runs[run] = f
+        plans.append({"file": f, "skip": skip,
+                      "instrument": np.array([inames.index(s) for s in symbols], np.uint32),
+                      "venue": np.array([vnames.index(v.name) for v in f.venues], np.uint16)})
+    return [instruments[s][0] for s in inames], [venues[v] for v in vnames], plans
+
+
+def _dataset(path: Path, lazy: bool, validate: bool) -> MarketData:
+    instruments, venues, plans = _join([_File(p) for p in _files(path)])
+    n_inst = len(instruments)
+    bounds = np.full((len(venues) * n_inst, 2), -1, dtype=np.int64)
+    for p in plans:
+        b = np.asarray(p["file"].stats.get("price_bounds", []), np.int64).reshape(-1, 2)
+        k = len(p["file"].instruments)
+        for local, (lo, hi) in enumerate(b):
+            if hi < 0:
+                continue
+            g = int(p["venue"][local // k]) * n_inst + int(p["instrument"][local % k])
+            bounds[g, 0] = lo if bounds[g, 0] < 0 else min(bounds[g, 0], lo)
+            bounds[g, 1] = max(bounds[g, 1], hi)
+    stats = {"n_events": sum(p["file"].n_rows - p["skip"] for p in plans),
+             "ts_first": min(p["file"].stats.get("ts_first", 0) for p in plans),
+             "ts_last": max(p["file"].stats.get("ts_last", 0) for p in plans),
+             "price_bounds": bounds.ravel().tolist(), "files": len(plans),
+             "carried_levels_skipped": sum(p["skip"] for p in plans)}
+    sources = sorted({p["file"].source for p in plans if p["file"].source})
+    data = MarketData(None, instruments, venues, source=f"dataset {path}: " + ", ".join(sources),
+                      path=path, stats=stats, check=validate)
+    return data if lazy else data.load()
+
+
+def load(path: str | Path, lazy: bool = False, validate: bool = True) -> MarketData:
+    """Read MarketData from a Parquet file written by save, or from a directory of them
+    (what ``hftlab data convert`` writes) as one data set.
+
+    lazy=True reads only the metadata; the engine then replays the file(s) in chunks so
+    memory stays bounded whatever the size. validate=True (the default) checks every
+    event as it loads or streams (data/validate_nb.py); validate=False skips that.
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: no such file")
-    meta = _meta(path)
-    instruments = [Instrument(**d) for d in meta["instruments"]]
-    venues = [venue_from_dict(d) for d in meta["venues"]]
-    if lazy:
-        return MarketData(None, instruments, venues, source=meta.get("source", ""),
-                          path=path, stats=meta.get("stats", {}))
-    table = pq.read_table(path)
-    ev = np.empty(table.num_rows, dtype=EVENT_DTYPE)
-    for name in EVENT_FIELDS:
-        ev[name] = table.column(name).to_numpy()
-    rec = table.column("record").to_numpy().astype(np.int64)
-    return MarketData(ev, instruments, venues, record=rec, source=meta.get("source", ""),
-                      stats=meta.get("stats", {}))
+        raise DataError(f"{path}: no such file or directory")
+    if path.is_dir():
+        return _dataset(path, lazy, validate)
+    f = _File(path)
+    data = MarketData(None, f.instruments, f.venues, source=f.source, path=path,
+                      stats=f.stats, check=validate)
+    return data if lazy else data.load()
 
 
-def iter_parquet_chunks(path: Path, chunk_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Stream (events, record) from a Parquet file, chunk_size rows at a time."""
-    pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(batch_size=chunk_size):
-        yield _events_from_batch(batch)
+def _file_stream(plan: dict, chunk_size: int, validate: bool) -> Iterator[list[np.ndarray]]:
+    """One file's columns (COLUMNS order) mapped into the data set's tables, its
+    carried-over rows skipped, each batch validated (naming the file and row)."""
+    f = plan["file"]
+    check = EventValidator(len(f.venues), len(f.instruments)) if validate else None
+    skip = plan["skip"]
+    for row, cols in f.batches(chunk_size):
+        if check is not None:
+            check.check(cols[:-1], cols[-1], str(f.path), row)
+        if row + len(cols[0]) <= skip:
+            continue
+        if row < skip:
+            cols = [c[skip - row:] for c in cols]
+        cols[2] = plan["venue"][cols[2]]
+        cols[3] = plan["instrument"][cols[3]]
+        yield cols
 
 
-def iter_parquet_columns(path: Path, chunk_size: int) -> Iterator[list[np.ndarray]]:
-    """Stream the event columns of a Parquet file, chunk_size rows at a time."""
-    # Column by column, without pre-buffering whole row groups and without Arrow's own
-    # threads: the replay reads ahead on a thread of its own, and this keeps memory low.
-    pf = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
-    for batch in pf.iter_batches(batch_size=chunk_size, columns=list(EVENT_FIELDS),
-                                 use_threads=False):
-        yield [_numpy(batch.column(name), EVENT_DTYPE[name]) for name in EVENT_FIELDS]
+def _merge(streams: list[Iterator[list[np.ndarray]]], chunk_size: int
+           ) -> Iterator[list[np.ndarray]]:
+    """Merge streams each in ts order into one in ts order (stable: a stream's own order
+    is kept; ties between streams go to the earlier stream)."""
+    bufs: list[list[np.ndarray] | None] = [None] * len(streams)
+    live = list(range(len(streams)))
+    while live:
+        for k in list(live):  # every live stream holds rows
+            while bufs[k] is None or len(bufs[k][0]) == 0:
+                nxt = next(streams[k], None)
+                if nxt is None:
+                    live.remove(k)
+                    bufs[k] = None
+                    break
+                bufs[k] = nxt if bufs[k] is None else [np.concatenate([a, b])
+                                                        for a, b in zip(bufs[k], nxt)]
+        if not live and not any(b is not None for b in bufs):
+            return
+        # rows up to the smallest last-buffered ts of a live stream are final
+        bound = min((int(bufs[k][0][-1]) for k in live), default=np.iinfo(np.int64).max)
+        parts = []
+        for k, b in enumerate(bufs):
+            if b is None:
+                continue
+            n = int(np.searchsorted(b[0], bound, side="right"))
+            if n:
+                parts.append([c[:n] for c in b])
+                bufs[k] = [c[n:] for c in b]
+        if not parts:
+            continue
+        cols = [np.concatenate(cs) for cs in zip(*parts)]
+        order = np.argsort(cols[0], kind="stable") if len(parts) > 1 else None
+        if order is not None:
+            cols = [c[order] for c in cols]
+        for start in range(0, len(cols[0]), chunk_size):
+            yield [c[start:start + chunk_size] for c in cols]
 
 
-def _numpy(arr: pa.Array, dtype: np.dtype) -> np.ndarray:
-    """A primitive Arrow column as a numpy view of its buffer (no copy, and none of the
-    pandas machinery that Array.to_numpy loads); a column with nulls is a DataError."""
-    if arr.null_count:
-        raise DataError(f"event column of type {arr.type} has {arr.null_count} missing values")
-    data = np.frombuffer(arr.buffers()[1], dtype=arr.type.to_pandas_dtype(), count=len(arr),
-                         offset=arr.offset * arr.type.bit_width // 8)
-    return np.ascontiguousarray(data, dtype=dtype)
+def _groups(plans: list[dict]) -> list[list[dict]]:
+    """Plans (sorted by first ts) in runs whose time spans overlap: each run is merged,
+    the runs follow one another, so only the files of one run are open at a time."""
+    out: list[list[dict]] = []
+    end = None
+    for p in plans:
+        st = p["file"].stats
+        if end is None or st.get("ts_first", 0) > end:
+            out.append([])
+            end = st.get("ts_last", 0)
+        out[-1].append(p)
+        end = max(end, st.get("ts_last", 0))
+    return out
+
+
+def stream_columns(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
+    """The columns (EVENT_FIELDS then record) of lazily opened data, chunk by chunk in
+    time order, validated as they stream unless data.check is False."""
+    if data.path.is_dir():
+        plans = _join([_File(p) for p in _files(data.path)])[2]
+    else:
+        plans = [{"file": _File(data.path), "skip": 0,
+                  "instrument": np.arange(len(data.instruments), dtype=np.uint32),
+                  "venue": np.arange(len(data.venues), dtype=np.uint16)}]
+    for group in _groups(plans):
+        streams = [_file_stream(p, chunk_size, data.check) for p in group]
+        yield from streams[0] if len(streams) == 1 else _merge(streams, chunk_size)

@@ -252,7 +252,7 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
              "exchanges": exchanges}
     data = MarketData(ev, instruments, [Venue(e) for e in exchanges], record=rec,
                       source=f"tardis:{what}:{path}", stats=stats)
-    return data.validate()
+    return data
 
 
 def _value_columns(what: str, df: pd.DataFrame) -> tuple[list[str], list[str]]:
