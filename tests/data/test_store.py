@@ -1,0 +1,188 @@
+"""Parquet files and directories of them: damage is a DataError naming the file; a
+directory loads as one MarketData."""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from hftlab.data import DataError, load
+from hftlab.data.market import MarketData
+from hftlab.data.synthetic import l2_stream
+from hftlab.instruments import Instrument, Venue
+from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS, Kind
+
+INST = Instrument("XYZ", tick_size=0.01, lot_size=1.0)
+DAY = 86_400 * 10**9
+
+
+@pytest.fixture
+def saved(tmp_path):
+    return l2_stream(3_000, seed=1).save(tmp_path / "good.parquet", row_group_size=1000)
+
+
+def rewrite(src, dst, change):
+    """dst: src's table after change(table), with src's hftlab metadata kept."""
+    table = pq.read_table(src)
+    meta = table.schema.metadata
+    table = change(table)
+    pq.write_table(table.replace_schema_metadata(meta), dst)
+    return dst
+
+
+def test_garbage_bytes(tmp_path):
+    p = tmp_path / "junk.parquet"
+    p.write_bytes(b"PAR1" + bytes(range(256)) * 8)
+    with pytest.raises(DataError, match=r"junk.parquet: not a readable Parquet file \("):
+        load(p)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_overwritten_bytes_in_the_data(saved, tmp_path, lazy):
+    raw = saved.read_bytes()
+    third = len(raw) // 3
+    p = tmp_path / "hit.parquet"
+    p.write_bytes(raw[:third] + b"\xab" * 400 + raw[third + 400:])
+    # a damaged page fails to decode, or decodes to events the validation refuses
+    with pytest.raises(DataError, match=r"hit.parquet: (not a readable Parquet file|row \d+ )"):
+        data = load(p, lazy=lazy)
+        for _ in data.iter_columns(500):
+            pass
+
+
+def test_dropped_column(saved, tmp_path):
+    p = rewrite(saved, tmp_path / "nocol.parquet", lambda t: t.drop_columns(["price"]))
+    with pytest.raises(DataError, match=r"nocol.parquet: missing column\(s\) \['price'\]; an "
+                                        r"hftlab events file has \['ts', 'ts_local'"):
+        load(p, lazy=True)
+
+
+def test_string_prices(saved, tmp_path):
+    def as_text(t):
+        i = t.schema.get_field_index("price")
+        return t.set_column(i, "price", pa.array([str(x) for x in t["price"].to_pylist()]))
+
+    p = rewrite(saved, tmp_path / "text.parquet", as_text)
+    with pytest.raises(DataError, match=r"text.parquet: column 'price' has type string; hftlab "
+                                        r"events hold integers"):
+        load(p)
+
+
+def test_missing_values_and_values_that_do_not_fit(saved, tmp_path):
+    def hole(t):
+        i = t.schema.get_field_index("qty")
+        q = t["qty"].to_pylist()
+        q[1234] = None
+        return t.set_column(i, "qty", pa.array(q, pa.int64()))
+
+    p = rewrite(saved, tmp_path / "hole.parquet", hole)
+    with pytest.raises(DataError, match=r"hole.parquet: row 1234: column 'qty' is missing a value"):
+        load(p)
+
+    def wide(t):
+        i = t.schema.get_field_index("venue")
+        v = t["venue"].to_numpy().astype(np.int64)
+        v[7] = 70_000
+        return t.set_column(i, "venue", pa.array(v))
+
+    p = rewrite(saved, tmp_path / "wide.parquet", wide)
+    with pytest.raises(DataError, match=r"wide.parquet: row 7: column 'venue' value 70000 does not "
+                                        r"fit uint16"):
+        load(p)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_zero_row_file(saved, tmp_path, lazy):
+    p = rewrite(saved, tmp_path / "empty.parquet", lambda t: t.slice(0, 0))
+    with pytest.raises(DataError, match=r"empty.parquet: holds no events \(0 rows\)"):
+        load(p, lazy=lazy)
+
+
+def test_bad_metadata(saved, tmp_path):
+    table = pq.read_table(saved)
+    pq.write_table(table.replace_schema_metadata({b"hftlab": b"{not json"}), tmp_path / "m.parquet")
+    with pytest.raises(DataError, match=r"m.parquet: hftlab metadata is not valid JSON"):
+        load(tmp_path / "m.parquet")
+    meta = json.loads(table.schema.metadata[b"hftlab"])
+    meta["instruments"] = [{"symbol": "X", "tick_size": -1}]
+    pq.write_table(table.replace_schema_metadata({b"hftlab": json.dumps(meta).encode()}),
+                   tmp_path / "i.parquet")
+    with pytest.raises(DataError, match=r"i.parquet: hftlab metadata has a bad instrument"):
+        load(tmp_path / "i.parquet")
+
+
+def day_file(path, symbol, t0, n, carried=0, venue="V"):
+    """A file of n events of one instrument from t0 on, the first `carried` of them the
+    levels a convert carries over from the previous day."""
+    ev = np.zeros(n, EVENT_DTYPE)
+    ev["ts"] = t0 + np.arange(n) * 10**9
+    ev["ts"][:carried] = t0
+    ev["kind"] = Kind.LEVEL
+    ev["side"] = np.where(np.arange(n) % 2, -1, 1)
+    ev["price"] = np.where(ev["side"] > 0, 100, 101) + (np.arange(n) // 2) % 3
+    ev["qty"] = 1 + np.arange(n) % 4
+    data = MarketData(ev, [Instrument(symbol, 0.01, 1.0)], [Venue(venue)],
+                      record=np.arange(1, n + 1), stats={"carried_levels": carried})
+    return data.save(path)
+
+
+def test_a_directory_is_one_market(tmp_path):
+    d = tmp_path / "set"
+    day_file(d / "date=2024-01-01" / "instrument=AAA" / "cap.parquet", "AAA", DAY - 5 * 10**9, 5)
+    day_file(d / "date=2024-01-02" / "instrument=AAA" / "cap.parquet", "AAA", DAY, 6, carried=2)
+    day_file(d / "date=2024-01-01" / "instrument=BBB" / "cap.parquet", "BBB",
+             DAY - 4 * 10**9 + 1, 3)
+    for lazy in (False, True):
+        data = load(d, lazy=lazy)
+        assert [i.symbol for i in data.instruments] == ["AAA", "BBB"]
+        assert [v.name for v in data.venues] == ["V"]
+        assert len(data) == 5 + 4 + 3  # the continuation's 2 carried levels are skipped
+        ev = data.load().events
+        assert (np.diff(ev["ts"]) >= 0).all()
+        assert ev["instrument"].tolist().count(1) == 3
+        assert data.price_bounds().tolist() == [[100, 103], [100, 101]]
+    chunks = [len(c[0]) for c in load(d, lazy=True).iter_columns(2)]
+    assert sum(chunks) == 12 and max(chunks) <= 2
+    # one day alone still replays: its carried levels stay
+    assert len(load(d / "date=2024-01-02")) == 6
+
+
+def test_a_directory_names_the_file_of_a_bad_event_and_refuses_clashes(tmp_path):
+    d = tmp_path / "set"
+    good = day_file(d / "a.parquet", "AAA", 0, 4)
+    ev = load(good).events.copy()
+    ev[[1, 2]] = ev[[2, 1]]
+    MarketData(ev, [Instrument("BBB", 0.01, 1.0)], [Venue("V")], check=False).save(d / "b.parquet")
+    with pytest.raises(DataError, match=r"b.parquet: row 2 \(source record 3\): ts .* earlier"):
+        load(d)
+    (d / "b.parquet").unlink()
+    day_file(d / "sub" / "a.parquet", "AAA", 2 * 10**9, 4)  # AAA again, overlapping in time
+    with pytest.raises(DataError, match=r"hold the same instruments \['AAA'\] of the same source "
+                                        r"over overlapping times"):
+        load(d)
+    (d / "sub" / "a.parquet").unlink()
+    day_file(d / "c.parquet", "AAA", 10**12, 4, venue="W")
+    ev = load(d).events
+    assert len(ev) == 8 and ev["venue"].tolist() == [0] * 4 + [1] * 4
+    Instrument("AAA", 0.5, 1.0)
+    MarketData(load(good).events, [Instrument("AAA", 0.5, 1.0)], [Venue("Z")]).save(
+        d / "tick.parquet")
+    with pytest.raises(DataError, match=r"tick.parquet: instrument AAA is .*tick_size=0.5.* but "
+                                        r".* has .*tick_size=0.01"):
+        load(d)
+
+
+def test_an_empty_directory_says_what_to_do(tmp_path):
+    with pytest.raises(DataError, match=r"no .parquet files \(convert raw data with `hftlab data "
+                                        r"convert"):
+        load(tmp_path)
+    with pytest.raises(DataError, match=r"nope: no such file or directory"):
+        load(tmp_path / "nope")
+
+
+def test_columns_stream_in_schema_dtypes(saved):
+    for cols in load(saved, lazy=True).iter_columns(1000):
+        assert [c.dtype for c in cols] == [EVENT_DTYPE[n] for n in EVENT_FIELDS]
+        assert all(c.flags.c_contiguous for c in cols)
