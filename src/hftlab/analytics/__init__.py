@@ -14,6 +14,7 @@ from hftlab.analytics.classification import (
 )
 from hftlab.analytics.estimators import corwin_schultz, roll_spread
 from hftlab.analytics.flow import OFIRegression, flow_signals, ofi_regression
+from hftlab.analytics.lead_lag import LeadLag, book_quotes, lead_lag
 from hftlab.analytics.impact import (
     HasbrouckVAR, amihud, hasbrouck_var, kyle_lambda, markouts, permanent_temporary_impact,
 )
@@ -22,6 +23,7 @@ from hftlab.analytics.predictive import future_mid_change, predictive_power
 from hftlab.analytics.regimes import (
     RegimeFit, regime_spread_policy, toxicity_features, toxicity_regimes,
 )
+from hftlab.analytics.stale_quotes import StaleQuotes, stale_quotes
 from hftlab.analytics.spreads import (
     decomposition_summary, effective_spread, price_impact, quoted_spread, realized_spread,
     spread_decomposition,

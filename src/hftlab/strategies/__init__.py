@@ -16,6 +16,7 @@ _EXPORTS = {
     "glft_quotes": "hftlab.strategies.closed_forms",
     "GLFT": "hftlab.strategies.glft",
     "InventorySkew": "hftlab.strategies.inventory_skew",
+    "LatencyArbitrage": "hftlab.strategies.latency_arb",
     "RegimeModel": "hftlab.strategies.regime",
     "RegimeSwitched": "hftlab.strategies.regime",
     "Static": "hftlab.strategies.static",
