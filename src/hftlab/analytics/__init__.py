@@ -40,5 +40,5 @@ __all__ = [
     "predictive_power", "prevailing_quotes", "price_impact", "quote_rule", "quoted_spread",
     "realized_spread", "regime_spread_policy", "roll_spread", "spread_decomposition",
     "tick_rule", "to_bps", "toxicity_features", "toxicity_regimes", "vpin", "vpin_cdf",
-    "vpin_tick_rule",
+    "vpin_tick_rule", "LeadLag", "StaleQuotes", "book_quotes", "lead_lag", "stale_quotes",
 ]
