@@ -83,7 +83,7 @@ def test_several_symbols_become_instruments(tmp_path):
      "line 4: timestamp 500 us is earlier"),
     (("false,bid,6420.5", "false,bad,6420.5"), "line 5: side 'bad'"),
     (("6420.5,70", "6420.5,7x0"), "line 5: amount '7x0' is not a number"),
-    (("bid,6420.5,70", "bid,6420.5"), "line 5: amount is empty"),
+    (("bid,6420.5,70", "bid,6420.5,"), "line 5: amount is empty"),
 ])
 def test_bad_rows_name_file_and_line(tmp_path, change, what):
     p = write(tmp_path, L2.replace(*change))
@@ -139,3 +139,39 @@ def test_real_samples(shared_data):
     quotes = read_tardis(folder / "huobi-dm-swap_quotes_BTC-USD.csv")
     q = snapshots(quotes, levels=1, by="record")
     assert (q["bid_price_1"] < q["ask_price_1"]).all()
+
+
+SNAP2 = HEAD + ("asks[0].price,asks[0].amount,bids[0].price,bids[0].amount,"
+                "asks[1].price,asks[1].amount,bids[1].price,bids[1].amount\n"
+                "binance,BTCUSDT,1,1,10.5,1.25,10.4,2,10.6,3,10.3,1\n"
+                "{row}\n"
+                "binance,BTCUSDT,3,3,10.6,3,10.5,0.5,10.7,1,10.4,2\n")
+
+
+@pytest.mark.parametrize("row, what, key", [
+    ("binance,BTCUSDT,2,2,10.6,3", r"line 3: 6 fields where the header has 12 \(a row cut short\)",
+     "short_row"),
+    ("binance,BTCUSDT,2,2,10.6,3,,,10.7,1,10.4,2",
+     r"line 3: bids\[0\].price is empty but bids\[1\].price is given \(a missing field\)",
+     "incomplete_snapshot"),
+    ("binance,BTCUSDT,2,2,,,,,,,,", r"line 3: no levels at all \(an empty or cut snapshot\)",
+     "incomplete_snapshot"),
+])
+def test_a_cut_or_holed_snapshot_row_never_wipes_the_book(tmp_path, row, what, key):
+    p = write(tmp_path, SNAP2.format(row=row))
+    with pytest.raises(DataError, match="x.csv: " + what):
+        read_tardis(p)
+    data = read_tardis(p, skip_bad=True)
+    assert data.stats["skipped"][key]["lines"] == 1
+    assert "line 3" in data.stats["skipped"][key]["first"]
+    assert 3 not in data.record.tolist()  # nothing of the bad row: no CLEAR without levels
+    assert (data.events["kind"] == Kind.CLEAR).sum() == 2
+
+
+def test_a_cut_incremental_row_is_named_or_counted(tmp_path):
+    p = write(tmp_path, L2.replace("false,bid,6420.5,70", "false,bid"))
+    with pytest.raises(DataError, match=r"x.csv: line 5: 6 fields where the header has 8"):
+        read_tardis(p)
+    data = read_tardis(p, skip_bad=True)
+    assert data.stats["skipped"]["short_row"]["lines"] == 1
+    assert data.record.tolist() == [2, 2, 3, 4, 6, 6, 7]

@@ -88,7 +88,7 @@ def load_input(path: Path, venue: int | str | None = None,
 
         t = run_tables(RunRecord.load(path), venue=venue, instrument=instrument, market=events)
         return Loaded("run", t.trades, t.quotes, t.notes)
-    if path.is_dir():
+    if path.is_dir() and (path / "trades.parquet").is_file():
         _no_book_choice(path, venue, instrument)
         tp, qp = path / "trades.parquet", path / "quotes.parquet"
         missing = [p.name for p in (tp, qp) if not p.is_file()]
@@ -96,9 +96,14 @@ def load_input(path: Path, venue: int | str | None = None,
             raise ValueError(f"{path}: missing {missing}; a directory needs trades.parquet "
                              "and quotes.parquet (or run.json for a run folder)")
         return Loaded("tables", pd.read_parquet(tp), pd.read_parquet(qp))
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"{path}: no such file or directory")
-    data = _events(path)
+    if path.is_dir():  # hftlab Parquet files (what `hftlab data convert` writes): one data set
+        from hftlab.data import load
+
+        data = load(path, lazy=True)
+    else:
+        data = _events(path)
     if data is not None:
         t = events_tables(data, venue=venue, instrument=instrument)
         if t.trades.empty:

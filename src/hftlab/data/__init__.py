@@ -5,6 +5,7 @@ from hftlab._lazy import lazy_exports
 _EXPORTS = {
     "read_binance": "hftlab.data.binance",
     "read_dbn": "hftlab.data.dbn",
+    "read_hyperliquid": "hftlab.data.hyperliquid",
     "from_frame": "hftlab.data.frame",
     "iter_itch": "hftlab.data.itch",
     "read_itch": "hftlab.data.itch",

@@ -231,8 +231,11 @@ class _Reader:
             elif kind == "bookTicker" or stream.endswith("@bookTicker"):
                 self.ticker(d, local, line, off)
             else:
-                self.bad(line, off, f"unknown message (stream {stream!r}, event {kind!r})",
-                         "unknown_message")
+                hint = ("; it looks like a Hyperliquid capture: read it with read_hyperliquid "
+                        "(format 'hyperliquid')") if "channel" in msg else ""
+                self.bad(line, off, f"unknown message (stream {stream!r}, event {kind!r}); "
+                         "read_binance reads the depthUpdate, bookTicker, trade and aggTrade "
+                         f"streams and REST depth snapshots{hint}", "unknown_message")
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, DataError):
                 raise
@@ -240,7 +243,7 @@ class _Reader:
         return local
 
 
-def _lines(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
+def numbered_lines(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
     off = 0
     for n, raw in enumerate(fh, 1):
         yield n, off, raw.rstrip(b"\r\n")
@@ -262,7 +265,7 @@ def read_binance(path: str | Path, *, tick_size: float | None = None,
     last_local = 0
     try:
         with open_text(path) as fh:
-            for n, off, raw in _lines(fh):
+            for n, off, raw in numbered_lines(fh):
                 r.stats["lines"] = n
                 if raw.strip():
                     last_local = r.line(raw, n, off, last_local)

@@ -4,7 +4,12 @@
     hftlab data info PATH [--format FORMAT]
 
 convert writes DIR/date=YYYY-MM-DD/instrument=SYMBOL/<input name>.parquet, one
-MarketData file per UTC date and instrument; info prints the instruments, time span,
+MarketData file per UTC date and instrument (a file after an instrument's first starts
+with the book carried over, so each replays alone); ``hftlab.data.load(DIR)``, ``hftlab
+analyze DIR`` and a backtest's ``[market] path = "DIR"`` read the directory as one data
+set, a capture crossing midnight replaying as it was captured. LOBSTER message files
+pair with their orderbook file by name (NAME_orderbook_L.csv beside NAME_message_L.csv),
+and convert says which it paired. info prints the instruments, time span,
 event counts by kind and the number of crossed-book moments (source records after
 which a book's best bid is at or above its best ask). Readers, numpy and pandas load
 inside the commands, so ``hftlab data --help`` stays light; the `hftlab` app reports
@@ -27,7 +32,7 @@ if TYPE_CHECKING:
     from hftlab.data.market import MarketData
 
 data_app = typer.Typer(help="Convert and inspect market data.", no_args_is_help=True)
-FORMATS = ("lobster", "itch", "dbn", "binance", "tardis")
+FORMATS = ("lobster", "itch", "dbn", "binance", "hyperliquid", "tardis")
 DAY_NS = 86_400 * 1_000_000_000
 
 
@@ -39,11 +44,9 @@ def reader(fmt: str, date: str | None = None, symbols: str | None = None,
     if fmt == "lobster":
         from hftlab.data.lobster import read_lobster
 
-
         def read(p: Path) -> MarketData:
-            book = p.with_name(p.name.replace("_message_", "_orderbook_"))
-            return read_lobster(p, book if book != p and book.exists() else None, date,
-                                skip_bad=skip_bad)
+            book = orderbook_beside(p)
+            return read_lobster(p, book if book.exists() else None, date, skip_bad=skip_bad)
         return read
     if fmt == "itch":
         from hftlab.data.itch import read_itch
@@ -55,13 +58,49 @@ def reader(fmt: str, date: str | None = None, symbols: str | None = None,
 
         return lambda p: read_dbn(p, definitions=definitions, skip_bad=skip_bad)
     if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}",
-                                 param_hint="FORMAT")
-    from hftlab.data.binance import read_binance
-    from hftlab.data.tardis import read_tardis
-
-    read_raw = read_binance if fmt == "binance" else read_tardis
+        raise typer.BadParameter(f"unknown format {fmt!r}; the formats read are "
+                                 f"{', '.join(FORMATS)}", param_hint="FORMAT")
+    if fmt == "binance":
+        from hftlab.data.binance import read_binance as read_raw
+    elif fmt == "hyperliquid":
+        from hftlab.data.hyperliquid import read_hyperliquid as read_raw
+    else:
+        from hftlab.data.tardis import read_tardis as read_raw
     return lambda p: read_raw(p, skip_bad=skip_bad)
+
+
+def orderbook_beside(message: Path) -> Path:
+    """The LOBSTER orderbook file that pairs with a message file: the same name with
+    _message_ replaced by _orderbook_ (LOBSTER names them so), in the same folder."""
+    return message.with_name(message.name.replace("_message_", "_orderbook_"))
+
+
+def lobster_pairs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
+    """The message files among LOBSTER inputs and a note per file on how its orderbook
+    file pairs with it. An orderbook file given on the command line must sit beside its
+    message file under LOBSTER's name (NAME_orderbook_L.csv for NAME_message_L.csv)."""
+    books = {p.resolve() for p in inputs if "_orderbook_" in p.name}
+    messages = [p for p in inputs if "_orderbook_" not in p.name]
+    notes = []
+    for m in messages:
+        book = orderbook_beside(m)
+        if book == m:
+            notes.append(f"{m.name}: not named NAME_message_L.csv, so no orderbook file pairs "
+                         "with it; the book is rebuilt from the messages alone")
+        elif book.exists():
+            books.discard(book.resolve())
+            notes.append(f"{m.name}: paired with orderbook file {book.name} (the same name "
+                         "with _orderbook_ for _message_)")
+        else:
+            notes.append(f"{m.name}: no orderbook file {book.name} beside it; the book is "
+                         "rebuilt from the messages alone")
+    if books:
+        lone = sorted(str(b) for b in books)
+        raise typer.BadParameter(f"orderbook file(s) {lone} pair with no message file given: "
+                                 "give NAME_message_L.csv (its orderbook file "
+                                 "NAME_orderbook_L.csv is read from beside it)",
+                                 param_hint="INPUT...")
+    return messages, notes
 
 
 def carried_book(data: MarketData, venue: int, instrument: int, cuts: np.ndarray
@@ -166,7 +205,9 @@ def _report(console: Console, path: Path, data: MarketData) -> None:
 @data_app.command()
 def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FORMATS)),
             inputs: list[Path] = typer.Argument(..., metavar="INPUT...", exists=True,
-                                                dir_okay=False),
+                                                dir_okay=False,
+                                                help="raw files; LOBSTER: NAME_message_L.csv "
+                                                "(NAME_orderbook_L.csv beside it pairs)"),
             out: Path = typer.Option(..., "--out", help="output directory"),
             skip_bad: bool = typer.Option(False, "--skip-bad",
                                           help="skip bad records, count and report them"),
@@ -184,6 +225,10 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
 
     console = Console(soft_wrap=True)
     read = reader(fmt.lower(), date, symbols, skip_bad, definitions)
+    if fmt.lower() == "lobster":
+        inputs, notes = lobster_pairs(inputs)
+        for note in notes:
+            console.print(note)
     written = carried = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -203,25 +248,16 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
                 carried += part.stats["carried_levels"]
             bar.advance(task)
     console.print(f"wrote {written} Parquet file(s) under {out}"
-                  + (f"; {carried} book levels carried across day boundaries" if carried else ""))
+                  + (f"; {carried} book levels carried across day boundaries" if carried else "")
+                  + f"; load the directory as one data set: hftlab.data.load({str(out)!r})")
 
 
 def _gather(path: Path, fmt: str | None, skip_bad: bool) -> list[MarketData]:
-    from hftlab.data.market import DataError
     from hftlab.data.store import load
 
     if fmt:
         return [reader(fmt.lower(), skip_bad=skip_bad)(path)]
-    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-    if not files:
-        raise DataError(f"{path}: no Parquet files")
-    parts = []
-    for f in files:
-        try:
-            parts.append(load(f))
-        except OSError as exc:  # pyarrow's error for a damaged file does not name it
-            raise DataError(f"{f}: not a readable Parquet file ({exc})") from None
-    return parts
+    return [load(path)]  # a file, or a directory of files as one data set
 
 
 def crossed_moments(data: MarketData) -> int:
@@ -268,7 +304,8 @@ def info(path: Path = typer.Argument(..., exists=True, help="Parquet file or dir
             kinds[Kind(int(k)).name] += int(c)
         crossed += crossed_moments(data)
         n += len(ev)
-    table = Table(title=f"{path} ({len(parts)} file(s))")
+    n_files = sum(int(d.stats.get("files", 1)) for d in parts)
+    table = Table(title=f"{path} ({n_files} file(s))")
     table.add_column("instrument")
     table.add_column("tick size", justify="right")
     table.add_column("lot size", justify="right")

@@ -15,6 +15,7 @@ decimal steps seen per symbol unless given. The source record is the file line.
 
 from __future__ import annotations
 
+import gzip
 import re
 import warnings
 import zlib
@@ -139,7 +140,36 @@ def _read(path: Path, skip_bad: bool) -> tuple[pd.DataFrame, dict]:
     if missing:
         raise DataError(f"{path}: not a Tardis CSV: missing column(s) {missing}")
     lines = np.setdiff1d(np.arange(2, len(df) + len(dropped) + 2, dtype=np.int64), dropped)
+    short = _short_lines(path, len(df.columns))
+    if len(short):  # pandas pads a short row with empty cells: it would read as empty levels
+        n = len(df.columns)
+        where = (f"{path}: line {short[0][0]}: {short[0][1]} fields where the header has {n} "
+                 "(a row cut short)")
+        if not skip_bad:
+            raise DataError(where)
+        skipped["short_row"] = {"lines": len(short), "first": where}
+        keep = ~np.isin(lines, [x[0] for x in short])
+        df, lines = df[keep].reset_index(drop=True), lines[keep]
     return df, lines, skipped
+
+
+def _short_lines(path: Path, n_fields: int) -> list[tuple[int, int]]:
+    """(line number, fields) of every non-blank line with fewer comma-separated fields than
+    the header (Tardis CSVs quote nothing, so commas count the fields)."""
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    with opener(path, "rb") as fh:
+        raw = np.frombuffer(fh.read(), dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord("\n"))
+    if len(ends) == 0 or ends[-1] != len(raw) - 1:
+        ends = np.append(ends, len(raw))
+    commas = np.concatenate([[0], np.cumsum(raw == ord(","))])
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    fields = commas[ends] - commas[starts] + 1
+    width = ends - starts - (raw[np.maximum(ends - 1, 0)] == ord("\r"))
+    bad = np.flatnonzero((fields < n_fields) & (width > 0))
+    return [(int(i) + 1, int(fields[i])) for i in bad if i > 0]
 
 
 def read_tardis(path: str | Path, *, tick_size: float | None = None,
@@ -242,17 +272,47 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
             i, j = (int(x[0]) for x in np.nonzero(half))
             raise DataError(f"{path}: line {lines[i]}: {price_cols[j]} and {qty_cols[j]} must "
                             "both be given or both be empty")
-        cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=True)]
+        row_ok = np.ones(n, dtype=bool)
+        if what == "book_snapshot":
+            row_ok = _whole_books(has["price"], price_cols, lines, path, skip_bad, skipped)
+        cols = [dict(kind=Kind.CLEAR, side=0, price=0, qty=0, present=row_ok)]
         for j, col in enumerate(price_cols):
             side = 1 if col.startswith("bid") else -1
             cols.append(dict(kind=Kind.LEVEL, side=side, price=px[:, j], qty=q[:, j],
-                             present=has["price"][:, j]))
+                             present=has["price"][:, j] & row_ok))
     ev, rec = _interleave(base, cols)
     stats = {"rows": int(len(df)), "type": what, "skipped": skipped,
              "exchanges": exchanges}
     data = MarketData(ev, instruments, [Venue(e) for e in exchanges], record=rec,
                       source=f"tardis:{what}:{path}", stats=stats)
     return data
+
+
+def _whole_books(has: np.ndarray, price_cols: list[str], lines: np.ndarray, path: Path,
+                 skip_bad: bool, skipped: dict) -> np.ndarray:
+    """Rows of a book_snapshot CSV that hold a whole book: at least one level, and each
+    side's levels given from level 0 on with no empty level before a given one (a hole
+    is a missing field, not a thinner book). A bad row is an error naming its line, or
+    with skip_bad dropped and counted in skipped["incomplete_snapshot"]."""
+    bad = ~has.any(axis=1)
+    why = np.full(len(has), "no levels at all (an empty or cut snapshot)", dtype=object)
+    for prefix in ("asks[", "bids["):
+        j = [k for k, c in enumerate(price_cols) if c.startswith(prefix)]
+        h = has[:, j]
+        hole = (~h[:, :-1] & h[:, 1:])
+        rows = hole.any(axis=1) & ~bad
+        for i in np.flatnonzero(rows):
+            k = int(np.flatnonzero(hole[i])[0])
+            why[i] = (f"{prefix}{k}].price is empty but {prefix}{k + 1}].price is given "
+                      "(a missing field)")
+        bad |= rows
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f"{path}: line {lines[i]}: {why[i]}"
+        if not skip_bad:
+            raise DataError(where)
+        skipped["incomplete_snapshot"] = {"lines": int(bad.sum()), "first": where}
+    return ~bad
 
 
 def _value_columns(what: str, df: pd.DataFrame) -> tuple[list[str], list[str]]:
