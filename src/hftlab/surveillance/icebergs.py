@@ -40,7 +40,7 @@ from hftlab.analytics.sources import resolve_index
 from hftlab.book import to_currency
 from hftlab.data.market import MarketData
 from hftlab.schema import Kind
-from hftlab.surveillance.icebergs_nb import detect_nb
+from hftlab.surveillance.icebergs_nb import Chains, Clusters, detect_nb, new_tables
 
 ORDER_KINDS = (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE)
 COLUMNS = ["start", "end", "side", "price", "evidence", "clips", "display",
@@ -106,9 +106,11 @@ def detect_icebergs(data: MarketData, *, refill_window: Any = "1ms",
     lkeys, linv = np.unique(keys, return_inverse=True)
     lvl = np.full(len(ev), -1, np.int64)
     lvl[priced] = linv
-    chains, clusters, unknown, _ = detect_nb(
-        ev["ts"], kind, oid, lvl, ev["qty"].astype(np.int64), len(ids), len(lkeys),
-        refill_ns, tol, gap_ns)
+    ch_all, cl_all = new_tables(len(ids), len(ev))
+    nc, nk, unknown, _ = detect_nb(ev["ts"], kind, oid, lvl, ev["qty"].astype(np.int64),
+                                   len(ids), len(lkeys), refill_ns, tol, gap_ns, ch_all, cl_all)
+    chains = Chains(*(a[:nc] for a in ch_all))
+    clusters = Clusters(*(a[:nk] for a in cl_all))
     inst = data.instruments[ii]
     keep = (chains.clips >= min_clips) | (chains.beyond > 0)
     ch = {k: v[keep] for k, v in chains._asdict().items()}

@@ -43,6 +43,14 @@ class Clusters(NamedTuple):
     chain: np.ndarray  # the refill chain live at the level at the first print, or -1
 
 
+def new_tables(n_orders: int, n_events: int) -> tuple[Chains, Clusters]:
+    """Zeroed Chains (room for one per order) and Clusters (one per event) for detect_nb."""
+    ch = Chains(*(np.zeros(n_orders + 1, np.int64) for _ in Chains._fields))
+    cl = Clusters(*(np.zeros(n_events + 1, np.int64) for _ in Clusters._fields))
+    cl.chain[:] = -1
+    return ch, cl
+
+
 PENDING = 4  # chains that may await a refill at one level at once
 
 
@@ -57,15 +65,18 @@ def _expire(pend, deadline, live, L, t):
 
 
 @nb.njit(cache=True)
-def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, gap_ns):
+def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, gap_ns,
+              ch, cl):
     """One pass: track orders, displayed depth per level, refill chains and hidden clusters.
 
     A fully executed order starts (or continues) a chain at its level, pending for
     refill_ns; an ADD at that level of at most clip * (1 + size_tol) is the next clip of
     the pending chain with the most clips (up to PENDING chains wait per level, so other
-    orders executed in the same sweep do not hide an iceberg's refill). Returns the chain
-    and cluster arrays, the count of events naming an unknown order, and the chain of
-    each order (-1 none).
+    orders executed in the same sweep do not hide an iceberg's refill).
+
+    ch (Chains) and cl (Clusters) are zeroed arrays the pass fills (`new_tables`).
+    Returns the number of chains and clusters used, the count of events naming an
+    unknown order, and the chain of each order (-1 none).
     """
     rem = np.zeros(n_orders, np.int64)
     orig = np.zeros(n_orders, np.int64)
@@ -79,25 +90,7 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
     live = np.full(n_levels, -1, np.int64)  # the chain whose clip rests or is awaited
     clus = np.full(n_levels, -1, np.int64)
     last_hidden = np.zeros(n_levels, np.int64)
-    cap = n_orders + 1
-    c_lvl = np.zeros(cap, np.int64)
-    c_start = np.zeros(cap, np.int64)
-    c_end = np.zeros(cap, np.int64)
-    c_clips = np.zeros(cap, np.int64)
-    c_clip = np.zeros(cap, np.int64)
-    c_vis = np.zeros(cap, np.int64)
-    c_hid = np.zeros(cap, np.int64)
-    c_rest = np.zeros(cap, np.int64)
-    c_beyond = np.zeros(cap, np.int64)
-    c_open = np.full(cap, -1, np.int64)
-    kcap = len(ts) + 1
-    k_lvl = np.zeros(kcap, np.int64)
-    k_start = np.zeros(kcap, np.int64)
-    k_end = np.zeros(kcap, np.int64)
-    k_n = np.zeros(kcap, np.int64)
-    k_vol = np.zeros(kcap, np.int64)
-    k_disp = np.zeros(kcap, np.int64)
-    k_chain = np.full(kcap, -1, np.int64)
+    c_open = np.full(n_orders + 1, -1, np.int64)  # each chain's resting clip
     nc = 0
     nk = 0
     unknown = 0
@@ -117,20 +110,20 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
             _expire(pend, deadline, live, L, t)
             c = live[L]
             if c >= 0:
-                c_hid[c] += q
-                c_end[c] = t
+                ch.hidden[c] += q
+                ch.end[c] = t
             j = clus[L]
             if j < 0 or t - last_hidden[L] > gap_ns:
                 j = nk
                 nk += 1
                 clus[L] = j
-                k_lvl[j] = L
-                k_start[j] = t
-                k_chain[j] = c
-            k_end[j] = t
-            k_n[j] += 1
-            k_vol[j] += q
-            k_disp[j] = max(k_disp[j], shown[L])
+                cl.level[j] = L
+                cl.start[j] = t
+                cl.chain[j] = c
+            cl.end[j] = t
+            cl.prints[j] += 1
+            cl.volume[j] += q
+            cl.displayed[j] = max(cl.displayed[j], shown[L])
             last_hidden[L] = t
             continue
         if o < 0:
@@ -149,16 +142,16 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
             best = -1
             for s in range(PENDING):
                 c = pend[L, s]
-                if c >= 0 and q <= c_clip[c] * (1.0 + size_tol) and (
-                        best < 0 or c_clips[c] > c_clips[pend[L, best]]):
+                if c >= 0 and q <= ch.clip[c] * (1.0 + size_tol) and (
+                        best < 0 or ch.clips[c] > ch.clips[pend[L, best]]):
                     best = s
             if best >= 0:
                 c = pend[L, best]
                 pend[L, best] = -1
                 ochain[o] = c
-                c_clips[c] += 1
+                ch.clips[c] += 1
                 c_open[c] = o
-                c_end[c] = t
+                ch.end[c] = t
                 live[L] = c
             continue
         if olvl[o] < 0:
@@ -171,8 +164,8 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
             rem[o] -= x
             shown[L] -= x
             if c >= 0 and c_open[c] == o:
-                c_rest[c] += x
-                c_end[c] = t
+                ch.rest[c] += x
+                ch.end[c] = t
                 if rem[o] == 0:
                     c_open[c] = -1
                     if live[L] == c:
@@ -184,21 +177,21 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
             done[o] += x
             shown[L] -= x
             if c >= 0:
-                c_vis[c] += x
-                c_beyond[c] += q - x
-                c_end[c] = t
+                ch.visible[c] += x
+                ch.beyond[c] += q - x
+                ch.end[c] = t
             if rem[o] == 0 and x > 0:
                 if c < 0:
                     c = nc
                     nc += 1
                     ochain[o] = c
-                    c_lvl[c] = L
-                    c_start[c] = oadd[o]
-                    c_clips[c] = 1
-                    c_clip[c] = orig[o]
-                    c_vis[c] = done[o]
-                    c_beyond[c] = q - x
-                c_end[c] = t
+                    ch.level[c] = L
+                    ch.start[c] = oadd[o]
+                    ch.clips[c] = 1
+                    ch.clip[c] = orig[o]
+                    ch.visible[c] = done[o]
+                    ch.beyond[c] = q - x
+                ch.end[c] = t
                 c_open[c] = -1
                 _expire(pend, deadline, live, L, t)
                 slot = 0
@@ -210,13 +203,9 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
                         slot = s
                 pend[L, slot] = c
                 deadline[L, slot] = t + refill_ns
-                if live[L] < 0 or c_clips[c] >= c_clips[live[L]]:
+                if live[L] < 0 or ch.clips[c] >= ch.clips[live[L]]:
                     live[L] = c
     for c in range(nc):  # the clip still resting when the data end
         if c_open[c] >= 0:
-            c_rest[c] += rem[c_open[c]]
-    chains = Chains(c_lvl[:nc], c_start[:nc], c_end[:nc], c_clips[:nc], c_clip[:nc],
-                    c_vis[:nc], c_hid[:nc], c_rest[:nc], c_beyond[:nc])
-    clusters = Clusters(k_lvl[:nk], k_start[:nk], k_end[:nk], k_n[:nk], k_vol[:nk],
-                        k_disp[:nk], k_chain[:nk])
-    return chains, clusters, unknown, ochain
+            ch.rest[c] += rem[c_open[c]]
+    return nc, nk, unknown, ochain
