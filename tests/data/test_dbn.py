@@ -111,6 +111,9 @@ def test_bad_input_names_record_and_offset(tmp_path):
         read_dbn(cut)
     junk = tmp_path / "junk.dbn"
     junk.write_bytes(b"DBX" + bytes(100))
+    with pytest.raises(DataError, match=r"junk.dbn: not a DBN file \(no metadata header\)"):
+        read_dbn(junk)
+    junk.write_bytes(b"DBN\x03" + (40).to_bytes(4, "little") + b"\xee" * 60)
     with pytest.raises(DataError, match="junk.dbn: corrupt DBN data in the metadata header"):
         read_dbn(junk)
     z = bytearray(pa.compress(metadata(dbn.Schema.MBO) + b"".join(bytes(r) for r in MBO),
@@ -118,8 +121,8 @@ def test_bad_input_names_record_and_offset(tmp_path):
     z[len(z) // 2] ^= 0xFF
     bad_z = tmp_path / "bad.dbn.zst"
     bad_z.write_bytes(bytes(z))
-    with pytest.raises(DataError, match="bad.dbn.zst: corrupt DBN data in the zstd stream "
-                                        "between file bytes 0 and"):
+    with pytest.raises(DataError, match=r"bad.dbn.zst: corrupt DBN data in the zstd stream "
+                                        r"before file byte \d+ \(0 records decoded before\)"):
         read_dbn(bad_z)
     with pytest.raises(DataError, match="no instrument definitions with a price increment"):
         read_dbn(p, definitions=p)
@@ -155,3 +158,42 @@ def test_real_files(shared_data):
         s = snapshots(data, levels=1, by="record")
         both = s["bid_price_1"].notna() & s["ask_price_1"].notna()
         assert both.any() and (s["bid_price_1"][both] < s["ask_price_1"][both]).all()
+
+
+def test_garbage_in_the_record_stream_names_record_and_offset(tmp_path):
+    good = write(tmp_path, dbn.Schema.MBO, MBO).read_bytes()
+    start = len(good) - 56 * len(MBO)  # the records start after the metadata
+    at = start + 3 * 56  # record 4
+    cases = {"over.dbn": good[:at] + b"\xee" * 56 + good[at + 56:],  # record 4 overwritten
+             "insert.dbn": good[:at] + b"\xee" * 13 + good[at:],  # 13 bytes pushed in
+             "tail.dbn": good + b"\xee\xeejunk"}  # garbage after the last record
+    for name, raw in cases.items():
+        p = tmp_path / name
+        p.write_bytes(raw)
+        n, off = (10, 9 * 56) if name == "tail.dbn" else (4, 3 * 56)
+        with pytest.raises(DataError, match=rf"{name}: record {n} \(byte offset {off} after the "
+                                            r"metadata\): not a DBN mbo record \(length \d+ "
+                                            r"bytes, rtype 0x"):
+            read_dbn(p)
+        data = read_dbn(p, skip_bad=True)
+        g = data.stats["skipped"]["garbage"]
+        assert g["runs"] == 1 and f"record {n} " in g["first"]
+        assert g["bytes"] == {"over.dbn": 56, "insert.dbn": 13, "tail.dbn": 6}[name]
+        assert data.stats["records"] == len(MBO) - (name == "over.dbn")
+    cut = tmp_path / "cut.dbn"
+    cut.write_bytes(good[:-20])
+    assert read_dbn(cut, skip_bad=True).stats["skipped"]["truncated"]["bytes"] == 36
+    clean = read_dbn(tmp_path / "insert.dbn", skip_bad=True).events
+    np.testing.assert_array_equal(clean, read_dbn(write(tmp_path, dbn.Schema.MBO, MBO)).events)
+
+
+def test_garbage_in_a_zstd_stream_is_found_after_inflating(tmp_path):
+    good = metadata(dbn.Schema.MBO) + b"".join(bytes(r) for r in MBO)
+    at = len(good) - 56 * 2
+    raw = good[:at] + b"\xee" * 8 + good[at:]
+    p = tmp_path / "z.dbn.zst"
+    p.write_bytes(pa.compress(raw, codec="zstd", asbytes=True))
+    with pytest.raises(DataError, match=r"z.dbn.zst: record 8 \(byte offset 392 after the "
+                                        r"metadata\): not a DBN mbo record"):
+        read_dbn(p)
+    assert read_dbn(p, skip_bad=True).stats["skipped"]["garbage"]["bytes"] == 8

@@ -58,6 +58,7 @@ class _Builder:
         self.orders: dict[tuple[int, int], list] = {}  # (inst, order_id) -> [side, px, size]
         self.levels: dict[int, tuple[dict, dict]] = {}  # inst -> (bids, asks) {px: size}
         self.last_ts = -1
+        self.decoded = 0  # records of the last block decoded
         self.stats: dict = {"records": 0, "skipped": {}, "not_book_events": 0,
                             "other_records": 0}
 
@@ -185,6 +186,164 @@ def _decoder(path: Path) -> tuple[dbn.DBNDecoder, bool]:
     return dec, zstd
 
 
+class _Stream:
+    """The bytes of a DBN file, plain or zstd (inflated as they are read), chunk by chunk."""
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow as pa
+
+        self.path = path
+        with open(path, "rb") as fh:
+            self.zstd = fh.read(4) == ZSTD_MAGIC
+        self.raw = pa.OSFile(str(path))
+        self.fh = pa.CompressedInputStream(self.raw, "zstd") if self.zstd else self.raw
+
+    def read(self, n: int, records: int) -> bytes:
+        """Up to n bytes (b"" at the end); a corrupt zstd frame is a DataError naming the
+        file byte it was found before and the records decoded until then."""
+        try:
+            return self.fh.read(n)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{self.path}: corrupt DBN data in the zstd stream before file "
+                            f"byte {self.raw.tell()} ({records} records decoded before): "
+                            f"{exc}") from None
+
+    def __enter__(self) -> "_Stream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.fh.close()
+
+
+def _metadata(stream: _Stream, path: Path):
+    """Decode the metadata header ("DBN", version, u32 length, then the metadata)."""
+    head = stream.read(8, 0)
+    if len(head) < 8 or head[:3] != b"DBN":
+        raise DataError(f"{path}: not a DBN file (no metadata header)")
+    size = int.from_bytes(head[4:8], "little")
+    body = stream.read(size, 0)
+    dec = dbn.DBNDecoder(upgrade_policy=dbn.VersionUpgradePolicy.AS_IS)
+    try:
+        if len(body) < size:
+            raise ValueError(f"{size} bytes announced, {len(body)} present")
+        dec.write(head + body)
+        (meta,) = dec.decode()
+    except Exception as exc:  # the package raises its own error types
+        raise DataError(f"{path}: corrupt DBN data in the metadata header: {exc}") from None
+    return meta
+
+
+# the rtype and byte size of the records of each schema (the same in DBN v1-v3)
+MAIN_RECORD = {"mbo": (int(dbn.RType.MBO), dbn.MBOMsg.size_hint),
+               "mbp-1": (int(dbn.RType.MBP_1), dbn.MBP1Msg.size_hint),
+               "tbbo": (int(dbn.RType.MBP_1), dbn.MBP1Msg.size_hint),
+               "mbp-10": (int(dbn.RType.MBP_10), dbn.MBP10Msg.size_hint),
+               "trades": (int(dbn.RType.MBP_0), dbn.TradeMsg.size_hint),
+               "status": (int(dbn.RType.STATUS), None)}
+RTYPES = frozenset(int(v.value) for v in dbn.RType.variants())
+HEADER = 16  # length, rtype, publisher, instrument id, ts_event
+
+
+def _header_ok(buf: bytes | bytearray, pos: int, schema: str) -> bool:
+    """Whether the bytes at pos start a DBN record: a known rtype, and for the schema's
+    own records their size (others, e.g. symbol mappings, vary by version)."""
+    size, rtype = buf[pos] * 4, buf[pos + 1]
+    if rtype not in RTYPES or size < HEADER:
+        return False
+    main, main_size = MAIN_RECORD[schema]
+    return rtype != main or main_size is None or size == main_size
+
+
+def _resync(buf: bytes | bytearray, pos: int, schema: str, at_end: bool) -> int:
+    """The first position after pos where two whole records of the schema follow one
+    another (or one ends the data); -1 when the buffer holds none yet."""
+    main, size = MAIN_RECORD[schema]
+    step = size or HEADER
+    for p in range(pos + 1, len(buf) - 1):
+        if buf[p + 1] != main or not _header_ok(buf, p, schema):
+            continue
+        q = p + buf[p] * 4
+        if q + 2 <= len(buf) and _header_ok(buf, q, schema):
+            return p
+        if q == len(buf) and at_end:
+            return p
+        if q + step > len(buf) and not at_end:
+            return -1
+    return len(buf) if at_end else -1
+
+
+def _records(stream: _Stream, b: _Builder, meta) -> None:
+    """Decode the record stream into b. Each chunk is checked record header by record
+    header before the decoder sees it, so bytes that are not a record are named by record
+    number and byte offset (after the metadata); with skip_bad they are skipped up to
+    the next two whole records and counted in stats["skipped"]["garbage"]."""
+    dec = dbn.DBNDecoder(has_metadata=False, upgrade_policy=dbn.VersionUpgradePolicy.AS_IS,
+                         input_version=int(meta.version))
+    buf = bytearray()
+    n = off = 0  # records decoded; byte offset of buf[0] after the metadata
+    at_end = False
+    while True:
+        chunk = stream.read(CHUNK, n)
+        at_end = not chunk
+        buf += chunk
+        pos = walked = 0  # bytes and records of buf checked
+        while pos + 2 <= len(buf):
+            if not _header_ok(buf, pos, b.schema):
+                where = (f"{b.path}: record {n + walked + 1} (byte offset {off + pos} after the "
+                         f"metadata): not a DBN {b.schema} record (length {buf[pos] * 4} "
+                         f"bytes, rtype {buf[pos + 1]:#04x})")
+                if not b.skip_bad:
+                    raise DataError(where)
+                nxt = _resync(buf, pos, b.schema, at_end)
+                if nxt < 0:
+                    break  # read more before deciding where the records resume
+                _decode(dec, buf, pos, b, n, off)
+                n += b.decoded
+                g = b.stats["skipped"].setdefault("garbage", {"runs": 0, "bytes": 0,
+                                                              "first": where})
+                g["runs"] += 1
+                g["bytes"] += nxt - pos
+                off += nxt
+                del buf[:nxt]
+                pos = walked = 0
+                continue
+            size = buf[pos] * 4
+            if pos + size > len(buf):
+                break
+            pos += size
+            walked += 1
+        _decode(dec, buf, pos, b, n, off)
+        n += b.decoded
+        off += pos
+        del buf[:pos]
+        if at_end:
+            break
+    if buf:
+        where = (f"{b.path}: truncated: {len(buf)} bytes after record {n} (byte offset {off} "
+                 "after the metadata) do not make a whole record")
+        if not b.skip_bad:
+            raise DataError(where)
+        b.stats["skipped"]["truncated"] = {"bytes": len(buf), "first": where}
+
+
+def _decode(dec: dbn.DBNDecoder, buf: bytearray, stop: int, b: _Builder, n: int,
+            off: int) -> None:
+    """Decode the whole records buf[:stop] into b (b.decoded: how many)."""
+    b.decoded = 0
+    if stop == 0:
+        return
+    dec.write(bytes(buf[:stop]))
+    try:
+        recs = dec.decode()
+    except Exception as exc:  # the package raises its own error types
+        raise DataError(f"{b.path}: corrupt DBN data after record {n} (byte offset {off} "
+                        f"after the metadata): {exc}") from None
+    for r in recs:
+        b.decoded += 1
+        b.record(r, n + b.decoded, off)
+        off += r.record_size()
+
+
 def read_definitions(path: str | Path) -> dict[str, float]:
     """Tick sizes {raw symbol: min_price_increment in currency} from a DBN definition file."""
     path = Path(path)
@@ -228,49 +387,15 @@ def read_dbn(path: str | Path, *, tick_size: float | dict[str, float] | None = N
         raise DataError(f"{path}: no such file")
     if tick_size is None and definitions is not None:
         tick_size = read_definitions(definitions)
-    dec, zstd = _decoder(path)
-    meta, b = None, None
-    n, off, file_off = 0, 0, 0
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(CHUNK)
-            stage = "write"
-            try:
-                if chunk:
-                    dec.write(chunk)  # zstd is inflated here, so corrupt frames fail here
-                stage = "decode"
-                recs = dec.decode()
-            except Exception as exc:  # the package raises its own error types
-                if zstd and stage == "write":
-                    where = (f"in the zstd stream between file bytes {file_off} and "
-                             f"{file_off + len(chunk)} ({n} records decoded before)")
-                elif meta is None:
-                    where = "in the metadata header"
-                else:
-                    where = f"after record {n} (byte offset {off} after the metadata)"
-                raise DataError(f"{path}: corrupt DBN data {where}: {exc}") from None
-            file_off += len(chunk)
-            for r in recs:
-                if meta is None:
-                    meta = r
-                    schema = str(meta.schema).lower() if meta.schema is not None else ""
-                    schema = schema.split(".")[-1].replace("_", "-")
-                    if schema not in SCHEMAS:
-                        raise DataError(f"{path}: DBN schema {schema!r} holds no book or trade "
-                                        f"events; read_dbn reads {', '.join(SCHEMAS)}")
-                    b = _Builder(path, schema, skip_bad)
-                    continue
-                n += 1
-                b.record(r, n, off)
-                off += r.record_size()
-            if not chunk:
-                break
-    if meta is None:
-        raise DataError(f"{path}: not a DBN file (no metadata header)")
-    left = len(dec.buffer()) if hasattr(dec, "buffer") else 0
-    if left:
-        raise DataError(f"{path}: truncated: {left} bytes after record {n} (byte offset {off} "
-                        "after the metadata) do not make a whole record")
+    with _Stream(path) as stream:
+        meta = _metadata(stream, path)
+        schema = str(meta.schema).lower() if meta.schema is not None else ""
+        schema = schema.split(".")[-1].replace("_", "-")
+        if schema not in SCHEMAS:
+            raise DataError(f"{path}: DBN schema {schema!r} holds no book or trade events; "
+                            f"read_dbn reads {', '.join(SCHEMAS)}")
+        b = _Builder(path, schema, skip_bad)
+        _records(stream, b, meta)
     return _build(b, meta, path, tick_size)
 
 
