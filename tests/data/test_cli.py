@@ -1,8 +1,11 @@
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from hftlab.book import snapshots
 from hftlab.data import load
+from hftlab.data.market import MarketData
 from hftlab.cli import app
 from tests.data.test_binance import SNAP, TRADE, diff, lines
 from tests.data.test_lobster import BOOK, MESSAGES, NAME
@@ -94,3 +97,92 @@ def test_dbn_tick_sizes_from_a_definition_file(shared_data, tmp_path):
     parts = sorted(out.rglob("*.parquet"))
     assert [p.parent.name for p in parts] == ["instrument=ESU4", "instrument=ESU4"]  # two days
     assert {load(p).instruments[0].tick_size for p in parts} == {0.25}
+
+
+def midnight_capture(tmp_path):
+    """A Binance capture whose book and trades run across midnight UTC."""
+    day = 86_400_000  # ms
+    t = TRADE["data"]
+    cap = tmp_path / "cap.txt"
+    cap.write_text(lines(SNAP, diff(day - 10, 95, 102, b=[("100.05", "0.5")]),
+                         {"stream": "btcusdt@trade", "data": dict(t, T=day - 5, t=7)},
+                         diff(day + 5, 103, 104, a=[("100.10", "0")]),
+                         {"stream": "btcusdt@trade", "data": dict(t, T=day + 7, t=8, m=True)}))
+    return cap
+
+
+def test_a_capture_crossing_midnight_loads_back_as_one_market(tmp_path):
+    from hftlab.analytics.cli import load_input
+    from hftlab.config import make_data
+    from hftlab.data import read_binance
+
+    cap = midnight_capture(tmp_path)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["data", "convert", "binance", str(cap), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"load the directory as one data set: hftlab.data.load('{out}')" in res.output
+    files = sorted(str(f.relative_to(out)) for f in out.rglob("*.parquet"))
+    assert files == ["date=1970-01-01/instrument=BTCUSDT/cap.parquet",
+                     "date=1970-01-02/instrument=BTCUSDT/cap.parquet"]
+    whole = read_binance(cap)
+    for lazy in (False, True):  # the day-2 file's carried levels are not replayed twice
+        back = load(out, lazy=lazy)
+        assert len(back) == len(whole)
+        np.testing.assert_array_equal(back.load().events, whole.events)
+        np.testing.assert_array_equal(back.load().record, whole.record)
+    res = runner.invoke(app, ["data", "info", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "(2 file(s))" in res.output and f"events: {len(whole):,}" in res.output
+    got = load_input(out)  # hftlab analyze DIR
+    assert got.kind == "events" and len(got.trades) == 2
+    data, _ = make_data({"source": "replay", "path": "out"}, tmp_path)  # [market] path = "out"
+    assert data.path == out and len(data) == len(whole)
+
+
+def test_a_backtest_replays_a_converted_directory_as_the_whole_session(tmp_path):
+    import hftlab
+    from hftlab.data.cli import DAY_NS, partitions
+    from hftlab.data.synthetic import l2_stream
+    from hftlab.strategies import InventorySkew
+
+    d = l2_stream(20_000, seed=2)
+    ev = d.events.copy()
+    mid = int(ev["ts"][len(ev) // 2])
+    shift = (mid // DAY_NS + 1) * DAY_NS - mid  # midnight falls half way through the session
+    ev["ts"] += shift
+    ev["ts_local"] = np.where(ev["ts_local"] > 0, ev["ts_local"] + shift, 0)
+    d = MarketData(ev, d.instruments, d.venues, record=d.record)
+    out = tmp_path / "out"
+    parts = partitions(d)
+    assert len(parts) == 2 and parts[1][2].stats["carried_levels"] > 0
+    for day, _, part in parts:
+        part.save(out / f"date={day}" / "s.parquet")
+
+    def run(data):
+        mm = InventorySkew(half_spread=1, skew=2, capacity=5, qty=2, requote_ns=20_000_000)
+        return hftlab.backtest(data, mm.compiled(), seed=7)
+
+    one, many = run(d), run(load(out, lazy=True))
+    assert len(one.fills) > 0
+    pd.testing.assert_frame_equal(one.fills, many.fills)
+
+
+def test_lobster_convert_says_how_it_pairs_the_orderbook_file(tmp_path):
+    msg = tmp_path / NAME.format("message")
+    msg.write_text(MESSAGES)
+    book = tmp_path / NAME.format("orderbook")
+    book.write_text(BOOK)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["data", "convert", "lobster", str(msg), str(book), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (f"{msg.name}: paired with orderbook file {book.name} (the same name with _orderbook_ "
+            "for _message_)") in res.output
+    assert "wrote 1 Parquet file" in res.output
+    res = runner.invoke(app, ["data", "convert", "lobster", str(book), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "pair with no message file given" in res.output
+    book.unlink()
+    res = runner.invoke(app, ["data", "convert", "lobster", str(msg), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"no orderbook file {book.name} beside it; the book is rebuilt from the messages" \
+        in res.output
