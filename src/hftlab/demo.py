@@ -27,14 +27,15 @@ from rich.table import Table
 import hftlab
 from hftlab.data.market import MarketData
 from hftlab.instruments import MS, FeeSchedule, LatencyProfile, Venue, check
-from hftlab.report.compare import comparison_table, write_comparison
+from hftlab.report.compare import comparison_table, pnl_over, write_comparison
 from hftlab.report.page import fmt, jsonable
-from hftlab.report.run_report import analyse
-from hftlab.report.run_metrics import market_trades
+from hftlab.report.run_metrics import LARGE_MOVE_SIGMAS, large_moves, market_trades
+from hftlab.report.run_report import analyse, move_text
 from hftlab.strategies import (GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware,
                                fit_intensity)
 
 QTY, CAPACITY = 10, 200  # lots per quote and the inventory bound every strategy shares
+CURRENCY = "USD"  # the simulated instrument: $100 start, $0.01 ticks
 VPIN_BUCKET, VPIN_WINDOW = 500.0, 10  # lots per bucket (about 1 s of this market), buckets
 FEES = FeeSchedule(maker=-0.0020, taker=0.0030, unit="per_unit")
 
@@ -92,7 +93,8 @@ def findings(table: pd.DataFrame, vp: pd.DataFrame | None, span: tuple[float, fl
                + (f" (not for {', '.join(sorted(set(ctrl.index) - set(lower)))})."
                   if len(lower) < len(ctrl) else "."))
     better = ctrl[ctrl["sharpe_run"] > st["sharpe_run"]].index.tolist()
-    out.append(f"Risk-adjusted P&L (run Sharpe of 1-s P&L changes): static "
+    out.append(f"Risk-adjusted P&L (the Sharpe ratio of the session from its 1-s P&L changes, "
+               f"not annualised): static "
                f"{st['sharpe_run']:.2f}; " + ", ".join(f"{n} {v:.2f}" for n, v in
                                                        ctrl["sharpe_run"].items())
                + f". {len(better)} of {len(ctrl)} beat static quoting; total P&L static "
@@ -141,6 +143,71 @@ def findings(table: pd.DataFrame, vp: pd.DataFrame | None, span: tuple[float, fl
                        f"buckets and {100 * (v[~inside & ok] >= 0.5).mean():.0f}% of the "
                        "others'.")
     return out
+
+
+PARTS = {"spread_capture": "spread capture", "inventory_pnl": "inventory P&L",
+         "fees_and_rebates": "fees and rebates"}
+
+
+def winner_finding(table: pd.DataFrame, currency: str = "USD") -> str:
+    """Which strategy made the most and why: its total P&L and session Sharpe against the
+    others', and the part of the P&L (spread capture, inventory, fees and rebates) that put
+    it ahead of the runner-up, with the inventory and fill numbers behind that part."""
+    order = table["total_pnl"].sort_values(ascending=False, kind="stable")
+    w, r = order.index[0], order.index[1]
+    W, R = table.loc[w], table.loc[r]
+    text = (f"The winner is {w}: the highest total P&L, {W['total_pnl']:,.2f} {currency} "
+            f"(runner-up {r} {R['total_pnl']:,.2f}, last {order.index[-1]} "
+            f"{order.iloc[-1]:,.2f})")
+    best = table["sharpe_run"].idxmax()
+    text += (", and the highest session Sharpe, " if best == w else
+             f"; the highest session Sharpe was {best}'s, {table.loc[best, 'sharpe_run']:.2f}, "
+             f"against {w}'s ") + f"{W['sharpe_run']:.2f}."
+    diff = {k: float(W[k] - R[k]) for k in PARTS}
+    lead = max(diff, key=diff.get)
+    why = {
+        "inventory_pnl": f"it lost less on the inventory it carried (inventory std "
+                         f"{W['inventory_std']:.1f} against {R['inventory_std']:.1f} lots, "
+                         f"max drawdown {W['max_drawdown']:,.2f} against "
+                         f"{R['max_drawdown']:,.2f} {currency})",
+        "spread_capture": f"its quotes earned more against the mid ({int(W['volume_lots']):,} "
+                          f"against {int(R['volume_lots']):,} lots at a mean quoted spread of "
+                          f"{W['avg_spread_cents']:.2f} against {R['avg_spread_cents']:.2f} "
+                          f"cents; 10-s markout {W['markout_10s']:.4f} against "
+                          f"{R['markout_10s']:.4f} {currency} per lot)",
+        "fees_and_rebates": f"it collected more maker rebates ({int(W['volume_lots']):,} "
+                            f"against {int(R['volume_lots']):,} lots)",
+    }[lead]
+    parts = ", ".join(f"{PARTS[k]} {v:+,.2f}" for k, v in diff.items())
+    return (f"{text} Why: against {r} ({parts} {currency}), {PARTS[lead]} made the "
+            f"difference: {why}.")
+
+
+def moves_finding(records: dict[str, hftlab.RunRecord], analyses: dict[str, dict],
+                  currency: str = "USD") -> str:
+    """The large moves of each strategy's live session (run_metrics.large_moves), what
+    swept the book and what the second of the move did to that strategy's P&L; for the
+    sessions without one, their largest 1-second move."""
+    hits, quiet = [], []
+    for name, rec in records.items():
+        mv = analyses[name]["moves"]
+        for row in mv.itertuples():
+            pnl = pnl_over(rec, (row.t_s - 1.0, row.t_s + 1.0))
+            hits.append(f"in {name}'s session {move_text(row, currency)}; {name}'s P&L "
+                        f"changed by {pnl:+,.2f} {currency} from 1 s before to 1 s after")
+        if len(mv) == 0:
+            top = large_moves(rec, None, k=0.0, top=1)
+            if len(top):
+                quiet.append(f"{name} {1e4 * top['move'].iloc[0]:+.1f} bps at "
+                             f"{top['t_s'].iloc[0]:,.0f} s")
+    head = (f"Large moves (a 1-second change of the mid of at least {LARGE_MOVE_SIGMAS:g} "
+            "robust sigma of its session's 1-second changes): ")
+    if not hits:
+        return head + "none in any session; the largest 1-second moves were " + \
+            ", ".join(quiet) + "."
+    return (head + "; ".join(hits) + "." + (
+        " None in the other sessions (their largest 1-second moves: " + ", ".join(quiet)
+        + ")." if quiet else ""))
 
 
 def intensity_finding(data: MarketData, rec: hftlab.RunRecord, glft: GLFT) -> str:
@@ -223,6 +290,7 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
                                   progress=lambda done, _, t=task: bar.update(t, completed=done))
             rec.meta["strategy"] = name
             rec.meta["parameters"] = strat.describe()
+            rec.meta["currency"] = CURRENCY
             rec.save(out / name)
             records[name] = rec
             replayed[name] = hftlab.backtest(data, strat.compiled(), venues=[venue], seed=seed,
@@ -239,10 +307,11 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
                  f"run of the session (same agents and seed; they react to its orders). "
                  f"Every strategy quotes {QTY} lots "
                  f"a side with an inventory bound of {CAPACITY} lots, requoting every 100 ms; "
-                 f"prices are ticks of {data.instruments[0].tick_size:g}.")
+                 f"prices in {CURRENCY}, ticks of {data.instruments[0].tick_size:g}.")
         table = comparison_table(records, analyses, span)
         first_ts = int(next(iter(records.values())).states["ts"].iloc[0])
-        facts = findings(table, first["vpin"], span, first_ts)
+        facts = [winner_finding(table, CURRENCY), *findings(table, first["vpin"], span, first_ts),
+                 moves_finding(records, analyses, CURRENCY)]
         glft = records["glft"]
         facts.append(intensity_finding(glft.market if glft.market is not None else data, glft,
                                        strats["glft"]))

@@ -1,4 +1,9 @@
-"""Several runs on the same market side by side: the comparison table and its HTML report."""
+"""Several runs on the same market side by side: the comparison table and its HTML report.
+
+The table is shown as two tables that fit the page (TABLES: P&L and its parts; inventory
+and execution), headers in words with their units; the numbers behind it keep their
+snake_case names (comparison_table, the demo's summary.json).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,23 @@ from hftlab.report.run_metrics import markouts
 from hftlab.report.run_report import run_section
 
 NS = 1_000_000_000
+# (caption, [(column, header)]) of the page's comparison tables; {cur}: the currency,
+# {span}: the span's label, {n}: the seconds behind the session Sharpe
+TABLES = [
+    ("P&L and where it came from", [
+        ("total_pnl", "total P&L ({cur})"), ("spread_capture", "spread capture ({cur})"),
+        ("inventory_pnl", "inventory P&L ({cur})"),
+        ("fees_and_rebates", "fees and rebates ({cur})"),
+        ("episode_pnl", "P&L in the {span} ({cur})"), ("max_drawdown", "max drawdown ({cur})"),
+        ("sharpe_run", "Sharpe of the session (n = {n} 1-s changes)")]),
+    ("Inventory and execution", [
+        ("inventory_std", "inventory std (lots)"), ("max_long", "max long (lots)"),
+        ("max_short", "max short (lots)"), ("volume_lots", "volume (lots)"),
+        ("fill_ratio", "fill ratio (filled / sent)"),
+        ("avg_spread_cents", "our mean quoted spread (cents)"),
+        ("markout_10s", "10-s markout ({cur} per lot)"),
+        ("episode_markout_10s", "10-s markout in the {span} ({cur} per lot)")]),
+]
 
 
 def pnl_over(rec: RunRecord, span: tuple[float, float], instrument: int = 0) -> float:
@@ -66,17 +88,26 @@ def write_comparison(records: Mapping[str, RunRecord], analyses: Mapping[str, Ma
     out.mkdir(parents=True, exist_ok=True)
     rows = {name: comparison_row(rec, analyses[name], span) for name, rec in records.items()}
     spans = [span] if span is not None else []
-    first = next(iter(analyses.values()))
-    fig = figures.comparison_figure(records, first["vpin"], spans, span_label)
+    first_name = next(iter(analyses))
+    first = analyses[first_name]
+    cur = figures.currency_of(records[first_name])
+    fig = figures.comparison_figure(records, first["vpin"], spans, span_label,
+                                    vpin_of=f"{first_name}'s session",
+                                    moves={n: a["moves"] for n, a in analyses.items()
+                                           if "moves" in a})
     (out / "comparison.png").write_bytes(fig)
-    body = [f"<p>{esc(intro)}</p>" if intro else "", "<h2>Comparison</h2>", grid_table(rows),
-            "<p class='note'>total_pnl, episode_pnl, max_drawdown, spread_capture, "
-            "inventory_pnl and fees_and_rebates in currency; sharpe_run is the mean over the "
-            "standard deviation of 1-second P&L changes times sqrt(seconds), not annualised; "
-            "inventory in lots; markout_10s in currency per lot (negative = adverse "
-            "selection; episode_markout_10s for the fills inside the episode only); "
-            "avg_spread_cents is our quoted spread while both quotes were up."
-            "</p>"]
+    n = sorted({int(a["metrics"]["sharpe_seconds"]) for a in analyses.values()})
+    words = dict(cur=cur, span=span_label or "span", n=" to ".join(f"{x:,}" for x in n))
+    tables = [grid_table(rows, [c for c, _ in cols if c in rows[first_name]],
+                         {c: label.format(**words) for c, label in cols}, caption)
+              for caption, cols in TABLES]
+    body = [f"<p>{esc(intro)}</p>" if intro else "", "<h2>Comparison</h2>", *tables,
+            f"<p class='note'>P&L and drawdown in {esc(cur)}; total P&L = spread capture + "
+            "inventory P&L + fees and rebates. The Sharpe ratio is that of this one session "
+            "(mean / standard deviation of its 1-second P&L changes x the square root of "
+            "their number n), not annualised: one session is one sample. Markouts in "
+            f"{esc(cur)} per lot (negative = adverse selection); the quoted spread is ours "
+            "while both our quotes were up.</p>"]
     if findings:
         body.append("<h2>What the numbers say</h2><ul>"
                     + "".join(f"<li>{esc(f)}</li>" for f in findings) + "</ul>")

@@ -9,11 +9,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1150px;color:#222;
+padding:0 1em}
 table{border-collapse:collapse;margin:.6em 0}th,td{border-bottom:1px solid #ddd;
 padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
-th{font-weight:600;background:#f6f6f6}.note{color:#555;font-size:.92em}
-img{max-width:100%}.row{display:flex;gap:1em;flex-wrap:wrap}h2{margin-top:1.6em}"""
+th{font-weight:600;background:#f6f6f6;vertical-align:bottom}td{white-space:nowrap}
+.note{color:#555;font-size:.92em}
+caption{text-align:left;font-weight:600;padding:.3em 0}img{max-width:100%}.row{display:flex;gap:1em;flex-wrap:wrap}h2{margin-top:1.6em}"""
 
 
 def fmt(v: Any) -> str:
@@ -60,13 +62,17 @@ def notes_paragraph(notes: Sequence[str]) -> str:
     return f'<p class="note">{"<br>".join(esc(n) for n in notes)}</p>' if notes else ""
 
 
-def grid_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """A table with one row per key of rows and one column per metric."""
+def grid_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str] | None = None,
+               labels: Mapping[str, str] | None = None, caption: str = "") -> str:
+    """A table with one row per key of rows and one column per metric; labels: the header
+    shown for a column (its name otherwise), words that wrap so the table fits the page."""
     cols = list(columns or next(iter(rows.values())).keys())
-    head = "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
+    labels = labels or {}
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    head = "<tr><th></th>" + "".join(f"<th>{esc(labels.get(c, c))}</th>" for c in cols) + "</tr>"
     body = "".join("<tr><th>" + esc(name) + "</th>" + "".join(
         f"<td>{esc(fmt(r.get(c)))}</td>" for c in cols) + "</tr>" for name, r in rows.items())
-    return f"<table>{head}{body}</table>"
+    return f"<table class='grid'>{cap}{head}{body}</table>"
 
 
 def img(png: bytes, alt: str) -> str:

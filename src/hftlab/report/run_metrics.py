@@ -21,7 +21,7 @@ from hftlab.schema import EVENT_DTYPE, Kind
 
 NS = 1_000_000_000
 HORIZONS_S = (1, 10, 60)
-TRADING_SECONDS_PER_YEAR = 252 * 23_400  # 252 days of 6.5 h, for the annualised Sharpe
+LARGE_MOVE_SIGMAS = 20.0  # a 1-s mid change this many robust sigmas out is a large move
 
 
 def market_trades(data: MarketData, instrument: int = 0) -> pd.DataFrame:
@@ -176,9 +176,11 @@ def metrics(rec: RunRecord, position_limit: int | None = None,
     """The metrics table: P&L, Sharpe, max drawdown, volume, fill ratio, maker share, fees
     paid and rebates received, time at risk limits.
 
-    sharpe_run: mean / std of the 1-second P&L changes x sqrt(seconds) (the run's own
-    Sharpe, not annualised); sharpe_annualised: the same per-second ratio x
-    sqrt(252 x 23,400). fill_ratio: lots filled / lots submitted.
+    sharpe_run: the Sharpe ratio of this one session, mean / std of its n 1-second P&L
+    changes x sqrt(n) (the session's P&L over its standard deviation were the seconds
+    independent), n in sharpe_seconds. It is not annualised: one session is one sample,
+    and scaling an hour up to a year multiplies noise. fill_ratio: lots filled / lots
+    submitted.
     seconds_at_position_limit: seconds whose last sample had |position| >= position_limit
     (None: not counted). risk_events: decisions of the risk engine (denials, state changes).
     """
@@ -195,7 +197,7 @@ def metrics(rec: RunRecord, position_limit: int | None = None,
     out = {
         "total_pnl": float(eq[-1]) if len(eq) else 0.0,
         "sharpe_run": per_s * math.sqrt(len(steps)) if len(steps) else float("nan"),
-        "sharpe_annualised": per_s * math.sqrt(TRADING_SECONDS_PER_YEAR),
+        "sharpe_seconds": int(len(steps)),
         "max_drawdown": max_drawdown(eq),
         "volume_lots": int(filled),
         "fills": int(len(f)),
@@ -232,3 +234,76 @@ def risk_counts(rec: RunRecord) -> dict[str, int]:
     from hftlab.risk import risk_summary
     rs = risk_summary(rec)
     return {str(n): int(c) for n, c in zip(rs["rule_name"], rs["count"])}
+
+
+MOVE_COLUMNS = ["t_s", "mid_before", "mid_after", "move", "sigmas", "side", "qty",
+                "from_price", "to_price"]
+
+
+def large_moves(rec: RunRecord, trades: pd.DataFrame | None = None, instrument: int = 0,
+                k: float = LARGE_MOVE_SIGMAS, top: int = 3) -> pd.DataFrame:
+    """The session's large price moves and the aggressive order behind each.
+
+    The mid's 1-second log changes (last state sample of each second, seconds_grid) have
+    a robust sigma = 1.4826 x their median absolute deviation (their standard deviation
+    where more than half the seconds do not move); a change of at least k sigma is a
+    large move (k = 20 lies beyond the fat tails of ordinary seconds). The `top` largest,
+    largest first, each with the sweep behind it when trades (market_trades: ts, price in
+    currency, qty, aggressor side) are given: among the prints of that second, the
+    aggressive order (the prints sharing one ts and aggressor side) in the move's direction
+    whose prices moved furthest. Columns: t_s (seconds since the first sample: the sweep's
+    time, else the end of the second), mid_before and mid_after (currency), move (a
+    fraction, -0.035 = -3.5 %), sigmas, side (+1 buy, -1 sell, 0 no sweep found), qty
+    (lots), from_price and to_price (currency; NaN without a sweep).
+    """
+    g = seconds_grid(rec, instrument)
+    empty = pd.DataFrame({c: pd.Series(dtype=np.int8 if c == "side" else np.float64)
+                          for c in MOVE_COLUMNS})
+    mid = g["mid"].to_numpy(dtype=np.float64)
+    if len(mid) < 3:
+        return empty
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.diff(np.log(mid))
+    ok = np.isfinite(r)
+    if ok.sum() < 2:
+        return empty
+    med = float(np.median(r[ok]))
+    sigma = 1.4826 * float(np.median(np.abs(r[ok] - med)))
+    if sigma <= 0:
+        sigma = float(r[ok].std())
+    if sigma <= 0:
+        return empty
+    z = np.where(ok, np.abs(r) / sigma, 0.0)
+    hits = [i for i in np.argsort(-z, kind="stable")[:top] if z[i] >= k]
+    tick = rec.instruments[instrument].tick_size
+    ts = g["ts"].to_numpy(dtype=np.int64)
+    t0 = int(rec.states.loc[rec.states["instrument"] == instrument, "ts"].iloc[0])
+    rows = []
+    for i in hits:
+        a, b = int(ts[i]), int(ts[i + 1])
+        row = {"t_s": (b - t0) / NS, "mid_before": mid[i] * tick, "mid_after": mid[i + 1] * tick,
+               "move": float(np.expm1(r[i])), "sigmas": float(z[i]), "side": 0, "qty": 0.0,
+               "from_price": np.nan, "to_price": np.nan}
+        sweep = _sweep(trades, a, b, int(np.sign(r[i]))) if trades is not None else None
+        if sweep is not None:
+            row.update(sweep, t_s=(sweep.pop("ts") - t0) / NS)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=MOVE_COLUMNS) if rows else empty
+    return out.astype({"side": np.int8})
+
+
+def _sweep(trades: pd.DataFrame, a: int, b: int, direction: int) -> dict[str, Any] | None:
+    """The aggressive order in (a, b] ns whose prints moved furthest in direction (+1 up,
+    -1 down): ts, side, qty, from_price, to_price; None when no order moved the price so."""
+    w = trades[(trades["ts"] > a) & (trades["ts"] <= b) & (trades["side"] == direction)]
+    if len(w) == 0:
+        return None
+    grp = w.groupby(["ts", "side"], sort=False).agg(qty=("qty", "sum"), first=("price", "first"),
+                                                   last=("price", "last")).reset_index()
+    reach = direction * (grp["last"] - grp["first"]).to_numpy()
+    j = int(np.argmax(reach))
+    if reach[j] <= 0:
+        return None
+    s = grp.iloc[j]
+    return {"ts": int(s["ts"]), "side": direction, "qty": float(s["qty"]),
+            "from_price": float(s["first"]), "to_price": float(s["last"])}
