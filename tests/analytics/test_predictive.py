@@ -3,11 +3,14 @@ must score nothing, and predictions that never see a target not yet known."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from hftlab.analytics import future_mid_change, predictive_power
+from hftlab.analytics import flow_signals, future_mid_change, predictive_power
+from hftlab.data import read_binance
 from hftlab.analytics.predictive import walk_forward_predict
 
 
@@ -89,3 +92,13 @@ def test_inputs_are_checked():
         predictive_power(signals, fut, ["1s"])
     with pytest.raises(ValueError, match="DatetimeIndex"):
         predictive_power(signals.reset_index(drop=True), fut.reset_index(drop=True))
+
+
+def test_real_binance_queue_imbalance_calls_the_next_move(shared_data: Path):
+    data = read_binance(shared_data / "hftbacktest_crypto_feed/usdm/btcusdt_20240808.gz")
+    s = flow_signals(data, levels=5, every="100ms")
+    p = predictive_power(s, future_mid_change(s["mid"], ["100ms"]),
+                         columns=["imbalance_1", "ofi_10ev"])
+    # measured 2026-12-07: queue imbalance hits 82% of next-100-ms moves, R^2 1.1%
+    assert p.loc[("100ms", "imbalance_1"), "hit_rate"] > 0.7
+    assert p.loc[("100ms", "imbalance_1"), "r2_oos"] > 0

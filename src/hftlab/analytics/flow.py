@@ -135,8 +135,8 @@ def flow_signals(data: MarketData | pd.DataFrame, trades: Any = None, *, levels:
     with `trades` (ts, price, qty, side) optional. levels: depth of the multi-level
     imbalance. event_windows: counts of level-1 quote updates for ``ofi_<n>ev``.
     clock_windows: durations for ``ofi_<dt>`` and ``trade_imbalance_<dt>``. every: None
-    for one row per book change, or a duration for a clock grid k * every (rows before
-    the first book state are left out). vpin_bucket_volume: VPIN bucket in size units
+    for one row per book change, or a duration for a clock grid k * every (from the first
+    multiple at or after the first book state). vpin_bucket_volume: VPIN bucket in size units
     (default: the sample's volume / 200, a scale that peeks at the sample's total; pass
     one fixed on past data for a strictly causal signal); vpin_window: buckets averaged.
 
@@ -168,8 +168,9 @@ def flow_signals(data: MarketData | pd.DataFrame, trades: Any = None, *, levels:
                                   "spread": (ask1 - bid1)[rows]}
     e = level_ofi(d, 1)
     cum = np.concatenate([[0.0], np.cumsum(e)])
-    l1 = np.concatenate([[True], np.any(np.diff(np.column_stack(
-        [bid1, ask1, d["bid_size"][:, 0], d["ask_size"][:, 0]]), axis=0) != 0, axis=1)])
+    top = np.column_stack([bid1, ask1, d["bid_size"][:, 0], d["ask_size"][:, 0]])
+    same = (top[1:] == top[:-1]) | (np.isnan(top[1:]) & np.isnan(top[:-1]))
+    l1 = np.concatenate([[True], ~same.all(axis=1)])  # an empty side staying empty is no update
     count = np.cumsum(l1)  # level-1 updates up to each row
     for n in event_windows:
         start = np.searchsorted(count, count[rows] - n, side="right") - 1
