@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from hftlab.analytics import flow_signals, future_mid_change, predictive_power
-from hftlab.data import read_binance
 from hftlab.analytics.predictive import walk_forward_predict
+from hftlab.data import read_binance
 
 
 def _index(ts) -> pd.DatetimeIndex:
