@@ -4,6 +4,17 @@ A book is one (venue, instrument). All books of a run share 2-D arrays of shape
 (n_books, width): ``qty[b, side_row, i]`` is the aggregate resting quantity (lots) at
 price ``base[b] + i`` ticks. ``top[b, 0]`` is the index of the best bid (-1 when the bid
 side is empty) and ``top[b, 1]`` the index of the best ask (``width`` when empty).
+
+Occupancy index: the rest of a ``top`` row made by :func:`new_books` (``top[b, 2:]``,
+``index_columns(width)`` int64 words) is, per side, a three-level bitmap of the ladder's
+non-empty levels: bit i of level 1 is set when index i holds quantity, bit w of level 2
+when level-1 word w is not zero, bit v of level 3 when level-2 word v is not zero. When
+the best level of a side empties, the next one is found through the bitmap in a few word
+reads, plus a linear pass over ``width / 2**18`` level-3 words, so the cost no longer
+grows with the empty ticks between them (a Binance capture with stray quotes from 560 to
+621,369 USDT makes 12.4 M-tick ladders; a one-level bookTicker book empties a side at
+every price change). A plain ``(n_books, 2)`` top (no index) is still accepted and
+searched tick by tick, for small ladders built elsewhere.
 L3 events keep a typed dict ``(book, order_id) -> (side, price, qty, seq)`` where seq is
 the order's arrival number, which gives exact FIFO queue position for our own orders.
 
@@ -15,6 +26,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 from numba import types
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.typed import Dict
 
 # kinds (schema.Kind)
@@ -35,13 +47,163 @@ def new_order_map() -> Dict:
     return Dict.empty(key_type=ORDER_KEY, value_type=ORDER_VAL)
 
 
+def index_columns(width: int) -> int:
+    """Columns of a top row after the two best indexes: both sides' occupancy bitmaps."""
+    n1 = (width + 63) >> 6
+    n2 = (n1 + 63) >> 6
+    return 2 * (n1 + n2 + ((n2 + 63) >> 6))
+
+
 def new_books(n_books: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Zeroed ladders (n_books, 2, width) and tops (n_books, 2) for empty books."""
+    """Zeroed ladders (n_books, 2, width) and tops (n_books, 2 + index_columns(width)) for
+    empty books (the best indexes, then the zeroed occupancy index)."""
     qty = np.zeros((n_books, 2, width), dtype=np.int64)
-    top = np.empty((n_books, 2), dtype=np.int64)
+    top = np.zeros((n_books, 2 + index_columns(width)), dtype=np.int64)
     top[:, 0] = -1
     top[:, 1] = width
     return qty, top
+
+
+@nb.njit(cache=True, inline="always")
+def _offsets(width, row):
+    """Columns of side row's level-1, -2 and -3 bitmap words in a top row."""
+    n1 = (width + 63) >> 6
+    n2 = (n1 + 63) >> 6
+    o1 = 2 + row * (n1 + n2 + ((n2 + 63) >> 6))
+    return o1, o1 + n1, o1 + n1 + n2
+
+
+@nb.njit(cache=True, inline="always")
+def _hi(x, k):
+    """Highest set bit of word x at a position <= k (0..63), or -1."""
+    if k < 63:
+        x &= (np.int64(1) << (k + 1)) - 1
+    if x == 0:
+        return -1
+    return 63 - leading_zeros(x)
+
+
+@nb.njit(cache=True, inline="always")
+def _lo(x, k):
+    """Lowest set bit of word x at a position >= k (0..63), or 64."""
+    x &= np.int64(-1) << k
+    if x == 0:
+        return 64
+    return trailing_zeros(x)
+
+
+@nb.njit(cache=True, inline="always")
+def _mark(top, b, o1, o2, o3, i, occupied):
+    """Set (occupied) or clear bit i of a side's bitmap, keeping the upper levels right."""
+    w = i >> 6
+    old = top[b, o1 + w]
+    if occupied:
+        top[b, o1 + w] = old | (np.int64(1) << (i & 63))
+        if old == 0:
+            v = w >> 6
+            old2 = top[b, o2 + v]
+            top[b, o2 + v] = old2 | (np.int64(1) << (w & 63))
+            if old2 == 0:
+                top[b, o3 + (v >> 6)] |= np.int64(1) << (v & 63)
+    else:
+        new = old & ~(np.int64(1) << (i & 63))
+        top[b, o1 + w] = new
+        if new == 0 and old != 0:
+            v = w >> 6
+            new2 = top[b, o2 + v] & ~(np.int64(1) << (w & 63))
+            top[b, o2 + v] = new2
+            if new2 == 0:
+                top[b, o3 + (v >> 6)] &= ~(np.int64(1) << (v & 63))
+
+
+@nb.njit(cache=True)
+def _find_le(top, b, o1, o2, o3, j):
+    """Highest occupied index <= j of a side through its bitmap, or -1."""
+    if j < 0:
+        return -1
+    w = j >> 6
+    x = _hi(top[b, o1 + w], j & 63)
+    if x >= 0:
+        return (w << 6) | x
+    w -= 1  # the highest non-empty level-1 word below w
+    if w < 0:
+        return -1
+    v = w >> 6
+    x = _hi(top[b, o2 + v], w & 63)
+    if x < 0:
+        v -= 1
+        if v < 0:
+            return -1
+        u = v >> 6
+        y = _hi(top[b, o3 + u], v & 63)
+        while y < 0:
+            u -= 1
+            if u < 0:
+                return -1
+            y = _hi(top[b, o3 + u], 63)
+        v = (u << 6) | y
+        x = _hi(top[b, o2 + v], 63)
+    w = (v << 6) | x
+    return (w << 6) | _hi(top[b, o1 + w], 63)
+
+
+@nb.njit(cache=True)
+def _find_ge(top, b, o1, o2, o3, j, width):
+    """Lowest occupied index >= j of a side through its bitmap, or width."""
+    if j >= width:
+        return width
+    n1 = o2 - o1
+    n2 = o3 - o2
+    n3 = (n2 + 63) >> 6
+    w = j >> 6
+    x = _lo(top[b, o1 + w], j & 63)
+    if x < 64:
+        return (w << 6) | x
+    w += 1  # the lowest non-empty level-1 word above w
+    if w >= n1:
+        return width
+    v = w >> 6
+    x = _lo(top[b, o2 + v], w & 63)
+    if x == 64:
+        v += 1
+        if v >= n2:
+            return width
+        u = v >> 6
+        y = _lo(top[b, o3 + u], v & 63)
+        while y == 64:
+            u += 1
+            if u >= n3:
+                return width
+            y = _lo(top[b, o3 + u], 0)
+        v = (u << 6) | y
+        x = _lo(top[b, o2 + v], 0)
+    w = (v << 6) | x
+    return (w << 6) | _lo(top[b, o1 + w], 0)
+
+
+@nb.njit(cache=True)
+def next_below(qty, top, b, i):
+    """Index of the highest non-empty bid level below index i, or -1."""
+    if top.shape[1] > 2:
+        o1, o2, o3 = _offsets(qty.shape[2], BID_ROW)
+        return _find_le(top, b, o1, o2, o3, i - 1)
+    j = i - 1
+    while j >= 0 and qty[b, BID_ROW, j] == 0:
+        j -= 1
+    return j
+
+
+@nb.njit(cache=True)
+def next_above(qty, top, b, i):
+    """Index of the lowest non-empty ask level above index i, or width."""
+    width = qty.shape[2]
+    if top.shape[1] > 2:
+        o1, o2, o3 = _offsets(width, ASK_ROW)
+        return _find_ge(top, b, o1, o2, o3, i + 1, width)
+    j = i + 1
+    while j < width and qty[b, ASK_ROW, j] == 0:
+        j += 1
+    return j
 
 
 @nb.njit(cache=True, inline="always")
@@ -51,34 +213,38 @@ def row_of(side):
 
 @nb.njit(cache=True, inline="always")
 def set_level(qty, top, b, row, i, new_qty):
-    """Set the aggregate at index i of a side and keep the top of book right. Returns old qty."""
-    width = qty.shape[2]
+    """Set the aggregate at index i of a side and keep the top of book (and its occupancy
+    index, when top has one) right. Returns old qty."""
     old = qty[b, row, i]
     qty[b, row, i] = new_qty
+    if top.shape[1] > 2 and (old > 0) != (new_qty > 0):
+        o1, o2, o3 = _offsets(qty.shape[2], row)
+        _mark(top, b, o1, o2, o3, i, new_qty > 0)
     if row == BID_ROW:
         if new_qty > 0:
             if i > top[b, 0]:
                 top[b, 0] = i
         elif i == top[b, 0]:
-            j = i - 1
-            while j >= 0 and qty[b, BID_ROW, j] == 0:
-                j -= 1
-            top[b, 0] = j
+            top[b, 0] = next_below(qty, top, b, i)
     else:
         if new_qty > 0:
             if i < top[b, 1]:
                 top[b, 1] = i
         elif i == top[b, 1]:
-            j = i + 1
-            while j < width and qty[b, ASK_ROW, j] == 0:
-                j += 1
-            top[b, 1] = j
+            top[b, 1] = next_above(qty, top, b, i)
     return old
 
 
 @nb.njit(cache=True)
 def clear_book(qty, top, b):
+    """Empty book b. With an occupancy index only the occupied levels are visited."""
     width = qty.shape[2]
+    if top.shape[1] > 2:
+        while top[b, 0] >= 0:
+            set_level(qty, top, b, BID_ROW, top[b, 0], 0)
+        while top[b, 1] < width:
+            set_level(qty, top, b, ASK_ROW, top[b, 1], 0)
+        return
     for row in range(2):
         for i in range(width):
             qty[b, row, i] = 0
@@ -174,29 +340,21 @@ def depth(qty, top, base, b, levels, out_px, out_qty):
     width = qty.shape[2]
     n = 0
     i = top[b, 0]
-    while n < levels:
-        while i >= 0 and qty[b, BID_ROW, i] == 0:
-            i -= 1
-        if i < 0:
-            break
+    while n < levels and i >= 0:
         out_px[0, n] = base[b] + i
         out_qty[0, n] = qty[b, BID_ROW, i]
         n += 1
-        i -= 1
+        i = next_below(qty, top, b, i)
     for k in range(n, levels):
         out_px[0, k] = -1
         out_qty[0, k] = 0
     n = 0
     i = top[b, 1]
-    while n < levels:
-        while i < width and qty[b, ASK_ROW, i] == 0:
-            i += 1
-        if i >= width:
-            break
+    while n < levels and i < width:
         out_px[1, n] = base[b] + i
         out_qty[1, n] = qty[b, ASK_ROW, i]
         n += 1
-        i += 1
+        i = next_above(qty, top, b, i)
     for k in range(n, levels):
         out_px[1, k] = -1
         out_qty[1, k] = 0
