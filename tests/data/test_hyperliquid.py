@@ -92,21 +92,24 @@ def test_duplicate_trades_are_counted_and_coins_are_instruments(tmp_path):
      "time_backwards"),
 ])
 def test_bad_lines_name_line_and_offset_and_skip_bad_counts(tmp_path, bad, what, key):
-    text = capture(B1) + f"{1_737_918_843_000_000_001} {bad}\n" + capture(B2, t0=1_737_918_844 * 10**9)
+    text = (capture(B1) + f"{1_737_918_843_000_000_001} {bad}\n"
+            + capture(B2, t0=1_737_918_844 * 10**9))
     p = write(tmp_path, text)
     with pytest.raises(DataError, match=what):
         read_hyperliquid(p)
     data = read_hyperliquid(p, skip_bad=True)
-    assert data.stats["skipped"][key]["lines"] == 1 and "line 2" in data.stats["skipped"][key]["first"]
+    info = data.stats["skipped"][key]
+    assert info["lines"] == 1 and "line 2" in info["first"]
 
 
 def test_control_messages_are_counted_and_binance_points_here(tmp_path):
     sub = {"channel": "subscriptionResponse", "data": {"method": "subscribe"}}
     p = write(tmp_path, capture(sub, B1))
     assert read_hyperliquid(p).stats["control_messages"] == 1
-    with pytest.raises(DataError, match=r"read_binance reads the depthUpdate, bookTicker, trade "
-                                        r"and aggTrade streams and REST depth snapshots; it looks "
-                                        r"like a Hyperliquid capture: read it with read_hyperliquid"):
+    with pytest.raises(DataError, match=r"read_binance reads the depthUpdate, bookTicker, "
+                                        r"trade and aggTrade streams and REST depth snapshots; "
+                                        r"it looks like a Hyperliquid capture: read it with "
+                                        r"read_hyperliquid"):
         read_binance(p)
 
 

@@ -37,6 +37,12 @@ def test_garbage_bytes(tmp_path):
     p.write_bytes(b"PAR1" + bytes(range(256)) * 8)
     with pytest.raises(DataError, match=r"junk.parquet: not a readable Parquet file \("):
         load(p)
+    raw = tmp_path / "capture.gz"
+    raw.write_bytes(b"\x1f\x8b" + bytes(100))
+    with pytest.raises(DataError, match=r"capture.gz: not a readable Parquet file: it does not "
+                                        r"start with PAR1 \(raw market data is read by "
+                                        r"hftlab.data.read_lobster, .*read_hyperliquid"):
+        load(raw)
 
 
 @pytest.mark.parametrize("lazy", [False, True])
@@ -175,8 +181,8 @@ def test_a_directory_names_the_file_of_a_bad_event_and_refuses_clashes(tmp_path)
 
 
 def test_an_empty_directory_says_what_to_do(tmp_path):
-    with pytest.raises(DataError, match=r"no .parquet files \(convert raw data with `hftlab data "
-                                        r"convert"):
+    with pytest.raises(DataError, match=r"no Parquet files in this directory \(convert raw "
+                                        r"data with `hftlab data convert"):
         load(tmp_path)
     with pytest.raises(DataError, match=r"nope: no such file or directory"):
         load(tmp_path / "nope")

@@ -249,7 +249,8 @@ class EventValidator:
         kind = Kind(v["kind"]).name if Kind.ADD <= v["kind"] <= Kind.STATUS else str(v["kind"])
         if i > 0:  # the previous event is in this chunk
             prev_ts, prev_venue = int(c[0][i - 1]), int(c[2][i - 1])
-        venue_ts = int(self.state[nb.S_VENUE0 + v["venue"]]) if v["venue"] < self.n_venues             else 0
+        venue_ts = (int(self.state[nb.S_VENUE0 + v["venue"]]) if v["venue"] < self.n_venues
+                    else 0)
         what = {
             nb.BAD_KIND: f"kind {v['kind']} is not a known kind (1..8: "
                          f"{', '.join(k.name for k in Kind)})",

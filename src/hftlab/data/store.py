@@ -29,6 +29,8 @@ from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS
 META_KEY = b"hftlab"
 FORMAT_VERSION = 1
 COLUMNS = (*EVENT_FIELDS, "record")
+READERS = ("read_lobster", "read_itch", "read_dbn", "read_binance", "read_hyperliquid",
+           "read_tardis")
 
 
 def venue_from_dict(d: dict) -> Venue:
@@ -86,6 +88,12 @@ class _File:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PAR1":
+            raise DataError(f"{path}: not a readable Parquet file: it does not start with "
+                            f"PAR1 (raw market data is read by hftlab.data.{', '.join(READERS)}"
+                            ", or converted with `hftlab data convert FORMAT INPUT --out DIR`)")
         try:
             self.pf = pq.ParquetFile(path)
             schema = self.pf.schema_arrow
@@ -138,8 +146,8 @@ class _File:
             try:
                 batch = next(it, None)
             except (OSError, pa.ArrowException) as exc:
-                raise DataError(f"{self.path}: not a readable Parquet file: corrupt data after row {row} of "
-                                f"{self.n_rows} ({exc})") from None
+                raise DataError(f"{self.path}: not a readable Parquet file: corrupt data "
+                                f"after row {row} of {self.n_rows} ({exc})") from None
             if batch is None:
                 return
             yield row, [_numpy(batch.column(name), name, self.path, row) for name in columns]
@@ -169,7 +177,7 @@ def _numpy(arr: pa.Array, name: str, path: Path, row: int) -> np.ndarray:
 def _files(path: Path) -> list[Path]:
     files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
     if not files:
-        raise DataError(f"{path}: a directory with no .parquet files (convert raw data with "
+        raise DataError(f"{path}: no Parquet files in this directory (convert raw data with "
                         "`hftlab data convert FORMAT INPUT --out DIR`)")
     return files
 
