@@ -17,8 +17,9 @@ iceberg orders in limit order books", Quarterly Journal of Finance 7(3)):
 - hidden executions: TRADE prints in L3 data are executions against non-displayed
   liquidity (LOBSTER type 5, read by `hftlab.data.read_lobster` as TRADE with side = the
   aggressor's and no order id), so the hidden order rests on the other side at the print
-  price. Prints at one (side, price) no more than `hidden_gap` apart form a cluster;
-  `min_hidden_prints` prints make a detection.
+  price. Prints at one (side, price) no more than `hidden_gap` apart form a cluster; a
+  cluster that begins while a refill chain is live there (a clip resting or awaited)
+  belongs to that chain's detection, otherwise `min_hidden_prints` prints make one.
 
 Conventions: side is the iceberg's (resting) side, +1 bid = a hidden buyer, -1 ask = a
 hidden seller. Prices in currency (ticks x tick size), sizes in units (lots x lot size),
@@ -39,6 +40,7 @@ from hftlab.analytics.inputs import nonneg_duration_ns, positive_int
 from hftlab.analytics.sources import resolve_index
 from hftlab.book import to_currency
 from hftlab.data.market import MarketData
+from hftlab.instruments import Instrument
 from hftlab.schema import Kind
 from hftlab.surveillance.icebergs_nb import Chains, Clusters, detect_nb, new_tables
 
@@ -111,38 +113,14 @@ def detect_icebergs(data: MarketData, *, refill_window: Any = "1ms",
                                    len(ids), len(lkeys), refill_ns, tol, gap_ns, ch_all, cl_all)
     chains = Chains(*(a[:nc] for a in ch_all))
     clusters = Clusters(*(a[:nk] for a in cl_all))
-    inst = data.instruments[ii]
     keep = (chains.clips >= min_clips) | (chains.beyond > 0)
-    ch = {k: v[keep] for k, v in chains._asdict().items()}
-    total = ch["visible"] + ch["hidden"] + ch["beyond"] + ch["rest"]
     folded = np.isin(clusters.chain, np.flatnonzero(keep))
-    kl = (clusters.prints >= min_prints) & ~folded
-    kk = {k: v[kl] for k, v in clusters._asdict().items()}
-    lvl_all = np.concatenate([ch["level"], kk["level"]])
-    ev_text = ["+".join(name for name, on in (("refill", n >= min_clips), ("hidden", h > 0),
-                                              ("beyond_display", b > 0)) if on)
-               for n, h, b in zip(ch["clips"], ch["hidden"], ch["beyond"])]
-    ev_text += ["hidden"] * int(kl.sum())
-    lots = {
-        "clips": np.concatenate([ch["clips"], np.zeros(int(kl.sum()), np.int64)]),
-        "display": np.concatenate([ch["clip"], kk["displayed"]]),
-        "executed_visible": np.concatenate([ch["visible"], np.zeros(int(kl.sum()), np.int64)]),
-        "executed_hidden": np.concatenate([ch["hidden"], kk["volume"]]),
-        "executed_beyond": np.concatenate([ch["beyond"], np.zeros(int(kl.sum()), np.int64)]),
-        "rest": np.concatenate([ch["rest"], np.zeros(int(kl.sum()), np.int64)]),
-        "est_total": np.concatenate([total, kk["volume"]]),
-        "est_hidden": np.concatenate([total - ch["clip"], kk["volume"]]),
-    }
-    out = pd.DataFrame({
-        "start": pd.to_datetime(np.concatenate([ch["start"], kk["start"]]), unit="ns", utc=True),
-        "end": pd.to_datetime(np.concatenate([ch["end"], kk["end"]]), unit="ns", utc=True),
-        "side": np.where(lkeys[lvl_all] % 2 == 1, 1, -1).astype(np.int8),
-        "price": to_currency(lkeys[lvl_all] // 2, inst.tick_size),
-        "evidence": ev_text,
-        **{k: v if k == "clips" else to_currency(v, inst.lot_size) for k, v in lots.items()},
-        "hidden_prints": np.concatenate([np.zeros(len(ch["level"]), np.int64),
-                                         kk["prints"]]),
-    }, columns=COLUMNS)
+    hidden = [np.bincount(clusters.chain[folded], weights=w[folded], minlength=nc)[keep]
+              .astype(np.int64) for w in (clusters.volume, clusters.prints)]
+    alone = (clusters.prints >= min_prints) & ~folded
+    out = _table(Chains(*(a[keep] for a in chains)), *hidden,
+                 Clusters(*(a[alone] for a in clusters)), lkeys, data.instruments[ii],
+                 min_clips)
     out = out.sort_values(["start", "price"], kind="stable").reset_index(drop=True)
     out.attrs.update({
         "thresholds": {"refill_window_ns": refill_ns, "size_tolerance": tol,
@@ -154,3 +132,29 @@ def detect_icebergs(data: MarketData, *, refill_window: Any = "1ms",
         "book": (vi, ii)})
     return out
 
+
+
+def _table(ch: Chains, ch_hidden: np.ndarray, ch_prints: np.ndarray, cl: Clusters,
+           lkeys: np.ndarray, inst: Instrument, min_clips: int) -> pd.DataFrame:
+    """The detections frame (see detect_icebergs) from the kept chains (with the hidden
+    volume and prints of the clusters that began while each was live) and clusters."""
+    none = np.zeros(len(cl.level), np.int64)
+    total = ch.visible + ch_hidden + ch.beyond + ch.rest
+    key = lkeys[np.concatenate([ch.level, cl.level])]
+    evidence = ["+".join(name for name, on in (("refill", n >= min_clips), ("hidden", h > 0),
+                                               ("beyond_display", b > 0)) if on)
+                for n, h, b in zip(ch.clips, ch_hidden, ch.beyond)] + ["hidden"] * len(none)
+    lots = {"display": (ch.clip, cl.displayed), "executed_visible": (ch.visible, none),
+            "executed_hidden": (ch_hidden, cl.volume), "executed_beyond": (ch.beyond, none),
+            "rest": (ch.rest, none), "est_total": (total, cl.volume),
+            "est_hidden": (total - ch.clip, cl.volume)}
+    return pd.DataFrame({
+        "start": pd.to_datetime(np.concatenate([ch.start, cl.start]), unit="ns", utc=True),
+        "end": pd.to_datetime(np.concatenate([ch.end, cl.end]), unit="ns", utc=True),
+        "side": np.where(key % 2 == 1, 1, -1).astype(np.int8),
+        "price": to_currency(key // 2, inst.tick_size),
+        "evidence": evidence,
+        "clips": np.concatenate([ch.clips, none]),
+        **{k: to_currency(np.concatenate(v), inst.lot_size) for k, v in lots.items()},
+        "hidden_prints": np.concatenate([ch_prints, cl.prints]),
+    }, columns=COLUMNS)

@@ -26,7 +26,6 @@ class Chains(NamedTuple):
     clips: np.ndarray  # clips shown (1 + refills)
     clip: np.ndarray  # lots: the first clip's size (the displayed peak)
     visible: np.ndarray  # lots executed from the clips
-    hidden: np.ndarray  # lots of hidden executions at the level while the chain was live
     rest: np.ndarray  # lots of the last clip withdrawn (DELETE / CANCEL) or still resting
     beyond: np.ndarray  # lots executed beyond an order's displayed size (EXECUTE > left)
 
@@ -40,7 +39,8 @@ class Clusters(NamedTuple):
     prints: np.ndarray
     volume: np.ndarray  # lots
     displayed: np.ndarray  # lots shown at the level at the prints (max over them)
-    chain: np.ndarray  # the refill chain live at the level at the first print, or -1
+    chain: np.ndarray  # the refill chain live at the level at the first print (whose
+    # hidden executions the cluster then counts), or -1
 
 
 def new_tables(n_orders: int, n_events: int) -> tuple[Chains, Clusters]:
@@ -110,7 +110,6 @@ def detect_nb(ts, kind, oid, lvl, qty, n_orders, n_levels, refill_ns, size_tol, 
             _expire(pend, deadline, live, L, t)
             c = live[L]
             if c >= 0:
-                ch.hidden[c] += q
                 ch.end[c] = t
             j = clus[L]
             if j < 0 or t - last_hidden[L] > gap_ns:
