@@ -29,8 +29,9 @@ PACKAGE = "hftlab"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # 0 - the command line and the apps it runs: hftlab.cli, every <package>.cli, the demo,
     # the TOML run configs (`hftlab backtest CONFIG`) and `hftlab warmup`, which wire
-    # everything below
-    ("cli", "demo", "config", "warmup"),
+    # everything below, and hftlab.stress, the face of the stress study (it picks the
+    # demo's makers and TOML strategies)
+    ("cli", "demo", "config", "warmup", "stress"),
     # 1 - things that run backtests or write pages
     ("studies", "scale", "report"),
     # 2 - pure analytics, surveillance, and the strategies

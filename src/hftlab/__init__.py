@@ -18,8 +18,8 @@ _EXPORTS = {
     "Strategy": "hftlab.strategy",
     "BookId": "hftlab.strategy",
     "Wake": "hftlab.schema",
-    **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "sim",
-                                         "strategies")},
+    **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "scale",
+                                         "sim", "strategies", "stress")},
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -190,5 +190,112 @@ def simulate_command(
                         overrides=parse_overrides(set_ or [])))
 
 
+@app.command("stress")
+def stress_command(
+    strategy: Annotated[list[str] | None, typer.Option(
+        "--strategy", "-s", help="A built-in maker (static, inventory_skew, "
+        "avellaneda_stoikov, glft, toxicity_aware) or a TOML config with a [strategy] "
+        "table; repeat for several (default: the five makers)")] = None,
+    stress: Annotated[list[str] | None, typer.Option(
+        "--stress", help="flash-crash, vol-spike, informed-sweep, news-jump, feed-outage, "
+        "latency-spike, correlation-spike; repeat for several (default: all)")] = None,
+    seeds: Annotated[int, typer.Option(help="Seeds 1..N per stress (tail risk over them).")]
+    = 1,
+    seconds: Annotated[float, typer.Option(help="Session length in seconds.")] = 1200.0,
+    breakers: Annotated[float, typer.Option(help="Scale of the circuit breakers' money "
+                                                 "limits (1: REDUCING at 150, HALTED at "
+                                                 "300 of loss or drawdown).")] = 1.0,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: a "
+                                                       "local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local cluster workers (default: one "
+                                                     "per core).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the report and "
+                                                          "tables.")] = Path("runs/stress"),
+) -> None:
+    """Market makers through stresses, with and without circuit breakers, and tail risk.
+
+    Stresses: flash crash, volatility spike, informed sweep, news jump, feed outage,
+    latency spike, correlation spike. Per run: P&L impact against the calm session, worst
+    inventory, time to halt, loss after the halt; over seeds: VaR / ES with bootstrap
+    intervals; an HTML report in OUT."""
+    from rich.console import Console
+
+    from hftlab import stress as face
+
+    console = Console()
+    res = face.run(strategy or None, stress or None, seeds, seconds,
+                   face.breakers(breakers), scheduler, workers, out, progress=console)
+    _print_frame(console, res.table, "stress table (means over seeds)",
+                 ["stress", "strategy", "breakers", "impact", "max_drawdown",
+                  "worst_inventory", "halted", "time_to_halt_s", "loss_after_halt"])
+    tail = res.tail[res.tail["level"] == 0.95]
+    _print_frame(console, tail, "tail risk of session P&L (95 %)",
+                 ["stress", "strategy", "breakers", "n", "var", "es", "worst"])
+    if len(res.failed):
+        console.print(f"[red]{len(res.failed)} stress task(s) failed[/]: "
+                      + "; ".join(sorted(set(res.failed["error"]))))
+    console.print(f"report: {out / 'report.html'}")
+
+
+@app.command("sweep")
+def sweep_command(
+    config: Annotated[Path, typer.Argument(help="TOML backtest config (as for hftlab "
+                                                "backtest).")],
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", "-g", help="name=v1,v2,... ; name is a strategy parameter (gamma) or a "
+        "dotted path into the config (market.overrides.informed_rate, risk.hard_loss); "
+        "repeat for several")] = None,
+    seeds: Annotated[int, typer.Option(help="Seeds 0..N-1 per parameter set (market and "
+                                            "engine).")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. "
+                                                       "tcp://10.0.0.5:8786 (default: a "
+                                                       "local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Local cluster workers (default: one "
+                                                     "per core).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder of sweep.parquet "
+                                                                 "and report.html "
+                                                                 "(default: runs/sweep-"
+                                                                 "<config>).")] = None,
+) -> None:
+    """Run a backtest config over a parameter grid and seeds on Dask.
+
+    One task per run; results in OUT/sweep.parquet (runs already there are skipped; failed
+    ones are recorded with their error and run again next time); heat-maps of P&L and
+    Sharpe in OUT/report.html."""
+    from rich.console import Console
+
+    from hftlab.report.sweep import means, write_sweep_report
+    from hftlab.scale.cli import ConfigTask, warm
+    from hftlab.scale.grid import parse_grid
+    from hftlab.scale.sweeper import sweep
+
+    console = Console()
+    out = out or Path("runs") / f"sweep-{config.stem}"
+    task = ConfigTask(config)
+    res = sweep(task, parse_grid(grid or []), seeds, table=out / "sweep.parquet",
+                scheduler=scheduler, workers=workers, warm=warm, progress=console)
+    report = write_sweep_report(res.table, out, f"hftlab sweep: {config.name}")
+    m = means(res.table, ["total_pnl", "sharpe_run", "max_drawdown"]).reset_index()
+    _print_frame(console, m, "means over seeds", list(m.columns))
+    console.print(f"{res.ran} run(s), {res.skipped} already in the table, {res.failed} "
+                  f"failed; {res.seconds:.1f} s on {res.workers} worker(s)")
+    console.print(f"table: {out / 'sweep.parquet'}\nreport: {report}")
+
+
+def _print_frame(console: Any, frame: Any, title: str, columns: list[str]) -> None:
+    """A DataFrame's columns as a Rich table (numbers through report.page.fmt)."""
+    from rich.table import Table
+
+    from hftlab.report.page import fmt
+
+    t = Table(title=title)
+    cols = [c for c in columns if c in frame.columns]
+    for c in cols:
+        t.add_column(str(c), justify="left" if frame[c].dtype == object else "right")
+    for _, row in frame[cols].iterrows():
+        t.add_row(*[fmt(v.item() if hasattr(v, "item") else v) for v in row])
+    console.print(t)
+
+
 if __name__ == "__main__":
     app()

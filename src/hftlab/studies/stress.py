@@ -1,0 +1,480 @@
+"""Stress tests of market makers and their tail risk over many seeds.
+
+Each stress is a pair of sessions of one simulated market with the same seed: a calm
+one and the same market with the shock, built from the simulator's knobs (MarketParams
+overrides), our venue's latency, or the feed's timestamps. A strategy trades live in
+both (the agents react to its orders; the feed outage is a replay, see below), with and
+without circuit breakers (hftlab.risk.RiskLimits: soft and hard loss and drawdown
+limits, a kill after repeated denials). Per run the study measures, in account currency
+and lots: the session P&L, its impact (stressed P&L minus the calm session's, same
+seed, same breakers), the deepest drawdown, the worst inventory, whether and when the
+breakers halted trading (seconds after the shock's onset) and the P&L after the halt
+(flattening in a thin book, and what the rest of the session did to it).
+
+The stresses (``STRESSES``; every window is a fraction of the session, onset 25 %):
+
+- flash-crash: the existing "flash-crash" scenario (a forced seller for 20 % of the
+  session while 50 % of resting liquidity evaporates for 30 % and value traders step
+  away; Kirilenko, Kyle, Samadi & Tuzun 2017); calm: the same agents without seller,
+  evaporation or withdrawal.
+- vol-spike: order flow runs 5x faster for 15 % of the session (the activity profile:
+  Clark's 1973 subordinated clock, about sqrt(5) times the volatility per second).
+- informed-sweep: informed buyers (Kyle 1985) sweep up to 300 lots at a time while the
+  value rises 3 % over 15 % of the session.
+- news-jump: the value jumps 3 % within 3 seconds and informed traders take every
+  quote up to it: a gap through the book.
+- feed-outage: no market data reaches us for 5 seconds, then the backlog at once (our
+  orders rest meanwhile). The engine's feed latency is constant per run and a live
+  session has no recorded feed times, so this stress and its calm session are replays
+  of the same simulated session, the stressed one with its events' local times moved
+  to the outage's end.
+- latency-spike: our order entry takes 50 ms plus up to 50 ms of jitter instead of the
+  colocated ~100 us. The engine's latency is constant per run, so the spike lasts the
+  whole session.
+- correlation-spike: the "correlated-assets" market with the factor's pairwise
+  correlation at 0.98 instead of 0 (every book moves together); the strategy quotes
+  every instrument (one maker per book, Python form), so its inventories add up.
+
+An exchange trading halt (a limit-up / limit-down band or a stop-logic pause) is not
+simulated: EXCHANGE_HALT says what the simulator lacks for it.
+
+Tail risk (``tail_risk``) reads session P&L over seeds: VaR and expected shortfall at
+95 / 99 % with percentile-bootstrap confidence intervals. Convention: losses are
+L = -P&L (currency, positive = a loss); VaR_a is the a-quantile of L (linear
+interpolation between order statistics, numpy's default); ES_a is the mean of the
+losses at or beyond VaR_a (Acerbi & Tasche 2002's tail mean on the sample).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import partial
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from hftlab.instruments import MS, ConfigError, Latency, LatencyProfile, check
+from hftlab.strategy import Strategy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hftlab.data.market import MarketData
+    from hftlab.risk.limits import RiskLimits
+
+NS = 1_000_000_000
+ONSET = 0.25  # where each stress starts, fraction of the session
+PATH_POINTS = 120  # P&L path samples kept per run (fan charts)
+EXCHANGE_HALT = (
+    "not simulated: the matching engine (core/matching_nb, sim/simulator_nb) has no "
+    "trading status, so a limit-up / limit-down band or a CME-style stop-logic pause "
+    "needs (1) a reference price and band per book with a halt when a trade would print "
+    "outside it, (2) the matching engine refusing or parking orders while halted and "
+    "emitting STATUS events (halt / resume, which the replay venue already obeys), "
+    "(3) agents that stop sending while halted, and (4) a reopening auction")
+
+
+@dataclass(frozen=True)
+class Stress:
+    """One stress: a scenario, the calm session's MarketParams overrides and those the
+    shock adds (functions of the session length in seconds), and the venue-side shocks
+    (entry latency, a feed outage) and whether the strategy quotes every book."""
+
+    name: str
+    description: str
+    scenario: str
+    calm: Callable[[float], dict[str, Any]]
+    shock: Callable[[float], dict[str, Any]]
+    entry: Latency | None = None  # our order entry in the stressed session
+    feed_outage_s: float = 0.0  # seconds without market data, then the backlog (replay)
+    every_book: bool = False
+
+    @property
+    def replay(self) -> bool:
+        """Both sessions replay the simulated background (our orders move nothing)."""
+        return self.feed_outage_s > 0
+
+
+def _window(seconds: float, fraction: float) -> float:
+    """A fraction of the session in minutes (the simulator's window unit)."""
+    return fraction * seconds / 60.0
+
+
+def _activity(seconds: float, factor: float, start: float, length: float) -> dict[str, Any]:
+    bins = 40
+    prof = [factor if start <= (k + 0.5) / bins < start + length else 1.0 for k in range(bins)]
+    return {"zi_activity": tuple(prof), "zi_activity_bin_s": max(1.0, seconds / bins)}
+
+
+def _crash_calm(s: float) -> dict[str, Any]:
+    return {"crash_start": ONSET, "seller_minutes": _window(s, 0.2),
+            "evaporation_minutes": _window(s, 0.3), "seller_qty": 0, "evaporation": 0.0,
+            "value_withdrawal": 0.0}
+
+
+def _informed(move: float, minutes: float, rate: float, size: float) -> dict[str, Any]:
+    return {"episode_start": ONSET, "episode_minutes": minutes, "episode_move": move,
+            "informed_rate": rate, "informed_size": size, "informed_size_sigma": 0.5,
+            "informed_threshold": 1.0}
+
+
+def _quiet_informed(s: float) -> dict[str, Any]:
+    return {"informed_rate": 0.0, "episode_move": 0.0}
+
+
+def _nothing(s: float) -> dict[str, Any]:
+    return {}
+
+
+STRESSES: dict[str, Stress] = {s.name: s for s in (
+    Stress("flash-crash", "forced seller, 50 % of liquidity evaporates", "flash-crash",
+           _crash_calm, lambda s: {"seller_qty": 3_000_000, "evaporation": 0.5,
+                                   "value_withdrawal": 1.0}),
+    Stress("vol-spike", "order flow 5x faster for 15 % of the session", "calm", _nothing,
+           lambda s: _activity(s, 5.0, ONSET, 0.15)),
+    Stress("informed-sweep", "informed buyers sweep while the value rises 3 %",
+           "informed-episode", _quiet_informed,
+           lambda s: _informed(0.03, _window(s, 0.15), 10.0, 300.0)),
+    Stress("news-jump", "the value gaps 3 % in 3 s; informed traders take the book",
+           "informed-episode", _quiet_informed,
+           lambda s: _informed(0.03, 0.05, 20.0, 300.0)),
+    Stress("feed-outage", "5 s without market data, then the backlog at once", "calm",
+           _nothing, _nothing, feed_outage_s=5.0),
+    Stress("latency-spike", "order entry 50-100 ms instead of ~100 us", "calm", _nothing,
+           _nothing, entry=Latency(50 * MS, 50 * MS)),
+    Stress("correlation-spike", "pairwise correlation of values 0 -> 0.98, every book "
+           "quoted", "correlated-assets", lambda s: {"factor_correlation": 0.0},
+           lambda s: {"factor_correlation": 0.98}, every_book=True),
+)}
+
+
+def breakers(scale: float = 1.0) -> RiskLimits:
+    """The circuit breakers of the study, for makers quoting ~10 lots of a $100 stock:
+    REDUCING at a 150 loss or drawdown, HALTED (cancel all, flatten, deny) at 300, and a
+    kill after 2,000 denied orders; scale multiplies the money amounts."""
+    from hftlab.risk import RiskLimits
+
+    check(isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0,
+          "breakers scale", "a finite number > 0", scale)
+    return RiskLimits(soft_loss=150.0 * scale, hard_loss=300.0 * scale,
+                      soft_drawdown=150.0 * scale, hard_drawdown=300.0 * scale,
+                      kill_after_denials=2000)
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+def feed_outage(data: MarketData, start_s: float, length_s: float) -> MarketData:
+    """data as a replay whose events in [start, start + length) seconds from its first
+    event reach the host only at the window's end (local time = the end), the others at
+    their exchange time plus the venue's feed latency: a gap, then a burst."""
+    from hftlab.data.market import MarketData
+
+    check(length_s > 0, "feed outage length", "seconds > 0", length_s)
+    ev = data.events.copy()
+    t0 = int(ev["ts"][0])
+    a, b = t0 + int(start_s * NS), t0 + int((start_s + length_s) * NS)
+    inside = (ev["ts"] >= a) & (ev["ts"] < b)
+    ev["ts_local"][inside] = b
+    return MarketData(ev, list(data.instruments), list(data.venues), record=data.record,
+                      source=f"{data.source}; feed outage {start_s:g}-{start_s + length_s:g} s",
+                      stats=dict(data.stats))
+
+
+@dataclass
+class Sessions:
+    """The calm and stressed markets of one stress and seed, and the venues to run them."""
+
+    stress: Stress
+    seed: int
+    seconds: float
+    calm: MarketData
+    shocked: MarketData
+    calm_venues: list
+    shocked_venues: list
+    onset_s: float
+
+
+def sessions(stress: Stress, seconds: float, seed: int) -> Sessions:
+    """Simulate the calm and the stressed session of a stress (same seed)."""
+    from hftlab.instruments import FeeSchedule, Venue
+    from hftlab.sim import market
+
+    calm_over = stress.calm(seconds)
+    calm = market(stress.scenario, seconds=seconds, seed=seed, **calm_over)
+    over = {**calm_over, **stress.shock(seconds)}
+    shocked = calm if over == calm_over else market(stress.scenario, seconds=seconds,
+                                                     seed=seed, **over)
+    fees = FeeSchedule(maker=-0.0020, taker=0.0030, unit="per_unit")
+    base = LatencyProfile.named("colocated", recorded_feed=stress.replay)
+    calm_v = [Venue(v.name, fees, base) for v in calm.venues]
+    shocked_v = calm_v
+    if stress.entry is not None:
+        shocked_v = [Venue(v.name, fees, replace(base, entry=stress.entry))
+                     for v in shocked.venues]
+    onset = ONSET * seconds
+    if stress.feed_outage_s > 0:
+        shocked = feed_outage(calm, onset, stress.feed_outage_s)
+    return Sessions(stress, seed, seconds, calm, shocked, calm_v, shocked_v, onset)
+
+
+class EveryBook(Strategy):
+    """One maker per book of the market, each the given built-in maker's rule on its own
+    book (their Python forms): the timer wakes all of them, a print wakes its book's."""
+
+    def __init__(self, maker: Any, n_books: int) -> None:
+        args = maker.describe()
+        self.makers = [type(maker)(**{**args, "book": b}) for b in range(n_books)]
+        self.timer_ns = maker.timer_ns
+        self.subscribe_trades = maker.subscribe_trades
+        self.name = f"{maker.name}[every book]"
+
+    def on_start(self, ctx: Any) -> None:
+        for m in self.makers:
+            m.on_start(ctx)
+
+    def on_timer(self, ctx: Any) -> None:
+        for m in self.makers:
+            m.on_timer(ctx)
+
+    def on_trade(self, ctx: Any, book: int) -> None:
+        if book < len(self.makers):
+            self.makers[book].on_trade(ctx, book)
+
+
+def _runnable(strategy: Any, n_books: int, every_book: bool) -> Any:
+    """What hftlab.backtest runs: a fresh compiled form of a built-in maker (or, across
+    every book, its Python form per book), or the strategy object as it is."""
+    if every_book and n_books > 1 and hasattr(strategy, "describe") \
+            and "book" in strategy.describe():
+        return EveryBook(strategy, n_books)
+    if hasattr(strategy, "compiled"):
+        return strategy.compiled()
+    return strategy
+
+
+def equity_path(rec: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds since the first sample, account equity summed over instruments)."""
+    st = rec.states
+    if not len(st):
+        return np.zeros(0), np.zeros(0)
+    per_ts = st.groupby("ts", sort=True)["equity"].sum()
+    ts = per_ts.index.to_numpy(np.int64)
+    return (ts - ts[0]) / NS, per_ts.to_numpy(float)
+
+
+def _downsample(t: np.ndarray, eq: np.ndarray, seconds: float) -> list[float]:
+    """Equity at PATH_POINTS + 1 evenly spaced times over the session (last value held)."""
+    if not len(t):
+        return [0.0] * (PATH_POINTS + 1)
+    grid = np.linspace(0.0, seconds, PATH_POINTS + 1)
+    i = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(eq) - 1)
+    return [float(x) for x in eq[i]]
+
+
+def run_metrics(rec: Any, onset_s: float, seconds: float) -> dict[str, Any]:
+    """The study's numbers for one run (module docstring): pnl, max_drawdown,
+    worst_inventory, fills, halted, time_to_halt_s (after the onset), loss_after_halt
+    (P&L change from the halt to the end; NaN without a halt), path."""
+    from hftlab.engine.record import max_drawdown
+    from hftlab.risk import HALTED
+
+    t, eq = equity_path(rec)
+    ev = rec.risk_events
+    halts = ev["ts"][ev["state"] == HALTED].to_numpy(np.int64)
+    st = rec.states
+    halted = len(halts) > 0
+    halt_s = loss_after = math.nan
+    if halted and len(st):
+        at = (int(halts.min()) - int(st["ts"].iloc[0])) / NS
+        halt_s = at - onset_s
+        i = max(int(np.searchsorted(t, at, side="right")) - 1, 0)
+        loss_after = float(eq[-1] - eq[i])
+    return {"pnl": float(eq[-1]) if len(eq) else 0.0, "max_drawdown": max_drawdown(eq),
+            "worst_inventory": int(st["position"].abs().max()) if len(st) else 0,
+            "fills": int(len(rec.fills)), "halted": halted, "time_to_halt_s": halt_s,
+            "loss_after_halt": loss_after, "path": _downsample(t, eq, seconds)}
+
+
+def run_stress(stress: Stress | str, strategies: Mapping[str, Any], seed: int = 1,
+               seconds: float = 1200.0, limits: RiskLimits | None = None,
+               with_breakers: Sequence[bool] = (False, True)) -> list[dict[str, Any]]:
+    """Rows of one stress and seed: for each strategy and breakers setting, the calm and
+    the stressed run (see run_metrics), with impact = pnl - calm_pnl. strategies: name ->
+    a built-in maker (its compiled form runs) or any hftlab Strategy / CompiledStrategy."""
+    import hftlab
+
+    s = STRESSES[stress] if isinstance(stress, str) else stress
+    check(isinstance(s, Stress), "stress", f"one of {sorted(STRESSES)} or a Stress", stress)
+    limits = limits if limits is not None else breakers()
+    sess = sessions(s, seconds, seed)
+    mode = "replay" if s.replay else "auto"
+    n_books = sess.calm.n_books
+    rows = []
+    for name, strat in strategies.items():
+        for on in with_breakers:
+            risk = limits if on else None
+            out = {}
+            for which, data, venues in (("calm", sess.calm, sess.calm_venues),
+                                        ("stress", sess.shocked, sess.shocked_venues)):
+                t0 = time.perf_counter()
+                rec = hftlab.backtest(data, _runnable(strat, n_books, s.every_book),
+                                      venues=venues, seed=seed, risk=risk, mode=mode)
+                out[which] = run_metrics(rec, sess.onset_s, seconds)
+                out[which]["run_seconds"] = time.perf_counter() - t0
+            st, calm = out["stress"], out["calm"]
+            rows.append({"strategy": name, "stress": s.name, "breakers": bool(on),
+                         "seed": int(seed), "calm_pnl": calm["pnl"], "pnl": st["pnl"],
+                         "impact": st["pnl"] - calm["pnl"],
+                         **{k: v for k, v in st.items() if k != "pnl"},
+                         "calm_path": calm["path"], "calm_halted": calm["halted"],
+                         "exchange_halt": False})
+    return rows
+
+
+@dataclass
+class StressTask:
+    """A picklable sweep task (hftlab.scale.sweep): params {"stress": name} and a seed
+    give run_stress's rows for every strategy and breakers setting."""
+
+    strategies: Mapping[str, Any]
+    seconds: float = 1200.0
+    limits: Any = None
+    with_breakers: tuple[bool, ...] = (False, True)
+
+    def __call__(self, params: dict, seed: int) -> list[dict[str, Any]]:
+        return run_stress(params["stress"], self.strategies, seed, self.seconds, self.limits,
+                          self.with_breakers)
+
+
+def fingerprint(task: StressTask) -> str:
+    """A short hash of what a stress run depends on besides stress and seed (strategies
+    and their parameters, session length, limits): a table's rows are reused only for
+    the same setup."""
+    import hashlib
+    import json
+
+    what = {"strategies": {n: [type(s).__name__, s.describe() if hasattr(s, "describe")
+                               else repr(s)] for n, s in task.strategies.items()},
+            "seconds": task.seconds, "limits": repr(task.limits),
+            "breakers": list(task.with_breakers)}
+    return hashlib.sha1(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass
+class StressResult:
+    """Every run's row (``rows``: one per strategy, stress, breakers setting and seed),
+    the stress table (means over seeds), the tail risk per strategy, stress and breakers
+    setting, and the sweep's bookkeeping (workers, seconds, failures)."""
+
+    rows: pd.DataFrame
+    table: pd.DataFrame
+    tail: pd.DataFrame
+    seconds: float
+    session_seconds: float
+    workers: int = 0
+    failed: pd.DataFrame = field(default=None)  # type: ignore[assignment]
+
+
+def stress_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Means over seeds per (strategy, stress, breakers) of the headline numbers; halted
+    is the share of seeds whose breakers halted trading."""
+    cols = ["calm_pnl", "pnl", "impact", "max_drawdown", "worst_inventory", "halted",
+            "time_to_halt_s", "loss_after_halt"]
+    g = rows.groupby(["strategy", "stress", "breakers"], sort=False)
+    out = g[cols].mean()
+    out["worst_inventory"] = g["worst_inventory"].max()
+    out["seeds"] = g.size()
+    return out.reset_index()
+
+
+def run(strategies: Mapping[str, Any], stresses: Sequence[str] | None = None,
+        seeds: int | Sequence[int] = 1, seconds: float = 1200.0,
+        limits: RiskLimits | None = None, scheduler: Any = None, workers: int | None = None,
+        table: Any = None, progress: Any = False, n_boot: int = 2000) -> StressResult:
+    """Every strategy through every stress (default: all of STRESSES) for each seed
+    (a count N: seeds 1 .. N), with and without the breakers (``limits``, default
+    ``breakers()``), one Dask task per (stress, seed) via hftlab.scale.sweep (scheduler,
+    workers, table and progress as there). Returns the rows, the stress table and the
+    tail risk of the session P&L over seeds (tail_risk, n_boot resamples)."""
+    import pandas as pd
+
+    from hftlab.scale.sweeper import sweep
+
+    names = list(stresses) if stresses is not None else list(STRESSES)
+    for n in names:
+        check(n in STRESSES, "stress", f"one of {sorted(STRESSES)}", n)
+    check(len(strategies) > 0, "strategies", "at least one strategy", dict(strategies))
+    check(isinstance(seconds, (int, float)) and 60 <= seconds <= 86_400, "seconds",
+          "a session length in [60, 86400] s", seconds)
+    seed_list = list(range(1, seeds + 1)) if isinstance(seeds, int) else list(seeds)
+    task = StressTask(dict(strategies), float(seconds), limits)
+    warm = partial(run_stress, "news-jump", task.strategies, 1, 60.0, None, (True,))
+    setup = fingerprint(task)
+    res = sweep(task, {"stress": names, "setup": [setup]}, seed_list, table=table,
+                scheduler=scheduler, workers=workers, warm=warm, progress=progress,
+                description="stress")
+    t = res.table
+    keys = {(p, s) for p in names for s in seed_list}
+    t = t[(t["setup"] == setup).to_numpy() & np.array(
+        [(st, int(sd)) in keys for st, sd in zip(t["stress"], t["seed"])], bool)]
+    failed = t[t["error"].notna()]
+    ok = t[t["error"].isna()].reset_index(drop=True)
+    if not len(ok):
+        raise ConfigError("every stress run failed: " + "; ".join(failed["error"].unique()))
+    ok = ok.astype({"breakers": bool, "halted": bool, "seed": int})
+    tail = pd.concat([tail_risk(grp["pnl"].to_numpy(float), n_boot=n_boot, seed=0)
+                      .assign(strategy=k[0], stress=k[1], breakers=k[2])
+                      for k, grp in ok.groupby(["strategy", "stress", "breakers"], sort=False)],
+                     ignore_index=True)
+    return StressResult(ok, stress_table(ok), tail, res.seconds, float(seconds), res.workers,
+                        failed.reset_index(drop=True))
+
+
+# -- tail risk ------------------------------------------------------------------------------
+
+def var_es(pnl: np.ndarray, level: float) -> tuple[float, float]:
+    """(VaR, ES) of a P&L sample at a confidence level (module docstring's convention:
+    losses positive; VaR the level-quantile of losses, ES the mean loss at or beyond it)."""
+    x = np.asarray(pnl, float)
+    check(x.ndim == 1 and len(x) > 0 and np.isfinite(x).all(), "pnl",
+          "a non-empty 1-d array of finite P&L values", x.shape)
+    check(0 < level < 1, "level", "a confidence level in (0, 1)", level)
+    loss = -x
+    var = float(np.quantile(loss, level))
+    return var, float(loss[loss >= var].mean())
+
+
+def _var_es_rows(losses: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """VaR and ES of each row of a (resamples, n) loss matrix."""
+    var = np.quantile(losses, level, axis=1)
+    tail = losses >= var[:, None]
+    es = (losses * tail).sum(axis=1) / tail.sum(axis=1)
+    return var, es
+
+
+def tail_risk(pnl: np.ndarray, levels: Sequence[float] = (0.95, 0.99), n_boot: int = 2000,
+              ci: float = 0.90, seed: int = 0) -> pd.DataFrame:
+    """VaR and ES of a P&L sample at each level, with percentile-bootstrap confidence
+    intervals (n_boot resamples of the sample with replacement, the central ci share of
+    their estimates; seeded). Columns: level, n, var, var_lo, var_hi, es, es_lo, es_hi,
+    mean, worst."""
+    import pandas as pd
+
+    x = np.asarray(pnl, float)
+    check(isinstance(n_boot, int) and n_boot >= 1, "n_boot", "an integer >= 1", n_boot)
+    check(0 < ci < 1, "ci", "a coverage in (0, 1)", ci)
+    rng = np.random.default_rng(seed)
+    boot = -x[rng.integers(0, len(x), size=(n_boot, len(x)))]
+    lo, hi = (1 - ci) / 2, 1 - (1 - ci) / 2
+    rows = []
+    for level in levels:
+        var, es = var_es(x, level)
+        bv, be = _var_es_rows(boot, level)
+        rows.append({"level": level, "n": len(x), "var": var,
+                     "var_lo": float(np.quantile(bv, lo)), "var_hi": float(np.quantile(bv, hi)),
+                     "es": es, "es_lo": float(np.quantile(be, lo)),
+                     "es_hi": float(np.quantile(be, hi)), "mean": float(x.mean()),
+                     "worst": float(x.min())})
+    return pd.DataFrame(rows)
