@@ -19,7 +19,7 @@ _EXPORTS = {
     "BookId": "hftlab.strategy",
     "Wake": "hftlab.schema",
     **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "scale",
-                                         "sim", "strategies", "stress")},
+                                         "sim", "strategies", "stress", "surveillance")},
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
