@@ -151,14 +151,24 @@ class MarketData:
         """An in-memory copy (a no-op for data already in memory)."""
         if self.events is not None:
             return self
-        parts = list(self.iter_chunks())
-        if not parts:
-            raise DataError(f"{self.path}: holds no events")
-        ev = np.concatenate([p[0] for p in parts])
-        rec = np.concatenate([p[1] for p in parts])
-        stats = {k: v for k, v in self.stats.items() if k != "n_events"}
-        return MarketData(ev, self.instruments, self.venues, record=rec, source=self.source,
-                          stats=stats, check=self.check)
+        n = len(self)  # the footer's count: filled in place, no second copy
+        ev = np.empty(n, dtype=EVENT_DTYPE)
+        rec = np.empty(n, dtype=np.int64)
+        k = 0
+        for cols in self._columns(1 << 20, self.check):  # validated as it streams
+            m = len(cols[0])
+            if k + m > n:
+                raise DataError(f"{self.path}: holds more events than its metadata says ({n})")
+            for name, col in zip(EVENT_FIELDS, cols):
+                ev[name][k:k + m] = col
+            rec[k:k + m] = cols[-1]
+            k += m
+        if k != n:
+            raise DataError(f"{self.path}: holds {k} events, its metadata says {n}")
+        data = MarketData(ev, self.instruments, self.venues, record=rec, source=self.source,
+                          stats=dict(self.stats), check=False)
+        data.check = self.check
+        return data
 
     def to_frame(self) -> "pd.DataFrame":
         """Events as a DataFrame with currency price and size columns added."""
