@@ -164,11 +164,14 @@ def test_a_directory_names_the_file_of_a_bad_event_and_refuses_clashes(tmp_path)
     with pytest.raises(DataError, match=r"b.parquet: row 2 \(source record 3\): ts .* earlier"):
         load(d)
     (d / "b.parquet").unlink()
-    day_file(d / "sub" / "a.parquet", "AAA", 2 * 10**9, 4)  # AAA again, overlapping in time
-    with pytest.raises(DataError, match=r"hold the same instruments \['AAA'\] of the same source "
-                                        r"over overlapping times"):
+    day_file(d / "sub" / "other.parquet", "AAA", 2 * 10**9, 4)  # AAA again, overlapping
+    with pytest.raises(DataError, match=r"a.parquet hold the same instruments \['AAA'\] on the "
+                                        r"same venues over overlapping times"):
         load(d)
-    (d / "sub" / "a.parquet").unlink()
+    (d / "sub" / "other.parquet").unlink()
+    day_file(d / "later.parquet", "AAA", 5 * 10**9, 4)  # AAA again, after: a later capture
+    assert len(load(d)) == 8
+    (d / "later.parquet").unlink()
     day_file(d / "c.parquet", "AAA", 10**12, 4, venue="W")
     ev = load(d).events
     assert len(ev) == 8 and ev["venue"].tolist() == [0] * 4 + [1] * 4

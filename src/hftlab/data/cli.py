@@ -194,7 +194,7 @@ def safe(name: str) -> str:
 def _report(console: Console, path: Path, data: MarketData) -> None:
     s = data.stats
     notes = []
-    for key in ("skipped", "gaps", "corrections"):
+    for key in ("skipped", "gaps", "corrections", "duplicate_trades"):
         value = s.get(key)
         if value and (not isinstance(value, dict) or any(value.values())):
             notes.append(f"{key}: {value}")

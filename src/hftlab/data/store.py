@@ -196,16 +196,19 @@ def _join(files: list[_File]) -> tuple[list[Instrument], list[Venue], list[dict]
         for v in f.venues:
             venues.setdefault(v.name, v)
     inames, vnames = list(instruments), list(venues)
-    plans, seen_runs = [], {}
+    plans, seen_books, seen_runs = [], {}, {}
     by_time = sorted(files, key=lambda f: (f.stats.get("ts_first", 0), str(f.path)))
     for f in by_time:
         symbols = tuple(i.symbol for i in f.instruments)
-        run = (f.path.name, symbols, tuple(v.name for v in f.venues))
+        books = (symbols, tuple(v.name for v in f.venues))
+        other = seen_books.get(books)
+        if other is not None and other.stats.get("ts_last", 0) > f.stats.get("ts_first", 0):
+            raise DataError(f"{f.path} and {other.path} hold the same instruments "
+                            f"{list(symbols)} on the same venues over overlapping times; a "
+                            "data set must not hold one market twice")
+        seen_books[books] = f
+        run = (f.path.name, books)  # the same input, converted: a continuation
         last = seen_runs.get(run)
-        if last is not None and last.stats.get("ts_last", 0) > f.stats.get("ts_first", 0):
-            raise DataError(f"{f.path} and {last.path} hold the same instruments {list(symbols)}"
-                            " of the same source over overlapping times; a data set must not "
-                            "hold one market twice")
         skip = int(f.stats.get("carried_levels", 0)) if last is not None else 0
         seen_runs[run] = f
         plans.append({"file": f, "skip": skip,
