@@ -142,8 +142,8 @@ def _replay(m: Mapping[str, Any], base: Path):
     from hftlab.data.market import MarketData
     from hftlab.data.store import load
 
-    check(isinstance(m.get("path"), str), "market.path", "the path of a Parquet file written "
-          "by hftlab, or of a raw file with market.format", m.get("path"))
+    check(isinstance(m.get("path"), str), "market.path", "the path of Parquet written "
+          "by hftlab (a file or a directory), or of a raw file with market.format", m.get("path"))
     path = base / Path(os.path.expandvars(m["path"])).expanduser()
     fmt = m.get("format")
     check(fmt is None or fmt in FORMATS, "market.format", f"one of {list(FORMATS)}", fmt)
