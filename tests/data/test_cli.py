@@ -179,8 +179,9 @@ def test_lobster_convert_says_how_it_pairs_the_orderbook_file(tmp_path):
             "for _message_)") in res.output
     assert "wrote 1 Parquet file" in res.output
     res = runner.invoke(app, ["data", "convert", "lobster", str(book), "--out", str(out)])
-    assert res.exit_code == 2
-    assert "pair with no message file given" in res.output
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert res.stderr.startswith(f"error: orderbook file(s) ['{book}'] pair with no message "
+                                 "file given: give NAME_message_L.csv")
     book.unlink()
     res = runner.invoke(app, ["data", "convert", "lobster", str(msg), "--out", str(out)])
     assert res.exit_code == 0, res.output

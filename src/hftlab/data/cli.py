@@ -96,10 +96,11 @@ def lobster_pairs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
                          "rebuilt from the messages alone")
     if books:
         lone = sorted(str(b) for b in books)
-        raise typer.BadParameter(f"orderbook file(s) {lone} pair with no message file given: "
-                                 "give NAME_message_L.csv (its orderbook file "
-                                 "NAME_orderbook_L.csv is read from beside it)",
-                                 param_hint="INPUT...")
+        from hftlab.data.market import DataError
+
+        raise DataError(f"orderbook file(s) {lone} pair with no message file given: give "
+                        "NAME_message_L.csv (its orderbook file NAME_orderbook_L.csv is read "
+                        "from beside it)")
     return messages, notes
 
 
