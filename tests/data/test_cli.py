@@ -187,3 +187,18 @@ def test_lobster_convert_says_how_it_pairs_the_orderbook_file(tmp_path):
     assert res.exit_code == 0, res.output
     assert f"no orderbook file {book.name} beside it; the book is rebuilt from the messages" \
         in res.output
+
+
+def test_convert_reads_hyperliquid_captures(tmp_path):
+    from tests.data.test_hyperliquid import B1, B2, T1, capture
+
+    cap = tmp_path / "btc.txt"
+    cap.write_text(capture(B1, T1, B2, T1))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["data", "convert", "hyperliquid", str(cap), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "duplicate_trades: 2" in res.output
+    data = load(out)
+    assert data.instruments[0].symbol == "BTC" and data.venues[0].name == "hyperliquid"
+    res = runner.invoke(app, ["data", "info", str(cap), "--format", "hyperliquid"])
+    assert res.exit_code == 0 and "TRADE=2" in res.output

@@ -7,6 +7,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hftlab.data import DataError, load
 from hftlab.data.market import MarketData
@@ -195,3 +197,28 @@ def test_columns_stream_in_schema_dtypes(saved):
     for cols in load(saved, lazy=True).iter_columns(1000):
         assert [c.dtype for c in cols] == [EVENT_DTYPE[n] for n in EVENT_FIELDS]
         assert all(c.flags.c_contiguous for c in cols)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=15), min_size=1, max_size=4),
+       st.integers(1, 5), st.integers(1, 4))
+def test_merge_keeps_time_order_and_each_stream_order(gaps, batch, chunk):
+    """Streams each in ts order, read in batches, come out as one stream in ts order with
+    every row once and each stream's own rows in their order."""
+    from hftlab.data.store import _merge
+
+    streams, rows = [], []
+    for k, g in enumerate(gaps):
+        ts = np.cumsum(np.array(g, dtype=np.int64))
+        tag = np.arange(len(ts), dtype=np.int64) + 100 * k
+        rows.append(tag)
+        streams.append(iter([[ts[i:i + batch], tag[i:i + batch]]
+                             for i in range(0, len(ts), batch)]))
+    out = list(_merge(streams, chunk))
+    ts = np.concatenate([c[0] for c in out]) if out else np.zeros(0, np.int64)
+    tag = np.concatenate([c[1] for c in out]) if out else np.zeros(0, np.int64)
+    assert all(len(c[0]) <= chunk for c in out)
+    assert (np.diff(ts) >= 0).all()
+    assert sorted(tag.tolist()) == sorted(np.concatenate(rows).tolist())
+    for k, r in enumerate(rows):
+        assert tag[(tag >= 100 * k) & (tag < 100 * (k + 1))].tolist() == r.tolist()
