@@ -175,3 +175,12 @@ def test_a_cut_incremental_row_is_named_or_counted(tmp_path):
     data = read_tardis(p, skip_bad=True)
     assert data.stats["skipped"]["short_row"]["lines"] == 1
     assert data.record.tolist() == [2, 2, 3, 4, 6, 6, 7]
+
+
+def test_an_empty_amount_is_named_or_counted(tmp_path):
+    p = write(tmp_path, L2.replace("bid,6420.5,70", "bid,6420.5,"))
+    with pytest.raises(DataError, match=r"x.csv: line 5: amount is empty"):
+        read_tardis(p)
+    data = read_tardis(p, skip_bad=True)
+    assert data.stats["skipped"]["empty_value"]["lines"] == 1
+    assert 5 not in data.record.tolist() and 6 in data.record.tolist()

@@ -177,14 +177,27 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
     """Read one Tardis CSV (incremental_book_L2, book_snapshot_N, trades or quotes).
 
     ts = timestamp and ts_local = local_timestamp, in ns. Errors name the file and
-    line; skip_bad=True drops malformed rows and rows whose exchange time goes
-    backwards, counting them in ``stats["skipped"]``.
+    line; skip_bad=True drops malformed rows, rows cut short (fewer fields than the
+    header), rows without a price or amount, book snapshots with no level or a hole in a
+    side, and rows whose exchange time goes backwards, counting each kind in
+    ``stats["skipped"]`` (lines and the first one) — a bad row never becomes a CLEAR
+    without its levels.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
     df, lines, skipped = _read(path, skip_bad)
     what = detect(list(df.columns))
+    if what in ("trades", "incremental_book_L2"):  # a row without a value must not vanish
+        empty = ((df["price"] == "") | (df["amount"] == "")).to_numpy()
+        if empty.any():
+            i = int(np.flatnonzero(empty)[0])
+            col = "price" if df["price"].iloc[i] == "" else "amount"
+            where = f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)"
+            if not skip_bad:
+                raise DataError(where)
+            skipped["empty_value"] = {"lines": int(empty.sum()), "first": where}
+            df, lines = df[~empty].reset_index(drop=True), lines[~empty]
     ts = np.zeros(len(df), dtype=np.int64)
     tsl = np.zeros(len(df), dtype=np.int64)
     for name, out in (("timestamp", ts), ("local_timestamp", tsl)):
@@ -237,11 +250,6 @@ def read_tardis(path: str | Path, *, tick_size: float | None = None,
                                    cols_of[sel], path)
         values[key] = out.reshape(k, n).T
         has[key] = has[key].reshape(k, n).T
-    if what in ("trades", "incremental_book_L2"):
-        for key, col in (("price", "price"), ("size", "amount")):
-            if not has[key].all():
-                i = int(np.flatnonzero(~has[key][:, 0])[0])
-                raise DataError(f"{path}: line {lines[i]}: {col} is empty (a short or cut row?)")
     px, q = values["price"], values["size"]
 
     base = dict(ts=ts, ts_local=tsl, venue=venue, instrument=inst, record=lines)
