@@ -15,10 +15,12 @@ directory, so nothing comes from a cache (numba writes its cache there instead o
                  runs them (install time included).
 
 Every numba compile is recorded through numba's event API ("numba:compile" fires only
-on a cache miss): per kernel, the number of specialisations compiled and the seconds
+on a cache miss): per kernel, the number of specialisations compiled and the CPU seconds
 spent in its own compile (nested compiles of the kernels it calls are subtracted), so
-the list shows where cold-start time goes. The machine and its load average are printed:
-compile times grow with whatever else runs on the cores.
+the list shows where cold-start time goes. Each step shows wall seconds and the process's
+CPU seconds: compiling is single-threaded, so on a busy machine the wall time grows with
+whatever else runs on the cores while the CPU time stays what an idle core would take.
+The machine and its load average are printed.
 
     python benchmarks/cold_start.py [--lobster DIR] [--top 15] [--make-demo] [--json OUT]
 """
@@ -45,7 +47,7 @@ class CompileLog:
     """Exclusive compile seconds per kernel from numba's "numba:compile" events."""
 
     def __init__(self) -> None:
-        self.stack: list[list] = []  # [name, start, seconds of nested compiles]
+        self.stack: list[list] = []  # [name, start, CPU seconds of nested compiles]
         self.kernels: dict[str, dict] = {}
         self.top_level = 0.0
 
@@ -53,11 +55,11 @@ class CompileLog:
         disp = event.data["dispatcher"]
         fn = getattr(disp, "py_func", None)
         name = (f"{fn.__module__}.{fn.__qualname__}" if fn is not None else str(disp))
-        self.stack.append([name, time.perf_counter(), 0.0])
+        self.stack.append([name, time.process_time(), 0.0])
 
     def on_end(self, event) -> None:
         name, start, nested = self.stack.pop()
-        total = time.perf_counter() - start
+        total = time.process_time() - start
         k = self.kernels.setdefault(name, {"compiles": 0, "seconds": 0.0})
         k["compiles"] += 1
         k["seconds"] += total - nested
@@ -81,46 +83,54 @@ class CompileLog:
         ev.register("numba:compile", Listener())
 
 
-def first_example(lobster: str) -> dict:
+class Clock:
+    """Wall and CPU seconds of named steps."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._start = (time.perf_counter(), time.process_time())
+
+    def lap(self, name: str) -> None:
+        """Close the step `name` (it began at the last lap) and start the next one."""
+        now = (time.perf_counter(), time.process_time())
+        self.wall[name] = now[0] - self._start[0]
+        self.cpu[name] = now[1] - self._start[1]
+        self._start = now
+
+
+def first_example(lobster: str, clock: Clock) -> None:
     """The README's first example, timed step by step (run in a child process)."""
-    t = time.perf_counter()
     import hftlab
     from hftlab.strategies import InventorySkew
 
-    times = {"import": time.perf_counter() - t}
-    t = time.perf_counter()
+    clock.lap("import")
     data = hftlab.data.read_lobster(f"{lobster}/{DAY}_message_1.csv",
                                     f"{lobster}/{DAY}_orderbook_1.csv")
-    times["read_lobster"] = time.perf_counter() - t
+    clock.lap("read_lobster")
     venue = hftlab.Venue("NASDAQ", hftlab.FeeSchedule(maker=-0.0020, taker=0.0030,
                                                       unit="per_unit"),
                          hftlab.LatencyProfile.named("colocated"))
     mm = InventorySkew(half_spread=200, skew=400, capacity=500, qty=100)
-    t = time.perf_counter()
-    rec = hftlab.backtest(data, mm.compiled(), venues=[venue], seed=7)
-    rec.summary()
-    times["first backtest"] = time.perf_counter() - t
-    t = time.perf_counter()
     hftlab.backtest(data, mm.compiled(), venues=[venue], seed=7).summary()
-    times["same backtest again"] = time.perf_counter() - t
-    return times
+    clock.lap("first backtest")
+    hftlab.backtest(data, mm.compiled(), venues=[venue], seed=7).summary()
+    clock.lap("same backtest again")
 
 
-def warmup_steps() -> dict:
+def warmup_steps(clock: Clock) -> None:
     """hftlab warmup's steps, each timed (run in a child process)."""
     from hftlab.warmup import warmup
 
-    times: dict[str, float] = {}
-    warmup(lambda k, name, seconds: times.__setitem__(name, seconds))
-    return times
+    warmup(lambda k, name, seconds: clock.lap(name))
 
 
 def child(phase: str, lobster: str) -> None:
     log = CompileLog()
     log.install()
-    t = time.perf_counter()
-    times = first_example(lobster) if phase == "first_example" else warmup_steps()
-    print(json.dumps({"times": times, "wall": time.perf_counter() - t,
+    clock = Clock()
+    first_example(lobster, clock) if phase == "first_example" else warmup_steps(clock)
+    print(json.dumps({"times": clock.wall, "cpu": clock.cpu, "wall": sum(clock.wall.values()),
                       "compile_seconds": log.top_level, "kernels": log.kernels}))
 
 
@@ -137,11 +147,12 @@ def run_child(phase: str, lobster: str, cache: str) -> dict:
 
 
 def show(title: str, r: dict) -> None:
-    print(f"\n{title}: {r['process']:.1f} s in its process, {r['compile_seconds']:.1f} s of it "
-          f"compiling {sum(k['compiles'] for k in r['kernels'].values())} specialisations of "
-          f"{len(r['kernels'])} kernels")
+    print(f"\n{title}: {r['process']:.1f} s wall in its process; {r['compile_seconds']:.1f} "
+          f"CPU s compiling {sum(k['compiles'] for k in r['kernels'].values())} "
+          f"specialisations of {len(r['kernels'])} kernels")
+    print(f"  {'step':<48} {'wall':>8}   {'CPU':>8}")
     for name, s in r["times"].items():
-        print(f"  {name:<48} {s:8.1f} s")
+        print(f"  {name:<48} {s:8.1f} s {r.get('cpu', {}).get(name, float('nan')):8.1f} s")
 
 
 def make_demo(tmp: Path) -> dict:
@@ -189,9 +200,10 @@ def main() -> None:
     for title, r in result.items():
         if "kernels" in r:
             show(title, r)
-    ex = result["first example, cold"]["times"]
-    print(f"\nfirst example, cold compile (first backtest - the same again): "
-          f"{ex['first backtest'] - ex['same backtest again']:.1f} s")
+    ex = result["first example, cold"]
+    parts = [f"{ex[k]['first backtest'] - ex[k]['same backtest again']:.1f} s {word}"
+             for k, word in (("times", "wall"), ("cpu", "CPU")) if k in ex]
+    print("\nfirst example, cold compile (first backtest - the same again): " + ", ".join(parts))
     if "make demo, cold" in result:
         md = result["make demo, cold"]
         print(f"\ncold make demo: {sum(md.values()):.1f} s")
@@ -203,8 +215,8 @@ def main() -> None:
             agg = kernels.setdefault(name, {"compiles": 0, "seconds": 0.0})
             agg["compiles"] = max(agg["compiles"], k["compiles"])
             agg["seconds"] = max(agg["seconds"], k["seconds"])
-    print(f"\ncostliest compiles (own seconds, nested kernels excluded; the larger of the two "
-          f"cold phases):")
+    print("\ncostliest compiles (own CPU seconds, nested kernels excluded; the larger of the "
+          "two cold phases):")
     for name, k in sorted(kernels.items(), key=lambda kv: -kv[1]["seconds"])[:args.top]:
         print(f"  {k['seconds']:7.1f} s  {k['compiles']:3d} x  {name}")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")

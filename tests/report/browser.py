@@ -133,7 +133,8 @@ def problems(m: dict, min_colour: float = 0.002) -> list[str]:
     for t in m["tables"]:
         if t["right"] > t["container_right"] + 1 or t["scroll_width"] > t["client_width"] + 1:
             out.append(f"table {t['index']} ({t['caption']!r}) overflows: {t['width']:.0f} px, "
-                       f"right edge {t['right']:.0f} px, its container's {t['container_right']:.0f}")
+                       f"right edge {t['right']:.0f} px, its container's "
+                       f"{t['container_right']:.0f}")
     for i in m["images"]:
         if not i["natural_width"]:
             out.append(f"image {i['index']} ({i['alt']!r}) did not load")

@@ -8,6 +8,7 @@ from hftlab.data.market import MarketData
 from hftlab.engine.record import RunRecord, empty_frame
 from hftlab.instruments import Instrument, Venue
 from hftlab.report import markouts, market_trades, metrics, pnl_decomposition, teaching_summary
+from hftlab.report.run_metrics import large_moves
 from hftlab.schema import EVENT_DTYPE, ORDER_RECORD_DTYPE, Kind
 
 S = 1_000_000_000
@@ -105,3 +106,56 @@ def test_time_in_reducing_or_halted_from_risk_events():
     m = metrics(rec)
     assert m["seconds_reducing_or_halted"] == pytest.approx(1.5)
     assert m["risk_events"] == 2 and sum(v for k, v in m.items() if k.startswith("risk: ")) == 2
+
+
+def test_metrics_state_the_sharpe_sample_and_do_not_annualise():
+    m = metrics(record())
+    assert m["sharpe_seconds"] == 3 and "sharpe_annualised" not in m
+
+
+def moving_record(jump_at: int = 40, jump: int = -350) -> RunRecord:
+    """A mid of 10,000 ticks wandering +-1 tick a second for 60 s, with one jump of `jump`
+    ticks in second `jump_at`."""
+    steps = np.tile([1, -1, 1, 0, -1], 12)[:60].astype(float)
+    steps[jump_at] = jump
+    mid = 10_000 + np.concatenate([[0.0], np.cumsum(steps)])
+    n = len(mid)
+    states = pd.DataFrame({
+        "ts": T0 + np.arange(n) * S, "instrument": np.zeros(n, np.uint32), "position": 0,
+        "cash": 0.0, "fees": 0.0, "realized_pnl": 0.0, "unrealized_pnl": 0.0, "equity": 0.0,
+        "mid": mid, "bid": 0, "ask": 0, "best_bid": 0, "best_ask": 0})
+    return RunRecord(empty_frame("orders"), empty_frame("fills"), states,
+                     empty_frame("risk_events"), [INST], [Venue("X")])
+
+
+def test_large_moves_find_the_jump_and_the_sweep_behind_it():
+    rec = moving_record()
+    # second 40 -> 41: prints of one sell at T0 + 40.5 s walk the bid down 103.50 -> 100.00;
+    # a smaller sell just before moves less, a buy in the same second is the other way
+    t = T0 + 40 * S + S // 2
+    trades = pd.DataFrame({"ts": [t - 1000, t - 1000, t, t, t, t + 2000],
+                           "price": [100.02, 100.01, 103.50, 101.00, 100.00, 100.01],
+                           "qty": [5.0, 5.0, 100.0, 80.0, 57.0, 3.0],
+                           "side": np.array([-1, -1, -1, -1, -1, 1], np.int8)})
+    mv = large_moves(rec, trades)
+    assert len(mv) == 1
+    row = mv.iloc[0]
+    assert row["t_s"] == pytest.approx(40.5) and row["sigmas"] > 100
+    assert row["mid_before"] == pytest.approx(mid_at(rec, 40) * 0.01)
+    assert row["move"] == pytest.approx(mid_at(rec, 41) / mid_at(rec, 40) - 1)
+    assert (row["side"], row["qty"], row["from_price"], row["to_price"]) == (-1, 237.0, 103.5,
+                                                                            100.0)
+    plain = large_moves(rec)  # no prints: the move without its sweep
+    assert plain["side"].tolist() == [0] and np.isnan(plain["from_price"].iloc[0])
+    assert plain["t_s"].iloc[0] == pytest.approx(41.0)
+
+
+def mid_at(rec: RunRecord, second: int) -> float:
+    return float(rec.states["mid"].iloc[second])
+
+
+def test_no_large_moves_in_an_ordinary_session_but_the_largest_on_request():
+    rec = moving_record(jump=2)
+    assert large_moves(rec).empty and list(large_moves(rec).columns)[:2] == ["t_s", "mid_before"]
+    top = large_moves(rec, k=0.0, top=1)
+    assert top["move"].iloc[0] == pytest.approx(mid_at(rec, 41) / mid_at(rec, 40) - 1)

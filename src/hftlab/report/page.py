@@ -15,7 +15,9 @@ table{border-collapse:collapse;margin:.6em 0}th,td{border-bottom:1px solid #ddd;
 padding:3px 10px;text-align:right}th:first-child,td:first-child{text-align:left}
 th{font-weight:600;background:#f6f6f6;vertical-align:bottom}td{white-space:nowrap}
 .note{color:#555;font-size:.92em}
-caption{text-align:left;font-weight:600;padding:.3em 0}img{max-width:100%}.row{display:flex;gap:1em;flex-wrap:wrap}h2{margin-top:1.6em}"""
+caption{text-align:left;font-weight:600;padding:.3em 0}img{max-width:100%}
+.row{display:flex;gap:1.5em;flex-wrap:wrap}.row>div{flex:1 1 0;min-width:320px}
+h2{margin-top:1.6em}"""
 
 
 def fmt(v: Any) -> str:
