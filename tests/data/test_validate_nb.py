@@ -140,3 +140,23 @@ def test_a_valid_check_agrees_with_the_rules_in_python(rows):
     else:
         with pytest.raises(DataError, match=rf"^hand-made: row {first_bad} "):
             build(ev)
+
+
+def test_a_backtest_refuses_rows_swapped_after_the_data_was_built(tmp_path):
+    """Issue 12: two swapped rows used to replay silently (fills fell from 1,203 to 27)."""
+    import hftlab
+    from hftlab.data.synthetic import l2_stream
+    from hftlab.strategies import InventorySkew
+
+    def mm():
+        return InventorySkew(half_spread=1, skew=2, capacity=5, qty=2).compiled()
+
+    data = l2_stream(5_000, seed=4)
+    i = int(np.flatnonzero(np.diff(data.events["ts"]) > 0)[100])
+    data.events[[i, i + 1]] = data.events[[i + 1, i]]  # in place, after validation at build
+    with pytest.raises(DataError, match=rf"row {i + 1} \(source record {i + 2}\): ts \d+ is "
+                                        r"earlier .*time order"):
+        hftlab.backtest(data, mm())
+    path = build(data.events, check=False).save(tmp_path / "swapped.parquet")
+    with pytest.raises(DataError, match=rf"swapped.parquet: row {i + 1} "):
+        hftlab.backtest(load(path, lazy=True), mm())
