@@ -256,7 +256,7 @@ def load(path: str | Path, lazy: bool = False, validate: bool = True) -> MarketD
         return _dataset(path, lazy, validate)
     f = _File(path)
     data = MarketData(None, f.instruments, f.venues, source=f.source, path=path,
-                      stats=f.stats, check=validate)
+                      stats={**f.stats, "n_events": f.n_rows}, check=validate)
     return data if lazy else data.load()
 
 
