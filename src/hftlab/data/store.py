@@ -88,14 +88,19 @@ class _File:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
+        try:
+            with open(path, "rb") as fh:
+                magic = fh.read(4)
+        except OSError as exc:
+            raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
         if magic != b"PAR1":
             raise DataError(f"{path}: not a readable Parquet file: it does not start with "
                             f"PAR1 (raw market data is read by hftlab.data.{', '.join(READERS)}"
                             ", or converted with `hftlab data convert FORMAT INPUT --out DIR`)")
         try:
-            self.pf = pq.ParquetFile(path)
+            # read column by column, without pre-buffering whole row groups: the replay
+            # reads ahead on a thread of its own, and this keeps memory low
+            self.pf = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
             schema = self.pf.schema_arrow
         except (OSError, pa.ArrowException) as exc:
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
@@ -138,8 +143,6 @@ class _File:
         """(first row, columns as numpy in the schema's dtypes) per batch; a damaged page
         is a DataError naming the file and the rows."""
         row = 0
-        # Column by column, without pre-buffering whole row groups and without Arrow's own
-        # threads: the replay reads ahead on a thread of its own, and this keeps memory low.
         it = self.pf.iter_batches(batch_size=chunk_size, columns=list(columns),
                                   use_threads=False)
         while True:
@@ -152,7 +155,6 @@ class _File:
                 return
             yield row, [_numpy(batch.column(name), name, self.path, row) for name in columns]
             row += batch.num_rows
-        # rows fewer than the footer says: the reader stops early only on damage
 
 
 def _numpy(arr: pa.Array, name: str, path: Path, row: int) -> np.ndarray:
