@@ -33,6 +33,7 @@ from hftlab.report.run_metrics import LARGE_MOVE_SIGMAS, large_moves, market_tra
 from hftlab.report.run_report import analyse, move_text
 from hftlab.strategies import (GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware,
                                fit_intensity)
+from hftlab.warmup import compile_notices
 
 QTY, CAPACITY = 10, 200  # lots per quote and the inventory bound every strategy shares
 CURRENCY = "USD"  # the simulated instrument: $100 start, $0.01 ticks
@@ -279,7 +280,8 @@ def run_demo(out_dir: str | Path = "runs/demo", seconds: float = 3600.0, seed: i
     records, replayed, analyses = {}, {}, {}
     cols = (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
             MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*cols, console=console, transient=True) as bar:
+    with Progress(*cols, console=console, transient=True) as bar, \
+            compile_notices(lambda text: console.print(text, highlight=False)):
         task = bar.add_task("simulating the market", total=None)
         data, span, desc = make_market(seconds, seed)
         bar.update(task, total=1, completed=1)

@@ -1,16 +1,24 @@
 """Compile the kernels a first run needs, with progress, so that no first command sits
 silent for minutes: numba compiles each kernel on first use and caches it on disk
-(``__pycache__`` beside the module), so this costs minutes once and about a second after.
+(``__pycache__`` beside the module, or $NUMBA_CACHE_DIR), so this costs minutes once and
+about a second after.
 
 ``hftlab warmup`` (run by ``make demo`` and ``make test``) goes through the steps in
 WARMUP_STEPS: a replay backtest of a compiled and a Python market maker, the five
-built-in makers' skeleton, a simulated market, and a backtest inside one.
+built-in makers' skeleton, a simulated market, a backtest inside one, and the demo's
+five makers live and replayed with its report's numbers.
+
+`compile_notices` says when numba really compiles (a cache miss, so a first run only):
+"compiling kernels (first run only; cached after)" once, then each kernel with its
+seconds. `announce_compiles` turns that on for the rest of the process, on stderr.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 MS = 1_000_000
 
@@ -37,6 +45,20 @@ def _makers() -> None:
         hftlab.backtest(data, mm.compiled())
 
 
+def _demo() -> None:
+    import hftlab
+    from hftlab.demo import FEES, VPIN_BUCKET, VPIN_WINDOW, strategies
+    from hftlab.instruments import LatencyProfile, Venue
+    from hftlab.report.run_report import analyse
+
+    m = hftlab.sim.market("informed-episode", seconds=60, seed=1)
+    venue = Venue(m.venues[0].name, FEES, LatencyProfile.named("colocated"))
+    for strat in strategies().values():
+        rec = hftlab.backtest(m, strat.compiled(), venues=[venue], seed=1)
+        hftlab.backtest(m, strat.compiled(), venues=[venue], seed=1, mode="replay")
+    analyse(rec, m, VPIN_BUCKET, VPIN_WINDOW)
+
+
 def _simulate() -> None:
     import hftlab
 
@@ -56,7 +78,68 @@ WARMUP_STEPS: list[tuple[str, Callable[[], None]]] = [
     ("the market makers' skeleton and rules", _makers),
     ("simulated market (agents, matching engine)", _simulate),
     ("backtest inside a simulated market", _live),
+    ("the demo's five makers, live and replayed", _demo),
 ]
+
+FIRST_NOTICE = "compiling kernels (first run only; cached after)"
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _listener(say: Callable[[str], None]) -> Any:
+    """A numba event listener for "numba:compile" (fired on a cache miss only): says
+    FIRST_NOTICE at the first compile, then each outermost kernel and its seconds."""
+    from numba.core import event
+
+    class Notices(event.Listener):
+        def __init__(self) -> None:
+            self.started: list[float] = []
+            self.said = False
+
+        def on_start(self, ev: Any) -> None:
+            if not self.said:
+                say(f"{FIRST_NOTICE} ...")
+                self.said = True
+            self.started.append(time.perf_counter())
+
+        def on_end(self, ev: Any) -> None:
+            t = self.started.pop()
+            if not self.started:
+                fn = getattr(ev.data["dispatcher"], "py_func", None)
+                name = f"{fn.__module__}.{fn.__qualname__}" if fn is not None else "a kernel"
+                say(f"  compiled {name} in {time.perf_counter() - t:.1f} s")
+
+    return Notices()
+
+
+@contextmanager
+def compile_notices(say: Callable[[str], None] = _stderr) -> Iterator[None]:
+    """While inside, say (a line of text) whenever numba compiles a kernel (module doc)."""
+    from numba.core import event
+
+    listener = _listener(say)
+    event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)
+
+
+_ANNOUNCING: list[Any] = []
+
+
+def announce_compiles() -> None:
+    """Say on stderr, for the rest of the process, whenever numba compiles a kernel (a
+    first run): for library entry points whose first call would otherwise sit silent.
+    Calling it again changes nothing."""
+    if _ANNOUNCING:
+        return
+    from numba.core import event
+
+    _ANNOUNCING.append(_listener(_stderr))
+    event.register("numba:compile", _ANNOUNCING[0])
 
 
 def warmup(report: Callable[[int, str, float], None] | None = None) -> float:
