@@ -162,9 +162,11 @@ def _numpy(arr: pa.Array, name: str, path: Path, row: int) -> np.ndarray:
     not fit are DataErrors naming the file and the row."""
     dtype = EVENT_DTYPE[name] if name != "record" else np.dtype(np.int64)
     if arr.null_count:
-        i = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
+        i = next(k for k, v in enumerate(arr.is_valid()) if not v.as_py())
         raise DataError(f"{path}: row {row + i}: column {name!r} is missing a value")
-    data = arr.to_numpy(zero_copy_only=False)
+    # a view of the buffer: none of the pandas machinery that Array.to_numpy loads
+    data = np.frombuffer(arr.buffers()[1], dtype=arr.type.to_pandas_dtype(), count=len(arr),
+                         offset=arr.offset * arr.type.bit_width // 8)
     if data.dtype != dtype:
         out = data.astype(dtype)
         lost = out != data
