@@ -1,15 +1,29 @@
-"""Engine throughput and memory, side by side with hftbacktest when it is available.
+"""Engine throughput, memory and time to result, side by side with hftbacktest.
 
-Generates a deterministic L2 stream (depth updates on 5 levels plus trades, ~100 us
-apart), writes it to Parquet (ours) and to hftbacktest's npz (theirs), and runs:
-  (a) replay only (a strategy that never trades),
-  (b) InventorySkew (compiled) requoting every 100 ms, 1 ms entry and response latency,
-      the conservative queue model;
-each in a fresh process so peak RSS is the run's own. hftbacktest runs (b) with the same
-quoting rule, RiskAdverseQueueModel and latency, reading its own file, load time included;
-set HFTBACKTEST_PYTHON to a python that has hftbacktest 2.4.4 if ours does not.
+The market maker is the same rule on both sides (InventorySkew: 100 ms requote on a
+fixed grid, 1 ms entry and response latency, the conservative / RiskAdverse queue model,
+1-lot post-only quotes, position limit +-20 lots). Both sides replay the very same
+events, each from its own file format (Parquet for hftlab, npz for hftbacktest), load
+time included, each run in a fresh process so peak RSS is the run's own:
 
-    python benchmarks/engine_throughput.py [--events 5000000]
+  replay   a strategy that never trades (the loop over the data alone)
+  mm       the market maker, timed after warm-up: hftlab with its numba cache warm,
+           hftbacktest with its strategy compiled on the first 20,000 events first
+  cold     time to result: the whole fresh process (import, compile or cache load, read,
+           run) as a user waits for it
+
+Runs alternate between the sides; the figures are medians over --runs. Fills (exchange
+time, side, price, lots) are compared row by row and the result printed.
+
+    python benchmarks/engine_throughput.py --stream l10 [--events 5000000] [--runs 3]
+    python benchmarks/engine_throughput.py --data /path/to/btcusdt_20240808.gz
+    python benchmarks/engine_throughput.py --list
+
+--stream NAME: a generated stream (see _streams.py: l5, l10, l20, recorded, drift,
+bursts, trades10, trades40). --data PATH: a file hftlab reads (its Parquet, or a Binance
+websocket capture), whose venue 0 (the depth book and trades) both sides replay.
+hftbacktest runs where HFTBACKTEST_PYTHON points (a venv with hftbacktest 2.4.4) or in
+this Python if it has hftbacktest.
 """
 
 from __future__ import annotations
@@ -18,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,57 +41,62 @@ from pathlib import Path
 
 import numpy as np
 
-from _memory import peak_rss_mb  # benchmarks/ is on sys.path when run as a script
+import _streams  # benchmarks/ is on sys.path when run as a script
+from _memory import peak_rss_mb
+from hftlab.data.market import MarketData
 
 HERE = Path(__file__).resolve().parent
 HS, SKEW, CAP, QTY, EVERY, LAT = 1.0, 2.0, 20, 1, 100_000_000, 1_000_000
+NEVER = 10**15  # a requote interval longer than any stream: the replay-only strategy
 
 
-def ours(path: str, mode: str) -> None:
-    """Run in a child process: print one JSON line with our timings."""
+def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None:
+    """Run in a child process: print one JSON line with our timings; save our fills.
+
+    mode "replay" / "mm": a backtest of the first events (head) first, so the timed run
+    does not include loading the compiled kernels from numba's cache (as hftbacktest's
+    side compiles before its timer); mode "cold": no warm-up (time to result)."""
     t_import = time.perf_counter()
     import hftlab
     from hftlab.data import load
-    from hftlab.instruments import FeeSchedule, LatencyProfile, Venue
+    from hftlab.instruments import FeeSchedule, Latency, LatencyProfile, Venue
     from hftlab.strategies import InventorySkew
 
+    lat = (LatencyProfile(Latency(0), Latency(LAT), Latency(LAT), recorded_feed=True)
+           if feed_ns < 0 else LatencyProfile.constant(feed_ns, LAT, LAT))
+    strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=NEVER if mode == "replay" else EVERY)
+
+    def run(file: str):
+        data = load(file, lazy=True)
+        venue = Venue(data.venues[0].name, FeeSchedule(-1.0, 3.0, "bps"), lat)
+        return hftlab.backtest(data, strat.compiled(), venues=[venue], queue="conservative",
+                               sample_ns=10**9)
+
+    if mode != "cold":
+        run(head)
     t0 = time.perf_counter()
-    data = load(path, lazy=True)
-    venue = Venue("SYNX", FeeSchedule(-1.0, 3.0, "bps"), LatencyProfile.constant(0, LAT, LAT))
-    if mode == "replay":
-        strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=10**15).compiled()
-    else:
-        strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=EVERY).compiled()
-    rec = hftlab.backtest(data, strat, venues=[venue], queue="conservative", sample_ns=10**9)
+    rec = run(path)
     secs = time.perf_counter() - t0
-    pos = rec.meta["final_position"][0]
+    f = rec.fills
+    np.save(fills_path, np.stack([f["ts_exchange"].to_numpy(np.int64),
+                                  f["side"].to_numpy(np.int64), f["price"].to_numpy(np.int64),
+                                  f["qty"].to_numpy(np.int64)], axis=1).reshape(-1, 4))
     print(json.dumps({"seconds": secs, "startup": t0 - t_import, "events": rec.meta["events"],
-                      "fills": rec.meta["fills"], "position": pos,
+                      "fills": rec.meta["fills"], "position": rec.meta["final_position"][0],
                       "peak_rss_mb": peak_rss_mb()}))
 
 
-def write_npz(data, path: Path) -> None:
-    """The same stream in hftbacktest's event layout (both exchange and local events)."""
-    ev = data.events
-    dtype = np.dtype([("ev", "u8"), ("exch_ts", "i8"), ("local_ts", "i8"), ("px", "f8"),
-                      ("qty", "f8"), ("order_id", "u8"), ("ival", "i8"), ("fval", "f8")])
-    out = np.zeros(len(ev), dtype)
-    exch_local = (1 << 31) | (1 << 30)
-    kind = np.where(ev["kind"] == 5, 2, 1).astype(np.uint64)  # TRADE_EVENT / DEPTH_EVENT
-    side = np.where(ev["side"] > 0, 1 << 29, 1 << 28).astype(np.uint64)
-    out["ev"] = kind | side | np.uint64(exch_local)
-    out["exch_ts"] = ev["ts"]
-    out["local_ts"] = ev["ts"]
-    out["px"] = ev["price"] * data.instruments[0].tick_size
-    out["qty"] = ev["qty"]
-    np.savez(path, data=out)
-
-
 def child(args: list[str], python: str = sys.executable) -> dict:
-    res = subprocess.run([python, *args], capture_output=True, text=True, check=False)
+    """Run a fresh process; its JSON line plus its wall time seen from here."""
+    t0 = time.perf_counter()
+    res = subprocess.run([python, *args], capture_output=True, text=True, check=False,
+                         cwd=HERE)
+    wall = time.perf_counter() - t0
     if res.returncode != 0:
-        raise RuntimeError(res.stderr[-2000:])
-    return json.loads(res.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{' '.join(args[:2])} failed:\n{res.stderr[-3000:]}")
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out["wall"] = wall
+    return out
 
 
 def hftbacktest_python() -> str | None:
@@ -90,46 +110,143 @@ def hftbacktest_python() -> str | None:
         return None
 
 
+def market(a: argparse.Namespace):
+    """(MarketData of one venue, feed_ns, label) from --stream or --data."""
+    if a.stream:
+        data, feed = _streams.make(a.stream, a.events)
+        return data, feed, f"stream {a.stream}"
+    path = Path(a.data)
+    if path.suffix == ".parquet" or path.is_dir():
+        from hftlab.data import load
+        data = load(path)
+    else:
+        from hftlab.data import read_binance
+        data = read_binance(path)
+    ev = data.events[data.events["venue"] == 0]
+    one = MarketData(ev, data.instruments, data.venues[:1], source=str(path))
+    recorded = bool((ev["ts_local"] != 0).all())
+    return one, (-1 if recorded else 0), f"data {path.name} (venue 0: {data.venues[0].name})"
+
+
+def compare_fills(ours_path: Path, theirs_path: Path) -> str:
+    # in time order (hftbacktest lists the orders filled between two wake-ups in its
+    # order map's order)
+    a, b = (x[np.lexsort(x.T[::-1])] for x in (np.load(ours_path), np.load(theirs_path)))
+    if a.shape == b.shape and np.array_equal(a, b):
+        return f"fills identical on both sides: yes ({len(a):,} fills, time, side, price, lots)"
+    n = min(len(a), len(b))
+    diff = np.flatnonzero((a[:n] != b[:n]).any(axis=1))
+    k = int(diff[0]) if len(diff) else n
+    row = lambda x: tuple(int(v) for v in x[k]) if k < len(x) else "none"  # noqa: E731
+    return (f"fills identical on both sides: NO ({len(a):,} vs {len(b):,}); first difference "
+            f"at fill {k}: hftlab {row(a)} vs hftbacktest {row(b)} (ns, side, ticks, lots)")
+
+
+def line(who: str, rows: list[dict], events: int) -> str:
+    s = statistics.median(r["seconds"] for r in rows)
+    rss = statistics.median(r["peak_rss_mb"] for r in rows)
+    r = rows[0]
+    return (f"{who:26s} {events / s:>12,.0f} events/s  {s:6.2f} s  peak RSS {rss:5.0f} MB  "
+            f"fills {r['fills']:>6,}  final position {r['position']:>4}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument("--stream", choices=sorted(_streams.STREAMS))
+    src.add_argument("--data", help="a file both sides can read (hftlab Parquet, Binance capture)")
+    src.add_argument("--list", action="store_true", help="list the generated streams")
     ap.add_argument("--events", type=int, default=5_000_000)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--depth", choices=("roivector", "hashmap"), default="roivector",
+                    help="hftbacktest's market depth (default: roivector, its faster one)")
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        ours(*a.child)
+        ours(a.child[0], a.child[1], int(a.child[2]), a.child[3], a.child[4])
         return
-    from hftlab.data.synthetic import l2_stream
-
+    if a.list:
+        print(_streams.__doc__)
+        return
+    if not a.data:
+        a.stream = a.stream or "l5"
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}")
-    data = l2_stream(a.events, seed=42, levels=5)
+          f"python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    data, feed, label = market(a)
+    n = len(data.events)
+    inst = data.instruments[0]
+    trades = float((data.events["kind"] == _streams.TRADE).mean())
+    print(f"{label}: {n:,} events, trades {trades:.1%}, prices {data.events['price'].min()}.."
+          f"{data.events['price'].max()} ticks of {inst.tick_size}, feed latency "
+          f"{'recorded (ts_local)' if feed < 0 else f'modelled, {feed} ns'}")
+    py = hftbacktest_python()
     with tempfile.TemporaryDirectory() as tmp:
-        pq = data.save(Path(tmp) / "stream.parquet")
+        t = Path(tmp)
+        pq = data.save(t / "stream.parquet")
+        head = MarketData(data.events[:20_000], data.instruments, data.venues).save(
+            t / "head.parquet")
         me = str(Path(__file__).resolve())
-        child([me, "--child", str(pq), "mm"])  # warm the numba cache
-        rows = {}
-        for mode in ("replay", "mm"):
-            r = child([me, "--child", str(pq), mode])
-            rows[mode] = r
-            print(f"hftlab {mode:6s}: {r['events'] / r['seconds']:>12,.0f} events/s  "
-                  f"{r['seconds']:.2f} s  peak RSS {r['peak_rss_mb']:.0f} MB  "
-                  f"fills {r['fills']}  final position {r['position']}  "
-                  f"(import {r['startup']:.2f} s)")
-        py = hftbacktest_python()
-        if py is None:
+
+        def run_ours(mode: str) -> dict:
+            return child([me, "--child", str(pq), mode, str(feed), str(t / f"ours-{mode}.npy"),
+                          str(head)])
+
+        run_ours("cold")  # fill the numba cache
+        theirs = None
+        if py is not None:
+            npz = t / "stream.npz"
+            np.savez(npz, data=_streams.to_hftbacktest(data, feed))
+            lo, hi = data.events["price"].min(), data.events["price"].max()
+            margin = max(1000, (hi - lo) // 2)  # hftlab's default ladder margin
+            roi = [str(max(lo - margin, 1) * inst.tick_size), str((hi + margin) * inst.tick_size)]
+
+            def theirs(mode: str, strategy: str) -> dict:
+                every = str(NEVER if strategy == "replay" else EVERY)
+                return child([str(HERE / "_hftbacktest_side.py"), mode, str(npz),
+                              str(t / f"theirs-{strategy}.npy"), a.depth, str(inst.tick_size),
+                              str(inst.lot_size), str(HS), str(SKEW), str(CAP), str(QTY),
+                              every, str(LAT), *roi], py)
+
+            theirs("cold", "mm")  # compile hftbacktest's strategy into its numba cache
+        rows: dict[str, list[dict]] = {k: [] for k in ("replay", "mm", "cold", "h_replay", "h_mm",
+                                                       "h_cold")}
+        for r in range(a.runs):
+            jobs = [("replay", lambda: run_ours("replay")), ("mm", lambda: run_ours("mm")),
+                    ("cold", lambda: run_ours("cold"))]
+            if theirs is not None:
+                jobs += [("h_replay", lambda: theirs("timed", "replay")),
+                         ("h_mm", lambda: theirs("timed", "mm")),
+                         ("h_cold", lambda: theirs("cold", "mm"))]
+                if r % 2:
+                    jobs = jobs[3:] + jobs[:3]
+            for key, job in jobs:
+                rows[key].append(job())
+        print(f"medians of {a.runs} alternated fresh-process runs")
+        print(line("hftlab replay only", rows["replay"], n))
+        print(line("hftlab InventorySkew", rows["mm"], n))
+        ttr = statistics.median(r["wall"] for r in rows["cold"])
+        print(f"{'':26s} time to result (fresh process, import included) {ttr:.2f} s")
+        if theirs is None:
             print("hftbacktest: not installed (set HFTBACKTEST_PYTHON to compare)")
             return
-        npz = Path(tmp) / "stream.npz"
-        write_npz(data, npz)
-        side = str(HERE / "_hftbacktest_side.py")
-        args = [side, str(npz), str(HS), str(SKEW), str(CAP), str(QTY), str(EVERY), str(LAT)]
-        h = child(args, py)
-        print(f"hftbacktest mm: {len(data) / h['seconds']:>12,.0f} events/s  {h['seconds']:.2f} s  "
-              f"peak RSS {h['peak_rss_mb']:.0f} MB  fills {h['fills']}  "
-              f"final position {h['position']:.0f}  (end code {h['end_code']}: 1 = end of data)")
-        m = rows["mm"]
-        print(f"vs hftbacktest: speed x{h['seconds'] / m['seconds']:.2f}, "
-              f"memory x{m['peak_rss_mb'] / h['peak_rss_mb']:.2f}")
+        h = rows["h_mm"][0]
+        print(line(f"hftbacktest replay only", rows["h_replay"], n))
+        print(line(f"hftbacktest the same rule", rows["h_mm"], n)
+              + f"  (end code {h['end_code']}: 1 = end of data; {a.depth})")
+        h_ttr = statistics.median(r["wall"] for r in rows["h_cold"])
+        print(f"{'':26s} time to result (fresh process, compile included) {h_ttr:.2f} s")
+        if h["fills"] != h["hbt_fills"]:
+            print(f"warning: hftbacktest counts {h['hbt_fills']} trades, the strategy saw "
+                  f"{h['fills']} filled orders")
+        print(compare_fills(t / "ours-mm.npy", t / "theirs-mm.npy"))
+        med = lambda key, f: statistics.median(r[f] for r in rows[key])  # noqa: E731
+        speed = med("h_replay", "seconds") / med("replay", "seconds")
+        print(f"replay only vs hftbacktest: speed x{speed:.2f}, "
+              f"memory x{med('replay', 'peak_rss_mb') / med('h_replay', 'peak_rss_mb'):.2f}")
+        print(f"vs hftbacktest: speed x{med('h_mm', 'seconds') / med('mm', 'seconds'):.2f}, "
+              f"memory x{med('mm', 'peak_rss_mb') / med('h_mm', 'peak_rss_mb'):.2f}, "
+              f"time-to-result x{h_ttr / ttr:.2f}")
 
 
 if __name__ == "__main__":
