@@ -86,7 +86,7 @@ def test_duplicate_trades_are_counted_and_coins_are_instruments(tmp_path):
      r"unknown message \(channel None\).*looks like a Binance capture: read it with "
      r"read_binance", "unknown_message"),
     (json.dumps({"channel": "l2Book", "data": {"coin": "BTC"}}),
-     r"line 2 .*l2Book message lacks or garbles a field", "malformed"),
+     r"line 2 .*message lacks or garbles a field \(KeyError\('time'\)\)", "malformed"),
     (json.dumps(book(500, [("100.0", "1")], [("101.0", "1")])),
      r"line 2 .*l2Book time 500 ms is earlier than the previous l2Book message's \(1000 ms\)",
      "time_backwards"),

@@ -70,21 +70,66 @@ class _Symbol:
         return len(self.cols[0])
 
 
-class _Reader:
-    def __init__(self, path: Path, skip_bad: bool):
+class CaptureReader:
+    """What readers of ``<local ns> <json>`` captures (the hftbacktest collector's format)
+    share: lines numbered with their byte offsets, the local clock checked, bad lines
+    named or counted, each message handed to the subclass's ``message(msg, local, line,
+    offset)``."""
+
+    def __init__(self, path: Path, skip_bad: bool, stats: dict):
         self.path = path
         self.skip_bad = skip_bad
-        self.symbols: dict[str, _Symbol] = {}
-        self.stats: dict = {"lines": 0, "skipped": {}, "gaps": {"count": 0},
-                            "diffs_before_snapshot": 0, "snapshots": 0, "trade_id_gaps": 0}
-        self.order = 0
+        self.stats: dict = {"lines": 0, "skipped": {}, **stats}
 
     def bad(self, line: int, offset: int, what: str, key: str) -> None:
+        """A bad line: a DataError naming it, or with skip_bad counted under key."""
         where = f"{self.path}: line {line} (byte offset {offset}): {what}"
         if not self.skip_bad:
             raise DataError(where)
         s = self.stats["skipped"].setdefault(key, {"lines": 0, "first": where})
         s["lines"] += 1
+
+    def feed(self) -> None:
+        """Read the capture (plain or gzip), line by line."""
+        last_local = 0
+        try:
+            with open_text(self.path) as fh:
+                for n, off, raw in numbered_lines(fh):
+                    self.stats["lines"] = n
+                    if raw.strip():
+                        last_local = self.line(raw, n, off, last_local)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise DataError(f"{self.path}: truncated or corrupt compressed file after line "
+                            f"{self.stats['lines']} ({exc})") from None
+
+    def line(self, raw: bytes, line: int, off: int, last_local: int) -> int:
+        """Parse one line and hand its message on; returns the local time it carried."""
+        head, _, body = raw.partition(b" ")
+        try:
+            local = int(head)
+            msg = json.loads(body)
+        except ValueError as exc:
+            self.bad(line, off, f"not '<local ns> <json>' ({exc})", "malformed")
+            return last_local
+        if local < last_local:
+            self.bad(line, off, f"local time {local} is earlier than the previous line's "
+                     f"({last_local})", "time_backwards")
+            return last_local
+        try:
+            self.message(msg, local, line, off)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a field missing
+            if isinstance(exc, DataError):  # or of the wrong type; DataErrors are our own
+                raise
+            self.bad(line, off, f"message lacks or garbles a field ({exc!r})", "malformed")
+        return local
+
+
+class _Reader(CaptureReader):
+    def __init__(self, path: Path, skip_bad: bool):
+        super().__init__(path, skip_bad, {"gaps": {"count": 0}, "diffs_before_snapshot": 0,
+                                          "snapshots": 0, "trade_id_gaps": 0})
+        self.symbols: dict[str, _Symbol] = {}
+        self.order = 0
 
     def sym(self, name: str) -> _Symbol:
         if name not in self.symbols:
@@ -206,44 +251,28 @@ class _Reader:
         s.last_trade_id = tid
         self.add(s, ts, local, 0, Kind.TRADE, -1 if d["m"] else 1, d["p"], d["q"], line)
 
-    def line(self, raw: bytes, line: int, off: int, last_local: int) -> int:
-        head, sep, body = raw.partition(b" ")
-        try:
-            local = int(head)
-            msg = json.loads(body)
-        except ValueError as exc:
-            self.bad(line, off, f"not '<local ns> <json>' ({exc})", "malformed")
-            return last_local
-        if local < last_local:
-            self.bad(line, off, f"local time {local} is earlier than the previous line's "
-                     f"({last_local})", "time_backwards")
-            return last_local
-        try:
-            if "lastUpdateId" in msg:
-                self.snapshot(msg, local, line, off)
-                return local
-            stream, d = msg.get("stream", ""), msg.get("data")
-            kind = d.get("e") if isinstance(d, dict) else None
-            if kind == "depthUpdate":
-                self.depth(d, local, line, off)
-            elif kind in ("trade", "aggTrade"):
-                self.trade(d, local, line, off)
-            elif kind == "bookTicker" or stream.endswith("@bookTicker"):
-                self.ticker(d, local, line, off)
-            else:
-                hint = ("; it looks like a Hyperliquid capture: read it with read_hyperliquid "
-                        "(format 'hyperliquid')") if "channel" in msg else ""
-                self.bad(line, off, f"unknown message (stream {stream!r}, event {kind!r}); "
-                         "read_binance reads the depthUpdate, bookTicker, trade and aggTrade "
-                         f"streams and REST depth snapshots{hint}", "unknown_message")
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, DataError):
-                raise
-            self.bad(line, off, f"message lacks or garbles a field ({exc!r})", "malformed")
-        return local
+    def message(self, msg: dict, local: int, line: int, off: int) -> None:
+        if "lastUpdateId" in msg:
+            self.snapshot(msg, local, line, off)
+            return
+        stream, d = msg.get("stream", ""), msg.get("data")
+        kind = d.get("e") if isinstance(d, dict) else None
+        if kind == "depthUpdate":
+            self.depth(d, local, line, off)
+        elif kind in ("trade", "aggTrade"):
+            self.trade(d, local, line, off)
+        elif kind == "bookTicker" or stream.endswith("@bookTicker"):
+            self.ticker(d, local, line, off)
+        else:
+            hint = ("; it looks like a Hyperliquid capture: read it with read_hyperliquid "
+                    "(format 'hyperliquid')") if "channel" in msg else ""
+            self.bad(line, off, f"unknown message (stream {stream!r}, event {kind!r}); "
+                     "read_binance reads the depthUpdate, bookTicker, trade and aggTrade "
+                     f"streams and REST depth snapshots{hint}", "unknown_message")
 
 
 def numbered_lines(fh: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:
+    """(line number from 1, byte offset, line without its end) of each line of fh."""
     off = 0
     for n, raw in enumerate(fh, 1):
         yield n, off, raw.rstrip(b"\r\n")
@@ -262,16 +291,7 @@ def read_binance(path: str | Path, *, tick_size: float | None = None,
     if not path.exists():
         raise DataError(f"{path}: no such file")
     r = _Reader(path, skip_bad)
-    last_local = 0
-    try:
-        with open_text(path) as fh:
-            for n, off, raw in numbered_lines(fh):
-                r.stats["lines"] = n
-                if raw.strip():
-                    last_local = r.line(raw, n, off, last_local)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise DataError(f"{path}: truncated or corrupt compressed file after line "
-                        f"{r.stats['lines']} ({exc})") from None
+    r.feed()
     for s in r.symbols.values():
         if s.pending:  # diffs but never a snapshot: the book is built from diffs alone
             r.stats["no_snapshot"] = True

@@ -25,14 +25,12 @@ the coins; prices and sizes become integers of the finest decimal step seen per 
 
 from __future__ import annotations
 
-import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from hftlab.data.binance import numbered_lines, decimal_units, open_text
+from hftlab.data.binance import CaptureReader, decimal_units
 from hftlab.data.market import DataError, MarketData
 from hftlab.data.tardis import step_places
 from hftlab.instruments import Instrument, Venue
@@ -60,20 +58,12 @@ class _Coin:
             col.append(v)
 
 
-class _Reader:
+class _Reader(CaptureReader):
     def __init__(self, path: Path, skip_bad: bool, snapshots: bool):
-        self.path, self.skip_bad, self.snapshots = path, skip_bad, snapshots
+        super().__init__(path, skip_bad, {"book_messages": 0, "trade_messages": 0,
+                                          "control_messages": 0, "duplicate_trades": 0})
+        self.snapshots = snapshots
         self.coins: dict[str, _Coin] = {}
-        self.stats: dict = {"lines": 0, "skipped": {}, "book_messages": 0,
-                            "trade_messages": 0, "control_messages": 0,
-                            "duplicate_trades": 0}
-
-    def bad(self, line: int, off: int, what: str, key: str) -> None:
-        where = f"{self.path}: line {line} (byte offset {off}): {what}"
-        if not self.skip_bad:
-            raise DataError(where)
-        s = self.stats["skipped"].setdefault(key, {"lines": 0, "first": where})
-        s["lines"] += 1
 
     def coin(self, name: str) -> _Coin:
         return self.coins.setdefault(name, _Coin(name))
@@ -129,38 +119,20 @@ class _Reader:
             c.tids.add(tid)
             c.add(ts, local, Kind.TRADE, side, str(t["px"]), str(t["sz"]), line)
 
-    def line(self, raw: bytes, line: int, off: int, last_local: int) -> int:
-        head, _, body = raw.partition(b" ")
-        try:
-            local = int(head)
-            msg = json.loads(body)
-        except ValueError as exc:
-            self.bad(line, off, f"not '<local ns> <json>' ({exc})", "malformed")
-            return last_local
-        if local < last_local:
-            self.bad(line, off, f"local time {local} is earlier than the previous line's "
-                     f"({last_local})", "time_backwards")
-            return last_local
+    def message(self, msg: dict, local: int, line: int, off: int) -> None:
         channel = msg.get("channel") if isinstance(msg, dict) else None
-        try:
-            if channel == "l2Book":
-                self.l2book(msg["data"], local, line, off)
-            elif channel == "trades":
-                self.trades(msg["data"], local, line, off)
-            elif channel in CONTROL:
-                self.stats["control_messages"] += 1
-            else:
-                hint = ("; it looks like a Binance capture: read it with read_binance "
-                        "(format 'binance')") if isinstance(msg, dict) and (
-                    "stream" in msg or "lastUpdateId" in msg) else ""
-                self.bad(line, off, f"unknown message (channel {channel!r}); read_hyperliquid "
-                         f"reads the channels {', '.join(CHANNELS)}{hint}", "unknown_message")
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, DataError):
-                raise
-            self.bad(line, off, f"{channel} message lacks or garbles a field ({exc!r})",
-                     "malformed")
-        return local
+        if channel == "l2Book":
+            self.l2book(msg["data"], local, line, off)
+        elif channel == "trades":
+            self.trades(msg["data"], local, line, off)
+        elif channel in CONTROL:
+            self.stats["control_messages"] += 1
+        else:
+            hint = ("; it looks like a Binance capture: read it with read_binance "
+                    "(format 'binance')") if isinstance(msg, dict) and (
+                "stream" in msg or "lastUpdateId" in msg) else ""
+            self.bad(line, off, f"unknown message (channel {channel!r}); read_hyperliquid "
+                     f"reads the channels {', '.join(CHANNELS)}{hint}", "unknown_message")
 
 
 def read_hyperliquid(path: str | Path, *, tick_size: float | None = None,
@@ -175,16 +147,7 @@ def read_hyperliquid(path: str | Path, *, tick_size: float | None = None,
     if not path.exists():
         raise DataError(f"{path}: no such file")
     r = _Reader(path, skip_bad, snapshots)
-    last_local = 0
-    try:
-        with open_text(path) as fh:
-            for n, off, raw in numbered_lines(fh):
-                r.stats["lines"] = n
-                if raw.strip():
-                    last_local = r.line(raw, n, off, last_local)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise DataError(f"{path}: truncated or corrupt compressed file after line "
-                        f"{r.stats['lines']} ({exc})") from None
+    r.feed()
     coins = [c for c in r.coins.values() if c.cols[0]]
     if not coins:
         raise DataError(f"{path}: no l2Book or trades messages")
