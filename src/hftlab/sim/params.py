@@ -117,10 +117,28 @@ class MarketParams:
     value_threshold: float = 5.0  # ticks
     value_size: float = 200.0
     value_withdrawal: float = 0.0  # fraction of value traders' activity gone in the crash
-    # correlated assets (one-factor model)
+    # correlated assets: a market factor and sector factors (world.fundamental_values)
     instruments: int = 1
-    factor_correlation: float = 0.0  # pairwise correlation of values' returns
-    breakdown_at: float = -1.0  # fraction of the session where the factor goes (-1: never)
+    factor_correlation: float = 0.0  # market share of variance: correlation across sectors
+    sector_correlation: float = 0.0  # extra share within a sector (within: the sum)
+    sectors: int = 1  # contiguous blocks of instruments, sizes as even as possible
+    # per-instrument tables; instrument i takes entry i (at least `instruments` entries),
+    # () = price / tick_size / fv_vol for every instrument
+    instrument_prices: tuple = ()  # currency
+    instrument_tick_sizes: tuple = ()  # currency
+    instrument_vols: tuple = ()  # fraction per sqrt(second)
+    # mean-reversion rate (per second) of each value's own component around the factors:
+    # 0 = a random walk; > 0 = an Ornstein-Uhlenbeck process, so instruments of one sector
+    # are cointegrated (log v_i - (vol_i / vol_j) log v_j is stationary)
+    idio_reversion: float = 0.0
+    breakdown_at: float = -1.0  # fraction of the session where it breaks (-1: never)
+    # "collapse": factor loadings go to 0 and own components become random walks (every
+    # correlation and cointegration gone); "flip": sector breakdown_sector's market loading
+    # changes sign (its correlation with the others flips); "spike": every pair's
+    # correlation becomes spike_correlation (one factor, the stress of a crisis)
+    breakdown_kind: str = "collapse"
+    breakdown_sector: int = 0
+    spike_correlation: float = 0.95
     sched_dt_ms: float = 100.0  # grid of the world's signals
 
     def __post_init__(self) -> None:
@@ -136,7 +154,24 @@ class MarketParams:
             check(isinstance(v, (tuple, list)) and len(v) <= most
                   and all(isinstance(x, (int, float)) and lo <= x <= hi for x in v),
                   f"MarketParams.{name}", f"a list of at most {most} numbers in [{lo}, {hi}]", v)
-        for name in ("symbol", "venue"):
+        check(self.breakdown_kind in BREAKDOWN_KINDS, "MarketParams.breakdown_kind",
+              f"one of {BREAKDOWN_KINDS}", self.breakdown_kind)
+        check(self.breakdown_sector < self.sectors, "MarketParams.breakdown_sector",
+              f"a sector index in [0, {self.sectors - 1}]", self.breakdown_sector)
+        check(self.sectors <= self.instruments, "MarketParams.sectors",
+              f"at most instruments ({self.instruments})", self.sectors)
+        check(self.factor_correlation + self.sector_correlation <= 1.0,
+              "MarketParams.sector_correlation",
+              f"at most 1 - factor_correlation ({1.0 - self.factor_correlation:g})",
+              self.sector_correlation)
+        for name in ("instrument_prices", "instrument_tick_sizes", "instrument_vols"):
+            v = getattr(self, name)
+            check(len(v) == 0 or len(v) >= self.instruments, f"MarketParams.{name}",
+                  f"empty or at least instruments ({self.instruments}) entries", v)
+        for i, (price, tick) in enumerate(zip(self.prices(), self.tick_sizes())):
+            check(price / tick >= 100, f"MarketParams.instrument_prices[{i}]",
+                  f"at least 100 ticks of {tick}", price)
+        for name in ("symbol", "venue", "breakdown_kind"):
             check(isinstance(getattr(self, name), str) and getattr(self, name) != "",
                   f"MarketParams.{name}", "a non-empty string", getattr(self, name))
         check(len(self.regime_shares) == 4, "MarketParams.regime_shares",
@@ -162,6 +197,34 @@ class MarketParams:
     def p0_ticks(self) -> int:
         """Initial price in ticks."""
         return round(self.price / self.tick_size)
+
+    def prices(self) -> list[float]:
+        """Initial price (currency) of each instrument."""
+        return _per_instrument(self.instrument_prices, self.price, self.instruments)
+
+    def tick_sizes(self) -> list[float]:
+        """Tick size (currency) of each instrument."""
+        return _per_instrument(self.instrument_tick_sizes, self.tick_size, self.instruments)
+
+    def vols(self) -> list[float]:
+        """Value volatility (fraction per sqrt(second)) of each instrument."""
+        return _per_instrument(self.instrument_vols, self.fv_vol, self.instruments)
+
+    def p0_ticks_of(self) -> list[int]:
+        """Initial price in ticks of each instrument."""
+        return [round(p / t) for p, t in zip(self.prices(), self.tick_sizes())]
+
+    def sector_of(self) -> list[int]:
+        """Sector of each instrument: `sectors` contiguous blocks, the first ones one
+        larger when instruments do not divide evenly."""
+        return [i * self.sectors // self.instruments for i in range(self.instruments)]
+
+
+BREAKDOWN_KINDS = ("collapse", "flip", "spike")
+
+
+def _per_instrument(table: tuple, default: float, n: int) -> list[float]:
+    return [float(x) for x in table[:n]] if table else [float(default)] * n
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -189,16 +252,20 @@ RANGES: dict[str, tuple[float, float]] = {
     "evaporation_minutes": (0.0, 1e5), "value_rate": (0.0, 1e6),
     "value_threshold": (0.0, 1e6), "value_size": (1.0, 1e9), "value_withdrawal": (0.0, 1.0),
     "instruments": (1, 64), "factor_correlation": (0.0, 1.0), "breakdown_at": (-1.0, 1.0),
+    "sector_correlation": (0.0, 1.0), "sectors": (1, 64), "idio_reversion": (0.0, 10.0),
+    "breakdown_sector": (0, 63), "spike_correlation": (0.0, 0.999),
     "sched_dt_ms": (0.001, 60000.0), "activity_vol": (0.0, 3.0),
     "activity_minutes": (0.001, 1e4), "zi_activity_bin_s": (1.0, 1e5),
 }
 INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
-        "arbitrage_size", "seller_qty", "seller_max_child", "instruments")
+        "arbitrage_size", "seller_qty", "seller_max_child", "instruments", "sectors",
+        "breakdown_sector")
 TABLES: dict[str, tuple[float, float, int]] = {
     "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
     "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),
     "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096),
-    "regime_shares": (0.0, 0.99, 4),
+    "regime_shares": (0.0, 0.99, 4), "instrument_prices": (1e-9, 1e12, 64),
+    "instrument_tick_sizes": (1e-9, 1e6, 64), "instrument_vols": (0.0, 0.1, 64),
 }
 
 

@@ -19,8 +19,14 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
   pre-crash price 31-34 minutes after the seller started).
 - "lagging-venue": a second venue whose market maker follows the primary's mid with a
   latency of lag_min_ms .. lag_max_ms, and a cross-venue arbitrageur.
-- "correlated-assets": `instruments` books whose hidden values share one factor with
-  pairwise correlation factor_correlation (breakdown_at: the factor disappears).
+- "correlated-assets": ten stocks of different prices ($12 to $420), tick sizes ($0.005
+  to $0.10) and volatilities in three sectors (4, 3, 3): value returns correlate 0.7
+  within a sector and 0.25 across sectors, own components mean-revert (idio_reversion,
+  so the stocks of a sector are cointegrated); informed traders in every book trade on
+  the values. breakdown_at (a fraction of the session, -1 = never) and breakdown_kind
+  ("collapse": correlations and cointegration gone; "flip": sector breakdown_sector's
+  market correlation changes sign; "spike": every correlation becomes
+  spike_correlation) are MarketParams fields, so a stress can set them from params.
 - "calibrated": zero-intelligence flow only, for the rates of ``calibrate(data)``.
 """
 
@@ -52,8 +58,14 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                     "evaporation_minutes": 20.0, "value_rate": 0.7, "value_size": 300.0,
                     "value_withdrawal": 1.0, "makers": 0},
     "lagging-venue": {"makers": 1},
-    "correlated-assets": {"instruments": 3, "factor_correlation": 0.7, "fv_vol": 3e-4,
-                          "informed_rate": 5.0, "informed_threshold": 2.0, "seconds": 3600.0},
+    "correlated-assets": {
+        "instruments": 10, "sectors": 3, "factor_correlation": 0.25, "sector_correlation": 0.45,
+        "instrument_prices": (42.0, 118.5, 27.3, 63.0, 215.0, 12.4, 88.0, 420.0, 35.6, 150.2),
+        "instrument_tick_sizes": (0.01, 0.01, 0.01, 0.01, 0.05, 0.005, 0.01, 0.1, 0.01, 0.02),
+        "instrument_vols": (3e-4, 2.5e-4, 4e-4, 3.5e-4, 2e-4, 5e-4, 3e-4, 2.2e-4, 4.5e-4,
+                            2.8e-4),
+        "idio_reversion": 0.01, "informed_rate": 5.0, "informed_threshold": 2.0,
+        "seconds": 3600.0},
     "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,
                    "momentum_rate": 0.0},
 }
@@ -95,12 +107,13 @@ def _sizes(tab: tuple, median: float, sigma: float) -> np.ndarray:
     return size_table(median, sigma)
 
 
-def _zi(t: AgentTable, s_orders: list, p: MarketParams, book: int, t0: int, t1: int) -> None:
+def _zi(t: AgentTable, s_orders: list, p: MarketParams, book: int, t0: int, t1: int,
+        p0: int) -> None:
     lam = _lambda(p)
     theta = _theta(p, len(lam))
     lim = _sizes(p.zi_limit_sizes, p.zi_limit_size, p.zi_limit_size_sigma)
     runs = np.asarray(p.zi_sign_runs, float) if p.zi_sign_runs else None
-    a = t.add(L.ZI, book, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True, cap=1 << 16,
+    a = t.add(L.ZI, book, t0=t0, t1=t1, p0=p0, anonymous=True, cap=1 << 16,
               gate=L.W_LIQ, x=(p.zi_market_rate, max(2, len(lam) // 2), lam.sum(),
                                theta.max(initial=0.0), p.zi_market_match,
                                p.zi_join),
@@ -111,8 +124,8 @@ def _zi(t: AgentTable, s_orders: list, p: MarketParams, book: int, t0: int, t1: 
     for i in range(1, len(lam) + 1):
         n = int(min(50, round(p.zi_liquidity * lam[i - 1] / max(theta[i - 1], 1e-9))))
         for _ in range(n):
-            s_orders.append((a, book, 1, p.p0_ticks - i, q))
-            s_orders.append((a, book, -1, p.p0_ticks + i, q))
+            s_orders.append((a, book, 1, p0 - i, q))
+            s_orders.append((a, book, -1, p0 + i, q))
 
 
 def build(name: str, seconds: float | None = None, seed: int | None = None,
@@ -124,43 +137,45 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
     n_i = p.instruments
     venues = [Venue(p.venue, FeeSchedule())] + ([Venue(p.venue + "-LAG", FeeSchedule())]
                                                if lagging else [])
-    instruments = [Instrument(p.symbol if n_i == 1 else f"{p.symbol}{i}", p.tick_size,
-                              p.lot_size) for i in range(n_i)]
+    instruments = [Instrument(p.symbol if n_i == 1 else f"{p.symbol}{i}", tick, p.lot_size)
+                   for i, tick in enumerate(p.tick_sizes())]
+    p0 = p.p0_ticks_of()  # each instrument's initial price in its own ticks
     n_books = len(venues) * n_i
-    span = max(int(0.45 * p.p0_ticks), 200)
-    base = np.full(n_books, max(1, p.p0_ticks - span), np.int64)
+    spans = [max(int(0.45 * x), 200) for x in p0]
+    span = max(spans)
+    base = np.array([max(1, p0[b % n_i] - spans[b % n_i]) for b in range(n_books)], np.int64)
     t = AgentTable(n_books)
     seeds: list = []
     t0, t1 = p.start_ns, p.start_ns + round(p.seconds * 1e9)
     noise_total = p.noise_buy_rate + p.noise_sell_rate
     for i in range(n_i):
-        _zi(t, seeds, p, i, t0, t1)
+        _zi(t, seeds, p, i, t0, t1, p0[i])
         if noise_total > 0:
-            t.add(L.NOISE, i, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True, gate=L.W_ACT,
+            t.add(L.NOISE, i, t0=t0, t1=t1, p0=p0[i], anonymous=True, gate=L.W_ACT,
                   x=(p.noise_buy_rate, p.noise_sell_rate),
                   market_sizes=size_table(p.noise_size, p.noise_size_sigma))
         if p.informed_rate > 0:
-            t.add(L.INFORMED, i, t0=t0, t1=t1, p0=p.p0_ticks, inst=i, gate=L.W_INF,
+            t.add(L.INFORMED, i, t0=t0, t1=t1, p0=p0[i], inst=i, gate=L.W_INF,
                   x=(p.informed_rate, p.informed_threshold),
                   market_sizes=size_table(p.informed_size, p.informed_size_sigma))
         if p.momentum_rate > 0:
-            t.add(L.MOMENTUM, i, t0=t0, t1=t1, p0=p.p0_ticks,
+            t.add(L.MOMENTUM, i, t0=t0, t1=t1, p0=p0[i],
                   x=(p.momentum_rate, p.momentum_fast, p.momentum_slow, p.momentum_threshold),
                   market_sizes=size_table(p.momentum_size, 0.5))
         for _ in range(p.makers):
-            t.add(L.MAKER, i, t0=t0, t1=t1, p0=p.p0_ticks, cap=16,
+            t.add(L.MAKER, i, t0=t0, t1=t1, p0=p0[i], cap=16,
                   x=(p.maker_half_spread, p.maker_size, p.maker_skew, p.maker_requote_rate,
                      p.maker_max_inventory))
     if p.value_rate > 0:
-        t.add(L.INFORMED, 0, t0=t0, t1=t1, p0=p.p0_ticks, gate=L.W_VALUE,
+        t.add(L.INFORMED, 0, t0=t0, t1=t1, p0=p0[0], gate=L.W_VALUE,
               x=(p.value_rate, p.value_threshold), market_sizes=size_table(p.value_size, 0.5))
     if p.seller_qty > 0:
         s0, s1 = window(p, p.crash_start, p.seller_minutes)
-        t.add(L.SELLER, 0, t0=t0 + int(s0 * 1e9), t1=t0 + int(s1 * 1e9), p0=p.p0_ticks,
+        t.add(L.SELLER, 0, t0=t0 + int(s0 * 1e9), t1=t0 + int(s1 * 1e9), p0=p0[0],
               gate=L.W_SELL, x=(p.seller_qty, p.seller_participation, p.seller_interval,
                                 p.seller_rate, p.seller_max_child))
     if lagging:
-        _lagging(t, p, n_i, t0, t1)
+        _lagging(t, p, n_i, t0, t1, p0)
     w, truth = build_world(p, rng, noise_total / p.informed_rate if p.informed_rate else 1.0)
     truth = {k: v for k, v in truth.items()}
     for key in ("episode_s", "seller_s", "evaporation_s"):
@@ -169,10 +184,15 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
             truth[key.replace("_s", "_ns")] = (t0 + int(a * 1e9), t0 + int(b * 1e9))
     if lagging:
         truth["lag_ms"] = (p.lag_min_ms, p.lag_max_ms)
+    if p.instruments > 1:
+        truth["sector"] = np.asarray(p.sector_of())
+        if p.breakdown_at >= 0:
+            truth["breakdown_ns"] = t0 + int(p.breakdown_at * p.seconds * 1e9)
     return Setup(name, p, t, w, truth, instruments, venues, base, 2 * span + 1, seeds)
 
 
-def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int) -> None:
+def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int, p0: list[int]
+             ) -> None:
     """Venue 1: makers quoting around venue 0's mid (half spreads h, h + 1, h + 2),
     woken by top changes of either venue, their quotes reaching venue 1 lag_min_ms ..
     lag_max_ms later (no inventory skew: they follow the primary exactly); noise takers
@@ -182,15 +202,15 @@ def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int) -> None
         b = n_i + i
         lat = int(p.lag_min_ms * MS)
         for extra in range(3):  # three quote layers, each requoting on any top change
-            t.add(L.MAKER, b, t0=t0, t1=t1, p0=p.p0_ticks, cap=16, ref=i, subs=(i, b),
+            t.add(L.MAKER, b, t0=t0, t1=t1, p0=p0[i], cap=16, ref=i, subs=(i, b),
                   lat_ns=lat, jitter_ns=int(p.lag_max_ms * MS) - lat,
                   x=(p.maker_half_spread + extra, 2 * p.maker_size, 0.0, 1.0,
                      50 * p.maker_max_inventory))
         if p.noise_buy_rate + p.noise_sell_rate > 0:
-            t.add(L.NOISE, b, t0=t0, t1=t1, p0=p.p0_ticks, anonymous=True,
+            t.add(L.NOISE, b, t0=t0, t1=t1, p0=p0[i], anonymous=True,
                   x=(p.noise_buy_rate / 5, p.noise_sell_rate / 5),
                   market_sizes=size_table(p.noise_size, p.noise_size_sigma))
-        t.add(L.ARBITRAGE, i, t0=t0, t1=t1, p0=p.p0_ticks, ref=b, subs=(i, b),
+        t.add(L.ARBITRAGE, i, t0=t0, t1=t1, p0=p0[i], ref=b, subs=(i, b),
               lat_ns=int(p.arbitrage_latency_us * 1000),
               x=(p.arbitrage_edge, p.arbitrage_size))
 

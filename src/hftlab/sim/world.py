@@ -23,29 +23,63 @@ def fundamental_values(p: MarketParams, t: np.ndarray, rng: np.random.Generator
                        ) -> np.ndarray:
     """Hidden values (ticks) of each instrument on the grid t (seconds).
 
-    Log values follow Brownian motions with volatility fv_vol per sqrt(second) and one
-    common factor: each instrument's shock is sqrt(rho) * factor + sqrt(1 - rho) * own,
-    so the pairwise correlation of value returns is rho = factor_correlation; from
-    breakdown_at (a fraction of the session) the factor is gone (correlation 0). During
-    the informed episode the first instrument's value also rises linearly by
-    episode_move (fraction) over the episode, then stays.
+    A factor model of log values (the sector structure of equity returns, King 1966):
+    instrument i in sector g has volatility s_i = vols()[i] per sqrt(second) and shocks
+
+        dx_i = s_i (sqrt(m) dM + sqrt(c) dS_g) + dU_i,   dU_i = -k U_i dt + s_i sqrt(1-m-c) dW_i
+
+    with M the market factor, S_g its sector's factor, m = factor_correlation, c =
+    sector_correlation and k = idio_reversion: the correlation of value returns is m + c
+    within a sector and m across sectors; with k > 0 two instruments of a sector are
+    cointegrated (x_i - (s_i / s_j) x_j is stationary). From breakdown_at (a fraction of
+    the session) breakdown_kind changes the loadings: "collapse" -- no factors, and the
+    own components become random walks of full volatility s_i (U keeps reverting to its
+    level, a new walk is added): no correlation or cointegration is left; "flip" -- sector
+    breakdown_sector loads on the market with the opposite sign (its correlation with
+    other sectors becomes -m); "spike" -- one factor with share spike_correlation for
+    everyone. During the informed episode the first instrument's value also rises
+    linearly by episode_move (fraction) over the episode, then stays. Values start at
+    p0_ticks_of() and are returned in each instrument's ticks.
     """
     n, k = len(t), p.instruments
     dt = np.diff(t, prepend=t[0])
-    sd = p.fv_vol * np.sqrt(dt)[:, None]
-    common = rng.standard_normal((n, 1))
+    sd = np.sqrt(dt)[:, None] * np.asarray(p.vols())[None, :]
+    sector = np.asarray(p.sector_of())
+    market = rng.standard_normal((n, 1))
     own = rng.standard_normal((n, k))
-    rho = np.full((n, 1), p.factor_correlation)
+    m, c = p.factor_correlation, p.sector_correlation
+    # further draws only when used, so the markets of the other scenarios stay as they were
+    sectors = rng.standard_normal((n, p.sectors))[:, sector] if c > 0 else np.zeros((n, k))
+    load_m = np.full((n, k), np.sqrt(m))
+    load_s = np.full((n, k), np.sqrt(c))
+    own_sd = np.full((n, k), np.sqrt(max(1.0 - m - c, 0.0)))
+    walk = np.zeros((n, k))
     if p.breakdown_at >= 0:
-        rho[t >= p.breakdown_at * p.seconds] = 0.0
-    shock = sd * (np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own)
-    shock[0] = 0.0
-    logv = np.cumsum(shock, axis=0)
+        after = t >= p.breakdown_at * p.seconds
+        if p.breakdown_kind == "collapse":
+            load_m[after] = load_s[after] = 0.0
+            walk[after] = 1.0
+        elif p.breakdown_kind == "flip":
+            load_m[np.ix_(after, sector == p.breakdown_sector)] *= -1.0
+        else:  # spike
+            load_m[after] = np.sqrt(p.spike_correlation)
+            load_s[after] = 0.0
+            own_sd[after] = np.sqrt(1.0 - p.spike_correlation)
+    common = sd * (load_m * market + load_s * sectors)
+    if walk.any():
+        common += sd * walk * rng.standard_normal((n, k))
+    noise = sd * own_sd * own
+    common[0] = noise[0] = 0.0
+    if p.idio_reversion > 0 and n > 1:
+        phi = np.exp(-p.idio_reversion * (t[1] - t[0]))  # U[r] = phi U[r-1] + noise[r]
+        logv = np.cumsum(common, axis=0) + signal.lfilter([1.0], [1.0, -phi], noise, axis=0)
+    else:
+        logv = np.cumsum(common + noise, axis=0)
     if p.episode_move != 0.0:
         t0, t1 = window(p, p.episode_start, p.episode_minutes)
         ramp = np.clip((t - t0) / max(t1 - t0, 1e-9), 0.0, 1.0)
         logv[:, 0] += np.log1p(p.episode_move) * ramp
-    return p.p0_ticks * np.exp(logv)
+    return np.asarray(p.p0_ticks_of(), float)[None, :] * np.exp(logv)
 
 
 def activity(p: MarketParams, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -11,11 +11,13 @@ from hftlab._lazy import lazy_exports
 
 _EXPORTS = {
     "AvellanedaStoikov": "hftlab.strategies.avellaneda_stoikov",
+    "DollarNeutralMM": "hftlab.strategies.dollar_neutral",
     "avellaneda_stoikov_quotes": "hftlab.strategies.closed_forms",
     "fit_intensity": "hftlab.strategies.closed_forms",
     "glft_quotes": "hftlab.strategies.closed_forms",
     "GLFT": "hftlab.strategies.glft",
     "InventorySkew": "hftlab.strategies.inventory_skew",
+    "PairsTrader": "hftlab.strategies.pairs",
     "LatencyArbitrage": "hftlab.strategies.latency_arb",
     "RegimeModel": "hftlab.strategies.regime",
     "RegimeSwitched": "hftlab.strategies.regime",
