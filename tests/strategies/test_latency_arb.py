@@ -39,7 +39,7 @@ def test_worked_example_makes_195_dollars():
     assert rec.summary()["final_position"] == {0: 0}
     assert (f.ts_exchange.max() - T0) <= 3 * MS  # done within the seed's ~3 ms
     c = counts(rec.strategy_state)
-    assert (c["takes"], c["fills"], c["misses"], c["adverse"]) == (1, 1, 0, 0)
+    assert (c["takes"], c["fills"], c["misses"], c["adverse"], c["unsettled"]) == (1, 1, 0, 0, 0)
 
 
 STALE = [(T0, 0, 100.00, 500, 100.01, 500), (T0, 1, 100.00, 300, 100.01, 300),
@@ -52,7 +52,7 @@ def test_a_quote_gone_on_arrival_is_a_miss():
     rows = STALE + [(T0 + 10 * MS + 150 * US, 1, 100.03, 300, 100.04, 300),
                     (T0 + 20 * MS, 0, 100.03, 500, 100.04, 500)]
     slow = counts(run(rows, qty=100).strategy_state)
-    assert (slow["takes"], slow["misses"], slow["fills"]) == (1, 1, 0)
+    assert (slow["takes"], slow["misses"], slow["fills"], slow["unsettled"]) == (1, 1, 0, 0)
     fast = run(rows, qty=100, lat=hftlab.LatencyProfile.constant(10 * US, 10 * US))
     c = counts(fast.strategy_state)
     assert (c["takes"], c["misses"], c["fills"], c["filled_lots"]) == (1, 0, 1, 100)

@@ -41,7 +41,7 @@ CLOCKS = ("ts", "ts_local")
 MS = 1_000_000
 
 
-def _book(data: MarketData, ref: BookRef) -> tuple[int, int]:
+def resolve_book(data: MarketData, ref: BookRef) -> tuple[int, int]:
     """(venue, instrument) of a book reference: a venue index or name (instrument 0), or a
     (venue, instrument) pair such as hftlab.BookId."""
     names = [v.name for v in data.venues]
@@ -73,7 +73,7 @@ def book_quotes(data: MarketData, book: BookRef, clock: str = "ts") -> pd.DataFr
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
     data = data.load()
-    v, i = _book(data, book)
+    v, i = resolve_book(data, book)
     ev, rec = data.events, data.record
     sel = np.flatnonzero((ev["venue"] == v) & (ev["instrument"] == i))
     if not len(sel):

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from hftlab.analytics import stale_quotes_nb as k
-from hftlab.analytics.lead_lag import CLOCKS, _book, book_quotes
+from hftlab.analytics.lead_lag import CLOCKS, book_quotes, resolve_book
 from hftlab.data.market import MarketData
 from hftlab.instruments import FeeSchedule, Instrument
 
@@ -136,8 +136,8 @@ def stale_quotes(data: MarketData, fast: Any, slow: Any,
         raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
     if not np.isfinite(cost) or cost < 0:
         raise ValueError(f"cost must be a finite currency amount >= 0, got {cost!r}")
-    vf, i_f = _book(data, fast)
-    vs, i_s = _book(data, slow)
+    vf, i_f = resolve_book(data, fast)
+    vs, i_s = resolve_book(data, slow)
     if (vf, i_f) == (vs, i_s):
         raise ValueError(f"fast and slow are the same book ({vf}, {i_f})")
     inst_f, inst_s = data.instruments[i_f], data.instruments[i_s]

@@ -18,7 +18,7 @@ from hftlab.strategies.base import integer, number
 from hftlab.strategies.latency_arb_nb import latency_arb
 from hftlab.strategy import CompiledStrategy
 
-COUNTS = ("takes", "fills", "misses", "partial", "adverse", "hedges", "filled_lots")
+COUNTS = ("takes", "fills", "misses", "partial", "adverse", "hedges", "filled_lots", "unsettled")
 
 
 class LatencyArbitrage(CompiledStrategy):
@@ -38,7 +38,8 @@ class LatencyArbitrage(CompiledStrategy):
     misses (takes that filled nothing: the quote was gone when the order arrived),
     partial, adverse (filled takes whose hedge no longer paid when the host learned of
     the fill: the fast venue had moved against us), hedges (market hedges sent),
-    filled_lots, expected (currency the edge promised when the takes were sent).
+    filled_lots, expected (currency the edge promised when the takes were sent),
+    unsettled (takes whose close the host never listed; 0 unless the engine changes).
 
     fast, slow: book indices (venue * n_instruments + instrument) of one instrument;
     fees: (fast venue's, slow venue's) FeeSchedule; instrument: its spec (tick, lot).

@@ -35,7 +35,9 @@ def _settle_take(view, state, bf, af):
     whether the fill is adverse (the fast venue already moved so the hedge no longer
     pays: net value at the fill price against its current hedge price <= 0)."""
     j = _find(view, state.take_id)
-    if j < 0:
+    if j < 0:  # no longer listed, its outcome unseen (not expected: closes wake us)
+        state.unsettled += 1
+        state.take_id = -1
         return
     o = order(view, j)
     if is_open(o):
@@ -65,8 +67,8 @@ def _hedge(view, orders, state, pos, bf, af):
     the previous one closed, or one resting order at the fast touch (join)."""
     fast = state.fast
     if state.hedge == HEDGE_CROSS:
-        if pos != 0 and (state.hedge_id < 0 or _find(view, state.hedge_id) < 0
-                         or not is_open(order(view, _find(view, state.hedge_id)))):
+        j = _find(view, state.hedge_id) if state.hedge_id >= 0 else -1
+        if pos != 0 and (j < 0 or not is_open(order(view, j))):
             state.hedge_id = market(view, orders, fast, -1 if pos > 0 else 1, abs(pos))
             state.hedges += 1
     elif state.hedge == HEDGE_JOIN:
