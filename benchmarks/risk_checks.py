@@ -24,12 +24,12 @@ import time
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import (A_MID, A_NCOL, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT, K_NCOL,
-                                  M_ASK, M_BID, M_INSTR, M_NCOL, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
-                                  O_LPRICE, O_LSTATUS, O_NCOL, O_SIDE)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT,
+                                K_NCOL, OWN_ORDER_DTYPE)
 from hftlab.risk import RiskLimits
 from hftlab.risk.layout import RS_NCOL
 from hftlab.risk.pretrade_nb import pre_trade
+from hftlab.schema import RISK_EVENT_DTYPE
 
 MS = 1_000_000
 T0 = 1_700_000_000_000_000_000
@@ -42,14 +42,13 @@ PORTFOLIO = {"max_gross_notional": 1e9, "max_net_notional": 1e9, "max_concentrat
 
 
 @nb.njit(cache=True, _nrt=False)
-def check_loop(n, lacct, market, instruments, orders, active, cur, rparams, rstate, risk_i,
-               risk_f):
+def check_loop(n, lacct, market, instruments, orders, active, cur, rparams, rstate, rec_r):
     """n pre-trade checks of a 1-lot buy 2 ticks under the bid, 1 us apart; returns denials."""
     denied = 0
     for k in range(n):
-        price = market[0, M_BID] - 2 - (k & 1)  # alternate so the duplicate guard passes
+        price = market[0].bid - 2 - (k & 1)  # alternate so the duplicate guard passes
         r = pre_trade(T0 + k * 1000, k + 100, -1, 0, 1, price, 1, 0, 1, False, lacct, market,
-                      instruments, orders, active, cur, rparams, rstate, risk_i, risk_f)
+                      instruments, orders, active, cur, rparams, rstate, rec_r)
         if r != 0:
             denied += 1
     return denied
@@ -58,31 +57,31 @@ def check_loop(n, lacct, market, instruments, orders, active, cur, rparams, rsta
 def per_check_ns(limits: RiskLimits | None, n_instr: int, calls: int) -> float:
     """Best-of-5 ns per pre_trade call on a passing order (CPU time of this process, so
     that other load on a shared machine does not count)."""
-    lacct = np.zeros((n_instr, A_NCOL))
-    lacct[:, A_MID] = 100.5
-    market = np.zeros((n_instr, M_NCOL), np.int64)
-    market[:, M_BID], market[:, M_ASK], market[:, M_STATUS] = 100, 101, 1
-    market[:, M_INSTR] = np.arange(n_instr)
+    lacct = np.zeros(n_instr, ACCOUNT_DTYPE)
+    lacct["mid"] = 100.5
+    market = np.zeros(n_instr, BOOK_DTYPE)
+    market["bid"], market["ask"], market["status"] = 100, 101, 1
+    market["instrument"] = np.arange(n_instr)
     inst = np.zeros((n_instr, I_NCOL))
     inst[:, I_VALUE], inst[:, I_MARK_BOOK] = 0.01, np.arange(n_instr)
-    orders = np.zeros((16, O_NCOL), np.int64)
+    orders = np.zeros(16, OWN_ORDER_DTYPE)
     active = np.arange(16, dtype=np.int64)
     cur = np.zeros(K_NCOL, np.int64)
     cur[K_NACT] = 4
     for s, (side, px) in enumerate([(1, 99), (1, 98), (-1, 102), (-1, 103)]):
-        orders[s, O_ID], orders[s, O_BOOK], orders[s, O_SIDE] = s + 1, 0, side
-        orders[s, O_LPRICE], orders[s, O_LLEAVES], orders[s, O_LSTATUS] = px, 1, 1
+        o = orders[s]
+        o["order_id"], o["book"], o["side"] = s + 1, 0, side
+        o["local_price"], o["local_leaves"], o["local_status"] = px, 1, 1
     rparams = limits.to_array(n_instr) if limits is not None else \
         np.full((n_instr + 1, 32), np.inf)
-    risk_i = np.zeros((16, 5), np.int64)
-    risk_f = np.zeros((16, 2))
+    rec_r = np.zeros(16, RISK_EVENT_DTYPE)
     best = np.inf
     for _ in range(5):
         rstate = np.zeros(RS_NCOL)
         cur_ = cur.copy()
         t = time.process_time()
         denied = check_loop(calls, lacct, market, inst, orders, active, cur_, rparams, rstate,
-                            risk_i, risk_f)
+                            rec_r)
         best = min(best, time.process_time() - t)
         assert denied == 0, f"{denied} denials: the benchmark must measure passing orders"
     return best / calls * 1e9

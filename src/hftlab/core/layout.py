@@ -5,95 +5,100 @@ over arrays); these constants name the columns. Numba folds them in as compile-t
 constants.
 """
 
-# --- own orders table: int64 (capacity, O_NCOL) -------------------------------------
-O_ID = 0  # order id (>= 1), 0 = free slot
-O_BOOK = 1
-O_SIDE = 2  # +1 buy, -1 sell
-O_PRICE = 3  # ticks, as resting at the exchange
-O_QTY = 4  # original qty (lots)
-O_LEAVES = 5  # remaining qty at the exchange (truth)
-O_STATUS = 6  # exchange status: OrderStatus (NEW until the order arrives)
-O_TIF = 7
-O_TYPE = 8  # OrderType
-O_SEQ = 9  # arrival number at the exchange (L3 FIFO position)
-O_LSTATUS = 10  # status as the strategy knows it (after response latency)
-O_LLEAVES = 11  # leaves as the strategy knows it
-O_LPRICE = 12  # price as the strategy knows it
-O_TS_SENT = 13
-O_PENDING = 14  # commands sent but not yet answered (cancel / modify in flight)
-O_FILLED = 15  # qty filled at the exchange
-O_VID = 16  # the venue's order id in a simulated market (matching_nb's order row)
-O_NCOL = 17
+import numpy as np
 
-# float companions of the own orders table: float64 (capacity, Q_NCOL)
-Q_AHEAD = 0  # estimated qty ahead of us in the queue (lots)
-Q_TRADED = 1  # qty traded at our level since the last depth update (probabilistic model)
-Q_NCOL = 2
+_I8, _F8 = np.int64, np.float64
 
-# --- commands written by strategies: int64 (max_commands, C_NCOL) -------------------
-C_ACTION = 0  # ACT_SUBMIT / ACT_CANCEL / ACT_MODIFY
-C_BOOK = 1
-C_SIDE = 2
-C_PRICE = 3
-C_QTY = 4
-C_TIF = 5
-C_TYPE = 6
-C_ID = 7  # order id for cancel / modify
-C_DENY = 8  # a reason the host already found (OFF_TICK, BAD_QTY, ...): the gate denies it
-C_NCOL = 9
+# --- own orders table: one row per order slot (capacity,) of OWN_ORDER_DTYPE ---------
+# exchange truth (price, leaves, status, ...) beside what the host knows of it (local_*)
+OWN_ORDER_DTYPE = np.dtype([
+    ("order_id", _I8),  # >= 1, 0 = free slot
+    ("book", _I8),
+    ("side", _I8),  # +1 buy, -1 sell
+    ("price", _I8),  # ticks, as resting at the exchange
+    ("qty", _I8),  # original qty (lots)
+    ("leaves", _I8),  # remaining qty at the exchange (truth)
+    ("status", _I8),  # exchange status: OrderStatus (NEW until the order arrives)
+    ("tif", _I8),
+    ("order_type", _I8),
+    ("seq", _I8),  # arrival number at the exchange (L3 FIFO position)
+    ("local_status", _I8),  # status as the strategy knows it (after response latency)
+    ("local_leaves", _I8),  # leaves as the strategy knows it
+    ("local_price", _I8),  # price as the strategy knows it
+    ("ts_sent", _I8),
+    ("pending", _I8),  # commands sent but not yet answered (cancel / modify in flight)
+    ("filled", _I8),  # qty filled at the exchange
+    ("venue_id", _I8),  # the venue's order id in a simulated market (matching_nb's row)
+    ("ahead", _F8),  # estimated qty ahead of us in the queue (lots)
+    ("traded", _F8),  # qty traded at our level since the last depth update (L2 model)
+])
+
+# --- commands written by strategies and the risk engine: (max_commands,) ---------------
+COMMAND_DTYPE = np.dtype([
+    ("action", _I8),  # ACT_SUBMIT / ACT_CANCEL / ACT_MODIFY
+    ("book", _I8),
+    ("side", _I8),
+    ("price", _I8),
+    ("qty", _I8),
+    ("tif", _I8),
+    ("order_type", _I8),
+    ("order_id", _I8),  # for cancel / modify
+    ("deny", _I8),  # a reason the host already found (OFF_TICK, BAD_QTY, ...): denied
+])
 MAX_TICKS = 1 << 48  # prices and sizes past these are denied: P&L of price x size x value
 MAX_LOTS = 1 << 40  # stays far inside int64 and exact in float64 accounting
 ACT_SUBMIT, ACT_CANCEL, ACT_MODIFY = 0, 1, 2
 
-# --- queues of things in flight: int64 (capacity, X_NCOL) ring buffers --------------
-X_TS = 0  # when it is due (exchange time for entry, local time for responses)
-X_KIND = 1  # entry: ACT_*; response: R_*
-X_SLOT = 2
-X_PRICE = 3
-X_QTY = 4
-X_STATUS = 5
-X_REASON = 6
-X_MAKER = 7
-X_EXTS = 8  # exchange time the response refers to
-X_NCOL = 9
+# --- queues of things in flight: ring buffers of QUEUE_DTYPE, ends in RING_DTYPE -------
+QUEUE_DTYPE = np.dtype([
+    ("ts", _I8),  # when it is due (exchange time for entry, local time for responses)
+    ("kind", _I8),  # entry: ACT_*; response: R_*
+    ("slot", _I8),
+    ("price", _I8),
+    ("qty", _I8),
+    ("status", _I8),
+    ("reason", _I8),
+    ("maker", _I8),
+    ("ts_exchange", _I8),  # exchange time the response refers to
+])
+RING_DTYPE = np.dtype([("head", _I8), ("tail", _I8)])  # items head..tail-1 are queued
 # responses: accepted / filled qty / closed by the venue (rejected, expired) / a cancel
 # or modify refused / modified / cancelled on our request
 R_ACK, R_FILL, R_DONE, R_REFUSED, R_MODIFIED, R_CANCELLED = 0, 1, 2, 3, 4, 5
 
-# --- market view per book (local, as the strategy sees it): int64 (n_books, M_NCOL) --
-M_BID = 0  # best bid (ticks), 0 if empty
-M_ASK = 1  # best ask (ticks), 0 if empty
-M_BIDQ = 2
-M_ASKQ = 3
-M_LAST_PX = 4  # last trade price
-M_LAST_QTY = 5
-M_LAST_SIDE = 6  # aggressor side of the last trade
-M_LAST_TS = 7
-M_STATUS = 8  # 1 trading, 0 halted
-M_TS = 9  # local time of the last update
-M_INSTR = 10  # instrument of the book (constant)
-M_VENUE = 11  # venue of the book (constant)
-M_LAST_KIND = 12  # kind of the last print: TRADE (a print) or EXECUTE (a resting order hit)
-M_NCOL = 13
+# --- market view per book (local, as the strategy sees it): (n_books,) -----------------
+BOOK_DTYPE = np.dtype([(name, _I8) for name in (
+    "bid",  # best bid (ticks), 0 if empty
+    "ask",  # best ask (ticks), 0 if empty
+    "bid_qty", "ask_qty",
+    "last_price", "last_qty",
+    "last_side",  # aggressor side of the last trade
+    "last_ts",
+    "status",  # 1 trading, 0 halted
+    "ts",  # local time of the last update
+    "instrument", "venue",  # of the book (constant)
+    "last_kind",  # kind of the last print: TRADE (a print) or EXECUTE (a resting order hit)
+)])
 
-# --- price ranges of our open orders per book (exchange truth): int64 (n_books, 4) ------
+# --- price ranges of our open orders per book (exchange truth): (n_books,) ---------------
 # a market event far from all of them cannot touch our orders, so the loop skips them
-G_BID_LO, G_BID_HI, G_ASK_LO, G_ASK_HI = 0, 1, 2, 3
+RANGE_DTYPE = np.dtype([("bid_lo", _I8), ("bid_hi", _I8), ("ask_lo", _I8), ("ask_hi", _I8)])
 
-# --- account per instrument: float64 (n_instruments, A_NCOL) ------------------------
-A_POS = 0  # position (lots), exact in float64 up to 2**53
-A_CASH = 1  # currency
-A_FEES = 2  # cumulative fees (negative = net rebates)
-A_REALIZED = 3  # realized P&L net of fees, average-cost method
-A_AVG = 4  # average entry price of the open position (ticks)
-A_MID = 5  # last mark (ticks)
-A_UNREAL = 6
-A_EQUITY = 7  # realized + unrealized = total P&L
-A_VOLUME = 8  # lots traded
-A_MAKER_VOLUME = 9
-A_NOTIONAL = 10  # currency traded
-A_FILLS = 11
-A_NCOL = 12
+# --- account per instrument: (n_instruments,) ---------------------------------------------
+ACCOUNT_DTYPE = np.dtype([(name, _F8) for name in (
+    "position",  # lots, exact in float64 up to 2**53
+    "cash",  # currency
+    "fees",  # cumulative fees (negative = net rebates)
+    "realized",  # realized P&L net of fees, average-cost method
+    "avg_price",  # average entry price of the open position (ticks)
+    "mid",  # last mark (ticks)
+    "unrealized",
+    "equity",  # realized + unrealized = total P&L
+    "volume",  # lots traded
+    "maker_volume",
+    "notional",  # currency traded
+    "fills",
+)])
 
 # --- loop cursors and counters: int64 (K_NCOL,) --------------------------------------
 K_IEX = 0  # next event for the exchange side (index into the current chunk)
@@ -177,10 +182,6 @@ I_UNITS = 1  # units per lot (lot_size)
 I_MARK_BOOK = 2  # book whose mid marks the instrument
 I_NCOL = 3
 
-# --- record rows: int64 and float64 buffers -------------------------------------------
-# orders: int64 (cap, 14) in the field order of schema.ORDER_RECORD_DTYPE
-# fills: int64 (cap, 9) order_id, ts_exchange, ts_local, venue, instrument, side, price,
-#        qty, maker  +  float64 (cap, 2) fee, mid
-# states: int64 (cap, 7) ts, instrument, position, bid, ask, best_bid, best_ask
-#         + float64 (cap, 6) cash, fees, realized, unrealized, equity, mid
-# risk: int64 (cap, 5) ts, rule, order_id, instrument, state + float64 (cap, 2) value, limit
+# --- records: structured arrays of the record dtypes of hftlab.schema ----------------
+# (ORDER_RECORD_DTYPE, FILL_RECORD_DTYPE, STATE_RECORD_DTYPE, RISK_EVENT_DTYPE), each
+# written by one kernel that sets every field

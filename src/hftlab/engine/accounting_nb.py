@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.core.layout import (A_AVG, A_CASH, A_EQUITY, A_FEES, A_FILLS, A_MAKER_VOLUME,
-                                  A_MID, A_NOTIONAL, A_POS, A_REALIZED, A_UNREAL, A_VOLUME,
-                                  I_UNITS, I_VALUE, V_MAKER, V_PER_UNIT, V_TAKER)
+from hftlab.core.layout import I_UNITS, I_VALUE, V_MAKER, V_PER_UNIT, V_TAKER
 
 
 @nb.njit(cache=True)
@@ -27,38 +25,40 @@ def fee_of(venues, instruments, v, i, price, qty, maker):
 def apply_fill(acct, instruments, i, side, price, qty, fee, maker):
     """Book a fill of qty lots at price ticks (side +1 bought, -1 sold) into acct[i]."""
     value = instruments[i, I_VALUE]
-    pos = acct[i, A_POS]
-    acct[i, A_CASH] -= side * price * qty * value + fee
-    acct[i, A_FEES] += fee
-    acct[i, A_REALIZED] -= fee
+    a = acct[i]
+    pos = a.position
+    a.cash -= side * price * qty * value + fee
+    a.fees += fee
+    a.realized -= fee
     if pos == 0 or (pos > 0) == (side > 0):
-        acct[i, A_AVG] = (acct[i, A_AVG] * abs(pos) + price * qty) / (abs(pos) + qty)
+        a.avg_price = (a.avg_price * abs(pos) + price * qty) / (abs(pos) + qty)
     else:
         closed = min(qty, abs(pos))
         sign = 1.0 if pos > 0 else -1.0
-        acct[i, A_REALIZED] += closed * (price - acct[i, A_AVG]) * sign * value
+        a.realized += closed * (price - a.avg_price) * sign * value
         if qty > abs(pos):
-            acct[i, A_AVG] = price
+            a.avg_price = price
         elif qty == abs(pos):
-            acct[i, A_AVG] = 0.0
-    acct[i, A_POS] = pos + side * qty
-    acct[i, A_VOLUME] += qty
+            a.avg_price = 0.0
+    a.position = pos + side * qty
+    a.volume += qty
     if maker:
-        acct[i, A_MAKER_VOLUME] += qty
-    acct[i, A_NOTIONAL] += price * qty * value
-    acct[i, A_FILLS] += 1
-    mark(acct, instruments, i, acct[i, A_MID])
+        a.maker_volume += qty
+    a.notional += price * qty * value
+    a.fills += 1
+    mark(acct, instruments, i, a.mid)
 
 
 @nb.njit(cache=True)
 def mark(acct, instruments, i, mid):
     """Mark instrument i to mid (ticks); a NaN mid keeps the previous mark."""
+    a = acct[i]
     if mid == mid:
-        acct[i, A_MID] = mid
-    m = acct[i, A_MID]
-    pos = acct[i, A_POS]
+        a.mid = mid
+    m = a.mid
+    pos = a.position
     if pos != 0 and m == m:
-        acct[i, A_UNREAL] = pos * (m - acct[i, A_AVG]) * instruments[i, I_VALUE]
+        a.unrealized = pos * (m - a.avg_price) * instruments[i, I_VALUE]
     else:
-        acct[i, A_UNREAL] = 0.0
-    acct[i, A_EQUITY] = acct[i, A_REALIZED] + acct[i, A_UNREAL]
+        a.unrealized = 0.0
+    a.equity = a.realized + a.unrealized

@@ -31,34 +31,30 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import book_nb
-from hftlab.core.layout import (A_NCOL, C_NCOL, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, M_NCOL, O_BOOK,
-                                  O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL, O_PENDING, O_SIDE,
-                                  O_TIF)
+from hftlab.core.commands_nb import write_command
+from hftlab.core.layout import (ACCOUNT_DTYPE, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, BOOK_DTYPE,
+                                OWN_ORDER_DTYPE)
 
 _I8 = np.int64
-# The host's top of book, one row per book, over the engine's market view (same memory).
-BOOK_VIEW_DTYPE = np.dtype([(name, _I8) for name in (
-    "bid", "ask", "bid_qty", "ask_qty", "last_price", "last_qty", "last_side", "last_ts",
-    "status", "ts", "instrument", "venue", "last_kind")])
-# Our orders as the host knows them: only the host's columns of the engine's order table.
+# The host's top of book, one row per book: the engine's market view itself.
+BOOK_VIEW_DTYPE = BOOK_DTYPE
+# Our orders as the host knows them: only the host's fields of the engine's own-orders
+# table (same memory; the venue's truth is not in it).
+_HOST_FIELDS = {"order_id": "order_id", "book": "book", "side": "side", "price": "local_price",
+                "leaves": "local_leaves", "status": "local_status", "pending": "pending",
+                "tif": "tif"}
 ORDER_VIEW_DTYPE = np.dtype({
-    "names": ["order_id", "book", "side", "price", "leaves", "status", "pending", "tif"],
-    "formats": [_I8] * 8,
-    "offsets": [8 * c for c in (O_ID, O_BOOK, O_SIDE, O_LPRICE, O_LLEAVES, O_LSTATUS, O_PENDING,
-                                O_TIF)],
-    "itemsize": 8 * O_NCOL})
+    "names": list(_HOST_FIELDS),
+    "formats": [OWN_ORDER_DTYPE.fields[f][0] for f in _HOST_FIELDS.values()],
+    "offsets": [OWN_ORDER_DTYPE.fields[f][1] for f in _HOST_FIELDS.values()],
+    "itemsize": OWN_ORDER_DTYPE.itemsize})
 # The host's account per instrument (position in lots, money in currency, prices in ticks).
-ACCOUNT_VIEW_DTYPE = np.dtype([(name, np.float64) for name in (
-    "position", "cash", "fees", "realized", "avg_price", "mid", "unrealized", "equity",
-    "volume", "maker_volume", "notional", "fills")])
+ACCOUNT_VIEW_DTYPE = ACCOUNT_DTYPE
 # Host time (ns), open-order slots listed in view.active, trading state (0 ACTIVE,
 # 1 REDUCING, 2 HALTED) and the id the next accepted submit gets.
 CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
                         ("next_id", _I8)])
-COMMAND_DTYPE = np.dtype([(name, _I8) for name in (
-    "action", "book", "side", "price", "qty", "tif", "order_type", "order_id", "deny")])
 VIEW_DTYPES = (BOOK_VIEW_DTYPE, ORDER_VIEW_DTYPE, ACCOUNT_VIEW_DTYPE, CLOCK_DTYPE)
-assert COMMAND_DTYPE.itemsize == 8 * C_NCOL and BOOK_VIEW_DTYPE.itemsize == 8 * M_NCOL and ACCOUNT_VIEW_DTYPE.itemsize == 8 * A_NCOL
 
 View = namedtuple("View", "books orders active account clock ladder top base")
 Orders = namedtuple("Orders", "commands counts")
@@ -79,16 +75,15 @@ def readonly(a: np.ndarray) -> np.ndarray:
 def make_view(market: np.ndarray, orders: np.ndarray, active: np.ndarray, lacct: np.ndarray,
               clock: np.ndarray, lqty: np.ndarray, ltop: np.ndarray, base: np.ndarray) -> View:
     """The strategy's View over the engine's host-side arrays (no copies)."""
-    return View(readonly(market.view(BOOK_VIEW_DTYPE)[:, 0]),
-                readonly(orders.view(ORDER_VIEW_DTYPE)[:, 0]), readonly(active),
-                readonly(lacct.view(ACCOUNT_VIEW_DTYPE)[:, 0]),
+    return View(readonly(market), readonly(orders.view(ORDER_VIEW_DTYPE)), readonly(active),
+                readonly(lacct),
                 readonly(clock.view(CLOCK_DTYPE)), readonly(lqty), readonly(ltop),
                 readonly(base))
 
 
 def make_sink(cmds: np.ndarray, counts: np.ndarray) -> Orders:
     """The strategy's Orders sink over the engine's command buffer."""
-    return Orders(cmds.view(COMMAND_DTYPE)[:, 0], counts)
+    return Orders(cmds, counts)
 
 
 # -- the view ---------------------------------------------------------------------------
@@ -173,16 +168,7 @@ def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
         orders.counts[N_OVERFLOW] += 1
         return False
     orders.counts[N_WRITTEN] = n + 1
-    c = orders.commands[n]
-    c.action = action
-    c.book = book
-    c.side = side
-    c.price = price
-    c.qty = qty
-    c.tif = tif
-    c.order_type = order_type
-    c.order_id = order_id
-    c.deny = 0
+    write_command(orders.commands, n, action, book, side, price, qty, tif, order_type, order_id)
     return True
 
 

@@ -14,30 +14,28 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (C_NCOL, K_L3_OVER, K_L3_OVER_AT, K_NEG_AT, A_MID, A_NCOL, A_POS, ERR_DATA_RANGE, ERR_QUEUE_FULL,
-                                  ERR_SINK_FULL, K_DENY_HI, K_DENY_LO, W_DENIED,
-                                  I_MARK_BOOK, I_NCOL, I_UNITS, I_VALUE, K_END, K_ERR,
-                                  K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_LAST,
-                                  K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEV, K_NEXT_ID,
-                                  K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE, K_NORD,
-                                  K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RH, K_RNG,
-                                  K_WAKE, K_WAKE_BOOK, K_WARN, M_INSTR, M_NCOL, M_STATUS,
-                                  M_VENUE, O_ID, O_LLEAVES, O_LPRICE, O_LSTATUS, O_NCOL,
-                                  O_PENDING, O_SIDE, O_TIF, P_NCOL, P_PY, P_SAMPLE, P_SIM,
-                                  P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, Q_NCOL, RUN_DONE,
-                                  RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_ENTRY,
-                                  V_ENTRY_J, V_FEED, V_FEED_J, V_MAKER, V_NCOL, V_PER_UNIT,
-                                  V_RECORDED, V_RESP, V_RESP_J, V_TAKER, W_BOOK, W_FILL,
-                                  W_ORDER, W_START, W_TIMER, W_TRADE, X_EXTS, X_KIND, X_MAKER,
-                                  X_REASON, R_ACK, R_MODIFIED, R_REFUSED,
-                                  X_NCOL, X_PRICE, X_QTY, X_SLOT)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, ERR_DATA_RANGE,
+                                ERR_QUEUE_FULL, ERR_SINK_FULL, I_MARK_BOOK, I_NCOL, I_UNITS,
+                                I_VALUE, K_DENY_HI, K_DENY_LO, K_END, K_ERR, K_EVENTS,
+                                K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_L3_OVER, K_L3_OVER_AT,
+                                K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEG_AT, K_NEV,
+                                K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE, K_NORD,
+                                K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RNG, K_WAKE,
+                                K_WAKE_BOOK, K_WARN, OWN_ORDER_DTYPE, P_NCOL, P_PY, P_SAMPLE,
+                                P_SIM, P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, QUEUE_DTYPE,
+                                R_ACK, R_MODIFIED, R_REFUSED, RANGE_DTYPE, RING_DTYPE, RUN_DONE,
+                                RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_ENTRY, V_ENTRY_J,
+                                V_FEED, V_FEED_J, V_MAKER, V_NCOL, V_PER_UNIT, V_RECORDED, V_RESP,
+                                V_RESP_J, V_TAKER, W_BOOK, W_DENIED, W_FILL, W_ORDER, W_START,
+                                W_TIMER, W_TRADE)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.queue_nb import QUEUE_SIG
-from hftlab.engine.record import RunRecord
+from hftlab.engine.record import TABLES, RunRecord
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.layout import rstate_size
 from hftlab.risk.pretrade_nb import RP_NCOL
-from hftlab.schema import ORDER_RECORD_DTYPE, OrderStatus, Reason, TimeInForce
+from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
+                           STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
 from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
@@ -98,10 +96,10 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     base, width = window if window is not None else _ladder_window(bounds, margin)
     qty, top = book_nb.new_books(nb_, width)
     lqty, ltop = book_nb.new_books(nb_, width)
-    market = np.zeros((nb_, M_NCOL), np.int64)
-    market[:, M_INSTR] = np.arange(nb_) % ni
-    market[:, M_VENUE] = np.arange(nb_) // ni
-    market[:, M_STATUS] = 1
+    market = np.zeros(nb_, BOOK_DTYPE)
+    market["instrument"] = np.arange(nb_) % ni
+    market["venue"] = np.arange(nb_) // ni
+    market["status"] = 1
     ven = np.zeros((nv, V_NCOL))
     for k, v in enumerate(venues):
         ven[k, V_MAKER], ven[k, V_TAKER] = v.fees.maker, v.fees.taker
@@ -117,8 +115,8 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         inst[i, I_UNITS] = spec.lot_size
         books = [v * ni + i for v in range(nv) if bounds[v * ni + i, 0] >= 0]
         inst[i, I_MARK_BOOK] = books[0] if books else i
-    acct = np.zeros((ni, A_NCOL))
-    acct[:, A_MID] = np.nan
+    acct = np.zeros(ni, ACCOUNT_DTYPE)
+    acct["mid"] = np.nan
     cur = np.zeros(K_NCOL, np.int64)
     cur[K_NEXT_ID] = 1
     cur[K_NFREE] = capacity
@@ -131,16 +129,15 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     arrays = dict(
         cur=cur, prm=prm, qty=qty, top=top, lqty=lqty, ltop=ltop, base=base,
         omap=book_nb.new_order_map(), halted=np.zeros(nb_, np.int64), market=market,
-        ownr=np.zeros((nb_, 4), np.int64),
-        orders=np.zeros((capacity, O_NCOL), np.int64), oq=np.zeros((capacity, Q_NCOL)),
+        ownr=np.zeros(nb_, RANGE_DTYPE), orders=np.zeros(capacity, OWN_ORDER_DTYPE),
         active=np.zeros(capacity, np.int64), free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
-        entry=np.zeros((4 * capacity, X_NCOL), np.int64), resp=np.zeros((4 * capacity, X_NCOL), np.int64),
+        entry=np.zeros(4 * capacity, QUEUE_DTYPE), eends=np.zeros(1, RING_DTYPE),
+        resp=np.zeros(4 * capacity, QUEUE_DTYPE), rends=np.zeros(1, RING_DTYPE),
         acct=acct, lacct=acct.copy(), vtab=ven, itab=inst,
-        rec_o=np.zeros((r, 14), np.int64), fills_i=np.zeros((r, 9), np.int64),
-        fills_f=np.zeros((r, 2)), st_i=np.zeros((r, 7), np.int64), st_f=np.zeros((r, 6)),
-        risk_i=np.zeros((r, 5), np.int64), risk_f=np.zeros((r, 2)), rparams=rparams,
-        rstate=np.zeros(rstate_size(ni)), cmds=np.zeros((loop_nb.MAX_CMDS, C_NCOL), np.int64),
-        rcmds=np.zeros((capacity + ni, C_NCOL), np.int64),
+        rec_o=np.zeros(r, ORDER_RECORD_DTYPE), rec_f=np.zeros(r, FILL_RECORD_DTYPE),
+        rec_s=np.zeros(r, STATE_RECORD_DTYPE), rec_r=np.zeros(r, RISK_EVENT_DTYPE),
+        rparams=rparams, rstate=np.zeros(rstate_size(ni)),
+        cmds=np.zeros(loop_nb.MAX_CMDS, COMMAND_DTYPE), rcmds=np.zeros(capacity + ni, COMMAND_DTYPE),
     )
     return Engine(data, venues, list(data.instruments), arrays)
 
@@ -149,16 +146,15 @@ class _Records:
     """Accumulates record rows flushed out of the engine's fixed buffers."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list] = {"orders": [], "fills": [], "states": [], "risk": []}
+        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in TABLES}
 
     def flush(self, e: Engine) -> None:
         c = e.cur
-        for name, key, arrs in (("orders", K_NORD, (e.rec_o,)), ("fills", K_NFILL,
-                                (e.fills_i, e.fills_f)), ("states", K_NSTATE, (e.st_i, e.st_f)),
-                                ("risk", K_NRISK, (e.risk_i, e.risk_f))):
+        for name, key, rec in (("orders", K_NORD, e.rec_o), ("fills", K_NFILL, e.rec_f),
+                               ("states", K_NSTATE, e.rec_s), ("risk_events", K_NRISK, e.rec_r)):
             n = int(c[key])
             if n:
-                self.parts[name].append(tuple(a[:n].copy() for a in arrs))
+                self.parts[name].append(rec[:n].copy())
                 c[key] = 0
 
 
@@ -185,7 +181,7 @@ class _Runner:
         compiled = isinstance(strategy, CompiledStrategy)
         if compiled:
             fn, self.ss = strategy.step(), strategy.raw_state()
-            cmds = np.zeros((strategy.max_commands, e.cmds.shape[1]), np.int64)
+            cmds = np.zeros(strategy.max_commands, COMMAND_DTYPE)
         else:
             fn, self.ss, cmds = _no_strategy, np.zeros(8, np.uint8), e.cmds
         self.fn = loop_nb.FunctionPointer(fn, loop_nb.STRATEGY_SIG)
@@ -206,9 +202,9 @@ class _Runner:
         while True:
             code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
                                e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
-                               e.oq, e.active, e.free, e.entry, e.resp, e.acct, e.lacct, e.vtab,
-                               e.itab, e.rec_o, e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i,
-                               e.risk_f, e.rparams, e.rstate, self.cmds, e.rcmds, self.view,
+                               e.active, e.free, e.entry, e.eends, e.resp, e.rends, e.acct,
+                               e.lacct, e.vtab, e.itab, e.rec_o, e.rec_f, e.rec_s, e.rec_r,
+                               e.rparams, e.rstate, self.cmds, e.rcmds, self.view,
                                self.sink, self.clock, self.ss, self.fn, self.qfn,
                                self.qparams)
             if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR):
@@ -343,9 +339,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
                  "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
                  "warnings": int(e.cur[K_WARN] + e.cur[K_L3_OVER]), "source": data.source})
     meta["apply_errors"] = _apply_errors(e, data, strict)
-    fills = run.recs.parts["fills"]
-    meta["fills"] = int(sum(len(f[0]) for f in fills))
-    meta["final_position"] = {i: int(e.acct[i, A_POS]) for i in range(len(data.instruments))}
+    meta["fills"] = int(sum(len(f) for f in run.recs.parts["fills"]))
+    meta["final_position"] = {i: int(e.acct[i]["position"]) for i in range(len(data.instruments))}
     if progress is not None:
         progress(len(data), len(data))
     rec = RunRecord(instruments=list(data.instruments), venues=venues, meta=meta,
@@ -438,17 +433,17 @@ def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
     elif reason == W_DENIED:
         _denials(strategy, ctx, e)
     elif reason in (W_FILL, W_ORDER):
-        r = e.resp[(int(e.cur[K_RH]) - 1) % len(e.resp)]
-        o = e.orders[r[X_SLOT]]
+        r = e.resp[(int(e.rends[0]["head"]) - 1) % len(e.resp)]
+        o = e.orders[r["slot"]]
         if reason == W_FILL:
-            strategy.on_fill(ctx, Fill(int(o[O_ID]), book, int(o[O_SIDE]), int(r[X_PRICE]),
-                                       int(r[X_QTY]), bool(r[X_MAKER]), int(r[X_EXTS])))
+            strategy.on_fill(ctx, Fill(int(o["order_id"]), book, int(o["side"]), int(r["price"]),
+                                       int(r["qty"]), bool(r["maker"]), int(r["ts_exchange"])))
             return
-        status = OrderStatus(int(o[O_LSTATUS]))
-        order = Order(int(o[O_ID]), book, int(o[O_SIDE]), int(o[O_LPRICE]), int(o[O_LLEAVES]),
-                      status, int(o[O_PENDING]), TimeInForce(int(o[O_TIF])),
-                      Reason(int(r[X_REASON])))
-        kind = int(r[X_KIND])
+        status = OrderStatus(int(o["local_status"]))
+        order = Order(int(o["order_id"]), book, int(o["side"]), int(o["local_price"]),
+                      int(o["local_leaves"]), status, int(o["pending"]), TimeInForce(int(o["tif"])),
+                      Reason(int(r["reason"])))
+        kind = int(r["kind"])
         if kind == R_ACK:
             strategy.on_order_accepted(ctx, order)
         elif kind == R_MODIFIED:
@@ -467,8 +462,7 @@ def _denials(strategy: Strategy, ctx: Context, e: Engine) -> None:
     """on_order_denied for each command the gate denied in the last batch."""
     rows = e.rec_o[int(e.cur[K_DENY_LO]):int(e.cur[K_DENY_HI])]
     n_instr = len(e.instruments)
-    for values in rows:  # int64 rows in the field order of ORDER_RECORD_DTYPE
-        row = dict(zip(ORDER_RECORD_DTYPE.names, values))
+    for row in rows:
         if row["status"] != OrderStatus.DENIED:
             continue
         book = int(row["venue"]) * n_instr + int(row["instrument"])

@@ -15,10 +15,7 @@ import numba as nb
 from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
-                                  K_SEQ, M_VENUE,
-                                  O_BOOK, O_FILLED, O_LEAVES, O_PRICE, O_QTY, O_SEQ, O_SIDE,
-                                  O_STATUS, O_TIF, O_TYPE, Q_AHEAD, Q_TRADED, R_ACK,
-                                  R_CANCELLED, R_DONE, R_MODIFIED)
+                                K_SEQ, R_ACK, R_CANCELLED, R_DONE, R_MODIFIED)
 from hftlab.engine.venue_nb import (FOK, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
                                     RS_HALTED, RS_NONE, RS_POST_ONLY, RS_RANGE,
                                     RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
@@ -32,18 +29,18 @@ from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_
 @nb.njit(cache=True)
 def own_cross_price(s, orders, active, cur):
     """Best price of our own resting orders opposite slot s that s would reach, or -1."""
-    b = orders[s, O_BOOK]
-    side = orders[s, O_SIDE]
-    lim = orders[s, O_PRICE]
-    mkt = orders[s, O_TYPE] == MARKET
+    b = orders[s].book
+    side = orders[s].side
+    lim = orders[s].price
+    mkt = orders[s].order_type == MARKET
     best = -1
     for k in range(cur[K_NACT]):
         r = active[k]
-        if r == s or orders[r, O_BOOK] != b or orders[r, O_SIDE] == side:
+        if r == s or orders[r].book != b or orders[r].side == side:
             continue
-        if not is_open(orders[r, O_STATUS]):
+        if not is_open(orders[r].status):
             continue
-        p = orders[r, O_PRICE]
+        p = orders[r].price
         if (mkt or rules.reaches(side, lim, p)) and (best < 0 or rules.reaches(side, best, p)
                                                      and p != best):
             best = p
@@ -51,30 +48,30 @@ def own_cross_price(s, orders, active, cur):
 
 
 @nb.njit(cache=True)
-def cancel_own_at(s, price, now, reason, orders, active, cur, resp, rec_o, venues, market):
+def cancel_own_at(s, price, now, reason, orders, active, cur, resp, rends, rec_o, venues, market):
     """Self-trade prevention, cancel-oldest: close our resting orders opposite s at price."""
-    b = orders[s, O_BOOK]
+    b = orders[s].book
     for k in range(cur[K_NACT]):
         r = active[k]
-        if r == s or orders[r, O_BOOK] != b or orders[r, O_SIDE] == orders[s, O_SIDE]:
+        if r == s or orders[r].book != b or orders[r].side == orders[s].side:
             continue
-        if is_open(orders[r, O_STATUS]) and orders[r, O_PRICE] == price:
-            close_order(r, now, R_DONE, reason, orders, cur, resp, rec_o, venues, market)
+        if is_open(orders[r].status) and orders[r].price == price:
+            close_order(r, now, R_DONE, reason, orders, cur, resp, rends, rec_o, venues, market)
 
 
 @nb.njit(cache=True)
-def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f, acct, venues,
+def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, venues,
             instruments, market, qty, top, base):
     """Match slot s (price, leaves set) against the recorded book, then rest or expire it.
 
     Returns (status, reason). The order's leaves and status are updated.
     """
-    b = orders[s, O_BOOK]
-    side = orders[s, O_SIDE]
+    b = orders[s].book
+    side = orders[s].side
     width = qty.shape[2]
-    mkt = orders[s, O_TYPE] == MARKET
-    tif = orders[s, O_TIF]
-    lim = orders[s, O_PRICE] - base[b]
+    mkt = orders[s].order_type == MARKET
+    tif = orders[s].tif
+    lim = orders[s].price - base[b]
     orow = ASK_ROW if side > 0 else BID_ROW
     # market liquidity we would reach, and where our own opposite orders stand
     if side > 0:
@@ -93,17 +90,17 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
                 break  # matching stops at our own order (cancel-oldest cancels it, goes on)
             avail += qty[b, orow, i]
             i += side
-        if not rules.fok_can_fill(avail, orders[s, O_LEAVES]):
+        if not rules.fok_can_fill(avail, orders[s].leaves):
             return ST_REJECTED, RS_FOK
     reason = RS_NONE
     i = top[b, 1] if side > 0 else top[b, 0]
-    while orders[s, O_LEAVES] > 0 and 0 <= i < width:
+    while orders[s].leaves > 0 and 0 <= i < width:
         if not mkt and not rules.reaches(side, lim, i):
             break
         if own_i >= 0 and rules.reaches(side, i, own_i):
             cancel_resting, stop_taker = rules.stp_action(stp)
             if cancel_resting:
-                cancel_own_at(s, own, now, RS_SELF_TRADE, orders, active, cur, resp, rec_o,
+                cancel_own_at(s, own, now, RS_SELF_TRADE, orders, active, cur, resp, rends, rec_o,
                               venues, market)
                 own = own_cross_price(s, orders, active, cur)
                 own_i = own - base[b] if own >= 0 else -1
@@ -113,56 +110,56 @@ def execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i, fills_f,
             continue
         avail = qty[b, orow, i]
         if avail > 0:
-            f = min(avail, orders[s, O_LEAVES])
-            fill(s, f, base[b] + i, False, now, orders, cur, resp, fills_i, fills_f, acct,
+            f = min(avail, orders[s].leaves)
+            fill(s, f, base[b] + i, False, now, orders, cur, resp, rends, rec_f, acct,
                  venues, instruments, market, qty, top, base)
         i += side
-    status, reason = rules.remainder_outcome(orders[s, O_LEAVES], orders[s, O_FILLED],
+    status, reason = rules.remainder_outcome(orders[s].leaves, orders[s].filled,
                                              reason == RS_SELF_TRADE, rules.can_rest(mkt, tif))
     if status != ST_ACCEPTED and status != ST_PARTIAL:
         return status, reason
     # rest at the back of our level
-    oq[s, Q_AHEAD] = float(qty[b, BID_ROW if side > 0 else ASK_ROW, lim])
-    oq[s, Q_TRADED] = 0.0
-    orders[s, O_SEQ] = cur[K_SEQ]
+    orders[s].ahead = float(qty[b, BID_ROW if side > 0 else ASK_ROW, lim])
+    orders[s].traded = 0.0
+    orders[s].seq = cur[K_SEQ]
     cur[K_SEQ] += 1
     return status, reason
 
 
 @nb.njit(cache=True)
-def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cur, resp,
-           rec_o, fills_i, fills_f, acct, venues, instruments, market, qty, top, base):
+def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, resp, rends,
+           rec_o, rec_f, acct, venues, instruments, market, qty, top, base):
     """A command of ours reaches the venue at `now`: decide it, record it, answer the host."""
     cur[K_OWN_DIRTY] = 1
-    b = orders[s, O_BOOK]
-    v = market[b, M_VENUE]
+    b = orders[s].book
+    v = market[b].venue
     width = qty.shape[2]
     if kind == ACT_SUBMIT:
         status, reason = ST_REJECTED, RS_NONE
-        idx = orders[s, O_PRICE] - base[b]
+        idx = orders[s].price - base[b]
         if halted[b]:
             reason = RS_HALTED
-        elif orders[s, O_TYPE] != MARKET and (idx < 0 or idx >= width):
+        elif orders[s].order_type != MARKET and (idx < 0 or idx >= width):
             reason = RS_RANGE
         else:
-            status, reason = execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i,
-                                     fills_f, acct, venues, instruments, market, qty, top, base)
-        orders[s, O_STATUS] = status
+            status, reason = execute(s, now, stp, orders, active, cur, resp, rends, rec_o,
+                                     rec_f, acct, venues, instruments, market, qty, top, base)
+        orders[s].status = status
         if status == ST_ACCEPTED or status == ST_PARTIAL:
             rk = R_ACK
         else:
             rk = R_DONE
-        due = respond(resp, cur, venues, v, now, rk, s, orders[s, O_PRICE], orders[s, O_LEAVES],
+        due = respond(resp, rends, cur, venues, v, now, rk, s, orders[s].price, orders[s].leaves,
                       status, reason, 0)
-        record_order(rec_o, cur, orders, s, ACT_SUBMIT, now, due, orders[s, O_PRICE],
-                     orders[s, O_QTY], status, reason, market)
+        record_order(rec_o, cur, orders, s, ACT_SUBMIT, now, due, orders[s].price,
+                     orders[s].qty, status, reason, market)
         return
-    if not is_open(orders[s, O_STATUS]):
-        refuse(s, kind, now, new_price, new_qty, RS_UNKNOWN_ORDER, orders, cur, resp, rec_o,
+    if not is_open(orders[s].status):
+        refuse(s, kind, now, new_price, new_qty, RS_UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
                venues, market)
         return
     if kind == ACT_CANCEL:
-        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rec_o, venues, market)
+        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues, market)
         return
     # modify: new_qty is the new remaining size
     idx = new_price - base[b]
@@ -174,26 +171,26 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, oq, active, cu
     elif halted[b]:
         reason = RS_HALTED
     if reason != RS_NONE:
-        refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rec_o, venues,
+        refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rends, rec_o, venues,
                market)
         return
-    status = orders[s, O_STATUS]
-    if rules.modify_keeps_priority(orders[s, O_PRICE], orders[s, O_LEAVES], new_price, new_qty):
-        orders[s, O_LEAVES] = new_qty  # a size decrease keeps its place in the queue
-        orders[s, O_QTY] = orders[s, O_FILLED] + new_qty
+    status = orders[s].status
+    if rules.modify_keeps_priority(orders[s].price, orders[s].leaves, new_price, new_qty):
+        orders[s].leaves = new_qty  # a size decrease keeps its place in the queue
+        orders[s].qty = orders[s].filled + new_qty
     else:  # a new price or a larger size re-enters the order at the back (it may trade)
-        old_price, old_leaves, old_qty = orders[s, O_PRICE], orders[s, O_LEAVES], orders[s, O_QTY]
-        orders[s, O_PRICE] = new_price
-        orders[s, O_LEAVES] = new_qty
-        orders[s, O_QTY] = orders[s, O_FILLED] + new_qty
-        status, reason = execute(s, now, stp, orders, oq, active, cur, resp, rec_o, fills_i,
-                                 fills_f, acct, venues, instruments, market, qty, top, base)
+        old_price, old_leaves, old_qty = orders[s].price, orders[s].leaves, orders[s].qty
+        orders[s].price = new_price
+        orders[s].leaves = new_qty
+        orders[s].qty = orders[s].filled + new_qty
+        status, reason = execute(s, now, stp, orders, active, cur, resp, rends, rec_o,
+                                     rec_f, acct, venues, instruments, market, qty, top, base)
         if status == ST_REJECTED:  # e.g. post-only that would cross: the order stays as it was
-            orders[s, O_PRICE], orders[s, O_LEAVES], orders[s, O_QTY] = old_price, old_leaves, old_qty
-            status = orders[s, O_STATUS]
-        orders[s, O_STATUS] = status
-    due = respond(resp, cur, venues, v, now, R_MODIFIED, s, orders[s, O_PRICE],
-                  orders[s, O_LEAVES], status, reason, 0)
-    record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s, O_PRICE],
-                 orders[s, O_LEAVES], ST_REJECTED if reason == RS_POST_ONLY else status, reason,
+            orders[s].price, orders[s].leaves, orders[s].qty = old_price, old_leaves, old_qty
+            status = orders[s].status
+        orders[s].status = status
+    due = respond(resp, rends, cur, venues, v, now, R_MODIFIED, s, orders[s].price,
+                  orders[s].leaves, status, reason, 0)
+    record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s].price,
+                 orders[s].leaves, ST_REJECTED if reason == RS_POST_ONLY else status, reason,
                  market)

@@ -15,12 +15,8 @@ from __future__ import annotations
 import numba as nb
 
 from hftlab.core.latency_nb import draw
-from hftlab.core.layout import (C_DENY, MAX_LOTS, MAX_TICKS, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_EH, K_ET, K_NACT,
-                                  K_NEXT_ID, K_NFREE, M_INSTR, M_VENUE, O_BOOK, O_ID,
-                                  O_LEAVES, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
-                                  O_QTY, O_SIDE, O_STATUS, O_TIF, O_TS_SENT, O_TYPE, V_ENTRY,
-                                  V_ENTRY_J)
+from hftlab.core.layout import (MAX_LOTS, MAX_TICKS, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT,
+                                K_NACT, K_NEXT_ID, K_NFREE, V_ENTRY, V_ENTRY_J)
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
@@ -35,7 +31,7 @@ LIMIT, IOC = 0, 1  # schema.OrderType.LIMIT, TimeInForce.IOC
 def find_order(orders, active, cur, oid):
     """Slot of our order with id oid, or -1."""
     for k in range(cur[K_NACT]):
-        if orders[active[k], O_ID] == oid:
+        if orders[active[k]].order_id == oid:
             return active[k]
     return -1
 
@@ -43,87 +39,87 @@ def find_order(orders, active, cur, oid):
 @nb.njit(cache=True)
 def deny(s, now, reason, orders, rec_o, cur, market):
     """Record a denied submit and close its slot at both ends."""
-    orders[s, O_STATUS] = ST_DENIED
-    orders[s, O_LSTATUS] = ST_DENIED
-    record_order(rec_o, cur, orders, s, ACT_SUBMIT, 0, now, orders[s, O_PRICE], orders[s, O_QTY],
+    orders[s].status = ST_DENIED
+    orders[s].local_status = ST_DENIED
+    record_order(rec_o, cur, orders, s, ACT_SUBMIT, 0, now, orders[s].price, orders[s].qty,
                  ST_DENIED, reason, market)
 
 
 @nb.njit(cache=True)
-def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-         venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, exempt):
+def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
+         venues, instruments, rparams, rstate, rec_r, rcmds, exempt):
     """Pass commands start..n_cmds-1 through validation and risk; queue the survivors.
 
     exempt=True skips the pre-trade checks: only the risk engine's own cancel-all and
     flatten commands use it. rcmds is the risk engine's command buffer (kill switch).
     """
     if not exempt and has_requests(rstate):
-        on_requests(now, lacct, rstate, risk_i, risk_f, cur)
-    dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-             venues, instruments, rparams, rstate, risk_i, risk_f, exempt)
+        on_requests(now, lacct, rstate, rec_r, cur)
+    dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
+             venues, instruments, rparams, rstate, rec_r, exempt)
     if not exempt and has_requests(rstate):
         n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
-                    risk_i, risk_f, rcmds)
+                    rec_r, rcmds)
         if n > 0:
-            dispatch(0, n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market,
-                     venues, instruments, rparams, rstate, risk_i, risk_f, True)
+            dispatch(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
+                     venues, instruments, rparams, rstate, rec_r, True)
 
 
 @nb.njit(cache=True)
-def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, lacct, market,
-             venues, instruments, rparams, rstate, risk_i, risk_f, exempt):
+def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
+             venues, instruments, rparams, rstate, rec_r, exempt):
     """Validate, check and queue each command (see send)."""
     n_books = market.shape[0]
     for c in range(start, n_cmds):
-        action = cmds[c, C_ACTION]
+        action = cmds[c].action
         if action == ACT_SUBMIT:
             if cur[K_NFREE] == 0:  # every slot holds an open or in-flight order
-                b = cmds[c, C_BOOK]
+                b = cmds[c].book
                 known = 0 <= b < n_books
                 order_row(rec_o, cur, cur[K_NEXT_ID], now, 0, now,
-                          market[b, M_VENUE] if known else 0, market[b, M_INSTR] if known else 0,
-                          ACT_SUBMIT, cmds[c, C_SIDE], cmds[c, C_TYPE], cmds[c, C_TIF],
-                          cmds[c, C_PRICE], cmds[c, C_QTY], ST_DENIED, RS_TOO_MANY)
+                          market[b].venue if known else 0, market[b].instrument if known else 0,
+                          ACT_SUBMIT, cmds[c].side, cmds[c].order_type, cmds[c].tif,
+                          cmds[c].price, cmds[c].qty, ST_DENIED, RS_TOO_MANY)
                 cur[K_NEXT_ID] += 1
                 continue
             cur[K_NFREE] -= 1
             s = free[cur[K_NFREE]]
             active[cur[K_NACT]] = s
             cur[K_NACT] += 1
-            b = cmds[c, C_BOOK]
-            orders[s, O_ID] = cur[K_NEXT_ID]
+            b = cmds[c].book
+            orders[s].order_id = cur[K_NEXT_ID]
             cur[K_NEXT_ID] += 1
-            orders[s, O_BOOK] = b if 0 <= b < n_books else 0
-            orders[s, O_SIDE] = cmds[c, C_SIDE]
-            orders[s, O_PRICE] = cmds[c, C_PRICE]
-            orders[s, O_LPRICE] = cmds[c, C_PRICE]
-            orders[s, O_QTY] = cmds[c, C_QTY]
-            orders[s, O_LEAVES] = cmds[c, C_QTY]
-            orders[s, O_LLEAVES] = cmds[c, C_QTY]
-            orders[s, O_TIF] = cmds[c, C_TIF]
-            orders[s, O_TYPE] = cmds[c, C_TYPE]
-            orders[s, O_TS_SENT] = now
-            orders[s, O_STATUS] = ST_NEW
-            orders[s, O_LSTATUS] = ST_NEW
-            side = cmds[c, C_SIDE]
+            orders[s].book = b if 0 <= b < n_books else 0
+            orders[s].side = cmds[c].side
+            orders[s].price = cmds[c].price
+            orders[s].local_price = cmds[c].price
+            orders[s].qty = cmds[c].qty
+            orders[s].leaves = cmds[c].qty
+            orders[s].local_leaves = cmds[c].qty
+            orders[s].tif = cmds[c].tif
+            orders[s].order_type = cmds[c].order_type
+            orders[s].ts_sent = now
+            orders[s].status = ST_NEW
+            orders[s].local_status = ST_NEW
+            side = cmds[c].side
             if not 0 <= b < n_books:
                 deny(s, now, RS_UNKNOWN_BOOK, orders, rec_o, cur, market)
                 continue
             if side != 1 and side != -1:
                 deny(s, now, RS_BAD_SIDE, orders, rec_o, cur, market)
                 continue
-            if cmds[c, C_DENY] != 0:  # the host found it bad (a float price off the tick)
-                deny(s, now, cmds[c, C_DENY], orders, rec_o, cur, market)
+            if cmds[c].deny != 0:  # the host found it bad (a float price off the tick)
+                deny(s, now, cmds[c].deny, orders, rec_o, cur, market)
                 continue
-            if cmds[c, C_QTY] <= 0 or cmds[c, C_QTY] > MAX_LOTS:
+            if cmds[c].qty <= 0 or cmds[c].qty > MAX_LOTS:
                 deny(s, now, RS_BAD_QTY, orders, rec_o, cur, market)
                 continue
-            if cmds[c, C_PRICE] > MAX_TICKS or (cmds[c, C_TYPE] != MARKET
-                                                 and cmds[c, C_PRICE] <= 0):
+            if cmds[c].price > MAX_TICKS or (cmds[c].order_type != MARKET
+                                                 and cmds[c].price <= 0):
                 deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
                 continue
-            q = cmds[c, C_QTY]
-            price, otype = cmds[c, C_PRICE], cmds[c, C_TYPE]
+            q = cmds[c].qty
+            price, otype = cmds[c].price, cmds[c].order_type
             if otype == MARKET and not exempt:
                 protect = collar(market, b, side, rparams)
                 if protect < 0:
@@ -131,48 +127,48 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, rec_o, 
                     continue
                 if protect > 0:  # a market order within the price band: a limit IOC at it
                     price, otype = protect, LIMIT
-                    orders[s, O_PRICE] = orders[s, O_LPRICE] = price
-                    orders[s, O_TYPE] = LIMIT
-                    orders[s, O_TIF] = IOC
-            reason = 0 if exempt else pre_trade(now, orders[s, O_ID], s, b, side, price, q, otype,
+                    orders[s].price = orders[s].local_price = price
+                    orders[s].order_type = LIMIT
+                    orders[s].tif = IOC
+            reason = 0 if exempt else pre_trade(now, orders[s].order_id, s, b, side, price, q, otype,
                                                 q, False, lacct, market, instruments, orders,
-                                                active, cur, rparams, rstate, risk_i, risk_f)
+                                                active, cur, rparams, rstate, rec_r)
             if reason != 0:
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue
-            v = market[b, M_VENUE]
+            v = market[b].venue
             due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
-            push(entry, cur, K_EH, K_ET, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
+            push(entry, eends, cur, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
         elif action == ACT_CANCEL or action == ACT_MODIFY:
-            s = find_order(orders, active, cur, cmds[c, C_ID])
-            if s < 0 or not (orders[s, O_LSTATUS] == ST_NEW or is_open(orders[s, O_LSTATUS])):
-                order_row(rec_o, cur, cmds[c, C_ID], now, 0, now, 0, 0, action, 0, 0, 0,
-                          cmds[c, C_PRICE], cmds[c, C_QTY], ST_DENIED, RS_UNKNOWN_ORDER)
+            s = find_order(orders, active, cur, cmds[c].order_id)
+            if s < 0 or not (orders[s].local_status == ST_NEW or is_open(orders[s].local_status)):
+                order_row(rec_o, cur, cmds[c].order_id, now, 0, now, 0, 0, action, 0, 0, 0,
+                          cmds[c].price, cmds[c].qty, ST_DENIED, RS_UNKNOWN_ORDER)
                 continue
-            b = orders[s, O_BOOK]
+            b = orders[s].book
             if action == ACT_MODIFY:
-                reason = cmds[c, C_DENY]
-                q = cmds[c, C_QTY]
+                reason = cmds[c].deny
+                q = cmds[c].qty
                 if reason == 0 and (q <= 0 or q > MAX_LOTS):
                     reason = RS_BAD_QTY
-                if reason == 0 and (cmds[c, C_PRICE] <= 0 or cmds[c, C_PRICE] > MAX_TICKS):
+                if reason == 0 and (cmds[c].price <= 0 or cmds[c].price > MAX_TICKS):
                     reason = RS_BAD_PRICE
-                add = q - orders[s, O_LLEAVES]
-                moved = cmds[c, C_PRICE] != orders[s, O_LPRICE]
+                add = q - orders[s].local_leaves
+                moved = cmds[c].price != orders[s].local_price
                 if reason == 0 and not exempt and (add > 0 or moved):
-                    reason = pre_trade(now, orders[s, O_ID], s, b, orders[s, O_SIDE],
-                                       cmds[c, C_PRICE], q, orders[s, O_TYPE], max(add, 0),
+                    reason = pre_trade(now, orders[s].order_id, s, b, orders[s].side,
+                                       cmds[c].price, q, orders[s].order_type, max(add, 0),
                                        True, lacct, market, instruments, orders, active, cur,
-                                       rparams, rstate, risk_i, risk_f)
+                                       rparams, rstate, rec_r)
                 if reason != 0:
-                    record_order(rec_o, cur, orders, s, ACT_MODIFY, 0, now, cmds[c, C_PRICE],
-                                 cmds[c, C_QTY], ST_DENIED, reason, market)
+                    record_order(rec_o, cur, orders, s, ACT_MODIFY, 0, now, cmds[c].price,
+                                 cmds[c].qty, ST_DENIED, reason, market)
                     continue
-                orders[s, O_LPRICE] = cmds[c, C_PRICE]
+                orders[s].local_price = cmds[c].price
             elif not exempt:
-                count_cancel(market[b, M_INSTR], rstate)
-            orders[s, O_PENDING] += 1
-            v = market[b, M_VENUE]
+                count_cancel(market[b].instrument, rstate)
+            orders[s].pending += 1
+            v = market[b].venue
             due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
-            push(entry, cur, K_EH, K_ET, due, action, s, cmds[c, C_PRICE], cmds[c, C_QTY], 0, 0, 0,
+            push(entry, eends, cur, due, action, s, cmds[c].price, cmds[c].qty, 0, 0, 0,
                  now)

@@ -9,13 +9,8 @@ from typing import Any, Callable, NamedTuple, Union
 import numpy as np
 
 from hftlab.core import book_nb
-from hftlab.core.layout import (MAX_LOTS, MAX_TICKS, A_AVG, A_CASH, A_EQUITY, A_FEES, A_POS, A_REALIZED, A_UNREAL,
-                                  ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, C_ACTION, C_BOOK, C_ID,
-                                  C_DENY, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, K_NACT, K_NEXT_ID,
-                                  K_NOW_LO, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_KIND,
-                                  M_LAST_PX, M_LAST_QTY,
-                                  M_LAST_SIDE, M_LAST_TS, M_STATUS, O_BOOK, O_ID, O_LLEAVES,
-                                  O_LPRICE, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, COMMAND_DTYPE, K_NACT,
+                                K_NEXT_ID, K_NOW_LO, MAX_LOTS, MAX_TICKS)
 from hftlab.instruments import Instrument, check
 from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, Wake
@@ -333,7 +328,7 @@ class Context:
 
     def instrument_of(self, book: BookLike) -> int:
         """The instrument index a book trades."""
-        return int(self._e.market[self._b(book), M_INSTR])
+        return int(self._e.market[self._b(book)]["instrument"])
 
     def book_index(self, venue: int = 0, instrument: int = 0) -> int:
         """Books are numbered venue * n_instruments + instrument."""
@@ -358,14 +353,15 @@ class Context:
     # -- the local book -------------------------------------------------------------------
     def best_bid(self, book: BookLike = 0) -> int:
         """Best bid in ticks as the host sees it, 0 when the bid side is empty."""
-        return int(self._e.market[self._b(book), M_BID])
+        return int(self._e.market[self._b(book)]["bid"])
 
     def best_ask(self, book: BookLike = 0) -> int:
         """Best ask in ticks as the host sees it, 0 when the ask side is empty."""
-        return int(self._e.market[self._b(book), M_ASK])
+        return int(self._e.market[self._b(book)]["ask"])
 
     def best_sizes(self, book: BookLike = 0) -> tuple[int, int]:
-        return int(self._e.market[self._b(book), M_BIDQ]), int(self._e.market[self._b(book), M_ASKQ])
+        m = self._e.market[self._b(book)]
+        return int(m["bid_qty"]), int(m["ask_qty"])
 
     def mid(self, book: BookLike = 0) -> float:
         """Mid in ticks, NaN when a side is empty."""
@@ -373,16 +369,16 @@ class Context:
         return 0.5 * (b + a) if b > 0 and a > 0 else float("nan")
 
     def halted(self, book: BookLike = 0) -> bool:
-        return int(self._e.market[self._b(book), M_STATUS]) == 0
+        return int(self._e.market[self._b(book)]["status"]) == 0
 
     def last_trade(self, book: BookLike = 0) -> tuple[int, int, int, int]:
         """(price ticks, qty lots, aggressor side, exchange ts) of the last print seen."""
         m = self._e.market[self._b(book)]
-        return int(m[M_LAST_PX]), int(m[M_LAST_QTY]), int(m[M_LAST_SIDE]), int(m[M_LAST_TS])
+        return int(m["last_price"]), int(m["last_qty"]), int(m["last_side"]), int(m["last_ts"])
 
     def last_trade_kind(self, book: BookLike = 0) -> Kind:
         """Kind of the last print seen: EXECUTE (a resting order hit, L3 data) or TRADE."""
-        return Kind(int(self._e.market[self._b(book), M_LAST_KIND]))
+        return Kind(int(self._e.market[self._b(book)]["last_kind"]))
 
     def depth(self, book: BookLike = 0, levels: int = 5) -> dict[str, np.ndarray]:
         """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
@@ -394,18 +390,17 @@ class Context:
     # -- account ---------------------------------------------------------------------
     def position(self, instrument: int = 0) -> int:
         """Signed position in lots, as known from the fills received."""
-        return int(self._e.lacct[instrument, A_POS])
+        return int(self._e.lacct[instrument]["position"])
 
     def pnl(self, instrument: int | None = None) -> float:
         """Total P&L in currency (realized net of fees + marked to the local mid)."""
         acct = self._e.lacct
-        return float(acct[:, A_EQUITY].sum() if instrument is None else acct[instrument, A_EQUITY])
+        return float(acct["equity"].sum() if instrument is None else acct[instrument]["equity"])
 
     def account(self, instrument: int = 0) -> dict[str, float]:
         a = self._e.lacct[instrument]
-        return {"position": a[A_POS], "cash": a[A_CASH], "fees": a[A_FEES],
-                "realized": a[A_REALIZED], "unrealized": a[A_UNREAL], "equity": a[A_EQUITY],
-                "avg_price": a[A_AVG]}
+        return {k: a[k] for k in ("position", "cash", "fees", "realized", "unrealized", "equity",
+                                  "avg_price")}
 
     def open_orders(self, book: BookLike | None = None) -> list[Order]:
         """Our orders the host believes open or in flight, oldest first."""
@@ -414,11 +409,12 @@ class Context:
         book = None if book is None else self._b(book)
         for s in e.active[: e.cur[K_NACT]]:
             o = e.orders[s]
-            st = OrderStatus(int(o[O_LSTATUS]))
+            st = OrderStatus(int(o["local_status"]))
             if st in (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and (
-                    book is None or o[O_BOOK] == book):
-                out.append(Order(int(o[O_ID]), int(o[O_BOOK]), int(o[O_SIDE]), int(o[O_LPRICE]),
-                                 int(o[O_LLEAVES]), st, int(o[O_PENDING]), TimeInForce(int(o[O_TIF]))))
+                    book is None or o["book"] == book):
+                out.append(Order(int(o["order_id"]), int(o["book"]), int(o["side"]),
+                                 int(o["local_price"]), int(o["local_leaves"]), st,
+                                 int(o["pending"]), TimeInForce(int(o["tif"]))))
         return sorted(out, key=lambda o: o.order_id)
 
     # -- commands ------------------------------------------------------------------------
@@ -474,14 +470,12 @@ class Context:
         `start` rows (grown when needed); returns the array and the rows written."""
         n = len(self._cmds)
         if start + n > len(cmds):
-            grown = np.zeros((max(start + n, 2 * len(cmds)), cmds.shape[1]), np.int64)
+            grown = np.zeros(max(start + n, 2 * len(cmds)), COMMAND_DTYPE)
             grown[:start] = cmds[:start]
             cmds = grown
         if n:
-            cmds[start:start + n] = np.asarray(self._cmds, dtype=np.int64)
+            cmds[start:start + n] = np.array(self._cmds, dtype=COMMAND_DTYPE)
         self._cmds.clear()
         self._next_id = 0
         return cmds, n
 
-
-assert (C_ACTION, C_BOOK, C_SIDE, C_PRICE, C_QTY, C_TIF, C_TYPE, C_ID, C_DENY) == tuple(range(9))

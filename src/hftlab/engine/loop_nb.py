@@ -37,29 +37,28 @@ from hftlab.core.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUT
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.core.latency_nb import keyed_draw
-from hftlab.core.layout import (A_NCOL, C_NCOL, ERR_SINK_FULL, K_DENY_HI, K_DENY_LO,
-                                  K_L3_OVER, K_L3_OVER_AT, K_NEG_AT,
-                                  K_NEXT_ID, M_NCOL, O_NCOL, W_DENIED, A_CASH, A_EQUITY, A_FEES, A_MID, A_POS, A_REALIZED, A_UNREAL, ERR_DATA_RANGE, I_MARK_BOOK, K_EH, K_HORIZON, K_END, K_ERR, K_ET,
-                                  K_EVENTS, K_FEED_SEED, K_IEX, K_ILO, K_LAST, K_LAST_LOCAL_TS,
-                                  K_CMD_OFF, K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
-                                  K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO, K_NRISK,
-                                  K_OWN_DIRTY,
-                                  K_NSTATE, K_RELEASE, K_RH, K_RT, K_SEQ, K_STARTED, K_WAKE, K_WAKE_BOOK,
-                                  K_WARN, M_ASK, M_ASKQ, M_BID, M_BIDQ, M_INSTR, M_LAST_PX,
-                                  M_LAST_KIND, M_LAST_QTY, M_LAST_SIDE, M_LAST_TS, M_STATUS, M_TS, M_VENUE,
-                                  O_BOOK, O_LLEAVES, O_LPRICE, O_LSTATUS, O_PENDING, O_PRICE,
-                                  O_SIDE, O_STATUS, P_PY, P_SAMPLE, P_STP, P_SUB_BOOK, P_SUB_TRADE,
-                                  P_SIM, P_TIMER, R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED,
-                                  RUN_ARRIVE, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
-                                  V_FEED, V_FEED_J, V_RECORDED, W_BOOK, W_END, W_FILL, W_ORDER,
-                                  W_START, W_TIMER, W_TRADE, X_KIND, X_MAKER, X_PRICE, X_QTY, X_SLOT,
-                                  X_STATUS, X_TS)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, ERR_DATA_RANGE,
+                                QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE,
+                                ERR_SINK_FULL, I_MARK_BOOK, K_CMD_OFF, K_DENY_HI, K_DENY_LO,
+                                K_END, K_ERR, K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO,
+                                K_L3_OVER, K_L3_OVER_AT, K_LAST, K_LAST_LOCAL_TS,
+                                K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEG_AT, K_NEV, K_NEXT_ID,
+                                K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO,
+                                K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RELEASE, K_SEQ, K_STARTED,
+                                K_WAKE, K_WAKE_BOOK, K_WARN, OWN_ORDER_DTYPE, P_PY, P_SAMPLE,
+                                P_SIM, P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, R_ACK,
+                                R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, RUN_ARRIVE, RUN_DONE,
+                                RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_FEED, V_FEED_J,
+                                V_RECORDED, W_BOOK, W_DENIED, W_END, W_FILL, W_ORDER, W_START,
+                                W_TIMER, W_TRADE)
 from hftlab.engine.queue_nb import QUEUE_FN
 from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_STATE
 from hftlab.risk.pretrade_nb import has_requests
+from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
+                           STATE_RECORD_DTYPE)
 
 INF = np.iinfo(np.int64).max
 MAX_CMDS = 64
@@ -92,10 +91,10 @@ def _typeof_pointer(val: FunctionPointer, c) -> types.FunctionType:
 def _api_types():
     """numba types of the View and Orders a compiled strategy receives (engine/api_nb)."""
     one = np.zeros(1, np.int64)
-    view = api_nb.make_view(np.zeros((1, M_NCOL), np.int64), np.zeros((1, O_NCOL), np.int64),
-                            one, np.zeros((1, A_NCOL)), np.zeros(4, np.int64),
+    view = api_nb.make_view(np.zeros(1, BOOK_DTYPE), np.zeros(1, OWN_ORDER_DTYPE), one,
+                            np.zeros(1, ACCOUNT_DTYPE), np.zeros(4, np.int64),
                             np.zeros((1, 2, 1), np.int64), np.zeros((1, 2), np.int64), one)
-    sink = api_nb.make_sink(np.zeros((1, C_NCOL), np.int64), np.zeros(api_nb.N_COUNTS, np.int64))
+    sink = api_nb.make_sink(np.zeros(1, COMMAND_DTYPE), np.zeros(api_nb.N_COUNTS, np.int64))
     return nb.typeof(view), nb.typeof(sink)
 
 
@@ -149,15 +148,15 @@ def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, e
         elif idx == -2:
             clear_book(lqty, ltop, b)
         update_view(market, lqty, ltop, base, b)
-        market[b, M_TS] = t
+        market[b].ts = t
         if k == STATUS:
-            market[b, M_STATUS] = evqty[i - 1]
+            market[b].status = evqty[i - 1]
         if k == TRADE or k == EXECUTE:
-            market[b, M_LAST_PX] = price[i - 1]
-            market[b, M_LAST_QTY] = evqty[i - 1]
-            market[b, M_LAST_SIDE] = side[i - 1] if k == TRADE else -side[i - 1]
-            market[b, M_LAST_TS] = ts[i - 1]
-            market[b, M_LAST_KIND] = k
+            market[b].last_price = price[i - 1]
+            market[b].last_qty = evqty[i - 1]
+            market[b].last_side = side[i - 1] if k == TRADE else -side[i - 1]
+            market[b].last_ts = ts[i - 1]
+            market[b].last_kind = k
             if stop_on_wake and prm[P_SUB_TRADE] > 0:
                 return W_TRADE, b
         if stop_on_wake and prm[P_SUB_BOOK] > 0 and k != TRADE:
@@ -171,16 +170,16 @@ def update_view(market, lqty, ltop, base, b):
     width = lqty.shape[2]
     tb = ltop[b, 0]
     ta = ltop[b, 1]
-    market[b, M_BID] = base[b] + tb if tb >= 0 else 0
-    market[b, M_BIDQ] = lqty[b, BID_ROW, tb] if tb >= 0 else 0
-    market[b, M_ASK] = base[b] + ta if ta < width else 0
-    market[b, M_ASKQ] = lqty[b, ASK_ROW, ta] if ta < width else 0
+    market[b].bid = base[b] + tb if tb >= 0 else 0
+    market[b].bid_qty = lqty[b, BID_ROW, tb] if tb >= 0 else 0
+    market[b].ask = base[b] + ta if ta < width else 0
+    market[b].ask_qty = lqty[b, ASK_ROW, ta] if ta < width else 0
 
 
 @nb.njit(cache=True)
 def local_mid(market, b):
-    if market[b, M_BID] > 0 and market[b, M_ASK] > 0:
-        return 0.5 * (market[b, M_BID] + market[b, M_ASK])
+    if market[b].bid > 0 and market[b].ask > 0:
+        return 0.5 * (market[b].bid + market[b].ask)
     return np.nan
 
 
@@ -192,19 +191,18 @@ def mark_host(lacct, instruments, market):
 
 
 @nb.njit(cache=True)
-def guard(now, lacct, instruments, orders, active, free, cur, entry, rec_o, market, venues,
-          rparams, rstate, risk_i, risk_f, rcmds):
+def guard(now, lacct, instruments, orders, active, free, cur, entry, eends, rec_o, market, venues,
+          rparams, rstate, rec_r, rcmds):
     """Run the intraday risk monitor; send its cancel / flatten commands past pre-trade checks."""
-    n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
-                risk_f, rcmds)
+    n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds)
     if n > 0:
-        send(0, n, now, rcmds, orders, active, free, cur, entry, rec_o, lacct, market, venues,
-             instruments, rparams, rstate, risk_i, risk_f, rcmds, True)
+        send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market, venues,
+             instruments, rparams, rstate, rec_r, rcmds, True)
         cur[K_RELEASE] = 1
 
 
 @nb.njit(cache=True)
-def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, st_i, st_f):
+def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, rec_s):
     """One state row per instrument: account marked to the exchange mid, our quotes, the top."""
     n_instr = acct.shape[0]
     width = qty.shape[2]
@@ -215,70 +213,81 @@ def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, 
         ask = 0
         for k in range(cur[K_NACT]):
             s = active[k]
-            if market[orders[s, O_BOOK], M_INSTR] != i:
+            if market[orders[s].book].instrument != i:
                 continue
-            if not is_open(orders[s, O_STATUS]):
+            if not is_open(orders[s].status):
                 continue
-            p = orders[s, O_PRICE]
-            if orders[s, O_SIDE] > 0 and p > bid:
+            p = orders[s].price
+            if orders[s].side > 0 and p > bid:
                 bid = p
-            if orders[s, O_SIDE] < 0 and (ask == 0 or p < ask):
+            if orders[s].side < 0 and (ask == 0 or p < ask):
                 ask = p
-        n = cur[K_NSTATE]
-        st_i[n, 0] = now
-        st_i[n, 1] = i
-        st_i[n, 2] = np.int64(acct[i, A_POS])
-        st_i[n, 3] = bid
-        st_i[n, 4] = ask
-        st_i[n, 5] = base[mb] + top[mb, 0] if top[mb, 0] >= 0 else 0
-        st_i[n, 6] = base[mb] + top[mb, 1] if top[mb, 1] < width else 0
-        st_f[n, 0] = acct[i, A_CASH]
-        st_f[n, 1] = acct[i, A_FEES]
-        st_f[n, 2] = acct[i, A_REALIZED]
-        st_f[n, 3] = acct[i, A_UNREAL]
-        st_f[n, 4] = acct[i, A_EQUITY]
-        st_f[n, 5] = acct[i, A_MID]
-        cur[K_NSTATE] = n + 1
+        a = acct[i]
+        state_row(rec_s, cur, now, i, np.int64(a.position), bid, ask,
+                  base[mb] + top[mb, 0] if top[mb, 0] >= 0 else 0,
+                  base[mb] + top[mb, 1] if top[mb, 1] < width else 0, a)
 
 
 @nb.njit(cache=True)
-def on_response(r, resp, orders, lacct, instruments, venues, market):
+def state_row(rec, cur, now, i, position, bid, ask, best_bid, best_ask, a):
+    """The one writer of the states record (schema.STATE_RECORD_DTYPE): every field; a is
+    the instrument's account row."""
+    n = cur[K_NSTATE]
+    r = rec[n]
+    r.ts = now
+    r.instrument = i
+    r.position = position
+    r.cash = a.cash
+    r.fees = a.fees
+    r.realized_pnl = a.realized
+    r.unrealized_pnl = a.unrealized
+    r.equity = a.equity
+    r.mid = a.mid
+    r.bid = bid
+    r.ask = ask
+    r.best_bid = best_bid
+    r.best_ask = best_ask
+    cur[K_NSTATE] = n + 1
+
+
+@nb.njit(cache=True)
+def on_response(x, orders, lacct, instruments, venues, market):
     """Apply one response to the host's view of our order and account; returns a wake reason."""
-    kind = resp[r, X_KIND]
-    s = resp[r, X_SLOT]
+    kind = x.kind
+    s = x.slot
     if kind == R_FILL:
-        q = resp[r, X_QTY]
-        b = orders[s, O_BOOK]
-        i = market[b, M_INSTR]
-        maker = resp[r, X_MAKER] == 1
-        fee = fee_of(venues, instruments, market[b, M_VENUE], i, resp[r, X_PRICE], q, maker)
-        orders[s, O_LLEAVES] -= q
-        orders[s, O_LSTATUS] = resp[r, X_STATUS]
-        apply_fill(lacct, instruments, i, orders[s, O_SIDE], resp[r, X_PRICE], q, fee, maker)
+        q = x.qty
+        b = orders[s].book
+        i = market[b].instrument
+        maker = x.maker == 1
+        fee = fee_of(venues, instruments, market[b].venue, i, x.price, q, maker)
+        orders[s].local_leaves -= q
+        orders[s].local_status = x.status
+        apply_fill(lacct, instruments, i, orders[s].side, x.price, q, fee, maker)
         return W_FILL
     if kind == R_ACK:
-        orders[s, O_LSTATUS] = resp[r, X_STATUS]
-        orders[s, O_LLEAVES] = resp[r, X_QTY]
+        orders[s].local_status = x.status
+        orders[s].local_leaves = x.qty
         return W_ORDER
     if kind == R_REFUSED:
-        orders[s, O_PENDING] -= 1
+        orders[s].pending -= 1
         return W_ORDER
     if kind == R_MODIFIED:
-        orders[s, O_PENDING] -= 1
-        orders[s, O_LPRICE] = resp[r, X_PRICE]
-        orders[s, O_LLEAVES] = resp[r, X_QTY]
-        orders[s, O_LSTATUS] = resp[r, X_STATUS]
+        orders[s].pending -= 1
+        orders[s].local_price = x.price
+        orders[s].local_leaves = x.qty
+        orders[s].local_status = x.status
         return W_ORDER
     if kind == R_CANCELLED:
-        orders[s, O_PENDING] -= 1
-    orders[s, O_LSTATUS] = resp[r, X_STATUS]
+        orders[s].pending -= 1
+    orders[s].local_status = x.status
     return W_ORDER
 
 
 def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_new,
         cur, prm, qty, top, lqty, ltop, base, omap, halted, market, ownr,
-        orders, oq, active, free, entry, resp, acct, lacct, venues, instruments,
-        rec_o, fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate,
+        orders, active, free, entry, eends, resp, rends, acct, lacct, venues, instruments,
+        rec_o, rec_f, rec_s, rec_r, rparams, rstate,
         cmds, rcmds, view, sink, clock, sstate, strat, qfn, qparams):
     """Advance the backtest until done, out of data, a buffer is full or Python must act."""
     n_instr = acct.shape[0]
@@ -286,9 +295,9 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
     # commands, the risk engine's cancel-all and flatten, and the fills they cause
     room = 4 * max(MAX_CMDS, sink.commands.shape[0]) + rcmds.shape[0]
     cap_o = rec_o.shape[0] - room
-    cap_f = fills_i.shape[0] - room
-    cap_s = st_i.shape[0] - 2 * n_instr
-    cap_r = risk_i.shape[0] - room
+    cap_f = rec_f.shape[0] - room
+    cap_s = rec_s.shape[0] - 2 * n_instr
+    cap_r = rec_r.shape[0] - room
     per_event = prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0
     sim = prm[P_SIM] > 0
     while True:
@@ -301,8 +310,8 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             start = cur[K_CMD_OFF]
             stop = min(cur[K_NCMD], start + MAX_CMDS)
             first = cur[K_NORD]
-            send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o,
-                 lacct, market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, False)
+            send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, eends, rec_o,
+                 lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[K_CMD_OFF] = stop
             if stop == cur[K_NCMD]:
                 cur[K_NCMD] = 0
@@ -337,8 +346,10 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             # otherwise they are delivered in a batch before anything happens on the host
             t_lo = host_time(ilo, ts, ts_local, venue, venues, cur) if per_event and ilo < iex \
                 else INF
-            t_cmd = entry[cur[K_EH] % entry.shape[0], X_TS] if cur[K_ET] > cur[K_EH] else INF
-            t_resp = resp[cur[K_RH] % resp.shape[0], X_TS] if cur[K_RT] > cur[K_RH] else INF
+            qe = eends[0]
+            qr = rends[0]
+            t_cmd = entry[qe.head % entry.shape[0]].ts if qe.tail > qe.head else INF
+            t_resp = resp[qr.head % resp.shape[0]].ts if qr.tail > qr.head else INF
             t_timer = cur[K_NEXT_TIMER] if prm[P_TIMER] > 0 and cur[K_NEXT_TIMER] <= cur[K_END] \
                 else INF
             t_sample = cur[K_NEXT_SAMPLE] if cur[K_NEXT_SAMPLE] <= cur[K_END] else INF
@@ -350,7 +361,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 return RUN_NEED_DATA
             if t == INF:
                 sample(cur[K_NOW_EX], acct, instruments, qty, top, base, orders, active, cur,
-                       market, st_i, st_f)
+                       market, rec_s)
                 cur[K_WAKE] = W_END
                 return RUN_DONE
             if t == t_ex:  # market events at the exchange, all that come before anything else
@@ -389,12 +400,12 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     if cur[K_NACT] > 0 and not sim and (cur[K_OWN_DIRTY] == 0 or own_ranges(
                             orders, active, cur, ownr)) and may_touch(ownr, b, k, side[iex - 1],
                                                                       price[iex - 1]):
-                        sent = cur[K_RT]
+                        sent = rends[0].tail
                         on_market_event(b, k, side[iex - 1], price[iex - 1], evqty[iex - 1], idx,
-                                        old, new, oseq, ts[iex - 1], qfn, qparams, orders, oq,
-                                        active, cur, resp, fills_i, fills_f, acct, venues,
+                                        old, new, oseq, ts[iex - 1], qfn, qparams, orders,
+                                        active, cur, resp, rends, rec_f, acct, venues,
                                         instruments, market, qty, top, base)
-                        if cur[K_RT] != sent:  # fills went out: the response stream moved
+                        if rends[0].tail != sent:  # fills went out: the response stream moved
                             break
                     if per_event or iex >= n or ts[iex] > bound:
                         break
@@ -402,21 +413,20 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                 if sim:  # the simulator's matching engine decides it
                     cur[K_NOW_EX] = t
                     return RUN_ARRIVE
-                r = cur[K_EH] % entry.shape[0]
-                cur[K_EH] += 1
+                x = entry[eends[0].head % entry.shape[0]]
+                eends[0].head += 1
                 cur[K_NOW_EX] = t
-                arrive(entry[r, X_KIND], entry[r, X_SLOT], entry[r, X_PRICE], entry[r, X_QTY], t,
-                       prm[P_STP], halted, orders, oq, active, cur, resp, rec_o, fills_i,
-                       fills_f, acct, venues, instruments, market, qty, top, base)
+                arrive(x.kind, x.slot, x.price, x.qty, t, prm[P_STP], halted, orders, active,
+                       cur, resp, rends, rec_o, rec_f, acct, venues, instruments, market, qty,
+                       top, base)
             elif t == t_sample:
-                sample(t, acct, instruments, qty, top, base, orders, active, cur, market, st_i,
-                       st_f)
+                sample(t, acct, instruments, qty, top, base, orders, active, cur, market, rec_s)
                 cur[K_NEXT_SAMPLE] = t + prm[P_SAMPLE]
                 catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
                          ev_new, cur, prm, venues, lqty, ltop, base, market)
                 mark_host(lacct, instruments, market)
-                guard(t, lacct, instruments, orders, active, free, cur, entry,
-                      rec_o, market, venues, rparams, rstate, risk_i, risk_f, rcmds)
+                guard(t, lacct, instruments, orders, active, free, cur, entry, eends,
+                      rec_o, market, venues, rparams, rstate, rec_r, rcmds)
             elif t == t_lo:  # market events reach the host (a strategy that wakes on them)
                 wake, wake_book = catch_up(t, True, ts, ts_local, venue, instr, kind, side, price,
                                            evqty, ev_idx, ev_new, cur, prm, venues, lqty, ltop,
@@ -424,16 +434,16 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
             elif t == t_resp:  # a response reaches the host
                 catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
                          ev_new, cur, prm, venues, lqty, ltop, base, market)
-                r = cur[K_RH] % resp.shape[0]
-                cur[K_RH] += 1
+                x = resp[rends[0].head % resp.shape[0]]
+                rends[0].head += 1
                 cur[K_NOW_LO] = t
-                wake = on_response(r, resp, orders, lacct, instruments, venues, market)
-                wake_book = orders[resp[r, X_SLOT], O_BOOK]
+                wake = on_response(x, orders, lacct, instruments, venues, market)
+                wake_book = orders[x.slot].book
                 cur[K_RELEASE] = 1
                 if wake == W_FILL:
                     mark_host(lacct, instruments, market)
-                    guard(t, lacct, instruments, orders, active, free, cur, entry, rec_o, market,
-                          venues, rparams, rstate, risk_i, risk_f, rcmds)
+                    guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o, market,
+                          venues, rparams, rstate, rec_r, rcmds)
             else:  # the strategy's timer
                 catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
                          ev_new, cur, prm, venues, lqty, ltop, base, market)
@@ -451,8 +461,8 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
         if nc < 0:
             return RUN_ERROR
         if nc > 0 or has_requests(rstate):  # commands, or a kill / pause request
-            send(0, nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, rec_o, lacct,
-                 market, venues, instruments, rparams, rstate, risk_i, risk_f, rcmds, False)
+            send(0, nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+                 market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[K_RELEASE] = 1
 
 
@@ -460,7 +470,7 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
 def denied_any(rec_o, lo, hi):
     """True when an order-record row in [lo, hi) is a denial (OrderStatus.DENIED)."""
     for r in range(lo, hi):
-        if rec_o[r, 12] == ST_DENIED:
+        if rec_o[r].status == ST_DENIED:
             return True
     return False
 
@@ -494,16 +504,22 @@ def _column(dtype):
     return types.Array(dtype, 1, "A", readonly=True)
 
 
+def _table(dtype):
+    """A table of records of dtype (structured array), as the engine allocates it."""
+    return types.Array(nb.from_dtype(dtype), 1, "C")
+
+
 RUN_SIG = types.int64(
     _column(_i8), _column(_i8), _column(types.uint16), _column(types.uint32),
     _column(types.uint8), _column(types.int8), _column(_i8), _column(_i8), _column(types.uint64),
     _i8[:], _i8[:],
     _i8[:], _i8[:], _i8[:, :, :], _i8[:, :], _i8[:, :, :], _i8[:, :], _i8[:], ORDER_MAP, _i8[:],
-    _i8[:, :], _i8[:, :],
-    _i8[:, :], _f8[:, :], _i8[:], _i8[:], _i8[:, :], _i8[:, :], _f8[:, :], _f8[:, :], _f8[:, :],
-    _f8[:, :],
-    _i8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _i8[:, :], _f8[:, :], _f8[:, :],
-    _f8[:],
-    _i8[:, :], _i8[:, :], VIEW_TYPE, ORDERS_TYPE, _i8[:], types.uint8[::1], STRATEGY_FN,
-    QUEUE_FN, _f8[:])
+    _table(BOOK_DTYPE), _table(RANGE_DTYPE),
+    _table(OWN_ORDER_DTYPE), _i8[:], _i8[:], _table(QUEUE_DTYPE), _table(RING_DTYPE),
+    _table(QUEUE_DTYPE), _table(RING_DTYPE), _table(ACCOUNT_DTYPE), _table(ACCOUNT_DTYPE),
+    _f8[:, :], _f8[:, :],
+    _table(ORDER_RECORD_DTYPE), _table(FILL_RECORD_DTYPE), _table(STATE_RECORD_DTYPE),
+    _table(RISK_EVENT_DTYPE), _f8[:, :], _f8[:],
+    _table(COMMAND_DTYPE), _table(COMMAND_DTYPE), VIEW_TYPE, ORDERS_TYPE, _i8[:],
+    types.uint8[::1], STRATEGY_FN, QUEUE_FN, _f8[:])
 run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)

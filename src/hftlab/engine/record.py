@@ -27,19 +27,17 @@ def empty_frame(name: str) -> pd.DataFrame:
     return pd.DataFrame(np.zeros(0, DTYPES[name]))
 
 
-def record_frames(parts: dict[str, list], instruments: list[Instrument]) -> dict[str, pd.DataFrame]:
-    """The record tables from the row blocks the engine flushed: {name: [arrays per block]}."""
+def record_frames(parts: dict[str, list[np.ndarray]],
+                  instruments: list[Instrument]) -> dict[str, pd.DataFrame]:
+    """The record tables from the row blocks the engine flushed: {name: [structured arrays
+    of DTYPES[name]]} (the engine's record buffers hold these dtypes, the one place that
+    orders their fields)."""
     import pandas as pd
 
     out = {}
-    for name, key in (("orders", "orders"), ("fills", "fills"), ("states", "states"),
-                      ("risk_events", "risk")):
-        blocks = parts[key]
-        if not blocks:
-            out[name] = empty_frame(name)
-            continue
-        cols = [np.concatenate([p[j] for p in blocks]) for j in range(len(blocks[0]))]
-        out[name] = _to_frame(name, DTYPES[name], cols)
+    for name in TABLES:
+        blocks = parts[name]
+        out[name] = pd.DataFrame(np.concatenate(blocks)) if blocks else empty_frame(name)
     fills = out["fills"]
     if len(fills):
         ins = fills["instrument"].to_numpy()
@@ -51,32 +49,6 @@ def record_frames(parts: dict[str, list], instruments: list[Instrument]) -> dict
         fills["price_ccy"] = pd.Series(dtype=float)
         fills["size"] = pd.Series(dtype=float)
     return out
-
-
-def _to_frame(name: str, dtype: np.dtype, cols: list[np.ndarray]) -> pd.DataFrame:
-    import pandas as pd
-
-    names = dtype.names
-    if name == "orders":
-        ints = cols[0]
-        return pd.DataFrame({n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names)})
-    if name == "fills":
-        ints, flts = cols
-        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(names[:9])}
-        d["fee"], d["mid"] = flts[:, 0], flts[:, 1]
-        return pd.DataFrame(d)
-    if name == "states":
-        ints, flts = cols
-        order = ("ts", "instrument", "position", "bid", "ask", "best_bid", "best_ask")
-        d = {n: ints[:, j].astype(dtype[n]) for j, n in enumerate(order)}
-        for j, n in enumerate(("cash", "fees", "realized_pnl", "unrealized_pnl", "equity", "mid")):
-            d[n] = flts[:, j]
-        return pd.DataFrame({n: d[n] for n in names})
-    ints, flts = cols
-    d = {n: ints[:, j].astype(dtype[n]) for j, n in
-         enumerate(("ts", "rule", "order_id", "instrument", "state"))}
-    d["value"], d["limit"] = flts[:, 0], flts[:, 1]
-    return pd.DataFrame({n: d[n] for n in names})
 
 
 class RunRecord:

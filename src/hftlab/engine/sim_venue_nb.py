@@ -15,7 +15,7 @@ between that engine and the backtest's own-order table, account and records:
 - ``horizon``: the earliest time one of our commands could reach the venue, given what
   the host has still to do; the agents may act up to it without us.
 
-Our order slot s keeps the matching engine's order id in orders[s, O_VID].
+Our order slot s keeps the matching engine's order id in orders[s].venue_id.
 """
 
 from __future__ import annotations
@@ -24,14 +24,10 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
-from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_EH, K_END, K_ET,
-                                  K_HORIZON, K_ILO, K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE,
-                                  K_NEXT_TIMER, K_NOW_EX, K_NOW_LO, K_OWN_DIRTY, K_RH, K_RT,
-                                  K_STARTED, M_VENUE, O_BOOK, O_FILLED, O_LEAVES, O_PRICE,
-                                  O_QTY, O_SIDE, O_STATUS, O_TIF, O_TYPE, O_VID, P_SUB_BOOK,
-                                  P_SUB_TRADE, P_TIMER, R_ACK, R_CANCELLED, R_DONE,
-                                  R_MODIFIED, V_ENTRY, V_FEED, X_KIND, X_PRICE,
-                                  X_QTY, X_SLOT, X_TS)
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_END, K_HORIZON, K_ILO,
+                                K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NOW_EX,
+                                K_NOW_LO, K_OWN_DIRTY, K_STARTED, P_SUB_BOOK, P_SUB_TRADE,
+                                P_TIMER, R_ACK, R_CANCELLED, R_DONE, R_MODIFIED, V_ENTRY, V_FEED)
 from hftlab.engine.loop_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
@@ -47,13 +43,13 @@ def _slot_of(vid, orders, active, cur):
     """Our slot holding matching-engine order vid, or -1."""
     for k in range(cur[K_NACT]):
         s = active[k]
-        if orders[s, O_VID] == vid:
+        if orders[s].venue_id == vid:
             return s
     return -1
 
 
 @nb.njit(cache=True)
-def _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct,
+def _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
                 venues, instruments, market, qty, top, base):
     """Our side of the matching engine's fills[:nf]: taker or maker, each booked once.
     qty / top / base: the loop's exchange ladder, the book just before the command that
@@ -66,20 +62,21 @@ def _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, ac
             s = _slot_of(sfills[f, mk.F_MAKER if maker else mk.F_TAKER], orders, active, cur)
             if s >= 0:
                 fill(s, sfills[f, mk.F_QTY], sfills[f, mk.F_PRICE], maker, now, orders,
-                     cur, resp, fills_i, fills_f, acct, venues, instruments, market, qty, top,
+                     cur, resp, rends, rec_f, acct, venues, instruments, market, qty, top,
                      base)
 
 
 @nb.njit(cache=True)
-def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rec_o, venues, market):
+def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, venues, market):
     """Close our open orders (other than s) that the engine took off the book without a
     fill: self-trade prevention (cancel-oldest / cancel-both) against our order s."""
     for k in range(cur[K_NACT]):
         r = active[k]
-        if r == s or not is_open(orders[r, O_STATUS]):
+        if r == s or not is_open(orders[r].status):
             continue
-        if sorders[orders[r, O_VID], mk.STATE] == mk.CLOSED:
-            close_order(r, now, R_DONE, RS_SELF_TRADE, orders, cur, resp, rec_o, venues, market)
+        if sorders[orders[r].venue_id, mk.STATE] == mk.CLOSED:
+            close_order(r, now, R_DONE, RS_SELF_TRADE, orders, cur, resp, rends, rec_o, venues,
+                        market)
 
 
 @nb.njit(cache=True)
@@ -87,12 +84,12 @@ def _resting_status(orders, s, status):
     """Our status after the engine's answer: a resting order is PARTIAL once anything of
     it traded (in this call or before), whatever the engine says of this call alone."""
     if status == ST_ACCEPTED or status == ST_PARTIAL:
-        return ST_PARTIAL if orders[s, O_FILLED] > 0 else ST_ACCEPTED
+        return ST_PARTIAL if orders[s].filled > 0 else ST_ACCEPTED
     return status
 
 
 @nb.njit(cache=True)
-def arrive(stp_mode, entry, orders, active, cur, resp, rec_o, fills_i, fills_f, acct, venues,
+def arrive(stp_mode, entry, eends, orders, active, cur, resp, rends, rec_o, rec_f, acct, venues,
            instruments, market, qty, top, base, ap, ast, asf, own, wake, subs, nsubs, sorders,
            head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt, out, out_rec,
            scur, msg):
@@ -102,87 +99,88 @@ def arrive(stp_mode, entry, orders, active, cur, resp, rec_o, fills_i, fills_f, 
     scratch buffers must grow first (nothing changed; call again). msg is a scratch
     message row (matching_nb.N_MCOL).
     """
-    r = cur[K_EH] % entry.shape[0]
-    kind = entry[r, X_KIND]
-    s = entry[r, X_SLOT]
-    now = entry[r, X_TS]
-    b = orders[s, O_BOOK]
-    v = market[b, M_VENUE]
-    if kind != ACT_SUBMIT and not is_open(orders[s, O_STATUS]):
-        cur[K_EH] += 1
-        refuse(s, kind, now, entry[r, X_PRICE], entry[r, X_QTY], RS_UNKNOWN_ORDER, orders, cur,
-               resp, rec_o, venues, market)
+    x = entry[eends[0].head % entry.shape[0]]
+    kind = x.kind
+    s = x.slot
+    now = x.ts
+    b = orders[s].book
+    v = market[b].venue
+    if kind != ACT_SUBMIT and not is_open(orders[s].status):
+        eends[0].head += 1
+        refuse(s, kind, now, x.price, x.qty, RS_UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
+               venues, market)
         return 0
     msg[mk.M_ACTION] = kind
     msg[mk.M_TS] = now
     msg[mk.M_BOOK] = b
     msg[mk.M_OWNER] = OWN_OWNER
-    msg[mk.M_SIDE] = orders[s, O_SIDE]
-    msg[mk.M_TYPE] = orders[s, O_TYPE]
-    msg[mk.M_TIF] = orders[s, O_TIF]
-    msg[mk.M_ORDER] = orders[s, O_VID]
+    msg[mk.M_SIDE] = orders[s].side
+    msg[mk.M_TYPE] = orders[s].order_type
+    msg[mk.M_TIF] = orders[s].tif
+    msg[mk.M_ORDER] = orders[s].venue_id
     if kind == ACT_SUBMIT:
-        msg[mk.M_PRICE] = orders[s, O_PRICE]
-        msg[mk.M_QTY] = orders[s, O_LEAVES]
+        msg[mk.M_PRICE] = orders[s].price
+        msg[mk.M_QTY] = orders[s].leaves
     else:
-        msg[mk.M_PRICE] = entry[r, X_PRICE]
-        msg[mk.M_QTY] = entry[r, X_QTY]
+        msg[mk.M_PRICE] = x.price
+        msg[mk.M_QTY] = x.qty
     status, reason, vid, nf, ne = execute(
         msg, -1, ap, ast, asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
         n_resting, ctr, stp_mode, sfills, sevents, mkt, out, out_rec, scur[C_NE],
         scur[C_MSGS] + 1)
     if status < 0:
         return status
-    cur[K_EH] += 1
+    eends[0].head += 1
     cur[K_NOW_EX] = now
     cur[K_OWN_DIRTY] = 1
     scur[C_NE] = ne
     scur[C_MSGS] += 1
     if kind == ACT_SUBMIT:
-        orders[s, O_VID] = vid
+        orders[s].venue_id = vid
     elif kind == ACT_MODIFY and status != ST_REJECTED:  # the new price and remaining size
-        orders[s, O_PRICE] = msg[mk.M_PRICE]
-        orders[s, O_LEAVES] = msg[mk.M_QTY]
-        orders[s, O_QTY] = orders[s, O_FILLED] + msg[mk.M_QTY]
-    _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct, venues,
+        orders[s].price = msg[mk.M_PRICE]
+        orders[s].leaves = msg[mk.M_QTY]
+        orders[s].qty = orders[s].filled + msg[mk.M_QTY]
+    _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct, venues,
                 instruments, market, qty, top, base)
-    _removed_by_stp(s, now, sorders, orders, active, cur, resp, rec_o, venues, market)
+    _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, venues, market)
     if kind == ACT_SUBMIT:
-        orders[s, O_STATUS] = _resting_status(orders, s, status)
-        rk = R_ACK if is_open(orders[s, O_STATUS]) else R_DONE
-        due = respond(resp, cur, venues, v, now, rk, s, orders[s, O_PRICE], orders[s, O_LEAVES],
-                      orders[s, O_STATUS], reason, 0)
-        record_order(rec_o, cur, orders, s, ACT_SUBMIT, now, due, orders[s, O_PRICE],
-                     orders[s, O_QTY], orders[s, O_STATUS], reason, market)
+        orders[s].status = _resting_status(orders, s, status)
+        rk = R_ACK if is_open(orders[s].status) else R_DONE
+        due = respond(resp, rends, cur, venues, v, now, rk, s, orders[s].price, orders[s].leaves,
+                      orders[s].status, reason, 0)
+        record_order(rec_o, cur, orders, s, ACT_SUBMIT, now, due, orders[s].price,
+                     orders[s].qty, orders[s].status, reason, market)
         return 0
     if kind == ACT_CANCEL:
-        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rec_o, venues, market)
+        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues,
+                        market)
         return 0
     # modify: the engine keeps the order as it was when it refuses (post-only would cross,
     # out of range, bad size)
     if status != ST_REJECTED:
-        orders[s, O_STATUS] = _resting_status(orders, s, status)
-    answer = orders[s, O_STATUS]
-    due = respond(resp, cur, venues, v, now, R_MODIFIED, s, orders[s, O_PRICE],
-                  orders[s, O_LEAVES], answer, reason, 0)
-    record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s, O_PRICE],
-                 orders[s, O_LEAVES], ST_REJECTED if status == ST_REJECTED else answer, reason,
+        orders[s].status = _resting_status(orders, s, status)
+    answer = orders[s].status
+    due = respond(resp, rends, cur, venues, v, now, R_MODIFIED, s, orders[s].price,
+                  orders[s].leaves, answer, reason, 0)
+    record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s].price,
+                 orders[s].leaves, ST_REJECTED if status == ST_REJECTED else answer, reason,
                  market)
     return 0
 
 
 @nb.njit(cache=True)
-def passive_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct,
+def passive_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
                   venues, instruments, market, qty, top, base):
     """An agent's order traded with our resting orders at `now`: book our maker fills
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
     cur[K_NOW_EX] = now
-    _book_fills(nf, now, sfills, orders, active, cur, resp, fills_i, fills_f, acct, venues,
+    _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct, venues,
                 instruments, market, qty, top, base)
 
 
 @nb.njit(cache=True)
-def horizon(cur, prm, entry, resp, venues, ts, ts_local, venue, wake, pend, phead, pcount):
+def horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wake, pend, phead, pcount):
     """The earliest time a command of ours could reach the venue; the agents may act up to
     it (inclusive: at equal times their messages go first).
 
@@ -205,8 +203,9 @@ def horizon(cur, prm, entry, resp, venues, ts, ts_local, venue, wake, pend, phea
         host = min(host, cur[K_NEXT_TIMER])
     if cur[K_NEXT_SAMPLE] <= cur[K_END]:
         host = min(host, cur[K_NEXT_SAMPLE])
-    if cur[K_RT] > cur[K_RH]:
-        host = min(host, resp[cur[K_RH] % resp.shape[0], X_TS])
+    qr = rends[0]
+    if qr.tail > qr.head:
+        host = min(host, resp[qr.head % resp.shape[0]].ts)
     if prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0:
         if cur[K_ILO] < cur[K_NEV]:
             host = min(host, host_time(cur[K_ILO], ts, ts_local, venue, venues, cur))
@@ -218,8 +217,9 @@ def horizon(cur, prm, entry, resp, venues, ts, ts_local, venue, wake, pend, phea
         if agents < INF - feed_min:
             host = min(host, agents + feed_min)
     t = INF
-    if cur[K_ET] > cur[K_EH]:
-        t = entry[cur[K_EH] % entry.shape[0], X_TS]
+    qe = eends[0]
+    if qe.tail > qe.head:
+        t = entry[qe.head % entry.shape[0]].ts
     if host < INF - entry_min:
         t = min(t, host + entry_min)
     return max(t, cur[K_HORIZON] + 1)

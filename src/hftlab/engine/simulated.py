@@ -71,10 +71,9 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     msg = np.zeros(mk.N_MCOL, np.int64)
     while True:
         code = D.drive(drv, n_i, *cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
-                       e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders, e.oq,
-                       e.active, e.free, e.entry, e.resp, e.acct, e.lacct, e.vtab, e.itab,
-                       e.rec_o, e.fills_i, e.fills_f, e.st_i, e.st_f, e.risk_i, e.risk_f,
-                       e.rparams, e.rstate, run.cmds, e.rcmds, run.view, run.sink, run.clock, run.ss,
+                       e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
+                       e.active, e.free, e.entry, e.eends, e.resp, e.rends, e.acct, e.lacct,
+                       e.vtab, e.itab, e.rec_o, e.rec_f, e.rec_s, e.rec_r, e.rparams, e.rstate, run.cmds, e.rcmds, run.view, run.sink, run.clock, run.ss,
                        run.fn, run.qfn,
                        run.qparams, st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead,
                        st.pcount, st.subs, st.nsubs, st.sched, st.cur, st.orders, st.head,

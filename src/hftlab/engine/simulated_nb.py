@@ -85,8 +85,7 @@ def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, si
 @nb.njit(cache=True)
 def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx,
           ev_new, cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
-          oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o, fills_i,
-          fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds, view, sink,
+          active, free, entry, eends, resp, rends, acct, lacct, venues, instruments, rec_o, rec_f, rec_s, rec_r, rparams, rstate, cmds, rcmds, view, sink,
           clock, sstate, strat, qfn, qparams, ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
           scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt,
           scmds, out, out_rec, msg):
@@ -94,8 +93,7 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
     while True:
         nxt = drv[D_NEXT]
         if nxt == NEXT_ARRIVE:  # one of our commands reaches the venue
-            c = arrive(prm[P_STP], entry, orders, active, cur, resp, rec_o, fills_i,
-                       fills_f, acct, venues, instruments, market, eqty, etop, ebase, ap, ast,
+            c = arrive(prm[P_STP], entry, eends, orders, active, cur, resp, rends, rec_o, rec_f, acct, venues, instruments, market, eqty, etop, ebase, ap, ast,
                        asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
                        n_resting, ctr, sfills, sevents, mkt, out, out_rec, scur, msg)
             if c == mk.RETRY_CAPACITY:
@@ -104,12 +102,12 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
                 return D_GROW_SCRATCH
         elif nxt == NEXT_SETTLED:  # the loop settled everything up to its horizon
             if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
-                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, active, cur, resp,
-                              fills_i, fills_f, acct, venues, instruments, market, eqty, etop,
+                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, active, cur, resp, rends,
+                              rec_f, acct, venues, instruments, market, eqty, etop,
                               ebase)
                 drv[D_FILL_AT] = -1
             if drv[D_DONE] == 0:  # the agents act up to the next horizon
-                h = horizon(cur, prm, entry, resp, venues, ts, ts_local, venue, wake, pend,
+                h = horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wake, pend,
                             phead, pcount)
                 scur[C_STOP] = h
                 c = agents(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
@@ -141,8 +139,8 @@ def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid,
             return D_TICK
         code = loop(ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx, ev_new,
                     cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
-                    oq, active, free, entry, resp, acct, lacct, venues, instruments, rec_o,
-                    fills_i, fills_f, st_i, st_f, risk_i, risk_f, rparams, rstate, cmds, rcmds,
+                    active, free, entry, eends, resp, rends, acct, lacct, venues, instruments, rec_o,
+                    rec_f, rec_s, rec_r, rparams, rstate, cmds, rcmds,
                     view, sink, clock, sstate, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
             drv[D_NEXT] = NEXT_SETTLED

@@ -21,15 +21,9 @@ import numpy as np
 from hftlab.engine.accounting_nb import apply_fill, fee_of
 from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.core.latency_nb import draw
-from hftlab.core.layout import (ERR_QUEUE_FULL, G_ASK_HI, G_ASK_LO, G_BID_HI, G_BID_LO,
-                                  I_MARK_BOOK, K_ERR, K_NACT, K_NFILL, K_OWN_DIRTY,
-                                  K_NFREE, K_NORD, K_RH, K_RT, M_INSTR, M_VENUE, O_BOOK,
-                                  O_FILLED, O_ID, O_LEAVES, O_LSTATUS, O_NCOL,
-                                  O_PENDING, O_PRICE, O_SEQ, O_SIDE, O_STATUS, O_TIF,
-                                  O_TS_SENT, O_TYPE, Q_AHEAD, Q_TRADED, R_FILL, R_REFUSED,
-                                  ACT_CANCEL,
-                                  V_RESP, V_RESP_J, X_EXTS, X_KIND, X_MAKER, X_PRICE, X_QTY,
-                                  X_REASON, X_SLOT, X_STATUS, X_TS)
+from hftlab.core.layout import (ERR_QUEUE_FULL, I_MARK_BOOK, K_ERR, K_NACT, K_NFILL,
+                                K_OWN_DIRTY, K_NFREE, K_NORD, R_FILL, R_REFUSED, ACT_CANCEL,
+                                V_RESP, V_RESP_J)
 
 # schema.OrderStatus / TimeInForce / OrderType / Reason (numba needs plain ints)
 ST_NEW, ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_DENIED, ST_EXPIRED = (
@@ -48,85 +42,88 @@ def is_open(status):
 
 
 @nb.njit(cache=True)
-def push(q, cur, head_k, tail_k, ts, kind, slot, price, qty, status, reason, maker, exts):
-    """Append to a FIFO ring buffer; due times never go back (FIFO channels)."""
+def push(q, ends, cur, ts, kind, slot, price, qty, status, reason, maker, exts):
+    """Append to a FIFO ring buffer q (ends[0]: head, tail); due times never go back (FIFO
+    channels)."""
     cap = q.shape[0]
-    h = cur[head_k]
-    t = cur[tail_k]
+    e = ends[0]
+    h = e.head
+    t = e.tail
     if t - h >= cap:
         cur[K_ERR] = ERR_QUEUE_FULL
         return
-    if t > h and ts < q[(t - 1) % cap, X_TS]:
-        ts = q[(t - 1) % cap, X_TS]
-    r = t % cap
-    q[r, X_TS] = ts
-    q[r, X_KIND] = kind
-    q[r, X_SLOT] = slot
-    q[r, X_PRICE] = price
-    q[r, X_QTY] = qty
-    q[r, X_STATUS] = status
-    q[r, X_REASON] = reason
-    q[r, X_MAKER] = maker
-    q[r, X_EXTS] = exts
-    cur[tail_k] = t + 1
+    if t > h and ts < q[(t - 1) % cap].ts:
+        ts = q[(t - 1) % cap].ts
+    x = q[t % cap]
+    x.ts = ts
+    x.kind = kind
+    x.slot = slot
+    x.price = price
+    x.qty = qty
+    x.status = status
+    x.reason = reason
+    x.maker = maker
+    x.ts_exchange = exts
+    e.tail = t + 1
 
 
 @nb.njit(cache=True)
-def respond(resp, cur, venues, v, now, kind, slot, price, qty, status, reason, maker):
+def respond(resp, rends, cur, venues, v, now, kind, slot, price, qty, status, reason, maker):
     """Send a response to the host after the venue's response latency; returns its due time."""
     due = now + draw(cur, venues[v, V_RESP], venues[v, V_RESP_J])
-    push(resp, cur, K_RH, K_RT, due, kind, slot, price, qty, status, reason, maker, now)
-    return resp[(cur[K_RT] - 1) % resp.shape[0], X_TS]
+    push(resp, rends, cur, due, kind, slot, price, qty, status, reason, maker, now)
+    return resp[(rends[0].tail - 1) % resp.shape[0]].ts
 
 
 @nb.njit(cache=True)
 def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status, reason, market):
     """One row of the orders record for a command on our order s."""
-    b = orders[s, O_BOOK]
-    order_row(rec, cur, orders[s, O_ID], orders[s, O_TS_SENT], ts_ex, ts_ack, market[b, M_VENUE],
-              market[b, M_INSTR], action, orders[s, O_SIDE], orders[s, O_TYPE], orders[s, O_TIF],
+    b = orders[s].book
+    order_row(rec, cur, orders[s].order_id, orders[s].ts_sent, ts_ex, ts_ack, market[b].venue,
+              market[b].instrument, action, orders[s].side, orders[s].order_type, orders[s].tif,
               price, qty, status, reason)
 
 
 @nb.njit(cache=True)
 def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, action, side,
               order_type, tif, price, qty, status, reason):
-    """The one writer of the orders record: every field of the row, in the field order of
-    schema.ORDER_RECORD_DTYPE (rows reused after a flush keep nothing of their past)."""
+    """The one writer of the orders record (schema.ORDER_RECORD_DTYPE): every field of
+    the row (rows reused after a flush keep nothing of their past)."""
     n = cur[K_NORD]
-    rec[n, 0] = order_id
-    rec[n, 1] = ts_sent
-    rec[n, 2] = ts_ex
-    rec[n, 3] = ts_ack
-    rec[n, 4] = venue
-    rec[n, 5] = instrument
-    rec[n, 6] = action
-    rec[n, 7] = side
-    rec[n, 8] = order_type
-    rec[n, 9] = tif
-    rec[n, 10] = price
-    rec[n, 11] = qty
-    rec[n, 12] = status
-    rec[n, 13] = reason
+    r = rec[n]
+    r.order_id = order_id
+    r.ts_sent = ts_sent
+    r.ts_exchange = ts_ex
+    r.ts_ack = ts_ack
+    r.venue = venue
+    r.instrument = instrument
+    r.action = action
+    r.side = side
+    r.order_type = order_type
+    r.tif = tif
+    r.price = price
+    r.qty = qty
+    r.status = status
+    r.reason = reason
     cur[K_NORD] = n + 1
 
 
 @nb.njit(cache=True)
-def close_order(s, now, rk, reason, orders, cur, resp, rec_o, venues, market):
+def close_order(s, now, rk, reason, orders, cur, resp, rends, rec_o, venues, market):
     """The venue cancels our open order s (our cancel: rk R_CANCELLED; self-trade
     prevention: R_DONE, reason SELF_TRADE): close it, answer the host, record it."""
-    orders[s, O_STATUS] = ST_CANCELLED
-    due = respond(resp, cur, venues, market[orders[s, O_BOOK], M_VENUE], now, rk, s,
-                  orders[s, O_PRICE], orders[s, O_LEAVES], ST_CANCELLED, reason, 0)
-    record_order(rec_o, cur, orders, s, ACT_CANCEL, now, due, orders[s, O_PRICE],
-                 orders[s, O_LEAVES], ST_CANCELLED, reason, market)
+    orders[s].status = ST_CANCELLED
+    due = respond(resp, rends, cur, venues, market[orders[s].book].venue, now, rk, s,
+                  orders[s].price, orders[s].leaves, ST_CANCELLED, reason, 0)
+    record_order(rec_o, cur, orders, s, ACT_CANCEL, now, due, orders[s].price,
+                 orders[s].leaves, ST_CANCELLED, reason, market)
 
 
 @nb.njit(cache=True)
-def refuse(s, kind, now, price, q, reason, orders, cur, resp, rec_o, venues, market):
+def refuse(s, kind, now, price, q, reason, orders, cur, resp, rends, rec_o, venues, market):
     """The venue refuses a cancel / modify of ours (e.g. the order is no longer open)."""
-    due = respond(resp, cur, venues, market[orders[s, O_BOOK], M_VENUE], now, R_REFUSED, s,
-                  price, q, orders[s, O_STATUS], reason, 0)
+    due = respond(resp, rends, cur, venues, market[orders[s].book].venue, now, R_REFUSED, s,
+                  price, q, orders[s].status, reason, 0)
     record_order(rec_o, cur, orders, s, kind, now, due, price, q, ST_REJECTED, reason, market)
 
 
@@ -140,35 +137,44 @@ def book_mid(qty, top, base, b):
 
 
 @nb.njit(cache=True)
-def fill(s, q, price, maker, now, orders, cur, resp, fills_i, fills_f, acct, venues,
+def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
          instruments, market, qty, top, base):
     """Fill own order slot s for q lots at price: account it, record it, tell the host."""
-    b = orders[s, O_BOOK]
-    v = market[b, M_VENUE]
-    i = market[b, M_INSTR]
-    side = orders[s, O_SIDE]
+    b = orders[s].book
+    v = market[b].venue
+    i = market[b].instrument
+    side = orders[s].side
     fee = fee_of(venues, instruments, v, i, price, q, maker)
-    orders[s, O_LEAVES] -= q
-    orders[s, O_FILLED] += q
+    orders[s].leaves -= q
+    orders[s].filled += q
     cur[K_OWN_DIRTY] = 1
-    done = orders[s, O_LEAVES] == 0
-    orders[s, O_STATUS] = ST_FILLED if done else ST_PARTIAL
+    done = orders[s].leaves == 0
+    orders[s].status = ST_FILLED if done else ST_PARTIAL
     mb = np.int64(instruments[i, I_MARK_BOOK])
     apply_fill(acct, instruments, i, side, price, q, fee, maker)
-    due = respond(resp, cur, venues, v, now, R_FILL, s, price, q, orders[s, O_STATUS], 0,
+    due = respond(resp, rends, cur, venues, v, now, R_FILL, s, price, q, orders[s].status, 0,
                   1 if maker else 0)
+    fill_row(rec_f, cur, orders[s].order_id, now, due, v, i, side, price, q, maker, fee,
+             book_mid(qty, top, base, mb))
+
+
+@nb.njit(cache=True)
+def fill_row(rec, cur, order_id, ts_ex, ts_local, venue, instrument, side, price, q, maker,
+             fee, mid):
+    """The one writer of the fills record (schema.FILL_RECORD_DTYPE): every field."""
     n = cur[K_NFILL]
-    fills_i[n, 0] = orders[s, O_ID]
-    fills_i[n, 1] = now
-    fills_i[n, 2] = due
-    fills_i[n, 3] = v
-    fills_i[n, 4] = i
-    fills_i[n, 5] = side
-    fills_i[n, 6] = price
-    fills_i[n, 7] = q
-    fills_i[n, 8] = 1 if maker else 0
-    fills_f[n, 0] = fee
-    fills_f[n, 1] = book_mid(qty, top, base, mb)
+    r = rec[n]
+    r.order_id = order_id
+    r.ts_exchange = ts_ex
+    r.ts_local = ts_local
+    r.venue = venue
+    r.instrument = instrument
+    r.side = side
+    r.price = price
+    r.qty = q
+    r.maker = 1 if maker else 0
+    r.fee = fee
+    r.mid = mid
     cur[K_NFILL] = n + 1
 
 
@@ -176,22 +182,22 @@ def fill(s, q, price, maker, now, orders, cur, resp, fills_i, fills_f, acct, ven
 def own_ranges(orders, active, cur, ownr):
     """Lowest and highest price of our open bids and asks per book (returns True)."""
     for b in range(ownr.shape[0]):
-        ownr[b, G_BID_LO] = NO_PRICE
-        ownr[b, G_BID_HI] = -1
-        ownr[b, G_ASK_LO] = NO_PRICE
-        ownr[b, G_ASK_HI] = -1
+        ownr[b].bid_lo = NO_PRICE
+        ownr[b].bid_hi = -1
+        ownr[b].ask_lo = NO_PRICE
+        ownr[b].ask_hi = -1
     for k in range(cur[K_NACT]):
         s = active[k]
-        if not is_open(orders[s, O_STATUS]):
+        if not is_open(orders[s].status):
             continue
-        b = orders[s, O_BOOK]
-        p = orders[s, O_PRICE]
-        if orders[s, O_SIDE] > 0:
-            ownr[b, G_BID_LO] = min(ownr[b, G_BID_LO], p)
-            ownr[b, G_BID_HI] = max(ownr[b, G_BID_HI], p)
+        b = orders[s].book
+        p = orders[s].price
+        if orders[s].side > 0:
+            ownr[b].bid_lo = min(ownr[b].bid_lo, p)
+            ownr[b].bid_hi = max(ownr[b].bid_hi, p)
         else:
-            ownr[b, G_ASK_LO] = min(ownr[b, G_ASK_LO], p)
-            ownr[b, G_ASK_HI] = max(ownr[b, G_ASK_HI], p)
+            ownr[b].ask_lo = min(ownr[b].ask_lo, p)
+            ownr[b].ask_hi = max(ownr[b].ask_hi, p)
     cur[K_OWN_DIRTY] = 0
     return True
 
@@ -199,8 +205,8 @@ def own_ranges(orders, active, cur, ownr):
 @nb.njit(cache=True, inline="always")
 def may_touch(ownr, b, kind, side, price):
     """False when a market event on book b cannot fill or move any of our open orders."""
-    bid_hi = ownr[b, G_BID_HI]
-    ask_lo = ownr[b, G_ASK_LO]
+    bid_hi = ownr[b].bid_hi
+    ask_lo = ownr[b].ask_lo
     if bid_hi < 0 and ask_lo == NO_PRICE:
         return False
     if kind == TRADE:
@@ -210,78 +216,78 @@ def may_touch(ownr, b, kind, side, price):
     if kind == CLEAR:
         return True
     if side > 0:  # our bids' queue or a trade through them; or the bid reaching our asks
-        return (price <= bid_hi and (price >= ownr[b, G_BID_LO] or kind == EXECUTE)) or (
+        return (price <= bid_hi and (price >= ownr[b].bid_lo or kind == EXECUTE)) or (
             price >= ask_lo)
-    return (price >= ask_lo and (price <= ownr[b, G_ASK_HI] or kind == EXECUTE)) or (
+    return (price >= ask_lo and (price <= ownr[b].ask_hi or kind == EXECUTE)) or (
         price <= bid_hi)
 
 
 @nb.njit(cache=True)
 def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qparams,
-                    orders, oq, active, cur, resp, fills_i, fills_f, acct, venues,
+                    orders, active, cur, resp, rends, rec_f, acct, venues,
                     instruments, market, qty, top, base):
     """Update queue positions and fill our passive orders on book b after one market event."""
     width = qty.shape[2]
     na = cur[K_NACT]
     for k in range(na):
         s = active[k]
-        if orders[s, O_BOOK] != b or not is_open(orders[s, O_STATUS]):
+        if orders[s].book != b or not is_open(orders[s].status):
             continue
-        os_ = orders[s, O_SIDE]
-        op = orders[s, O_PRICE]
-        leaves = orders[s, O_LEAVES]
+        os_ = orders[s].side
+        op = orders[s].price
+        leaves = orders[s].leaves
         if kind == TRADE:
             # side is the aggressor: a buyer lifts asks, a seller hits bids
             if side == 0 or side == os_:
                 continue
             if (os_ > 0 and price < op) or (os_ < 0 and price > op):
-                fill(s, leaves, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
+                fill(s, leaves, op, True, now, orders, cur, resp, rends, rec_f, acct,
                      venues, instruments, market, qty, top, base)
             elif price == op:
-                oq[s, Q_AHEAD] -= q
-                oq[s, Q_TRADED] += q
+                orders[s].ahead -= q
+                orders[s].traded += q
                 # whole lots past the front are ours; a fraction stays as progress
-                f = min(np.int64(np.floor(-oq[s, Q_AHEAD])), leaves)
+                f = min(np.int64(np.floor(-orders[s].ahead)), leaves)
                 if f >= 1:
-                    oq[s, Q_AHEAD] += f
-                    fill(s, f, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
+                    orders[s].ahead += f
+                    fill(s, f, op, True, now, orders, cur, resp, rends, rec_f, acct,
                          venues, instruments, market, qty, top, base)
             continue
         if idx < 0 or side != os_:
             continue
         # a resting order on our side traded through our price: we would have gone first
         if kind == EXECUTE and ((os_ > 0 and price < op) or (os_ < 0 and price > op)):
-            fill(s, leaves, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
+            fill(s, leaves, op, True, now, orders, cur, resp, rends, rec_f, acct,
                  venues, instruments, market, qty, top, base)
             continue
         if price != op:
             continue
         if kind == LEVEL:  # LEVEL: L2 depth change, the queue model decides
-            oq[s, Q_AHEAD] = qfn(oq[s, Q_AHEAD], float(old), float(new), oq[s, Q_TRADED],
+            orders[s].ahead = qfn(orders[s].ahead, float(old), float(new), orders[s].traded,
                                  qparams)
-            oq[s, Q_TRADED] = 0.0
+            orders[s].traded = 0.0
         elif kind != ADD:  # L3 cancel / delete / execute at our price: exact FIFO
-            ahead_of_us = oseq < orders[s, O_SEQ]  # -1: rested before the data began
+            ahead_of_us = oseq < orders[s].seq  # -1: rested before the data began
             dq = old - new
             if ahead_of_us:
-                oq[s, Q_AHEAD] = max(oq[s, Q_AHEAD] - dq, 0.0)
-            elif kind == EXECUTE and oq[s, Q_AHEAD] <= 0:
+                orders[s].ahead = max(orders[s].ahead - dq, 0.0)
+            elif kind == EXECUTE and orders[s].ahead <= 0:
                 f = min(dq, leaves)
-                fill(s, f, op, True, now, orders, cur, resp, fills_i, fills_f, acct,
+                fill(s, f, op, True, now, orders, cur, resp, rends, rec_f, acct,
                      venues, instruments, market, qty, top, base)
     # the opposite best reached our price: the market crossed us, fill at our price
     for k in range(na):
         s = active[k]
-        if orders[s, O_BOOK] != b or not is_open(orders[s, O_STATUS]):
+        if orders[s].book != b or not is_open(orders[s].status):
             continue
-        op = orders[s, O_PRICE] - base[b]
-        if orders[s, O_SIDE] > 0:
+        op = orders[s].price - base[b]
+        if orders[s].side > 0:
             crossed = top[b, 1] < width and top[b, 1] <= op
         else:
             crossed = top[b, 0] >= 0 and top[b, 0] >= op
         if crossed:
-            fill(s, orders[s, O_LEAVES], orders[s, O_PRICE], True, now, orders, cur, resp,
-                 fills_i, fills_f, acct, venues, instruments, market, qty, top, base)
+            fill(s, orders[s].leaves, orders[s].price, True, now, orders, cur, resp, rends,
+                 rec_f, acct, venues, instruments, market, qty, top, base)
 
 
 @nb.njit(cache=True)
@@ -290,16 +296,40 @@ def release_closed(orders, active, free, cur):
     k = 0
     while k < cur[K_NACT]:
         s = active[k]
-        st = orders[s, O_STATUS]
-        lst = orders[s, O_LSTATUS]
+        st = orders[s].status
+        lst = orders[s].local_status
         closed_ex = not is_open(st) and st != ST_NEW
         closed_lo = not is_open(lst) and lst != ST_NEW
-        if closed_ex and closed_lo and orders[s, O_PENDING] == 0:
+        if closed_ex and closed_lo and orders[s].pending == 0:
             cur[K_NACT] -= 1
             active[k] = active[cur[K_NACT]]
-            for c in range(O_NCOL):
-                orders[s, c] = 0
+            clear_slot(orders, s)
             free[cur[K_NFREE]] = s
             cur[K_NFREE] += 1
         else:
             k += 1
+
+
+@nb.njit(cache=True)
+def clear_slot(orders, s):
+    """Free order slot s: every field back to 0."""
+    o = orders[s]
+    o.order_id = 0
+    o.book = 0
+    o.side = 0
+    o.price = 0
+    o.qty = 0
+    o.leaves = 0
+    o.status = 0
+    o.tif = 0
+    o.order_type = 0
+    o.seq = 0
+    o.local_status = 0
+    o.local_leaves = 0
+    o.local_price = 0
+    o.ts_sent = 0
+    o.pending = 0
+    o.filled = 0
+    o.venue_id = 0
+    o.ahead = 0.0
+    o.traded = 0.0

@@ -20,9 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import (A_EQUITY, A_MID, A_POS, ACT_CANCEL, ACT_SUBMIT, C_ACTION, C_BOOK,
-                                  C_ID, C_PRICE, C_QTY, C_SIDE, C_TIF, C_TYPE, I_MARK_BOOK, K_NACT,
-                                  M_INSTR, O_BOOK, O_ID, O_LSTATUS, O_PENDING, O_SIDE, O_TIF)
+from hftlab.core.commands_nb import write_command
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT, I_MARK_BOOK, K_NACT
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING, RP_BAND_PCT,
                                 RP_BAND_TICKS, RP_CORR_HALFLIFE, RP_CORR_INTERVAL,
                                 RP_CORR_MIN_UPDATES, RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN,
@@ -51,17 +50,16 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
         if n >= rcmds.shape[0]:
             break
         s = active[k]
-        st = orders[s, O_LSTATUS]
-        if not (st == ST_NEW or st == ST_ACCEPTED or st == ST_PARTIAL) or orders[s, O_PENDING] != 0:
+        st = orders[s].local_status
+        if not (st == ST_NEW or st == ST_ACCEPTED or st == ST_PARTIAL) or orders[s].pending != 0:
             continue
-        if orders[s, O_TIF] == IOC or orders[s, O_TIF] == FOK:  # the venue closes them itself
+        if orders[s].tif == IOC or orders[s].tif == FOK:  # the venue closes them itself
             continue
-        if instrument >= 0 and market[orders[s, O_BOOK], M_INSTR] != instrument:
+        if instrument >= 0 and market[orders[s].book].instrument != instrument:
             continue
-        if pos_sign != 0 and orders[s, O_SIDE] * pos_sign < 0:
+        if pos_sign != 0 and orders[s].side * pos_sign < 0:
             continue
-        rcmds[n, C_ACTION] = ACT_CANCEL
-        rcmds[n, C_ID] = orders[s, O_ID]
+        write_command(rcmds, n, ACT_CANCEL, 0, 0, 0, 0, 0, 0, orders[s].order_id)
         n += 1
     return n
 
@@ -70,7 +68,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
 def cancel_adding(orders, active, cur, market, lacct, rcmds, n):
     """Cancel every open order that would add to its instrument's position (REDUCING)."""
     for i in range(lacct.shape[0]):
-        pos = lacct[i, A_POS]
+        pos = lacct[i].position
         if pos == 0:
             n = cancel_orders(orders, active, cur, market, i, 0, rcmds, n)
         else:
@@ -87,7 +85,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     open orders on the flattening side, so that they and the flatten together can never
     carry the position past zero. Needs scan_open's scratch for i. Returns the new count.
     """
-    pos = lacct[i, A_POS]
+    pos = lacct[i].position
     if pos == 0:
         return n
     side = -1 if pos > 0 else 1
@@ -108,13 +106,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     slice_q = rparams[i, RP_MAX_ORDER_QTY]
     while q > 0 and n < rcmds.shape[0]:
         k = min(q, slice_q)
-        rcmds[n, C_ACTION] = ACT_SUBMIT
-        rcmds[n, C_BOOK] = b
-        rcmds[n, C_SIDE] = side
-        rcmds[n, C_PRICE] = price
-        rcmds[n, C_QTY] = np.int64(k)
-        rcmds[n, C_TIF] = IOC
-        rcmds[n, C_TYPE] = otype
+        write_command(rcmds, n, ACT_SUBMIT, b, side, price, np.int64(k), IOC, otype, 0)
         n += 1
         q -= k
     return n
@@ -125,35 +117,34 @@ def sent_qty(rcmds, lo, hi):
     """Lots in command rows lo..hi-1."""
     total = 0.0
     for r in range(lo, hi):
-        total += rcmds[r, C_QTY]
+        total += rcmds[r].qty
     return total
 
 
 @nb.njit(cache=True, _nrt=False)
-def flatten_all(now, lacct, instruments, market, rparams, rstate, risk_i, risk_f, cur, rcmds,
+def flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur, rcmds,
                 n):
     """Flatten every position that has no order of ours in flight (HALTED)."""
     for i in range(lacct.shape[0]):
-        pos = lacct[i, A_POS]
+        pos = lacct[i].position
         if pos == 0 or rstate[ibase(i) + RSI_INFLIGHT] > 0:
             continue
         m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
         if m > n:
-            risk_event(risk_i, risk_f, cur, now, R_FLATTEN, -1, i, HALTED, pos,
+            risk_event(rec_r, cur, now, R_FLATTEN, -1, i, HALTED, pos,
                        sent_qty(rcmds, n, m))
         n = m
     return n
 
 
 @nb.njit(cache=True, _nrt=False)
-def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
-            risk_f, rcmds, n):
+def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds, n):
     """Max holding time: a position open longer than its limit is flattened."""
     t = rel(now, rstate)
     state = np.int64(rstate[RS_STATE])
     for i in range(lacct.shape[0]):
         o = ibase(i)
-        pos = lacct[i, A_POS]
+        pos = lacct[i].position
         sg = 0.0 if pos == 0 else (1.0 if pos > 0 else -1.0)
         if sg == 0:
             rstate[o + RSI_SIGN] = 0.0
@@ -167,20 +158,20 @@ def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         if not held > lim:
             continue
         rstate[o + RSI_SINCE] = t  # the clock restarts: a retry after another full period
-        risk_event(risk_i, risk_f, cur, now, R_HOLDING_TIME, -1, i, state, held, lim)
+        risk_event(rec_r, cur, now, R_HOLDING_TIME, -1, i, state, held, lim)
         n = cancel_orders(orders, active, cur, market, i, np.int64(sg), rcmds, n)
         scan_open(orders, active, cur, market, rstate, lacct.shape[0], i, -1)
         if rstate[o + RSI_INFLIGHT] == 0:
             m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
             if m > n:
-                risk_event(risk_i, risk_f, cur, now, R_FLATTEN, -1, i, state, pos,
+                risk_event(rec_r, cur, now, R_FLATTEN, -1, i, state, pos,
                            sent_qty(rcmds, n, m))
             n = m
     return n
 
 
 @nb.njit(cache=True, _nrt=False)
-def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
+def correlation(now, lacct, rparams, rstate, rec_r, cur):
     """EWMA correlation of mid log returns across instruments; alert when the mean pairwise
     correlation reaches its threshold (RiskMetrics-style zero-mean estimates)."""
     n = lacct.shape[0]
@@ -196,7 +187,7 @@ def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
     ready = True
     for i in range(n):
         o = ibase(i)
-        mid = lacct[i, A_MID]
+        mid = lacct[i].mid
         last = rstate[o + RSI_LAST_MID]
         if not math.isnan(mid) and mid > 0 and last > 0:
             rstate[o + RSI_RET] = math.log(mid / last)
@@ -237,27 +228,26 @@ def correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur):
         return
     if mean >= thr and rstate[RS_CORR_ALERT] == 0:
         rstate[RS_CORR_ALERT] = 1.0
-        risk_event(risk_i, risk_f, cur, now, R_CORRELATION, -1, n, np.int64(rstate[RS_STATE]),
+        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, np.int64(rstate[RS_STATE]),
                    mean, thr)
     elif mean < thr:
         rstate[RS_CORR_ALERT] = 0.0
 
 
 @nb.njit(cache=True, _nrt=False)
-def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, risk_i,
-            risk_f, rcmds):
+def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds):
     """Run the intraday controls; returns the number of commands written into rcmds (they
     go to the gate exempt from pre-trade checks)."""
     n_instr = lacct.shape[0]
     p = n_instr
-    on_requests(now, lacct, rstate, risk_i, risk_f, cur)
+    on_requests(now, lacct, rstate, rec_r, cur)
     if kill_time_reached(now, rparams, rstate, p):
         rstate[RS_KILL_AT_DONE] = 1.0
         if rstate[RS_KILL] == 0:
             rstate[RS_KILL] = KILL_CONFIG_TIME
     pnl = 0.0
     for i in range(n_instr):
-        pnl += lacct[i, A_EQUITY]
+        pnl += lacct[i].equity
     rstate[RS_PEAK] = max(rstate[RS_PEAK], pnl)
     dd = rstate[RS_PEAK] - pnl
     state = np.int64(rstate[RS_STATE])
@@ -267,7 +257,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         rstate[RS_KILL] = 0.0
         rstate[RS_KILLED] = 1.0
         new = HALTED
-        risk_event(risk_i, risk_f, cur, now, R_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
+        risk_event(rec_r, cur, now, R_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
     elif state != HALTED:
         hard_loss = rparams[p, RP_HARD_LOSS]
         hard_dd = rparams[p, RP_HARD_DRAWDOWN]
@@ -283,23 +273,23 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         elif state == ACTIVE and dd >= soft_dd:
             new, rule, value, limit = REDUCING, R_SOFT_DD, dd, soft_dd
         if rule != 0:
-            risk_event(risk_i, risk_f, cur, now, rule, -1, n_instr, new, value, limit)
+            risk_event(rec_r, cur, now, rule, -1, n_instr, new, value, limit)
     rstate[RS_STATE] = new
     n = 0
     if new == HALTED:
         n = cancel_orders(orders, active, cur, market, -1, 0, rcmds, 0)
         if n > 0:
-            risk_event(risk_i, risk_f, cur, now, R_CANCEL_ALL, -1, n_instr, HALTED, n, 0.0)
+            risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, HALTED, n, 0.0)
         scan_open(orders, active, cur, market, rstate, n_instr, -1, -1)
-        n = flatten_all(now, lacct, instruments, market, rparams, rstate, risk_i, risk_f, cur,
+        n = flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur,
                         rcmds, n)
     else:
         if new == REDUCING and state == ACTIVE:
             n = cancel_adding(orders, active, cur, market, lacct, rcmds, 0)
             if n > 0:
-                risk_event(risk_i, risk_f, cur, now, R_CANCEL_ALL, -1, n_instr, REDUCING, n,
+                risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, REDUCING, n,
                            0.0)
         n = holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
-                    risk_i, risk_f, rcmds, n)
-    correlation(now, lacct, rparams, rstate, risk_i, risk_f, cur)
+                    rec_r, rcmds, n)
+    correlation(now, lacct, rparams, rstate, rec_r, cur)
     return n

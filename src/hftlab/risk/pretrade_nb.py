@@ -20,9 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import (A_AVG, A_EQUITY, A_FILLS, A_MID, A_POS, I_VALUE, K_NACT, K_NRISK,
-                                  M_ASK, M_BID, M_INSTR, M_LAST_PX, M_STATUS, M_VENUE, O_BOOK,
-                                  O_LLEAVES, O_LSTATUS, O_PENDING, O_SIDE)
+from hftlab.core.layout import I_VALUE, K_NACT, K_NRISK
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, MAX_VENUES,
                                 REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_CANCEL_GRACE,
                                 RP_CONC_MIN_GROSS, RP_CONCENTRATION, RP_DUP_WINDOW, RP_GROSS,
@@ -54,16 +52,17 @@ ANCHOR_SPLIT = 1 << 30
 
 
 @nb.njit(cache=True, _nrt=False)
-def risk_event(risk_i, risk_f, cur, now, rule, oid, instrument, state, value, limit):
-    """Append one row to the risk events record (ts, rule, order, instrument, state, values)."""
+def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
+    """The one writer of the risk events record (schema.RISK_EVENT_DTYPE): every field."""
     n = cur[K_NRISK]
-    risk_i[n, 0] = now
-    risk_i[n, 1] = rule
-    risk_i[n, 2] = oid
-    risk_i[n, 3] = instrument
-    risk_i[n, 4] = state
-    risk_f[n, 0] = value
-    risk_f[n, 1] = limit
+    r = rec[n]
+    r.ts = now
+    r.rule = rule
+    r.order_id = oid
+    r.instrument = instrument
+    r.value = value
+    r.limit = limit
+    r.state = state
     cur[K_NRISK] = n + 1
 
 
@@ -103,16 +102,16 @@ def has_requests(rstate):
 @nb.njit(cache=True, inline="always", _nrt=False)
 def reference_price(market, b):
     """Reference price of book b on the host (ticks): mid, else the one side, else last trade."""
-    bid = market[b, M_BID]
-    ask = market[b, M_ASK]
+    bid = market[b].bid
+    ask = market[b].ask
     if bid > 0 and ask > 0:
         return 0.5 * (bid + ask)
     if bid > 0:
         return float(bid)
     if ask > 0:
         return float(ask)
-    if market[b, M_LAST_PX] > 0:
-        return float(market[b, M_LAST_PX])
+    if market[b].last_price > 0:
+        return float(market[b].last_price)
     return np.nan
 
 
@@ -137,20 +136,20 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
         s = active[k]
         if s == skip:
             continue
-        st = orders[s, O_LSTATUS]
+        st = orders[s].local_status
         if st != ST_NEW and st != ST_ACCEPTED and st != ST_PARTIAL:
             continue
-        i = market[orders[s, O_BOOK], M_INSTR]
+        i = market[orders[s].book].instrument
         if only >= 0 and i != only:
             continue
         o = ibase(i)
-        pend = orders[s, O_PENDING] > 0
-        if orders[s, O_SIDE] > 0:
-            rstate[o + RSI_OPEN_BUY] += orders[s, O_LLEAVES]
+        pend = orders[s].pending > 0
+        if orders[s].side > 0:
+            rstate[o + RSI_OPEN_BUY] += orders[s].local_leaves
             if pend:
                 rstate[o + RSI_PEND_BUY] += 1.0
         else:
-            rstate[o + RSI_OPEN_SELL] += orders[s, O_LLEAVES]
+            rstate[o + RSI_OPEN_SELL] += orders[s].local_leaves
             if pend:
                 rstate[o + RSI_PEND_SELL] += 1.0
         if pend or st == ST_NEW:
@@ -171,7 +170,7 @@ def collar(market, b, side, rparams):
     as a limit IOC at that price, so it cannot sweep past the band, and its notional is
     checked at the worst price it can reach. -1 when a band is set but there is no
     reference price (the order is then denied NO_REFERENCE)."""
-    i = market[b, M_INSTR]
+    i = market[b].instrument
     band_pct = rparams[i, RP_BAND_PCT]
     band_ticks = rparams[i, RP_BAND_TICKS]
     if band_pct == np.inf and band_ticks == np.inf:
@@ -186,9 +185,9 @@ def collar(market, b, side, rparams):
 
 
 @nb.njit(cache=True, _nrt=False)
-def deny(now, rule, oid, i, value, limit, rparams, rstate, risk_i, risk_f, cur):
+def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
     """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
-    risk_event(risk_i, risk_f, cur, now, rule, oid, i, np.int64(rstate[RS_STATE]), value, limit)
+    risk_event(rec_r, cur, now, rule, oid, i, np.int64(rstate[RS_STATE]), value, limit)
     rstate[RS_DENIALS] += 1.0
     p = rparams.shape[0] - 1
     if rstate[RS_DENIALS] >= rparams[p, RP_KILL_DENIALS] and rstate[RS_KILLED] == 0 \
@@ -203,15 +202,14 @@ def mark_of(j, i, ref, lacct):
     else the host's last mark, else the position's average price."""
     if j == i and not math.isnan(ref):
         return ref
-    m = lacct[j, A_MID]
+    m = lacct[j].mid
     if not math.isnan(m):
         return m
-    return lacct[j, A_AVG]
+    return lacct[j].avg_price
 
 
 @nb.njit(cache=True, _nrt=False)
-def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rstate, risk_i,
-                    risk_f, cur):
+def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rstate, rec_r, cur):
     """Gross, net and concentration after the order vs before; 0 or the denial's rule."""
     n = lacct.shape[0]
     gross_b = gross_a = 0.0
@@ -219,7 +217,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
     ex_i_b = ex_i_a = 0.0
     for j in range(n):
         o = ibase(j)
-        pj = lacct[j, A_POS]
+        pj = lacct[j].position
         ob = rstate[o + RSI_OPEN_BUY] + rstate[o + RSI_UP_BUY]
         os_ = rstate[o + RSI_OPEN_SELL] + rstate[o + RSI_UP_SELL]
         lw_b = pj + ob
@@ -236,8 +234,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
             continue
         m = mark_of(j, i, ref, lacct)
         if math.isnan(m):
-            return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, risk_i,
-                        risk_f, cur)
+            return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, rec_r, cur)
         v = m * instruments[j, I_VALUE]
         gross_b += exb * v
         gross_a += exa * v
@@ -250,18 +247,17 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
     p = n
     lim = rparams[p, RP_GROSS]
     if gross_a > lim and gross_a > gross_b:
-        return deny(now, R_GROSS, oid, i, gross_a, lim, rparams, rstate, risk_i, risk_f, cur)
+        return deny(now, R_GROSS, oid, i, gross_a, lim, rparams, rstate, rec_r, cur)
     net_b = max(abs(long_b), abs(short_b))
     net_a = max(abs(long_a), abs(short_a))
     lim = rparams[p, RP_NET]
     if net_a > lim and net_a > net_b:
-        return deny(now, R_NET, oid, i, net_a, lim, rparams, rstate, risk_i, risk_f, cur)
+        return deny(now, R_NET, oid, i, net_a, lim, rparams, rstate, rec_r, cur)
     lim = rparams[p, RP_CONCENTRATION]
     if gross_a > 0 and gross_a >= rparams[p, RP_CONC_MIN_GROSS] and ex_i_a > ex_i_b:
         share = ex_i_a / gross_a
         if share > lim:
-            return deny(now, R_CONCENTRATION, oid, i, share, lim, rparams, rstate, risk_i,
-                        risk_f, cur)
+            return deny(now, R_CONCENTRATION, oid, i, share, lim, rparams, rstate, rec_r, cur)
     return 0
 
 
@@ -273,7 +269,7 @@ def throttle(now, b, market, rparams, rstate):
     rate = rparams[p, RP_RATE]
     if not rate < np.inf:
         return -1.0
-    v = min(market[b, M_VENUE], MAX_VENUES - 1)
+    v = min(market[b].venue, MAX_VENUES - 1)
     o = RS_VENUE0 + v * RSV_NCOL
     t = rel(now, rstate)
     interval = rparams[p, RP_INTERVAL]
@@ -288,7 +284,7 @@ def throttle(now, b, market, rparams, rstate):
 
 @nb.njit(cache=True, inline="always", _nrt=False)
 def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, market,
-              instruments, orders, active, cur, rparams, rstate, risk_i, risk_f):
+              instruments, orders, active, cur, rparams, rstate, rec_r):
     """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
 
     s: the order's slot (left out of the open-order scan); qty: its size in lots (the new
@@ -297,60 +293,59 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     """
     n = lacct.shape[0]
     p = n
-    i = market[b, M_INSTR]
+    i = market[b].instrument
     state = np.int64(rstate[RS_STATE])
     if rstate[RS_KILL] == 0 and kill_time_reached(now, rparams, rstate, p):
         rstate[RS_KILL] = KILL_CONFIG_TIME
         rstate[RS_KILL_AT_DONE] = 1
     if rstate[RS_KILL] != 0 or rstate[RS_KILLED] != 0:
         return deny(now, R_KILL_SWITCH, oid, i, max(rstate[RS_KILL], rstate[RS_KILLED]), 0.0,
-                    rparams, rstate, risk_i, risk_f, cur)
+                    rparams, rstate, rec_r, cur)
     if state == HALTED:
-        return deny(now, R_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f, cur)
+        return deny(now, R_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
     if rstate[RS_PAUSED] != 0:
-        return deny(now, R_PAUSED, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f, cur)
-    if market[b, M_STATUS] == 0 or rparams[i, RP_HALTED] == 1:
-        return deny(now, R_INSTRUMENT_HALTED, oid, i, market[b, M_STATUS], 0.0, rparams, rstate,
-                    risk_i, risk_f, cur)
+        return deny(now, R_PAUSED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
+    if market[b].status == 0 or rparams[i, RP_HALTED] == 1:
+        return deny(now, R_INSTRUMENT_HALTED, oid, i, market[b].status, 0.0, rparams, rstate,
+                    rec_r, cur)
     lim = rparams[i, RP_MAX_ORDER_QTY]
     if qty > lim:
-        return deny(now, R_MAX_ORDER_QTY, oid, i, qty, lim, rparams, rstate, risk_i, risk_f, cur)
+        return deny(now, R_MAX_ORDER_QTY, oid, i, qty, lim, rparams, rstate, rec_r, cur)
     limit_order = otype != MARKET
     ref = reference_price(market, b)
     band_pct = rparams[i, RP_BAND_PCT]
     band_ticks = rparams[i, RP_BAND_TICKS]
     if limit_order and (band_pct < np.inf or band_ticks < np.inf):
         if math.isnan(ref):
-            return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i, risk_f,
+            return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, rec_r,
                         cur)
         band = min(band_ticks, band_pct * ref)
         dev = abs(price - ref)
         if dev > band:
-            return deny(now, R_PRICE_BAND, oid, i, dev, band, rparams, rstate, risk_i, risk_f, cur)
+            return deny(now, R_PRICE_BAND, oid, i, dev, band, rparams, rstate, rec_r, cur)
     px = float(price) if limit_order else ref
     value = instruments[i, I_VALUE]
     lim = rparams[i, RP_MAX_ORDER_NOTIONAL]
     if lim < np.inf:
         if math.isnan(px):
-            return deny(now, R_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, risk_i, risk_f,
+            return deny(now, R_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, rec_r,
                         cur)
         notional = qty * px * value
         if notional > lim:
-            return deny(now, R_MAX_ORDER_NOTIONAL, oid, i, notional, lim, rparams, rstate, risk_i,
-                        risk_f, cur)
+            return deny(now, R_MAX_ORDER_NOTIONAL, oid, i, notional, lim, rparams, rstate, rec_r, cur)
     o = ibase(i)
     window = rparams[i, RP_DUP_WINDOW]
     if not is_modify and window < np.inf:
         age = duplicate_age(rel(now, rstate), o, b, side, price, qty, otype, limit_order,
                             window, rstate)
         if age >= 0.0:
-            return deny(now, R_DUPLICATE, oid, i, age, window, rparams, rstate, risk_i, risk_f,
+            return deny(now, R_DUPLICATE, oid, i, age, window, rparams, rstate, rec_r,
                         cur)
     ratio = rparams[i, RP_MAX_CANCEL_RATIO]
     if ratio < np.inf and rstate[o + RSI_CANCELS] >= rparams[i, RP_CANCEL_GRACE]:
-        r = rstate[o + RSI_CANCELS] / max(lacct[i, A_FILLS], 1.0)
+        r = rstate[o + RSI_CANCELS] / max(lacct[i].fills, 1.0)
         if r > ratio:
-            return deny(now, R_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, risk_i, risk_f,
+            return deny(now, R_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, rec_r,
                         cur)
     port = rparams[p, RP_GROSS] < np.inf or rparams[p, RP_NET] < np.inf \
         or rparams[p, RP_CONCENTRATION] < np.inf
@@ -358,7 +353,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     limn = rparams[i, RP_MAX_POSITION_NOTIONAL]
     if state == REDUCING or port or lim < np.inf or limn < np.inf:
         scan_open(orders, active, cur, market, rstate, n, -1 if port else i, s)
-        pos = lacct[i, A_POS]
+        pos = lacct[i].position
         if side > 0:
             same = rstate[o + RSI_OPEN_BUY] + rstate[o + RSI_UP_BUY]
         else:
@@ -367,41 +362,37 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         after = before + side * add
         if state == REDUCING:
             if not (pos * side < 0 and same + add <= abs(pos)):
-                return deny(now, R_STATE_REDUCING, oid, i, after, pos, rparams, rstate, risk_i,
-                            risk_f, cur)
+                return deny(now, R_STATE_REDUCING, oid, i, after, pos, rparams, rstate, rec_r, cur)
             off = rparams[p, RP_REDUCING_OFFSET]
             if limit_order and off < np.inf:
                 if math.isnan(ref):
-                    return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, risk_i,
-                                risk_f, cur)
+                    return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, rec_r, cur)
                 bound = ref - off if side > 0 else ref + off
                 if (side > 0 and price > bound) or (side < 0 and price < bound):
                     return deny(now, R_STATE_REDUCING, oid, i, price, bound, rparams, rstate,
-                                risk_i, risk_f, cur)
+                                rec_r, cur)
         grows = add > 0 and abs(after) > abs(before)
         if grows and abs(after) > lim:
-            return deny(now, R_POSITION_LIMIT, oid, i, abs(after), lim, rparams, rstate, risk_i,
-                        risk_f, cur)
+            return deny(now, R_POSITION_LIMIT, oid, i, abs(after), lim, rparams, rstate, rec_r, cur)
         if grows and limn < np.inf:
             m = mark_of(i, i, ref, lacct)
             if math.isnan(m):
                 m = px
             if math.isnan(m):
                 return deny(now, R_NO_REFERENCE, oid, i, abs(after), 0.0, rparams, rstate,
-                            risk_i, risk_f, cur)
+                            rec_r, cur)
             notional = abs(after) * m * value
             if notional > limn:
                 return deny(now, R_POSITION_NOTIONAL, oid, i, notional, limn, rparams, rstate,
-                            risk_i, risk_f, cur)
+                            rec_r, cur)
         if port and add > 0:
             rule = portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams,
-                                   rstate, risk_i, risk_f, cur)
+                                   rstate, rec_r, cur)
             if rule != 0:
                 return rule
     wait = throttle(now, b, market, rparams, rstate)
     if wait >= 0:
-        return deny(now, R_THROTTLE, oid, i, wait, rparams[p, RP_RATE], rparams, rstate, risk_i,
-                    risk_f, cur)
+        return deny(now, R_THROTTLE, oid, i, wait, rparams[p, RP_RATE], rparams, rstate, rec_r, cur)
     # passed: remember what later checks need
     if is_modify:
         if add > 0:
@@ -443,7 +434,7 @@ def count_cancel(i, rstate):
 
 
 @nb.njit(cache=True, _nrt=False)
-def on_requests(now, lacct, rstate, risk_i, risk_f, cur):
+def on_requests(now, lacct, rstate, rec_r, cur):
     """Carry out reset, pause and resume requests (they send no commands)."""
     n = lacct.shape[0]
     if rstate[RS_RESET] != 0:
@@ -451,19 +442,19 @@ def on_requests(now, lacct, rstate, risk_i, risk_f, cur):
         if rstate[RS_STATE] != ACTIVE or rstate[RS_KILLED] != 0:
             pnl = 0.0
             for i in range(n):
-                pnl += lacct[i, A_EQUITY]
+                pnl += lacct[i].equity
             rstate[RS_STATE] = ACTIVE
             rstate[RS_KILLED] = 0.0
             rstate[RS_DENIALS] = 0.0
             rstate[RS_PEAK] = pnl  # the drawdown is measured from here on
-            risk_event(risk_i, risk_f, cur, now, R_RESET, -1, n, ACTIVE, pnl, 0.0)
+            risk_event(rec_r, cur, now, R_RESET, -1, n, ACTIVE, pnl, 0.0)
     req = rstate[RS_PAUSE_REQ]
     if req != 0:
         rstate[RS_PAUSE_REQ] = 0.0
         state = np.int64(rstate[RS_STATE])
         if req > 0 and rstate[RS_PAUSED] == 0:
             rstate[RS_PAUSED] = 1.0
-            risk_event(risk_i, risk_f, cur, now, R_PAUSED, -1, n, state, 1.0, 0.0)
+            risk_event(rec_r, cur, now, R_PAUSED, -1, n, state, 1.0, 0.0)
         elif req < 0 and rstate[RS_PAUSED] != 0:
             rstate[RS_PAUSED] = 0.0
-            risk_event(risk_i, risk_f, cur, now, R_RESUMED, -1, n, state, 0.0, 0.0)
+            risk_event(rec_r, cur, now, R_RESUMED, -1, n, state, 0.0, 0.0)
