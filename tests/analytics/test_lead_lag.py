@@ -16,6 +16,15 @@ def test_known_lag_is_recovered_within_one_step(lag_ms):
     assert ll.lag_ci[0] <= ll.lag_ns <= ll.lag_ci[1]
     assert ll.corr > 0.5 and ll.corr_ci[0] > ll.table.loc[0, "corr"]
     assert ll.follow.loc["a", "follow_rate"] > 0.9  # b follows a's moves
+    assert ll.ratio > 10 and ll.ratio_ci[0] > 1
+
+
+def test_sign_returns_find_the_same_lag():
+    ll = lead_lag(lagged_pair(4 * MS, noise=0.2), "a", "b", np.arange(-10, 11) * MS,
+                  n_boot=50, returns="sign")
+    assert abs(ll.lag_ns - 4 * MS) <= MS and "sign returns" in ll.notes[0]
+    with pytest.raises(ValueError, match="returns must be"):
+        lead_lag(lagged_pair(MS), "a", "b", [0], returns="pct")
 
 
 def test_swapping_the_books_flips_the_sign():
@@ -23,6 +32,7 @@ def test_swapping_the_books_flips_the_sign():
     ab = lead_lag(pair, "a", "b", np.arange(-10, 11) * MS, n_boot=50)
     ba = lead_lag(pair, "b", "a", np.arange(-10, 11) * MS, n_boot=50)
     assert ab.lag_ns == -ba.lag_ns and ba.leader == "a"
+    assert ab.ratio == pytest.approx(1 / ba.ratio)
 
 
 def test_market_data_books_on_both_clocks():

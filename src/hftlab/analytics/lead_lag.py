@@ -5,7 +5,8 @@ strongly, and with what confidence:
 
 - Method: a **fine fixed clock** (not Hayashi-Yoshida). Each book's mid is sampled on one
   grid of ``step_ns`` by the previous tick (the last quote at or before each grid time),
-  log mid returns are taken per step, and the cross-correlation at lag L is
+  log mid returns (or their signs, ``returns="sign"``) are taken per step, and the
+  cross-correlation at lag L is
   ``corr(r_a(t), r_b(t + L))``. Sign convention: a peak at **L > 0 means a leads b** by
   L ns (b's moves follow a's), L < 0 means b leads a. The estimate is the lag of the
   largest correlation (returns are not de-meaned: at millisecond steps the mean return
@@ -14,6 +15,9 @@ strongly, and with what confidence:
   of ``block_ns`` (longer than the largest lag, so the lead-lag structure survives inside
   a block) drawn with replacement; percentile intervals (``level``) of the correlation at
   each lag and of the peak's lag.
+- Lead-lag ratio (Huth & Abergel 2014): sum of squared correlations at positive lags
+  over the sum at negative lags; > 1 means a leads b, with its bootstrap interval. It
+  uses the whole curve, so it is steadier than the peak when the peak is flat.
 - Follow rate: for each grid step where the leader's mid moves, whether the follower's
   next move within ``window_ns`` goes the same way (share of those with a follower move),
   in both directions.
@@ -38,6 +42,7 @@ from hftlab.data.market import MarketData
 
 BookRef = Union[int, str, tuple]  # venue index or name, or (venue, instrument)
 CLOCKS = ("ts", "ts_local")
+RETURNS = ("log", "sign")
 MS = 1_000_000
 
 
@@ -130,11 +135,21 @@ def _log_mid(q: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return q["ts"].to_numpy(np.int64), mid
 
 
+def _ratio(corr: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Huth & Abergel's lead-lag ratio per row of correlations: sum of squares at lags
+    > 0 over lags < 0 (NaN when no negative lag has a finite correlation)."""
+    sq = np.where(np.isfinite(corr), corr, 0.0) ** 2
+    neg = sq[:, lags < 0].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(neg > 0, sq[:, lags > 0].sum(axis=1) / neg, np.nan)
+
+
 @dataclass
 class LeadLag:
     """What lead_lag measured. table: per lag (ns, index) the correlation and its
     bootstrap interval; lag_ns: the peak's lag (> 0: a leads b); lag_ci: the percentile
-    interval of the peak's lag over the replicates; follow: per direction the leader's
+    interval of the peak's lag over the replicates; ratio: the lead-lag ratio (> 1: a
+    leads) and its interval; follow: per direction the leader's
     moves and the share the follower's next move (within window_ns) went the same way."""
 
     a: str
@@ -144,6 +159,8 @@ class LeadLag:
     corr: float
     corr_ci: tuple[float, float]
     lag_ci: tuple[int, int]
+    ratio: float
+    ratio_ci: tuple[float, float]
     follow: pd.DataFrame
     step_ns: int
     window_ns: int
@@ -164,6 +181,7 @@ class LeadLag:
                 "lag_ms": self.lag_ns / MS, "lag_ci_ms": (self.lag_ci[0] / MS, self.lag_ci[1] / MS),
                 "corr": self.corr, "corr_ci": self.corr_ci,
                 "corr_lag0": float(self.table["corr"].get(0, np.nan)),
+                "lead_lag_ratio": self.ratio, "ratio_ci": self.ratio_ci,
                 "follow_rate": float(f.loc[self.leader, "follow_rate"]) if self.leader in f.index
                 else float("nan"),
                 "step_ms": self.step_ns / MS, "window_ms": self.window_ns / MS,
@@ -173,7 +191,7 @@ class LeadLag:
 def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
              lags: Sequence[int] | np.ndarray, *, step_ns: int = MS, clock: str = "ts",
              window_ns: int | None = None, block_ns: int | None = None, n_boot: int = 500,
-             level: float = 0.95, seed: int = 0) -> LeadLag:
+             level: float = 0.95, seed: int = 0, returns: str = "log") -> LeadLag:
     """Cross-correlation of two books' mid returns on a fixed clock (module doc).
 
     data: a MarketData (a, b: venue index or name, or (venue, instrument)) or a mapping
@@ -183,7 +201,11 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
     window_ns: the follow-rate window (default: the largest |lag|).
     block_ns: bootstrap block length (default: max(10 x the largest |lag|, 1 s)).
     n_boot, level, seed: bootstrap replicates, interval level, seed (same seed, same CI).
+    returns: "log" (log mid returns) or "sign" (their signs, -1 / 0 / +1: every move
+        weighs the same, so a few large jumps cannot make the peak on their own).
     """
+    if returns not in RETURNS:
+        raise ValueError(f"returns must be one of {RETURNS}, got {returns!r}")
     lags = np.asarray(lags, dtype=np.int64)
     if step_ns <= 0:
         raise ValueError(f"step_ns must be > 0, got {step_ns}")
@@ -209,6 +231,8 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
                          f"lags up to {max_lag / MS:g} ms at a {step_ns / MS:g} ms step")
     ra = np.diff(k.previous_tick(ta, xa, t0, step_ns, n))
     rb = np.diff(k.previous_tick(tb, xb, t0, step_ns, n))
+    if returns == "sign":
+        ra, rb = np.sign(ra), np.sign(rb)
     block = max(int(block_ns // step_ns), 1)
     sums = k.block_sums(ra, rb, steps, block)
     corr = k.correlations(sums)
@@ -222,6 +246,8 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
     fin = np.isfinite(boot).any(axis=1)
     peak_lags = lags[np.nanargmax(np.where(np.isfinite(boot[fin]), boot[fin], -np.inf), axis=1)]
     peak_corr = boot[fin].max(axis=1, initial=-np.inf, where=np.isfinite(boot[fin]))
+    ratio = _ratio(corr[None, :], lags)[0]
+    ratios = _ratio(boot[fin], lags)
     table = pd.DataFrame({"corr": corr, "ci_lo": ci[0], "ci_hi": ci[1]},
                          index=pd.Index(lags, name="lag_ns"))
     w = max(window_ns // step_ns, 1)
@@ -232,10 +258,12 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
                       "follow_rate": same / (same + other) if same + other else float("nan")}
     follow = pd.DataFrame.from_dict(rows, orient="index")
     notes = [f"fixed clock: {step_ns / MS:g} ms steps on {clock}, previous-tick log mids, "
-             f"{n - 1} returns; block bootstrap: {len(sums)} blocks of {block * step_ns / 1e9:g} s, "
+             f"{n - 1} {returns} returns; block bootstrap: {len(sums)} blocks of {block * step_ns / 1e9:g} s, "
              f"{n_boot} replicates, seed {seed}"]
     return LeadLag(str(a), str(b), table, int(lags[best]), float(corr[best]),
                    (float(np.percentile(peak_corr, lo_q)), float(np.percentile(peak_corr, hi_q))),
                    (int(np.percentile(peak_lags, lo_q, method="lower")),
                     int(np.percentile(peak_lags, hi_q, method="higher"))),
+                   float(ratio), (float(np.nanpercentile(ratios, lo_q)),
+                                  float(np.nanpercentile(ratios, hi_q))),
                    follow, int(step_ns), window_ns, n - 1, int(n_boot), float(level), notes)

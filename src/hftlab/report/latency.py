@@ -95,8 +95,9 @@ def latency_page(result: Mapping[str, Any], title: str = "Latency arbitrage") ->
         for step, ll in b["lead_lag"].items():
             s = ll.summary()
             body.append(f"<h3>lead-lag, {esc(step)} clock</h3>")
-            body.append(kv_table({k: s[k] for k in ("leader", "lag_ms", "lag_ci_ms", "corr",
-                                                    "corr_ci", "corr_lag0", "follow_rate")}))
+            body.append(kv_table({k: s[k] for k in (
+                "leader", "lag_ms", "lag_ci_ms", "corr", "corr_ci", "corr_lag0",
+                "lead_lag_ratio", "ratio_ci", "follow_rate")}))
             body.append(img(lead_lag_figure(ll.table, f"USD-M vs spot, {step} clock"),
                             f"lead-lag {step}"))
             body.append(frame_table(ll.follow) + notes_paragraph(ll.notes))

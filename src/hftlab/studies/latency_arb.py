@@ -240,7 +240,8 @@ def binance_backtests(data: MarketData, entry_ns: Sequence[int] = (100 * US, 1 *
 
 def binance_study(spot: str | Path, usdm: str | Path, *, n_boot: int = 500,
                   seed: int = 0) -> dict[str, Any]:
-    """Lead-lag of USD-M against spot on the host clock (1 ms and 5 ms grids), the
+    """Lead-lag of USD-M against spot on the host clock (1 ms and 5 ms grids; log and
+    sign returns), the
     stale windows of spot against USD-M per fee tier (crossing hedge, 1 s EWMA basis)
     with the share reachable at 0.1 / 1 / 5 / 10 ms, the engine's host-queue delays, and
     binance_backtests on the pair with each feed_delay ("median": the capture host's own
@@ -250,10 +251,10 @@ def binance_study(spot: str | Path, usdm: str | Path, *, n_boot: int = 500,
 
     data = binance_pair(spot, usdm)
     colocated = binance_pair(spot, usdm, feed_delay="zero")
-    ll = {f"{step} ms": lead_lag(data, "binance-usdm", "binance-spot",
-                                 np.arange(-40, 41) * step * MS, step_ns=step * MS,
-                                 clock="ts_local", n_boot=n_boot, seed=seed)
-          for step in (1, 5)}
+    ll = {f"{step} ms, {ret} returns": lead_lag(
+        data, "binance-usdm", "binance-spot", np.arange(-40, 41) * step * MS, step_ns=step * MS,
+        clock="ts_local", n_boot=n_boot, seed=seed, returns=ret)
+        for step in (1, 5) for ret in ("log", "sign")}
     stale, reach = {}, {}
     for tier, (f_spot, f_usdm) in BINANCE_FEES.items():
         sq = stale_quotes(data, 1, 0, (f_usdm, f_spot), hedge="cross",
