@@ -29,6 +29,7 @@ Clocks: ``clock="ts"`` the exchange timestamps, ``"ts_local"`` the host's receiv
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -239,15 +240,17 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
     if not np.isfinite(corr).any():
         raise ValueError("one of the books' mids never moves on the common grid")
     boot = k.bootstrap(sums, int(n_boot), int(seed))
-    lo_q, hi_q = 100 * (1 - level) / 2, 100 * (1 + level) / 2
-    with np.errstate(invalid="ignore"):
-        ci = np.nanpercentile(boot, [lo_q, hi_q], axis=0)
-    best = int(np.nanargmax(corr))
     fin = np.isfinite(boot).any(axis=1)
-    peak_lags = lags[np.nanargmax(np.where(np.isfinite(boot[fin]), boot[fin], -np.inf), axis=1)]
-    peak_corr = boot[fin].max(axis=1, initial=-np.inf, where=np.isfinite(boot[fin]))
     ratio = _ratio(corr[None, :], lags)[0]
     ratios = _ratio(boot[fin], lags)
+    lo_q, hi_q = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    with warnings.catch_warnings():  # a lag no replicate can measure gets a NaN interval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = np.nanpercentile(boot, [lo_q, hi_q], axis=0)
+        ratio_ci = (float(np.nanpercentile(ratios, lo_q)), float(np.nanpercentile(ratios, hi_q)))
+    best = int(np.nanargmax(corr))
+    peak_lags = lags[np.nanargmax(np.where(np.isfinite(boot[fin]), boot[fin], -np.inf), axis=1)]
+    peak_corr = boot[fin].max(axis=1, initial=-np.inf, where=np.isfinite(boot[fin]))
     table = pd.DataFrame({"corr": corr, "ci_lo": ci[0], "ci_hi": ci[1]},
                          index=pd.Index(lags, name="lag_ns"))
     w = max(window_ns // step_ns, 1)
@@ -264,6 +267,5 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
                    (float(np.percentile(peak_corr, lo_q)), float(np.percentile(peak_corr, hi_q))),
                    (int(np.percentile(peak_lags, lo_q, method="lower")),
                     int(np.percentile(peak_lags, hi_q, method="higher"))),
-                   float(ratio), (float(np.nanpercentile(ratios, lo_q)),
-                                  float(np.nanpercentile(ratios, hi_q))),
+                   float(ratio), ratio_ci,
                    follow, int(step_ns), window_ns, n - 1, int(n_boot), float(level), notes)
