@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from hftlab.report.figures import plt, png
 from hftlab.report.page import document, esc, frame_table, img, kv_table, notes_paragraph
@@ -36,6 +37,7 @@ def latency_figure(curves: Mapping[str, pd.DataFrame], x: str = "latency_us",
                 ax.annotate(str(idx), (row[x], row[col]), fontsize=7, xytext=(3, 3),
                             textcoords="offset points")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel(label)
         ax.axhline(0, color="grey", lw=0.6)
