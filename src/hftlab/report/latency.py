@@ -96,11 +96,11 @@ def latency_page(result: Mapping[str, Any], title: str = "Latency arbitrage") ->
         body.append("<h2>Binance BTCUSDT: USD-M against spot</h2>")
         for step, ll in b["lead_lag"].items():
             s = ll.summary()
-            body.append(f"<h3>lead-lag, {esc(step)} clock</h3>")
+            body.append(f"<h3>lead-lag, {esc(step)}</h3>")
             body.append(kv_table({k: s[k] for k in (
                 "leader", "lag_ms", "lag_ci_ms", "corr", "corr_ci", "corr_lag0",
                 "lead_lag_ratio", "ratio_ci", "follow_rate")}))
-            body.append(img(lead_lag_figure(ll.table, f"USD-M vs spot, {step} clock"),
+            body.append(img(lead_lag_figure(ll.table, f"USD-M vs spot: {step}"),
                             f"lead-lag {step}"))
             body.append(frame_table(ll.follow) + notes_paragraph(ll.notes))
         body.append("<h3>stale windows (spot slow, USD-M fast, crossing hedge)</h3>")
