@@ -203,8 +203,8 @@ def stress_command(
     = 1,
     seconds: Annotated[float, typer.Option(help="Session length in seconds.")] = 1200.0,
     breakers: Annotated[float, typer.Option(help="Scale of the circuit breakers' money "
-                                                 "limits (1: REDUCING at 150, HALTED at "
-                                                 "300 of loss or drawdown).")] = 1.0,
+                                                 "limits (1: REDUCING at 75, HALTED at "
+                                                 "150 of loss or drawdown).")] = 1.0,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: a "
                                                        "local cluster).")] = None,
     workers: Annotated[int | None, typer.Option(help="Local cluster workers (default: one "

@@ -106,7 +106,7 @@ def drawdown_figure(rows: pd.DataFrame, stress: str) -> bytes:
                 data.append(d.to_numpy(float))
                 labels.append(f"{name}\n{'breakers' if on else 'none'}")
     fig, ax = plt.subplots(figsize=(11, 3.2))
-    ax.boxplot(data, labels=labels, showfliers=True)
+    ax.boxplot(data, tick_labels=labels, showfliers=True)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_ylabel("worst drawdown")
     ax.set_title(f"{stress}: worst drawdown of the session over seeds", fontsize=10)

@@ -13,10 +13,11 @@ breakers halted trading (seconds after the shock's onset) and the P&L after the 
 
 The stresses (``STRESSES``; every window is a fraction of the session, onset 25 %):
 
-- flash-crash: the existing "flash-crash" scenario (a forced seller for 20 % of the
-  session while 50 % of resting liquidity evaporates for 30 % and value traders step
-  away; Kirilenko, Kyle, Samadi & Tuzun 2017); calm: the same agents without seller,
-  evaporation or withdrawal.
+- flash-crash: the existing "flash-crash" scenario (a forced seller for 15 minutes while
+  50 % of resting liquidity evaporates for 20 and value traders step away; in a session
+  under an hour, a quarter and a third of it, the seller's floor rate raised so that it
+  sells as much; Kirilenko, Kyle, Samadi & Tuzun 2017);
+  calm: the same agents without seller, evaporation or withdrawal.
 - vol-spike: order flow runs 5x faster for 15 % of the session (the activity profile:
   Clark's 1973 subordinated clock, about sqrt(5) times the volatility per second).
 - informed-sweep: informed buyers (Kyle 1985) sweep up to 300 lots at a time while the
@@ -109,9 +110,19 @@ def _activity(seconds: float, factor: float, start: float, length: float) -> dic
 
 
 def _crash_calm(s: float) -> dict[str, Any]:
-    return {"crash_start": ONSET, "seller_minutes": _window(s, 0.2),
-            "evaporation_minutes": _window(s, 0.3), "seller_qty": 0, "evaporation": 0.0,
-            "value_withdrawal": 0.0}
+    """The flash-crash agents without the crash; its windows are the scenario's (a seller
+    for 15 minutes, evaporation for 20) or, in a session under an hour, a quarter and a
+    third of the session."""
+    return {"crash_start": ONSET, "seller_minutes": min(15.0, _window(s, 0.25)),
+            "evaporation_minutes": min(20.0, _window(s, 1 / 3)), "seller_qty": 0,
+            "evaporation": 0.0, "value_withdrawal": 0.0}
+
+
+def _crash(s: float) -> dict[str, Any]:
+    """The crash of the flash-crash scenario; in a window shorter than its 15 minutes the
+    seller's floor rate rises in proportion, so it sells as much as in the scenario."""
+    return {"seller_qty": 3_000_000, "evaporation": 0.5, "value_withdrawal": 1.0,
+            "seller_rate": 60.0 * 15.0 / _crash_calm(s)["seller_minutes"]}
 
 
 def _informed(move: float, minutes: float, rate: float, size: float) -> dict[str, Any]:
@@ -130,8 +141,7 @@ def _nothing(s: float) -> dict[str, Any]:
 
 STRESSES: dict[str, Stress] = {s.name: s for s in (
     Stress("flash-crash", "forced seller, 50 % of liquidity evaporates", "flash-crash",
-           _crash_calm, lambda s: {"seller_qty": 3_000_000, "evaporation": 0.5,
-                                   "value_withdrawal": 1.0}),
+           _crash_calm, _crash),
     Stress("vol-spike", "order flow 5x faster for 15 % of the session", "calm", _nothing,
            lambda s: _activity(s, 5.0, ONSET, 0.15)),
     Stress("informed-sweep", "informed buyers sweep while the value rises 3 %",
@@ -151,15 +161,16 @@ STRESSES: dict[str, Stress] = {s.name: s for s in (
 
 
 def breakers(scale: float = 1.0) -> RiskLimits:
-    """The circuit breakers of the study, for makers quoting ~10 lots of a $100 stock:
-    REDUCING at a 150 loss or drawdown, HALTED (cancel all, flatten, deny) at 300, and a
-    kill after 2,000 denied orders; scale multiplies the money amounts."""
+    """The circuit breakers of the study, for makers quoting ~10 lots of a $100 stock (who
+    earn about 150 in a calm 20 minutes): REDUCING at a 75 loss or drawdown, HALTED (cancel
+    all, flatten, deny) at 150, and a kill after 2,000 denied orders; scale multiplies the
+    money amounts."""
     from hftlab.risk import RiskLimits
 
     check(isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0,
           "breakers scale", "a finite number > 0", scale)
-    return RiskLimits(soft_loss=150.0 * scale, hard_loss=300.0 * scale,
-                      soft_drawdown=150.0 * scale, hard_drawdown=300.0 * scale,
+    return RiskLimits(soft_loss=75.0 * scale, hard_loss=150.0 * scale,
+                      soft_drawdown=75.0 * scale, hard_drawdown=150.0 * scale,
                       kill_after_denials=2000)
 
 
@@ -265,10 +276,11 @@ def equity_path(rec: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _downsample(t: np.ndarray, eq: np.ndarray, seconds: float) -> list[float]:
-    """Equity at PATH_POINTS + 1 evenly spaced times over the session (last value held)."""
+    """Equity at PATH_POINTS + 1 evenly spaced times from the start to the session's end
+    or the last sample if later (last value held), so the path ends at the final P&L."""
     if not len(t):
         return [0.0] * (PATH_POINTS + 1)
-    grid = np.linspace(0.0, seconds, PATH_POINTS + 1)
+    grid = np.linspace(0.0, max(seconds, float(t[-1])), PATH_POINTS + 1)
     i = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(eq) - 1)
     return [float(x) for x in eq[i]]
 

@@ -1,0 +1,91 @@
+"""The stress and sweep reports, drawn from tables made here (no backtest): every section,
+figure and file is there, numbers as given."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hftlab.instruments import ConfigError
+from hftlab.report.stress import write_stress_report
+from hftlab.report.sweep import heatmap, means, parameters, write_sweep_report
+from hftlab.scale.grid import run_key
+from hftlab.studies.stress import StressResult, stress_table, tail_risk
+
+
+def _rows(seeds: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for stress in ("flash-crash", "news-jump"):
+        for name in ("static", "glft"):
+            for on in (False, True):
+                for seed in range(1, seeds + 1):
+                    pnl = float(rng.normal(-50 if not on else -10, 30))
+                    path = list(np.cumsum(rng.normal(0, 1, 121)) + np.linspace(0, pnl, 121))
+                    rows.append({"strategy": name, "stress": stress, "breakers": on,
+                                 "seed": seed, "calm_pnl": 20.0, "pnl": pnl,
+                                 "impact": pnl - 20.0, "max_drawdown": abs(pnl) + 5,
+                                 "worst_inventory": 40, "halted": on,
+                                 "time_to_halt_s": 30.0 if on else np.nan,
+                                 "loss_after_halt": -1.0 if on else np.nan, "path": path,
+                                 "calm_path": list(np.linspace(0, 20, 121))})
+    return pd.DataFrame(rows)
+
+
+def test_stress_report_has_the_table_the_tail_and_the_figures(tmp_path):
+    rows = _rows()
+    tail = pd.concat([tail_risk(g["pnl"].to_numpy(), n_boot=200).assign(
+        strategy=k[0], stress=k[1], breakers=k[2])
+        for k, g in rows.groupby(["strategy", "stress", "breakers"], sort=False)])
+    res = StressResult(rows, stress_table(rows), tail, 12.5, 1200.0, 2,
+                       rows.iloc[:0].assign(error=[]))
+    path = write_stress_report(res, tmp_path, "stress test page",
+                               {"flash-crash": "a crash", "news-jump": "a gap"},
+                               ["Exchange trading halt: not simulated."])
+    html = path.read_text()
+    for text in ("stress test page", "Stress table", "Tail risk over seeds", "flash-crash",
+                 "news-jump", "a crash", "not simulated", "loss_after_halt"):
+        assert text in html
+    assert html.count("<img") == 1 + 2 * (2 * 2 + 1)  # impact; per stress 2x2 + drawdowns
+    table = pd.read_csv(tmp_path / "stress_table.csv")
+    assert len(table) == 8 and (table["seeds"] == 12).all()
+    row = table[(table["strategy"] == "glft") & (table["stress"] == "news-jump")
+                & table["breakers"]].iloc[0]
+    sel = rows[(rows["strategy"] == "glft") & (rows["stress"] == "news-jump") & rows["breakers"]]
+    assert row["impact"] == pytest.approx(sel["impact"].mean())
+    assert row["halted"] == 1.0
+    assert len(pd.read_parquet(tmp_path / "stress_rows.parquet")) == len(rows)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["workers"] == 2 and len(summary["tail"]) == 16
+
+
+def _sweep_table() -> pd.DataFrame:
+    rows = []
+    for a in (1, 2, 3):
+        for b in (0.1, 0.2):
+            for seed in (0, 1):
+                bad = a == 3 and b == 0.2
+                rows.append({"total_pnl": np.nan if bad else a * 10 + b + seed,
+                             "sharpe_run": np.nan if bad else a - b,
+                             "max_drawdown": 1.0, "fills": 5, "a": a, "b": b, "seed": seed,
+                             "worker": "tcp://127.0.0.1:1", "seconds": 0.5,
+                             "error": "ValueError: no" if bad else None,
+                             "run_key": run_key({"a": a, "b": b}, seed)})
+    return pd.DataFrame(rows)
+
+
+def test_sweep_report_heatmaps_means_and_failures(tmp_path):
+    t = _sweep_table()
+    assert parameters(t) == ["a", "b"]
+    m = means(t, ["total_pnl", "sharpe_run"])
+    assert m.loc[(2, 0.1), "total_pnl"] == pytest.approx(20.6)
+    assert m.loc[(3, 0.1), "runs"] == 2 and (3, 0.2) not in m.index
+    assert heatmap(t, "a", "b", "total_pnl").startswith(b"\x89PNG")
+    with pytest.raises(ConfigError, match="no column 'gamma'"):
+        heatmap(t, "gamma", "b", "total_pnl")
+    html = write_sweep_report(t, tmp_path, "sweep page").read_text()
+    for text in ("sweep page", "Heat-maps", "Means per parameter set", "Failed runs",
+                 "ValueError: no", "Workers"):
+        assert text in html
+    assert html.count("<img") == 2
