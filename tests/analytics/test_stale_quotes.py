@@ -1,6 +1,5 @@
 """stale_quotes: a known stale window with its exact bounds, fees, and the $195 example."""
 
-import numpy as np
 import pytest
 
 import hftlab

@@ -78,7 +78,8 @@ def test_curves_count_every_take_and_render(tmp_path):
 
 def test_real_binance_pair_reads_and_usdm_is_not_behind(shared_data):
     folder = shared_data / "hftbacktest_crypto_feed"
-    d = binance_pair(folder / "spot" / "btcusdt_20240808.gz", folder / "usdm" / "btcusdt_20240808.gz")
+    d = binance_pair(folder / "spot" / "btcusdt_20240808.gz",
+                     folder / "usdm" / "btcusdt_20240808.gz")
     assert len(d) > 200_000 and host_delays(d)["max_ms"] < 5
     from hftlab.analytics import lead_lag
 

@@ -261,7 +261,8 @@ def lead_lag(data: MarketData | Mapping[Any, pd.DataFrame], a: Any, b: Any,
                       "follow_rate": same / (same + other) if same + other else float("nan")}
     follow = pd.DataFrame.from_dict(rows, orient="index")
     notes = [f"fixed clock: {step_ns / MS:g} ms steps on {clock}, previous-tick log mids, "
-             f"{n - 1} {returns} returns; block bootstrap: {len(sums)} blocks of {block * step_ns / 1e9:g} s, "
+             f"{n - 1} {returns} returns; block bootstrap: {len(sums)} blocks of "
+             f"{block * step_ns / 1e9:g} s, "
              f"{n_boot} replicates, seed {seed}"]
     return LeadLag(str(a), str(b), table, int(lags[best]), float(corr[best]),
                    (float(np.percentile(peak_corr, lo_q)), float(np.percentile(peak_corr, hi_q))),

@@ -163,7 +163,8 @@ def stale_quotes(data: MarketData, fast: Any, slow: Any,
                               fee_per_lot(fee_s, False, inst_s),
                               fee_per_lot(fee_f, hedge == "join", inst_f), float(cost))
     ints, flts = ints[:n], flts[:n]
-    w = pd.DataFrame({"start": ints[:, 0], "end": ints[:, 1], "duration_ns": ints[:, 1] - ints[:, 0],
+    w = pd.DataFrame({"start": ints[:, 0], "end": ints[:, 1],
+                      "duration_ns": ints[:, 1] - ints[:, 0],
                       "side": ints[:, 2].astype(np.int8), "edge_ticks": flts[:, 0],
                       "max_edge_ticks": flts[:, 1], "edge_bps": 0.0, "lots": ints[:, 3],
                       "net": flts[:, 2], "open": ints[:, 4].astype(bool)})

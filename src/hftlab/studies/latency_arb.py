@@ -157,8 +157,8 @@ def latency_curve(latencies: Sequence[int | str] = (*LATENCIES_NS, *PROFILES), *
     mode: "replay" (the session as the agents played it; our orders do not move it) or
     "simulate" (our orders in their matching engine). One row per latency (run_row's
     columns, latency_us: the one-way base)."""
-    from hftlab.engine.backtest import backtest
-    from hftlab.sim.scenarios import market as sim_market
+    from hftlab import backtest
+    from hftlab.sim import market as sim_market
 
     over = dict(SIM_MARKET if market is None else market)
     if rival_us is not None:
@@ -183,8 +183,8 @@ def venue_lag_curve(lags_ms: Sequence[tuple[float, float]] = ((0.1, 0.2), (0.5, 
     """LatencyArbitrage at one latency of ours against the lagging venue's lag
     (lag_min_ms, lag_max_ms of "lagging-venue"), one row per lag range; mode as in
     latency_curve."""
-    from hftlab.engine.backtest import backtest
-    from hftlab.sim.scenarios import market as sim_market
+    from hftlab import backtest
+    from hftlab.sim import market as sim_market
 
     rows = {}
     prof = _profile(latency)
@@ -220,16 +220,16 @@ def binance_backtests(data: MarketData, entry_ns: Sequence[int] = (100 * US, 1 *
     """LatencyArbitrage (fast USD-M, slow spot, crossing hedge, 1 s EWMA basis) replayed
     on both feeds with their recorded local times (recorded_feed=True) and our order
     entry / response latency entry_ns, per fee tier. qty: lots (1e-6 BTC)."""
-    from hftlab.engine.backtest import backtest
+    from hftlab import backtest
     from hftlab.strategies.latency_arb import LatencyArbitrage
 
     rows = {}
     for tier in tiers:
         f_spot, f_usdm = BINANCE_FEES[tier]
         for x in entry_ns:
-            lat = LatencyProfile.constant(0, x, x)
-            lat = LatencyProfile(lat.feed, lat.entry, lat.response, recorded_feed=True)
-            venues = [Venue(data.venues[0].name, f_spot, lat), Venue(data.venues[1].name, f_usdm, lat)]
+            lat = LatencyProfile(entry=x, response=x, recorded_feed=True)
+            venues = [Venue(data.venues[0].name, f_spot, lat),
+                      Venue(data.venues[1].name, f_usdm, lat)]
             s = LatencyArbitrage(1, 0, data.instruments[0], qty=qty, fees=(f_usdm, f_spot),
                                  basis_halflife_ns=BASIS_HALFLIFE_NS)
             rec = backtest(data, s, venues=venues, seed=seed, mode="replay")
