@@ -48,6 +48,12 @@ def dollar_positions(rec: RunRecord) -> pd.DataFrame:
     return wide
 
 
+def turnover(rec: RunRecord) -> float:
+    """Traded notional (currency): sum of price x size over the run's fills."""
+    f = rec.fills
+    return float((f["price_ccy"] * f["size"]).sum()) if len(f) else 0.0
+
+
 def exposure(rec: RunRecord) -> pd.DataFrame:
     """net, gross and the largest single-instrument share of gross (concentration) at
     each state sample (index: ts)."""
@@ -112,10 +118,9 @@ def analyse(rec: RunRecord, breakdown_ns: int | None = None, sample_s: float = 5
     corr = {name: correlation_matrix(rec, a, b, sample_s)
             for name, (a, b) in windows(rec, breakdown_ns).items()}
     fills = rec.fills
-    turnover = float(fills["size"].sum()) if "size" in fills and len(fills) else 0.0
     summary = {"max_abs_net": float(ex["net"].abs().max()), "mean_gross": float(ex["gross"].mean()),
                "max_gross": float(ex["gross"].max()),
-               "max_concentration": float(ex["concentration"].max()), "turnover": turnover,
+               "max_concentration": float(ex["concentration"].max()), "turnover": turnover(rec),
                "fills": int(len(fills))}
     return {"exposure": ex, "positions": dollar_positions(rec), "correlations": corr,
             "summary": summary, "breakdown_ns": breakdown_ns}

@@ -19,7 +19,7 @@ import hftlab
 from hftlab.data.market import MarketData
 from hftlab.engine.record import RunRecord
 from hftlab.instruments import FeeSchedule, LatencyProfile, Venue, check
-from hftlab.report.portfolio import exposure
+from hftlab.report.portfolio import exposure, turnover
 from hftlab.strategies.dollar_neutral import DollarNeutralMM
 from hftlab.strategies.pairs import PairsTrader
 
@@ -29,12 +29,6 @@ SPOT_FEES = FeeSchedule(maker=10.0, taker=10.0)
 USDM_FEES = FeeSchedule(maker=2.0, taker=5.0)
 LATENCY = LatencyProfile.constant(feed_ns="500us", entry_ns="1ms", response_ns="1ms")
 SCENARIO_FEES = FeeSchedule(maker=-0.2, taker=0.3)  # bps: a maker rebate, a taker fee
-
-
-def turnover(rec: RunRecord) -> float:
-    """Traded notional (currency): sum of price x size over the run's fills."""
-    f = rec.fills
-    return float((f["price_ccy"] * f["size"]).sum()) if len(f) else 0.0
 
 
 def run_metrics(rec: RunRecord) -> dict[str, float]:
