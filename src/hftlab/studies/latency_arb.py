@@ -1,10 +1,13 @@
 """What our own latency is worth to a latency arbitrageur: curves and the Binance pair.
 
 - ``latency_curve(latencies)`` / ``venue_lag_curve(lags_ms)``: ``LatencyArbitrage``
-  backtested live inside ``hftlab.sim.market("lagging-venue")`` (its second venue's
-  makers follow the first venue's mid lag_min_ms .. lag_max_ms late; a rival
-  arbitrageur with ``arbitrage_latency_us`` races us), once per latency of ours (the
-  same one-way latency on feed, entry and response, at both venues) or per venue lag.
+  backtested on ``hftlab.sim.market("lagging-venue")`` (its second venue's makers
+  follow the first venue's mid lag_min_ms .. lag_max_ms late; a rival arbitrageur with
+  ``arbitrage_latency_us`` takes stale quotes too), once per latency of ours (the same
+  one-way latency on feed, entry and response, at both venues) or per venue lag. By
+  default the agents' session is replayed (our orders do not move it; a quote the
+  rival took is gone when we arrive); ``mode="simulate"`` runs our orders in the
+  agents' matching engine.
   Each row: P&L (currency, net of fees), arbitrages tried, hit rate (takes with any
   fill / takes sent), misses (nothing filled: the quote was gone when our order
   arrived), adverse fills, P&L per trade in bps (P&L over the taken notional x 1e4).
@@ -33,10 +36,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hftlab import backtest
+from hftlab.analytics.lead_lag import lead_lag
+from hftlab.analytics.stale_quotes import stale_quotes
 from hftlab.data.binance import read_binance
 from hftlab.data.market import MarketData
 from hftlab.instruments import MS, US, FeeSchedule, Instrument, LatencyProfile, Venue
 from hftlab.schema import Kind
+from hftlab.sim import market as sim_market
+from hftlab.strategies.latency_arb import LatencyArbitrage, counts
 
 SPOT_TICK, SPOT_LOT = 0.01, 1e-6  # the spot grid; USD-M's 0.1 / 0.001 lie on it
 
@@ -111,13 +119,10 @@ PROFILES = ("colocated", "same-city")
 NO_RIVAL_US = 1e7  # a rival 10 s slow never wins a race: the arbitrage is ours alone
 
 
-
 def run_row(rec: Any, data: MarketData, slow_venue: int) -> dict[str, float]:
     """P&L (currency, net of fees), takes, hit rate (takes with a fill / takes), misses,
     adverse fills, P&L per filled take (currency) and per trade in bps (P&L over the
     notional taken on the slow venue x 1e4) of one LatencyArbitrage run."""
-    from hftlab.strategies.latency_arb import counts
-
     c = counts(rec.strategy_state)
     f = rec.fills
     taken = f[f["venue"] == slow_venue]
@@ -135,8 +140,6 @@ def run_row(rec: Any, data: MarketData, slow_venue: int) -> dict[str, float]:
 
 
 def _arb(data: MarketData, qty: int, fees: FeeSchedule, **kw: Any) -> Any:
-    from hftlab.strategies.latency_arb import LatencyArbitrage
-
     return LatencyArbitrage(0, 1, data.instruments[0], qty=qty, fees=(fees, fees), **kw)
 
 
@@ -157,9 +160,6 @@ def latency_curve(latencies: Sequence[int | str] = (*LATENCIES_NS, *PROFILES), *
     mode: "replay" (the session as the agents played it; our orders do not move it) or
     "simulate" (our orders in their matching engine). One row per latency (run_row's
     columns, latency_us: the one-way base)."""
-    from hftlab import backtest
-    from hftlab.sim import market as sim_market
-
     over = dict(SIM_MARKET if market is None else market)
     if rival_us is not None:
         over["arbitrage_latency_us"] = float(rival_us)
@@ -183,9 +183,6 @@ def venue_lag_curve(lags_ms: Sequence[tuple[float, float]] = ((0.1, 0.2), (0.5, 
     """LatencyArbitrage at one latency of ours against the lagging venue's lag
     (lag_min_ms, lag_max_ms of "lagging-venue"), one row per lag range; mode as in
     latency_curve."""
-    from hftlab import backtest
-    from hftlab.sim import market as sim_market
-
     rows = {}
     prof = _profile(latency)
     for lo, hi in lags_ms:
@@ -220,9 +217,6 @@ def binance_backtests(data: MarketData, entry_ns: Sequence[int] = (100 * US, 1 *
     """LatencyArbitrage (fast USD-M, slow spot, crossing hedge, 1 s EWMA basis) replayed
     on both feeds with their recorded local times (recorded_feed=True) and our order
     entry / response latency entry_ns, per fee tier. qty: lots (1e-6 BTC)."""
-    from hftlab import backtest
-    from hftlab.strategies.latency_arb import LatencyArbitrage
-
     rows = {}
     for tier in tiers:
         f_spot, f_usdm = BINANCE_FEES[tier]
@@ -246,9 +240,6 @@ def binance_study(spot: str | Path, usdm: str | Path, *, n_boot: int = 500,
     with the share reachable at 0.1 / 1 / 5 / 10 ms, the engine's host-queue delays, and
     binance_backtests on the pair with each feed_delay ("median": the capture host's own
     feed delays; "zero": a host beside both venues)."""
-    from hftlab.analytics.lead_lag import lead_lag
-    from hftlab.analytics.stale_quotes import stale_quotes
-
     data = binance_pair(spot, usdm)
     colocated = binance_pair(spot, usdm, feed_delay="zero")
     ll = {f"{step} ms, {ret} returns": lead_lag(
