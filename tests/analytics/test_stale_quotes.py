@@ -1,9 +1,13 @@
 """stale_quotes: a known stale window with its exact bounds, fees, and the $195 example."""
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import hftlab
-from hftlab.analytics import stale_quotes
+from hftlab.analytics import book_quotes, stale_quotes
+from hftlab.analytics.stale_quotes import merged_timeline
 from tests.analytics.latency_samples import MS, T0, two_venues
 
 # FAST moves up 3 ticks at 10 ms; SLOW follows at 12 ms; FAST moves again at 20 ms.
@@ -65,3 +69,29 @@ def test_bad_arguments_are_named():
         stale_quotes(data, 0, 0)
     with pytest.raises(ValueError, match="no venue named"):
         stale_quotes(data, "FAST", "NASDAQ")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3), st.integers(1, 3),
+                          st.integers(1, 5)), min_size=2, max_size=30))
+def test_windows_are_exactly_the_rows_that_pay(moves):
+    """Random quote paths: every timeline row inside a window pays, every row outside
+    none does (a brute-force oracle over merged_timeline), windows of one side never
+    overlap."""
+    mid = {0: 10_000, 1: 10_000}
+    rows = [(T0, v, 100.00, 5, 100.02, 5) for v in (0, 1)]
+    for k, (v, step, spread, size) in enumerate(moves):
+        mid[v] += step
+        rows.append((T0 + (k + 1) * MS, v, mid[v] / 100, size, (mid[v] + spread) / 100, size))
+    data = two_venues(rows)
+    w = stale_quotes(data, 0, 1).windows
+    tl = merged_timeline(book_quotes(data, 0), book_quotes(data, 1))
+    for side in (-1, 1):
+        ws = w[w.side == side]
+        assert (ws.start.to_numpy()[1:] >= ws.end.to_numpy()[:-1]).all()
+        edge = tl["bs"] - tl["af"] if side < 0 else tl["bf"] - tl["as"]
+        pays = edge > 0
+        inside = np.zeros(len(tl["t"]), bool)
+        for r in ws.itertuples():
+            inside |= (tl["t"] >= r.start) & ((tl["t"] < r.end) | (r.open & (tl["t"] == r.end)))
+        assert (pays == inside).all()
