@@ -9,7 +9,9 @@ directory, so nothing comes from a cache (numba writes its cache there instead o
                  then the same backtest again in the same process: the difference is the
                  compile; then the whole example once more in a new process on the
                  now-filled cache (what every later run pays);
-  warmup         ``hftlab warmup``'s steps (hftlab.warmup.WARMUP_STEPS), each timed;
+  warmup         ``hftlab warmup``'s steps (hftlab.warmup.WARMUP_STEPS), each timed, then
+                 the same steps on the filled cache, then ``hftlab demo`` on a 120-s
+                 session on that cache (what the demo still compiles after the warmup);
   make demo      with --make-demo: a new virtualenv in a temporary directory, ``pip
                  install -e .[test]``, ``hftlab warmup`` and ``hftlab demo`` as ``make demo``
                  runs them (install time included).
@@ -125,11 +127,23 @@ def warmup_steps(clock: Clock) -> None:
     warmup(lambda k, name, seconds: clock.lap(name))
 
 
+def demo(clock: Clock) -> None:
+    """The demo on a 120-s session (run in a child process)."""
+    from rich.console import Console
+
+    from hftlab.demo import run_demo
+
+    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:
+        run_demo(tmp, seconds=120, seed=7, console=Console(file=null))
+    clock.lap("hftlab demo --seconds 120")
+
+
 def child(phase: str, lobster: str) -> None:
     log = CompileLog()
     log.install()
     clock = Clock()
-    first_example(lobster, clock) if phase == "first_example" else warmup_steps(clock)
+    {"first_example": lambda: first_example(lobster, clock),
+     "warmup": lambda: warmup_steps(clock), "demo": lambda: demo(clock)}[phase]()
     print(json.dumps({"times": clock.wall, "cpu": clock.cpu, "wall": sum(clock.wall.values()),
                       "compile_seconds": log.top_level, "kernels": log.kernels}))
 
@@ -195,6 +209,7 @@ def main() -> None:
         result["first example, cached"] = run_child("first_example", args.lobster, f"{tmp}/a")
         result["hftlab warmup, cold"] = run_child("warmup", args.lobster, f"{tmp}/b")
         result["hftlab warmup, cached"] = run_child("warmup", args.lobster, f"{tmp}/b")
+        result["demo after the warmup"] = run_child("demo", args.lobster, f"{tmp}/b")
         if args.make_demo:
             result["make demo, cold"] = make_demo(Path(tmp))
     for title, r in result.items():

@@ -70,7 +70,7 @@ def test_load_tables_directory_and_kind_file(tmp_path):
     with pytest.raises(ValueError, match="kind"):
         load_tables(tmp_path / "trades.parquet")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ValueError, match="no Parquet files"):
         load_tables(tmp_path / "empty")
 
 

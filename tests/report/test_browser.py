@@ -9,7 +9,7 @@ import pytest
 
 import hftlab
 from hftlab.data.synthetic import l2_stream
-from hftlab.report import analyse, write_report
+from hftlab.report import analyse, analyze_run, write_report
 from hftlab.report.compare import write_comparison
 from hftlab.report.figures import png
 from hftlab.report.page import document, grid_table, img
@@ -24,33 +24,37 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """A comparison page of three makers and one run's own page, on a synthetic L2 day."""
+    """A comparison page of three makers, one run's own page and its analytics page
+    (``hftlab analyze``), on a synthetic L2 session of 5 minutes."""
     out = tmp_path_factory.mktemp("pages")
-    data = l2_stream(30_000, seed=4)
+    data = l2_stream(30_000, seed=4, dt_ns=10_000_000)
     strats = {"static": Static(half_spread=1, capacity=6, qty=2, requote_ns=10_000_000),
               "skew": InventorySkew(half_spread=1, skew=2, capacity=6, qty=2,
                                     requote_ns=10_000_000),
-              "wide_skew_with_a_long_name": InventorySkew(half_spread=2, skew=2, capacity=6,
-                                                          qty=2, requote_ns=10_000_000)}
+              "strong_skew_with_a_long_name": InventorySkew(half_spread=1, skew=4, capacity=6,
+                                                            qty=2, requote_ns=10_000_000)}
     records, analyses = {}, {}
     for name, strat in strats.items():
         rec = hftlab.backtest(data, strat.compiled(), seed=1)
         rec.meta.update(strategy=name, currency="USD")
         records[name], analyses[name] = rec, analyse(rec, data, 100, 5, 6)
-    span = (0.5, 1.0)
+    span = (60.0, 120.0)
     compare = write_comparison(records, analyses, out / "compare", "three makers", "intro",
                                ["a finding"], span, "window")
     single = write_report(records["skew"], out / "run", data=data, bucket_volume=100,
                           window=5, position_limit=6, spans=[span], span_label="window")
-    return {"compare": compare, "run": single}
+    records["skew"].save(out / "skew")
+    analytics = analyze_run(out / "skew", out / "analytics", events=data)
+    return {"compare": compare, "run": single, "analytics": analytics}
 
 
-@pytest.mark.parametrize("which", ["compare", "run"])
-def test_every_table_fits_and_every_figure_has_data(pages, which):
+@pytest.mark.parametrize("which, figures", [("compare", 1 + 3 * 3), ("run", 3),
+                                            ("analytics", 5)])
+def test_every_table_fits_and_every_figure_has_data(pages, which, figures):
     m = measure(pages[which], CHROMIUM)
     assert problems(m) == []
     assert m["page_width"] <= m["viewport_width"] == 1280
-    assert len(m["images"]) == (1 + 3 * 3 if which == "compare" else 3)
+    assert len(m["images"]) == figures
     assert len(m["tables"]) >= 4
     assert all(i["colour"] > 0.005 and i["natural_width"] > 300 for i in m["images"])
 

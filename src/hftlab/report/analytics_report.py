@@ -108,6 +108,10 @@ def market_section(trades: pd.DataFrame, quotes: pd.DataFrame,
     if len(v):
         ax[0].plot(since(vts, t0, scale), v["vpin"], color="tab:red")
         ax[1].plot(since(vts, t0, scale), cdf, color="tab:purple")
+    if not v["vpin"].notna().any():
+        ax[0].text(0.5, 0.5, f"no VPIN value: {len(v)} bucket(s) of {bar} bars; the session "
+                   f"is too short for the bars or the buckets", ha="center", va="center",
+                   transform=ax[0].transAxes, color="0.4")
     ax[1].set_xlabel(clock)
     ax[0].set_ylabel("VPIN")
     ax[0].set_ylim(0, 1)

@@ -62,6 +62,14 @@ def _markout_figure(tables: dict[str, pd.DataFrame], horizons: Sequence[Any]) ->
     return figure_html(fig, "markout by horizon")
 
 
+def _per_set(summary: pd.DataFrame) -> pd.DataFrame:
+    """The per-fill-set summary turned so fill sets are columns (a row per measure, so the
+    table fits the page whatever the number of horizons), fill counts as integers."""
+    out = summary.T.astype(object)
+    out.loc["fills"] = [int(v) for v in summary["fills"]]
+    return out
+
+
 def adverse_section(tables: RunTables, horizons: Sequence[Any] = DEFAULT_FILL_HORIZONS
                     ) -> tuple[Section, pd.DataFrame]:
     """The "Adverse selection of our fills" section and its per-horizon table (all fills)."""
@@ -101,7 +109,7 @@ left out of that horizon).</p>
 <h3>Per horizon (effective = realized + impact; cost = permanent + temporary)</h3>
 {blocks}
 <h3>Per fill set (bps of mid; adverse_&lt;h&gt; = impact against us; fee in bps of notional)</h3>
-{table_html(res.summary.astype({"fills": np.int64}))}
+{table_html(_per_set(res.summary))}
 """
     return Section(stats=stats, body=body), allt
 

@@ -153,6 +153,7 @@ def run_panels(rec: RunRecord, vp: pd.DataFrame | None = None, instrument: int =
                       f["price"].to_numpy(dtype=np.float64) * tick,
                       f["qty"].to_numpy(dtype=np.float64), f["side"].to_numpy(), step)
     ax[0].set_ylabel(f"price ({cur})")
+    ax[0].ticklabel_format(axis="y", useOffset=False)
     cents = tick * 100
 
     def off(col: str) -> np.ndarray:
@@ -211,6 +212,9 @@ def markout_figure(mk: pd.DataFrame, title: str = "", currency: str = "currency"
     ax.bar([f"{h} s" for h in mk["horizon_s"]], vals,
            color=["tab:green" if v >= 0 else "tab:red" for v in vals])
     ax.axhline(0, color="0.4", lw=0.6)
+    if not np.isfinite(vals).any():
+        ax.text(0.5, 0.5, "no fill with a mid h seconds later:\nno markout", ha="center",
+                va="center", transform=ax.transAxes, color="0.4")
     ax.set_ylabel(f"markout ({currency} per lot)")
     ax.set_title(title or "markouts of our fills (adverse selection < 0)", fontsize=10)
     return png(fig)
@@ -234,12 +238,14 @@ def comparison_figure(records: Mapping[str, RunRecord], vp: pd.DataFrame | None 
                       spans: Sequence[Span] = (), span_label: str | None = None,
                       instrument: int = 0, vpin_of: str | None = None,
                       moves: Mapping[str, pd.DataFrame] | None = None) -> bytes:
-    """Several runs side by side: each run's mid (live runs each have their own session)
-    with the large moves of each (moves: run name -> run_metrics.large_moves), cumulative
+    """Several runs side by side: each run's mid when they ran live in a simulated market
+    (each has its own session; one mid for replays of one recorded market) with the large
+    moves of each (moves: run name -> run_metrics.large_moves), cumulative
     P&L, inventory (mean per bin) and VPIN (of the session vpin_of names)."""
     fig, ax = plt.subplots(4, 1, figsize=(11, 10), sharex=True, layout="constrained",
                            gridspec_kw={"height_ratios": [1.3, 1.6, 1.2, 0.7]})
     t0, cur = None, "currency"
+    live = all(getattr(rec, "market", None) is not None for rec in records.values())
     for k, (name, rec) in enumerate(records.items()):
         st = rec.states[rec.states["instrument"] == instrument]
         if t0 is None:
@@ -247,15 +253,19 @@ def comparison_figure(records: Mapping[str, RunRecord], vp: pd.DataFrame | None 
         secs = (st["ts"].to_numpy() - t0) / NS
         tick = rec.instruments[instrument].tick_size
         color = f"C{k}"
-        ax[0].plot(secs, st["mid"].to_numpy() * tick, color=color, lw=0.8, label=name)
+        if live or k == 0:
+            ax[0].plot(secs, st["mid"].to_numpy() * tick, color=color if live else "0.25",
+                       lw=0.8, label=name if live else "mid")
         ax[1].plot(secs, st["equity"], color=color, lw=1.0, label=name)
         step = bin_seconds(float(secs[-1]) if len(secs) else 1.0)
         ax[2].plot(*_binned(secs, st["position"].to_numpy(dtype=np.float64), step),
                    color=color, lw=1.0, label=name)
-        if moves is not None and name in moves:
-            _annotate_moves([ax[0]], moves[name], ax[0], who=f"{name}: ")
+        if moves is not None and name in moves and (live or k == 0):
+            _annotate_moves([ax[0]], moves[name], ax[0], who=f"{name}: " if live else "")
     ax[0].set_ylabel(f"mid ({cur})")
-    ax[0].set_title("each strategy's own session: the agents react to its orders", fontsize=9)
+    ax[0].ticklabel_format(axis="y", useOffset=False)
+    ax[0].set_title("each strategy's own session: the agents react to its orders" if live else
+                    "one recorded market, replayed for each strategy", fontsize=9)
     ax[1].set_ylabel(f"cumulative P&L ({cur})")
     ax[1].axhline(0, color="0.6", lw=0.5)
     ax[2].set_ylabel(f"inventory (lots, mean per {step:g} s)")
@@ -268,5 +278,7 @@ def comparison_figure(records: Mapping[str, RunRecord], vp: pd.DataFrame | None 
     ax[3].set_xlabel(_seconds_label(t0 or 0))
     _shade(ax, spans, span_label)
     _legend(ax[0])
-    fig.suptitle("strategies side by side, same agents and seed")
+    if not live:
+        _legend(ax[1])
+    fig.suptitle("strategies side by side")
     return png(fig)

@@ -31,6 +31,7 @@ def fmt(v: Any) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "-"
+        v = v if round(v, 4) != 0 else 0.0  # no "-0.0000"
         return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.2f}"
     return str(v)
 
