@@ -5,9 +5,10 @@
   follow the first venue's mid lag_min_ms .. lag_max_ms late; a rival arbitrageur with
   ``arbitrage_latency_us`` takes stale quotes too), once per latency of ours (the same
   one-way latency on feed, entry and response, at both venues) or per venue lag. By
-  default the agents' session is replayed (our orders do not move it; a quote the
-  rival took is gone when we arrive); ``mode="simulate"`` runs our orders in the
-  agents' matching engine.
+  default the backtest runs inside the simulated market (``mode="simulate"``: our
+  orders enter the agents' matching engine, race the rival and move the book, and the
+  agents react); ``mode="replay"`` replays the agents' session without us (a quote
+  the rival took is gone when we arrive, our orders move nothing).
   Each row: P&L (currency, net of fees), arbitrages tried, hit rate (takes with any
   fill / takes sent), misses (nothing filled: the quote was gone when our order
   arrived), adverse fills, P&L per trade in bps (P&L over the taken notional x 1e4).
@@ -153,12 +154,12 @@ def _profile(latency: int | str) -> LatencyProfile:
 def latency_curve(latencies: Sequence[int | str] = (*LATENCIES_NS, *PROFILES), *,
                   seconds: float = 600.0, seed: int = 1, qty: int = 100,
                   rival_us: float | None = None, fees: FeeSchedule = SIM_FEES,
-                  market: dict | None = None, mode: str = "replay") -> pd.DataFrame:
+                  market: dict | None = None, mode: str = "simulate") -> pd.DataFrame:
     """LatencyArbitrage live in "lagging-venue" (module doc) per latency of ours: an int
     (ns, the same on feed, entry and response at both venues) or a LatencyProfile name.
     rival_us: the rival arbitrageur's latency (None: the scenario's; NO_RIVAL_US: none).
-    mode: "replay" (the session as the agents played it; our orders do not move it) or
-    "simulate" (our orders in their matching engine). One row per latency (run_row's
+    mode: "simulate" (our orders in the agents' matching engine) or "replay" (the
+    session as the agents played it without us). One row per latency (run_row's
     columns, latency_us: the one-way base)."""
     over = dict(SIM_MARKET if market is None else market)
     if rival_us is not None:
@@ -179,7 +180,7 @@ def venue_lag_curve(lags_ms: Sequence[tuple[float, float]] = ((0.1, 0.2), (0.5, 
                                                                (5.0, 10.0)), *,
                     latency: int | str = 100 * US, seconds: float = 600.0, seed: int = 1,
                     qty: int = 100, rival_us: float | None = None,
-                    fees: FeeSchedule = SIM_FEES, mode: str = "replay") -> pd.DataFrame:
+                    fees: FeeSchedule = SIM_FEES, mode: str = "simulate") -> pd.DataFrame:
     """LatencyArbitrage at one latency of ours against the lagging venue's lag
     (lag_min_ms, lag_max_ms of "lagging-venue"), one row per lag range; mode as in
     latency_curve."""
@@ -268,8 +269,8 @@ def latency_study(*, seconds: float = 600.0, seed: int = 1,
     capture paths) binance_study; written as out_dir/latency.html when out_dir is given."""
     notes = [f"lagging-venue, {seconds:g} s, seed {seed}, knobs {SIM_MARKET}; fees {SIM_FEES} on "
              "both venues; LatencyArbitrage: 100 lots, crossing hedge (market order on the "
-             "fast venue); replayed (the agents' session as recorded, our orders do not move "
-             "it); latency: the same one-way constant on feed, entry and response."]
+             "fast venue); run inside the simulated market (our orders in the agents' matching "
+             "engine); latency: the same one-way constant on feed, entry and response."]
     result: dict[str, Any] = {
         "latency": {"alone (no rival)": latency_curve(seconds=seconds, seed=seed,
                                                       rival_us=NO_RIVAL_US),
