@@ -63,6 +63,6 @@ def test_pairs_on_binance_spot_against_usdm(shared_data):
 
 
 def test_dollar_neutral_scenario_metrics():
-    rec, mm = dollar_neutral_run(1, seconds=60)
+    rec, mm, _ = dollar_neutral_run(1, seconds=60)
     s = run_metrics(rec)
     assert s["max_abs_net"] <= 10_000 and s["fills"] > 100 and s["turnover"] > 10_000

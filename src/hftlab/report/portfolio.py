@@ -156,7 +156,7 @@ def exposure_figure(a: Mapping, bands: tuple[float, ...] = (), currency: str = "
                    extent=extent, interpolation="nearest")
     hm.set_yticks(range(len(pos.columns)), pos.columns)
     hm.set_xlabel(label)
-    fig.colorbar(im, ax=hm, label=f"position ({currency})", fraction=0.03)
+    fig.colorbar(im, ax=[ax, hm], label=f"position ({currency})", fraction=0.03)
     return figures.png(fig)
 
 

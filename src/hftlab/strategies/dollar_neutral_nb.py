@@ -9,7 +9,8 @@ sum |d_i|.
 Covariance: RiskMetrics (J.P. Morgan 1996) zero-mean EWMA of log mid returns sampled
 every P_SAMPLE_NS of host time, S <- lam S + (1 - lam) r r' with lam = 0.5 ** (1 /
 halflife in samples). Beta of instrument i to the equal-weighted index of the N
-instruments: beta_i = mean_j S_ij / mean_jk S_jk; beta-weighted exposure = sum beta_i d_i.
+instruments: beta_i = mean_j S_ij / mean_jk S_jk (1 before P_MIN_SAMPLES samples);
+beta-weighted exposure = sum beta_i d_i.
 
 params: [P_N .. P_HIST] scalars, then value[N], book[N]. state: the S_* scalars, then
 last_mid[N], cov[N * N], history[H * 4] rows (ts, net, gross, beta-weighted net), one per
@@ -112,8 +113,9 @@ def sample(params, state, now, bids, asks, d, net, gross):
         state[S_SAMPLES] += 1
     elif state[S_SAMPLES] == 0:
         state[S_SAMPLES] = 0.5  # started (mids stored), no return yet
-    b = np.zeros(n)
-    betas(params, state, b)
+    b = np.ones(n)  # beta 1 until the covariance has min_samples samples
+    if state[S_SAMPLES] >= params[P_MIN_SAMPLES]:
+        betas(params, state, b)
     bnet = 0.0
     for i in range(n):
         bnet += b[i] * d[i]

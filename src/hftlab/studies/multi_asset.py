@@ -47,14 +47,15 @@ def scenario_venues(data: MarketData) -> list[Venue]:
 
 
 def dollar_neutral_run(seed: int, seconds: float = 600.0, breakdown_at: float = 0.5,
-                       **strategy: Any) -> tuple[RunRecord, DollarNeutralMM]:
-    """DollarNeutralMM on the ten correlated stocks (collapse at breakdown_at)."""
+                       **strategy: Any) -> tuple[RunRecord, DollarNeutralMM, MarketData]:
+    """DollarNeutralMM on the ten correlated stocks (collapse at breakdown_at); returns
+    the record, the strategy and the market (its stats hold breakdown_ns)."""
     m = hftlab.sim.market("correlated-assets", seconds=seconds, seed=seed,
                           breakdown_at=breakdown_at)
     kw = dict(band=10_000.0, hard_band=15_000.0, quote_notional=1_500.0,
               max_position_notional=8_000.0, skew_bps=5.0, taker_fee_bps=0.3)
     mm = DollarNeutralMM(m.instruments, **{**kw, **strategy})
-    return hftlab.backtest(m, mm.compiled(), venues=scenario_venues(m)), mm
+    return hftlab.backtest(m, mm.compiled(), venues=scenario_venues(m)), mm, m
 
 
 def breakdown_pair(seed: int, seconds: float = 1200.0, breakdown_at: float = 0.5) -> MarketData:
