@@ -71,7 +71,8 @@ BASE = dict(total_pnl=[-800.0, 340.0, 355.0], sharpe_run=[-5.0, 13.0, 17.0],
 def test_the_winner_and_the_part_of_the_pnl_that_put_it_ahead():
     text = winner_finding(comparison(**BASE), "USD")
     assert text.startswith("The winner is as: the highest total P&L, 355.00 USD (runner-up "
-                           "skew 340.00, last static -800.00), and the highest session Sharpe")
+                           "skew 340.00, 15.00 behind; last static -800.00), and the highest "
+                           "session Sharpe")
     assert "(spread capture -30.00, inventory P&L +45.00, fees and rebates +0.00 USD)" in text
     assert "inventory P&L made the difference" in text and "15.3 against 17.4 lots" in text
 

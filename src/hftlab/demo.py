@@ -158,8 +158,8 @@ def winner_finding(table: pd.DataFrame, currency: str = "USD") -> str:
     w, r = order.index[0], order.index[1]
     W, R = table.loc[w], table.loc[r]
     text = (f"The winner is {w}: the highest total P&L, {W['total_pnl']:,.2f} {currency} "
-            f"(runner-up {r} {R['total_pnl']:,.2f}, last {order.index[-1]} "
-            f"{order.iloc[-1]:,.2f})")
+            f"(runner-up {r} {R['total_pnl']:,.2f}, {W['total_pnl'] - R['total_pnl']:,.2f} "
+            f"behind; last {order.index[-1]} {order.iloc[-1]:,.2f})")
     best = table["sharpe_run"].idxmax()
     text += (", and the highest session Sharpe, " if best == w else
              f"; the highest session Sharpe was {best}'s, {table.loc[best, 'sharpe_run']:.2f}, "
