@@ -32,7 +32,7 @@ def test_sector_blocks_have_their_correlations_and_each_instrument_its_price_and
     sec = np.asarray(p.sector_of())
     same = sec[:, None] == sec[None, :]
     off = ~np.eye(10, dtype=bool)
-    assert abs(c[same & off].mean() - 0.70) < 0.03  # factor 0.25 + sector 0.45
+    assert abs(c[same & off].mean() - 0.70) < 0.03  # factor 0.25 + sector 0.6 x 0.75
     assert abs(c[~same].mean() - 0.25) < 0.03
     r = np.diff(np.log(fv), axis=0)
     np.testing.assert_allclose(r.std(axis=0) / np.sqrt(0.1), p.vols(), rtol=0.03)
@@ -86,7 +86,7 @@ def test_other_scenarios_keep_their_values():
 
 def test_bad_factor_structures_are_refused():
     with pytest.raises(ConfigError, match="sector_correlation"):
-        MarketParams(instruments=4, sectors=2, factor_correlation=0.6, sector_correlation=0.6)
+        MarketParams(instruments=4, sectors=2, sector_correlation=1.5)
     with pytest.raises(ConfigError, match="breakdown_kind"):
         MarketParams(instruments=4, breakdown_kind="melt")
     with pytest.raises(ConfigError, match="breakdown_sector"):

@@ -22,7 +22,7 @@ def cointegrated():
     common factors, own components revert in 20 s, volatilities 10 and 8 bps per sqrt(s),
     so log y - 1.25 log x is stationary (the generating hedge ratio is 1.25)."""
     return hftlab.sim.market("correlated-assets", seconds=1800, seed=1, instruments=2,
-                             sectors=1, factor_correlation=0.45, sector_correlation=0.5,
+                             sectors=1, factor_correlation=0.45, sector_correlation=10 / 11,
                              instrument_vols=(1e-3, 8e-4), informed_rate=10.0,
                              idio_reversion=0.05)
 
@@ -43,7 +43,7 @@ def test_a_basket_hedges_the_common_loading():
     """Three stocks of one sector: y = b1 x1 + b2 x2 is identified only up to the common
     factor, so the fitted loading b1 vol1 + b2 vol2 must match vol0."""
     m = hftlab.sim.market("correlated-assets", seconds=1800, seed=2, instruments=3, sectors=1,
-                          factor_correlation=0.45, sector_correlation=0.5,
+                          factor_correlation=0.45, sector_correlation=10 / 11,
                           instrument_vols=(1e-3, 8e-4, 6e-4), informed_rate=10.0,
                           idio_reversion=0.05)
     pt = PairsTrader(m.instruments, [0, 1, 2], method="rolling_ols", window=1800)

@@ -119,8 +119,9 @@ class MarketParams:
     value_withdrawal: float = 0.0  # fraction of value traders' activity gone in the crash
     # correlated assets: a market factor and sector factors (world.fundamental_values)
     instruments: int = 1
-    factor_correlation: float = 0.0  # market share of variance: correlation across sectors
-    sector_correlation: float = 0.0  # extra share within a sector (within: the sum)
+    factor_correlation: float = 0.0  # market share m of variance: correlation across sectors
+    # sector share c of the variance the market leaves: within a sector m + c (1 - m)
+    sector_correlation: float = 0.0
     sectors: int = 1  # contiguous blocks of instruments, sizes as even as possible
     # per-instrument tables; instrument i takes entry i (at least `instruments` entries),
     # () = price / tick_size / fv_vol for every instrument
@@ -160,10 +161,6 @@ class MarketParams:
               f"a sector index in [0, {self.sectors - 1}]", self.breakdown_sector)
         check(self.sectors <= self.instruments, "MarketParams.sectors",
               f"at most instruments ({self.instruments})", self.sectors)
-        check(self.factor_correlation + self.sector_correlation <= 1.0,
-              "MarketParams.sector_correlation",
-              f"at most 1 - factor_correlation ({1.0 - self.factor_correlation:g})",
-              self.sector_correlation)
         for name in ("instrument_prices", "instrument_tick_sizes", "instrument_vols"):
             v = getattr(self, name)
             check(len(v) == 0 or len(v) >= self.instruments, f"MarketParams.{name}",

@@ -59,7 +59,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                     "value_withdrawal": 1.0, "makers": 0},
     "lagging-venue": {"makers": 1},
     "correlated-assets": {
-        "instruments": 10, "sectors": 3, "factor_correlation": 0.25, "sector_correlation": 0.45,
+        "instruments": 10, "sectors": 3, "factor_correlation": 0.25, "sector_correlation": 0.6,
         "instrument_prices": (42.0, 118.5, 27.3, 63.0, 215.0, 12.4, 88.0, 420.0, 35.6, 150.2),
         "instrument_tick_sizes": (0.01, 0.01, 0.01, 0.01, 0.05, 0.005, 0.01, 0.1, 0.01, 0.02),
         "instrument_vols": (3e-4, 2.5e-4, 4e-4, 3.5e-4, 2e-4, 5e-4, 3e-4, 2.2e-4, 4.5e-4,

@@ -26,11 +26,13 @@ def fundamental_values(p: MarketParams, t: np.ndarray, rng: np.random.Generator
     A factor model of log values (the sector structure of equity returns, King 1966):
     instrument i in sector g has volatility s_i = vols()[i] per sqrt(second) and shocks
 
-        dx_i = s_i (sqrt(m) dM + sqrt(c) dS_g) + dU_i,   dU_i = -k U_i dt + s_i sqrt(1-m-c) dW_i
+        dx_i = s_i (sqrt(m) dM + sqrt(c (1-m)) dS_g) + dU_i,
+        dU_i = -k U_i dt + s_i sqrt((1-m) (1-c)) dW_i
 
     with M the market factor, S_g its sector's factor, m = factor_correlation, c =
-    sector_correlation and k = idio_reversion: the correlation of value returns is m + c
-    within a sector and m across sectors; with k > 0 two instruments of a sector are
+    sector_correlation (the share of the variance the market leaves) and k =
+    idio_reversion: the correlation of value returns is m + c (1 - m) within a sector and
+    m across sectors; with k > 0 two instruments of a sector are
     cointegrated (x_i - (s_i / s_j) x_j is stationary). From breakdown_at (a fraction of
     the session) breakdown_kind changes the loadings: "collapse" -- no factors, and the
     own components become random walks of full volatility s_i (U keeps reverting to its
@@ -51,8 +53,8 @@ def fundamental_values(p: MarketParams, t: np.ndarray, rng: np.random.Generator
     # further draws only when used, so the markets of the other scenarios stay as they were
     sectors = rng.standard_normal((n, p.sectors))[:, sector] if c > 0 else np.zeros((n, k))
     load_m = np.full((n, k), np.sqrt(m))
-    load_s = np.full((n, k), np.sqrt(c))
-    own_sd = np.full((n, k), np.sqrt(max(1.0 - m - c, 0.0)))
+    load_s = np.full((n, k), np.sqrt(c * (1.0 - m)))
+    own_sd = np.full((n, k), np.sqrt((1.0 - m) * (1.0 - c)))
     walk = np.zeros((n, k))
     if p.breakdown_at >= 0:
         after = t >= p.breakdown_at * p.seconds

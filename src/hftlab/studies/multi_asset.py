@@ -62,7 +62,7 @@ def breakdown_pair(seed: int, seconds: float = 1200.0, breakdown_at: float = 0.5
     """Two cointegrated stocks of one sector (values correlate 0.95, own components revert
     in 20 s) whose correlation collapses at breakdown_at."""
     return hftlab.sim.market("correlated-assets", seconds=seconds, seed=seed, instruments=2,
-                             sectors=1, factor_correlation=0.45, sector_correlation=0.5,
+                             sectors=1, factor_correlation=0.45, sector_correlation=10 / 11,
                              instrument_vols=(1e-3, 8e-4), informed_rate=10.0,
                              idio_reversion=0.05, breakdown_at=breakdown_at)
 
