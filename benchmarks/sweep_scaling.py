@@ -2,8 +2,9 @@
 overhead per task against a plain loop in one process.
 
 The task is one backtest from a TOML config (hftlab.scale.cli.ConfigTask): InventorySkew
-(compiled, 1 lot, 10 ms requote) on a synthetic L2 stream of --events events, seeds
-0 .. --tasks - 1, so every task simulates its own stream and runs its own backtest.
+(compiled, 10 lots, 100 ms requote) trading live in a simulated calm market of --seconds
+seconds, seeds 0 .. --tasks - 1, so every task simulates its own market and runs its own
+backtest in it.
 
 - plain loop: the same tasks called one after another in this process, after one warm
   call (the numba cache loaded), wall time.
@@ -13,7 +14,7 @@ The task is one backtest from a TOML config (hftlab.scale.cli.ConfigTask): Inven
   no table file). overhead per task = (sweep wall x N - plain loop wall) / tasks, i.e.
   the worker time a task costs beyond the loop's.
 
-    python benchmarks/sweep_scaling.py [--events 200000] [--tasks 40] [--json out.json]
+    python benchmarks/sweep_scaling.py [--seconds 300] [--tasks 40] [--json out.json]
 """
 
 from __future__ import annotations
@@ -29,20 +30,22 @@ from pathlib import Path
 
 CONFIG = """
 [market]
-source = "synthetic"
-events = {events}
+source = "sim"
+scenario = "calm"
+seconds = {seconds}
 
 [venue]
-maker = -0.0002
-taker = 0.0003
+maker = -0.002
+taker = 0.003
 latency = "colocated"
 
 [strategy]
 name = "inventory_skew"
 [strategy.params]
-qty = 1
-capacity = 5
-requote_ns = 10000000
+half_spread = 1.0
+skew = 3.0
+qty = 10
+capacity = 200
 """
 
 
@@ -61,7 +64,7 @@ def on_cluster(task, n: int, workers: int) -> dict:
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     client.wait_for_workers(workers)
     started = time.perf_counter() - t0
@@ -83,7 +86,7 @@ def on_cluster(task, n: int, workers: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--seconds", type=float, default=300.0)
     ap.add_argument("--tasks", type=int, default=40)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
@@ -91,15 +94,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "bench.toml"
-        path.write_text(CONFIG.format(events=a.events))
+        path.write_text(CONFIG.format(seconds=a.seconds))
         task = ConfigTask(path)
         loop = plain_loop(task, a.tasks)
         runs = [on_cluster(task, a.tasks, w) for w in (1, 2)]
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                       f"{platform.python_version()}",
-           "events": a.events, "tasks": a.tasks, "loop_s": loop, "loop_tasks_per_s":
+           "seconds": a.seconds, "tasks": a.tasks, "loop_s": loop, "loop_tasks_per_s":
            a.tasks / loop, "dask": runs}
-    print(f"{out['machine']}; {a.tasks} tasks of {a.events:,} events")
+    print(f"{out['machine']}; {a.tasks} tasks, each a {a.seconds:g}-s simulated session")
     print(f"plain loop: {loop:.2f} s, {a.tasks / loop:.2f} tasks/s "
           f"({1e3 * loop / a.tasks:.0f} ms a task)")
     for r in runs:

@@ -265,15 +265,18 @@ def sweep_command(
     from rich.console import Console
 
     from hftlab.report.sweep import means, write_sweep_report
-    from hftlab.scale.cli import ConfigTask, warm
+    from hftlab.scale.cli import ConfigTask, config_path
     from hftlab.scale.grid import parse_grid
     from hftlab.scale.sweeper import sweep
 
     console = Console()
     out = out or Path("runs") / f"sweep-{config.stem}"
     task = ConfigTask(config)
-    res = sweep(task, parse_grid(grid or []), seeds, table=out / "sweep.parquet",
-                scheduler=scheduler, workers=workers, warm=warm, progress=console)
+    grid_values = parse_grid(grid or [])
+    for name in grid_values:  # a name that points nowhere fails here, not in every run
+        config_path(name)
+    res = sweep(task, grid_values, seeds, table=out / "sweep.parquet",
+                scheduler=scheduler, workers=workers, warm=task.warm, progress=console)
     report = write_sweep_report(res.table, out, f"hftlab sweep: {config.name}")
     m = means(res.table, ["total_pnl", "sharpe_run", "max_drawdown"]).reset_index()
     _print_frame(console, m, "means over seeds", list(m.columns))

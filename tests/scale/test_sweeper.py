@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ def _check_table(t: pd.DataFrame, seeds: int) -> None:
 def test_local_cluster_sweep_with_a_failing_run_and_a_rerun(config, tmp_path):
     task = ConfigTask(config)
     table = tmp_path / "out" / "sweep.parquet"
-    res = sweep(task, GRID, seeds=2, table=table, workers=2, warm=partial(task, {}, 0))
+    res = sweep(task, GRID, seeds=2, table=table, workers=2, warm=task.warm)
     assert (res.ran, res.skipped, res.failed, res.workers) == (8, 0, 4, 2)
     assert set(res.warm_seconds) == set(res.table["worker"].dropna())
     _check_table(pd.read_parquet(table), seeds=2)
@@ -48,7 +47,7 @@ def test_local_cluster_sweep_with_a_failing_run_and_a_rerun(config, tmp_path):
     # the same sweep again: the good runs are skipped, only the failed ones run again
     # (on a Client given by the caller: an in-process cluster, quick to start)
     with Client(processes=False, n_workers=1, threads_per_worker=1,
-                dashboard_address=None) as client:
+                dashboard_address=":0") as client:
         again = sweep(task, GRID, seeds=2, table=table, scheduler=client)
         assert (again.ran, again.skipped, again.failed) == (4, 4, 4)
         t = pd.read_parquet(table)
@@ -118,7 +117,7 @@ def test_sweep_on_a_scheduler_started_by_address(config, tmp_path):
                              "--no-dashboard", "--host", "127.0.0.1"], log))
         task = ConfigTask(config)
         res = sweep(task, GRID, seeds=1, table=tmp_path / "t.parquet", scheduler=address,
-                    warm=partial(task, {}, 0))
+                    warm=task.warm)
         assert res.workers == 1 and res.failed == 2
         _check_table(res.table, seeds=1)
         assert res.table["worker"].dropna().nunique() == 1

@@ -59,6 +59,13 @@ class ConfigTask:
         self.path = Path(path).resolve()
         self.cfg = load_config(self.path)  # checked here, before any worker starts
 
+    def warm(self) -> None:
+        """The config's own backtest on a few seconds of its market (1,000 events of a
+        synthetic one): loads, or compiles, exactly the kernels its runs need."""
+        source = self.cfg.get("market", {}).get("source", "sim")
+        short = {"market.events": 1000} if source == "synthetic" else {"market.seconds": 5}
+        self(short, 0)
+
     def __call__(self, params: dict, seed: int) -> dict[str, Any]:
         import hftlab
         from hftlab.config import SECTIONS, make_data, make_strategy, make_venues
@@ -86,11 +93,3 @@ class ConfigTask:
                               sample_ns=int(run.get("sample_ms", 100)) * MS)
         s = rec.summary()
         return {k: s[k] for k in SCALAR_METRICS if k in s}
-
-
-def warm() -> None:
-    """Load (or compile) the kernels of a backtest in this worker process."""
-    from hftlab.warmup import WARMUP_STEPS
-
-    for _, step in WARMUP_STEPS:
-        step()

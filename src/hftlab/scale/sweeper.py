@@ -85,8 +85,12 @@ def run_one(task: Task, params: Mapping[str, Any], seed: int) -> list[dict[str, 
 
 
 def _timed(warm: Callable[[], Any]) -> float:
+    """Seconds warm() took; NaN when it failed (the tasks then report their own errors)."""
     t0 = time.perf_counter()
-    warm()
+    try:
+        warm()
+    except Exception:  # a warm-up that fails leaves the tasks to fail with their reason
+        return float("nan")
     return time.perf_counter() - t0
 
 
@@ -101,7 +105,7 @@ def _connect(scheduler: Any, workers: int | None, timeout: float
     if scheduler is None:
         n = workers or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
         return client, [client, cluster]
     check(isinstance(scheduler, str) and scheduler != "", "scheduler",
