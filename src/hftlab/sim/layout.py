@@ -29,8 +29,12 @@ from __future__ import annotations
 
 # agent types
 ZI, NOISE, INFORMED, MOMENTUM, MAKER, ARBITRAGE, SELLER = 0, 1, 2, 3, 4, 5, 6
+MANIPULATOR = 7
 AGENT_NAMES = ("zero-intelligence", "noise", "informed", "momentum", "maker", "arbitrage",
-               "seller")
+               "seller", "manipulator")
+# a manipulator's episodes cycle through these kinds (episode k: MANIP_KINDS[k % 3])
+EP_SPOOF, EP_IGNITION, EP_STUFFING = 0, 1, 2
+MANIP_KINDS = ("spoofing", "ignition", "stuffing")
 
 # ap: common
 P_TYPE, P_BOOK, P_OWNER, P_LAT, P_LATJ, P_CAP_OFF, P_CAP = 0, 1, 2, 3, 4, 5, 6

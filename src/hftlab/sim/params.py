@@ -140,6 +140,21 @@ class MarketParams:
     breakdown_kind: str = "collapse"
     breakdown_sector: int = 0
     spike_correlation: float = 0.95
+    # a manipulator (traders_nb.manipulator): episodes of manip_episode_s every
+    # manip_period_s from manip_first_s, cycling spoofing, ignition, quote stuffing;
+    # manip_period_s = 0: no manipulator
+    manip_period_s: float = 0.0
+    manip_episode_s: float = 10.0
+    manip_first_s: float = 20.0
+    manip_layer_size: int = 2000  # lots per spoofing layer
+    manip_layers: int = 3
+    manip_layer_life_s: float = 1.0  # layers are cancelled and placed again this old
+    manip_genuine_size: int = 100  # lots of the genuine order on the other side
+    manip_sweep_size: int = 1000  # largest level an ignition sweep takes (lots)
+    manip_ignite_s: float = 3.0  # sweeping phase of an ignition episode; then it exits
+    manip_wake_ms: float = 200.0  # wake-up interval in spoofing and ignition episodes
+    manip_stuff_ms: float = 10.0  # quote stuffing: a burst of orders every this many ms
+    manip_stuff_orders: int = 4  # one-lot orders per burst
     sched_dt_ms: float = 100.0  # grid of the world's signals
 
     def __post_init__(self) -> None:
@@ -177,6 +192,9 @@ class MarketParams:
               f">= lag_min_ms ({self.lag_min_ms})", self.lag_max_ms)
         check(list(self.zi_sign_runs) == sorted(self.zi_sign_runs), "MarketParams.zi_sign_runs",
               "a non-decreasing cumulative table", self.zi_sign_runs)
+        check(self.manip_period_s == 0 or self.manip_episode_s < self.manip_period_s,
+              "MarketParams.manip_episode_s", f"less than manip_period_s ({self.manip_period_s})",
+              self.manip_episode_s)
         check(self.price / self.tick_size >= 100, "MarketParams.price",
               f"at least 100 ticks of {self.tick_size}", self.price)
 
@@ -253,10 +271,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "breakdown_sector": (0, 63), "spike_correlation": (0.0, 0.999),
     "sched_dt_ms": (0.001, 60000.0), "activity_vol": (0.0, 3.0),
     "activity_minutes": (0.001, 1e4), "zi_activity_bin_s": (1.0, 1e5),
+    "manip_period_s": (0.0, 1e6), "manip_episode_s": (0.01, 1e6), "manip_first_s": (0.0, 1e6),
+    "manip_layer_size": (1, 10**9), "manip_layers": (1, 15), "manip_layer_life_s": (0.001, 1e4),
+    "manip_genuine_size": (1, 10**9), "manip_sweep_size": (1, 10**9),
+    "manip_ignite_s": (0.0, 1e6), "manip_wake_ms": (1.0, 1e6), "manip_stuff_ms": (0.1, 1e6),
+    "manip_stuff_orders": (1, 16),
 }
 INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
         "arbitrage_size", "seller_qty", "seller_max_child", "instruments", "sectors",
-        "breakdown_sector")
+        "breakdown_sector", "manip_layer_size", "manip_layers", "manip_genuine_size",
+        "manip_sweep_size", "manip_stuff_orders")
 TABLES: dict[str, tuple[float, float, int]] = {
     "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
     "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),

@@ -27,6 +27,12 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
   ("collapse": correlations and cointegration gone; "flip": sector breakdown_sector's
   market correlation changes sign; "spike": every correlation becomes
   spike_correlation) are MarketParams fields, so a stress can set them from params.
+- "momentum-ignition": calm with quicker momentum traders (1 s / 15 s averages, 1 tick,
+  4 looks a second), informed traders anchoring the price at the unchanged value, and a
+  manipulator (traders_nb.manipulator) running a 10-second episode every 30 seconds,
+  cycling spoofing / layering, momentum ignition and quote stuffing; the labels are in
+  ``data.stats["manipulation"]`` (owner, kind, side, start_ns, end_ns) and the owner of
+  every order id in ``data.stats["order_owner"]``.
 - "calibrated": zero-intelligence flow only, for the rates of ``calibrate(data)``.
 """
 
@@ -36,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from hftlab.data.market import MarketData
 from hftlab.instruments import ConfigError, FeeSchedule, Instrument, Venue, check
@@ -66,6 +73,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                             2.8e-4),
         "idio_reversion": 0.01, "informed_rate": 5.0, "informed_threshold": 2.0,
         "seconds": 3600.0},
+    "momentum-ignition": {"momentum_rate": 4.0, "momentum_fast": 1.0, "momentum_slow": 15.0,
+                          "momentum_threshold": 1.0, "informed_rate": 2.0,
+                          "informed_threshold": 2.0, "manip_period_s": 30.0,
+                          "seconds": 600.0},
     "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,
                    "momentum_rate": 0.0},
 }
@@ -176,6 +187,13 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
                                 p.seller_rate, p.seller_max_child))
     if lagging:
         _lagging(t, p, n_i, t0, t1, p0)
+    manip = -1
+    if p.manip_period_s > 0:  # last, so every other agent keeps its row and random stream
+        manip = t.add(L.MANIPULATOR, 0, t0=t0, t1=t1, p0=p0[0],
+                      x=(p.manip_period_s, p.manip_episode_s, p.manip_first_s,
+                         p.manip_layer_size, p.manip_layers, p.manip_layer_life_s,
+                         p.manip_genuine_size, p.manip_sweep_size, p.manip_ignite_s,
+                         p.manip_wake_ms, p.manip_stuff_ms, p.manip_stuff_orders))
     w, truth = build_world(p, rng, noise_total / p.informed_rate if p.informed_rate else 1.0)
     truth = {k: v for k, v in truth.items()}
     for key in ("episode_s", "seller_s", "evaporation_s"):
@@ -184,11 +202,30 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
             truth[key.replace("_s", "_ns")] = (t0 + int(a * 1e9), t0 + int(b * 1e9))
     if lagging:
         truth["lag_ms"] = (p.lag_min_ms, p.lag_max_ms)
+    if manip >= 0:
+        truth["manipulation"] = manipulation_labels(p, t.info[manip].owner)
     if p.instruments > 1:
         truth["sector"] = np.asarray(p.sector_of())
         if p.breakdown_at >= 0:
             truth["breakdown_ns"] = t0 + int(p.breakdown_at * p.seconds * 1e9)
     return Setup(name, p, t, w, truth, instruments, venues, base, 2 * span + 1, seeds)
+
+
+def manipulation_labels(p: MarketParams, owner: int) -> pd.DataFrame:
+    """The manipulator's episodes by the kernel's rule (traders_nb.manipulator): episode k
+    starts manip_first_s + k manip_period_s into the session and lasts manip_episode_s
+    (cut at the session's end); kind layout.MANIP_KINDS[k % 3], side +1 for k // 3
+    even (spoofing: the genuine order's side, the layers on the other; ignition: the
+    direction pushed; stuffing: the first order's side). Times ns since the epoch."""
+    starts = np.arange(p.manip_first_s, p.seconds, p.manip_period_s)
+    k = np.arange(len(starts))
+    return pd.DataFrame({
+        "owner": np.full(len(k), owner, np.int64),
+        "kind": [L.MANIP_KINDS[i % 3] for i in k],
+        "side": np.where((k // 3) % 2 == 0, 1, -1).astype(np.int8),
+        "start_ns": p.start_ns + np.round(starts * 1e9).astype(np.int64),
+        "end_ns": p.start_ns + np.round(np.minimum(starts + p.manip_episode_s, p.seconds)
+                                        * 1e9).astype(np.int64)})
 
 
 def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int, p0: list[int]

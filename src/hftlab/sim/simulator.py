@@ -197,7 +197,8 @@ def expected_orders(s: Setup) -> int:
 
 def simulate(s: Setup) -> MarketData:
     """Run the session of a Setup; returns its canonical events with the ground truth in
-    ``stats`` (scenario, params, agents, messages, messages_per_second, truth)."""
+    ``stats`` (scenario, params, agents, messages, messages_per_second, truth, and
+    order_owner: the owner of each order id, agent row + 1, 0 = the anonymous crowd)."""
     st = new_state(s, capacity=expected_orders(s))
     parts: list = []
     t0 = time.perf_counter()
@@ -212,7 +213,8 @@ def simulate(s: Setup) -> MarketData:
     stats = {"scenario": s.name, "params": s.params, "seed": s.params.seed, "agents": agents,
              "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
              "messages_per_second": msgs / secs if secs > 0 else 0.0,
-             "start_ns": s.params.start_ns, **s.truth}
+             "start_ns": s.params.start_ns, **s.truth,
+             "order_owner": st.orders[:int(st.ctr[0]), mk.OWNER].copy()}  # by order id
     data = MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
                       record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",
                       stats=stats)

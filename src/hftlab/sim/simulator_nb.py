@@ -24,7 +24,8 @@ State (all arrays; the loop is resumable and keeps no hidden state):
 
 Each step takes the earliest of: the first in-flight command of each agent (arrival
 time) and each agent's wake time; at equal times commands go first, then lower agent
-rows. A wake calls ``traders_nb.step`` (the agent's kernel), which writes command rows;
+rows. A wake calls ``traders_nb.step`` (the agent's kernel, by type ZI .. MANIPULATOR),
+which writes command rows;
 the loop stamps each with its arrival time (now + P_LAT + U[0, P_LATJ], never before the
 agent's previous command) and queues it. An arriving command runs through
 ``matching_nb.submit / cancel / modify``; then the loop (1) appends the order id to the

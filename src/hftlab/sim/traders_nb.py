@@ -25,12 +25,17 @@ from hftlab.sim.agents_nb import (
 )
 from hftlab.sim.layout import (
     ARBITRAGE,
+    EP_IGNITION,
+    EP_SPOOF,
     F_FAST,
     F_INIT,
     F_LASTVOL,
     F_RING,
+    F_SLOW,
     INFORMED,
     MAKER,
+    MANIPULATOR,
+    MAX_CMDS,
     MK_VOL,
     MOMENTUM,
     N_RING,
@@ -41,6 +46,7 @@ from hftlab.sim.layout import (
     P_OWNER,
     P_P0,
     P_REF,
+    P_T0,
     S_K,
     S_NOWN,
     S_POS,
@@ -208,8 +214,145 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
 
 
 @nb.njit(cache=True, inline="always")
+def episode_of(ap, a, now):
+    """(index k, start ns, end ns) of the manipulator's episode at or before now; k = -1
+    before the first. Episode k starts at P_T0 + X2 + k X0 seconds and lasts X1 seconds."""
+    first = np.int64(ap[a, P_T0] + ap[a, X0 + 2] * SEC_NS)
+    period = np.int64(ap[a, X0] * SEC_NS)
+    if now < first:
+        return -1, first, first
+    k = (now - first) // period
+    start = first + k * period
+    return k, start, start + np.int64(ap[a, X0 + 1] * SEC_NS)
+
+
+@nb.njit(cache=True)
+def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A manipulator running scheduled episodes of three kinds, cycling spoofing,
+    ignition, stuffing (episode k: layout.MANIP_KINDS[k % 3]) with direction d = +1 for
+    (k // 3) even, else -1 (the side it wants to trade; scenarios.py labels the same
+    windows from the same rule).
+
+    - Spoofing / layering (SEC v. Milrud 2015; CFTC v. Sarao 2015; Dodd-Frank Act
+      s. 747: "bidding or offering with the intent to cancel the bid or offer before
+      execution"; ESMA MAR Annex I): a genuine order of X6 lots joins the best quote of
+      side d while X4 layers of X3 lots rest on side -d at 1 .. X4 ticks behind that
+      side's best; layers older than X5 seconds are cancelled and placed again at the
+      current prices; once the genuine order trades, every layer is cancelled.
+    - Momentum ignition (SEC Concept Release on Equity Market Structure 2010, 75 FR
+      3594: "a series of orders and trades ... to ignite a rapid price move"): for the
+      first X8 seconds it sweeps the best level of side -d (a GTC limit of d at that
+      price for min(shown, X7) + 1 lots: one lot rests), then it exits what it gained
+      with a passive order at the best of side -d, moved to that best at each wake.
+    - Quote stuffing (Egginton, Van Ness & Van Ness 2016, Financial Management 45(3)):
+      every X10 ms it cancels its resting orders and sends X11 one-lot orders 3 .. ticks
+      behind the best quotes, alternating sides.
+
+    It wakes every X9 ms in spoofing and ignition episodes; at an episode's end it
+    cancels its resting orders and closes an ignition's rest with a market order.
+    State: S_K = 1 + the episode begun, F_SLOW = position at its start, F_FAST = time
+    (s) the layers were placed, F_LASTVOL = 1 once the genuine order traded / the rest
+    was closed.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    k, start, end = episode_of(ap, a, now)
+    if k < 0:
+        return start, 0
+    wake_ns = np.int64(ap[a, X0 + 9] * 1e6)
+    if pcount[a] > 0:
+        return now + wake_ns, 0
+    b = int(ap[a, P_BOOK])
+    owner = np.int64(ap[a, P_OWNER])
+    kind = k % 3
+    d = 1 if (k // 3) % 2 == 0 else -1
+    pos = ast[a, S_POS]
+    if ast[a, S_K] != k + 1:  # a new episode
+        ast[a, S_K] = k + 1
+        asf[a, F_SLOW] = pos
+        asf[a, F_FAST] = 0.0
+        asf[a, F_LASTVOL] = 0.0
+    live_orders(ap, ast, a, own, orders)
+    off = int(ap[a, P_CAP_OFF])
+    n_live = ast[a, S_NOWN]
+    bid, ask = best(qty, top, base, b)
+    nc = 0
+    if now >= end:  # between episodes: clean up, then sleep until the next one
+        for j in range(min(n_live, MAX_CMDS - 1)):
+            oid = own[off + j]
+            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, orders[oid, mk.SIDE], 0, 0, 0, 0, oid)
+        rest = pos - np.int64(asf[a, F_SLOW])
+        if kind == EP_IGNITION and rest != 0 and asf[a, F_LASTVOL] == 0.0:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -1 if rest > 0 else 1, 0, abs(rest),
+                     mk.MARKET, mk.IOC, 0)
+            asf[a, F_LASTVOL] = 1.0
+        return (now + wake_ns if nc > 0 else start + np.int64(ap[a, X0] * SEC_NS)), nc
+    nxt = min(now + wake_ns, end)
+    if bid <= 0 or ask <= 0:
+        return nxt, 0
+    opp = ask if d > 0 else bid  # best of side -d
+    mine = bid if d > 0 else ask  # best of side d
+    if kind == EP_SPOOF:
+        n_gen = 0
+        n_lay = 0
+        for j in range(n_live):
+            if orders[own[off + j], mk.SIDE] == d:
+                n_gen += 1
+            else:
+                n_lay += 1
+        if (pos - asf[a, F_SLOW]) * d > 0:
+            asf[a, F_LASTVOL] = 1.0
+        stale = n_lay > 0 and now / SEC_NS - asf[a, F_FAST] >= ap[a, X0 + 5]
+        if asf[a, F_LASTVOL] == 1.0 or stale:
+            for j in range(n_live):
+                oid = own[off + j]
+                if orders[oid, mk.SIDE] != d and nc < MAX_CMDS:
+                    nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, -d, 0, 0, 0, 0, oid)
+            return nxt, nc
+        if n_gen == 0:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, d, mine, np.int64(ap[a, X0 + 6]),
+                     mk.LIMIT, mk.GTC, 0)
+        if n_lay == 0:
+            for j in range(min(int(ap[a, X0 + 4]), MAX_CMDS - 1)):
+                nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -d, opp + d * (1 + j),
+                         np.int64(ap[a, X0 + 3]), mk.LIMIT, mk.GTC, 0)
+            asf[a, F_FAST] = now / SEC_NS
+        return nxt, nc
+    if kind == EP_IGNITION:
+        if now < start + np.int64(ap[a, X0 + 8] * SEC_NS):
+            shown = qty[b, 1 if d > 0 else 0, opp - base[b]]
+            q = min(shown, np.int64(ap[a, X0 + 7])) + 1
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, d, opp, q, mk.LIMIT, mk.GTC, 0)
+            return nxt, nc
+        held = (pos - np.int64(asf[a, F_SLOW])) * d
+        n_exit = 0
+        for j in range(n_live):
+            oid = own[off + j]
+            if orders[oid, mk.SIDE] == d:  # the sweeps' resting lots
+                nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, d, 0, 0, 0, 0, oid)
+            else:
+                n_exit += 1
+                if orders[oid, mk.PRICE] != opp:
+                    nc = put(cmds, nc, mk.ACT_MODIFY, b, owner, -d, opp, mk.KEEP, 0, 0, oid)
+        if n_exit == 0 and held > 0:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -d, opp, held, mk.LIMIT, mk.GTC, 0)
+        return nxt, nc
+    # stuffing
+    for j in range(min(n_live, MAX_CMDS // 2)):
+        oid = own[off + j]
+        nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, orders[oid, mk.SIDE], 0, 0, 0, 0, oid)
+    for j in range(min(int(ap[a, X0 + 11]), MAX_CMDS - nc)):
+        side = 1 if j % 2 == 0 else -1
+        px = bid - 3 - j // 2 if side > 0 else ask + 3 + j // 2
+        if px > 0:
+            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, px, 1, mk.LIMIT, mk.GTC, 0)
+    return min(now + np.int64(ap[a, X0 + 10] * 1e6), end), nc
+
+
+@nb.njit(cache=True, inline="always")
 def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
-    """Run agent a's kernel by its type (layout.ZI .. SELLER): (next wake ns, n commands)."""
+    """Run agent a's kernel by its type (layout.ZI .. MANIPULATOR): (next wake ns, n commands)."""
     t = int(ap[a, 0])
     if t == ZI:
         return zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top,
@@ -229,4 +372,7 @@ def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds
                          cmds)
     if t == SELLER:
         return seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
+    if t == MANIPULATOR:
+        return manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
+                           cmds)
     return np.int64(NEVER), 0
