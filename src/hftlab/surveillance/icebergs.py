@@ -50,9 +50,10 @@ COLUMNS = ["start", "end", "side", "price", "evidence", "clips", "display",
            "est_hidden", "hidden_prints"]
 
 
-def _book(data: MarketData, venue: int | str | None,
-          instrument: int | str | None) -> tuple[int, int]:
-    """The (venue, instrument) asked for, or the first (venue-major) with L3 events."""
+def _book(data: MarketData, venue: int | str | None, instrument: int | str | None,
+          need: str = "iceberg detection") -> tuple[int, int]:
+    """The (venue, instrument) asked for, or the first (venue-major) with L3 events; the
+    error says that `need` needs L3 data."""
     ev = data.events
     vi = resolve_index(venue, [v.name for v in data.venues], "venue")
     ii = resolve_index(instrument, [i.symbol for i in data.instruments], "instrument")
@@ -62,7 +63,7 @@ def _book(data: MarketData, venue: int | str | None,
             if (l3 & (ev["venue"] == v) & (ev["instrument"] == i)).any():
                 return v, i
     raise ValueError(f"{data.source or 'the data'}: no order-level (L3) ADD events with order "
-                     f"ids for venue={venue}, instrument={instrument}; iceberg detection "
+                     f"ids for venue={venue}, instrument={instrument}; {need} "
                      "needs L3 data (LOBSTER, ITCH, DBN MBO), where a TRADE is a hidden "
                      "execution")
 
