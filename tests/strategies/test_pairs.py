@@ -133,3 +133,25 @@ def test_parameters_are_named_and_bounded():
         PairsTrader(inst, [0, 1], execution="iceberg")
     with pytest.raises(ConfigError, match="PairsTrader.taker_fee_bps"):
         PairsTrader(inst, [0, 1], taker_fee_bps=[1.0, 2.0, 3.0])
+
+
+def test_the_risk_engines_correlation_alert_only_records_rises():
+    """The risk monitor's alert (RiskLimits.correlation_threshold) fires when the mean
+    pairwise correlation rises to its threshold and only writes a risk event: through a
+    breakdown it leaves the pairs trader's record unchanged, which is why PairsTrader
+    carries its own guard on the same estimator."""
+    from hftlab.schema import Reason
+    from hftlab.studies.multi_asset import PAIR_PARAMS
+
+    m = breakdown_pair(1)
+    without, _ = pairs_breakdown(1, None, data=m)
+    limits = hftlab.risk.RiskLimits(correlation_threshold=0.3, correlation_halflife=12.0,
+                                    correlation_interval_ns=5 * SECOND,
+                                    correlation_min_updates=24)
+    pt = PairsTrader(m.instruments, [0, 1], **PAIR_PARAMS)
+    alerted = hftlab.backtest(m, pt.compiled(), venues=scenario_venues(m), risk=limits)
+    ev = alerted.risk_events
+    assert len(ev) > 0 and (ev["rule"] == int(Reason.RISK_CORRELATION)).all()
+    assert (ev["value"] >= 0.3).all()  # raised on rises, never on the collapse itself
+    assert (ev["ts"] < m.stats["breakdown_ns"]).mean() > 0.5
+    _same(without, alerted)
