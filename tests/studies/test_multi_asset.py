@@ -56,7 +56,7 @@ def test_pairs_on_binance_spot_against_usdm(shared_data):
     # with both venues' taker fees (10 + 5 bps a side) counted, no trade clears its cost
     assert c["entries"] == 0 and len(rec.fills) == 0
     # without the cost test it trades, and the fees are what it loses
-    rec, pt, _ = binance_basis(spot, usdm, cost_mult=0.0)
+    rec, pt, _ = binance_basis(spot, usdm, data=data, cost_mult=0.0)
     s = run_metrics(rec)
     assert pt.counters(rec.strategy_state)["entries"] > 0 and s["fills"] > 0
     assert rec.summary()["fees"] > 0 and s["pnl"] < 0

@@ -116,11 +116,11 @@ def binance_basis_data(spot: str | Path, usdm: str | Path, stream: str = "bookTi
                       source=f"binance spot {spot} + usdm {usdm} ({stream})")
 
 
-def binance_basis(spot: str | Path, usdm: str | Path, **strategy: Any
-                  ) -> tuple[RunRecord, PairsTrader, MarketData]:
+def binance_basis(spot: str | Path, usdm: str | Path, data: MarketData | None = None,
+                  **strategy: Any) -> tuple[RunRecord, PairsTrader, MarketData]:
     """PairsTrader on spot (leg 0) against the perpetual (leg 1), taker, both venues'
-    taker fees in its cost test."""
-    data = binance_basis_data(spot, usdm)
+    taker fees in its cost test; data: binance_basis_data(spot, usdm) read before."""
+    data = data if data is not None else binance_basis_data(spot, usdm)
     books = [data.book_index(0, 0), data.book_index(1, 1)]
     kw = dict(method="kalman", delta=1e-9, sample_ns=1_000_000_000, z_halflife=30.0,
               warmup=30, entry_z=2.0, exit_z=0.5, stop_z=4.0, notional=10_000.0,
