@@ -55,3 +55,16 @@ def test_quick_start_blocks_run_as_written_on_lobsters_sample_day(shared_data, t
     path.write_text(code)
     ns = runpy.run_path(str(path), run_name="__main__")
     assert len(ns["rec"].fills) > 0 and (tmp_path / "runs" / "amzn" / "run.json").is_file()
+
+
+def test_beyond_market_making_blocks_run_as_written(tmp_path, capsys):
+    """Every Python block of "Beyond market making", as written but for a shorter
+    session (the figures beside it come from the studies, not from this test)."""
+    blocks = _blocks("Beyond market making")
+    assert blocks
+    for k, code in enumerate(blocks):
+        path = tmp_path / f"beyond_{k}.py"
+        path.write_text(re.sub(r"seconds=\d+", "seconds=60", code))
+        ns = runpy.run_path(str(path), run_name="__main__")
+        assert len(ns["rec"].fills) > 0
+    assert "fills" in capsys.readouterr().out
