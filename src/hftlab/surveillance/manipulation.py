@@ -35,7 +35,9 @@ Owners. A simulated market carries the owner of every order id
 stands alone (spoofing: one alert per order, the other side's evidence being any
 resting order there executed during its life), aggressive orders pool into one group
 for the book (ignition: market-wide bursts, the exit not checkable), and messages pool
-per book (stuffing). ``owner`` is -1 in such alerts. An aggressive order is known from
+per book (stuffing). ``owner`` is -1 in such alerts. ADDs at the time of a CLEAR are a
+snapshot of the book (Databento MBO's), not messages: such orders have no ADD time and
+are left out. An aggressive order is known from
 its executions: the resting orders executed at one timestamp on one side (EXECUTE,
 aggressor = the other side) plus hidden prints (TRADE, side = the aggressor); its
 owner is the owner of an order ADDed on the aggressor's side at that same timestamp
@@ -73,6 +75,7 @@ class _Flow:
     """One book's events with owners, its executions and its orders' lifecycles."""
 
     ev: np.ndarray  # the book's events (EVENT_DTYPE), cancels that were fills re-kinded
+    snapshot: np.ndarray  # per event: an ADD of a snapshot (same ts as a CLEAR)
     owner: np.ndarray  # per event: owner of its order id, -1 unknown
     ex: pd.DataFrame  # executions: ts, price, qty, rest_side, rest_owner, aggr_oid,
     # aggr_owner (ticks, lots; owners -1 when unknown)
@@ -101,7 +104,9 @@ def _flow(data: MarketData, venue: int | str | None, instrument: int | str | Non
         ok = (oid > 0) & (oid < len(table))
         owner[ok] = table[oid[ok]]
         owner[owner <= 0] = -1  # the anonymous crowd: unknown, as in real data
-    return _Flow(ev, owner, _executions(ev, owner), data.instruments[ii], use, (vi, ii), n_fix)
+    snap = (ev["kind"] == Kind.ADD) & np.isin(ev["ts"], ev["ts"][ev["kind"] == Kind.CLEAR])
+    return _Flow(ev, snap, owner, _executions(ev, owner), data.instruments[ii], use, (vi, ii),
+                 n_fix)
 
 
 def _fills_from_cancels(ev: np.ndarray) -> int:
@@ -167,12 +172,14 @@ def _lots_between(ts: np.ndarray, cum: np.ndarray, lo: np.ndarray, hi: np.ndarra
 
 
 def _lifecycles(f: _Flow) -> pd.DataFrame:
-    """One row per order id ADDed in the data: add ts, side, price, size (lots, the
+    """One row per order id ADDed in the data (not first seen in a snapshot): add ts, side, price, size (lots, the
     largest shown), executed and removed lots, end ts, whether it ended by a DELETE,
     owner."""
     ev = f.ev
     m = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE)) & \
         (ev["order_id"] > 0)
+    seen = np.unique(ev["order_id"][f.snapshot])  # in the book before the data: no ADD time
+    m &= ~np.isin(ev["order_id"], seen)
     df = pd.DataFrame({"oid": ev["order_id"][m].astype(np.int64), "ts": ev["ts"][m],
                        "kind": ev["kind"][m], "side": ev["side"][m].astype(np.int64),
                        "price": ev["price"][m], "qty": ev["qty"][m].astype(np.int64),
@@ -326,8 +333,8 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     """Momentum-ignition alerts in one book (module doc: definitions and owners).
 
     window, min_orders, min_share: a burst is min_orders aggressive orders on one side
-    within window, at least min_share of its group's aggressive orders there (its
-    owner's with owners; the book's without). min_move: ticks the price must go the
+    within window carrying at least min_share of its group's aggressive volume there
+    (its owner's with owners; the book's without). min_move: ticks the price must go the
     burst's way, from the last trade before it to the peak within horizon after it;
     min_reversal: the share of that move given back after the peak within the same span;
     min_exit: with owners, the owner's trades on the other side within horizon of the
@@ -360,11 +367,17 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     g_end = np.searchsorted(grp, grp, "right")
     end_idx = np.minimum(np.searchsorted(key, grp.astype(np.float64) * 4e18 + ts + win_ns,
                                          "right"), g_end)
+    i0 = np.arange(len(ts))
+    q = ag["qty"].to_numpy(np.int64)
     buys = np.concatenate([[0], np.cumsum(side > 0)])
-    n_all = end_idx - np.arange(len(ts))
-    n_buy = buys[end_idx] - buys[np.arange(len(ts))]
-    n_same = np.where(side > 0, n_buy, n_all - n_buy)
-    picks = pick_bursts(ts, n_same, n_all, end_idx, min_orders, float(min_share))
+    buy_q = np.concatenate([[0], np.cumsum(np.where(side > 0, q, 0))])
+    all_q = np.concatenate([[0], np.cumsum(q)])
+    n_buy = buys[end_idx] - buys[i0]
+    n_same = np.where(side > 0, n_buy, end_idx - i0 - n_buy)
+    v_buy = buy_q[end_idx] - buy_q[i0]
+    v_all = np.maximum(all_q[end_idx] - all_q[i0], 1)
+    share = np.where(side > 0, v_buy, v_all - v_buy) / v_all
+    picks = pick_bursts(ts, n_same, share, end_idx, min_orders, float(min_share))
     ex = f.ex.sort_values("ts", kind="stable")
     rows = []
     if len(picks):
@@ -386,7 +399,7 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
                 exit_lots = float(t["qty"].sum())
             rows.append({"owner": int(grp[i]), "start": starts[k], "end": ends[k],
                          "side": int(d[k]), "orders": len(mine), "volume": int(mine["qty"].sum()),
-                         "share": len(mine) / len(seg), "move_ticks": move, "reversal": rev,
+                         "share": share[i], "move_ticks": move, "reversal": rev,
                          "exit": exit_lots, "peak_time": peak_ts[k],
                          "aggressor_ids": sorted(set(mine["oid"]) - {0})})
     cols = ["owner", "start", "end", "side", "orders", "volume", "share", "move_ticks",
@@ -402,7 +415,7 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     inst = f.inst
     al["evidence"] = [
         f"{n} aggressive {'buys' if s > 0 else 'sells'} ({sh:.0%} of the "
-        f"{'owner' if o > 0 else 'book'}'s) in {(e - b) / 1e9:.1f} s pushed the price "
+        f"{'owner' if o > 0 else 'book'}'s aggressive volume) in {(e - b) / 1e9:.1f} s pushed the price "
         f"{m} ticks, {r:.0%} given back" + (f"; the owner traded {x:g} units back"
                                             if o > 0 else "")
         for n, s, sh, o, b, e, m, r, x in zip(al["orders"], al["side"], al["share"],
@@ -449,7 +462,7 @@ def detect_quote_stuffing(data: MarketData, *, bucket: Any = "1s", min_messages:
         raise ValueError(f"min_cancel_ratio must be >= 0; got {min_cancel_ratio!r}")
     f = _flow(data, venue, instrument, owners)
     ev = f.ev
-    m = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE))
+    m = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE)) & ~f.snapshot
     t0 = int(ev["ts"].min()) if len(ev) else 0
     n_b = int((int(ev["ts"].max()) - t0) // b_ns + 1) if len(ev) else 0
     df = pd.DataFrame({"b": (ev["ts"][m] - t0) // b_ns, "owner": f.owner[m],

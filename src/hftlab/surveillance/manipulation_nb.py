@@ -10,12 +10,13 @@ import numpy as np
 
 
 @nb.njit(cache=True)
-def pick_bursts(ts, n_same, n_all, end_idx, min_orders, min_share):
+def pick_bursts(ts, n_same, share, end_idx, min_orders, min_share):
     """Greedy non-overlapping bursts over aggressive orders sorted by (group, ts).
 
-    Order i opens a candidate window [ts[i], ts[end_idx[i] - 1]] holding n_all[i]
-    orders of its group, n_same[i] of them on side[i]; it is a burst when n_same >=
-    min_orders and n_same / n_all >= min_share. After a burst the scan goes on from the
+    Order i opens a candidate window [ts[i], ts[end_idx[i] - 1]] of its group's
+    aggressive orders, n_same[i] of them on its side, share[i] the fraction of the
+    window's aggressive volume on its side; it is a burst when n_same >= min_orders and
+    share >= min_share. After a burst the scan goes on from the
     first order past its window (end_idx stays inside the order's group). Returns the
     opening indices."""
     out = np.empty(len(ts), np.int64)
@@ -23,7 +24,7 @@ def pick_bursts(ts, n_same, n_all, end_idx, min_orders, min_share):
     i = 0
     n = len(ts)
     while i < n:
-        if n_same[i] >= min_orders and n_same[i] >= min_share * n_all[i]:
+        if n_same[i] >= min_orders and share[i] >= min_share:
             out[k] = i
             k += 1
             i = max(end_idx[i], i + 1)
