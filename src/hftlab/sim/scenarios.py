@@ -28,7 +28,8 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
   market correlation changes sign; "spike": every correlation becomes
   spike_correlation) are MarketParams fields, so a stress can set them from params.
 - "momentum-ignition": calm with quicker momentum traders (1 s / 15 s averages, 1 tick,
-  4 looks a second), informed traders anchoring the price at the unchanged value, a
+  4 looks a second), informed traders (6 looks a second, 2 ticks) pulling the price
+  back to the unchanged value, so a move the manipulator ignites reverts, a
   crowd whose limit-order sizes have a fatter tail (log sd 1.0: some orders of 6-9
   times the median, cancelled at the crowd's rates: honest bait for detectors), and a
   manipulator (traders_nb.manipulator) running a 10-second episode every 30 seconds,
@@ -76,7 +77,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "idio_reversion": 0.01, "informed_rate": 5.0, "informed_threshold": 2.0,
         "seconds": 3600.0},
     "momentum-ignition": {"momentum_rate": 4.0, "momentum_fast": 1.0, "momentum_slow": 15.0,
-                          "momentum_threshold": 1.0, "informed_rate": 2.0,
+                          "momentum_threshold": 1.0, "informed_rate": 6.0,
                           "informed_threshold": 2.0, "zi_limit_size_sigma": 1.0,
                           "manip_period_s": 30.0,
                           "seconds": 600.0},

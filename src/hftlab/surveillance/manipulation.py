@@ -19,8 +19,8 @@ Definitions followed:
   Equity Market Structure, 2010, 75 FR 3594, 3609; ESMA Guidelines on systems and
   controls 2012/122). Test: at least `min_orders` aggressive orders within `window`,
   at least `min_share` of the group's aggressive orders there on one side, the price
-  pushed at least `min_move` ticks that way and giving back at least `min_reversal` of
-  the push within `horizon`; with owners, the owner then trades at least `min_exit` of
+  pushed at least `min_move` ticks that way (to its peak within `horizon` of the burst)
+  and giving back at least `min_reversal` of the push within `horizon` of the peak; with owners, the owner then trades at least `min_exit` of
   its burst volume on the other side within `horizon` (the exit into the move).
 - Quote stuffing: bursts of order messages with almost all of them cancelled (Egginton,
   Van Ness & Van Ness 2016, "Quote stuffing", Financial Management 45(3), who mark
@@ -324,6 +324,15 @@ def _aggressive_orders(f: _Flow) -> pd.DataFrame:
                  owner=("aggr_owner", "max")).reset_index()
 
 
+def _price_grid(f: _Flow) -> int:
+    """The book's price step in data ticks: the gcd of its displayed orders' prices
+    (LOBSTER stores 1e-4 dollars, a cent is 100 of them; a future's tick may be 25;
+    hidden midpoint prints at half steps are left out)."""
+    px = f.ev["price"][np.isin(f.ev["kind"], (Kind.ADD, Kind.EXECUTE))]
+    g = int(np.gcd.reduce(px[px > 0].astype(np.int64))) if (px > 0).any() else 1
+    return max(g, 1)
+
+
 def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders: int = 8,
                              min_share: float = 0.8, min_move: int = 3,
                              horizon: Any = "30s", min_reversal: float = 0.5,
@@ -336,10 +345,12 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     within window carrying at least min_share of its group's aggressive volume there
     (its owner's with owners; the book's without). min_move: ticks the price must go the
     burst's way, from the last trade before it to the peak within horizon after it;
-    min_reversal: the share of that move given back after the peak within the same span;
+    min_reversal: the share of that move given back within horizon after the peak;
     min_exit: with owners, the owner's trades on the other side within horizon of the
     burst, as a share of its burst volume (not checked without owners). min_score: the
-    smallest score kept. owners: None = as the data carries them, False = ignore.
+    smallest score kept. owners: None = as the data carries them, False = ignore. Ticks
+    are steps of the book's price grid (the gcd of its prices, ``attrs["price_step"]``
+    in currency), so 3 ticks is 3 cents on LOBSTER's AMZN, stored in 1e-4 dollars.
 
     Returns one row per alert, by start: owner, start, end (of the burst), side (pushed),
     score (move ticks x min(reversal, 1) x share), evidence, orders, volume (units),
@@ -379,6 +390,7 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     share = np.where(side > 0, v_buy, v_all - v_buy) / v_all
     picks = pick_bursts(ts, n_same, share, end_idx, min_orders, float(min_share))
     ex = f.ex.sort_values("ts", kind="stable")
+    grid = _price_grid(f)
     rows = []
     if len(picks):
         starts, ends = ts[picks], ts[end_idx[picks] - 1]
@@ -390,8 +402,9 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
         for k, i in enumerate(picks):
             seg = ag.iloc[i:end_idx[i]]
             mine = seg[seg["aggr_side"] == d[k]]
-            move = int(d[k] * (peak[k] - p0[k]))
-            rev = d[k] * (peak[k] - back[k]) / move if move > 0 else 0.0
+            raw = int(d[k] * (peak[k] - p0[k]))
+            move = raw // grid
+            rev = d[k] * (peak[k] - back[k]) / raw if raw > 0 else 0.0
             exit_lots = np.nan
             if f.has_owners:
                 t = tr[(tr["owner"] == grp[i]) & (tr["side"] == -d[k])
@@ -432,6 +445,7 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
                        "horizon_ns": hor_ns, "min_reversal": float(min_reversal),
                        "min_exit": float(min_exit), "min_score": float(min_score)},
         "aggressive_orders": int(len(ag)), "bursts": n_bursts, "owners": f.has_owners,
+        "price_step": float(grid * inst.tick_size),
         "book": f.book, "fills_from_cancels": f.fills_from_cancels})
     return out
 

@@ -37,7 +37,7 @@ def pick_bursts(ts, n_same, share, end_idx, min_orders, min_share):
 def move_and_reversal(px_ts, px, starts, ends, horizon, sides):
     """For each burst (start ns, end ns, side d): p0 = the last trade price before the
     start (the first inside when none), the peak d x price over [start, end + horizon]
-    and the deepest retracement after that peak inside the same span. Returns (p0,
+    and the deepest retracement within horizon after that peak. Returns (p0,
     peak price, retraced price, peak ts) per burst, prices in ticks."""
     n = len(starts)
     p0 = np.zeros(n, np.int64)
@@ -58,7 +58,8 @@ def move_and_reversal(px_ts, px, starts, ends, horizon, sides):
                 best = px[j]
                 bi = j
         worst = best
-        for j in range(bi, b):
+        b2 = np.searchsorted(px_ts, px_ts[bi] + horizon, side="right")
+        for j in range(bi, b2):
             if d * px[j] < d * worst:
                 worst = px[j]
         peak[k] = best
