@@ -21,6 +21,7 @@ P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE, P_RULE = 0, 1, 2, 3
 P_HEADER = 7
 # quote rules (P_RULE)
 STATIC, INVENTORY_SKEW, AVELLANEDA_STOIKOV, GLFT, TOXICITY_AWARE = 0, 1, 2, 3, 4
+FLOW_SKEW = 5  # InventorySkew with an order-flow term (flow_skew_nb)
 # state header
 S_T0, S_PREV_MID, S_PREV_T, S_VAR = 0, 1, 2, 3
 S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE, S_PRINT_KIND = 4, 5, 6, 7, 8  # last print
