@@ -63,7 +63,7 @@ def tail_figure(rows: pd.DataFrame, tail: pd.DataFrame, stress: str, breakers: b
         ax.set_xlabel("session P&L")
         ax.legend(fontsize=6)
     fig.suptitle(f"{stress}, breakers {'on' if breakers else 'off'}: session P&L over "
-                 f"{len(set(sel['seed']))} seeds", fontsize=10)
+                 f"{len(set(sel['seed']))} seeds", fontsize=10, y=1.03)
     return png(fig)
 
 
@@ -90,7 +90,7 @@ def fan_figure(rows: pd.DataFrame, stress: str, breakers: bool, seconds: float) 
         ax.legend(fontsize=6, loc="lower left")
     axes[0][0].set_ylabel("cumulative P&L")
     fig.suptitle(f"{stress}, breakers {'on' if breakers else 'off'}: P&L paths over "
-                 f"{len(set(sel['seed']))} seeds", fontsize=10)
+                 f"{len(set(sel['seed']))} seeds", fontsize=10, y=1.03)
     return png(fig)
 
 

@@ -32,9 +32,10 @@ The stresses (``STRESSES``; every window is a fraction of the session, onset 25 
 - latency-spike: our order entry takes 50 ms plus up to 50 ms of jitter instead of the
   colocated ~100 us. The engine's latency is constant per run, so the spike lasts the
   whole session.
-- correlation-spike: the "correlated-assets" market with the factor's pairwise
-  correlation at 0.98 instead of 0 (every book moves together); the strategy quotes
-  every instrument (one maker per book, Python form), so its inventories add up.
+- correlation-spike: the "correlated-assets" market (its instruments, sectors and
+  correlations as the scenario sets them) against the same market whose common factor
+  carries 95 % of every value's variance (every pair correlated >= 0.95); the strategy
+  quotes every instrument (one maker per book, Python form), so its inventories add up.
 
 An exchange trading halt (a limit-up / limit-down band or a stop-logic pause) is not
 simulated: EXCHANGE_HALT says what the simulator lacks for it.
@@ -154,9 +155,9 @@ STRESSES: dict[str, Stress] = {s.name: s for s in (
            _nothing, _nothing, feed_outage_s=5.0),
     Stress("latency-spike", "order entry 50-100 ms instead of ~100 us", "calm", _nothing,
            _nothing, entry=Latency(50 * MS, 50 * MS)),
-    Stress("correlation-spike", "pairwise correlation of values 0 -> 0.98, every book "
-           "quoted", "correlated-assets", lambda s: {"factor_correlation": 0.0},
-           lambda s: {"factor_correlation": 0.98}, every_book=True),
+    Stress("correlation-spike", "the market factor's share of every value's variance "
+           "rises to 0.95 (all pairs move together), every book quoted", "correlated-assets",
+           _nothing, lambda s: {"factor_correlation": 0.95}, every_book=True),
 )}
 
 
