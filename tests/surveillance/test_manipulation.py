@@ -15,6 +15,7 @@ from hftlab.data.market import MarketData
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, Kind
 from hftlab.surveillance import (
+    IGNITION_NO_OWNERS,
     detect_momentum_ignition,
     detect_quote_stuffing,
     detect_spoofing,
@@ -142,3 +143,97 @@ def test_bad_arguments_and_data_without_orders_raise():
     l2["kind"], l2["side"], l2["price"], l2["qty"] = Kind.LEVEL, 1, 100, 5
     with pytest.raises(ValueError, match="manipulation detection needs L3"):
         detect_spoofing(MarketData(l2, [Instrument("X", 0.01, 1.0)], [Venue("V")]))
+
+
+HELD_APART = (11, 12, 13, 14, 15)  # the thresholds were chosen on seeds 1-5 (600 s each)
+
+
+@pytest.fixture(scope="module")
+def sessions() -> list[MarketData]:
+    """Labelled momentum-ignition sessions of the held-apart seeds, 300 s each (three
+    episodes of each kind but the last, cut by the session's end)."""
+    return [sim.market("momentum-ignition", seconds=300, seed=s) for s in HELD_APART]
+
+
+def _pooled(sessions, detect, kind, **kw) -> tuple[float, float]:
+    tot = np.zeros(4, np.int64)
+    for d in sessions:
+        r = score_alerts(detect(d, **kw), d.stats["manipulation"], kind)
+        tot += [r["alerts"], r["true_positives"], r["episodes"], r["found"]]
+    return tot[1] / max(tot[0], 1), tot[3] / tot[2]
+
+
+def test_precision_and_recall_on_held_apart_seeds_with_owners(sessions):
+    # measured 2026-12-07 (default thresholds): spoofing 20/20 alerts true, 20/20
+    # episodes found; ignition 14/14, 14/15; stuffing 15/15, 15/15
+    p, r = _pooled(sessions, detect_spoofing, "spoofing")
+    assert p >= 0.95 and r >= 0.9
+    p, r = _pooled(sessions, detect_momentum_ignition, "ignition")
+    assert p >= 0.95 and r >= 0.85
+    p, r = _pooled(sessions, detect_quote_stuffing, "stuffing")
+    assert p >= 0.95 and r >= 0.95
+
+
+def test_without_owners_spoofing_and_stuffing_hold_and_ignition_is_noisy(sessions):
+    # measured: spoofing 184/184 per-order alerts true, 20/20 found; stuffing 15/15,
+    # 15/15; ignition with IGNITION_NO_OWNERS 13/47 true, 10/15 found: the momentum
+    # traders' own cascades look like ignition when nobody's exit can be checked
+    p, r = _pooled(sessions, detect_spoofing, "spoofing", owners=False)
+    assert p >= 0.95 and r >= 0.9
+    p, r = _pooled(sessions, detect_quote_stuffing, "stuffing", owners=False)
+    assert p >= 0.95 and r >= 0.95
+    p_no, r_no = _pooled(sessions, detect_momentum_ignition, "ignition", owners=False,
+                         **IGNITION_NO_OWNERS)
+    p_own, _ = _pooled(sessions, detect_momentum_ignition, "ignition")
+    assert 0.15 <= p_no <= 0.5 and r_no >= 0.5 and p_own - p_no >= 0.4
+
+
+def test_alerts_name_the_manipulator_and_the_windows(sessions):
+    d = sessions[0]
+    lab = d.stats["manipulation"]
+    owner = int(lab["owner"].iloc[0])
+    for detect, kind in ((detect_spoofing, "spoofing"), (detect_momentum_ignition, "ignition"),
+                         (detect_quote_stuffing, "stuffing")):
+        a = detect(d)
+        assert list(a.columns[:6]) == ["owner", "start", "end", "side", "score", "evidence"]
+        assert (a["owner"] == owner).all() and (a["end"] >= a["start"]).all()
+        ep = lab[lab["kind"] == kind]
+        assert (a["start"].astype("int64").min() >= ep["start_ns"].min() - 2 * SEC)
+    sp = detect_spoofing(d)
+    assert (sp["side"] == -lab.set_index("kind").loc["spoofing", "side"].iloc[0]).iloc[0]
+
+
+LOBSTER = ("lobster/AMZN_2012-06-21_level1_fullday/"
+           "AMZN_2012-06-21_34200000_57600000_{}_1.csv")
+DBN_MBO = ("databento_dbn/nautilus_glbx/"
+           "orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst")
+
+
+def test_real_amzn_day_without_owners(shared_data: Path):
+    data = hftlab.data.read_lobster(*[shared_data / LOBSTER.format(w)
+                                      for w in ("message", "orderbook")])
+    # measured 2026-12-07: 18 single-order spoofing alerts (15 of them 2550-share asks
+    # pulled within 10-50 ms between 15:50 and 15:53 New York), 21 ignition-like bursts
+    # of 36 (IGNITION_NO_OWNERS), no stuffing at 200 messages a second (4 one-second
+    # bursts of 108-161 messages, 94-100% cancelled, at 100 / 5x)
+    sp = detect_spoofing(data)
+    assert 10 <= len(sp) <= 30 and (sp["owner"] == -1).all() and (sp["orders"] == 1).all()
+    assert sp.attrs["median_order_size"] == 100.0 and (sp["size_ratio"] >= 5).all()
+    ig = detect_momentum_ignition(data, **IGNITION_NO_OWNERS)
+    assert 10 <= len(ig) <= 40 and ig["exit"].isna().all() and (ig["move_ticks"] >= 15).all()
+    assert ig.attrs["price_step"] == pytest.approx(0.01)
+    assert detect_quote_stuffing(data).empty
+    st = detect_quote_stuffing(data, min_messages=100, rate_multiple=5.0)
+    assert 2 <= len(st) <= 8 and (st["cancel_ratio"] >= 0.9).all()
+
+
+def test_real_dbn_mbo_sample(shared_data: Path):
+    data = hftlab.data.read_dbn(shared_data / DBN_MBO)
+    # 2 s of ESM4 after a 13,601-order snapshot: the snapshot is not messages, six fills
+    # come as Databento's trade + cancel, and nothing in 2 s looks like manipulation
+    sp = detect_spoofing(data)
+    assert sp.empty and sp.attrs["fills_from_cancels"] == 6
+    ig = detect_momentum_ignition(data, **IGNITION_NO_OWNERS)
+    assert ig.empty and ig.attrs["aggressive_orders"] == 5
+    st = detect_quote_stuffing(data)
+    assert st.empty and st.attrs["median_messages_per_bucket"] < 200

@@ -9,6 +9,7 @@ events (``hftlab.data.MarketData``), never the engine; they sit beside analytics
 from hftlab._lazy import lazy_exports
 
 _EXPORTS = {
+    "IGNITION_NO_OWNERS": "hftlab.surveillance.manipulation",
     "detect_icebergs": "hftlab.surveillance.icebergs",
     "detect_momentum_ignition": "hftlab.surveillance.manipulation",
     "detect_quote_stuffing": "hftlab.surveillance.manipulation",
