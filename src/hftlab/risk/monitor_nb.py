@@ -21,7 +21,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.commands_nb import write_command
-from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT, I_MARK_BOOK, K_NACT
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING, RP_BAND_PCT,
                                 RP_BAND_TICKS, RP_CORR_HALFLIFE, RP_CORR_INTERVAL,
                                 RP_CORR_MIN_UPDATES, RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN,
@@ -46,7 +46,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     instrument: only that instrument (or -1 for all); pos_sign: only orders on that side
     of a position, i.e. the ones that add to it (0: every side). Returns the new count.
     """
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         if n >= rcmds.shape[0]:
             break
         s = active[k]
@@ -91,7 +91,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     side = -1 if pos > 0 else 1
     o = ibase(i)
     q = abs(pos) - rstate[o + (RSI_OPEN_SELL if side < 0 else RSI_OPEN_BUY)]
-    b = np.int64(instruments[i, I_MARK_BOOK])
+    b = np.int64(instruments[i].mark_book)
     ref = reference_price(market, b)
     band = min(rparams[i, RP_BAND_TICKS], rparams[i, RP_BAND_PCT] * ref) if not math.isnan(ref) \
         else np.inf

@@ -20,7 +20,6 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import I_VALUE, K_NACT, K_NRISK
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME, MAX_VENUES,
                                 REDUCING, RP_BAND_PCT, RP_BAND_TICKS, RP_CANCEL_GRACE,
                                 RP_CONC_MIN_GROSS, RP_CONCENTRATION, RP_DUP_WINDOW, RP_GROSS,
@@ -54,7 +53,7 @@ ANCHOR_SPLIT = 1 << 30
 @nb.njit(cache=True, _nrt=False)
 def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     """The one writer of the risk events record (schema.RISK_EVENT_DTYPE): every field."""
-    n = cur[K_NRISK]
+    n = cur[0].n_risk
     r = rec[n]
     r.ts = now
     r.rule = rule
@@ -63,7 +62,7 @@ def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     r.value = value
     r.limit = limit
     r.state = state
-    cur[K_NRISK] = n + 1
+    cur[0].n_risk = n + 1
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -132,7 +131,7 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
         rstate[o + RSI_PEND_BUY] = 0.0
         rstate[o + RSI_PEND_SELL] = 0.0
         rstate[o + RSI_INFLIGHT] = 0.0
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         s = active[k]
         if s == skip:
             continue
@@ -235,7 +234,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
         m = mark_of(j, i, ref, lacct)
         if math.isnan(m):
             return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, rec_r, cur)
-        v = m * instruments[j, I_VALUE]
+        v = m * instruments[j].value
         gross_b += exb * v
         gross_a += exa * v
         long_b += lw_b * v
@@ -324,7 +323,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         if dev > band:
             return deny(now, R_PRICE_BAND, oid, i, dev, band, rparams, rstate, rec_r, cur)
     px = float(price) if limit_order else ref
-    value = instruments[i, I_VALUE]
+    value = instruments[i].value
     lim = rparams[i, RP_MAX_ORDER_NOTIONAL]
     if lim < np.inf:
         if math.isnan(px):
