@@ -27,7 +27,7 @@ import numpy as np
 from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, CURSOR_DTYPE, INSTRUMENT_DTYPE,
                                 OWN_ORDER_DTYPE)
 from hftlab.risk import RiskLimits
-from hftlab.risk.layout import RS_NCOL
+from hftlab.risk.layout import new_state, no_limits
 from hftlab.risk.pretrade_nb import pre_trade
 from hftlab.schema import RISK_EVENT_DTYPE
 
@@ -72,12 +72,11 @@ def per_check_ns(limits: RiskLimits | None, n_instr: int, calls: int) -> float:
         o = orders[s]
         o["order_id"], o["book"], o["side"] = s + 1, 0, side
         o["local_price"], o["local_leaves"], o["local_status"] = px, 1, 1
-    rparams = limits.to_array(n_instr) if limits is not None else \
-        np.full((n_instr + 1, 32), np.inf)
+    rparams = limits.to_params(n_instr) if limits is not None else no_limits(n_instr)
     rec_r = np.zeros(16, RISK_EVENT_DTYPE)
     best = np.inf
     for _ in range(5):
-        rstate = np.zeros(RS_NCOL)
+        rstate = new_state(n_instr)
         cur_ = cur.copy()
         t = time.process_time()
         denied = check_loop(calls, lacct, market, inst, orders, active, cur_, rparams, rstate,

@@ -25,8 +25,7 @@ from hftlab.engine.queue_nb import QUEUE_SIG
 from hftlab.engine.state import EngineState, Events, StrategyIO, events
 from hftlab.engine.record import TABLES, RunRecord
 from hftlab.instruments import ConfigError, Venue, check
-from hftlab.risk.layout import rstate_size
-from hftlab.risk.pretrade_nb import RP_NCOL
+from hftlab.risk.layout import RiskParams, new_state, no_limits
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
 from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
@@ -92,7 +91,7 @@ def _venue_table(venues: list[Venue]) -> np.ndarray:
 
 
 def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
-           rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int,
+           rparams: RiskParams, margin: int | None, capacity: int, buffer_rows: int,
            window: tuple[np.ndarray, int] | None = None) -> Engine:
     """The run's state; window: (base per book, width) of the ladders, by default from
     the data's price range (a simulated market brings its matching engine's)."""
@@ -135,7 +134,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         instrument_table=inst, rec_orders=np.zeros(r, ORDER_RECORD_DTYPE),
         rec_fills=np.zeros(r, FILL_RECORD_DTYPE), rec_states=np.zeros(r, STATE_RECORD_DTYPE),
         rec_risk=np.zeros(r, RISK_EVENT_DTYPE), rparams=rparams,
-        rstate=np.zeros(rstate_size(ni)), risk_cmds=np.zeros(capacity + ni, COMMAND_DTYPE))
+        rstate=new_state(ni), risk_cmds=np.zeros(capacity + ni, COMMAND_DTYPE))
     return Engine(data, venues, list(data.instruments), state,
                   np.zeros(loop_nb.MAX_CMDS, COMMAND_DTYPE))
 
@@ -417,11 +416,11 @@ def _error_text(code: int, e: Engine, strategy: Any = None) -> str:
     return f"engine error {code}"
 
 
-def _risk_params(risk: Any, symbols: list[str]) -> np.ndarray:
-    """rparams of the run: a RiskLimits' array (by_symbol overrides resolved), or no limits."""
+def _risk_params(risk: Any, symbols: list[str]) -> RiskParams:
+    """The run's limits: a RiskLimits' (by_symbol overrides resolved), or no limits."""
     if risk is None:
-        return np.full((len(symbols) + 1, RP_NCOL), np.inf)
-    return risk.to_array(len(symbols), symbols)
+        return no_limits(len(symbols))
+    return risk.to_params(len(symbols), symbols)
 
 
 def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:

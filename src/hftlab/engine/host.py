@@ -12,7 +12,7 @@ from hftlab.core import book_nb
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, COMMAND_DTYPE, MAX_LOTS,
                                 MAX_TICKS)
 from hftlab.instruments import Instrument, check
-from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
+from hftlab.risk.layout import KILL_STRATEGY
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, Wake
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
@@ -307,21 +307,21 @@ class Context:
     @property
     def trading_state(self) -> str:
         """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
-        return TRADING_STATES[int(self._e.rstate[0])]
+        return TRADING_STATES[int(self._e.rstate.glob[0]["state"])]
 
     def kill(self) -> None:
         """Fire the kill switch: cancel all open orders, flatten, deny every new order.
         Only the risk desk or the configuration resets it; a strategy cannot. New orders are denied at once; the cancels and the flatten go
         out with this wake-up's commands (or at the next fill or state sample)."""
-        self._e.rstate[RS_KILL] = KILL_STRATEGY
+        self._e.rstate.glob[0]["kill"] = KILL_STRATEGY
 
     def pause(self) -> None:
         """Deny new orders (and size increases) until resume(); open orders stay, unlike kill."""
-        self._e.rstate[RS_PAUSE_REQ] = 1.0
+        self._e.rstate.glob[0]["pause_req"] = 1
 
     def resume(self) -> None:
         """End a pause."""
-        self._e.rstate[RS_PAUSE_REQ] = -1.0
+        self._e.rstate.glob[0]["pause_req"] = -1
 
     def instrument(self, i: int = 0) -> Instrument:
         return self._e.instruments[i]

@@ -47,7 +47,7 @@ from hftlab.engine.state import EVENTS_TYPE, EngineState, StrategyIO
 from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
-from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_STATE
+from hftlab.risk.layout import KILL_STRATEGY, new_state, no_limits
 from hftlab.risk.pretrade_nb import has_requests
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE)
@@ -483,7 +483,7 @@ def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
     k = clock[0]
     k.now = cur[0].now_local
     k.n_active = cur[0].n_active
-    k.trading_state = np.int64(rstate[RS_STATE])
+    k.trading_state = rstate.glob[0].state
     k.next_id = cur[0].next_id
     counts = sink.counts
     counts[:] = 0
@@ -491,10 +491,10 @@ def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
     if counts[api_nb.N_OVERFLOW] > 0:
         cur[0].error = ERR_SINK_FULL
         return -1
-    if counts[api_nb.N_KILL] > 0 and rstate[RS_KILL] == 0:
-        rstate[RS_KILL] = KILL_STRATEGY
+    if counts[api_nb.N_KILL] > 0 and rstate.glob[0].kill == 0:
+        rstate.glob[0].kill = KILL_STRATEGY
     if counts[api_nb.N_PAUSE] != 0:
-        rstate[RS_PAUSE_REQ] = counts[api_nb.N_PAUSE]
+        rstate.glob[0].pause_req = counts[api_nb.N_PAUSE]
     return counts[api_nb.N_WRITTEN]
 
 
@@ -511,7 +511,7 @@ def _state_type():
         np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE), acct, acct, np.zeros(1, VENUE_DTYPE),
         np.zeros(1, INSTRUMENT_DTYPE), np.zeros(1, ORDER_RECORD_DTYPE),
         np.zeros(1, FILL_RECORD_DTYPE), np.zeros(1, STATE_RECORD_DTYPE),
-        np.zeros(1, RISK_EVENT_DTYPE), np.zeros((2, 1)), np.zeros(1), np.zeros(1, COMMAND_DTYPE)))
+        np.zeros(1, RISK_EVENT_DTYPE), no_limits(1), new_state(1), np.zeros(1, COMMAND_DTYPE)))
 
 
 IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),

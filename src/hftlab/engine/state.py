@@ -36,7 +36,8 @@ EngineState = namedtuple("EngineState", [
     "acct", "local_acct",  # per instrument: the venue's and the host's accounts
     "venue_table", "instrument_table",  # VENUE_DTYPE, INSTRUMENT_DTYPE
     "rec_orders", "rec_fills", "rec_states", "rec_risk",  # record buffers (schema dtypes)
-    "rparams", "rstate", "risk_cmds",  # risk limits, risk state, its command buffer
+    "rparams", "rstate",  # risk limits and state (risk.layout.RiskParams, RiskState)
+    "risk_cmds",  # the risk engine's command buffer (cancel-all, flatten)
 ])
 StrategyIO = namedtuple("StrategyIO", "cmds host_view sink clock state")
 
