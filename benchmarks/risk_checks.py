@@ -24,10 +24,10 @@ import time
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, I_MARK_BOOK, I_NCOL, I_VALUE, K_NACT,
-                                K_NCOL, OWN_ORDER_DTYPE)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, CURSOR_DTYPE, INSTRUMENT_DTYPE,
+                                OWN_ORDER_DTYPE)
 from hftlab.risk import RiskLimits
-from hftlab.risk.layout import RS_NCOL
+from hftlab.risk.layout import new_state, no_limits
 from hftlab.risk.pretrade_nb import pre_trade
 from hftlab.schema import RISK_EVENT_DTYPE
 
@@ -62,22 +62,21 @@ def per_check_ns(limits: RiskLimits | None, n_instr: int, calls: int) -> float:
     market = np.zeros(n_instr, BOOK_DTYPE)
     market["bid"], market["ask"], market["status"] = 100, 101, 1
     market["instrument"] = np.arange(n_instr)
-    inst = np.zeros((n_instr, I_NCOL))
-    inst[:, I_VALUE], inst[:, I_MARK_BOOK] = 0.01, np.arange(n_instr)
+    inst = np.zeros(n_instr, INSTRUMENT_DTYPE)
+    inst["value"], inst["mark_book"] = 0.01, np.arange(n_instr)
     orders = np.zeros(16, OWN_ORDER_DTYPE)
     active = np.arange(16, dtype=np.int64)
-    cur = np.zeros(K_NCOL, np.int64)
-    cur[K_NACT] = 4
+    cur = np.zeros(1, CURSOR_DTYPE)
+    cur["n_active"] = 4
     for s, (side, px) in enumerate([(1, 99), (1, 98), (-1, 102), (-1, 103)]):
         o = orders[s]
         o["order_id"], o["book"], o["side"] = s + 1, 0, side
         o["local_price"], o["local_leaves"], o["local_status"] = px, 1, 1
-    rparams = limits.to_array(n_instr) if limits is not None else \
-        np.full((n_instr + 1, 32), np.inf)
+    rparams = limits.to_params(n_instr) if limits is not None else no_limits(n_instr)
     rec_r = np.zeros(16, RISK_EVENT_DTYPE)
     best = np.inf
     for _ in range(5):
-        rstate = np.zeros(RS_NCOL)
+        rstate = new_state(n_instr)
         cur_ = cur.copy()
         t = time.process_time()
         denied = check_loop(calls, lacct, market, inst, orders, active, cur_, rparams, rstate,

@@ -1,4 +1,5 @@
-"""RiskLimits: validation names the field and its range; TOML; overrides; the array."""
+"""RiskLimits: validation names the field and its range; TOML; overrides; the engine's
+limits."""
 
 import math
 
@@ -47,34 +48,37 @@ def test_unknown_fields_are_rejected_by_name():
         RiskLimits(by_index={0: {"max_position": -3}})
 
 
-def test_to_array_layout_inf_means_no_limit():
-    a = RiskLimits(max_order_qty=10, max_position=50, hard_loss=100.0, max_orders_per_sec=20.0,
-                   throttle_burst=4, kill_at_ns=1_700_000_000_123_456_789).to_array(2)
-    assert a.shape == (3, L.RP_NCOL)
-    assert (a[:2, L.RP_MAX_ORDER_QTY] == 10).all() and (a[:2, L.RP_MAX_POSITION] == 50).all()
-    assert a[2, L.RP_HARD_LOSS] == 100.0 and np.isinf(a[:2, L.RP_HARD_LOSS]).all()
-    assert a[2, L.RP_RATE] == 20.0 and a[2, L.RP_BURST] == 4
-    assert np.isinf(a[:, L.RP_BAND_PCT]).all() and np.isinf(a[:, L.RP_GROSS]).all()
-    kill = int(a[2, L.RP_KILL_AT]) * (1 << 30) + int(a[2, L.RP_KILL_AT_LO])
-    assert kill == 1_700_000_000_123_456_789  # exact, although float64 holds ~16 digits
-    assert np.isinf(RiskLimits().to_array(1)).sum() >= 2 * (L.RP_NCOL - 8)
+def test_to_params_named_fields_inf_means_no_limit():
+    p = RiskLimits(max_order_qty=10, max_position=50, hard_loss=100.0, max_orders_per_sec=20.0,
+                   throttle_burst=4, kill_at_ns=1_700_000_000_123_456_789).to_params(2)
+    assert p.limits.dtype == L.LIMITS_DTYPE and p.limits.shape == (2,)
+    assert (p.limits["max_order_qty"] == 10).all() and (p.limits["max_position"] == 50).all()
+    port = p.portfolio[0]
+    assert port["hard_loss"] == 100.0 and port["rate"] == 20.0 and port["burst"] == 4
+    assert port["interval"] == 1e9 / 20.0 and port["tau"] == 3 * port["interval"]
+    assert np.isinf(p.limits["band_pct"]).all() and np.isinf(port["gross"])
+    assert port["kill_at"] == 1_700_000_000_123_456_789  # int64 ns, exact
+    none = RiskLimits().to_params(1)
+    assert none.limits[0]["cancel_grace"] == 0  # a default, not a limit
+    assert all(np.isinf(none.limits[0][f]) for f in L.LIMITS_DTYPE.names if f != "cancel_grace")
+    assert none.portfolio[0]["kill_at"] == L.NEVER
 
 
 def test_overrides_by_index_and_symbol():
     lim = RiskLimits(max_position=100, by_index={1: {"max_position": 7}},
                      by_symbol={"CCC": {"halted": True, "max_order_qty": 3}})
     syms = ["AAA", "BBB", "CCC"]
-    a = lim.to_array(3, syms)
-    assert a[:3, L.RP_MAX_POSITION].tolist() == [100, 7, 100]
-    assert a[2, L.RP_HALTED] == 1 and a[2, L.RP_MAX_ORDER_QTY] == 3
+    a = lim.to_params(3, syms).limits
+    assert a["max_position"].tolist() == [100, 7, 100]
+    assert a[2]["halted"] == 1 and a[2]["max_order_qty"] == 3
     with pytest.raises(ConfigError, match="by_symbol must be used with the run's symbols"):
-        lim.to_array(3)
+        lim.to_params(3)
     resolved = lim.resolve([Instrument(s, 0.01) for s in syms])
-    assert np.array_equal(resolved.to_array(3), a)
+    assert np.array_equal(resolved.to_params(3).limits, a)
     with pytest.raises(ConfigError, match=r"by_symbol.ZZZ must be a symbol of the run"):
-        RiskLimits(by_symbol={"ZZZ": {"max_position": 1}}).to_array(1, ["AAA"])
+        RiskLimits(by_symbol={"ZZZ": {"max_position": 1}}).to_params(1, ["AAA"])
     with pytest.raises(ConfigError, match=r"by_index key must be an instrument index in \[0, 1\]"):
-        RiskLimits(by_index={5: {"max_position": 1}}).to_array(2)
+        RiskLimits(by_index={5: {"max_position": 1}}).to_params(2)
 
 
 def test_from_toml(tmp_path):
@@ -98,9 +102,9 @@ halted = true
 """)
     lim = RiskLimits.from_toml(p)
     assert lim.max_order_qty == 500 and lim.price_band_pct == 0.05 and lim.throttle_burst == 10
-    a = lim.to_array(2, ["AAA", "BBB"])
-    assert a[0, L.RP_MAX_POSITION] == 300 and a[1, L.RP_MAX_POSITION] == 2000
-    assert a[1, L.RP_HALTED] == 1 and a[0, L.RP_HALTED] != 1
+    a = lim.to_params(2, ["AAA", "BBB"]).limits
+    assert a[0]["max_position"] == 300 and a[1]["max_position"] == 2000
+    assert a[1]["halted"] == 1 and a[0]["halted"] != 1
     top = tmp_path / "top.toml"
     top.write_text("max_position = 5\n")
     assert RiskLimits.from_toml(top).max_position == 5

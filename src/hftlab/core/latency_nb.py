@@ -9,7 +9,6 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.core.layout import K_RNG
 
 _MASK = (1 << 64) - 1
 
@@ -28,8 +27,8 @@ def splitmix64(x):
 @nb.njit(cache=True)
 def uniform(cur):
     """A uniform float in [0, 1) from the run's random stream (advances it)."""
-    s, z = splitmix64(np.uint64(cur[K_RNG]))
-    cur[K_RNG] = np.int64(s)
+    s, z = splitmix64(np.uint64(cur[0].rng))
+    cur[0].rng = np.int64(s)
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 

@@ -1,8 +1,11 @@
-"""Column layouts of the engine's state arrays, shared by kernels and their Python face.
+"""The engine's named structures: the record dtypes of its tables, shared by kernels and
+their Python face.
 
-The engine keeps its state in plain int64 / float64 arrays (kernels are pure functions
-over arrays); these constants name the columns. Numba folds them in as compile-time
-constants.
+Kernels are pure functions over arrays; the engine's tables are structured arrays of
+these dtypes (one row per order slot, book, instrument, ...; one-row records for the
+loop's cursors and parameters), read and written field by field (``orders[s].leaves``),
+which numba compiles to plain loads and stores and caches with ``cache=True``. The run
+records use the dtypes of hftlab.schema.
 """
 
 import numpy as np
@@ -100,87 +103,78 @@ ACCOUNT_DTYPE = np.dtype([(name, _F8) for name in (
     "fills",
 )])
 
-# --- loop cursors and counters: int64 (K_NCOL,) --------------------------------------
-K_IEX = 0  # next event for the exchange side (index into the current chunk)
-K_ILO = 1  # next event for the local side
-K_NEV = 2  # events in the current chunk
-K_LAST = 3  # 1 when the current chunk is the last
-K_NOW_EX = 4
-K_NOW_LO = 5
-K_LAST_LOCAL_TS = 6  # feed is FIFO: local times never go back
-K_NEXT_TIMER = 7
-K_NEXT_SAMPLE = 8
-K_SEQ = 9  # arrival counter (L3 FIFO positions)
-K_NEXT_ID = 10
-K_EH = 11  # entry queue head, tail
-K_ET = 12
-K_RH = 13  # response queue head, tail
-K_RT = 14
-K_NACT = 15  # active own orders
-K_NORD = 16  # rows written to the records
-K_NFILL = 17
-K_NSTATE = 18
-K_NRISK = 19
-K_WAKE = 20  # reason of the pending Python wake-up
-K_NCMD = 21  # commands a Python strategy left in the buffer
-K_STARTED = 22
-K_WAKE_BOOK = 23  # book of the wake-up (book / trade events)
-K_RNG = 24  # random state (splitmix64)
-K_LOCAL_NEXT_TS = 25  # local time of event K_ILO, -1 if not drawn yet
-K_END = 26  # time the run ends (last event, exchange clock)
-K_WARN = 27  # data inconsistencies met (removals larger than the level showed)
-K_EVENTS = 28  # events processed at the exchange side in total
-K_NFREE = 29  # free own-order slots on the free stack
-K_ERR = 30  # first engine error (ERR_*), 0 = none
-K_RELEASE = 31  # 1 when closed orders wait to free their slots (after the wake-up)
-K_CMD_OFF = 32  # next of the K_NCMD Python commands to send (they go in batches)
-K_OWN_DIRTY = 33  # 1 when our orders changed at the venue and own_ranges must be redone
-K_FEED_SEED = 34  # key of the feed-latency draws (one per event, by the event's number)
-K_HORIZON = 35  # simulated market: the loop handles nothing later than this (exchange and
-# host clocks); the agents have acted up to it
-K_DENY_LO = 36  # order-record rows [K_DENY_LO, K_DENY_HI) hold the denials a Python
-K_DENY_HI = 37  # strategy's last commands met (a W_DENIED wake-up)
-K_L3_OVER = 38  # L3 cancels / executions larger than the order rests (not applied)
-K_L3_OVER_AT = 39  # 1 + the number of the first such event (0 = none)
-K_NEG_AT = 40  # 1 + the number of the first event that removed more than its level showed
-K_NCOL = 44
+# --- loop cursors and counters: one record (1,) of CURSOR_DTYPE ----------------------
+CURSOR_DTYPE = np.dtype([(name, _I8) for name in (
+    "next_ex",  # next event for the exchange side (index into the current chunk)
+    "next_local",  # next event for the local side
+    "n_events",  # events in the current chunk
+    "last_chunk",  # 1 when the current chunk is the last
+    "now_ex", "now_local",  # the two clocks
+    "last_local_ts",  # feed is FIFO: local times never go back
+    "next_timer", "next_sample",
+    "seq",  # arrival counter (L3 FIFO positions)
+    "next_id",  # id of the next accepted submit
+    "n_active",  # own-order slots listed in active
+    "n_free",  # free own-order slots on the free stack
+    "n_orders", "n_fills", "n_states", "n_risk",  # rows written to the record buffers
+    "wake",  # reason of the pending Python wake-up
+    "wake_book",  # book of the wake-up (book / trade events)
+    "n_cmds",  # commands a Python strategy left in the buffer
+    "cmd_offset",  # next of the n_cmds Python commands to send (they go in batches)
+    "started",
+    "rng",  # random state (splitmix64)
+    "feed_seed",  # key of the feed-latency draws (one per event, by the event's number)
+    "local_next_ts",  # local time of event next_local, -1 if not drawn yet
+    "end",  # time the run ends (last event, exchange clock)
+    "events",  # events processed at the exchange side in total
+    "error",  # first engine error (ERR_*), 0 = none
+    "release",  # 1 when closed orders wait to free their slots (after the wake-up)
+    "own_dirty",  # 1 when our orders changed at the venue and own_ranges must be redone
+    "horizon",  # simulated market: the loop handles nothing later than this (exchange and
+    # host clocks); the agents have acted up to it
+    "deny_lo", "deny_hi",  # order-record rows [deny_lo, deny_hi) hold the denials a Python
+    # strategy's last commands met (a W_DENIED wake-up)
+    "level_overruns",  # events that removed more than their level showed
+    "level_overrun_at",  # 1 + the number of the first such event (0 = none)
+    "l3_over",  # L3 cancels / executions larger than the order rests (not applied)
+    "l3_over_at",  # 1 + the number of the first such event (0 = none)
+)])
 
 # wake-up reasons, also Strategy callbacks
 W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)  # schema.Wake
 
 # kernel return codes
 RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE = 0, 1, 2, 3, 4, 5
-# engine errors (K_ERR)
+# engine errors (cursor field error)
 ERR_QUEUE_FULL, ERR_DATA_RANGE, ERR_SINK_FULL = 1, 3, 4
 
-# --- run configuration: int64 (P_NCOL,) -------------------------------------------
-P_TIMER = 0  # timer interval ns (0 = no timer)
-P_SAMPLE = 1  # state sample interval ns
-P_SUB_BOOK = 2  # wake on local book events
-P_SUB_TRADE = 3  # wake on local trades
-P_PY = 4  # 1 = Python strategy (return to Python at wake-ups)
-P_STP = 5  # self-trade prevention mode: 0 cancel newest, 1 cancel oldest, 2 cancel both
-P_SIM = 6  # 1 = simulated market: our commands go to its matching engine (RUN_ARRIVE)
-P_NCOL = 8
+# --- run configuration: one record (1,) of PARAMS_DTYPE ----------------------------------
+PARAMS_DTYPE = np.dtype([(name, _I8) for name in (
+    "timer",  # timer interval ns (0 = no timer)
+    "sample",  # state sample interval ns
+    "sub_book",  # 1 = wake on local book events
+    "sub_trade",  # 1 = wake on local trades
+    "python",  # 1 = Python strategy (return to Python at wake-ups)
+    "stp",  # self-trade prevention mode: 0 cancel newest, 1 cancel oldest, 2 cancel both
+    "simulated",  # 1 = simulated market: our commands go to its matching engine (RUN_ARRIVE)
+)])
 
-# --- venue table: float64 (n_venues, V_NCOL) ------------------------------------------
-V_MAKER = 0
-V_TAKER = 1
-V_PER_UNIT = 2  # 1 = fees per unit traded, 0 = bps of notional
-V_FEED = 3  # base, jitter (ns) of the three latency legs
-V_FEED_J = 4
-V_ENTRY = 5
-V_ENTRY_J = 6
-V_RESP = 7
-V_RESP_J = 8
-V_RECORDED = 9  # 1 = use the data's ts_local where non-zero
-V_NCOL = 10
+# --- venue table: (n_venues,) of VENUE_DTYPE --------------------------------------------
+VENUE_DTYPE = np.dtype([
+    ("maker", _F8), ("taker", _F8),  # fee rates: bps of notional, or currency per unit
+    ("per_unit", _I8),  # 1 = fees per unit traded, 0 = bps of notional
+    ("feed", _I8), ("feed_jitter", _I8),  # base, jitter (ns) of the three latency legs
+    ("entry", _I8), ("entry_jitter", _I8),
+    ("response", _I8), ("response_jitter", _I8),
+    ("recorded", _I8),  # 1 = use the data's ts_local where non-zero
+])
 
-# --- instrument table: float64 (n_instruments, I_NCOL) --------------------------------
-I_VALUE = 0  # currency per tick per lot (tick_size * lot_size * multiplier)
-I_UNITS = 1  # units per lot (lot_size)
-I_MARK_BOOK = 2  # book whose mid marks the instrument
-I_NCOL = 3
+# --- instrument table: (n_instruments,) of INSTRUMENT_DTYPE ------------------------------
+INSTRUMENT_DTYPE = np.dtype([
+    ("value", _F8),  # currency per tick per lot (tick_size * lot_size * multiplier)
+    ("units", _F8),  # units per lot (lot_size)
+    ("mark_book", _I8),  # book whose mid marks the instrument
+])
 
 # --- records: structured arrays of the record dtypes of hftlab.schema ----------------
 # (ORDER_RECORD_DTYPE, FILL_RECORD_DTYPE, STATE_RECORD_DTYPE, RISK_EVENT_DTYPE), each

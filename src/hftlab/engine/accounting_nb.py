@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.core.layout import I_UNITS, I_VALUE, V_MAKER, V_PER_UNIT, V_TAKER
 
 
 @nb.njit(cache=True)
 def fee_of(venues, instruments, v, i, price, qty, maker):
     """Fee in currency for qty lots at price ticks: bps of notional or per unit traded."""
-    rate = venues[v, V_MAKER] if maker else venues[v, V_TAKER]
-    if venues[v, V_PER_UNIT] > 0:
-        return rate * qty * instruments[i, I_UNITS]
-    return rate * 1e-4 * price * qty * instruments[i, I_VALUE]
+    rate = venues[v].maker if maker else venues[v].taker
+    if venues[v].per_unit > 0:
+        return rate * qty * instruments[i].units
+    return rate * 1e-4 * price * qty * instruments[i].value
 
 
 @nb.njit(cache=True)
 def apply_fill(acct, instruments, i, side, price, qty, fee, maker):
     """Book a fill of qty lots at price ticks (side +1 bought, -1 sold) into acct[i]."""
-    value = instruments[i, I_VALUE]
+    value = instruments[i].value
     a = acct[i]
     pos = a.position
     a.cash -= side * price * qty * value + fee
@@ -58,7 +57,7 @@ def mark(acct, instruments, i, mid):
     m = a.mid
     pos = a.position
     if pos != 0 and m == m:
-        a.unrealized = pos * (m - a.avg_price) * instruments[i, I_VALUE]
+        a.unrealized = pos * (m - a.avg_price) * instruments[i].value
     else:
         a.unrealized = 0.0
     a.equity = a.realized + a.unrealized

@@ -77,7 +77,7 @@ def make_view(market: np.ndarray, orders: np.ndarray, active: np.ndarray, lacct:
     """The strategy's View over the engine's host-side arrays (no copies)."""
     return View(readonly(market), readonly(orders.view(ORDER_VIEW_DTYPE)), readonly(active),
                 readonly(lacct),
-                readonly(clock.view(CLOCK_DTYPE)), readonly(lqty), readonly(ltop),
+                readonly(clock), readonly(lqty), readonly(ltop),
                 readonly(base))
 
 

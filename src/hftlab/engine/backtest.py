@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import numba as nb
@@ -14,26 +14,18 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, ERR_DATA_RANGE,
-                                ERR_QUEUE_FULL, ERR_SINK_FULL, I_MARK_BOOK, I_NCOL, I_UNITS,
-                                I_VALUE, K_DENY_HI, K_DENY_LO, K_END, K_ERR, K_EVENTS,
-                                K_FEED_SEED, K_HORIZON, K_IEX, K_ILO, K_L3_OVER, K_L3_OVER_AT,
-                                K_LAST, K_LOCAL_NEXT_TS, K_NCMD, K_NCOL, K_NEG_AT, K_NEV,
-                                K_NEXT_ID, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NFREE, K_NORD,
-                                K_NOW_EX, K_NOW_LO, K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RNG, K_WAKE,
-                                K_WAKE_BOOK, K_WARN, OWN_ORDER_DTYPE, P_NCOL, P_PY, P_SAMPLE,
-                                P_SIM, P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, QUEUE_DTYPE,
-                                R_ACK, R_MODIFIED, R_REFUSED, RANGE_DTYPE, RING_DTYPE, RUN_DONE,
-                                RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_ENTRY, V_ENTRY_J,
-                                V_FEED, V_FEED_J, V_MAKER, V_NCOL, V_PER_UNIT, V_RECORDED, V_RESP,
-                                V_RESP_J, V_TAKER, W_BOOK, W_DENIED, W_FILL, W_ORDER, W_START,
-                                W_TIMER, W_TRADE)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
+                                ERR_DATA_RANGE, ERR_QUEUE_FULL, ERR_SINK_FULL, INSTRUMENT_DTYPE,
+                                OWN_ORDER_DTYPE, PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE,
+                                RING_DTYPE, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA,
+                                RUN_WAKE, R_ACK, R_MODIFIED, R_REFUSED, VENUE_DTYPE, W_BOOK,
+                                W_DENIED, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.queue_nb import QUEUE_SIG
+from hftlab.engine.state import EngineState, Events, StrategyIO, events
 from hftlab.engine.record import TABLES, RunRecord
 from hftlab.instruments import ConfigError, Venue, check
-from hftlab.risk.layout import rstate_size
-from hftlab.risk.pretrade_nb import RP_NCOL
+from hftlab.risk.layout import RiskParams, new_state, no_limits
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
 from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
@@ -71,24 +63,37 @@ def _ladder_window(bounds: np.ndarray, margin: int | None) -> tuple[np.ndarray, 
 
 @dataclass
 class Engine:
-    """The arrays of one run (what the compiled loop reads and writes)."""
+    """The state of one run (what the compiled loop reads and writes) with what it was
+    built from; its fields read as attributes: e.cur, e.orders, ..."""
 
     data: MarketData
     venues: list[Venue]
     instruments: list
-    arrays: dict[str, Any] = field(default_factory=dict)
+    state: EngineState
+    cmds: np.ndarray  # a Python strategy's command buffer (COMMAND_DTYPE)
 
-    def __getattr__(self, name: str) -> Any:  # arrays by name: self.cur, self.market, ...
+    def __getattr__(self, name: str) -> Any:
         try:
-            return self.__dict__["arrays"][name]
-        except KeyError:
+            return getattr(self.__dict__["state"], name)
+        except (KeyError, AttributeError):
             raise AttributeError(name) from None
 
 
+def _venue_table(venues: list[Venue]) -> np.ndarray:
+    """Fees and latency legs per venue (VENUE_DTYPE; latencies in int64 ns)."""
+    ven = np.zeros(len(venues), VENUE_DTYPE)
+    for k, v in enumerate(venues):
+        lat = v.latency
+        ven[k] = (v.fees.maker, v.fees.taker, v.fees.unit == "per_unit", lat.feed.base_ns,
+                  lat.feed.jitter_ns, lat.entry.base_ns, lat.entry.jitter_ns,
+                  lat.response.base_ns, lat.response.jitter_ns, lat.recorded_feed)
+    return ven
+
+
 def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
-           rparams: np.ndarray, margin: int | None, capacity: int, buffer_rows: int,
+           rparams: RiskParams, margin: int | None, capacity: int, buffer_rows: int,
            window: tuple[np.ndarray, int] | None = None) -> Engine:
-    """The run's arrays; window: (base per book, width) of the ladders, by default from
+    """The run's state; window: (base per book, width) of the ladders, by default from
     the data's price range (a simulated market brings its matching engine's)."""
     nv, ni = len(venues), len(data.instruments)
     nb_ = nv * ni
@@ -100,46 +105,38 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     market["instrument"] = np.arange(nb_) % ni
     market["venue"] = np.arange(nb_) // ni
     market["status"] = 1
-    ven = np.zeros((nv, V_NCOL))
-    for k, v in enumerate(venues):
-        ven[k, V_MAKER], ven[k, V_TAKER] = v.fees.maker, v.fees.taker
-        ven[k, V_PER_UNIT] = 1.0 if v.fees.unit == "per_unit" else 0.0
-        lat = v.latency
-        ven[k, V_FEED], ven[k, V_FEED_J] = lat.feed.base_ns, lat.feed.jitter_ns
-        ven[k, V_ENTRY], ven[k, V_ENTRY_J] = lat.entry.base_ns, lat.entry.jitter_ns
-        ven[k, V_RESP], ven[k, V_RESP_J] = lat.response.base_ns, lat.response.jitter_ns
-        ven[k, V_RECORDED] = 1.0 if lat.recorded_feed else 0.0
-    inst = np.zeros((ni, I_NCOL))
+    inst = np.zeros(ni, INSTRUMENT_DTYPE)
     for i, spec in enumerate(data.instruments):
-        inst[i, I_VALUE] = spec.tick_size * spec.lot_size * spec.multiplier
-        inst[i, I_UNITS] = spec.lot_size
         books = [v * ni + i for v in range(nv) if bounds[v * ni + i, 0] >= 0]
-        inst[i, I_MARK_BOOK] = books[0] if books else i
+        inst[i] = (spec.tick_size * spec.lot_size * spec.multiplier, spec.lot_size,
+                   books[0] if books else i)
     acct = np.zeros(ni, ACCOUNT_DTYPE)
     acct["mid"] = np.nan
-    cur = np.zeros(K_NCOL, np.int64)
-    cur[K_NEXT_ID] = 1
-    cur[K_NFREE] = capacity
-    cur[K_RNG] = (int(seed) * 0x9E3779B97F4A7C15) % (1 << 63)  # spread seeds apart
-    cur[K_FEED_SEED] = (int(seed) * 0xBF58476D1CE4E5B9 + 1) % (1 << 63)
-    cur[K_LOCAL_NEXT_TS] = -1
-    cur[K_OWN_DIRTY] = 1
-    cur[K_HORIZON] = np.iinfo(np.int64).max  # replay: the data sets the pace
+    cur = np.zeros(1, CURSOR_DTYPE)
+    c = cur[0]
+    c["next_id"] = 1
+    c["n_free"] = capacity
+    c["rng"] = (int(seed) * 0x9E3779B97F4A7C15) % (1 << 63)  # spread seeds apart
+    c["feed_seed"] = (int(seed) * 0xBF58476D1CE4E5B9 + 1) % (1 << 63)
+    c["local_next_ts"] = -1
+    c["own_dirty"] = 1
+    c["horizon"] = np.iinfo(np.int64).max  # replay: the data sets the pace
     r = buffer_rows
-    arrays = dict(
-        cur=cur, prm=prm, qty=qty, top=top, lqty=lqty, ltop=ltop, base=base,
-        omap=book_nb.new_order_map(), halted=np.zeros(nb_, np.int64), market=market,
-        ownr=np.zeros(nb_, RANGE_DTYPE), orders=np.zeros(capacity, OWN_ORDER_DTYPE),
-        active=np.zeros(capacity, np.int64), free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
-        entry=np.zeros(4 * capacity, QUEUE_DTYPE), eends=np.zeros(1, RING_DTYPE),
-        resp=np.zeros(4 * capacity, QUEUE_DTYPE), rends=np.zeros(1, RING_DTYPE),
-        acct=acct, lacct=acct.copy(), vtab=ven, itab=inst,
-        rec_o=np.zeros(r, ORDER_RECORD_DTYPE), rec_f=np.zeros(r, FILL_RECORD_DTYPE),
-        rec_s=np.zeros(r, STATE_RECORD_DTYPE), rec_r=np.zeros(r, RISK_EVENT_DTYPE),
-        rparams=rparams, rstate=np.zeros(rstate_size(ni)),
-        cmds=np.zeros(loop_nb.MAX_CMDS, COMMAND_DTYPE), rcmds=np.zeros(capacity + ni, COMMAND_DTYPE),
-    )
-    return Engine(data, venues, list(data.instruments), arrays)
+    state = EngineState(
+        cur=cur, prm=prm, qty=qty, top=top, local_qty=lqty, local_top=ltop,
+        base=np.ascontiguousarray(base, np.int64), order_map=book_nb.new_order_map(),
+        halted=np.zeros(nb_, np.int64), market=market, ranges=np.zeros(nb_, RANGE_DTYPE),
+        orders=np.zeros(capacity, OWN_ORDER_DTYPE), active=np.zeros(capacity, np.int64),
+        free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
+        entry=np.zeros(4 * capacity, QUEUE_DTYPE), entry_ends=np.zeros(1, RING_DTYPE),
+        resp=np.zeros(4 * capacity, QUEUE_DTYPE), resp_ends=np.zeros(1, RING_DTYPE),
+        acct=acct, local_acct=acct.copy(), venue_table=_venue_table(venues),
+        instrument_table=inst, rec_orders=np.zeros(r, ORDER_RECORD_DTYPE),
+        rec_fills=np.zeros(r, FILL_RECORD_DTYPE), rec_states=np.zeros(r, STATE_RECORD_DTYPE),
+        rec_risk=np.zeros(r, RISK_EVENT_DTYPE), rparams=rparams,
+        rstate=new_state(ni), risk_cmds=np.zeros(capacity + ni, COMMAND_DTYPE))
+    return Engine(data, venues, list(data.instruments), state,
+                  np.zeros(loop_nb.MAX_CMDS, COMMAND_DTYPE))
 
 
 class _Records:
@@ -149,13 +146,15 @@ class _Records:
         self.parts: dict[str, list[np.ndarray]] = {name: [] for name in TABLES}
 
     def flush(self, e: Engine) -> None:
-        c = e.cur
-        for name, key, rec in (("orders", K_NORD, e.rec_o), ("fills", K_NFILL, e.rec_f),
-                               ("states", K_NSTATE, e.rec_s), ("risk_events", K_NRISK, e.rec_r)):
-            n = int(c[key])
+        c = e.cur[0]
+        for name, count, rec in (("orders", "n_orders", e.rec_orders),
+                                 ("fills", "n_fills", e.rec_fills),
+                                 ("states", "n_states", e.rec_states),
+                                 ("risk_events", "n_risk", e.rec_risk)):
+            n = int(c[count])
             if n:
                 self.parts[name].append(rec[:n].copy())
-                c[key] = 0
+                c[count] = 0
 
 
 def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
@@ -189,24 +188,17 @@ class _Runner:
         self.qparams = qm.param_array()
         self.ctx = None if compiled else Context(e)
         self.recs = _Records()
-        self.cmds = cmds
-        self.clock = np.zeros(4, np.int64)
-        self.view = api_nb.make_view(e.market, e.orders, e.active, e.lacct, self.clock, e.lqty,
-                                     e.ltop, e.base)
-        self.sink = api_nb.make_sink(cmds, np.zeros(api_nb.N_COUNTS, np.int64))
+        clock = np.zeros(1, api_nb.CLOCK_DTYPE)
+        view = api_nb.make_view(e.market, e.orders, e.active, e.local_acct, clock, e.local_qty,
+                                e.local_top, e.base)
+        sink = api_nb.make_sink(cmds, np.zeros(api_nb.N_COUNTS, np.int64))
+        self.io = StrategyIO(cmds, view, sink, clock, self.ss)
 
-    def loop(self, cols: list[np.ndarray], ev_idx: np.ndarray, ev_new: np.ndarray) -> int:
+    def loop(self, ev: Events) -> int:
         """Run the loop (replay) until it needs the next chunk or the run is done; returns
         that code."""
-        e = self.e
         while True:
-            code = loop_nb.run(*cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
-                               e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
-                               e.active, e.free, e.entry, e.eends, e.resp, e.rends, e.acct,
-                               e.lacct, e.vtab, e.itab, e.rec_o, e.rec_f, e.rec_s, e.rec_r,
-                               e.rparams, e.rstate, self.cmds, e.rcmds, self.view,
-                               self.sink, self.clock, self.ss, self.fn, self.qfn,
-                               self.qparams)
+            code = loop_nb.run(ev, self.e.state, self.io, self.fn, self.qfn, self.qparams)
             if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR):
                 if code == RUN_DONE:
                     self.answer(code)
@@ -220,14 +212,17 @@ class _Runner:
         if code == RUN_FLUSH:
             self.recs.flush(e)
         elif code == RUN_WAKE:
-            denied = int(e.cur[K_WAKE]) == W_DENIED
+            c = e.cur[0]
+            denied = int(c["wake"]) == W_DENIED
             _dispatch(self.strategy, self.ctx, e)
             # commands sent from on_order_denied join those of the batch still unsent
-            keep = int(e.cur[K_NCMD]) if denied else 0
-            self.cmds, n = self.ctx._drain(self.cmds, keep)
-            e.cur[K_NCMD] = keep + n
+            keep = int(c["n_cmds"]) if denied else 0
+            cmds, n = self.ctx._drain(self.io.cmds, keep)
+            c["n_cmds"] = keep + n
+            if cmds is not self.io.cmds:  # grown
+                self.io = self.io._replace(cmds=cmds)
         elif code == RUN_ERROR:
-            raise EngineError(_error_text(int(e.cur[K_ERR]), e, self.strategy))
+            raise EngineError(_error_text(int(e.cur[0]["error"]), e, self.strategy))
         elif code == RUN_DONE and self.ctx is not None:
             self.strategy.on_end(self.ctx)
 
@@ -241,8 +236,14 @@ class _EventWindow:
         self.idx = np.zeros(len(cols[0]), np.int64)
         self.new = np.zeros(len(cols[0]), np.int64)
 
+    @property
+    def events(self) -> Events:
+        """The loop's Events over the chunk (no copies)."""
+        return events(self.cols, self.idx, self.new)
+
     def extend(self, cur: np.ndarray, more: list[np.ndarray]) -> None:
-        ilo, iex, n = int(cur[K_ILO]), int(cur[K_IEX]), int(cur[K_NEV])
+        c = cur[0]
+        ilo, iex, n = int(c["next_local"]), int(c["next_ex"]), int(c["n_events"])
         if ilo == n:  # every event has reached the host: nothing to carry
             self.cols = more
         else:
@@ -254,7 +255,7 @@ class _EventWindow:
             self.new = np.zeros(len(self.idx), np.int64)
         self.idx[: n - ilo] = carried_idx
         self.new[: n - ilo] = carried_new
-        cur[K_IEX], cur[K_ILO], cur[K_NEV] = iex - ilo, 0, m
+        c["next_ex"], c["next_local"], c["n_events"] = iex - ilo, 0, m
 
 
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
@@ -310,10 +311,9 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
           "a hftlab.Strategy or a CompiledStrategy", type(strategy).__name__)
     timer = strategy.timer_ns or 0
     check(timer >= 0, "strategy.timer_ns", "None or an integer number of ns > 0", timer)
-    prm = np.zeros(P_NCOL, np.int64)
-    prm[P_TIMER], prm[P_SAMPLE] = timer, sample_ns
-    prm[P_SUB_BOOK], prm[P_SUB_TRADE] = int(strategy.subscribe_book), int(strategy.subscribe_trades)
-    prm[P_PY], prm[P_STP], prm[P_SIM] = 0 if compiled else 1, STP_MODES[stp], int(simulated)
+    prm = np.zeros(1, PARAMS_DTYPE)
+    prm[0] = (timer, sample_ns, strategy.subscribe_book, strategy.subscribe_trades,
+              0 if compiled else 1, STP_MODES[stp], simulated)
     rparams = _risk_params(risk, [i.symbol for i in data.instruments])
     rows = max(RECORD_ROWS, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
     window = (np.asarray(setup.base, np.int64), setup.width) if simulated else None
@@ -334,10 +334,11 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     seconds = time.perf_counter() - t0
     meta.update({"strategy": getattr(strategy, "name", type(strategy).__name__),
                  "queue_model": "matching engine" if simulated else qm.name, "seed": seed,
-                 "stp": stp, "sample_ns": sample_ns, "events": int(e.cur[K_EVENTS]),
+                 "stp": stp, "sample_ns": sample_ns, "events": int(e.cur[0]["events"]),
                  "seconds": seconds,
-                 "events_per_second": int(e.cur[K_EVENTS]) / seconds if seconds > 0 else 0.0,
-                 "warnings": int(e.cur[K_WARN] + e.cur[K_L3_OVER]), "source": data.source})
+                 "events_per_second": int(e.cur[0]["events"]) / seconds if seconds > 0 else 0.0,
+                 "warnings": int(e.cur[0]["level_overruns"] + e.cur[0]["l3_over"]),
+                 "source": data.source})
     meta["apply_errors"] = _apply_errors(e, data, strict)
     meta["fills"] = int(sum(len(f) for f in run.recs.parts["fills"]))
     meta["final_position"] = {i: int(e.acct[i]["position"]) for i in range(len(data.instruments))}
@@ -353,9 +354,10 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
 def start_clocks(cur: np.ndarray, first: int, timer: int) -> None:
     """Both clocks at the first event's time; the first timer one interval later, the
     first state sample at once."""
-    cur[K_NOW_EX] = cur[K_NOW_LO] = first
-    cur[K_NEXT_TIMER] = first + timer
-    cur[K_NEXT_SAMPLE] = first
+    c = cur[0]
+    c["now_ex"] = c["now_local"] = first
+    c["next_timer"] = first + timer
+    c["next_sample"] = first
 
 
 def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progress: Any) -> None:
@@ -365,24 +367,26 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
     chunks = _chunks(data, chunk_size)
     ev = _EventWindow(next(chunks))
-    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = len(ev.cols[0]), 0, ts_last
+    c = e.cur[0]
+    c["n_events"], c["last_chunk"], c["end"] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)
-    while run.loop(ev.cols, ev.idx, ev.new) == RUN_NEED_DATA:
+    while run.loop(ev.events) == RUN_NEED_DATA:
         new = next(chunks, None)
         if new is None:  # the data ended: the loop finishes what is in flight
-            e.cur[K_LAST] = 1
+            c["last_chunk"] = 1
             continue
         ev.extend(e.cur, new)
         if progress is not None:
-            progress(int(e.cur[K_EVENTS]), len(data))
+            progress(int(c["events"]), len(data))
 
 
 def _apply_errors(e: Engine, data: MarketData, strict: bool) -> dict:
     """Market events the books could not take as they came, per kind: how many, the
     first one's event number and source record; a warning (or, strict, EngineError)."""
     out = {}
-    for kind, n, at in (("l3_removal_larger_than_order", e.cur[K_L3_OVER], e.cur[K_L3_OVER_AT]),
-                        ("removal_larger_than_level", e.cur[K_WARN], e.cur[K_NEG_AT])):
+    c = e.cur[0]
+    for kind, n, at in (("l3_removal_larger_than_order", c["l3_over"], c["l3_over_at"]),
+                        ("removal_larger_than_level", c["level_overruns"], c["level_overrun_at"])):
         if n:
             first = int(at) - 1
             rec = int(data.record[first]) if data.events is not None and \
@@ -412,16 +416,16 @@ def _error_text(code: int, e: Engine, strategy: Any = None) -> str:
     return f"engine error {code}"
 
 
-def _risk_params(risk: Any, symbols: list[str]) -> np.ndarray:
-    """rparams of the run: a RiskLimits' array (by_symbol overrides resolved), or no limits."""
+def _risk_params(risk: Any, symbols: list[str]) -> RiskParams:
+    """The run's limits: a RiskLimits' (by_symbol overrides resolved), or no limits."""
     if risk is None:
-        return np.full((len(symbols) + 1, RP_NCOL), np.inf)
-    return risk.to_array(len(symbols), symbols)
+        return no_limits(len(symbols))
+    return risk.to_params(len(symbols), symbols)
 
 
 def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
-    reason = int(e.cur[K_WAKE])
-    book = int(e.cur[K_WAKE_BOOK])
+    reason = int(e.cur[0]["wake"])
+    book = int(e.cur[0]["wake_book"])
     if reason == W_START:
         strategy.on_start(ctx)
     elif reason == W_TIMER:
@@ -433,7 +437,7 @@ def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
     elif reason == W_DENIED:
         _denials(strategy, ctx, e)
     elif reason in (W_FILL, W_ORDER):
-        r = e.resp[(int(e.rends[0]["head"]) - 1) % len(e.resp)]
+        r = e.resp[(int(e.resp_ends[0]["head"]) - 1) % len(e.resp)]
         o = e.orders[r["slot"]]
         if reason == W_FILL:
             strategy.on_fill(ctx, Fill(int(o["order_id"]), book, int(o["side"]), int(r["price"]),
@@ -460,7 +464,7 @@ def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
 
 def _denials(strategy: Strategy, ctx: Context, e: Engine) -> None:
     """on_order_denied for each command the gate denied in the last batch."""
-    rows = e.rec_o[int(e.cur[K_DENY_LO]):int(e.cur[K_DENY_HI])]
+    rows = e.rec_orders[int(e.cur[0]["deny_lo"]):int(e.cur[0]["deny_hi"])]
     n_instr = len(e.instruments)
     for row in rows:
         if row["status"] != OrderStatus.DENIED:

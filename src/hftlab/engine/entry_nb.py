@@ -14,8 +14,8 @@ import numba as nb
 
 from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW
-from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_NACT, K_OWN_DIRTY,
-                                K_SEQ, R_ACK, R_CANCELLED, R_DONE, R_MODIFIED)
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
+                                R_MODIFIED)
 from hftlab.engine.venue_nb import (FOK, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
                                     RS_HALTED, RS_NONE, RS_POST_ONLY, RS_RANGE,
                                     RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
@@ -34,7 +34,7 @@ def own_cross_price(s, orders, active, cur):
     lim = orders[s].price
     mkt = orders[s].order_type == MARKET
     best = -1
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         r = active[k]
         if r == s or orders[r].book != b or orders[r].side == side:
             continue
@@ -51,7 +51,7 @@ def own_cross_price(s, orders, active, cur):
 def cancel_own_at(s, price, now, reason, orders, active, cur, resp, rends, rec_o, venues, market):
     """Self-trade prevention, cancel-oldest: close our resting orders opposite s at price."""
     b = orders[s].book
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         r = active[k]
         if r == s or orders[r].book != b or orders[r].side == orders[s].side:
             continue
@@ -121,8 +121,8 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
     # rest at the back of our level
     orders[s].ahead = float(qty[b, BID_ROW if side > 0 else ASK_ROW, lim])
     orders[s].traded = 0.0
-    orders[s].seq = cur[K_SEQ]
-    cur[K_SEQ] += 1
+    orders[s].seq = cur[0].seq
+    cur[0].seq += 1
     return status, reason
 
 
@@ -130,7 +130,7 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
 def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, resp, rends,
            rec_o, rec_f, acct, venues, instruments, market, qty, top, base):
     """A command of ours reaches the venue at `now`: decide it, record it, answer the host."""
-    cur[K_OWN_DIRTY] = 1
+    cur[0].own_dirty = 1
     b = orders[s].book
     v = market[b].venue
     width = qty.shape[2]

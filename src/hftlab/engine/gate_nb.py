@@ -15,8 +15,7 @@ from __future__ import annotations
 import numba as nb
 
 from hftlab.core.latency_nb import draw
-from hftlab.core.layout import (MAX_LOTS, MAX_TICKS, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT,
-                                K_NACT, K_NEXT_ID, K_NFREE, V_ENTRY, V_ENTRY_J)
+from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, MAX_LOTS, MAX_TICKS
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
@@ -30,7 +29,7 @@ LIMIT, IOC = 0, 1  # schema.OrderType.LIMIT, TimeInForce.IOC
 @nb.njit(cache=True)
 def find_order(orders, active, cur, oid):
     """Slot of our order with id oid, or -1."""
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         if orders[active[k]].order_id == oid:
             return active[k]
     return -1
@@ -73,22 +72,22 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
     for c in range(start, n_cmds):
         action = cmds[c].action
         if action == ACT_SUBMIT:
-            if cur[K_NFREE] == 0:  # every slot holds an open or in-flight order
+            if cur[0].n_free == 0:  # every slot holds an open or in-flight order
                 b = cmds[c].book
                 known = 0 <= b < n_books
-                order_row(rec_o, cur, cur[K_NEXT_ID], now, 0, now,
+                order_row(rec_o, cur, cur[0].next_id, now, 0, now,
                           market[b].venue if known else 0, market[b].instrument if known else 0,
                           ACT_SUBMIT, cmds[c].side, cmds[c].order_type, cmds[c].tif,
                           cmds[c].price, cmds[c].qty, ST_DENIED, RS_TOO_MANY)
-                cur[K_NEXT_ID] += 1
+                cur[0].next_id += 1
                 continue
-            cur[K_NFREE] -= 1
-            s = free[cur[K_NFREE]]
-            active[cur[K_NACT]] = s
-            cur[K_NACT] += 1
+            cur[0].n_free -= 1
+            s = free[cur[0].n_free]
+            active[cur[0].n_active] = s
+            cur[0].n_active += 1
             b = cmds[c].book
-            orders[s].order_id = cur[K_NEXT_ID]
-            cur[K_NEXT_ID] += 1
+            orders[s].order_id = cur[0].next_id
+            cur[0].next_id += 1
             orders[s].book = b if 0 <= b < n_books else 0
             orders[s].side = cmds[c].side
             orders[s].price = cmds[c].price
@@ -137,7 +136,7 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue
             v = market[b].venue
-            due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
+            due = now + draw(cur, venues[v].entry, venues[v].entry_jitter)
             push(entry, eends, cur, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
         elif action == ACT_CANCEL or action == ACT_MODIFY:
             s = find_order(orders, active, cur, cmds[c].order_id)
@@ -169,6 +168,6 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                 count_cancel(market[b].instrument, rstate)
             orders[s].pending += 1
             v = market[b].venue
-            due = now + draw(cur, venues[v, V_ENTRY], venues[v, V_ENTRY_J])
+            due = now + draw(cur, venues[v].entry, venues[v].entry_jitter)
             push(entry, eends, cur, due, action, s, cmds[c].price, cmds[c].qty, 0, 0, 0,
                  now)

@@ -9,10 +9,10 @@ from typing import Any, Callable, NamedTuple, Union
 import numpy as np
 
 from hftlab.core import book_nb
-from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, COMMAND_DTYPE, K_NACT,
-                                K_NEXT_ID, K_NOW_LO, MAX_LOTS, MAX_TICKS)
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, COMMAND_DTYPE, MAX_LOTS,
+                                MAX_TICKS)
 from hftlab.instruments import Instrument, check
-from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ
+from hftlab.risk.layout import KILL_STRATEGY
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, Wake
 
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
@@ -302,26 +302,26 @@ class Context:
     @property
     def now(self) -> int:
         """Host time in ns since the epoch."""
-        return int(self._e.cur[K_NOW_LO])
+        return int(self._e.cur[0]["now_local"])
 
     @property
     def trading_state(self) -> str:
         """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
-        return TRADING_STATES[int(self._e.rstate[0])]
+        return TRADING_STATES[int(self._e.rstate.glob[0]["state"])]
 
     def kill(self) -> None:
         """Fire the kill switch: cancel all open orders, flatten, deny every new order.
         Only the risk desk or the configuration resets it; a strategy cannot. New orders are denied at once; the cancels and the flatten go
         out with this wake-up's commands (or at the next fill or state sample)."""
-        self._e.rstate[RS_KILL] = KILL_STRATEGY
+        self._e.rstate.glob[0]["kill"] = KILL_STRATEGY
 
     def pause(self) -> None:
         """Deny new orders (and size increases) until resume(); open orders stay, unlike kill."""
-        self._e.rstate[RS_PAUSE_REQ] = 1.0
+        self._e.rstate.glob[0]["pause_req"] = 1
 
     def resume(self) -> None:
         """End a pause."""
-        self._e.rstate[RS_PAUSE_REQ] = -1.0
+        self._e.rstate.glob[0]["pause_req"] = -1
 
     def instrument(self, i: int = 0) -> Instrument:
         return self._e.instruments[i]
@@ -384,21 +384,21 @@ class Context:
         """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
         px = np.empty((2, levels), np.int64)
         qty = np.empty((2, levels), np.int64)
-        book_nb.depth(self._e.lqty, self._e.ltop, self._e.base, self._b(book), levels, px, qty)
+        book_nb.depth(self._e.local_qty, self._e.local_top, self._e.base, self._b(book), levels, px, qty)
         return {"bid_price": px[0], "bid_qty": qty[0], "ask_price": px[1], "ask_qty": qty[1]}
 
     # -- account ---------------------------------------------------------------------
     def position(self, instrument: int = 0) -> int:
         """Signed position in lots, as known from the fills received."""
-        return int(self._e.lacct[instrument]["position"])
+        return int(self._e.local_acct[instrument]["position"])
 
     def pnl(self, instrument: int | None = None) -> float:
         """Total P&L in currency (realized net of fees + marked to the local mid)."""
-        acct = self._e.lacct
+        acct = self._e.local_acct
         return float(acct["equity"].sum() if instrument is None else acct[instrument]["equity"])
 
     def account(self, instrument: int = 0) -> dict[str, float]:
-        a = self._e.lacct[instrument]
+        a = self._e.local_acct[instrument]
         return {k: a[k] for k in ("position", "cash", "fees", "realized", "unrealized", "equity",
                                   "avg_price")}
 
@@ -407,7 +407,7 @@ class Context:
         e = self._e
         out = []
         book = None if book is None else self._b(book)
-        for s in e.active[: e.cur[K_NACT]]:
+        for s in e.active[: e.cur[0]["n_active"]]:
             o = e.orders[s]
             st = OrderStatus(int(o["local_status"]))
             if st in (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and (
@@ -424,7 +424,7 @@ class Context:
         """Send a new order (through the risk gate); returns its order id. Prices are
         whole ticks and sizes whole lots: a float that is not integral is denied
         (OFF_TICK, BAD_QTY), never rounded."""
-        oid = int(self._e.cur[K_NEXT_ID]) + self._next_id
+        oid = int(self._e.cur[0]["next_id"]) + self._next_id
         self._next_id += 1
         p, q, deny = _whole(price, qty)
         self._cmds.append((ACT_SUBMIT, self._b(book), int(side), p, q, _tif(tif),

@@ -12,8 +12,8 @@ of a chunk of events, RUN_FLUSH when a record buffer is nearly full, RUN_WAKE wh
 Python strategy must be called, and RUN_DONE at the end. A compiled strategy is called
 in place through a first-class function pointer, so no Python runs in the loop.
 
-In a simulated market (prm[P_SIM]) the events are what the agents and our orders did in
-the simulator's matching engine, handed over up to a horizon (cur[K_HORIZON]): the loop
+In a simulated market (prm[0].simulated) the events are what the agents and our orders did in
+the simulator's matching engine, handed over up to a horizon (cur[0].horizon): the loop
 handles everything due by then and returns RUN_NEED_DATA; at the arrival of one of our
 commands it returns RUN_ARRIVE, so the command runs in that matching engine
 (engine/sim_venue_nb.py) instead of against recorded levels, and our fills come from the
@@ -32,30 +32,22 @@ from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
                                    TRADE,
                                    ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL, apply_event, apply_l2,
-                                   clear_book,
-                                   set_level)
+                                   clear_book, new_order_map, set_level)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.core.latency_nb import keyed_draw
-from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, ERR_DATA_RANGE,
-                                QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE,
-                                ERR_SINK_FULL, I_MARK_BOOK, K_CMD_OFF, K_DENY_HI, K_DENY_LO,
-                                K_END, K_ERR, K_EVENTS, K_FEED_SEED, K_HORIZON, K_IEX, K_ILO,
-                                K_L3_OVER, K_L3_OVER_AT, K_LAST, K_LAST_LOCAL_TS,
-                                K_LOCAL_NEXT_TS, K_NACT, K_NCMD, K_NEG_AT, K_NEV, K_NEXT_ID,
-                                K_NEXT_SAMPLE, K_NEXT_TIMER, K_NFILL, K_NORD, K_NOW_EX, K_NOW_LO,
-                                K_NRISK, K_NSTATE, K_OWN_DIRTY, K_RELEASE, K_SEQ, K_STARTED,
-                                K_WAKE, K_WAKE_BOOK, K_WARN, OWN_ORDER_DTYPE, P_PY, P_SAMPLE,
-                                P_SIM, P_STP, P_SUB_BOOK, P_SUB_TRADE, P_TIMER, R_ACK,
-                                R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, RUN_ARRIVE, RUN_DONE,
-                                RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, V_FEED, V_FEED_J,
-                                V_RECORDED, W_BOOK, W_DENIED, W_END, W_FILL, W_ORDER, W_START,
-                                W_TIMER, W_TRADE)
+from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
+                                ERR_DATA_RANGE, ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE,
+                                PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE, RUN_ARRIVE,
+                                RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, R_ACK,
+                                R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, VENUE_DTYPE, W_BOOK,
+                                W_DENIED, W_END, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
 from hftlab.engine.queue_nb import QUEUE_FN
+from hftlab.engine.state import EVENTS_TYPE, EngineState, StrategyIO
 from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
-from hftlab.risk.layout import KILL_STRATEGY, RS_KILL, RS_PAUSE_REQ, RS_STATE
+from hftlab.risk.layout import KILL_STRATEGY, new_state, no_limits
 from hftlab.risk.pretrade_nb import has_requests
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE)
@@ -88,17 +80,17 @@ class FunctionPointer(types.WrapperAddressProtocol):
 def _typeof_pointer(val: FunctionPointer, c) -> types.FunctionType:
     return val.type  # built once, not at every call
 
-def _api_types():
-    """numba types of the View and Orders a compiled strategy receives (engine/api_nb)."""
+def _api_prototypes():
+    """A View and an Orders sink of the types a compiled strategy receives (engine/api_nb)."""
     one = np.zeros(1, np.int64)
     view = api_nb.make_view(np.zeros(1, BOOK_DTYPE), np.zeros(1, OWN_ORDER_DTYPE), one,
-                            np.zeros(1, ACCOUNT_DTYPE), np.zeros(4, np.int64),
+                            np.zeros(1, ACCOUNT_DTYPE), np.zeros(1, api_nb.CLOCK_DTYPE),
                             np.zeros((1, 2, 1), np.int64), np.zeros((1, 2), np.int64), one)
     sink = api_nb.make_sink(np.zeros(1, COMMAND_DTYPE), np.zeros(api_nb.N_COUNTS, np.int64))
-    return nb.typeof(view), nb.typeof(sink)
+    return view, sink
 
 
-VIEW_TYPE, ORDERS_TYPE = _api_types()
+VIEW_TYPE, ORDERS_TYPE = (nb.typeof(x) for x in _api_prototypes())
 # A compiled strategy step: (reason, book, view, orders, state bytes) -> 0. User functions
 # of the form fn(reason, book, view, orders, state record) are wrapped into one
 # (hftlab.strategy.CompiledStrategy); the built-in makers are steps themselves.
@@ -107,41 +99,43 @@ STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
 @nb.njit(cache=True, inline="always")
-def host_time(i, ts, ts_local, venue, venues, cur):
+def host_time(i, ev, venues, cur):
     """When event i reaches the host: recorded or ts + feed latency, never before the last."""
-    if cur[K_LOCAL_NEXT_TS] < 0:
-        v = venue[i]
-        if venues[v, V_RECORDED] > 0 and ts_local[i] != 0:
-            tl = ts_local[i]
+    c = cur[0]
+    if c.local_next_ts < 0:
+        v = ev.venue[i]
+        if venues[v].recorded > 0 and ev.ts_local[i] != 0:
+            tl = ev.ts_local[i]
         else:
-            number = cur[K_EVENTS] - (cur[K_IEX] - i)  # the event's number in the data
-            tl = ts[i] + keyed_draw(cur[K_FEED_SEED], number, venues[v, V_FEED],
-                                    venues[v, V_FEED_J])
-        cur[K_LOCAL_NEXT_TS] = max(tl, cur[K_LAST_LOCAL_TS], ts[i])
-    return cur[K_LOCAL_NEXT_TS]
+            number = c.events - (c.next_ex - i)  # the event's number in the data
+            tl = ev.ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
+        c.local_next_ts = max(tl, c.last_local_ts, ev.ts[i])
+    return c.local_next_ts
 
 
 @nb.njit(cache=True)
-def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-             ev_new, cur, prm, venues, lqty, ltop, base, market):
+def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market):
     """Deliver to the host every market event the exchange has seen that reaches it by now.
 
     Returns (wake reason, book) of the first event a subscribed strategy must see when
     stop_on_wake, else (0, -1) after delivering all of them.
     """
     n_instr = market.shape[0] // venues.shape[0]
-    i = cur[K_ILO]
-    while i < cur[K_IEX]:
-        t = host_time(i, ts, ts_local, venue, venues, cur)
+    ts, venue, instr, kind, side, price, evqty = (ev.ts, ev.venue, ev.instrument, ev.kind,
+                                                   ev.side, ev.price, ev.qty)
+    ev_idx, ev_new = ev.ladder_idx, ev.ladder_new
+    i = cur[0].next_local
+    while i < cur[0].next_ex:
+        t = host_time(i, ev, venues, cur)
         if t > now:
             break
         b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
         k = kind[i]
-        cur[K_NOW_LO] = t
-        cur[K_LAST_LOCAL_TS] = t
-        cur[K_LOCAL_NEXT_TS] = -1
+        cur[0].now_local = t
+        cur[0].last_local_ts = t
+        cur[0].local_next_ts = -1
         i += 1
-        cur[K_ILO] = i
+        cur[0].next_local = i
         idx = ev_idx[i - 1]
         if idx >= 0:
             set_level(lqty, ltop, b, BID_ROW if side[i - 1] > 0 else ASK_ROW, idx, ev_new[i - 1])
@@ -157,9 +151,9 @@ def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, e
             market[b].last_side = side[i - 1] if k == TRADE else -side[i - 1]
             market[b].last_ts = ts[i - 1]
             market[b].last_kind = k
-            if stop_on_wake and prm[P_SUB_TRADE] > 0:
+            if stop_on_wake and prm[0].sub_trade > 0:
                 return W_TRADE, b
-        if stop_on_wake and prm[P_SUB_BOOK] > 0 and k != TRADE:
+        if stop_on_wake and prm[0].sub_book > 0 and k != TRADE:
             return W_BOOK, b
     return 0, -1
 
@@ -187,7 +181,7 @@ def local_mid(market, b):
 def mark_host(lacct, instruments, market):
     """Mark the host's account to the host's own mids."""
     for i in range(lacct.shape[0]):
-        mark(lacct, instruments, i, local_mid(market, np.int64(instruments[i, I_MARK_BOOK])))
+        mark(lacct, instruments, i, local_mid(market, np.int64(instruments[i].mark_book)))
 
 
 @nb.njit(cache=True)
@@ -198,7 +192,7 @@ def guard(now, lacct, instruments, orders, active, free, cur, entry, eends, rec_
     if n > 0:
         send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market, venues,
              instruments, rparams, rstate, rec_r, rcmds, True)
-        cur[K_RELEASE] = 1
+        cur[0].release = 1
 
 
 @nb.njit(cache=True)
@@ -207,11 +201,11 @@ def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, 
     n_instr = acct.shape[0]
     width = qty.shape[2]
     for i in range(n_instr):
-        mb = np.int64(instruments[i, I_MARK_BOOK])
+        mb = np.int64(instruments[i].mark_book)
         mark(acct, instruments, i, book_mid(qty, top, base, mb))
         bid = 0
         ask = 0
-        for k in range(cur[K_NACT]):
+        for k in range(cur[0].n_active):
             s = active[k]
             if market[orders[s].book].instrument != i:
                 continue
@@ -232,7 +226,7 @@ def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, 
 def state_row(rec, cur, now, i, position, bid, ask, best_bid, best_ask, a):
     """The one writer of the states record (schema.STATE_RECORD_DTYPE): every field; a is
     the instrument's account row."""
-    n = cur[K_NSTATE]
+    n = cur[0].n_states
     r = rec[n]
     r.ts = now
     r.instrument = i
@@ -247,7 +241,7 @@ def state_row(rec, cur, now, i, position, bid, ask, best_bid, best_ask, a):
     r.ask = ask
     r.best_bid = best_bid
     r.best_ask = best_ask
-    cur[K_NSTATE] = n + 1
+    cur[0].n_states = n + 1
 
 
 @nb.njit(cache=True)
@@ -284,12 +278,25 @@ def on_response(x, orders, lacct, instruments, venues, market):
     return W_ORDER
 
 
-def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_new,
-        cur, prm, qty, top, lqty, ltop, base, omap, halted, market, ownr,
-        orders, active, free, entry, eends, resp, rends, acct, lacct, venues, instruments,
-        rec_o, rec_f, rec_s, rec_r, rparams, rstate,
-        cmds, rcmds, view, sink, clock, sstate, strat, qfn, qparams):
-    """Advance the backtest until done, out of data, a buffer is full or Python must act."""
+def _run(ev, st, io, strat, qfn, qparams):
+    """Advance the backtest until done, out of data, a buffer is full or Python must act.
+
+    ev: the chunk of market events (state.Events), st: the engine's state
+    (state.EngineState), io: the compiled strategy's command buffer, view, sink, clock and
+    state (state.StrategyIO), strat: its step, qfn / qparams: the L2 queue model.
+    """
+    ts, venue, instr, kind, side, price, evqty, oid = (ev.ts, ev.venue, ev.instrument, ev.kind,
+                                                       ev.side, ev.price, ev.qty, ev.order_id)
+    ev_idx, ev_new = ev.ladder_idx, ev.ladder_new
+    cur, prm, qty, top, lqty, ltop, base = (st.cur, st.prm, st.qty, st.top, st.local_qty,
+                                            st.local_top, st.base)
+    omap, halted, market, ownr = st.order_map, st.halted, st.market, st.ranges
+    orders, active, free = st.orders, st.active, st.free
+    entry, eends, resp, rends = st.entry, st.entry_ends, st.resp, st.resp_ends
+    acct, lacct, venues, instruments = st.acct, st.local_acct, st.venue_table, st.instrument_table
+    rec_o, rec_f, rec_s, rec_r = st.rec_orders, st.rec_fills, st.rec_states, st.rec_risk
+    rparams, rstate, rcmds = st.rparams, st.rstate, st.risk_cmds
+    cmds, view, sink, clock, sstate = io.cmds, io.host_view, io.sink, io.clock, io.state
     n_instr = acct.shape[0]
     # room kept free in the record buffers for what one step can write: a batch of
     # commands, the risk engine's cancel-all and flatten, and the fills they cause
@@ -298,78 +305,76 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
     cap_f = rec_f.shape[0] - room
     cap_s = rec_s.shape[0] - 2 * n_instr
     cap_r = rec_r.shape[0] - room
-    per_event = prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0
-    sim = prm[P_SIM] > 0
+    per_event = prm[0].sub_book > 0 or prm[0].sub_trade > 0
+    sim = prm[0].simulated > 0
     while True:
-        if cur[K_ERR] != 0:
+        if cur[0].error != 0:
             return RUN_ERROR
-        if (cur[K_NORD] > cap_o or cur[K_NFILL] > cap_f or cur[K_NSTATE] > cap_s
-                or cur[K_NRISK] > cap_r):
+        if (cur[0].n_orders > cap_o or cur[0].n_fills > cap_f or cur[0].n_states > cap_s
+                or cur[0].n_risk > cap_r):
             return RUN_FLUSH
-        if cur[K_NCMD] > 0 or has_requests(rstate):  # a Python strategy's commands or requests
-            start = cur[K_CMD_OFF]
-            stop = min(cur[K_NCMD], start + MAX_CMDS)
-            first = cur[K_NORD]
-            send(start, stop, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, eends, rec_o,
+        if cur[0].n_cmds > 0 or has_requests(rstate):  # a Python strategy's commands or requests
+            start = cur[0].cmd_offset
+            stop = min(cur[0].n_cmds, start + MAX_CMDS)
+            first = cur[0].n_orders
+            send(start, stop, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o,
                  lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
-            cur[K_CMD_OFF] = stop
-            if stop == cur[K_NCMD]:
-                cur[K_NCMD] = 0
-                cur[K_CMD_OFF] = 0
-            cur[K_RELEASE] = 1
-            if prm[P_PY] > 0 and denied_any(rec_o, first, cur[K_NORD]):
-                cur[K_DENY_LO] = first  # the Python strategy hears of its denials at once
-                cur[K_DENY_HI] = cur[K_NORD]
-                cur[K_WAKE] = W_DENIED
+            cur[0].cmd_offset = stop
+            if stop == cur[0].n_cmds:
+                cur[0].n_cmds = 0
+                cur[0].cmd_offset = 0
+            cur[0].release = 1
+            if prm[0].python > 0 and denied_any(rec_o, first, cur[0].n_orders):
+                cur[0].deny_lo = first  # the Python strategy hears of its denials at once
+                cur[0].deny_hi = cur[0].n_orders
+                cur[0].wake = W_DENIED
                 return RUN_WAKE
             continue
-        if cur[K_RELEASE] != 0:  # the strategy has seen its closed orders: free their slots
+        if cur[0].release != 0:  # the strategy has seen its closed orders: free their slots
             release_closed(orders, active, free, cur)
-            cur[K_RELEASE] = 0
-        n = cur[K_NEV]
-        iex = cur[K_IEX]
-        if iex >= n and cur[K_LAST] == 0 and not sim:
+            cur[0].release = 0
+        n = cur[0].n_events
+        iex = cur[0].next_ex
+        if iex >= n and cur[0].last_chunk == 0 and not sim:
             if n > 0:  # everything up to the last event's time is settled: deliver it to the
                 # host, so the events carried over to the next chunk stay few
-                catch_up(ts[n - 1], False, ts, ts_local, venue, instr, kind, side, price, evqty,
-                         ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(ts[n - 1], False, ev, cur, prm, venues, lqty, ltop, base, market)
             return RUN_NEED_DATA
         wake = 0
         wake_book = -1
-        if cur[K_STARTED] == 0:
-            cur[K_STARTED] = 1
+        if cur[0].started == 0:
+            cur[0].started = 1
             wake = W_START
         else:
             t_ex = ts[iex] if iex < n else INF
-            ilo = cur[K_ILO]
+            ilo = cur[0].next_local
             # the host's market events join the merge only for a strategy that wakes on them;
             # otherwise they are delivered in a batch before anything happens on the host
-            t_lo = host_time(ilo, ts, ts_local, venue, venues, cur) if per_event and ilo < iex \
+            t_lo = host_time(ilo, ev, venues, cur) if per_event and ilo < iex \
                 else INF
             qe = eends[0]
             qr = rends[0]
             t_cmd = entry[qe.head % entry.shape[0]].ts if qe.tail > qe.head else INF
             t_resp = resp[qr.head % resp.shape[0]].ts if qr.tail > qr.head else INF
-            t_timer = cur[K_NEXT_TIMER] if prm[P_TIMER] > 0 and cur[K_NEXT_TIMER] <= cur[K_END] \
+            t_timer = cur[0].next_timer if prm[0].timer > 0 and cur[0].next_timer <= cur[0].end \
                 else INF
-            t_sample = cur[K_NEXT_SAMPLE] if cur[K_NEXT_SAMPLE] <= cur[K_END] else INF
+            t_sample = cur[0].next_sample if cur[0].next_sample <= cur[0].end else INF
             t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer)
-            horizon = cur[K_HORIZON]
+            horizon = cur[0].horizon
             if t > horizon:  # a simulated market's agents have not acted beyond it yet
-                catch_up(horizon, False, ts, ts_local, venue, instr, kind, side, price, evqty,
-                         ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(horizon, False, ev, cur, prm, venues, lqty, ltop, base, market)
                 return RUN_NEED_DATA
             if t == INF:
-                sample(cur[K_NOW_EX], acct, instruments, qty, top, base, orders, active, cur,
+                sample(cur[0].now_ex, acct, instruments, qty, top, base, orders, active, cur,
                        market, rec_s)
-                cur[K_WAKE] = W_END
+                cur[0].wake = W_END
                 return RUN_DONE
             if t == t_ex:  # market events at the exchange, all that come before anything else
                 bound = min(t_cmd, t_sample, t_lo, t_resp, t_timer, horizon)
                 while True:
                     b = np.int64(venue[iex]) * n_instr + np.int64(instr[iex])
                     k = kind[iex]
-                    cur[K_NOW_EX] = ts[iex]
+                    cur[0].now_ex = ts[iex]
                     if k == STATUS:
                         halted[b] = 1 if evqty[iex] == 0 else 0
                     if k == LEVEL or k == TRADE:  # the L2 hot path, without the order map
@@ -378,26 +383,26 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                     else:
                         err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k,
                                                                side[iex], price[iex], evqty[iex],
-                                                               oid[iex], cur[K_SEQ])
+                                                               oid[iex], cur[0].seq)
                     if k == ADD:
-                        cur[K_SEQ] += 1
+                        cur[0].seq += 1
                     if err == ERR_RANGE:
-                        cur[K_ERR] = ERR_DATA_RANGE
+                        cur[0].error = ERR_DATA_RANGE
                         return RUN_ERROR
                     if err == WARN_NEGATIVE_LEVEL:
-                        cur[K_WARN] += 1
-                        if cur[K_NEG_AT] == 0:
-                            cur[K_NEG_AT] = cur[K_EVENTS] + 1
+                        cur[0].level_overruns += 1
+                        if cur[0].level_overrun_at == 0:
+                            cur[0].level_overrun_at = cur[0].events + 1
                     elif err == ERR_UNKNOWN_ORDER_QTY:  # the order keeps resting: counted
-                        cur[K_L3_OVER] += 1
-                        if cur[K_L3_OVER_AT] == 0:
-                            cur[K_L3_OVER_AT] = cur[K_EVENTS] + 1
+                        cur[0].l3_over += 1
+                        if cur[0].l3_over_at == 0:
+                            cur[0].l3_over_at = cur[0].events + 1
                     ev_idx[iex] = -2 if k == CLEAR else idx
                     ev_new[iex] = new
                     iex += 1
-                    cur[K_IEX] = iex
-                    cur[K_EVENTS] += 1
-                    if cur[K_NACT] > 0 and not sim and (cur[K_OWN_DIRTY] == 0 or own_ranges(
+                    cur[0].next_ex = iex
+                    cur[0].events += 1
+                    if cur[0].n_active > 0 and not sim and (cur[0].own_dirty == 0 or own_ranges(
                             orders, active, cur, ownr)) and may_touch(ownr, b, k, side[iex - 1],
                                                                       price[iex - 1]):
                         sent = rends[0].tail
@@ -411,59 +416,54 @@ def _run(ts, ts_local, venue, instr, kind, side, price, evqty, oid, ev_idx, ev_n
                         break
             elif t == t_cmd:  # one of our commands reaches its venue
                 if sim:  # the simulator's matching engine decides it
-                    cur[K_NOW_EX] = t
+                    cur[0].now_ex = t
                     return RUN_ARRIVE
                 x = entry[eends[0].head % entry.shape[0]]
                 eends[0].head += 1
-                cur[K_NOW_EX] = t
-                arrive(x.kind, x.slot, x.price, x.qty, t, prm[P_STP], halted, orders, active,
+                cur[0].now_ex = t
+                arrive(x.kind, x.slot, x.price, x.qty, t, prm[0].stp, halted, orders, active,
                        cur, resp, rends, rec_o, rec_f, acct, venues, instruments, market, qty,
                        top, base)
             elif t == t_sample:
                 sample(t, acct, instruments, qty, top, base, orders, active, cur, market, rec_s)
-                cur[K_NEXT_SAMPLE] = t + prm[P_SAMPLE]
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                cur[0].next_sample = t + prm[0].sample
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market)
                 mark_host(lacct, instruments, market)
                 guard(t, lacct, instruments, orders, active, free, cur, entry, eends,
                       rec_o, market, venues, rparams, rstate, rec_r, rcmds)
             elif t == t_lo:  # market events reach the host (a strategy that wakes on them)
-                wake, wake_book = catch_up(t, True, ts, ts_local, venue, instr, kind, side, price,
-                                           evqty, ev_idx, ev_new, cur, prm, venues, lqty, ltop,
-                                           base, market)
+                wake, wake_book = catch_up(t, True, ev, cur, prm, venues, lqty, ltop, base, market)
             elif t == t_resp:  # a response reaches the host
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market)
                 x = resp[rends[0].head % resp.shape[0]]
                 rends[0].head += 1
-                cur[K_NOW_LO] = t
+                cur[0].now_local = t
                 wake = on_response(x, orders, lacct, instruments, venues, market)
                 wake_book = orders[x.slot].book
-                cur[K_RELEASE] = 1
+                cur[0].release = 1
                 if wake == W_FILL:
                     mark_host(lacct, instruments, market)
                     guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o, market,
                           venues, rparams, rstate, rec_r, rcmds)
             else:  # the strategy's timer
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
-                cur[K_NOW_LO] = t
-                cur[K_NEXT_TIMER] = t + prm[P_TIMER]
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market)
+                cur[0].now_local = t
+                cur[0].next_timer = t + prm[0].timer
                 wake = W_TIMER
         if wake == 0:
             continue
         mark_host(lacct, instruments, market)
-        if prm[P_PY] > 0:
-            cur[K_WAKE] = wake
-            cur[K_WAKE_BOOK] = wake_book
+        if prm[0].python > 0:
+            cur[0].wake = wake
+            cur[0].wake_book = wake_book
             return RUN_WAKE
         nc = call_strategy(strat, wake, wake_book, view, sink, clock, sstate, cur, rstate)
         if nc < 0:
             return RUN_ERROR
         if nc > 0 or has_requests(rstate):  # commands, or a kill / pause request
-            send(0, nc, cur[K_NOW_LO], cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+            send(0, nc, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
                  market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
-            cur[K_RELEASE] = 1
+            cur[0].release = 1
 
 
 @nb.njit(cache=True)
@@ -480,46 +480,42 @@ def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
     """Call a compiled strategy with the host's clock; carry its kill / pause requests to
     the risk state. Returns the commands it wrote, or -1 (engine error ERR_SINK_FULL)
     when it wrote past the sink's capacity."""
-    clock[0] = cur[K_NOW_LO]
-    clock[1] = cur[K_NACT]
-    clock[2] = np.int64(rstate[RS_STATE])
-    clock[3] = cur[K_NEXT_ID]
+    k = clock[0]
+    k.now = cur[0].now_local
+    k.n_active = cur[0].n_active
+    k.trading_state = rstate.glob[0].state
+    k.next_id = cur[0].next_id
     counts = sink.counts
     counts[:] = 0
     strat(wake, book, view, sink, sstate)
     if counts[api_nb.N_OVERFLOW] > 0:
-        cur[K_ERR] = ERR_SINK_FULL
+        cur[0].error = ERR_SINK_FULL
         return -1
-    if counts[api_nb.N_KILL] > 0 and rstate[RS_KILL] == 0:
-        rstate[RS_KILL] = KILL_STRATEGY
+    if counts[api_nb.N_KILL] > 0 and rstate.glob[0].kill == 0:
+        rstate.glob[0].kill = KILL_STRATEGY
     if counts[api_nb.N_PAUSE] != 0:
-        rstate[RS_PAUSE_REQ] = counts[api_nb.N_PAUSE]
+        rstate.glob[0].pause_req = counts[api_nb.N_PAUSE]
     return counts[api_nb.N_WRITTEN]
 
 
-ORDER_MAP = types.DictType(types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4))
-_i8, _f8 = types.int64, types.float64
-def _column(dtype):
-    """Event columns are read-only to the loop, so Parquet data is used without a copy."""
-    return types.Array(dtype, 1, "A", readonly=True)
+def _state_type():
+    """numba type of state.EngineState as backtest builds it."""
+    book = np.zeros((1, 2, 1), np.int64)
+    top = np.zeros((1, 2), np.int64)
+    one = np.zeros(1, np.int64)
+    acct = np.zeros(1, ACCOUNT_DTYPE)
+    return nb.typeof(EngineState(
+        np.zeros(1, CURSOR_DTYPE), np.zeros(1, PARAMS_DTYPE), book, top, book, top, one,
+        new_order_map(), one, np.zeros(1, BOOK_DTYPE), np.zeros(1, RANGE_DTYPE),
+        np.zeros(1, OWN_ORDER_DTYPE), one, one, np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE),
+        np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE), acct, acct, np.zeros(1, VENUE_DTYPE),
+        np.zeros(1, INSTRUMENT_DTYPE), np.zeros(1, ORDER_RECORD_DTYPE),
+        np.zeros(1, FILL_RECORD_DTYPE), np.zeros(1, STATE_RECORD_DTYPE),
+        np.zeros(1, RISK_EVENT_DTYPE), no_limits(1), new_state(1), np.zeros(1, COMMAND_DTYPE)))
 
 
-def _table(dtype):
-    """A table of records of dtype (structured array), as the engine allocates it."""
-    return types.Array(nb.from_dtype(dtype), 1, "C")
-
-
-RUN_SIG = types.int64(
-    _column(_i8), _column(_i8), _column(types.uint16), _column(types.uint32),
-    _column(types.uint8), _column(types.int8), _column(_i8), _column(_i8), _column(types.uint64),
-    _i8[:], _i8[:],
-    _i8[:], _i8[:], _i8[:, :, :], _i8[:, :], _i8[:, :, :], _i8[:, :], _i8[:], ORDER_MAP, _i8[:],
-    _table(BOOK_DTYPE), _table(RANGE_DTYPE),
-    _table(OWN_ORDER_DTYPE), _i8[:], _i8[:], _table(QUEUE_DTYPE), _table(RING_DTYPE),
-    _table(QUEUE_DTYPE), _table(RING_DTYPE), _table(ACCOUNT_DTYPE), _table(ACCOUNT_DTYPE),
-    _f8[:, :], _f8[:, :],
-    _table(ORDER_RECORD_DTYPE), _table(FILL_RECORD_DTYPE), _table(STATE_RECORD_DTYPE),
-    _table(RISK_EVENT_DTYPE), _f8[:, :], _f8[:],
-    _table(COMMAND_DTYPE), _table(COMMAND_DTYPE), VIEW_TYPE, ORDERS_TYPE, _i8[:],
-    types.uint8[::1], STRATEGY_FN, QUEUE_FN, _f8[:])
+IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),
+                               np.zeros(1, api_nb.CLOCK_DTYPE), np.zeros(1, np.uint8)))
+STATE_TYPE = _state_type()
+RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, types.float64[:])
 run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)

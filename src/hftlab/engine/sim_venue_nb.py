@@ -24,10 +24,8 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
-from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, K_END, K_HORIZON, K_ILO,
-                                K_NACT, K_NCMD, K_NEV, K_NEXT_SAMPLE, K_NEXT_TIMER, K_NOW_EX,
-                                K_NOW_LO, K_OWN_DIRTY, K_STARTED, P_SUB_BOOK, P_SUB_TRADE,
-                                P_TIMER, R_ACK, R_CANCELLED, R_DONE, R_MODIFIED, V_ENTRY, V_FEED)
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
+                                R_MODIFIED)
 from hftlab.engine.loop_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
@@ -41,7 +39,7 @@ INF = np.iinfo(np.int64).max
 @nb.njit(cache=True)
 def _slot_of(vid, orders, active, cur):
     """Our slot holding matching-engine order vid, or -1."""
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         s = active[k]
         if orders[s].venue_id == vid:
             return s
@@ -70,7 +68,7 @@ def _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
 def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, venues, market):
     """Close our open orders (other than s) that the engine took off the book without a
     fill: self-trade prevention (cancel-oldest / cancel-both) against our order s."""
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         r = active[k]
         if r == s or not is_open(orders[r].status):
             continue
@@ -89,16 +87,20 @@ def _resting_status(orders, s, status):
 
 
 @nb.njit(cache=True)
-def arrive(stp_mode, entry, eends, orders, active, cur, resp, rends, rec_o, rec_f, acct, venues,
-           instruments, market, qty, top, base, ap, ast, asf, own, wake, subs, nsubs, sorders,
-           head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt, out, out_rec,
-           scur, msg):
+def arrive(st, sim, msg):
     """Run the command at the head of the entry queue in the matching engine.
 
     Returns 0, or matching_nb.RETRY_CAPACITY / RETRY_BUFFER when the engine's pool or
     scratch buffers must grow first (nothing changed; call again). msg is a scratch
-    message row (matching_nb.N_MCOL).
+    message row (matching_nb.N_MCOL). st: the backtest's state.EngineState, sim: the
+    simulator's arrays (simulated_nb.SimArrays).
     """
+    stp_mode = st.prm[0].stp
+    entry, eends, orders, active, cur = st.entry, st.entry_ends, st.orders, st.active, st.cur
+    resp, rends, rec_o, rec_f = st.resp, st.resp_ends, st.rec_orders, st.rec_fills
+    acct, venues, instruments, market = st.acct, st.venue_table, st.instrument_table, st.market
+    qty, top, base = st.qty, st.top, st.base
+    sorders, sfills, scur = sim.orders, sim.fills, sim.cur
     x = entry[eends[0].head % entry.shape[0]]
     kind = x.kind
     s = x.slot
@@ -125,14 +127,14 @@ def arrive(stp_mode, entry, eends, orders, active, cur, resp, rends, rec_o, rec_
         msg[mk.M_PRICE] = x.price
         msg[mk.M_QTY] = x.qty
     status, reason, vid, nf, ne = execute(
-        msg, -1, ap, ast, asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
-        n_resting, ctr, stp_mode, sfills, sevents, mkt, out, out_rec, scur[C_NE],
-        scur[C_MSGS] + 1)
+        msg, -1, sim.ap, sim.ast, sim.asf, sim.own, sim.wake, sim.subs, sim.nsubs, sorders,
+        sim.head, sim.tail, sim.qty, sim.top, sim.base, sim.n_resting, sim.ctr, stp_mode, sfills,
+        sim.events, sim.mkt, sim.out, sim.out_rec, scur[C_NE], scur[C_MSGS] + 1)
     if status < 0:
         return status
     eends[0].head += 1
-    cur[K_NOW_EX] = now
-    cur[K_OWN_DIRTY] = 1
+    cur[0].now_ex = now
+    cur[0].own_dirty = 1
     scur[C_NE] = ne
     scur[C_MSGS] += 1
     if kind == ACT_SUBMIT:
@@ -170,17 +172,17 @@ def arrive(stp_mode, entry, eends, orders, active, cur, resp, rends, rec_o, rec_
 
 
 @nb.njit(cache=True)
-def passive_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
-                  venues, instruments, market, qty, top, base):
+def passive_fills(nf, now, sfills, st):
     """An agent's order traded with our resting orders at `now`: book our maker fills
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
-    cur[K_NOW_EX] = now
-    _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct, venues,
-                instruments, market, qty, top, base)
+    st.cur[0].now_ex = now
+    _book_fills(nf, now, sfills, st.orders, st.active, st.cur, st.resp, st.resp_ends,
+                st.rec_fills, st.acct, st.venue_table, st.instrument_table, st.market, st.qty, st.top,
+                st.base)
 
 
 @nb.njit(cache=True)
-def horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wake, pend, phead, pcount):
+def horizon(ev, st, sim):
     """The earliest time a command of ours could reach the venue; the agents may act up to
     it (inclusive: at equal times their messages go first).
 
@@ -191,24 +193,27 @@ def horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wa
     are covered by the simulator stopping at each fill of ours (OWN_FILL). Everything up
     to the current horizon is settled, so the new one lies beyond it.
     """
+    cur, prm, venues = st.cur, st.prm, st.venue_table
+    entry, eends, resp, rends = st.entry, st.entry_ends, st.resp, st.resp_ends
+    wake, pend, phead, pcount = sim.wake, sim.pend, sim.phead, sim.pcount
     entry_min = INF
     feed_min = INF
     for v in range(venues.shape[0]):
-        entry_min = min(entry_min, np.int64(venues[v, V_ENTRY]))
-        feed_min = min(feed_min, np.int64(venues[v, V_FEED]))
+        entry_min = min(entry_min, np.int64(venues[v].entry))
+        feed_min = min(feed_min, np.int64(venues[v].feed))
     host = INF
-    if cur[K_STARTED] == 0 or cur[K_NCMD] > 0:
-        host = cur[K_NOW_LO]
-    if prm[P_TIMER] > 0 and cur[K_NEXT_TIMER] <= cur[K_END]:
-        host = min(host, cur[K_NEXT_TIMER])
-    if cur[K_NEXT_SAMPLE] <= cur[K_END]:
-        host = min(host, cur[K_NEXT_SAMPLE])
+    if cur[0].started == 0 or cur[0].n_cmds > 0:
+        host = cur[0].now_local
+    if prm[0].timer > 0 and cur[0].next_timer <= cur[0].end:
+        host = min(host, cur[0].next_timer)
+    if cur[0].next_sample <= cur[0].end:
+        host = min(host, cur[0].next_sample)
     qr = rends[0]
     if qr.tail > qr.head:
         host = min(host, resp[qr.head % resp.shape[0]].ts)
-    if prm[P_SUB_BOOK] > 0 or prm[P_SUB_TRADE] > 0:
-        if cur[K_ILO] < cur[K_NEV]:
-            host = min(host, host_time(cur[K_ILO], ts, ts_local, venue, venues, cur))
+    if prm[0].sub_book > 0 or prm[0].sub_trade > 0:
+        if cur[0].next_local < cur[0].n_events:
+            host = min(host, host_time(cur[0].next_local, ev, venues, cur))
         agents = np.int64(NEVER)
         for a in range(wake.shape[0]):
             agents = min(agents, wake[a])
@@ -222,4 +227,4 @@ def horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wa
         t = entry[qe.head % entry.shape[0]].ts
     if host < INF - entry_min:
         t = min(t, host + entry_min)
-    return max(t, cur[K_HORIZON] + 1)
+    return max(t, cur[0].horizon + 1)

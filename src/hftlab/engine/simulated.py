@@ -29,7 +29,9 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import matching_nb as mk
 from hftlab.engine import simulated_nb as D
-from hftlab.core.layout import K_END, K_HORIZON, K_LAST, K_NEV, K_NOW_EX, RUN_DONE
+from hftlab.engine.api_nb import readonly
+from hftlab.engine.state import Events, events
+from hftlab.core.layout import RUN_DONE
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
@@ -41,6 +43,17 @@ COLUMNS = 1 << 16  # first size of the loop's event columns (they grow when full
 
 def _columns(capacity: int) -> list[np.ndarray]:
     return [np.zeros(capacity, EVENT_DTYPE[name]) for name in EVENT_DTYPE.names]
+
+
+def _events(cols: tuple[np.ndarray, ...]) -> Events:
+    """The loop's read-only Events over the driver's writable columns (same memory)."""
+    n = len(EVENT_DTYPE.names)
+    return events([readonly(c) for c in cols[:n]], *cols[n:])
+
+
+def _sim_arrays(st: Any) -> D.SimArrays:
+    """The simulator state's arrays the driver passes on (again after they grow)."""
+    return D.SimArrays(*(getattr(st, name) for name in D.SimArrays._fields))
 
 
 def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int) -> MarketData:
@@ -55,45 +68,41 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     start, end = setup.params.start_ns, int(st.cur[L.C_T_END])
     opening = sum(len(p[0]) for p in session)
     cap = max(COLUMNS, 2 * opening)
-    cols = _columns(cap)
-    ev_idx, ev_new = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    cols = (*_columns(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64))
     if opening:  # seed_book flushed part of the opening book: those rows go first
-        ev = S.to_events(np.concatenate([p[0] for p in session]), n_i)
+        first = S.to_events(np.concatenate([p[0] for p in session]), n_i)
         for c, name in zip(cols, EVENT_DTYPE.names):
-            c[:opening] = ev[name]
-    e.cur[K_NEV], e.cur[K_LAST], e.cur[K_END] = opening, 0, end
-    e.cur[K_HORIZON] = start - 1
+            c[:opening] = first[name]
+    e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = opening, 0, end
+    e.cur[0]["horizon"] = start - 1
     start_clocks(e.cur, start, timer)
     drv = np.zeros(D.N_DRV, np.int64)
     drv[D.D_NEXT], drv[D.D_FILL_AT] = D.NEXT_SETTLED, -1
     step = max((end - start) // TICKS, 1)
     drv[D.D_TICK_AT] = start + step
     msg = np.zeros(mk.N_MCOL, np.int64)
+    ev = _events(cols)
+    sim = _sim_arrays(st)
     while True:
-        code = D.drive(drv, n_i, *cols, ev_idx, ev_new, e.cur, e.prm, e.qty, e.top, e.lqty,
-                       e.ltop, e.base, e.omap, e.halted, e.market, e.ownr, e.orders,
-                       e.active, e.free, e.entry, e.eends, e.resp, e.rends, e.acct, e.lacct,
-                       e.vtab, e.itab, e.rec_o, e.rec_f, e.rec_s, e.rec_r, e.rparams, e.rstate, run.cmds, e.rcmds, run.view, run.sink, run.clock, run.ss,
-                       run.fn, run.qfn,
-                       run.qparams, st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead,
-                       st.pcount, st.subs, st.nsubs, st.sched, st.cur, st.orders, st.head,
-                       st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, st.fills,
-                       st.events, st.mkt, st.cmds, st.out, st.out_rec, msg)
+        code = D.drive(drv, n_i, cols, ev, e.state, run.io, run.fn, run.qfn, run.qparams, sim,
+                       msg)
         if code == D.D_GROW_POOL:
             S.grow_pool(st)
+            sim = _sim_arrays(st)
         elif code == D.D_GROW_SCRATCH:
             S.grow_scratch(st)
+            sim = _sim_arrays(st)
         elif code == D.D_NEED_OUT:
             S.flush(st, session)
             drv[D.D_HANDED] = 0
         elif code == D.D_NEED_COLS:
             n = 2 * len(cols[0])
-            cols = [np.resize(c, n) for c in cols]
-            ev_idx, ev_new = np.resize(ev_idx, n), np.resize(ev_new, n)
+            cols = tuple(np.resize(c, n) for c in cols)
+            ev = _events(cols)
         elif code == D.D_TICK:
-            drv[D.D_TICK_AT] = int(e.cur[K_NOW_EX]) + step
+            drv[D.D_TICK_AT] = int(e.cur[0]["now_ex"]) + step
             if progress is not None:
-                done = min(int(e.cur[K_NOW_EX]) - start, end - start)
+                done = min(int(e.cur[0]["now_ex"]) - start, end - start)
                 progress(int(total * done / max(end - start, 1)), total)
         else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_ERROR / RUN_DONE
             run.answer(code)

@@ -8,19 +8,20 @@ D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take t
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
 (progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
 
-Event columns: fixed buffers in the loop's layout; cur[K_NEV] of them are in use. New
+Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
 events (the simulator's out[drv[D_HANDED]:cur[C_NE]]) are appended after the ones the
 host has not seen yet; the others are dropped.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
-from hftlab.core.layout import (K_HORIZON, K_IEX, K_ILO, K_LAST, K_NEV, K_NOW_EX, P_STP,
-                                  RUN_ARRIVE, RUN_NEED_DATA)
+from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
 from hftlab.engine.loop_nb import run as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
@@ -28,6 +29,11 @@ from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NE
 from hftlab.sim.simulator_nb import run as agents
 
 INF = np.iinfo(np.int64).max
+# The simulator's arrays (hftlab.sim.simulator.State), in the argument order of its
+# simulator_nb.run
+SimArrays = namedtuple("SimArrays", "ap ast asf own wake pend phead pcount subs nsubs sched "
+                       "cur orders head tail qty top base n_resting ctr fills events mkt cmds "
+                       "out out_rec")
 
 # drv: the driver's state
 D_NEXT, D_FILL_AT, D_DONE, D_HANDED, D_TICK_AT = 0, 1, 2, 3, 4
@@ -39,12 +45,13 @@ D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 1
 
 
 @nb.njit(cache=True)
-def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, side, price,
-              qty, oid, ev_idx, ev_new):
+def hand_over(out, scur, drv, cur, n_instr, cols):
     """Append the simulator's new events to the columns (after the undelivered ones);
     False when the columns have no room."""
-    ilo = cur[K_ILO]
-    n = cur[K_NEV]
+    ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx, ev_new = cols
+    c = cur[0]
+    ilo = c.next_local
+    n = c.n_events
     new = scur[C_NE] - drv[D_HANDED]
     if n - ilo + new > ts.shape[0]:
         return False
@@ -62,8 +69,8 @@ def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, si
             oid[k] = oid[j]
             ev_idx[k] = ev_idx[j]
             ev_new[k] = ev_new[j]
-        cur[K_IEX] -= ilo
-        cur[K_ILO] = 0
+        c.next_ex -= ilo
+        c.next_local = 0
         n -= ilo
     for r in range(drv[D_HANDED], scur[C_NE]):
         b = out[r, mk.E_BOOK]
@@ -78,70 +85,57 @@ def hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, si
         oid[n] = np.uint64(out[r, mk.E_ORDER])
         n += 1
     drv[D_HANDED] = scur[C_NE]
-    cur[K_NEV] = n
+    c.n_events = n
     return True
 
 
 @nb.njit(cache=True)
-def drive(drv, n_instr, ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx,
-          ev_new, cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
-          active, free, entry, eends, resp, rends, acct, lacct, venues, instruments, rec_o, rec_f, rec_s, rec_r, rparams, rstate, cmds, rcmds, view, sink,
-          clock, sstate, strat, qfn, qparams, ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
-          scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr, sfills, sevents, mkt,
-          scmds, out, out_rec, msg):
-    """Run the simulated-market backtest until Python must act (module docstring)."""
+def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
+    """Run the simulated-market backtest until Python must act (module docstring).
+
+    cols / ev: the event columns (writable) and the loop's Events over them; st, io,
+    strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
+    message row (matching_nb.N_MCOL)."""
+    cur, scur = st.cur, sim.cur
     while True:
         nxt = drv[D_NEXT]
         if nxt == NEXT_ARRIVE:  # one of our commands reaches the venue
-            c = arrive(prm[P_STP], entry, eends, orders, active, cur, resp, rends, rec_o, rec_f, acct, venues, instruments, market, eqty, etop, ebase, ap, ast,
-                       asf, own, wake, subs, nsubs, sorders, head, tail, sqty, stop, sbase,
-                       n_resting, ctr, sfills, sevents, mkt, out, out_rec, scur, msg)
+            c = arrive(st, sim, msg)
             if c == mk.RETRY_CAPACITY:
                 return D_GROW_POOL
             if c == mk.RETRY_BUFFER:
                 return D_GROW_SCRATCH
         elif nxt == NEXT_SETTLED:  # the loop settled everything up to its horizon
             if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
-                passive_fills(scur[C_NF], drv[D_FILL_AT], sfills, orders, active, cur, resp, rends,
-                              rec_f, acct, venues, instruments, market, eqty, etop,
-                              ebase)
+                passive_fills(scur[C_NF], drv[D_FILL_AT], sim.fills, st)
                 drv[D_FILL_AT] = -1
             if drv[D_DONE] == 0:  # the agents act up to the next horizon
-                h = horizon(cur, prm, entry, eends, resp, rends, venues, ts, ts_local, venue, wake, pend,
-                            phead, pcount)
+                h = horizon(ev, st, sim)
                 scur[C_STOP] = h
-                c = agents(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched,
-                           scur, sorders, head, tail, sqty, stop, sbase, n_resting, ctr,
-                           sfills, sevents, mkt, scmds, out, out_rec)
+                c = agents(*sim)
                 if c == NEED_OUT or c == NEED_POOL or c == NEED_SCRATCH:
-                    if not hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr,
-                                     kind, side, price, qty, oid, ev_idx, ev_new):
+                    if not hand_over(sim.out, scur, drv, cur, n_instr, cols):
                         return D_NEED_COLS
                     if c == NEED_OUT:
                         return D_NEED_OUT
                     return D_GROW_POOL if c == NEED_POOL else D_GROW_SCRATCH
                 if c == OWN_FILL:
                     drv[D_FILL_AT] = scur[C_NOW]
-                    cur[K_HORIZON] = scur[C_NOW] - 1
+                    cur[0].horizon = scur[C_NOW] - 1
                 elif c == PAUSED:
-                    cur[K_HORIZON] = h
+                    cur[0].horizon = h
                 else:
                     drv[D_DONE] = 1
-                    cur[K_HORIZON] = INF
-                    cur[K_LAST] = 1
+                    cur[0].horizon = INF
+                    cur[0].last_chunk = 1
         drv[D_NEXT] = NEXT_LOOP
-        if not hand_over(out, scur, drv, cur, n_instr, ts, ts_local, venue, instr, kind, side,
-                         price, qty, oid, ev_idx, ev_new):
+        if not hand_over(sim.out, scur, drv, cur, n_instr, cols):
             return D_NEED_COLS
-        if out.shape[0] - scur[C_NE] < 2 * sevents.shape[0]:  # room for our next command
+        if sim.out.shape[0] - scur[C_NE] < 2 * sim.events.shape[0]:  # room for our next command
             return D_NEED_OUT
-        if cur[K_NOW_EX] >= drv[D_TICK_AT]:
+        if cur[0].now_ex >= drv[D_TICK_AT]:
             return D_TICK
-        code = loop(ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx, ev_new,
-                    cur, prm, eqty, etop, lqty, ltop, ebase, omap, halted, market, ownr, orders,
-                    active, free, entry, eends, resp, rends, acct, lacct, venues, instruments, rec_o,
-                    rec_f, rec_s, rec_r, rparams, rstate, cmds, rcmds,
-                    view, sink, clock, sstate, strat, qfn, qparams)
+        code = loop(ev, st, io, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
             drv[D_NEXT] = NEXT_SETTLED
         elif code == RUN_ARRIVE:

@@ -21,9 +21,7 @@ import numpy as np
 from hftlab.engine.accounting_nb import apply_fill, fee_of
 from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.core.latency_nb import draw
-from hftlab.core.layout import (ERR_QUEUE_FULL, I_MARK_BOOK, K_ERR, K_NACT, K_NFILL,
-                                K_OWN_DIRTY, K_NFREE, K_NORD, R_FILL, R_REFUSED, ACT_CANCEL,
-                                V_RESP, V_RESP_J)
+from hftlab.core.layout import ACT_CANCEL, ERR_QUEUE_FULL, R_FILL, R_REFUSED
 
 # schema.OrderStatus / TimeInForce / OrderType / Reason (numba needs plain ints)
 ST_NEW, ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_DENIED, ST_EXPIRED = (
@@ -50,7 +48,7 @@ def push(q, ends, cur, ts, kind, slot, price, qty, status, reason, maker, exts):
     h = e.head
     t = e.tail
     if t - h >= cap:
-        cur[K_ERR] = ERR_QUEUE_FULL
+        cur[0].error = ERR_QUEUE_FULL
         return
     if t > h and ts < q[(t - 1) % cap].ts:
         ts = q[(t - 1) % cap].ts
@@ -70,7 +68,7 @@ def push(q, ends, cur, ts, kind, slot, price, qty, status, reason, maker, exts):
 @nb.njit(cache=True)
 def respond(resp, rends, cur, venues, v, now, kind, slot, price, qty, status, reason, maker):
     """Send a response to the host after the venue's response latency; returns its due time."""
-    due = now + draw(cur, venues[v, V_RESP], venues[v, V_RESP_J])
+    due = now + draw(cur, venues[v].response, venues[v].response_jitter)
     push(resp, rends, cur, due, kind, slot, price, qty, status, reason, maker, now)
     return resp[(rends[0].tail - 1) % resp.shape[0]].ts
 
@@ -89,7 +87,7 @@ def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, act
               order_type, tif, price, qty, status, reason):
     """The one writer of the orders record (schema.ORDER_RECORD_DTYPE): every field of
     the row (rows reused after a flush keep nothing of their past)."""
-    n = cur[K_NORD]
+    n = cur[0].n_orders
     r = rec[n]
     r.order_id = order_id
     r.ts_sent = ts_sent
@@ -105,7 +103,7 @@ def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, act
     r.qty = qty
     r.status = status
     r.reason = reason
-    cur[K_NORD] = n + 1
+    cur[0].n_orders = n + 1
 
 
 @nb.njit(cache=True)
@@ -147,10 +145,10 @@ def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
     fee = fee_of(venues, instruments, v, i, price, q, maker)
     orders[s].leaves -= q
     orders[s].filled += q
-    cur[K_OWN_DIRTY] = 1
+    cur[0].own_dirty = 1
     done = orders[s].leaves == 0
     orders[s].status = ST_FILLED if done else ST_PARTIAL
-    mb = np.int64(instruments[i, I_MARK_BOOK])
+    mb = np.int64(instruments[i].mark_book)
     apply_fill(acct, instruments, i, side, price, q, fee, maker)
     due = respond(resp, rends, cur, venues, v, now, R_FILL, s, price, q, orders[s].status, 0,
                   1 if maker else 0)
@@ -162,7 +160,7 @@ def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
 def fill_row(rec, cur, order_id, ts_ex, ts_local, venue, instrument, side, price, q, maker,
              fee, mid):
     """The one writer of the fills record (schema.FILL_RECORD_DTYPE): every field."""
-    n = cur[K_NFILL]
+    n = cur[0].n_fills
     r = rec[n]
     r.order_id = order_id
     r.ts_exchange = ts_ex
@@ -175,7 +173,7 @@ def fill_row(rec, cur, order_id, ts_ex, ts_local, venue, instrument, side, price
     r.maker = 1 if maker else 0
     r.fee = fee
     r.mid = mid
-    cur[K_NFILL] = n + 1
+    cur[0].n_fills = n + 1
 
 
 @nb.njit(cache=True)
@@ -186,7 +184,7 @@ def own_ranges(orders, active, cur, ownr):
         ownr[b].bid_hi = -1
         ownr[b].ask_lo = NO_PRICE
         ownr[b].ask_hi = -1
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         s = active[k]
         if not is_open(orders[s].status):
             continue
@@ -198,7 +196,7 @@ def own_ranges(orders, active, cur, ownr):
         else:
             ownr[b].ask_lo = min(ownr[b].ask_lo, p)
             ownr[b].ask_hi = max(ownr[b].ask_hi, p)
-    cur[K_OWN_DIRTY] = 0
+    cur[0].own_dirty = 0
     return True
 
 
@@ -228,7 +226,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
                     instruments, market, qty, top, base):
     """Update queue positions and fill our passive orders on book b after one market event."""
     width = qty.shape[2]
-    na = cur[K_NACT]
+    na = cur[0].n_active
     for k in range(na):
         s = active[k]
         if orders[s].book != b or not is_open(orders[s].status):
@@ -294,18 +292,18 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
 def release_closed(orders, active, free, cur):
     """Free the slots of orders that are closed both at the venue and at the host."""
     k = 0
-    while k < cur[K_NACT]:
+    while k < cur[0].n_active:
         s = active[k]
         st = orders[s].status
         lst = orders[s].local_status
         closed_ex = not is_open(st) and st != ST_NEW
         closed_lo = not is_open(lst) and lst != ST_NEW
         if closed_ex and closed_lo and orders[s].pending == 0:
-            cur[K_NACT] -= 1
-            active[k] = active[cur[K_NACT]]
+            cur[0].n_active -= 1
+            active[k] = active[cur[0].n_active]
             clear_slot(orders, s)
-            free[cur[K_NFREE]] = s
-            cur[K_NFREE] += 1
+            free[cur[0].n_free] = s
+            cur[0].n_free += 1
         else:
             k += 1
 

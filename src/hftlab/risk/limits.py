@@ -32,47 +32,45 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from hftlab.instruments import ConfigError, check
 from hftlab.risk import layout as L
 
 INF = math.inf
 
-# per-instrument fields: name -> (rparams column, kind, allowed range text)
-INSTRUMENT_FIELDS: dict[str, tuple[int, str, str]] = {
-    "max_order_qty": (L.RP_MAX_ORDER_QTY, "lots", "an integer number of lots >= 1"),
-    "max_order_notional": (L.RP_MAX_ORDER_NOTIONAL, "money", "a finite amount > 0"),
-    "max_position": (L.RP_MAX_POSITION, "lots0", "an integer number of lots >= 0"),
-    "max_position_notional": (L.RP_MAX_POSITION_NOTIONAL, "money0", "a finite amount >= 0"),
-    "price_band_pct": (L.RP_BAND_PCT, "fraction", "a fraction in (0, 1]"),
-    "price_band_ticks": (L.RP_BAND_TICKS, "ticks", "a number of ticks >= 0"),
-    "duplicate_window_ns": (L.RP_DUP_WINDOW, "ns", "an integer number of ns >= 0"),
-    "max_cancel_ratio": (L.RP_MAX_CANCEL_RATIO, "ratio", "a finite ratio >= 0"),
-    "cancel_ratio_grace": (L.RP_CANCEL_GRACE, "count", "an integer count >= 0"),
-    "max_holding_ns": (L.RP_MAX_HOLDING, "ns1", "an integer number of ns >= 1"),
-    "halted": (L.RP_HALTED, "bool", "true or false"),
+# per-instrument fields: name -> (field of layout.LIMITS_DTYPE, kind, allowed range text)
+INSTRUMENT_FIELDS: dict[str, tuple[str, str, str]] = {
+    "max_order_qty": ("max_order_qty", "lots", "an integer number of lots >= 1"),
+    "max_order_notional": ("max_order_notional", "money", "a finite amount > 0"),
+    "max_position": ("max_position", "lots0", "an integer number of lots >= 0"),
+    "max_position_notional": ("max_position_notional", "money0", "a finite amount >= 0"),
+    "price_band_pct": ("band_pct", "fraction", "a fraction in (0, 1]"),
+    "price_band_ticks": ("band_ticks", "ticks", "a number of ticks >= 0"),
+    "duplicate_window_ns": ("dup_window", "ns", "an integer number of ns >= 0"),
+    "max_cancel_ratio": ("max_cancel_ratio", "ratio", "a finite ratio >= 0"),
+    "cancel_ratio_grace": ("cancel_grace", "count", "an integer count >= 0"),
+    "max_holding_ns": ("max_holding", "ns1", "an integer number of ns >= 1"),
+    "halted": ("halted", "bool", "true or false"),
 }
 
-# portfolio fields: name -> (rparams column, kind, allowed range text)
-PORTFOLIO_FIELDS: dict[str, tuple[int, str, str]] = {
-    "max_gross_notional": (L.RP_GROSS, "money0", "a finite amount >= 0"),
-    "max_net_notional": (L.RP_NET, "money0", "a finite amount >= 0"),
-    "max_concentration": (L.RP_CONCENTRATION, "fraction", "a fraction in (0, 1]"),
-    "concentration_min_gross": (L.RP_CONC_MIN_GROSS, "money0", "a finite amount >= 0"),
-    "max_orders_per_sec": (L.RP_RATE, "rate", "a finite rate > 0 (orders per second)"),
-    "throttle_burst": (L.RP_BURST, "count1", "an integer count >= 1"),
-    "soft_loss": (L.RP_SOFT_LOSS, "money", "a finite amount > 0"),
-    "hard_loss": (L.RP_HARD_LOSS, "money", "a finite amount > 0"),
-    "soft_drawdown": (L.RP_SOFT_DRAWDOWN, "money", "a finite amount > 0"),
-    "hard_drawdown": (L.RP_HARD_DRAWDOWN, "money", "a finite amount > 0"),
-    "reducing_offset_ticks": (L.RP_REDUCING_OFFSET, "ticks", "a number of ticks >= 0"),
-    "correlation_threshold": (L.RP_CORR_THRESHOLD, "corr", "a correlation in (-1, 1]"),
-    "correlation_halflife": (L.RP_CORR_HALFLIFE, "pos", "a finite number of updates > 0"),
-    "correlation_interval_ns": (L.RP_CORR_INTERVAL, "ns", "an integer number of ns >= 0"),
-    "correlation_min_updates": (L.RP_CORR_MIN_UPDATES, "count", "an integer count >= 0"),
-    "kill_at_ns": (L.RP_KILL_AT, "time", "an integer time in ns since the epoch >= 0"),
-    "kill_after_denials": (L.RP_KILL_DENIALS, "count1", "an integer count >= 1"),
+# portfolio fields: name -> (field of layout.PORTFOLIO_DTYPE, kind, allowed range text)
+PORTFOLIO_FIELDS: dict[str, tuple[str, str, str]] = {
+    "max_gross_notional": ("gross", "money0", "a finite amount >= 0"),
+    "max_net_notional": ("net", "money0", "a finite amount >= 0"),
+    "max_concentration": ("concentration", "fraction", "a fraction in (0, 1]"),
+    "concentration_min_gross": ("conc_min_gross", "money0", "a finite amount >= 0"),
+    "max_orders_per_sec": ("rate", "rate", "a finite rate > 0 (orders per second)"),
+    "throttle_burst": ("burst", "count1", "an integer count >= 1"),
+    "soft_loss": ("soft_loss", "money", "a finite amount > 0"),
+    "hard_loss": ("hard_loss", "money", "a finite amount > 0"),
+    "soft_drawdown": ("soft_drawdown", "money", "a finite amount > 0"),
+    "hard_drawdown": ("hard_drawdown", "money", "a finite amount > 0"),
+    "reducing_offset_ticks": ("reducing_offset", "ticks", "a number of ticks >= 0"),
+    "correlation_threshold": ("corr_threshold", "corr", "a correlation in (-1, 1]"),
+    "correlation_halflife": ("corr_halflife", "pos", "a finite number of updates > 0"),
+    "correlation_interval_ns": ("corr_interval", "ns", "an integer number of ns >= 0"),
+    "correlation_min_updates": ("corr_min_updates", "count", "an integer count >= 0"),
+    "kill_at_ns": ("kill_at", "time", "an integer time in ns since the epoch >= 0"),
+    "kill_after_denials": ("kill_denials", "count1", "an integer count >= 1"),
 }
 
 # what a field means when it is None but the array needs a number
@@ -97,7 +95,7 @@ def _valid(kind: str, v: Any) -> bool:
     }[kind]
 
 
-def _check_field(where: str, name: str, spec: tuple[int, str, str], v: Any) -> None:
+def _check_field(where: str, name: str, spec: tuple[str, str, str], v: Any) -> None:
     if v is None:
         return
     check(_valid(spec[1], v), where, f"{spec[2]} or None", v)
@@ -225,31 +223,27 @@ class RiskLimits:
         return replace(self, **kw)
 
     # -- the engine's arrays --------------------------------------------------------------
-    def to_array(self, n_instr: int, symbols: Sequence[str] | None = None) -> np.ndarray:
-        """rparams for a run of n_instr instruments: float64 (n_instr + 1, RP_NCOL), inf =
-        no limit. symbols (one per instrument) resolve by_symbol overrides."""
+    def to_params(self, n_instr: int, symbols: Sequence[str] | None = None) -> L.RiskParams:
+        """The engine's limits for a run of n_instr instruments (layout.RiskParams: one row
+        per instrument and the portfolio record; inf = no limit). symbols (one per
+        instrument) resolve by_symbol overrides."""
         check(isinstance(n_instr, int) and n_instr >= 1, "n_instr", "an integer >= 1", n_instr)
-        a = np.full((n_instr + 1, L.RP_NCOL), INF)
+        params = L.no_limits(n_instr)
+        limits, port = params.limits, params.portfolio
         for name, (col, _, _) in INSTRUMENT_FIELDS.items():
-            a[:n_instr, col] = _value(name, getattr(self, name))
+            limits[col] = _value(name, getattr(self, name))
         for name, (col, _, _) in PORTFOLIO_FIELDS.items():
             if name != "kill_at_ns":
-                a[n_instr, col] = _value(name, getattr(self, name))
+                port[col] = _value(name, getattr(self, name))
         if self.kill_at_ns is not None:
-            a[n_instr, L.RP_KILL_AT] = self.kill_at_ns // (1 << 30)
-            a[n_instr, L.RP_KILL_AT_LO] = self.kill_at_ns % (1 << 30)
+            port["kill_at"] = self.kill_at_ns
         if self.max_orders_per_sec is not None:
-            a[n_instr, L.RP_INTERVAL] = 1e9 / self.max_orders_per_sec
-            a[n_instr, L.RP_TAU] = (a[n_instr, L.RP_BURST] - 1.0) * a[n_instr, L.RP_INTERVAL]
+            port["interval"] = 1e9 / self.max_orders_per_sec
+            port["tau"] = (port["burst"] - 1.0) * port["interval"]
         for idx, over in self._resolved(n_instr, symbols):
             for name, v in over.items():
-                a[idx, INSTRUMENT_FIELDS[name][0]] = _value(name, v)
-        corr = self.correlation_threshold is not None and n_instr > 1
-        need = L.rstate_size(n_instr, corr)
-        check(need <= L.RS_NCOL, "RiskLimits (instruments)",
-              f"at most the instruments whose risk state fits {L.RS_NCOL} entries "
-              f"({need} needed; correlation on {n_instr} instruments needs the most)", n_instr)
-        return a
+                limits[idx][INSTRUMENT_FIELDS[name][0]] = _value(name, v)
+        return params
 
     def _resolved(self, n_instr: int, symbols: Sequence[str] | None):
         for idx, over in self.by_index.items():
@@ -259,7 +253,7 @@ class RiskLimits:
         if self.by_symbol:
             check(symbols is not None, "RiskLimits.by_symbol",
                   "used with the run's symbols: RiskLimits.resolve(instruments) or "
-                  "to_array(n, symbols)", sorted(self.by_symbol))
+                  "to_params(n, symbols)", sorted(self.by_symbol))
             pos = {s: k for k, s in enumerate(symbols)}
             for sym, over in self.by_symbol.items():
                 check(sym in pos, f"RiskLimits.by_symbol.{sym}",
@@ -268,7 +262,7 @@ class RiskLimits:
 
     def resolve(self, instruments: Sequence[Any]) -> RiskLimits:
         """A copy whose by_symbol overrides are turned into by_index ones for these
-        instruments (Instrument objects or symbols), so to_array(n) needs no symbols."""
+        instruments (Instrument objects or symbols), so to_params(n) needs no symbols."""
         symbols = [getattr(i, "symbol", i) for i in instruments]
         merged = {k: dict(v) for k, v in self.by_index.items()}
         for idx, over in self._resolved(len(symbols), symbols):

@@ -21,16 +21,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.commands_nb import write_command
-from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT, I_MARK_BOOK, K_NACT
-from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING, RP_BAND_PCT,
-                                RP_BAND_TICKS, RP_CORR_HALFLIFE, RP_CORR_INTERVAL,
-                                RP_CORR_MIN_UPDATES, RP_CORR_THRESHOLD, RP_HARD_DRAWDOWN,
-                                RP_HARD_LOSS, RP_MAX_HOLDING, RP_MAX_ORDER_QTY, RP_SOFT_DRAWDOWN,
-                                RP_SOFT_LOSS, RS_CORR_ALERT, RS_CORR_LAST, RS_CORR_N,
-                                RS_CORR_STARTED, RS_CORR_VALUE, RS_INSTR0, RS_KILL, RS_KILL_AT_DONE,
-                                RS_KILLED, RS_PEAK, RS_STATE, RSI_INFLIGHT, RSI_LAST_MID, RSI_NCOL,
-                                RSI_OPEN_BUY, RSI_OPEN_SELL, RSI_RET, RSI_SIGN, RSI_SINCE, RSI_VAR)
-from hftlab.risk.pretrade_nb import (ibase, kill_time_reached, on_requests, reference_price, rel,
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
+from hftlab.risk.layout import ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING
+from hftlab.risk.pretrade_nb import (kill_time_reached, on_requests, reference_price, rel,
                                      risk_event, scan_open)
 
 R_KILL_SWITCH, R_SOFT_LOSS, R_HARD_LOSS, R_SOFT_DD, R_HARD_DD = 45, 46, 47, 48, 49
@@ -46,7 +39,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     instrument: only that instrument (or -1 for all); pos_sign: only orders on that side
     of a position, i.e. the ones that add to it (0: every side). Returns the new count.
     """
-    for k in range(cur[K_NACT]):
+    for k in range(cur[0].n_active):
         if n >= rcmds.shape[0]:
             break
         s = active[k]
@@ -89,12 +82,12 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     if pos == 0:
         return n
     side = -1 if pos > 0 else 1
-    o = ibase(i)
-    q = abs(pos) - rstate[o + (RSI_OPEN_SELL if side < 0 else RSI_OPEN_BUY)]
-    b = np.int64(instruments[i, I_MARK_BOOK])
+    o = rstate.instruments[i]
+    q = abs(pos) - (o.open_sell if side < 0 else o.open_buy)
+    b = np.int64(instruments[i].mark_book)
     ref = reference_price(market, b)
-    band = min(rparams[i, RP_BAND_TICKS], rparams[i, RP_BAND_PCT] * ref) if not math.isnan(ref) \
-        else np.inf
+    lim = rparams.limits[i]
+    band = min(lim.band_ticks, lim.band_pct * ref) if not math.isnan(ref) else np.inf
     price = 0
     otype = MARKET
     if band < np.inf:
@@ -103,7 +96,7 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
         if price <= 0:
             price = 0
             otype = MARKET
-    slice_q = rparams[i, RP_MAX_ORDER_QTY]
+    slice_q = rparams.limits[i].max_order_qty
     while q > 0 and n < rcmds.shape[0]:
         k = min(q, slice_q)
         write_command(rcmds, n, ACT_SUBMIT, b, side, price, np.int64(k), IOC, otype, 0)
@@ -127,7 +120,7 @@ def flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur, rc
     """Flatten every position that has no order of ours in flight (HALTED)."""
     for i in range(lacct.shape[0]):
         pos = lacct[i].position
-        if pos == 0 or rstate[ibase(i) + RSI_INFLIGHT] > 0:
+        if pos == 0 or rstate.instruments[i].inflight > 0:
             continue
         m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
         if m > n:
@@ -138,30 +131,31 @@ def flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur, rc
 
 
 @nb.njit(cache=True, _nrt=False)
-def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds, n):
+def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds,
+            n):
     """Max holding time: a position open longer than its limit is flattened."""
     t = rel(now, rstate)
-    state = np.int64(rstate[RS_STATE])
+    state = rstate.glob[0].state
     for i in range(lacct.shape[0]):
-        o = ibase(i)
+        o = rstate.instruments[i]
         pos = lacct[i].position
-        sg = 0.0 if pos == 0 else (1.0 if pos > 0 else -1.0)
+        sg = 0 if pos == 0 else (1 if pos > 0 else -1)
         if sg == 0:
-            rstate[o + RSI_SIGN] = 0.0
+            o.sign = 0
             continue
-        if rstate[o + RSI_SIGN] != sg:
-            rstate[o + RSI_SIGN] = sg
-            rstate[o + RSI_SINCE] = t
+        if o.sign != sg:
+            o.sign = sg
+            o.since = t
             continue
-        held = t - rstate[o + RSI_SINCE]
-        lim = rparams[i, RP_MAX_HOLDING]
+        held = t - o.since
+        lim = rparams.limits[i].max_holding
         if not held > lim:
             continue
-        rstate[o + RSI_SINCE] = t  # the clock restarts: a retry after another full period
+        o.since = t  # the clock restarts: a retry after another full period
         risk_event(rec_r, cur, now, R_HOLDING_TIME, -1, i, state, held, lim)
-        n = cancel_orders(orders, active, cur, market, i, np.int64(sg), rcmds, n)
+        n = cancel_orders(orders, active, cur, market, i, sg, rcmds, n)
         scan_open(orders, active, cur, market, rstate, lacct.shape[0], i, -1)
-        if rstate[o + RSI_INFLIGHT] == 0:
+        if o.inflight == 0:
             m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
             if m > n:
                 risk_event(rec_r, cur, now, R_FLATTEN, -1, i, state, pos,
@@ -175,94 +169,96 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
     """EWMA correlation of mid log returns across instruments; alert when the mean pairwise
     correlation reaches its threshold (RiskMetrics-style zero-mean estimates)."""
     n = lacct.shape[0]
-    p = n
-    thr = rparams[p, RP_CORR_THRESHOLD]
+    pl = rparams.portfolio[0]
+    g = rstate.glob[0]
+    thr = pl.corr_threshold
     if n < 2 or not thr < np.inf:
         return
     t = rel(now, rstate)
-    if rstate[RS_CORR_STARTED] != 0 and t - rstate[RS_CORR_LAST] < rparams[p, RP_CORR_INTERVAL]:
+    if g.corr_started != 0 and t - g.corr_last < pl.corr_interval:
         return
-    rstate[RS_CORR_STARTED] = 1.0
-    rstate[RS_CORR_LAST] = t
+    g.corr_started = 1
+    g.corr_last = t
     ready = True
     for i in range(n):
-        o = ibase(i)
+        o = rstate.instruments[i]
         mid = lacct[i].mid
-        last = rstate[o + RSI_LAST_MID]
+        last = o.last_mid
         if not math.isnan(mid) and mid > 0 and last > 0:
-            rstate[o + RSI_RET] = math.log(mid / last)
+            o.ret = math.log(mid / last)
         else:
-            rstate[o + RSI_RET] = 0.0
+            o.ret = 0.0
             ready = False
         if not math.isnan(mid) and mid > 0:
-            rstate[o + RSI_LAST_MID] = mid
+            o.last_mid = mid
     if not ready:
         return
-    lam = 0.5 ** (1.0 / rparams[p, RP_CORR_HALFLIFE])
-    pairs = RS_INSTR0 + n * RSI_NCOL
+    lam = 0.5 ** (1.0 / pl.corr_halflife)
+    pairs = rstate.pairs
     for i in range(n):
-        o = ibase(i)
-        r = rstate[o + RSI_RET]
-        rstate[o + RSI_VAR] = lam * rstate[o + RSI_VAR] + (1.0 - lam) * r * r
+        o = rstate.instruments[i]
+        r = o.ret
+        o.var = lam * o.var + (1.0 - lam) * r * r
     total = 0.0
     count = 0
     k = 0
     for i in range(n):
-        ri = rstate[ibase(i) + RSI_RET]
-        vi = rstate[ibase(i) + RSI_VAR]
+        ri = rstate.instruments[i].ret
+        vi = rstate.instruments[i].var
         for j in range(i + 1, n):
-            rj = rstate[ibase(j) + RSI_RET]
-            vj = rstate[ibase(j) + RSI_VAR]
-            c = lam * rstate[pairs + k] + (1.0 - lam) * ri * rj
-            rstate[pairs + k] = c
+            rj = rstate.instruments[j].ret
+            vj = rstate.instruments[j].var
+            c = lam * pairs[k] + (1.0 - lam) * ri * rj
+            pairs[k] = c
             k += 1
             if vi > 0 and vj > 0:
                 total += c / math.sqrt(vi * vj)
                 count += 1
-    rstate[RS_CORR_N] += 1.0
+    g.corr_n += 1
     if count == 0:
         return
     mean = total / count
-    rstate[RS_CORR_VALUE] = mean
-    if rstate[RS_CORR_N] < rparams[p, RP_CORR_MIN_UPDATES]:
+    g.corr_value = mean
+    if g.corr_n < pl.corr_min_updates:
         return
-    if mean >= thr and rstate[RS_CORR_ALERT] == 0:
-        rstate[RS_CORR_ALERT] = 1.0
-        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, np.int64(rstate[RS_STATE]),
-                   mean, thr)
+    if mean >= thr and g.corr_alert == 0:
+        g.corr_alert = 1
+        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, g.state, mean, thr)
     elif mean < thr:
-        rstate[RS_CORR_ALERT] = 0.0
+        g.corr_alert = 0
 
 
 @nb.njit(cache=True, _nrt=False)
-def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds):
+def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r,
+            rcmds):
     """Run the intraday controls; returns the number of commands written into rcmds (they
     go to the gate exempt from pre-trade checks)."""
     n_instr = lacct.shape[0]
-    p = n_instr
+    g = rstate.glob[0]
     on_requests(now, lacct, rstate, rec_r, cur)
-    if kill_time_reached(now, rparams, rstate, p):
-        rstate[RS_KILL_AT_DONE] = 1.0
-        if rstate[RS_KILL] == 0:
-            rstate[RS_KILL] = KILL_CONFIG_TIME
+    if kill_time_reached(now, rparams, rstate):
+        g.kill_at_done = 1
+        if g.kill == 0:
+            g.kill = KILL_CONFIG_TIME
     pnl = 0.0
     for i in range(n_instr):
         pnl += lacct[i].equity
-    rstate[RS_PEAK] = max(rstate[RS_PEAK], pnl)
-    dd = rstate[RS_PEAK] - pnl
-    state = np.int64(rstate[RS_STATE])
+    g.peak = max(g.peak, pnl)
+    dd = g.peak - pnl
+    state = g.state
     new = state
-    if rstate[RS_KILL] != 0:
-        src = rstate[RS_KILL]
-        rstate[RS_KILL] = 0.0
-        rstate[RS_KILLED] = 1.0
+    if g.kill != 0:
+        src = g.kill
+        g.kill = 0
+        g.killed = 1
         new = HALTED
         risk_event(rec_r, cur, now, R_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
     elif state != HALTED:
-        hard_loss = rparams[p, RP_HARD_LOSS]
-        hard_dd = rparams[p, RP_HARD_DRAWDOWN]
-        soft_loss = rparams[p, RP_SOFT_LOSS]
-        soft_dd = rparams[p, RP_SOFT_DRAWDOWN]
+        pl = rparams.portfolio[0]
+        hard_loss = pl.hard_loss
+        hard_dd = pl.hard_drawdown
+        soft_loss = pl.soft_loss
+        soft_dd = pl.soft_drawdown
         rule, value, limit = 0, 0.0, 0.0
         if pnl <= -hard_loss:
             new, rule, value, limit = HALTED, R_HARD_LOSS, pnl, -hard_loss
@@ -274,7 +270,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
             new, rule, value, limit = REDUCING, R_SOFT_DD, dd, soft_dd
         if rule != 0:
             risk_event(rec_r, cur, now, rule, -1, n_instr, new, value, limit)
-    rstate[RS_STATE] = new
+    g.state = new
     n = 0
     if new == HALTED:
         n = cancel_orders(orders, active, cur, market, -1, 0, rcmds, 0)
