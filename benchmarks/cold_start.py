@@ -19,7 +19,10 @@ directory, so nothing comes from a cache (numba writes its cache there instead o
 Every numba compile is recorded through numba's event API ("numba:compile" fires only
 on a cache miss): per kernel, the number of specialisations compiled and the CPU seconds
 spent in its own compile (nested compiles of the kernels it calls are subtracted), so
-the list shows where cold-start time goes. Each step shows wall seconds and the process's
+the list shows where cold-start time goes; for a kernel compiled more than once, the
+argument types that differ between its specialisations (a literal constant such as
+``Literal[int](14)`` at a call site makes numba compile one specialisation per value).
+Each step shows wall seconds and the process's
 CPU seconds: compiling is single-threaded, so on a busy machine the wall time grows with
 whatever else runs on the cores while the CPU time stays what an idle core would take.
 The machine and its load average are printed.
@@ -58,11 +61,13 @@ class CompileLog:
         fn = getattr(disp, "py_func", None)
         name = (f"{fn.__module__}.{fn.__qualname__}" if fn is not None else str(disp))
         self.stack.append([name, time.process_time(), 0.0])
+        sigs = self.kernels.setdefault(name, {"compiles": 0, "seconds": 0.0, "args": []})["args"]
+        sigs.append([str(a) for a in event.data.get("args", ())])
 
     def on_end(self, event) -> None:
         name, start, nested = self.stack.pop()
         total = time.process_time() - start
-        k = self.kernels.setdefault(name, {"compiles": 0, "seconds": 0.0})
+        k = self.kernels[name]
         k["compiles"] += 1
         k["seconds"] += total - nested
         if self.stack:
@@ -99,6 +104,19 @@ class Clock:
         self.wall[name] = now[0] - self._start[0]
         self.cpu[name] = now[1] - self._start[1]
         self._start = now
+
+
+def differing_args(sigs: list[list[str]], most: int = 4) -> str:
+    """The argument positions whose types differ between specialisations, with their types."""
+    width = max((len(s) for s in sigs), default=0)
+    parts = []
+    for i in range(width):
+        kinds = sorted({s[i] if i < len(s) else "-" for s in sigs})
+        if len(kinds) > 1:
+            shown = ", ".join(kinds[:most]) + (f", ... {len(kinds)} kinds" if len(kinds) > most
+                                                else "")
+            parts.append(f"arg {i}: {shown}")
+    return "; ".join(parts)
 
 
 def first_example(lobster: str, clock: Clock) -> None:
@@ -227,13 +245,15 @@ def main() -> None:
     kernels: dict[str, dict] = {}
     for title in ("first example, cold", "hftlab warmup, cold"):
         for name, k in result[title]["kernels"].items():
-            agg = kernels.setdefault(name, {"compiles": 0, "seconds": 0.0})
-            agg["compiles"] = max(agg["compiles"], k["compiles"])
-            agg["seconds"] = max(agg["seconds"], k["seconds"])
+            agg = kernels.setdefault(name, {"compiles": 0, "seconds": 0.0, "args": []})
+            if k["seconds"] > agg["seconds"]:
+                agg.update(k)
     print("\ncostliest compiles (own CPU seconds, nested kernels excluded; the larger of the "
           "two cold phases):")
     for name, k in sorted(kernels.items(), key=lambda kv: -kv[1]["seconds"])[:args.top]:
         print(f"  {k['seconds']:7.1f} s  {k['compiles']:3d} x  {name}")
+        if k["compiles"] > 1:
+            print(f"{'':20}{differing_args(k['args'])}")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
