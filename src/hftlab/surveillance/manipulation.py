@@ -10,18 +10,19 @@ Definitions followed:
   ESMA's MAR (Reg. 596/2014) Annex I.A and Delegated Reg. 2016/522 Annex II list the
   same indicators: orders large relative to the book, cancelled within a short time,
   while the same person trades on the opposite side. Test here: an order at least
-  `size_multiple` times the book's median order size, cancelled (DELETE) within
+  `size_multiple` times the book's size-weighted median order size, cancelled (DELETE) within
   `max_life` having traded at most `max_fill` of its size, while its owner trades on the
   other side within `window` of its life; an owner's such orders on one side, no more
   than `merge_gap` apart, make one alert.
 - Momentum ignition: "a series of orders and trades ... to ignite a rapid price move
   either up or down", then trading out at the better price (SEC Concept Release on
   Equity Market Structure, 2010, 75 FR 3594, 3609; ESMA Guidelines on systems and
-  controls 2012/122). Test: at least `min_orders` aggressive orders within `window`,
-  at least `min_share` of the group's aggressive orders there on one side, the price
-  pushed at least `min_move` ticks that way (to its peak within `horizon` of the burst)
-  and giving back at least `min_reversal` of the push within `horizon` of the peak; with owners, the owner then trades at least `min_exit` of
-  its burst volume on the other side within `horizon` (the exit into the move).
+  controls 2012/122). Test: at least `min_orders` aggressive orders on one side within
+  `window`, carrying at least `min_share` of the group's aggressive volume there, the
+  price pushed at least `min_move` ticks that way (to its peak within `horizon` of the
+  burst) and giving back at least `min_reversal` of the push within `horizon` of the
+  peak; with owners, the owner then trades at least `min_exit` of its burst volume on
+  the other side within `horizon` (the exit into the move).
 - Quote stuffing: bursts of order messages with almost all of them cancelled (Egginton,
   Van Ness & Van Ness 2016, "Quote stuffing", Financial Management 45(3), who mark
   minutes whose quote activity is extreme against the stock's day; Gai, Yao & Ye 2013).
@@ -35,13 +36,13 @@ Owners. A simulated market carries the owner of every order id
 stands alone (spoofing: one alert per order, the other side's evidence being any
 resting order there executed during its life), aggressive orders pool into one group
 for the book (ignition: market-wide bursts, the exit not checkable), and messages pool
-per book (stuffing). ``owner`` is -1 in such alerts. ADDs at the time of a CLEAR are a
-snapshot of the book (Databento MBO's), not messages: such orders have no ADD time and
-are left out. An aggressive order is known from
+per book (stuffing). ``owner`` is -1 in such alerts. An aggressive order is known from
 its executions: the resting orders executed at one timestamp on one side (EXECUTE,
 aggressor = the other side) plus hidden prints (TRADE, side = the aggressor); its
 owner is the owner of an order ADDed on the aggressor's side at that same timestamp
-(its remainder resting), else unknown. Databento MBO reports a fill as a TRADE and a
+(its remainder resting), else unknown. ADDs at the time of a CLEAR are a snapshot of
+the book (Databento MBO's), not messages: such orders have no ADD time and are left
+out. Databento MBO reports a fill as a TRADE and a
 cancel of the resting order at the same time and price: such cancels are read as
 EXECUTEs and their TRADE dropped (counted in ``attrs["fills_from_cancels"]``).
 
@@ -179,9 +180,9 @@ def _lots_between(ts: np.ndarray, cum: np.ndarray, lo: np.ndarray, hi: np.ndarra
 
 
 def _lifecycles(f: _Flow) -> pd.DataFrame:
-    """One row per order id ADDed in the data (not first seen in a snapshot): add ts, side, price, size (lots, the
-    largest shown), executed and removed lots, end ts, whether it ended by a DELETE,
-    owner."""
+    """One row per order id ADDed in the data (not first seen in a snapshot): add ts,
+    side, price, size (lots, the largest shown), owner, end ts, executed lots and
+    whether it ended by a DELETE."""
     ev = f.ev
     m = np.isin(ev["kind"], (Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE)) & \
         (ev["order_id"] > 0)
@@ -317,7 +318,8 @@ def _frame(al: pd.DataFrame, inst: Instrument, extra: list[str],
         "start": pd.to_datetime(al["start"].to_numpy(np.int64), unit="ns", utc=True),
         "end": pd.to_datetime(al["end"].to_numpy(np.int64), unit="ns", utc=True),
         "side": al["side"].to_numpy(np.int64).astype(np.int8),
-        "score": al["score"].to_numpy(float), "evidence": al["evidence"].astype(object)})
+        "score": al["score"].to_numpy(float), "evidence": al["evidence"].astype(object)},
+        columns=COMMON)
     for c in extra:
         out[c] = to_currency(al[c].to_numpy(), inst.lot_size) if c in lots else al[c].to_numpy()
     return out
@@ -435,8 +437,8 @@ def detect_momentum_ignition(data: MarketData, *, window: Any = "3s", min_orders
     inst = f.inst
     al["evidence"] = [
         f"{n} aggressive {'buys' if s > 0 else 'sells'} ({sh:.0%} of the "
-        f"{'owner' if o > 0 else 'book'}'s aggressive volume) in {(e - b) / 1e9:.1f} s pushed the price "
-        f"{m} ticks, {r:.0%} given back" + (f"; the owner traded {x:g} units back"
+        f"{'owner' if o > 0 else 'book'}'s aggressive volume) in {(e - b) / 1e9:.1f} s "
+        f"pushed the price {m} ticks, {r:.0%} given back" + (f"; the owner traded {x:g} units back"
                                             if o > 0 else "")
         for n, s, sh, o, b, e, m, r, x in zip(al["orders"], al["side"], al["share"],
                                               al["owner"], al["start"], al["end"],
