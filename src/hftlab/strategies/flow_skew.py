@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hftlab.analytics.flow import duration_label, flow_signals
-from hftlab.analytics.inputs import duration_ns
+from hftlab.analytics.inputs import as_ns_array, duration_ns
 from hftlab.analytics.predictive import future_mid_change, predictive_power
 from hftlab.data.market import MarketData
 from hftlab.instruments import check
@@ -155,7 +155,7 @@ def fit_flow_skew(data: MarketData | pd.DataFrame, *, split_ns: int | None = Non
     missing = [c for c in cols.values() if c not in sig.columns]
     check(not missing, "signals", f"columns of the flow_signals frame {list(sig.columns)}",
           missing)
-    ts = sig.index.asi8
+    ts = as_ns_array(sig.index, "signals' index")
     if split_ns is None:
         frac = number(train_fraction, "train_fraction", 0.0, 1.0, low_open=True)
         split_ns = int(ts[0] + frac * (ts[-1] - ts[0]))

@@ -97,7 +97,9 @@ def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
 def trade_stats(rec: RunRecord, since_ns: int | None = None) -> dict[str, float]:
     """P&L, fills, notional, P&L per trade in bps, median hold and worst drawdown of a
     record over [since_ns, end] (module doc for each); since_ns None = the whole run."""
-    st = rec.states
+    st = rec.states.sort_values("ts", kind="stable")
+    # one sample per (time, instrument): the run's last sample may repeat a sampling time
+    st = st.drop_duplicates(["ts", "instrument"], keep="last")
     eq = st.groupby("ts")["equity"].sum() if len(st) else pd.Series(dtype=float)
     t0 = -np.inf if since_ns is None else since_ns
     before = eq[eq.index < t0]
@@ -308,9 +310,29 @@ def order_flow_row(seconds: float, seed: int) -> tuple[Row, FlowComparison]:
                f"against {wo['pnl']:,.0f}"), c
 
 
+def price_step(data: MarketData) -> int:
+    """The price grid of an L3 book in ticks: the gcd of the gaps between the prices its
+    orders were added at (100 on LOBSTER's AMZN day: $0.0001 ticks, cent prices)."""
+    ev = data.load().events
+    prices = np.unique(ev["price"][ev["kind"] == Kind.ADD])
+    return int(np.gcd.reduce(np.diff(prices))) if len(prices) > 1 else 1
+
+
+def lobster_day(message: str | Path) -> tuple[MarketData, dict[str, Any]]:
+    """A LOBSTER day (the orderbook file beside the message file, by name) and the
+    follower's keywords for it: 100 shares, exit one price step (price_step) away."""
+    from hftlab.data.lobster import read_lobster
+
+    message = Path(message)
+    book = message.with_name(message.name.replace("_message_", "_orderbook_"))
+    data = read_lobster(message, book)
+    return data, {"qty": 100, "take_profit": price_step(data)}
+
+
 def liquidity_row(data: MarketData, name: str, **follower: Any) -> Row:
-    """IcebergFollower on L3 data (the name says which)."""
-    rec, s = iceberg_run(data, **follower)
+    """IcebergFollower on L3 data (the name says which), with the equity venue's fees
+    (maker rebate $0.0020, taker $0.0030 a share) and 1 ms order latency."""
+    rec, s = iceberg_run(data, venues=_sim_venues(data), **follower)
     lost = s["exits_gone"] + s["exits_timeout"]
     return Row("liquidity detection", "IcebergFollower", name,
                f"{s['detections']:,} icebergs detected online, {s['entries']:,} entries",
