@@ -300,5 +300,37 @@ def _print_frame(console: Any, frame: Any, title: str, columns: list[str]) -> No
     console.print(t)
 
 
+@app.command("playbook")
+def playbook_command(
+    seconds: Annotated[float, typer.Option(help="Simulated seconds per scenario.")] = 600.0,
+    seed: Annotated[int, typer.Option(help="Seed of every scenario.")] = 1,
+    lobster: Annotated[Path | None, typer.Option(help="A LOBSTER message CSV (its "
+                                                      "orderbook file beside it, by name) "
+                                                      "for the iceberg follower; without "
+                                                      "it liquidity detection is not "
+                                                      "measured.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of index.html and "
+                                                          "playbook.csv.")] = Path(
+        "runs/playbook"),
+) -> None:
+    """Run each HFT subtype that exists on its scenario and print the seed's comparative
+    table with measured columns (entry signal, median hold, P&L per trade in bps, worst
+    drawdown, main risk) beside the seed's ranges; the page goes to OUT/index.html."""
+    from rich.console import Console
+
+    from hftlab.report.playbook import rich_table
+    from hftlab.studies import playbook
+
+    console = Console()
+    l3, follower = None, {}
+    if lobster is not None:
+        l3, follower = playbook.lobster_day(lobster)
+    tab, missing = playbook.run(seconds=seconds, seed=seed, iceberg_data=l3,
+                                iceberg_name=lobster.name if lobster else "",
+                                follower=follower)
+    console.print(rich_table(tab, missing))
+    console.print(f"report: {playbook.write(tab, missing, out)}")
+
+
 if __name__ == "__main__":
     app()
