@@ -198,7 +198,8 @@ def stress_command(
         "table; repeat for several (default: the five makers)")] = None,
     stress: Annotated[list[str] | None, typer.Option(
         "--stress", help="flash-crash, vol-spike, informed-sweep, news-jump, feed-outage, "
-        "latency-spike, correlation-spike; repeat for several (default: all)")] = None,
+        "latency-spike, correlation-spike; repeat for several (default: all but "
+        "correlation-spike, slow: a Python maker on each of its ten books)")] = None,
     seeds: Annotated[int, typer.Option(help="Seeds 1..N per stress (tail risk over them).")]
     = 1,
     seconds: Annotated[float, typer.Option(help="Session length in seconds.")] = 1200.0,

@@ -3,10 +3,10 @@ their tail risk over seeds (the study is hftlab.studies.stress; this face picks 
 strategies and writes the report).
 
 ``run()`` sends the five built-in makers, with the demo's parameters (hftlab.demo), through
-every stress of STRESSES on one seed; ``run(["glft", "my_maker.toml"], ["flash-crash"],
-seeds=20, out="runs/stress")`` picks strategies by name or TOML config ([strategy] table,
-as in ``hftlab backtest``), stresses by name, 20 seeds for the tail risk, and writes the
-HTML report. Runs go through hftlab.scale.sweep: a LocalCluster by default, or
+every stress of DEFAULT_STRESSES (all but the slow correlation-spike) on one seed;
+``run(["glft", "my_maker.toml"], ["flash-crash"], seeds=20, out="runs/stress")`` picks
+strategies by name or TOML config ([strategy] table, as in ``hftlab backtest``), stresses
+by name, 20 seeds for the tail risk, and writes the HTML report. Runs go through hftlab.scale.sweep: a LocalCluster by default, or
 ``scheduler="tcp://host:8786"``.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from hftlab.instruments import ConfigError
-from hftlab.studies.stress import (EXCHANGE_HALT, STRESSES, Stress, StressResult, breakers,
-                                   run_stress, tail_risk, var_es)
+from hftlab.studies.stress import (DEFAULT_STRESSES, EXCHANGE_HALT, STRESSES, Stress,
+                                   StressResult, breakers, run_stress, tail_risk, var_es)
 
-__all__ = ["EXCHANGE_HALT", "STRESSES", "Stress", "StressResult", "breakers", "run",
-           "run_stress", "strategies_from", "tail_risk", "var_es"]
+__all__ = ["DEFAULT_STRESSES", "EXCHANGE_HALT", "STRESSES", "Stress", "StressResult",
+           "breakers", "run", "run_stress", "strategies_from", "tail_risk", "var_es"]
 
 
 def strategies_from(specs: Sequence[str] | Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def run(strategies: Sequence[str] | Mapping[str, Any] | None = None,
         seconds: float = 1200.0, limits: Any = None, scheduler: Any = None,
         workers: int | None = None, out: str | Path | None = None, progress: Any = False,
         n_boot: int = 2000) -> StressResult:
-    """Every strategy (strategies_from) through every stress (default: all of STRESSES),
+    """Every strategy (strategies_from) through every stress (default: DEFAULT_STRESSES),
     for seeds (a count N: seeds 1..N), with and without the breakers (limits, default
     ``breakers()``); returns the StressResult and, with out, writes report.html and the
     tables there (runs already in out/stress_runs.parquet are not run again)."""
