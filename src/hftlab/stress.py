@@ -6,8 +6,8 @@ strategies and writes the report).
 every stress of DEFAULT_STRESSES (all but the slow correlation-spike) on one seed;
 ``run(["glft", "my_maker.toml"], ["flash-crash"], seeds=20, out="runs/stress")`` picks
 strategies by name or TOML config ([strategy] table, as in ``hftlab backtest``), stresses
-by name, 20 seeds for the tail risk, and writes the HTML report. Runs go through hftlab.scale.sweep: a LocalCluster by default, or
-``scheduler="tcp://host:8786"``.
+by name, 20 seeds for the tail risk, and writes the HTML report. Runs go through
+hftlab.scale.sweep: a LocalCluster by default, or ``scheduler="tcp://host:8786"``.
 """
 
 from __future__ import annotations
