@@ -123,9 +123,16 @@ def market(a: argparse.Namespace):
         from hftlab.data import read_binance
         data = read_binance(path)
     ev = data.events[data.events["venue"] == 0]
-    one = MarketData(ev, data.instruments, data.venues[:1], source=str(path))
     recorded = bool((ev["ts_local"] != 0).all())
-    return one, (-1 if recorded else 0), f"data {path.name} (venue 0: {data.venues[0].name})"
+    label = f"data {path.name} (venue 0: {data.venues[0].name})"
+    skew = int((ev["ts_local"] - ev["ts"]).min()) if recorded else 0
+    if skew < 0:  # the capture's clock is behind the venue's: shift it, as hftbacktest's
+        # converter does (data.validation.correct_local_timestamp), for both sides alike
+        ev = ev.copy()
+        ev["ts_local"] -= skew
+        label += f", local clock {-skew / 1e6:.1f} ms behind the venue's: ts_local shifted"
+    one = MarketData(ev, data.instruments, data.venues[:1], source=str(path))
+    return one, (-1 if recorded else 0), label
 
 
 def compare_fills(ours_path: Path, theirs_path: Path) -> str:
