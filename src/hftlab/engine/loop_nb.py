@@ -190,8 +190,8 @@ def guard(now, lacct, instruments, orders, active, free, cur, entry, eends, rec_
     """Run the intraday risk monitor; send its cancel / flatten commands past pre-trade checks."""
     n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds)
     if n > 0:
-        send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market, venues,
-             instruments, rparams, rstate, rec_r, rcmds, True)
+        send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
+             venues, instruments, rparams, rstate, rec_r, rcmds, True)
         cur[0].release = 1
 
 
@@ -317,8 +317,8 @@ def _run(ev, st, io, strat, qfn, qparams):
             start = cur[0].cmd_offset
             stop = min(cur[0].n_cmds, start + MAX_CMDS)
             first = cur[0].n_orders
-            send(start, stop, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o,
-                 lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
+            send(start, stop, cur[0].now_local, cmds, orders, active, free, cur, entry, eends,
+                 rec_o, lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[0].cmd_offset = stop
             if stop == cur[0].n_cmds:
                 cur[0].n_cmds = 0
@@ -443,8 +443,8 @@ def _run(ev, st, io, strat, qfn, qparams):
                 cur[0].release = 1
                 if wake == W_FILL:
                     mark_host(lacct, instruments, market)
-                    guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o, market,
-                          venues, rparams, rstate, rec_r, rcmds)
+                    guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o,
+                          market, venues, rparams, rstate, rec_r, rcmds)
             else:  # the strategy's timer
                 catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market)
                 cur[0].now_local = t
@@ -461,8 +461,8 @@ def _run(ev, st, io, strat, qfn, qparams):
         if nc < 0:
             return RUN_ERROR
         if nc > 0 or has_requests(rstate):  # commands, or a kill / pause request
-            send(0, nc, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
-                 market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
+            send(0, nc, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o,
+                 lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[0].release = 1
 
 

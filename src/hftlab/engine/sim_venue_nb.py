@@ -177,8 +177,8 @@ def passive_fills(nf, now, sfills, st):
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
     st.cur[0].now_ex = now
     _book_fills(nf, now, sfills, st.orders, st.active, st.cur, st.resp, st.resp_ends,
-                st.rec_fills, st.acct, st.venue_table, st.instrument_table, st.market, st.qty, st.top,
-                st.base)
+                st.rec_fills, st.acct, st.venue_table, st.instrument_table, st.market, st.qty,
+                st.top, st.base)
 
 
 @nb.njit(cache=True)
