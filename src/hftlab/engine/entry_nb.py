@@ -171,8 +171,8 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
     elif halted[b]:
         reason = RS_HALTED
     if reason != RS_NONE:
-        refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rends, rec_o, venues,
-               market)
+        refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rends, rec_o,
+               venues, market)
         return
     status = orders[s].status
     if rules.modify_keeps_priority(orders[s].price, orders[s].leaves, new_price, new_qty):

@@ -54,19 +54,19 @@ def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_
     """
     if not exempt and has_requests(rstate):
         on_requests(now, lacct, rstate, rec_r, cur)
-    dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
-             venues, instruments, rparams, rstate, rec_r, exempt)
+    dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+             market, venues, instruments, rparams, rstate, rec_r, exempt)
     if not exempt and has_requests(rstate):
         n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
                     rec_r, rcmds)
         if n > 0:
-            dispatch(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
-                     venues, instruments, rparams, rstate, rec_r, True)
+            dispatch(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+                     market, venues, instruments, rparams, rstate, rec_r, True)
 
 
 @nb.njit(cache=True)
-def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
-             venues, instruments, rparams, rstate, rec_r, exempt):
+def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+             market, venues, instruments, rparams, rstate, rec_r, exempt):
     """Validate, check and queue each command (see send)."""
     n_books = market.shape[0]
     for c in range(start, n_cmds):
@@ -129,9 +129,9 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                     orders[s].price = orders[s].local_price = price
                     orders[s].order_type = LIMIT
                     orders[s].tif = IOC
-            reason = 0 if exempt else pre_trade(now, orders[s].order_id, s, b, side, price, q, otype,
-                                                q, False, lacct, market, instruments, orders,
-                                                active, cur, rparams, rstate, rec_r)
+            reason = 0 if exempt else pre_trade(now, orders[s].order_id, s, b, side, price, q,
+                                                otype, q, False, lacct, market, instruments,
+                                                orders, active, cur, rparams, rstate, rec_r)
             if reason != 0:
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue

@@ -384,7 +384,8 @@ class Context:
         """The best `levels` levels per side: bid_price, bid_qty, ask_price, ask_qty (ticks, lots)."""
         px = np.empty((2, levels), np.int64)
         qty = np.empty((2, levels), np.int64)
-        book_nb.depth(self._e.local_qty, self._e.local_top, self._e.base, self._b(book), levels, px, qty)
+        e = self._e
+        book_nb.depth(e.local_qty, e.local_top, e.base, self._b(book), levels, px, qty)
         return {"bid_price": px[0], "bid_qty": qty[0], "ask_price": px[1], "ask_qty": qty[1]}
 
     # -- account ---------------------------------------------------------------------

@@ -177,8 +177,8 @@ def passive_fills(nf, now, sfills, st):
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
     st.cur[0].now_ex = now
     _book_fills(nf, now, sfills, st.orders, st.active, st.cur, st.resp, st.resp_ends,
-                st.rec_fills, st.acct, st.venue_table, st.instrument_table, st.market, st.qty, st.top,
-                st.base)
+                st.rec_fills, st.acct, st.venue_table, st.instrument_table, st.market, st.qty,
+                st.top, st.base)
 
 
 @nb.njit(cache=True)
@@ -213,7 +213,8 @@ def horizon(ev, st, sim):
         host = min(host, resp[qr.head % resp.shape[0]].ts)
     if prm[0].sub_book > 0 or prm[0].sub_trade > 0:
         if cur[0].next_local < cur[0].n_events:
-            host = min(host, host_time(cur[0].next_local, ev, venues, cur))
+            host = min(host, host_time(cur[0].next_local, ev.ts, ev.ts_local, ev.venue, venues,
+                                            cur))
         agents = np.int64(NEVER)
         for a in range(wake.shape[0]):
             agents = min(agents, wake[a])

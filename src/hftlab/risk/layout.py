@@ -30,7 +30,7 @@ LIMITS_DTYPE = np.dtype([(name, _F8) for name in (
     "cancel_grace",  # cancels allowed before the ratio applies
     "max_holding",  # ns a position may stay open before it is flattened
     "halted",  # 1 = trading in this instrument halted by configuration
-)])
+)], align=True)
 NEVER = np.iinfo(np.int64).max  # a kill time that never comes
 PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
     "soft_loss",  # loss (currency > 0) that switches to REDUCING
@@ -51,7 +51,7 @@ PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
     "kill_denials",  # pre-trade denials after which the kill switch fires
     "interval",  # derived by RiskLimits.to_params: ns between tokens, 1e9 / rate
     "tau",  # derived: the bucket's tolerance, (burst - 1) * interval ns
-)] + [("kill_at", _I8)])  # host time (ns since the epoch) the kill switch fires; NEVER
+)] + [("kill_at", _I8)], align=True)  # host time (ns since the epoch) the kill switch fires; NEVER
 RiskParams = namedtuple("RiskParams", "limits portfolio")
 
 # --- state -------------------------------------------------------------------------------
@@ -72,12 +72,12 @@ GLOBAL_DTYPE = np.dtype([
     ("corr_started", _I8),  # 1 once the first mids were taken
     ("anchor_set", _I8),  # 1 once the anchor time is set
     ("anchor", _I8),  # ns since the epoch; the times above and below are ns after it
-])
+], align=True)
 MAX_VENUES = 32  # venues beyond share the last bucket (more throttling, never less)
 VENUE_RISK_DTYPE = np.dtype([
     ("tat", _F8),  # theoretical arrival time of the token bucket (GCRA), ns after anchor
     ("sent", _I8),  # orders passed by the bucket
-])
+], align=True)
 INSTRUMENT_RISK_DTYPE = np.dtype([
     ("since", _F8),  # host time the current position was opened (ns after anchor)
     ("sign", _I8),  # sign of the position the clock runs for (0 = flat, no clock)
@@ -93,10 +93,10 @@ INSTRUMENT_RISK_DTYPE = np.dtype([
     ("last_mid", _F8),  # correlation: mid at the last update (ticks)
     ("var", _F8),  # correlation: EWMA of squared log returns
     ("ret", _F8),  # correlation: the latest log return
-])
+], align=True)
 DUP_SLOTS = 64  # the duplicate check looks at the last 64 submits within its window
 DUP_DTYPE = np.dtype([("ts", _F8), ("book", _I8), ("side", _I8), ("price", _I8), ("qty", _I8),
-                      ("order_type", _I8)])
+                      ("order_type", _I8)], align=True)
 RiskState = namedtuple("RiskState", "glob venues instruments dup pairs")
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
