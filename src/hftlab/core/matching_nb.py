@@ -54,8 +54,8 @@ for cancel / modify); results rows R_STATUS, R_REASON, R_ORDER, R_FILLED, R_REST
 R_REMOVED. A replace is a cancel followed by a submit.
 
 Speed: matching one order against the top level, resting an order and cancelling by
-id are O(1); a level that empties makes book_nb.set_level scan to the next non-empty
-one. The kernels never allocate, so they are compiled without numba's reference-counting
+id are O(1); a level that empties makes book_nb.set_level find the next non-empty one
+through its occupancy bitmap (a few word reads, whatever the ladder's width). The kernels never allocate, so they are compiled without numba's reference-counting
 runtime (``_nrt=False``) and with their helpers inlined: with the runtime, atomic
 reference counts on the dozen state arrays at every helper boundary cost about 5x
 (benchmarks/matching_throughput.py).
@@ -230,7 +230,7 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
     """Trade `rem` lots of taker against the opposite side in price-time order.
 
     Returns (rem, filled, stp_stopped, nf, ne). O(1) per fill; a level that empties
-    makes set_level scan to the next non-empty one.
+    makes set_level look up the next non-empty one in its occupancy bitmap.
     """
     width = qty.shape[2]
     orow = ASK_ROW if side > 0 else BID_ROW
