@@ -55,7 +55,8 @@ R_REMOVED. A replace is a cancel followed by a submit.
 
 Speed: matching one order against the top level, resting an order and cancelling by
 id are O(1); a level that empties makes book_nb.set_level find the next non-empty one
-through its occupancy bitmap (a few word reads, whatever the ladder's width). The kernels never allocate, so they are compiled without numba's reference-counting
+through its occupancy bitmap (a few word reads, whatever the ladder's width). The
+kernels never allocate, so they are compiled without numba's reference-counting
 runtime (``_nrt=False``) and with their helpers inlined: with the runtime, atomic
 reference counts on the dozen state arrays at every helper boundary cost about 5x
 (benchmarks/matching_throughput.py).
