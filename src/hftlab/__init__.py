@@ -1,6 +1,9 @@
 """hftlab: a tick-level lab for high-frequency trading research."""
 
+from hftlab import _kernel_cache
 from hftlab._lazy import lazy_exports
+
+_kernel_cache.refresh()  # drop cached kernels compiled against older sources
 
 __version__ = "0.1.0"
 _EXPORTS = {
