@@ -56,8 +56,13 @@ CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
                         ("next_id", _I8)])
 VIEW_DTYPES = (BOOK_VIEW_DTYPE, ORDER_VIEW_DTYPE, ACCOUNT_VIEW_DTYPE, CLOCK_DTYPE)
 
-View = namedtuple("View", "books orders active account clock ladder top base")
-Orders = namedtuple("Orders", "commands counts")
+class View(namedtuple("View", "books orders active account clock ladder top base")):
+    """What a compiled strategy reads (module doc); no __slots__, so that engine.state can
+    keep its numba type on it."""
+
+
+class Orders(namedtuple("Orders", "commands counts")):
+    """The command sink of a compiled strategy (module doc)."""
 # counts: commands written, commands refused for want of room, kill requested, pause (+1)
 # or resume (-1) requested, submits written (for the ids they will get)
 N_WRITTEN, N_OVERFLOW, N_KILL, N_PAUSE, N_SUBMITS = 0, 1, 2, 3, 4

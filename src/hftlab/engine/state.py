@@ -11,7 +11,8 @@ Named tuples of arrays compile and cache with ``cache=True`` (unlike jitclass an
 StructRef), so a warm process starts a run without compiling. Their numba types are
 found here with the arrays' types cached by (dtype, ndim, flags): numba's own typeof
 rebuilds a structured dtype's record type at every call (~0.7 ms each), which for the
-engine's ~25 structured arrays would cost ~15 ms at every return of the loop.
+engine's ~25 structured arrays would cost ~15 ms at every return of the loop, and a new
+type object is hashed through all its fields.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from hftlab.risk.layout import RiskParams, RiskState
 from hftlab.schema import EVENT_DTYPE
 
 Events = namedtuple("Events", [*EVENT_DTYPE.names, "ladder_idx", "ladder_new"])
-EngineState = namedtuple("EngineState", [
+_EngineState = namedtuple("EngineState", [
     "cur",  # loop cursors and counters: one record of CURSOR_DTYPE
     "prm",  # run parameters: one record of PARAMS_DTYPE
     "qty", "top", "local_qty", "local_top", "base",  # exchange and host ladders (book_nb)
@@ -44,7 +45,16 @@ EngineState = namedtuple("EngineState", [
     "rparams", "rstate",  # risk limits and state (risk.layout.RiskParams, RiskState)
     "risk_cmds",  # the risk engine's command buffer (cancel-all, flatten)
 ])
-StrategyIO = namedtuple("StrategyIO", "cmds host_view sink clock state")
+
+
+class EngineState(_EngineState):
+    """The engine's state of one run (fields above); no __slots__, so that its numba type
+    is kept on it."""
+
+
+class StrategyIO(namedtuple("StrategyIO", "cmds host_view sink clock state")):
+    """What a compiled strategy is handed (fields: engine.api_nb)."""
+
 
 _COLUMN = {name: types.Array(nb.from_dtype(EVENT_DTYPE[name]), 1, "A", readonly=True)
            for name in EVENT_DTYPE.names}
@@ -86,7 +96,14 @@ def _typeof_cached(val, c):
 
 
 def _typeof_named(val, c) -> types.NamedTuple:
-    return types.NamedTuple([_typeof_cached(v, c) for v in val], type(val))
+    """The numba type of one of the named tuples above, found once per instance and kept
+    on it: the dispatcher then takes the type's code directly, where a new type object
+    would be hashed through all its fields at every call of the loop (~50 us)."""
+    t = val.__dict__.get("_numba_type")
+    if t is None:
+        t = types.NamedTuple([_typeof_cached(v, c) for v in val], type(val))
+        val.__dict__["_numba_type"] = t
+    return t
 
 
 for _cls in (EngineState, StrategyIO, View, Orders, RiskParams, RiskState):

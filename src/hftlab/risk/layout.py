@@ -52,7 +52,8 @@ PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
     "interval",  # derived by RiskLimits.to_params: ns between tokens, 1e9 / rate
     "tau",  # derived: the bucket's tolerance, (burst - 1) * interval ns
 )] + [("kill_at", _I8)], align=True)  # host time (ns since the epoch) the kill switch fires; NEVER
-RiskParams = namedtuple("RiskParams", "limits portfolio")
+class RiskParams(namedtuple("RiskParams", "limits portfolio")):
+    """The risk engine's limits (module doc)."""
 
 # --- state -------------------------------------------------------------------------------
 GLOBAL_DTYPE = np.dtype([
@@ -97,7 +98,8 @@ INSTRUMENT_RISK_DTYPE = np.dtype([
 DUP_SLOTS = 64  # the duplicate check looks at the last 64 submits within its window
 DUP_DTYPE = np.dtype([("ts", _F8), ("book", _I8), ("side", _I8), ("price", _I8), ("qty", _I8),
                       ("order_type", _I8)], align=True)
-RiskState = namedtuple("RiskState", "glob venues instruments dup pairs")
+class RiskState(namedtuple("RiskState", "glob venues instruments dup pairs")):
+    """The risk engine's state (module doc)."""
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
 KILL_STRATEGY, KILL_ENGINE, KILL_CONFIG_TIME, KILL_CONFIG_DENIALS = 1, 2, 3, 4
