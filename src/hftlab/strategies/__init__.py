@@ -24,6 +24,7 @@ _EXPORTS = {
     "LatencyArbitrage": "hftlab.strategies.latency_arb",
     "RegimeModel": "hftlab.strategies.regime",
     "RegimeSwitched": "hftlab.strategies.regime",
+    "RoutedMaker": "hftlab.strategies.routing",
     "Static": "hftlab.strategies.static",
     "ToxicityAware": "hftlab.strategies.toxicity",
 }
