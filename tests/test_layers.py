@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # 5 - market data (book.py rebuilds depth from it)
     ("data", "book"),
     # 6 - the base: the package root (lazy exports only), its helpers, instruments, schema
-    ("", "_lazy", "core", "instruments", "schema"),
+    ("", "_lazy", "_kernel_cache", "core", "instruments", "schema"),
 )
 
 # (importer, imported) pairs that break the order today; delete a pair here when its
