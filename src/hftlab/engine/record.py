@@ -163,8 +163,11 @@ def max_drawdown(equity: np.ndarray) -> float:
 def summarize(rec: RunRecord) -> dict:
     import pandas as pd
 
-    st = rec.states
-    per_ts = st.groupby("ts")["equity"].sum() if len(st) else pd.Series(dtype=float)
+    # one sample per (time, instrument), in time order: a run's closing sample may repeat
+    # the last sampling time, and summing both rows would count that instrument twice
+    st = rec.states.sort_values("ts", kind="stable")
+    per_ts = st.groupby(["ts", "instrument"])["equity"].last().groupby("ts").sum() \
+        if len(st) else pd.Series(dtype=float)
     eq = per_ts.to_numpy()
     steps = np.diff(eq)
     sharpe = float(steps.mean() / steps.std() * np.sqrt(len(steps))) \
