@@ -48,6 +48,8 @@ INSTRUMENT_FIELDS: dict[str, tuple[str, str, str]] = {
     "duplicate_window_ns": ("dup_window", "ns", "an integer number of ns >= 0"),
     "max_cancel_ratio": ("max_cancel_ratio", "ratio", "a finite ratio >= 0"),
     "cancel_ratio_grace": ("cancel_grace", "count", "an integer count >= 0"),
+    "max_cancel_to_order": ("max_cancel_to_order", "ratio", "a finite ratio >= 0"),
+    "cancel_to_order_grace": ("cancel_to_order_grace", "count", "an integer count >= 0"),
     "max_holding_ns": ("max_holding", "ns1", "an integer number of ns >= 1"),
     "halted": ("halted", "bool", "true or false"),
 }
@@ -74,7 +76,8 @@ PORTFOLIO_FIELDS: dict[str, tuple[str, str, str]] = {
 }
 
 # what a field means when it is None but the array needs a number
-DEFAULTS = {"cancel_ratio_grace": 0, "throttle_burst": 1, "concentration_min_gross": 0.0,
+DEFAULTS = {"cancel_ratio_grace": 0, "cancel_to_order_grace": 0, "throttle_burst": 1,
+            "concentration_min_gross": 0.0,
             "correlation_halflife": 20.0, "correlation_interval_ns": 0,
             "correlation_min_updates": 10}
 
@@ -124,7 +127,9 @@ class RiskLimits:
     max_position_notional (worst case: position plus open orders on a side, valued at the
     reference price), price_band_pct / price_band_ticks (limit price vs the host's mid;
     the tighter applies), duplicate_window_ns, max_cancel_ratio (cancels per fill, after
-    cancel_ratio_grace cancels), halted. Portfolio: max_gross_notional, max_net_notional,
+    cancel_ratio_grace cancels), max_cancel_to_order (cancels per new order sent, after
+    cancel_to_order_grace cancels; new orders and modifies are denied past it), halted.
+    Portfolio: max_gross_notional, max_net_notional,
     max_concentration (share of gross in one instrument, from concentration_min_gross
     on), max_orders_per_sec with throttle_burst (token bucket per venue, for new orders
     and modifies). Intraday: soft_loss / soft_drawdown (REDUCING), hard_loss /
@@ -144,6 +149,8 @@ class RiskLimits:
     duplicate_window_ns: int | None = None
     max_cancel_ratio: float | None = None
     cancel_ratio_grace: int | None = None
+    max_cancel_to_order: float | None = None
+    cancel_to_order_grace: int | None = None
     max_holding_ns: int | None = None
     halted: bool | None = None
     max_gross_notional: float | None = None
