@@ -32,6 +32,7 @@ LIMITS_DTYPE = np.dtype([(name, _F8) for name in (
     "cancel_to_order_grace",  # cancels allowed before the cancel-to-order ratio applies
     "max_holding",  # ns a position may stay open before it is flattened
     "halted",  # 1 = trading in this instrument halted by configuration
+    "corr_scope",  # > 0: the instrument is in the correlation alert's scope (inf = all are)
 )])
 NEVER = np.iinfo(np.int64).max  # a kill time that never comes
 PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
@@ -50,6 +51,9 @@ PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
     "corr_halflife",  # EWMA half-life of the estimates, in updates
     "corr_interval",  # ns between correlation updates (host clock)
     "corr_min_updates",  # updates before an alert can fire
+    "corr_below",  # 1 = alert when the mean correlation falls to the threshold (a breakdown),
+    # 0 (or inf) = when it rises to it
+    "corr_action",  # on an alert: CORR_NONE (0 / inf), CORR_REDUCING, CORR_PAUSE
     "kill_denials",  # pre-trade denials after which the kill switch fires
     "interval",  # derived by RiskLimits.to_params: ns between tokens, 1e9 / rate
     "tau",  # derived: the bucket's tolerance, (burst - 1) * interval ns
@@ -108,6 +112,7 @@ ACTIVE, REDUCING, HALTED = 0, 1, 2
 KILL_STRATEGY, KILL_ENGINE, KILL_CONFIG_TIME, KILL_CONFIG_DENIALS, KILL_DESK = 1, 2, 3, 4, 5
 RESET_STATE, RESET_PEAK, RESET_DENIALS = 1, 2, 4
 PAUSE_STRATEGY, PAUSE_DESK = 1, 2
+CORR_NONE, CORR_REDUCING, CORR_PAUSE = 0, 1, 2
 
 
 def new_state(n_instr: int) -> RiskState:
