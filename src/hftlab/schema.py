@@ -143,6 +143,7 @@ class Reason(IntEnum):
     RISK_RESET = 56  # explicit reset: state back to ACTIVE
     RISK_CANCEL_ALL = 57  # the risk engine cancelled open orders (value: how many)
     RISK_FLATTEN = 58  # the risk engine sent an order that flattens a position
+    RISK_CANCEL_TO_ORDER = 59  # cancels sent per new order sent above max_cancel_to_order
 
 
 ORDER_RECORD_DTYPE = np.dtype(

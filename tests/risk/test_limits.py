@@ -59,8 +59,9 @@ def test_to_params_named_fields_inf_means_no_limit():
     assert np.isinf(p.limits["band_pct"]).all() and np.isinf(port["gross"])
     assert port["kill_at"] == 1_700_000_000_123_456_789  # int64 ns, exact
     none = RiskLimits().to_params(1)
-    assert none.limits[0]["cancel_grace"] == 0  # a default, not a limit
-    assert all(np.isinf(none.limits[0][f]) for f in L.LIMITS_DTYPE.names if f != "cancel_grace")
+    grace = ("cancel_grace", "cancel_to_order_grace")
+    assert all(none.limits[0][f] == 0 for f in grace)  # defaults, not limits
+    assert all(np.isinf(none.limits[0][f]) for f in L.LIMITS_DTYPE.names if f not in grace)
     assert none.portfolio[0]["kill_at"] == L.NEVER
 
 

@@ -35,6 +35,7 @@ OWN_ORDER_DTYPE = np.dtype([
     ("venue_id", _I8),  # the venue's order id in a simulated market (matching_nb's row)
     ("ahead", _F8),  # estimated qty ahead of us in the queue (lots)
     ("traded", _F8),  # qty traded at our level since the last depth update (L2 model)
+    ("local_filled", _I8),  # qty filled as the strategy knows it (the gate's modify check)
 ], align=True)
 
 # --- commands written by strategies and the risk engine: (max_commands,) ---------------
@@ -140,13 +141,14 @@ CURSOR_DTYPE = np.dtype([(name, _I8) for name in (
     "level_overrun_at",  # 1 + the number of the first such event (0 = none)
     "l3_over",  # L3 cancels / executions larger than the order rests (not applied)
     "l3_over_at",  # 1 + the number of the first such event (0 = none)
+    "desk_at",  # host time the loop hands the risk desk its turn (RUN_DESK); max = no desk
 )], align=True)
 
 # wake-up reasons, also Strategy callbacks
 W_NONE, W_START, W_BOOK, W_TRADE, W_FILL, W_ORDER, W_TIMER, W_END, W_DENIED = range(9)  # schema.Wake
 
 # kernel return codes
-RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE = 0, 1, 2, 3, 4, 5
+RUN_DONE, RUN_NEED_DATA, RUN_WAKE, RUN_FLUSH, RUN_ERROR, RUN_ARRIVE, RUN_DESK = 0, 1, 2, 3, 4, 5, 6
 # engine errors (cursor field error)
 ERR_QUEUE_FULL, ERR_DATA_RANGE, ERR_SINK_FULL = 1, 3, 4
 

@@ -18,6 +18,11 @@ Conventions:
 - modify priority (CME Globex, Nasdaq/ITCH order replace, Eurex): a size decrease at the
   same price keeps time priority; a price change or a size increase loses it (the order
   re-enters at the back of its level).
+- modify size (CME Globex with In-Flight Mitigation, Nasdaq OUCH Replace, NautilusTrader's
+  ModifyOrder ``quantity``): a modify states the order's new *total* quantity; the venue
+  subtracts what has already filled when the modify arrives, and a modify to at or below
+  the filled quantity cancels the rest. A modify therefore never resurrects filled lots
+  (the overfill CME's 2001 Globex notice describes for "new remaining size" modifies).
 """
 
 from __future__ import annotations
@@ -93,3 +98,10 @@ def modify_keeps_priority(old_price, old_leaves, new_price, new_leaves):
     """A modify keeps queue priority iff the price is unchanged and the size does not
     grow (CME / Nasdaq)."""
     return new_price == old_price and new_leaves <= old_leaves
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def modify_leaves(new_total, filled):
+    """Remaining size after a modify to new_total lots of an order that has filled
+    `filled` lots when the modify arrives (<= 0: the rest is cancelled)."""
+    return new_total - filled

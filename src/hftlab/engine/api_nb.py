@@ -202,7 +202,9 @@ def cancel(orders, order_id):
 
 @nb.njit(cache=True)
 def modify(orders, order_id, price, qty):
-    """New price and remaining size of one of our orders; False when the sink is full."""
+    """New price and new total quantity of one of our orders (the venue subtracts what
+    filled when the modify arrives; at or below that it cancels the rest); False when the
+    sink is full."""
     return _command(orders, ACT_MODIFY, 0, 0, price, qty, 0, 0, order_id)
 
 

@@ -17,7 +17,7 @@ from hftlab.engine import api_nb, loop_nb
 from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
                                 ERR_DATA_RANGE, ERR_QUEUE_FULL, ERR_SINK_FULL, INSTRUMENT_DTYPE,
                                 OWN_ORDER_DTYPE, PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE,
-                                RING_DTYPE, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA,
+                                RING_DTYPE, RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA,
                                 RUN_WAKE, R_ACK, R_MODIFIED, R_REFUSED, VENUE_DTYPE, W_BOOK,
                                 W_DENIED, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
 from hftlab.engine.queue import QueueModel, queue_model
@@ -25,6 +25,7 @@ from hftlab.engine.queue_nb import QUEUE_SIG
 from hftlab.engine.state import EngineState, Events, StrategyIO, events
 from hftlab.engine.record import TABLES, RunRecord
 from hftlab.instruments import ConfigError, Venue, check
+from hftlab.risk.desk import RiskDesk
 from hftlab.risk.layout import RiskParams, new_state, no_limits
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
@@ -121,6 +122,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     c["local_next_ts"] = -1
     c["own_dirty"] = 1
     c["horizon"] = np.iinfo(np.int64).max  # replay: the data sets the pace
+    c["desk_at"] = np.iinfo(np.int64).max  # no risk desk unless backtest was given one
     r = buffer_rows
     state = EngineState(
         cur=cur, prm=prm, qty=qty, top=top, local_qty=lqty, local_top=ltop,
@@ -175,8 +177,9 @@ class _Runner:
     """Calls the compiled loop and answers what it returns for Python: record buffers to
     flush, a Python strategy to wake, an engine error."""
 
-    def __init__(self, e: Engine, strategy: Strategy | CompiledStrategy, qm: QueueModel) -> None:
-        self.e, self.strategy = e, strategy
+    def __init__(self, e: Engine, strategy: Strategy | CompiledStrategy, qm: QueueModel,
+                 desk: RiskDesk | None = None) -> None:
+        self.e, self.strategy, self.desk = e, strategy, desk
         compiled = isinstance(strategy, CompiledStrategy)
         if compiled:
             fn, self.ss = strategy.step(), strategy.raw_state()
@@ -199,7 +202,7 @@ class _Runner:
         that code."""
         while True:
             code = loop_nb.run(ev, self.e.state, self.io, self.fn, self.qfn, self.qparams)
-            if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR):
+            if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR, RUN_DESK):
                 if code == RUN_DONE:
                     self.answer(code)
                 return code
@@ -221,10 +224,21 @@ class _Runner:
             c["n_cmds"] = keep + n
             if cmds is not self.io.cmds:  # grown
                 self.io = self.io._replace(cmds=cmds)
+        elif code == RUN_DESK:
+            self.desk_turn()
         elif code == RUN_ERROR:
             raise EngineError(_error_text(int(e.cur[0]["error"]), e, self.strategy))
         elif code == RUN_DONE and self.ctx is not None:
             self.strategy.on_end(self.ctx)
+
+
+    def desk_turn(self) -> None:
+        """The risk desk's turn: it decides on a snapshot, its requests go into the risk
+        state the gate reads first thing when the loop resumes."""
+        e, desk = self.e, self.desk
+        now = int(e.cur[0]["now_local"])
+        desk.apply(desk.decide(desk.snapshot(now, e.local_acct, e.rstate)), e.rstate)
+        e.cur[0]["desk_at"] = desk.next_time(now, int(e.prm[0]["sample"]))
 
 
 class _EventWindow:
@@ -263,7 +277,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
              order_capacity: int = 1 << 12, progress: Any = None,
-             mode: str = "auto", strict: bool = False) -> RunRecord:
+             mode: str = "auto", strict: bool = False, desk: RiskDesk | None = None) -> RunRecord:
     """Run strategy against data in the engine; returns the run's RunRecord.
 
     mode: 'replay' -- the data's events are the market and our orders do not move it
@@ -286,6 +300,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     order_capacity: how many of our orders may be open or in flight at once; a submit
         beyond it is denied with reason TOO_MANY_ORDERS.
     progress: a callable(events_done, events_total) for progress bars.
+    desk: a hftlab.risk.RiskDesk that kills, pauses, resumes or resets during the run
+        (replay mode), outside the strategy; its actions are risk events of source DESK.
     strict: raise EngineError when market events could not be applied as they are (an
         L3 cancel or execution larger than its order, a removal larger than its level);
         by default they are counted in ``meta["apply_errors"]`` (with the first event's
@@ -306,6 +322,10 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
           mode)
     simulated = setup is not None and mode != "replay"
     qm = queue_model(queue)
+    check(desk is None or isinstance(desk, RiskDesk), "desk", "None or a hftlab.risk.RiskDesk",
+          type(desk).__name__)
+    check(desk is None or not simulated, "desk",
+          "None in 'simulate' mode (the risk desk drives replay runs)", desk)
     compiled = isinstance(strategy, CompiledStrategy)
     check(compiled or isinstance(strategy, Strategy), "strategy",
           "a hftlab.Strategy or a CompiledStrategy", type(strategy).__name__)
@@ -318,7 +338,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     rows = max(RECORD_ROWS, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
     window = (np.asarray(setup.base, np.int64), setup.width) if simulated else None
     e = _build(data, venues, seed, prm, rparams, price_margin, order_capacity, rows, window)
-    run = _Runner(e, strategy, qm)
+    run = _Runner(e, strategy, qm, desk)
     t0 = time.perf_counter()
     meta = {}
     if simulated:
@@ -370,6 +390,8 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     c = e.cur[0]
     c["n_events"], c["last_chunk"], c["end"] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)
+    if run.desk is not None:  # its first turn at the start, then at its own times
+        c["desk_at"] = int(ev.cols[0][0])
     while run.loop(ev.events) == RUN_NEED_DATA:
         new = next(chunks, None)
         if new is None:  # the data ended: the loop finishes what is in flight

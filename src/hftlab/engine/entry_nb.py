@@ -3,8 +3,10 @@
 submit: validate, take liquidity from the recorded levels if the order crosses
 (limit / market, IOC / FOK / GTC, post-only rejected if it would cross, self-trade
 prevention against our own resting orders), rest the remainder (GTC / post-only) at the
-back of its level. cancel: close an open order. modify: a size decrease keeps queue
-priority; a price change or size increase re-enters the order at the back (and may trade).
+back of its level. cancel: close an open order. modify: states the new total quantity
+(rules_nb.modify_leaves: what filled is subtracted, at or below it the rest is cancelled); a
+size decrease keeps queue priority; a price change or size increase re-enters the order at
+the back (and may trade).
 Every decision writes a row of the orders record and sends the host a response.
 """
 
@@ -161,7 +163,8 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
     if kind == ACT_CANCEL:
         close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues, market)
         return
-    # modify: new_qty is the new remaining size
+    # modify: new_qty is the new total order quantity (rules_nb.modify_leaves); what has
+    # filled by now is subtracted, and a total at or below it cancels the rest
     idx = new_price - base[b]
     reason = RS_NONE
     if new_qty <= 0:
@@ -174,15 +177,19 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
         refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rends, rec_o,
                venues, market)
         return
+    leaves = rules.modify_leaves(new_qty, orders[s].filled)
+    if leaves <= 0:
+        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues, market)
+        return
     status = orders[s].status
-    if rules.modify_keeps_priority(orders[s].price, orders[s].leaves, new_price, new_qty):
-        orders[s].leaves = new_qty  # a size decrease keeps its place in the queue
-        orders[s].qty = orders[s].filled + new_qty
+    if rules.modify_keeps_priority(orders[s].price, orders[s].leaves, new_price, leaves):
+        orders[s].leaves = leaves  # a size decrease keeps its place in the queue
+        orders[s].qty = new_qty
     else:  # a new price or a larger size re-enters the order at the back (it may trade)
         old_price, old_leaves, old_qty = orders[s].price, orders[s].leaves, orders[s].qty
         orders[s].price = new_price
-        orders[s].leaves = new_qty
-        orders[s].qty = orders[s].filled + new_qty
+        orders[s].leaves = leaves
+        orders[s].qty = new_qty
         status, reason = execute(s, now, stp, orders, active, cur, resp, rends, rec_o,
                                      rec_f, acct, venues, instruments, market, qty, top, base)
         if status == ST_REJECTED:  # e.g. post-only that would cross: the order stays as it was

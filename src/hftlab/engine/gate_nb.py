@@ -95,6 +95,7 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
             orders[s].qty = cmds[c].qty
             orders[s].leaves = cmds[c].qty
             orders[s].local_leaves = cmds[c].qty
+            orders[s].local_filled = 0
             orders[s].tif = cmds[c].tif
             orders[s].order_type = cmds[c].order_type
             orders[s].ts_sent = now
@@ -152,7 +153,9 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                     reason = RS_BAD_QTY
                 if reason == 0 and (cmds[c].price <= 0 or cmds[c].price > MAX_TICKS):
                     reason = RS_BAD_PRICE
-                add = q - orders[s].local_leaves
+                # q is the new total: what the order may still add is q less what the host
+                # has seen filled, beyond the leaves it already counts (rules_nb.modify_leaves)
+                add = q - orders[s].local_filled - orders[s].local_leaves
                 moved = cmds[c].price != orders[s].local_price
                 if reason == 0 and not exempt and (add > 0 or moved):
                     reason = pre_trade(now, orders[s].order_id, s, b, orders[s].side,

@@ -445,7 +445,9 @@ class Context:
         self._cmds.append((ACT_CANCEL, 0, 0, 0, 0, 0, 0, int(order_id), 0))
 
     def modify(self, order_id: int, price: int, qty: int) -> None:
-        """New price and remaining size: a smaller size keeps queue priority, anything else loses it."""
+        """New price and new *total* quantity (what filled by the time the modify reaches the
+        venue is subtracted; a total at or below it cancels the rest): a smaller size at the
+        same price keeps queue priority, anything else loses it."""
         p, q, deny = _whole(price, qty)
         self._cmds.append((ACT_MODIFY, 0, 0, p, q, 0, 0, int(order_id), deny))
 

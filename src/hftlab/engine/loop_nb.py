@@ -39,9 +39,9 @@ from hftlab.core.latency_nb import keyed_draw
 from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
                                 ERR_DATA_RANGE, ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE,
                                 PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE, RUN_ARRIVE,
-                                RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, R_ACK,
-                                R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, VENUE_DTYPE, W_BOOK,
-                                W_DENIED, W_END, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
+                                RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
+                                R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, VENUE_DTYPE,
+                                W_BOOK, W_DENIED, W_END, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
 from hftlab.engine.queue_nb import QUEUE_FN
 from hftlab.engine.state import EVENTS_TYPE, EngineState, StrategyIO
 from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event, own_ranges,
@@ -255,6 +255,7 @@ def on_response(x, orders, lacct, instruments, venues, market):
         maker = x.maker == 1
         fee = fee_of(venues, instruments, market[b].venue, i, x.price, q, maker)
         orders[s].local_leaves -= q
+        orders[s].local_filled += q
         orders[s].local_status = x.status
         apply_fill(lacct, instruments, i, orders[s].side, x.price, q, fee, maker)
         return W_FILL
@@ -360,7 +361,8 @@ def _run(ev, st, io, strat, qfn, qparams):
             t_timer = cur[0].next_timer if prm[0].timer > 0 and cur[0].next_timer <= cur[0].end \
                 else INF
             t_sample = cur[0].next_sample if cur[0].next_sample <= cur[0].end else INF
-            t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer)
+            t_desk = cur[0].desk_at if cur[0].desk_at <= cur[0].end else INF
+            t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer, t_desk)
             horizon = cur[0].horizon
             if t > horizon:  # a simulated market's agents have not acted beyond it yet
                 catch_up(horizon, False, ts, ts_local, venue, instr, kind, side, price, evqty,
@@ -451,6 +453,13 @@ def _run(ev, st, io, strat, qfn, qparams):
                     mark_host(lacct, instruments, market)
                     guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o,
                           market, venues, rparams, rstate, rec_r, rcmds)
+            elif t == t_desk:  # the risk desk's turn, in the Python driver (risk.RiskDesk)
+                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
+                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                cur[0].now_local = t
+                cur[0].desk_at = INF  # the driver sets the desk's next time
+                mark_host(lacct, instruments, market)
+                return RUN_DESK
             else:  # the strategy's timer
                 catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
                          ev_new, cur, prm, venues, lqty, ltop, base, market)

@@ -24,6 +24,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
+from hftlab.core import rules_nb as rules
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
                                 R_MODIFIED)
 from hftlab.engine.loop_nb import host_time
@@ -126,6 +127,11 @@ def arrive(st, sim, msg):
     else:
         msg[mk.M_PRICE] = x.price
         msg[mk.M_QTY] = x.qty
+    if kind == ACT_MODIFY:  # the new total less what filled (rules_nb.modify_leaves)
+        msg[mk.M_QTY] = rules.modify_leaves(x.qty, orders[s].filled)
+        if msg[mk.M_QTY] <= 0 < x.qty:  # at or below the filled quantity: cancel the rest
+            kind = ACT_CANCEL
+            msg[mk.M_ACTION] = ACT_CANCEL
     status, reason, vid, nf, ne = execute(
         msg, -1, sim.ap, sim.ast, sim.asf, sim.own, sim.wake, sim.subs, sim.nsubs, sorders,
         sim.head, sim.tail, sim.qty, sim.top, sim.base, sim.n_resting, sim.ctr, stp_mode, sfills,

@@ -2,6 +2,7 @@
 controls (loss, drawdown, holding time, correlation), throttles and the kill switch.
 
 ``RiskLimits`` configures them (code or TOML); ``backtest(..., risk=limits)`` applies them;
+``RiskDesk`` (``backtest(..., desk=desk)``) kills, pauses, resumes and resets during a run;
 ``risk_events(rec)`` and ``risk_summary(rec)`` read what they decided from a RunRecord.
 """
 
@@ -11,6 +12,12 @@ from hftlab.risk.layout import ACTIVE, HALTED, REDUCING
 TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
 _EXPORTS = {
     "RiskLimits": "hftlab.risk.limits",
+    "RiskDesk": "hftlab.risk.desk",
+    "DeskSnapshot": "hftlab.risk.desk",
+    "drawdown_above": "hftlab.risk.desk",
+    "loss_above": "hftlab.risk.desk",
+    "position_above": "hftlab.risk.desk",
+    "order_rate_above": "hftlab.risk.desk",
     "risk_events": "hftlab.risk.events",  # these two read RunRecords (pandas)
     "risk_summary": "hftlab.risk.events",
 }

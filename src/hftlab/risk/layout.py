@@ -28,8 +28,11 @@ LIMITS_DTYPE = np.dtype([(name, _F8) for name in (
     "dup_window",  # ns: an identical submit within this time of the last is denied
     "max_cancel_ratio",  # cancels sent per fill received
     "cancel_grace",  # cancels allowed before the ratio applies
+    "max_cancel_to_order",  # cancels sent per new order passed by the gate
+    "cancel_to_order_grace",  # cancels allowed before the cancel-to-order ratio applies
     "max_holding",  # ns a position may stay open before it is flattened
     "halted",  # 1 = trading in this instrument halted by configuration
+    "corr_scope",  # > 0: the instrument is in the correlation alert's scope (inf = all are)
 )], align=True)
 NEVER = np.iinfo(np.int64).max  # a kill time that never comes
 PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
@@ -48,6 +51,9 @@ PORTFOLIO_DTYPE = np.dtype([(name, _F8) for name in (
     "corr_halflife",  # EWMA half-life of the estimates, in updates
     "corr_interval",  # ns between correlation updates (host clock)
     "corr_min_updates",  # updates before an alert can fire
+    "corr_below",  # 1 = alert when the mean correlation falls to the threshold (a breakdown),
+    # 0 (or inf) = when it rises to it
+    "corr_action",  # on an alert: CORR_NONE (0 / inf), CORR_REDUCING, CORR_PAUSE
     "kill_denials",  # pre-trade denials after which the kill switch fires
     "interval",  # derived by RiskLimits.to_params: ns between tokens, 1e9 / rate
     "tau",  # derived: the bucket's tolerance, (burst - 1) * interval ns
@@ -59,9 +65,11 @@ class RiskParams(namedtuple("RiskParams", "limits portfolio")):
 GLOBAL_DTYPE = np.dtype([
     ("state", _I8),  # ACTIVE, REDUCING, HALTED
     ("kill", _I8),  # kill request: 0 none, else its source (KILL_*)
-    ("reset", _I8),  # 1 = reset requested (leaves HALTED / REDUCING for ACTIVE)
-    ("pause_req", _I8),  # 1 = pause requested, -1 = resume requested
-    ("paused", _I8),  # 1 = paused: new orders denied, open orders kept
+    ("reset", _I8),  # risk desk only: RESET_STATE (HALTED / REDUCING / killed -> ACTIVE)
+    # | RESET_PEAK (restart the drawdown peak) | RESET_DENIALS (zero the denial count)
+    ("pause_req", _I8),  # the strategy's: 1 = pause requested, -1 = resume requested
+    ("desk_pause", _I8),  # the risk desk's: 1 = pause requested, -1 = resume requested
+    ("paused", _I8),  # bits PAUSE_STRATEGY | PAUSE_DESK: new orders denied, open orders kept
     ("killed", _I8),  # 1 = the kill switch fired and has not been reset
     ("peak", _F8),  # peak total P&L (currency)
     ("denials", _I8),  # pre-trade denials so far
@@ -84,6 +92,7 @@ INSTRUMENT_RISK_DTYPE = np.dtype([
     ("sign", _I8),  # sign of the position the clock runs for (0 = flat, no clock)
     ("dup_next", _I8),  # submits remembered for the duplicate check so far (ring position)
     ("cancels", _I8),  # cancels sent by the strategy
+    ("orders", _I8),  # new orders the gate passed (the cancel-to-order ratio's denominator)
     ("up_buy", _F8),  # size increases by modify not yet known answered, buy side (lots)
     ("up_sell", _F8),
     ("open_buy", _F8),  # scratch: open or in-flight buy lots (host view)
@@ -102,7 +111,10 @@ class RiskState(namedtuple("RiskState", "glob venues instruments dup pairs")):
     """The risk engine's state (module doc)."""
 
 ACTIVE, REDUCING, HALTED = 0, 1, 2
-KILL_STRATEGY, KILL_ENGINE, KILL_CONFIG_TIME, KILL_CONFIG_DENIALS = 1, 2, 3, 4
+KILL_STRATEGY, KILL_ENGINE, KILL_CONFIG_TIME, KILL_CONFIG_DENIALS, KILL_DESK = 1, 2, 3, 4, 5
+RESET_STATE, RESET_PEAK, RESET_DENIALS = 1, 2, 4
+PAUSE_STRATEGY, PAUSE_DESK = 1, 2
+CORR_NONE, CORR_REDUCING, CORR_PAUSE = 0, 1, 2
 
 
 def new_state(n_instr: int) -> RiskState:

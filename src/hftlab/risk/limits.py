@@ -48,6 +48,8 @@ INSTRUMENT_FIELDS: dict[str, tuple[str, str, str]] = {
     "duplicate_window_ns": ("dup_window", "ns", "an integer number of ns >= 0"),
     "max_cancel_ratio": ("max_cancel_ratio", "ratio", "a finite ratio >= 0"),
     "cancel_ratio_grace": ("cancel_grace", "count", "an integer count >= 0"),
+    "max_cancel_to_order": ("max_cancel_to_order", "ratio", "a finite ratio >= 0"),
+    "cancel_to_order_grace": ("cancel_to_order_grace", "count", "an integer count >= 0"),
     "max_holding_ns": ("max_holding", "ns1", "an integer number of ns >= 1"),
     "halted": ("halted", "bool", "true or false"),
 }
@@ -73,8 +75,11 @@ PORTFOLIO_FIELDS: dict[str, tuple[str, str, str]] = {
     "kill_after_denials": ("kill_denials", "count1", "an integer count >= 1"),
 }
 
+CORR_ACTIONS = ("none", "reducing", "pause")  # layout.CORR_NONE, CORR_REDUCING, CORR_PAUSE
+
 # what a field means when it is None but the array needs a number
-DEFAULTS = {"cancel_ratio_grace": 0, "throttle_burst": 1, "concentration_min_gross": 0.0,
+DEFAULTS = {"cancel_ratio_grace": 0, "cancel_to_order_grace": 0, "throttle_burst": 1,
+            "concentration_min_gross": 0.0,
             "correlation_halflife": 20.0, "correlation_interval_ns": 0,
             "correlation_min_updates": 10}
 
@@ -124,14 +129,21 @@ class RiskLimits:
     max_position_notional (worst case: position plus open orders on a side, valued at the
     reference price), price_band_pct / price_band_ticks (limit price vs the host's mid;
     the tighter applies), duplicate_window_ns, max_cancel_ratio (cancels per fill, after
-    cancel_ratio_grace cancels), halted. Portfolio: max_gross_notional, max_net_notional,
+    cancel_ratio_grace cancels), max_cancel_to_order (cancels per new order sent, after
+    cancel_to_order_grace cancels; new orders and modifies are denied past it), halted.
+    Portfolio: max_gross_notional, max_net_notional,
     max_concentration (share of gross in one instrument, from concentration_min_gross
     on), max_orders_per_sec with throttle_burst (token bucket per venue, for new orders
     and modifies). Intraday: soft_loss / soft_drawdown (REDUCING), hard_loss /
     hard_drawdown (HALTED), reducing_offset_ticks (how far behind the mid orders must rest
     in REDUCING), max_holding_ns, correlation_threshold (alert on the mean pairwise EWMA
     correlation of mid returns; correlation_halflife in updates, one update per
-    correlation_interval_ns at most, none before correlation_min_updates). Kill switch:
+    correlation_interval_ns at most, none before correlation_min_updates;
+    correlation_direction "above" (default: correlations spiking together) or "below" (a
+    pair breaking down); correlation_scope a list of symbols or indices, e.g. a pair
+    (default: all instruments); correlation_action "none" (default: a risk event only),
+    "reducing" (state REDUCING) or "pause" (new orders denied until the desk resumes)).
+    Kill switch:
     kill_at_ns (a time), kill_after_denials (a condition).
     """
 
@@ -144,6 +156,8 @@ class RiskLimits:
     duplicate_window_ns: int | None = None
     max_cancel_ratio: float | None = None
     cancel_ratio_grace: int | None = None
+    max_cancel_to_order: float | None = None
+    cancel_to_order_grace: int | None = None
     max_holding_ns: int | None = None
     halted: bool | None = None
     max_gross_notional: float | None = None
@@ -161,6 +175,9 @@ class RiskLimits:
     correlation_halflife: float | None = None
     correlation_interval_ns: int | None = None
     correlation_min_updates: int | None = None
+    correlation_direction: str | None = None
+    correlation_scope: Sequence[str | int] | None = None
+    correlation_action: str | None = None
     kill_at_ns: int | None = None
     kill_after_denials: int | None = None
     by_symbol: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -173,6 +190,19 @@ class RiskLimits:
             s, h = getattr(self, soft), getattr(self, hard)
             if s is not None and h is not None:
                 check(s <= h, f"RiskLimits.{soft}", f"<= {hard} ({h})", s)
+        check(self.correlation_direction in (None, "above", "below"),
+              "RiskLimits.correlation_direction", "'above', 'below' or None",
+              self.correlation_direction)
+        check(self.correlation_action in (None, *CORR_ACTIONS), "RiskLimits.correlation_action",
+              f"one of {list(CORR_ACTIONS)} or None", self.correlation_action)
+        sc = self.correlation_scope
+        if sc is not None:
+            check(isinstance(sc, Sequence) and not isinstance(sc, (str, bytes)) and len(sc) >= 2
+                  and all((isinstance(x, str) and x != "") or (isinstance(x, int)
+                          and not isinstance(x, bool) and x >= 0) for x in sc),
+                  "RiskLimits.correlation_scope",
+                  "a list of at least 2 symbols or instrument indices, or None", sc)
+            object.__setattr__(self, "correlation_scope", tuple(sc))
         if self.throttle_burst is not None:
             check(self.max_orders_per_sec is not None, "RiskLimits.throttle_burst",
                   "set together with max_orders_per_sec", self.throttle_burst)
@@ -243,6 +273,11 @@ class RiskLimits:
         for idx, over in self._resolved(n_instr, symbols):
             for name, v in over.items():
                 limits[idx][INSTRUMENT_FIELDS[name][0]] = _value(name, v)
+        port["corr_below"] = 1.0 if self.correlation_direction == "below" else 0.0
+        port["corr_action"] = float(CORR_ACTIONS.index(self.correlation_action or "none"))
+        if self.correlation_scope is not None:
+            keep = {_index(x, n_instr, symbols) for x in self.correlation_scope}
+            limits["corr_scope"] = [1.0 if k in keep else 0.0 for k in range(n_instr)]
         return params
 
     def _resolved(self, n_instr: int, symbols: Sequence[str] | None):
@@ -268,6 +303,18 @@ class RiskLimits:
         for idx, over in self._resolved(len(symbols), symbols):
             merged.setdefault(idx, {}).update(over)
         return replace(self, by_symbol={}, by_index=merged)
+
+
+def _index(x: str | int, n_instr: int, symbols: Sequence[str] | None) -> int:
+    """An instrument of correlation_scope (symbol or index) as an index of the run."""
+    if isinstance(x, str):
+        names = list(symbols or [])
+        check(x in names, "RiskLimits.correlation_scope",
+              f"a symbol of the run's instruments {names}", x)
+        return names.index(x)
+    check(x < n_instr, "RiskLimits.correlation_scope",
+          f"an instrument index in [0, {n_instr - 1}]", x)
+    return x
 
 
 def _value(name: str, v: Any) -> float:

@@ -22,12 +22,13 @@ import numpy as np
 
 from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
-from hftlab.risk.layout import ACTIVE, HALTED, KILL_CONFIG_TIME, REDUCING
+from hftlab.risk.layout import (ACTIVE, CORR_PAUSE, CORR_REDUCING, HALTED, KILL_CONFIG_TIME,
+                                KILL_ENGINE, PAUSE_DESK, REDUCING)
 from hftlab.risk.pretrade_nb import (kill_time_reached, on_requests, reference_price, rel,
                                      risk_event, scan_open)
 
 R_KILL_SWITCH, R_SOFT_LOSS, R_HARD_LOSS, R_SOFT_DD, R_HARD_DD = 45, 46, 47, 48, 49
-R_HOLDING_TIME, R_CORRELATION, R_CANCEL_ALL, R_FLATTEN = 50, 51, 57, 58
+R_HOLDING_TIME, R_CORRELATION, R_CANCEL_ALL, R_FLATTEN, R_PAUSED = 50, 51, 57, 58, 54
 IOC, FOK, LIMIT, MARKET = 1, 2, 0, 1
 ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 
@@ -166,17 +167,20 @@ def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstat
 
 @nb.njit(cache=True, _nrt=False)
 def correlation(now, lacct, rparams, rstate, rec_r, cur):
-    """EWMA correlation of mid log returns across instruments; alert when the mean pairwise
-    correlation reaches its threshold (RiskMetrics-style zero-mean estimates)."""
+    """EWMA correlation of mid log returns across instruments (RiskMetrics-style zero-mean
+    estimates); alert when the mean pairwise correlation over the pairs in scope (both
+    instruments' corr_scope > 0) rises to its threshold, or with corr_below falls to it (a
+    pair's correlation breaking down). Returns the configured action (CORR_*) when an
+    alert fires at this update, else 0."""
     n = lacct.shape[0]
     pl = rparams.portfolio[0]
     g = rstate.glob[0]
     thr = pl.corr_threshold
     if n < 2 or not thr < np.inf:
-        return
+        return 0
     t = rel(now, rstate)
     if g.corr_started != 0 and t - g.corr_last < pl.corr_interval:
-        return
+        return 0
     g.corr_started = 1
     g.corr_last = t
     ready = True
@@ -192,7 +196,7 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
         if not math.isnan(mid) and mid > 0:
             o.last_mid = mid
     if not ready:
-        return
+        return 0
     lam = 0.5 ** (1.0 / pl.corr_halflife)
     pairs = rstate.pairs
     for i in range(n):
@@ -211,21 +215,28 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
             c = lam * pairs[k] + (1.0 - lam) * ri * rj
             pairs[k] = c
             k += 1
-            if vi > 0 and vj > 0:
+            if vi > 0 and vj > 0 and rparams.limits[i].corr_scope > 0 \
+                    and rparams.limits[j].corr_scope > 0:
                 total += c / math.sqrt(vi * vj)
                 count += 1
     g.corr_n += 1
     if count == 0:
-        return
+        return 0
     mean = total / count
     g.corr_value = mean
     if g.corr_n < pl.corr_min_updates:
-        return
-    if mean >= thr and g.corr_alert == 0:
+        return 0
+    below = pl.corr_below == 1.0
+    hit = mean <= thr if below else mean >= thr
+    if hit and g.corr_alert == 0:
         g.corr_alert = 1
-        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, g.state, mean, thr)
-    elif mean < thr:
+        act = 0 if pl.corr_action == np.inf else np.int64(pl.corr_action)
+        state = REDUCING if act == CORR_REDUCING and g.state == ACTIVE else g.state
+        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, state, mean, thr)
+        return act
+    if not hit:
         g.corr_alert = 0
+    return 0
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -287,5 +298,14 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
                            0.0)
         n = holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
                     rec_r, rcmds, n)
-    correlation(now, lacct, rparams, rstate, rec_r, cur)
+    act = correlation(now, lacct, rparams, rstate, rec_r, cur)
+    if act == CORR_REDUCING and g.state == ACTIVE:  # only reducing orders from now on
+        g.state = REDUCING
+        m = cancel_adding(orders, active, cur, market, lacct, rcmds, n)
+        if m > n:
+            risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, REDUCING, m - n, 0.0)
+        n = m
+    elif act == CORR_PAUSE and g.paused & PAUSE_DESK == 0:  # held until the desk resumes
+        g.paused |= PAUSE_DESK
+        risk_event(rec_r, cur, now, R_PAUSED, -1, n_instr, g.state, KILL_ENGINE, 0.0)
     return n

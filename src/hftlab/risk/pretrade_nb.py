@@ -21,7 +21,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
-                                DUP_SLOTS, MAX_VENUES, NEVER, REDUCING)
+                                DUP_SLOTS, KILL_DESK, KILL_STRATEGY, MAX_VENUES, NEVER,
+                                PAUSE_DESK, PAUSE_STRATEGY, REDUCING, RESET_DENIALS,
+                                RESET_PEAK)
 
 __all__ = ["ACTIVE", "HALTED", "REDUCING", "pre_trade", "risk_event"]
 
@@ -30,6 +32,7 @@ R_PRICE_BAND, R_MAX_ORDER_QTY, R_MAX_ORDER_NOTIONAL, R_POSITION_LIMIT = 32, 33, 
 R_POSITION_NOTIONAL, R_GROSS, R_NET, R_CONCENTRATION, R_THROTTLE = 36, 37, 38, 39, 40
 R_CANCEL_RATIO, R_DUPLICATE, R_STATE_REDUCING, R_STATE_HALTED, R_KILL_SWITCH = 41, 42, 43, 44, 45
 R_NO_REFERENCE, R_INSTRUMENT_HALTED, R_PAUSED = 52, 53, 54
+R_CANCEL_TO_ORDER = 59
 MARKET = 1
 ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 R_RESUMED, R_RESET = 55, 56
@@ -73,7 +76,7 @@ def kill_time_reached(now, rparams, rstate):
 def has_requests(rstate):
     """A kill, reset, pause or resume is waiting to be carried out."""
     g = rstate.glob[0]
-    return g.kill != 0 or g.reset != 0 or g.pause_req != 0
+    return g.kill != 0 or g.reset != 0 or g.pause_req != 0 or g.desk_pause != 0
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -260,8 +263,10 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
 
     s: the order's slot (left out of the open-order scan); qty: its size in lots (the new
-    remaining size for a modify); add: lots it adds to exposure (qty for a new order, the
-    size increase for a modify); price: limit price in ticks (ignored for market orders).
+    total for a modify, rules_nb.modify_leaves); add: lots it adds to exposure (qty for a
+    new order; for a modify its new total less the fills and leaves the host knows of:
+    the venue subtracts at least those fills, so a modify never adds lots unseen here);
+    price: limit price in ticks (ignored for market orders).
     """
     n = lacct.shape[0]
     i = market[b].instrument
@@ -320,6 +325,12 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         if r > ratio:
             return deny(now, R_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, rec_r,
                         cur)
+    ratio = rparams.limits[i].max_cancel_to_order
+    if ratio < np.inf and o.cancels >= rparams.limits[i].cancel_to_order_grace:
+        r = o.cancels / max(o.orders, 1.0)
+        if r > ratio:
+            return deny(now, R_CANCEL_TO_ORDER, oid, i, r, ratio, rparams, rstate, rec_r,
+                        cur)
     pl = rparams.portfolio[0]
     port = pl.gross < np.inf or pl.net < np.inf or pl.concentration < np.inf
     lim = rparams.limits[i].max_position
@@ -375,7 +386,9 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
             o.up_buy += add
         elif add > 0:
             o.up_sell += add
-    elif window < np.inf:
+    else:
+        o.orders += 1
+    if not is_modify and window < np.inf:
         k = o.dup_next
         d = rstate.dup[i, k % DUP_SLOTS]
         d.ts = rel(now, rstate)
@@ -411,29 +424,46 @@ def count_cancel(i, rstate):
     rstate.instruments[i].cancels += 1
 
 
+@nb.njit(cache=True, inline="always", _nrt=False)
+def pause_bit(req, bit, now, n, rstate, rec_r, cur):
+    """A pause (req > 0) or resume (req < 0) from one source (bit: PAUSE_STRATEGY or
+    PAUSE_DESK): trading stays paused while any source holds its pause. The event's value
+    is the source (KILL_STRATEGY / KILL_DESK)."""
+    g = rstate.glob[0]
+    src = KILL_STRATEGY if bit == PAUSE_STRATEGY else KILL_DESK
+    if req > 0 and g.paused & bit == 0:
+        g.paused |= bit
+        risk_event(rec_r, cur, now, R_PAUSED, -1, n, g.state, src, 0.0)
+    elif req < 0 and g.paused & bit != 0:
+        g.paused &= ~bit
+        risk_event(rec_r, cur, now, R_RESUMED, -1, n, g.state, src, 0.0)
+
+
 @nb.njit(cache=True, _nrt=False)
 def on_requests(now, lacct, rstate, rec_r, cur):
-    """Carry out reset, pause and resume requests (they send no commands)."""
+    """Carry out reset, pause and resume requests (they send no commands).
+
+    Only the risk desk writes reset (RESET_STATE, with RESET_PEAK / RESET_DENIALS to also
+    restart the drawdown peak or the denial count; both are kept otherwise). A strategy's
+    resume ends only its own pause, never the desk's."""
     n = lacct.shape[0]
     g = rstate.glob[0]
     if g.reset != 0:
+        flags = g.reset
         g.reset = 0
-        if g.state != ACTIVE or g.killed != 0:
-            pnl = 0.0
-            for i in range(n):
-                pnl += lacct[i].equity
-            g.state = ACTIVE
-            g.killed = 0
+        pnl = 0.0
+        for i in range(n):
+            pnl += lacct[i].equity
+        g.state = ACTIVE
+        g.killed = 0
+        if flags & RESET_DENIALS:
             g.denials = 0
+        if flags & RESET_PEAK:
             g.peak = pnl  # the drawdown is measured from here on
-            risk_event(rec_r, cur, now, R_RESET, -1, n, ACTIVE, pnl, 0.0)
-    req = g.pause_req
-    if req != 0:
+        risk_event(rec_r, cur, now, R_RESET, -1, n, ACTIVE, KILL_DESK, g.peak)
+    if g.pause_req != 0:
+        pause_bit(g.pause_req, PAUSE_STRATEGY, now, n, rstate, rec_r, cur)
         g.pause_req = 0
-        state = g.state
-        if req > 0 and g.paused == 0:
-            g.paused = 1
-            risk_event(rec_r, cur, now, R_PAUSED, -1, n, state, 1.0, 0.0)
-        elif req < 0 and g.paused != 0:
-            g.paused = 0
-            risk_event(rec_r, cur, now, R_RESUMED, -1, n, state, 0.0, 0.0)
+    if g.desk_pause != 0:
+        pause_bit(g.desk_pause, PAUSE_DESK, now, n, rstate, rec_r, cur)
+        g.desk_pause = 0
