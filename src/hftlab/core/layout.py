@@ -67,6 +67,16 @@ QUEUE_DTYPE = np.dtype([
     ("ts_exchange", _I8),  # exchange time the response refers to
 ], align=True)
 RING_DTYPE = np.dtype([("head", _I8), ("tail", _I8)], align=True)  # items head..tail-1 queued
+
+# --- a recorded feed's arrivals at the host: per venue (n_venues, capacity) -------------
+# market events the exchange has processed, waiting for the host, sorted by the time they
+# reach it (recorded ts_local) and then by their order in the data; entries head..tail-1
+# of a venue's row are queued; event indexes are into the loop's current chunk
+ARRIVAL_DTYPE = np.dtype([("ts", _I8), ("event", _I8)], align=True)
+ARRIVAL_ENDS_DTYPE = np.dtype([
+    ("head", _I8), ("tail", _I8),
+    ("last", _I8),  # the latest host time drawn for the venue's unrecorded rows (FIFO feed)
+], align=True)
 # responses: accepted / filled qty / closed by the venue (rejected, expired) / a cancel
 # or modify refused / modified / cancelled on our request
 R_ACK, R_FILL, R_DONE, R_REFUSED, R_MODIFIED, R_CANCELLED = 0, 1, 2, 3, 4, 5

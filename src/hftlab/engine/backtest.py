@@ -14,7 +14,7 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
+from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
                                 ERR_DATA_RANGE, ERR_QUEUE_FULL, ERR_SINK_FULL, INSTRUMENT_DTYPE,
                                 OWN_ORDER_DTYPE, PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE,
                                 RING_DTYPE, RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA,
@@ -136,7 +136,8 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         instrument_table=inst, rec_orders=np.zeros(r, ORDER_RECORD_DTYPE),
         rec_fills=np.zeros(r, FILL_RECORD_DTYPE), rec_states=np.zeros(r, STATE_RECORD_DTYPE),
         rec_risk=np.zeros(r, RISK_EVENT_DTYPE), rparams=rparams,
-        rstate=new_state(ni), risk_cmds=np.zeros(capacity + ni, COMMAND_DTYPE))
+        rstate=new_state(ni), risk_cmds=np.zeros(capacity + ni, COMMAND_DTYPE),
+        arrivals=np.zeros((nv, 0), ARRIVAL_DTYPE), arrival_ends=np.zeros(nv, ARRIVAL_ENDS_DTYPE))
     return Engine(data, venues, list(data.instruments), state,
                   np.zeros(loop_nb.MAX_CMDS, COMMAND_DTYPE))
 
@@ -243,12 +244,19 @@ class _Runner:
 
 class _EventWindow:
     """The loop's current chunk of event columns with its per-event ladder updates; new
-    events are appended after those the host has not seen yet (the others are dropped)."""
+    events are appended after those the host has not seen yet (the others are dropped).
+    On a recorded feed (by_arrival) it also keeps the engine's queues of events on their
+    way to the host (EngineState.arrivals) as long as the chunk, their event indexes
+    moved with it."""
 
-    def __init__(self, cols: list[np.ndarray]) -> None:
+    def __init__(self, cols: list[np.ndarray], e: Engine, by_arrival: bool) -> None:
         self.cols = cols
         self.idx = np.zeros(len(cols[0]), np.int64)
         self.new = np.zeros(len(cols[0]), np.int64)
+        self.e = e
+        if by_arrival:
+            e.state = e.state._replace(
+                arrivals=np.zeros((len(e.venues), len(self.idx)), ARRIVAL_DTYPE))
 
     @property
     def events(self) -> Events:
@@ -270,6 +278,16 @@ class _EventWindow:
         self.idx[: n - ilo] = carried_idx
         self.new[: n - ilo] = carried_new
         c["next_ex"], c["next_local"], c["n_events"] = iex - ilo, 0, m
+        arr, ends = self.e.state.arrivals, self.e.state.arrival_ends
+        if arr.shape[1] > 0:  # queued events to the front, indexes into the new chunk
+            if arr.shape[1] < len(self.idx):
+                arr = np.zeros((arr.shape[0], len(self.idx)), ARRIVAL_DTYPE)
+            for v, (head, tail, _) in enumerate(ends.tolist()):
+                live = self.e.state.arrivals[v, head:tail].copy()
+                live["event"] -= ilo
+                arr[v, : tail - head] = live
+                ends[v]["head"], ends[v]["tail"] = 0, tail - head
+            self.e.state = self.e.state._replace(arrivals=arr)
 
 
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
@@ -386,7 +404,7 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     stats = data.stats
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
     chunks = _chunks(data, chunk_size)
-    ev = _EventWindow(next(chunks))
+    ev = _EventWindow(next(chunks), e, any(v.latency.recorded_feed for v in run.e.venues))
     c = e.cur[0]
     c["n_events"], c["last_chunk"], c["end"] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)

@@ -7,6 +7,14 @@ reaching the host (venue time + response latency) and the strategy's timer (host
 At equal times they are taken in that order, so an order meets the book as it is when it
 arrives and a strategy only ever acts on what it could have known.
 
+With modelled feed latency the host receives market events in the data's order (a FIFO
+feed: ts + latency, never before the previous event). A recorded feed (a venue with
+recorded_feed, in replay) is received as it was recorded: in ts_local order, per venue
+and across venues, so a trade stamped early that arrived late does not hold back the
+book rows that arrived before it. The exchange side queues each event it processes in
+its venue's row of st.arrivals, sorted by arrival time (queue_arrival), and the host
+takes the earliest head of those rows (next_arrival).
+
 The loop is resumable: all its state is in arrays, it returns RUN_NEED_DATA at the end
 of a chunk of events, RUN_FLUSH when a record buffer is nearly full, RUN_WAKE when a
 Python strategy must be called, and RUN_DONE at the end. A compiled strategy is called
@@ -36,7 +44,7 @@ from hftlab.core.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUT
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.gate_nb import send
 from hftlab.core.latency_nb import keyed_draw
-from hftlab.core.layout import (ACCOUNT_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
+from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
                                 ERR_DATA_RANGE, ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE,
                                 PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE, RUN_ARRIVE,
                                 RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
@@ -99,61 +107,134 @@ STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
 @nb.njit(cache=True, inline="always")
-def host_time(i, ts, ts_local, venue, venues, cur):
-    """When event i reaches the host: recorded or ts + feed latency, never before the last.
-    (Columns, not the Events tuple: a tuple here made every delivered event ~40 ns slower.)"""
+def host_time(i, ev, venues, cur):
+    """When event i reaches the host: recorded or ts + feed latency, never before the last."""
     c = cur[0]
     if c.local_next_ts < 0:
-        v = venue[i]
-        if venues[v].recorded > 0 and ts_local[i] != 0:
-            tl = ts_local[i]
+        v = ev.venue[i]
+        if venues[v].recorded > 0 and ev.ts_local[i] != 0:
+            tl = ev.ts_local[i]
         else:
             number = c.events - (c.next_ex - i)  # the event's number in the data
-            tl = ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
-        c.local_next_ts = max(tl, c.last_local_ts, ts[i])
+            tl = ev.ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
+        c.local_next_ts = max(tl, c.last_local_ts, ev.ts[i])
     return c.local_next_ts
 
 
 @nb.njit(cache=True)
-def catch_up(now, stop_on_wake, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-             ev_new, cur, prm, venues, lqty, ltop, base, market):
-    """Deliver to the host every market event the exchange has seen that reaches it by now.
+def queue_arrival(i, number, seed, ev, venues, arr, ends):
+    """Queue event i of the chunk (number: its number in the data) for the host at the
+    time it arrives there: its recorded ts_local (never before its ts) on a recorded
+    venue, else ts + feed latency, FIFO per venue. A venue's row stays sorted by (time,
+    event): the entry goes in from the tail, so an event that arrives in order costs one
+    comparison and one that arrives early one move per queued event it overtakes."""
+    v = np.int64(ev.venue[i])
+    e = ends[v]
+    if venues[v].recorded > 0 and ev.ts_local[i] != 0:
+        t = max(ev.ts_local[i], ev.ts[i])
+    else:
+        t = max(ev.ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
+                e.last, ev.ts[i])
+        e.last = t
+    k = e.tail
+    while k > e.head and arr[v, k - 1].ts > t:
+        arr[v, k].ts = arr[v, k - 1].ts
+        arr[v, k].event = arr[v, k - 1].event
+        k -= 1
+    arr[v, k].ts = t
+    arr[v, k].event = i
+    e.tail += 1
+
+
+@nb.njit(cache=True)
+def next_arrival(arr, ends):
+    """(time, venue) of the next market event to reach the host: the earliest head of the
+    venues' rows, the earlier event of the data at equal times; (INF, -1) when none."""
+    best = INF
+    best_v = -1
+    best_i = INF
+    for v in range(ends.shape[0]):
+        e = ends[v]
+        if e.tail > e.head:
+            x = arr[v, e.head]
+            if x.ts < best or (x.ts == best and x.event < best_i):
+                best, best_v, best_i = x.ts, v, x.event
+    return best, best_v
+
+
+@nb.njit(cache=True)
+def oldest_arrival(arr, ends, n):
+    """The lowest event index still on its way to the host (n when none): the chunk's
+    events from there on are carried over to the next one."""
+    lo = n
+    for v in range(ends.shape[0]):
+        for k in range(ends[v].head, ends[v].tail):
+            lo = min(lo, arr[v, k].event)
+    return lo
+
+
+@nb.njit(cache=True)
+def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends):
+    """Deliver to the host every market event the exchange has seen that reaches it by now,
+    in the order they reach it (a recorded feed: by arrival, arr / ends; else FIFO).
 
     Returns (wake reason, book) of the first event a subscribed strategy must see when
     stop_on_wake, else (0, -1) after delivering all of them.
     """
-    n_instr = market.shape[0] // venues.shape[0]
+    if arr.shape[1] > 0:
+        while True:
+            t, v = next_arrival(arr, ends)
+            if v < 0 or t > now:
+                return 0, -1
+            i = arr[v, ends[v].head].event
+            ends[v].head += 1
+            wake, b = deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base,
+                              market)
+            if wake != 0:
+                return wake, b
     i = cur[0].next_local
     while i < cur[0].next_ex:
-        t = host_time(i, ts, ts_local, venue, venues, cur)
+        t = host_time(i, ev, venues, cur)
         if t > now:
             break
-        b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
-        k = kind[i]
-        cur[0].now_local = t
-        cur[0].last_local_ts = t
         cur[0].local_next_ts = -1
+        cur[0].next_local = i + 1
+        wake, b = deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market)
+        if wake != 0:
+            return wake, b
         i += 1
-        cur[0].next_local = i
-        idx = ev_idx[i - 1]
-        if idx >= 0:
-            set_level(lqty, ltop, b, BID_ROW if side[i - 1] > 0 else ASK_ROW, idx, ev_new[i - 1])
-        elif idx == -2:
-            clear_book(lqty, ltop, b)
-        update_view(market, lqty, ltop, base, b)
-        market[b].ts = t
-        if k == STATUS:
-            market[b].status = evqty[i - 1]
-        if k == TRADE or k == EXECUTE:
-            market[b].last_price = price[i - 1]
-            market[b].last_qty = evqty[i - 1]
-            market[b].last_side = side[i - 1] if k == TRADE else -side[i - 1]
-            market[b].last_ts = ts[i - 1]
-            market[b].last_kind = k
-            if stop_on_wake and prm[0].sub_trade > 0:
-                return W_TRADE, b
-        if stop_on_wake and prm[0].sub_book > 0 and k != TRADE:
-            return W_BOOK, b
+    return 0, -1
+
+
+@nb.njit(cache=True, inline="always")
+def deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market):
+    """Market event i reaches the host at t: replay its ladder update on the host's book
+    and view. Returns (wake reason, book) when a subscribed strategy must see it (and
+    stop_on_wake), else (0, -1)."""
+    n_instr = market.shape[0] // venues.shape[0]
+    b = np.int64(ev.venue[i]) * n_instr + np.int64(ev.instrument[i])
+    k = ev.kind[i]
+    cur[0].now_local = t
+    cur[0].last_local_ts = t
+    idx = ev.ladder_idx[i]
+    if idx >= 0:
+        set_level(lqty, ltop, b, BID_ROW if ev.side[i] > 0 else ASK_ROW, idx, ev.ladder_new[i])
+    elif idx == -2:
+        clear_book(lqty, ltop, b)
+    update_view(market, lqty, ltop, base, b)
+    market[b].ts = t
+    if k == STATUS:
+        market[b].status = ev.qty[i]
+    if k == TRADE or k == EXECUTE:
+        market[b].last_price = ev.price[i]
+        market[b].last_qty = ev.qty[i]
+        market[b].last_side = ev.side[i] if k == TRADE else -ev.side[i]
+        market[b].last_ts = ev.ts[i]
+        market[b].last_kind = k
+        if stop_on_wake and prm[0].sub_trade > 0:
+            return W_TRADE, b
+    if stop_on_wake and prm[0].sub_book > 0 and k != TRADE:
+        return W_BOOK, b
     return 0, -1
 
 
@@ -189,8 +270,8 @@ def guard(now, lacct, instruments, orders, active, free, cur, entry, eends, rec_
     """Run the intraday risk monitor; send its cancel / flatten commands past pre-trade checks."""
     n = monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstate, rec_r, rcmds)
     if n > 0:
-        send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
-             venues, instruments, rparams, rstate, rec_r, rcmds, True)
+        send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market, venues,
+             instruments, rparams, rstate, rec_r, rcmds, True)
         cur[0].release = 1
 
 
@@ -287,7 +368,6 @@ def _run(ev, st, io, strat, qfn, qparams):
     """
     ts, venue, instr, kind, side, price, evqty, oid = (ev.ts, ev.venue, ev.instrument, ev.kind,
                                                        ev.side, ev.price, ev.qty, ev.order_id)
-    ts_local = ev.ts_local
     ev_idx, ev_new = ev.ladder_idx, ev.ladder_new
     cur, prm, qty, top, lqty, ltop, base = (st.cur, st.prm, st.qty, st.top, st.local_qty,
                                             st.local_top, st.base)
@@ -298,6 +378,8 @@ def _run(ev, st, io, strat, qfn, qparams):
     rec_o, rec_f, rec_s, rec_r = st.rec_orders, st.rec_fills, st.rec_states, st.rec_risk
     rparams, rstate, rcmds = st.rparams, st.rstate, st.risk_cmds
     cmds, view, sink, clock, sstate = io.cmds, io.host_view, io.sink, io.clock, io.state
+    arr, ends = st.arrivals, st.arrival_ends
+    by_arrival = arr.shape[1] > 0  # a recorded feed, received in order of arrival
     n_instr = acct.shape[0]
     # room kept free in the record buffers for what one step can write: a batch of
     # commands, the risk engine's cancel-all and flatten, and the fills they cause
@@ -318,8 +400,8 @@ def _run(ev, st, io, strat, qfn, qparams):
             start = cur[0].cmd_offset
             stop = min(cur[0].n_cmds, start + MAX_CMDS)
             first = cur[0].n_orders
-            send(start, stop, cur[0].now_local, cmds, orders, active, free, cur, entry, eends,
-                 rec_o, lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
+            send(start, stop, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o,
+                 lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[0].cmd_offset = stop
             if stop == cur[0].n_cmds:
                 cur[0].n_cmds = 0
@@ -339,8 +421,10 @@ def _run(ev, st, io, strat, qfn, qparams):
         if iex >= n and cur[0].last_chunk == 0 and not sim:
             if n > 0:  # everything up to the last event's time is settled: deliver it to the
                 # host, so the events carried over to the next chunk stay few
-                catch_up(ts[n - 1], False, ts, ts_local, venue, instr, kind, side, price,
-                         evqty, ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(ts[n - 1], False, ev, cur, prm, venues, lqty, ltop, base, market, arr,
+                         ends)
+                if by_arrival:  # the chunk's events from the oldest still on its way are carried
+                    cur[0].next_local = oldest_arrival(arr, ends, n)
             return RUN_NEED_DATA
         wake = 0
         wake_book = -1
@@ -352,8 +436,12 @@ def _run(ev, st, io, strat, qfn, qparams):
             ilo = cur[0].next_local
             # the host's market events join the merge only for a strategy that wakes on them;
             # otherwise they are delivered in a batch before anything happens on the host
-            t_lo = host_time(ilo, ts, ts_local, venue, venues, cur) if per_event and ilo < iex \
-                else INF
+            t_lo = INF
+            if per_event:
+                if by_arrival:
+                    t_lo = next_arrival(arr, ends)[0]
+                elif ilo < iex:
+                    t_lo = host_time(ilo, ev, venues, cur)
             qe = eends[0]
             qr = rends[0]
             t_cmd = entry[qe.head % entry.shape[0]].ts if qe.tail > qe.head else INF
@@ -365,8 +453,7 @@ def _run(ev, st, io, strat, qfn, qparams):
             t = min(t_ex, t_cmd, t_sample, t_lo, t_resp, t_timer, t_desk)
             horizon = cur[0].horizon
             if t > horizon:  # a simulated market's agents have not acted beyond it yet
-                catch_up(horizon, False, ts, ts_local, venue, instr, kind, side, price, evqty,
-                         ev_idx, ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(horizon, False, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends)
                 return RUN_NEED_DATA
             if t == INF:
                 sample(cur[0].now_ex, acct, instruments, qty, top, base, orders, active, cur,
@@ -403,6 +490,8 @@ def _run(ev, st, io, strat, qfn, qparams):
                             cur[0].l3_over_at = cur[0].events + 1
                     ev_idx[iex] = -2 if k == CLEAR else idx
                     ev_new[iex] = new
+                    if by_arrival:
+                        queue_arrival(iex, cur[0].events, cur[0].feed_seed, ev, venues, arr, ends)
                     iex += 1
                     cur[0].next_ex = iex
                     cur[0].events += 1
@@ -431,18 +520,15 @@ def _run(ev, st, io, strat, qfn, qparams):
             elif t == t_sample:
                 sample(t, acct, instruments, qty, top, base, orders, active, cur, market, rec_s)
                 cur[0].next_sample = t + prm[0].sample
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends)
                 mark_host(lacct, instruments, market)
                 guard(t, lacct, instruments, orders, active, free, cur, entry, eends,
                       rec_o, market, venues, rparams, rstate, rec_r, rcmds)
             elif t == t_lo:  # market events reach the host (a strategy that wakes on them)
-                wake, wake_book = catch_up(t, True, ts, ts_local, venue, instr, kind, side,
-                                           price, evqty, ev_idx, ev_new, cur, prm, venues,
-                                           lqty, ltop, base, market)
+                wake, wake_book = catch_up(t, True, ev, cur, prm, venues, lqty, ltop, base, market,
+                                            arr, ends)
             elif t == t_resp:  # a response reaches the host
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends)
                 x = resp[rends[0].head % resp.shape[0]]
                 rends[0].head += 1
                 cur[0].now_local = t
@@ -451,18 +537,16 @@ def _run(ev, st, io, strat, qfn, qparams):
                 cur[0].release = 1
                 if wake == W_FILL:
                     mark_host(lacct, instruments, market)
-                    guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o,
-                          market, venues, rparams, rstate, rec_r, rcmds)
+                    guard(t, lacct, instruments, orders, active, free, cur, entry, eends, rec_o, market,
+                          venues, rparams, rstate, rec_r, rcmds)
             elif t == t_desk:  # the risk desk's turn, in the Python driver (risk.RiskDesk)
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends)
                 cur[0].now_local = t
                 cur[0].desk_at = INF  # the driver sets the desk's next time
                 mark_host(lacct, instruments, market)
                 return RUN_DESK
             else:  # the strategy's timer
-                catch_up(t, False, ts, ts_local, venue, instr, kind, side, price, evqty, ev_idx,
-                         ev_new, cur, prm, venues, lqty, ltop, base, market)
+                catch_up(t, False, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends)
                 cur[0].now_local = t
                 cur[0].next_timer = t + prm[0].timer
                 wake = W_TIMER
@@ -477,8 +561,8 @@ def _run(ev, st, io, strat, qfn, qparams):
         if nc < 0:
             return RUN_ERROR
         if nc > 0 or has_requests(rstate):  # commands, or a kill / pause request
-            send(0, nc, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o,
-                 lacct, market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
+            send(0, nc, cur[0].now_local, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
+                 market, venues, instruments, rparams, rstate, rec_r, rcmds, False)
             cur[0].release = 1
 
 
@@ -527,7 +611,8 @@ def _state_type():
         np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE), acct, acct, np.zeros(1, VENUE_DTYPE),
         np.zeros(1, INSTRUMENT_DTYPE), np.zeros(1, ORDER_RECORD_DTYPE),
         np.zeros(1, FILL_RECORD_DTYPE), np.zeros(1, STATE_RECORD_DTYPE),
-        np.zeros(1, RISK_EVENT_DTYPE), no_limits(1), new_state(1), np.zeros(1, COMMAND_DTYPE)))
+        np.zeros(1, RISK_EVENT_DTYPE), no_limits(1), new_state(1), np.zeros(1, COMMAND_DTYPE),
+        np.zeros((1, 1), ARRIVAL_DTYPE), np.zeros(1, ARRIVAL_ENDS_DTYPE)))
 
 
 IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),

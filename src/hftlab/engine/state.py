@@ -44,6 +44,9 @@ _EngineState = namedtuple("EngineState", [
     "rec_orders", "rec_fills", "rec_states", "rec_risk",  # record buffers (schema dtypes)
     "rparams", "rstate",  # risk limits and state (risk.layout.RiskParams, RiskState)
     "risk_cmds",  # the risk engine's command buffer (cancel-all, flatten)
+    # a recorded feed: market events on their way to the host, per venue in order of
+    # arrival (ARRIVAL_DTYPE rows, ARRIVAL_ENDS_DTYPE ends; loop_nb.arrive_at_host)
+    "arrivals", "arrival_ends",
 ])
 
 
