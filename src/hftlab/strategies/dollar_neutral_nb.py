@@ -29,6 +29,7 @@ import numpy as np
 from hftlab.core.layout import W_FILL, W_START, W_TIMER
 from hftlab.engine.api_nb import market, position, requote
 from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.strategies.quoting_nb import params_and_state
 
 IOC = 1
 (P_N, P_BAND, P_HARD, P_SKEW_BPS, P_INV_SKEW_BPS, P_HALF_BPS, P_QUOTE_NOTIONAL,
@@ -219,10 +220,7 @@ def hedge_in_flight(view):
 def dollar_neutral_step(reason, book, view, orders, raw):
     """The compiled form: plan() on timer and fill wake-ups, then requote every book and
     send the hedge (the Python form does the same through its Context)."""
-    f = raw.view(np.float64)
-    k = np.int64(f[0])
-    params = f[1:1 + k]
-    state = f[1 + k:]
+    params, state = params_and_state(raw)
     if reason == W_START:
         state[:] = 0.0
         return 0

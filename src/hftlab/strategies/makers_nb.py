@@ -22,7 +22,7 @@ from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule
 from hftlab.strategies.inventory_skew_nb import inventory_skew_quotes
 from hftlab.strategies.quoting_nb import (AVELLANEDA_STOIKOV, FLOW_SKEW, GLFT, INVENTORY_SKEW,
                                           P_BOOK, P_RULE, P_TIF, STATIC, TOXICITY_AWARE,
-                                          fresh_print, start, visible_depth)
+                                          fresh_print, params_and_state, start, visible_depth)
 from hftlab.strategies.static_nb import static_quotes
 
 
@@ -74,10 +74,7 @@ def quote_rule(rule, params, state, view, book, now, best_bid, best_ask, pos):
 @nb.njit(STRATEGY_SIG, cache=True)
 def maker_step(reason, book, view, orders, raw):
     """The skeleton (module docstring)."""
-    f = raw.view(np.float64)
-    n = np.int64(f[0])
-    params = f[1:1 + n]
-    state = f[1 + n:]
+    params, state = params_and_state(raw)
     rule = np.int64(params[P_RULE])
     mine = np.int64(params[P_BOOK])
     now = view.clock[0].now

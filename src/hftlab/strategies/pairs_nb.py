@@ -37,6 +37,7 @@ import numpy as np
 from hftlab.core.layout import W_START, W_TIMER
 from hftlab.engine.api_nb import market, position, requote
 from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.strategies.quoting_nb import params_and_state
 
 METHOD_KALMAN, METHOD_OLS = 0, 1
 TAKER, PASSIVE = 0, 1
@@ -310,10 +311,7 @@ def ioc_in_flight(view, book):
 @nb.njit(STRATEGY_SIG, cache=True)
 def pairs_step(reason, book, view, orders, raw):
     """The compiled form: plan() on the timer, then trade each leg to its target."""
-    f = raw.view(np.float64)
-    k = np.int64(f[0])
-    params = f[1:1 + k]
-    state = f[1 + k:]
+    params, state = params_and_state(raw)
     if reason == W_START:
         state[:] = 0.0
         return 0

@@ -29,6 +29,15 @@ S_HEADER = 9
 NS = 1e9
 
 
+@nb.njit(cache=True, inline="always")
+def params_and_state(raw):
+    """A built-in compiled strategy's state bytes as (params, state) float64 views: the
+    first float is the number of params, then the params, then the mutable state."""
+    f = raw.view(np.float64)
+    n = np.int64(f[0])
+    return f[1:1 + n], f[1 + n:]
+
+
 @nb.njit(cache=True)
 def start(params, state, now):
     """Reset the shared state at the first wake-up: start time, no mid seen, prior variance."""
