@@ -19,6 +19,7 @@ _EXPORTS = {
     "CompiledStrategy": "hftlab.strategy",
     "Context": "hftlab.strategy",
     "Strategy": "hftlab.strategy",
+    "Book": "hftlab.strategy",
     "BookId": "hftlab.strategy",
     "Wake": "hftlab.schema",
     **{sub: f"hftlab.{sub}" for sub in ("analytics", "book", "data", "report", "risk", "scale",

@@ -19,10 +19,10 @@ from hftlab.engine.api_nb import (best_ask, best_bid, cancel, depth, instrument_
                                   market, mid, modify, n_orders, now, order, position,
                                   request_kill, request_pause, request_resume, requote, submit,
                                   trading_state)
-from hftlab.engine.host import BookId, CompiledStrategy, Context, Fill, Order, Strategy
+from hftlab.engine.host import Book, BookId, CompiledStrategy, Context, Fill, Order, Strategy
 from hftlab.schema import Wake
 
-__all__ = ["BookId", "CompiledStrategy", "Context", "Fill", "Order", "Strategy", "Wake",
+__all__ = ["Book", "BookId", "CompiledStrategy", "Context", "Fill", "Order", "Strategy", "Wake",
            "best_ask", "best_bid", "cancel", "depth", "instrument_of", "is_open", "market", "mid",
            "modify", "n_orders", "now", "order", "position", "request_kill", "request_pause",
            "request_resume", "requote", "submit", "trading_state"]

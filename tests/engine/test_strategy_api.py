@@ -151,6 +151,42 @@ def test_books_are_named_handles_and_ints_still_work():
     assert best_bid is not None  # the compiled helpers are public in hftlab.strategy
 
 
+class Handles(hftlab.Strategy):
+    """Keeps the book each callback is given."""
+
+    subscribe_trades = True
+    timer_ns = US
+
+    def __init__(self):
+        self.got, self.sent = [], False
+
+    def on_trade(self, ctx, book):
+        self.got.append(("trade", book))
+
+    def on_timer(self, ctx):
+        if not self.sent:
+            ctx.buy(101, 1)  # fills at once
+            self.sent = ctx.buy(98, 1) is not None  # rests: accepted
+
+    def on_order_accepted(self, ctx, order):
+        self.got.append(("accepted", order.book))
+
+    def on_fill(self, ctx, fill):
+        self.got.append(("fill", fill.book))
+
+
+def test_callbacks_name_their_book():
+    s = Handles()
+    hftlab.backtest(market([(150, T, -1, 100, 1)]), s, venues=[venue()])
+    kinds = {k for k, _ in s.got}
+    assert {"trade", "accepted", "fill"} <= kinds
+    for _, b in s.got:
+        assert isinstance(b, hftlab.Book)
+        assert b == 0 and b == BookId(0, 0) and BookId(0, 0) == b and b != BookId(1, 0)
+        assert (b.venue, b.instrument) == (0, 0) and str(b) == "book(venue=0, instrument=0)"
+        assert [10, 20][b] == 10  # still an index
+
+
 class Churn(hftlab.Strategy):
     """Every wake-up: two orders past the open-order capacity (TOO_MANY), a cancel of an
     order that never was, and a cancel of everything."""

@@ -465,7 +465,7 @@ def _risk_params(risk: Any, symbols: list[str]) -> RiskParams:
 
 def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
     reason = int(e.cur[0]["wake"])
-    book = int(e.cur[0]["wake_book"])
+    book = ctx.book(int(e.cur[0]["wake_book"])) if reason in (W_BOOK, W_TRADE, W_FILL, W_ORDER) else -1
     if reason == W_START:
         strategy.on_start(ctx)
     elif reason == W_TIMER:
@@ -509,7 +509,7 @@ def _denials(strategy: Strategy, ctx: Context, e: Engine) -> None:
     for row in rows:
         if row["status"] != OrderStatus.DENIED:
             continue
-        book = int(row["venue"]) * n_instr + int(row["instrument"])
+        book = ctx.book(int(row["venue"]) * n_instr + int(row["instrument"]))
         strategy.on_order_denied(ctx, Order(
             int(row["order_id"]), book, int(row["side"]), int(row["price"]), int(row["qty"]),
             OrderStatus.DENIED, 0, TimeInForce(int(row["tif"])), Reason(int(row["reason"]))))

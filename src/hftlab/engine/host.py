@@ -23,7 +23,7 @@ class Order(NamedTuple):
     """Our order as the host knows it (after the response latency)."""
 
     order_id: int
-    book: int
+    book: "Book"
     side: int
     price: int  # ticks
     leaves: int  # lots not yet filled
@@ -45,11 +45,46 @@ class BookId(NamedTuple):
         return f"book(venue={self.venue}, instrument={self.instrument})"
 
 
+class Book(int):
+    """The book a callback, an Order or a Fill names: the run's book index (an int, so
+    code that indexes, compares or stores books by number keeps working) that knows its
+    ``venue`` and ``instrument``, prints as its BookId and compares equal to it."""
+
+    def __new__(cls, index: int, n_instruments: int) -> "Book":
+        self = super().__new__(cls, index)
+        self.venue, self.instrument = divmod(int(index), int(n_instruments))
+        self._n = int(n_instruments)
+        return self
+
+    def __getnewargs__(self) -> tuple[int, int]:
+        return int(self), self._n
+
+    @property
+    def id(self) -> BookId:
+        return BookId(self.venue, self.instrument)
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BookId):
+            return self.id == other
+        return int.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = int.__hash__
+
+
 class Fill(NamedTuple):
     """A fill as the host learns of it."""
 
     order_id: int
-    book: int
+    book: Book
     side: int
     price: int
     qty: int
@@ -71,10 +106,10 @@ class Strategy:
     def on_start(self, ctx: "Context") -> None:
         """Called once, at the first event."""
 
-    def on_book(self, ctx: "Context", book: int) -> None:
+    def on_book(self, ctx: "Context", book: Book) -> None:
         """A book update reached the host (only with subscribe_book)."""
 
-    def on_trade(self, ctx: "Context", book: int) -> None:
+    def on_trade(self, ctx: "Context", book: Book) -> None:
         """A trade print reached the host (only with subscribe_trades)."""
 
     def on_fill(self, ctx: "Context", fill: Fill) -> None:
@@ -336,19 +371,21 @@ class Context:
 
     def book_id(self, book: BookLike) -> BookId:
         """The (venue, instrument) name of a book index."""
-        b = self._b(book)
-        n = len(self._e.instruments)
-        return BookId(b // n, b % n)
+        return self.book(book).id
+
+    def book(self, book: BookLike) -> Book:
+        """The run's handle of a book given by index or BookId."""
+        return Book(self._b(book), len(self._e.instruments))
 
     def _b(self, book: BookLike) -> int:
-        """A book's index from a BookId or an index; a book the run lacks is an error."""
+        """A book's index from a BookId or an index; a BookId the run lacks is an error."""
+        n, n_venues = len(self._e.instruments), len(self._e.venues)
         if isinstance(book, BookId):
-            n = len(self._e.instruments)
-            if not (0 <= book.instrument < n and 0 <= book.venue < len(self._e.venues)):
-                raise ValueError(f"{book}: the run has {len(self._e.venues)} venue(s) and "
+            if not (0 <= book.instrument < n and 0 <= book.venue < n_venues):
+                raise ValueError(f"{book}: the run has {n_venues} venue(s) and "
                                  f"{n} instrument(s)")
             return book.venue * n + book.instrument
-        return int(book)
+        return int(book)  # an unknown index reaches the gate, which denies it with a reason
 
     # -- the local book -------------------------------------------------------------------
     def best_bid(self, book: BookLike = 0) -> int:
@@ -413,7 +450,7 @@ class Context:
             st = OrderStatus(int(o["local_status"]))
             if st in (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED) and (
                     book is None or o["book"] == book):
-                out.append(Order(int(o["order_id"]), int(o["book"]), int(o["side"]),
+                out.append(Order(int(o["order_id"]), self.book(int(o["book"])), int(o["side"]),
                                  int(o["local_price"]), int(o["local_leaves"]), st,
                                  int(o["pending"]), TimeInForce(int(o["tif"]))))
         return sorted(out, key=lambda o: o.order_id)
