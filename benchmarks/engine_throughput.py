@@ -50,6 +50,24 @@ HS, SKEW, CAP, QTY, EVERY, LAT = 1.0, 2.0, 20, 1, 100_000_000, 1_000_000
 NEVER = 10**15  # a requote interval longer than any stream: the replay-only strategy
 
 
+def mm_backtest(data: MarketData, feed_ns: int, requote_ns: int = EVERY,
+                fill_model: str = "partial"):
+    """hftlab's side: the market maker on data (feed_ns < 0: the recorded feed). The fill
+    model is hftlab's default ("partial"); with these 1-lot quotes it fills exactly as
+    "full", the all-or-nothing rule of the hftbacktest exchanges (engine/venue_nb.py), and
+    tests/test_benchmarks.py checks that it does."""
+    import hftlab
+    from hftlab.instruments import FeeSchedule, Latency, LatencyProfile, Venue
+    from hftlab.strategies import InventorySkew
+
+    lat = (LatencyProfile(Latency(0), Latency(LAT), Latency(LAT), recorded_feed=True)
+           if feed_ns < 0 else LatencyProfile.constant(feed_ns, LAT, LAT))
+    strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=requote_ns)
+    venue = Venue(data.venues[0].name, FeeSchedule(-1.0, 3.0, "bps"), lat)
+    return hftlab.backtest(data, strat.compiled(), venues=[venue], queue="conservative",
+                           sample_ns=10**9, fill_model=fill_model)
+
+
 def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None:
     """Run in a child process: print one JSON line with our timings; save our fills.
 
@@ -57,20 +75,11 @@ def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None
     does not include loading the compiled kernels from numba's cache (as hftbacktest's
     side compiles before its timer); mode "cold": no warm-up (time to result)."""
     t_import = time.perf_counter()
-    import hftlab
     from hftlab.data import load
-    from hftlab.instruments import FeeSchedule, Latency, LatencyProfile, Venue
-    from hftlab.strategies import InventorySkew
-
-    lat = (LatencyProfile(Latency(0), Latency(LAT), Latency(LAT), recorded_feed=True)
-           if feed_ns < 0 else LatencyProfile.constant(feed_ns, LAT, LAT))
-    strat = InventorySkew(HS, SKEW, CAP, QTY, requote_ns=NEVER if mode == "replay" else EVERY)
 
     def run(file: str):
-        data = load(file, lazy=True)
-        venue = Venue(data.venues[0].name, FeeSchedule(-1.0, 3.0, "bps"), lat)
-        return hftlab.backtest(data, strat.compiled(), venues=[venue], queue="conservative",
-                               sample_ns=10**9)
+        return mm_backtest(load(file, lazy=True), feed_ns,
+                           NEVER if mode == "replay" else EVERY)
 
     if mode != "cold":
         run(head)

@@ -30,6 +30,7 @@ gamma = 0.01
 [run]
 seed = 7                 # latency jitter
 queue = "conservative"   # L2 queue model: conservative, power, power:N (L3 data: exact FIFO)
+fill_model = "partial"   # replay fills: partial (capped by what traded) or full (all-or-nothing)
 mode = "auto"            # simulate (sim markets react to our orders), replay, or auto
 sample_ms = 100
 
@@ -66,7 +67,7 @@ SECTIONS = {
                "overrides"},
     "venue": {"maker", "taker", "fee_unit", "latency"},
     "strategy": {"name", "compiled", "params"},
-    "run": {"seed", "queue", "sample_ms", "stp", "mode"},
+    "run": {"seed", "queue", "sample_ms", "stp", "mode", "fill_model"},
     "risk": None,  # checked by RiskLimits.from_mapping
     "report": {"vpin_bucket", "vpin_window", "title"},
 }
@@ -220,6 +221,8 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
     mode = r.get("mode", "auto")
     check(mode in ("auto", "replay", "simulate"), "run.mode", "'auto', 'replay' or 'simulate'",
           mode)
+    fill_model = r.get("fill_model", "partial")
+    check(fill_model in ("partial", "full"), "run.fill_model", "'partial' or 'full'", fill_model)
     risk = None
     if "risk" in cfg:
         from hftlab.risk import RiskLimits
@@ -231,7 +234,7 @@ def run_config(path: str | Path, out: str | Path, progress: Any = None) -> dict:
     window = _num(rep, "vpin_window", "report", 1, 100_000, 50, integer=True)
     rec = hftlab.backtest(data, runnable, venues=venues, queue=queue, seed=seed,
                           sample_ns=sample * MS, stp=stp, risk=risk, progress=progress,
-                          mode=mode)
+                          mode=mode, fill_model=fill_model)
     rec.meta["strategy"] = getattr(strat, "name", type(strat).__name__)
     rec.meta["parameters"] = strat.describe()
     outp = Path(out)

@@ -32,11 +32,13 @@ def test_passive_limit_waits_for_its_queue_then_fills_partially():
     assert rec.orders["status"].tolist() == [OrderStatus.ACCEPTED]
 
 
-def test_trade_through_our_price_fills_completely():
-    rows = book_rows() + [(5, T, -1, 99, 1)] + END
+def test_trade_through_our_price_fills_what_it_traded_or_all_with_the_full_model():
+    rows = book_rows() + [(5, T, -1, 99, 1), (6, T, -1, 98, 5)] + END
     rec, _ = run(rows, {2: lambda c: c.buy(100, 3)})
-    assert rec.fills["qty"].tolist() == [3]
-    assert rec.fills["price"].tolist() == [100]
+    assert rec.fills["qty"].tolist() == [1, 2]
+    assert rec.fills["price"].tolist() == [100, 100]
+    full, _ = run(rows, {2: lambda c: c.buy(100, 3)}, fill_model="full")
+    assert full.fills["qty"].tolist() == [3]
 
 
 def test_market_order_walks_the_book_as_taker_with_fees():

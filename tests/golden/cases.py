@@ -1,9 +1,12 @@
 """The golden record's cases: the five built-in market makers on a short simulated market
 (traded live) and on a short LOBSTER replay, and what of each record is compared.
 
-``python -m tests.golden.cases`` (from the repository root) writes the stored records;
-they were made before the strategy-API change (stop 10) and every later engine must
-reproduce them field by field.
+``python -m tests.golden.cases`` (from the repository root) writes the stored records.
+The simulated-market records were made before the strategy-API change (stop 10); the
+LOBSTER records were made again when replay fills were capped by what traded (issue 12:
+fill_model "partial"), and the records of before that cap are kept for the static maker
+under the all-or-nothing model (case "lobster_full", fill_model "full"). Every later
+engine must reproduce them field by field.
 """
 
 from __future__ import annotations
@@ -74,8 +77,17 @@ def lobster_market():
                       source=day.source)
 
 
-def run(market, strategy) -> dict[str, pd.DataFrame]:
-    rec = hftlab.backtest(market, strategy.compiled(), seed=3, sample_ns=1_000 * MS)
+def full_makers() -> dict:
+    """The static maker, replayed with the all-or-nothing fill model."""
+    return {"static": lobster_makers()["static"]}
+
+
+FILL_MODEL = {"lobster_full": "full"}  # the case's fill model when not the default
+
+
+def run(market, strategy, fill_model: str = "partial") -> dict[str, pd.DataFrame]:
+    rec = hftlab.backtest(market, strategy.compiled(), seed=3, sample_ns=1_000 * MS,
+                          fill_model=fill_model)
     return {t: getattr(rec, t).reset_index(drop=True) for t in TABLES}
 
 
@@ -85,10 +97,11 @@ def path(case: str, name: str, table: str) -> Path:
 
 def write() -> None:
     for case, market, makers in (("sim", sim_market, sim_makers),
-                                 ("lobster", lobster_market, lobster_makers)):
+                                 ("lobster", lobster_market, lobster_makers),
+                                 ("lobster_full", lobster_market, full_makers)):
         m = market()
         for name, strat in makers().items():
-            tables = run(m, strat)
+            tables = run(m, strat, FILL_MODEL.get(case, "partial"))
             for t, df in tables.items():
                 df.to_parquet(path(case, name, t), compression="zstd")
             print(case, name, {t: len(df) for t, df in tables.items()})

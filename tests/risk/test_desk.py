@@ -127,3 +127,53 @@ def test_desk_arguments_are_checked():
     with pytest.raises(ConfigError, match="desk"):
         run(Defiant(), desk="kill")
     assert KILL_STRATEGY != KILL_DESK
+
+
+
+MS = 1_000_000
+
+
+class SlowDefiant(Defiant):
+    timer_ns = 50 * MS
+
+
+@pytest.fixture(scope="module")
+def calm():
+    return hftlab.sim.market("calm", seconds=8, seed=3)
+
+
+@pytest.mark.parametrize("make", [SlowDefiant, lambda: rs.defiant(timer_ns=50 * MS)],
+                         ids=["python", "compiled"])
+def test_the_desk_kills_resets_pauses_and_resumes_in_a_simulated_market(make, calm):
+    t0 = calm.simulation.params.start_ns
+    # kill, reset, pause, resume; 13 ms past the strategy's timer and the state samples,
+    # so the agents must stop for the desk's turn itself (sim_venue_nb.horizon)
+    at = [t0 + k * 1_000 * MS + 13 * MS for k in (2, 4, 5, 6)]
+    desk = RiskDesk().kill(at_ns=at[0]).reset(at_ns=at[1]).pause(at_ns=at[2]).resume(at_ns=at[3])
+    rec = hftlab.backtest(calm, make(), desk=desk, mode="simulate")
+    assert rec.meta["mode"] == "simulate"
+    assert [t for t, _, _ in desk.log] == at  # each turn at its time
+    ts = rec.market.events["ts"]
+    assert (ts[1:] >= ts[:-1]).all()  # the kill's flatten did not land in the agents' past
+    for rule in (Reason.RISK_KILL_SWITCH, Reason.RISK_PAUSED, Reason.RISK_RESUMED):
+        assert len(desk_events(rec, rule)) == 1
+    reset = rec.risk_events[rec.risk_events["rule"] == Reason.RISK_RESET]
+    assert reset["value"].tolist() == [KILL_DESK]
+    s = submits(rec)
+    buys = s[s["side"] == 1]
+
+    def sent(lo, hi):
+        return buys[(buys["ts_sent"] > lo) & (buys["ts_sent"] < hi)]
+
+    killed, paused = sent(at[0], at[1]), sent(at[2], at[3])
+    assert len(killed) > 20 and (killed["reason"] == Reason.RISK_KILL_SWITCH).all()
+    assert len(paused) > 10 and (paused["reason"] == Reason.RISK_PAUSED).all()
+    for lo, hi in ((t0, at[0]), (at[1], at[2]), (at[3], t0 + 8_000 * MS)):
+        assert (sent(lo, hi)["status"] != OrderStatus.DENIED).sum() > 10  # trading
+    f = rec.fills
+    bought = f[f["side"] == 1]["ts_exchange"]
+    late = 10 * MS  # orders sent before a turn may still arrive after it
+    assert not (((bought > at[0] + late) & (bought < at[1]))
+                | ((bought > at[2] + late) & (bought < at[3]))).any()
+    assert ((bought > at[1]) & (bought < at[2])).sum() > 5  # trading again after the reset
+    assert (bought > at[3]).sum() > 5  # and after the resume

@@ -171,6 +171,7 @@ PARAMS_DTYPE = np.dtype([(name, _I8) for name in (
     "python",  # 1 = Python strategy (return to Python at wake-ups)
     "stp",  # self-trade prevention mode: 0 cancel newest, 1 cancel oldest, 2 cancel both
     "simulated",  # 1 = simulated market: our commands go to its matching engine (RUN_ARRIVE)
+    "fill_full",  # replay fill model: 0 "partial" (capped by what traded), 1 "full" (venue_nb)
 )], align=True)
 
 # --- venue table: (n_venues,) of VENUE_DTYPE --------------------------------------------

@@ -33,6 +33,7 @@ from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
+FILL_MODELS = {"partial": 0, "full": 1}  # replay's passive fill models (engine/venue_nb.py)
 
 
 @nb.njit(loop_nb.STRATEGY_SIG, cache=True)
@@ -295,7 +296,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",
              risk: Any = None, price_margin: int | None = None, chunk_size: int = 1 << 17,
              order_capacity: int = 1 << 12, progress: Any = None,
-             mode: str = "auto", strict: bool = False, desk: RiskDesk | None = None) -> RunRecord:
+             mode: str = "auto", strict: bool = False, desk: RiskDesk | None = None,
+             fill_model: str = "partial") -> RunRecord:
     """Run strategy against data in the engine; returns the run's RunRecord.
 
     mode: 'replay' -- the data's events are the market and our orders do not move it
@@ -308,6 +310,14 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     venues: fee schedules and latency per venue (default: those of data).
     queue: the L2 queue model of replay ('conservative', 'power[:n]' or a QueueModel);
         L3 data (events with order ids) always use exact FIFO positions.
+    fill_model: how a resting order fills in replay (engine/venue_nb.py): 'partial'
+        (default) -- no more than the data shows traded with it: a print at its price
+        after the queue ahead, a print through its price up to the print's size, the
+        opposite side reaching its price up to the size added there, each print shared
+        among our orders in price-time priority; 'full' -- the all-or-nothing rule of
+        hftbacktest's PartialFillExchange: a print through its price or the opposite best
+        reaching it fills the whole remaining size. A simulated market's matching engine
+        decides its fills itself.
     seed: seeds every random draw of the engine (latency jitter); same inputs and seed,
         same record.
     sample_ns: interval of the state samples (exchange clock).
@@ -319,7 +329,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
         beyond it is denied with reason TOO_MANY_ORDERS.
     progress: a callable(events_done, events_total) for progress bars.
     desk: a hftlab.risk.RiskDesk that kills, pauses, resumes or resets during the run
-        (replay mode), outside the strategy; its actions are risk events of source DESK.
+        (replay or simulated market), outside the strategy; its actions are risk events
+        of source DESK.
     strict: raise EngineError when market events could not be applied as they are (an
         L3 cancel or execution larger than its order, a removal larger than its level);
         by default they are counted in ``meta["apply_errors"]`` (with the first event's
@@ -330,6 +341,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
           f"a list of {len(data.venues)} Venue (one per venue of the data)", len(venues))
     check(sample_ns > 0, "sample_ns", "an integer number of ns > 0", sample_ns)
     check(stp in STP_MODES, "stp", f"one of {sorted(STP_MODES)}", stp)
+    check(isinstance(fill_model, str) and fill_model in FILL_MODELS, "fill_model", f"one of {sorted(FILL_MODELS)}", fill_model)
     check(len(data) > 0, "data", "market data with at least one event", len(data))
     check(isinstance(order_capacity, int) and 1 <= order_capacity <= 1 << 22, "order_capacity",
           "an integer in [1, 4194304]", order_capacity)
@@ -342,8 +354,6 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     qm = queue_model(queue)
     check(desk is None or isinstance(desk, RiskDesk), "desk", "None or a hftlab.risk.RiskDesk",
           type(desk).__name__)
-    check(desk is None or not simulated, "desk",
-          "None in 'simulate' mode (the risk desk drives replay runs)", desk)
     compiled = isinstance(strategy, CompiledStrategy)
     check(compiled or isinstance(strategy, Strategy), "strategy",
           "a hftlab.Strategy or a CompiledStrategy", type(strategy).__name__)
@@ -351,7 +361,7 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     check(timer >= 0, "strategy.timer_ns", "None or an integer number of ns > 0", timer)
     prm = np.zeros(1, PARAMS_DTYPE)
     prm[0] = (timer, sample_ns, strategy.subscribe_book, strategy.subscribe_trades,
-              0 if compiled else 1, STP_MODES[stp], simulated)
+              0 if compiled else 1, STP_MODES[stp], simulated, FILL_MODELS[fill_model])
     rparams = _risk_params(risk, [i.symbol for i in data.instruments])
     rows = max(RECORD_ROWS, 4 * (order_capacity + len(data.instruments) + 4 * loop_nb.MAX_CMDS))
     window = (np.asarray(setup.base, np.int64), setup.width) if simulated else None
@@ -371,7 +381,8 @@ def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
     run.recs.flush(e)
     seconds = time.perf_counter() - t0
     meta.update({"strategy": getattr(strategy, "name", type(strategy).__name__),
-                 "queue_model": "matching engine" if simulated else qm.name, "seed": seed,
+                 "queue_model": "matching engine" if simulated else qm.name,
+                 "fill_model": "matching engine" if simulated else fill_model, "seed": seed,
                  "stp": stp, "sample_ns": sample_ns, "events": int(e.cur[0]["events"]),
                  "seconds": seconds,
                  "events_per_second": int(e.cur[0]["events"]) / seconds if seconds > 0 else 0.0,

@@ -500,7 +500,8 @@ def _run(ev, st, io, strat, qfn, qparams):
                                                                       price[iex - 1]):
                         sent = rends[0].tail
                         on_market_event(b, k, side[iex - 1], price[iex - 1], evqty[iex - 1], idx,
-                                        old, new, oseq, ts[iex - 1], qfn, qparams, orders,
+                                        old, new, oseq, ts[iex - 1], qfn, qparams,
+                                        prm[0].fill_full, orders,
                                         active, cur, resp, rends, rec_f, acct, venues,
                                         instruments, market, qty, top, base)
                         if rends[0].tail != sent:  # fills went out: the response stream moved

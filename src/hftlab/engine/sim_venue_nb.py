@@ -193,7 +193,8 @@ def horizon(ev, st, sim):
     it (inclusive: at equal times their messages go first).
 
     A command reaches the venue at its send time + entry latency, and the host sends only
-    when it acts: at its start, a timer, a state sample (risk guard), a response, or --
+    when it acts: at its start, a timer, a state sample (risk guard), a turn of the risk
+    desk (its kill or pause goes out through the gate at once), a response, or --
     for a strategy that wakes on market events -- a feed delivery, of an event already
     handed over or of the agents' next one. Responses to fills the agents cause later
     are covered by the simulator stopping at each fill of ours (OWN_FILL). Everything up
@@ -214,6 +215,8 @@ def horizon(ev, st, sim):
         host = min(host, cur[0].next_timer)
     if cur[0].next_sample <= cur[0].end:
         host = min(host, cur[0].next_sample)
+    if cur[0].desk_at <= cur[0].end:  # the risk desk's next turn (risk.RiskDesk)
+        host = min(host, cur[0].desk_at)
     qr = rends[0]
     if qr.tail > qr.head:
         host = min(host, resp[qr.head % resp.shape[0]].ts)

@@ -6,10 +6,14 @@ The simulator (hftlab.sim.simulator_nb) and the backtest loop (loop_nb) take tur
    venue; the agents act up to it (``simulator_nb.run`` with that stop) and their events
    are handed to the loop, which settles everything due by then: the market at the
    exchange, the feed, responses, timers, samples and the strategy's answers.
-2. When one of our commands reaches the venue the loop returns RUN_ARRIVE and
+2. A risk desk (backtest(desk=...)) takes its turns inside this loop as in replay: the
+   horizon stops the agents where its next turn could send a command (a kill's cancels
+   and flatten), the loop returns RUN_DESK at that time and the Python driver lets the
+   desk decide (backtest._Runner.desk_turn) before the loop resumes.
+3. When one of our commands reaches the venue the loop returns RUN_ARRIVE and
    ``sim_venue_nb.arrive`` runs it in the agents' matching engine; its events join the
    stream at that time.
-3. When an agent's order fills one of ours the simulator stops right after it
+4. When an agent's order fills one of ours the simulator stops right after it
    (OWN_FILL): the loop settles everything before that moment, the fill is booked
    (``sim_venue_nb.passive_fills``) and a new horizon is taken, since the strategy may
    answer the fill.
@@ -76,6 +80,8 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = opening, 0, end
     e.cur[0]["horizon"] = start - 1
     start_clocks(e.cur, start, timer)
+    if run.desk is not None:  # the risk desk's first turn at the start, as in replay
+        e.cur[0]["desk_at"] = start
     drv = np.zeros(D.N_DRV, np.int64)
     drv[D.D_NEXT], drv[D.D_FILL_AT] = D.NEXT_SETTLED, -1
     step = max((end - start) // TICKS, 1)
@@ -104,7 +110,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             if progress is not None:
                 done = min(int(e.cur[0]["now_ex"]) - start, end - start)
                 progress(int(total * done / max(end - start, 1)), total)
-        else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_ERROR / RUN_DONE
+        else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR / RUN_DONE
             run.answer(code)
             if code == RUN_DONE:
                 break

@@ -3,8 +3,8 @@
 ``drive`` alternates the agents (simulator_nb.run up to a horizon), the backtest loop
 (loop_nb.run) and our commands at the venue (sim_venue_nb) without coming back to Python,
 which a Python round trip per horizon would make about 20 times slower. It returns only
-for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_ERROR / RUN_DONE, and
-D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
+for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
+RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
 (progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
 

@@ -1,14 +1,28 @@
 """The replay venue: our own orders against a recorded book (compiled).
 
 In replay the recorded events are the market: our orders never move the recorded book.
-A passive order learns its fills from the market events at its price:
-- a trade (or an L3 execution) at a better price than ours fills us completely (the
-  market traded through us);
-- a trade at our price first uses up the quantity ahead of us, then fills us;
-- on L3 data, position is exact FIFO: each resting order's arrival number says whether
-  a cancel or execution was ahead of us; on L2 data a queue model (queue_nb) moves us
-  forward when the level shrinks;
-- when the opposite best price reaches ours, we are filled at our price.
+A passive order learns its fills from the market events at or through its price. The
+default fill model ("partial") fills no more than the data shows could have traded
+with us; every event's volume (its budget) goes to our orders in price-time priority,
+best price first, so one print never fills more of ours in total than it traded:
+- a trade (or an L3 execution) at a better price than ours traded through us: we fill
+  min(leaves, its size), and nothing is left ahead of us at our price;
+- a trade at our price first uses up the quantity ahead of us, then fills us:
+  min(leaves, max(size - ahead, 0)); on L3 data, position is exact FIFO (each resting
+  order's arrival number says whether a cancel or execution was ahead of us), on L2 data
+  a queue model (queue_nb) moves us forward when the level shrinks;
+- the opposite side reaching our price without a print (an L2 level or L3 order added
+  at or through our price) is new interest that would have met ours first: we fill
+  min(leaves, the increase of that level). What already rested there when our order
+  arrived was taken by it as a taker, so the recorded crossed quantity is not counted
+  again (a snapshot after CLEAR counts as new interest).
+As hftbacktest documents its exchanges, PartialFillExchange fills an order in full when
+the opposite best reaches its price or a trade prints through it, and partially (by the
+trade's remaining size) only when a trade prints at its price with it at the front;
+NoPartialFillExchange fills in full in all three cases. The "full" model
+(backtest(fill_model="full"), this engine's rule before the cap) is PartialFillExchange's:
+through trades and crossings fill the whole remaining size, trades at our price fill
+what is left of them after the queue ahead. With one-lot orders all of them agree.
 An aggressive order takes liquidity from the recorded levels at their prices (taker),
 without removing it from the recorded book (no market impact in replay).
 """
@@ -220,61 +234,118 @@ def may_touch(ownr, b, kind, side, price):
         price <= bid_hi)
 
 
+@nb.njit(cache=True, inline="always")
+def better_or_at(side, op, price):
+    """Our order on side at op stands at or better than price (a buyer: op >= price)."""
+    return op >= price if side > 0 else op <= price
+
+
 @nb.njit(cache=True)
-def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qparams,
+def next_in_priority(b, os_, lo_key, lo_seq, orders, active, cur):
+    """Our next open order on book b and side os_ in price-time priority after the one of
+    key (lo_key, lo_seq) (key: -side * price, lower first; then arrival number), or -1."""
+    best = -1
+    bk = NO_PRICE
+    bs = NO_PRICE
+    for k in range(cur[0].n_active):
+        s = active[k]
+        if orders[s].book != b or orders[s].side != os_ or not is_open(orders[s].status):
+            continue
+        key = -os_ * orders[s].price
+        sq = orders[s].seq
+        if key < lo_key or (key == lo_key and sq <= lo_seq):
+            continue
+        if key < bk or (key == bk and sq < bs):
+            best, bk, bs = s, key, sq
+    return best
+
+
+@nb.njit(cache=True)
+def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qparams, full,
                     orders, active, cur, resp, rends, rec_f, acct, venues,
                     instruments, market, qty, top, base):
-    """Update queue positions and fill our passive orders on book b after one market event."""
-    width = qty.shape[2]
+    """Update queue positions and fill our passive orders on book b after one market event.
+
+    full: 1 for the all-or-nothing fill model (module docstring), 0 for the capped one.
+    First every order at the event's price learns its new queue position; then the
+    volume the event shows could have traded with us (its budget) goes to our orders in
+    price-time priority, best price first, so one print never fills more of ours than
+    it traded.
+    """
     na = cur[0].n_active
+    # 1. queue positions at the event's price
     for k in range(na):
         s = active[k]
         if orders[s].book != b or not is_open(orders[s].status):
             continue
         os_ = orders[s].side
         op = orders[s].price
-        leaves = orders[s].leaves
-        if kind == TRADE:
-            # side is the aggressor: a buyer lifts asks, a seller hits bids
+        if kind == TRADE:  # side is the aggressor: a seller hits bids
             if side == 0 or side == os_:
                 continue
-            if (os_ > 0 and price < op) or (os_ < 0 and price > op):
-                fill(s, leaves, op, True, now, orders, cur, resp, rends, rec_f, acct,
-                     venues, instruments, market, qty, top, base)
-            elif price == op:
+            if op == price:
                 orders[s].ahead -= q
                 orders[s].traded += q
-                # whole lots past the front are ours; a fraction stays as progress
-                f = min(np.int64(np.floor(-orders[s].ahead)), leaves)
-                if f >= 1:
-                    orders[s].ahead += f
-                    fill(s, f, op, True, now, orders, cur, resp, rends, rec_f, acct,
-                         venues, instruments, market, qty, top, base)
-            continue
-        if idx < 0 or side != os_:
-            continue
-        # a resting order on our side traded through our price: we would have gone first
-        if kind == EXECUTE and ((os_ > 0 and price < op) or (os_ < 0 and price > op)):
-            fill(s, leaves, op, True, now, orders, cur, resp, rends, rec_f, acct,
-                 venues, instruments, market, qty, top, base)
-            continue
-        if price != op:
-            continue
-        if kind == LEVEL:  # LEVEL: L2 depth change, the queue model decides
-            orders[s].ahead = qfn(orders[s].ahead, float(old), float(new), orders[s].traded,
-                                 qparams)
-            orders[s].traded = 0.0
-        elif kind != ADD:  # L3 cancel / delete / execute at our price: exact FIFO
-            ahead_of_us = oseq < orders[s].seq  # -1: rested before the data began
-            dq = old - new
-            if ahead_of_us:
-                orders[s].ahead = max(orders[s].ahead - dq, 0.0)
-            elif kind == EXECUTE and orders[s].ahead <= 0:
-                f = min(dq, leaves)
-                fill(s, f, op, True, now, orders, cur, resp, rends, rec_f, acct,
-                     venues, instruments, market, qty, top, base)
-    # the opposite best reached our price: the market crossed us, fill at our price
-    for k in range(na):
+            elif better_or_at(os_, op, price):  # traded through: all ahead of us is gone
+                orders[s].ahead = min(orders[s].ahead, 0.0)
+        elif op == price and idx >= 0 and side == os_:
+            if kind == LEVEL:  # L2 depth change: the queue model decides
+                orders[s].ahead = qfn(orders[s].ahead, float(old), float(new),
+                                     orders[s].traded, qparams)
+                orders[s].traded = 0.0
+            elif kind != ADD and oseq < orders[s].seq:  # L3 removal ahead of us (-1: rested
+                orders[s].ahead = max(orders[s].ahead - (old - new), 0.0)  # before the data)
+    # 2. what could have traded with us: (our side, budget)
+    budget = 0
+    os_ = 0
+    if kind == TRADE and side != 0:
+        os_ = -side
+        budget = q
+    elif kind == EXECUTE and idx >= 0:
+        os_ = side  # side is the resting order's
+        budget = old - new
+    elif (kind == LEVEL or kind == ADD) and idx >= 0 and new > old and full == 0:
+        os_ = -side  # new interest on the other side at or through our price
+        budget = new - old
+    if full != 0 and os_ != 0:
+        budget = NO_PRICE
+    key, sq = -NO_PRICE, -NO_PRICE
+    while budget > 0:
+        s = next_in_priority(b, os_, key, sq, orders, active, cur)
+        if s < 0:
+            break
+        op = orders[s].price
+        key, sq = -os_ * op, orders[s].seq
+        if not better_or_at(os_, op, price):
+            break  # this and every later order stand behind the event's price
+        leaves = orders[s].leaves
+        f = 0
+        if op != price or kind == LEVEL or kind == ADD:  # traded through us, or crossed us
+            f = leaves if full != 0 else min(leaves, budget)
+        elif kind == TRADE:  # whole lots past the front are ours; a fraction stays progress
+            f = min(np.int64(np.floor(-orders[s].ahead)), leaves, budget)
+            if f >= 1:
+                orders[s].ahead += f
+            if orders[s].ahead <= -1.0:  # the print went to our better orders
+                orders[s].ahead -= np.ceil(orders[s].ahead)
+        elif oseq >= orders[s].seq and orders[s].ahead <= 0:  # L3: executed behind us
+            f = min(leaves, budget, old - new)
+        if f >= 1:
+            budget -= f
+            fill(s, f, op, True, now, orders, cur, resp, rends, rec_f, acct, venues,
+                 instruments, market, qty, top, base)
+    if full != 0:
+        crossed_fills(b, now, orders, active, cur, resp, rends, rec_f, acct, venues,
+                      instruments, market, qty, top, base)
+
+
+@nb.njit(cache=True)
+def crossed_fills(b, now, orders, active, cur, resp, rends, rec_f, acct, venues, instruments,
+                  market, qty, top, base):
+    """The all-or-nothing model's crossing rule: an order of ours that the opposite best
+    price has reached fills in full at its price."""
+    width = qty.shape[2]
+    for k in range(cur[0].n_active):
         s = active[k]
         if orders[s].book != b or not is_open(orders[s].status):
             continue

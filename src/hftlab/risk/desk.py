@@ -9,7 +9,8 @@ callbacks are evaluated every ``check_ns`` of host time (default: the run's samp
 so at the state samples' pace); each rule fires once.
 
 Mechanism: the compiled loop returns to the Python driver at the desk's next time
-(``cursor.desk_at``, code RUN_DESK), the driver builds the snapshot from the host's view
+(``cursor.desk_at``, code RUN_DESK; in a simulated market the agents stop there too, so
+what the desk sends meets the market as it is at that time), the driver builds the snapshot from the host's view
 (the P&L and positions the strategy knows, the risk state) and writes the desk's requests
 into the risk state (``glob.kill = KILL_DESK``, ``glob.desk_pause``, ``glob.reset``), which
 the gate carries out before anything else. Each action is a risk event whose value is its
