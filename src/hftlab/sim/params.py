@@ -167,15 +167,15 @@ class MarketParams:
     iceberg_offset: int = 0
     iceberg_refill_ms: float = 0.5
     iceberg_patience_s: float = 60.0
-    # news (world.headlines): scheduled releases (earnings) at news_scheduled_s seconds
-    # into the session and unscheduled headlines at news_rate per minute (Poisson); each
+    # news (world.headlines): scheduled releases (earnings) at news_scheduled_at
+    # (fractions of the session) and unscheduled headlines at news_rate per minute (Poisson); each
     # moves the value by a log jump with sd news_scheduled_jump / news_jump (fractions)
     # and carries a sentiment tanh(jump / sd + news_sentiment_noise z) in (-1, 1).
     # Informed traders learn it news_informed_ms later and trade news_informed_boost
     # times as often for news_informed_s; rival makers with maker_news_pull = 1 see it
     # news_maker_ms later and stay out for news_pull_s (from news_pull_before_s before a
     # scheduled release, whose time they know)
-    news_scheduled_s: tuple = ()
+    news_scheduled_at: tuple = ()
     news_rate: float = 0.0
     news_scheduled_jump: float = 0.005
     news_jump: float = 0.002
@@ -227,8 +227,6 @@ class MarketParams:
         check(self.manip_period_s == 0 or self.manip_episode_s < self.manip_period_s,
               "MarketParams.manip_episode_s", f"less than manip_period_s ({self.manip_period_s})",
               self.manip_episode_s)
-        check(all(t < self.seconds for t in self.news_scheduled_s), "MarketParams.news_scheduled_s",
-              f"times within the session (< seconds = {self.seconds})", self.news_scheduled_s)
         check(self.iceberg_count == 0 or self.iceberg_patience_s < self.seconds,
               "MarketParams.iceberg_patience_s", f"less than seconds ({self.seconds})",
               self.iceberg_patience_s)
@@ -333,7 +331,7 @@ TABLES: dict[str, tuple[float, float, int]] = {
     "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096),
     "regime_shares": (0.0, 0.99, 4), "instrument_prices": (1e-9, 1e12, 64),
     "instrument_tick_sizes": (1e-9, 1e6, 64), "instrument_vols": (0.0, 0.1, 64),
-    "news_scheduled_s": (0.0, 7 * 86400.0, 1000),
+    "news_scheduled_at": (0.0, 0.999999, 1000),
 }
 
 

@@ -37,7 +37,7 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
   ``data.stats["manipulation"]`` (owner, kind, side, start_ns, end_ns) and the owner of
   every order id in ``data.stats["order_owner"]``.
 - "news-shock": calm plus informed traders (5 looks a second, 1 tick) around a value
-  that moves only on news: a scheduled release (earnings) 300 s into a 900 s session
+  that moves only on news: a scheduled release (earnings) half-way into a 900 s session
   (a log jump of sd 0.5 %) and unscheduled headlines at 1 a minute (sd 0.2 %), each
   with a sentiment score (world.headlines). Informed traders learn a headline 10 ms
   after it and trade 5 times as often for 10 s; the rival maker sees it 200 ms after it
@@ -96,7 +96,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                           "manip_period_s": 30.0,
                           "seconds": 600.0},
     "news-shock": {"informed_rate": 5.0, "informed_threshold": 1.0, "informed_size": 50.0,
-                   "news_scheduled_s": (300.0,), "news_rate": 1.0, "maker_news_pull": 1,
+                   "news_scheduled_at": (0.5,), "news_rate": 1.0, "maker_news_pull": 1,
                    "sched_dt_ms": 10.0, "seconds": 900.0},
     "icebergs": {"iceberg_count": 10, "seconds": 600.0},
     "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,

@@ -120,7 +120,7 @@ def headlines(p: MarketParams, dt: float) -> dict[str, np.ndarray]:
     of dt seconds), scheduled (True: a release at a time known in advance, earnings),
     sentiment in (-1, 1) and jump (the log value jump, a fraction; > 0 good news).
 
-    Scheduled releases are at news_scheduled_s, unscheduled headlines a Poisson process
+    Scheduled releases are at news_scheduled_at x seconds, unscheduled headlines a Poisson process
     of news_rate per minute. jump ~ N(0, sd) with sd news_scheduled_jump or news_jump;
     sentiment = tanh(jump / sd + news_sentiment_noise z), z ~ N(0, 1): a score whose sign
     is that of the jump unless the noise outweighs it (the false signals a news trader
@@ -128,7 +128,7 @@ def headlines(p: MarketParams, dt: float) -> dict[str, np.ndarray]:
     the truth). Drawn from their own stream (seed, 23), so markets without news keep
     their values."""
     rng = np.random.default_rng([p.seed, 23])
-    sched = np.asarray(p.news_scheduled_s, float)
+    sched = np.asarray(p.news_scheduled_at, float) * p.seconds
     n_u = rng.poisson(p.news_rate * p.seconds / 60.0) if p.news_rate > 0 else 0
     unsched = np.sort(rng.uniform(0.0, p.seconds, n_u))
     t = np.concatenate([sched, unsched])
@@ -203,7 +203,7 @@ def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
         w[gone, L.W_VALUE] = 1.0 - p.value_withdrawal
         truth["seller_s"] = (s0, s1)
         truth["evaporation_s"] = (e0, e1)
-    if p.news_scheduled_s or p.news_rate > 0:
+    if p.news_scheduled_at or p.news_rate > 0:
         news = headlines(p, dt)
         apply_news(p, t, w, news)
         truth["fundamental"] = w[:, L.W_FV:].copy()
