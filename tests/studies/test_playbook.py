@@ -45,24 +45,29 @@ def test_trade_stats_of_the_iceberg_follower(synthetic):
 
 
 def test_run_table_page_and_rows_not_measured(synthetic):
-    """Three subtypes measured (order-flow prediction and news arbitrage on short
-    sessions, liquidity detection on the synthetic icebergs), momentum ignition listed
-    with its reason; the page and the Rich table carry every row."""
+    """Four subtypes measured (order-flow prediction, the manipulator and news arbitrage
+    on short sessions, liquidity detection on the synthetic icebergs); without L3 data
+    liquidity detection is listed with its reason; the page and the Rich table carry
+    every row."""
     tab, missing = playbook.run(seconds=60, seed=1, iceberg_data=synthetic,
                                 iceberg_name="synthetic icebergs", follower={"qty": 100},
                                 subtypes=["order-flow prediction", "liquidity detection",
                                           "momentum ignition", "news arbitrage"])
     assert list(tab["subtype"]) == ["order-flow prediction", "liquidity detection",
-                                    "news arbitrage"]
-    assert set(missing) == {"momentum ignition"}
-    news = tab.iloc[2]
+                                    "momentum ignition", "news arbitrage"]
+    assert missing == {}
+    news = tab.iloc[3]
     assert news["seed_risk"] == "false signals" and "false signals" in news["main_risk"]
+    manip = tab.iloc[2]
+    assert "regulatory" in manip["main_risk"] and np.isfinite(manip["pnl"])
+    _, missing = playbook.run(seconds=60, seed=1, subtypes=["liquidity detection"])
+    assert "L3" in missing["liquidity detection"]
     assert "P&L" in missing["momentum ignition"]
     flow = tab.iloc[0]
     assert flow["seed_bps"] == "+0.2 to +1" and flow["seed_risk"] == "adverse selection"
     assert np.isfinite(tab["bps_per_trade"]).all()
     page = playbook_page(tab, missing)
-    for text in ("IcebergFollower", "FlowSkew", "NewsTrader", "Not measured",
+    for text in ("IcebergFollower", "FlowSkew", "NewsTrader", "manipulator",
                  "detection failure"):
         assert text in page
     assert rich_table(tab, missing).row_count == 4

@@ -11,7 +11,8 @@ Agents (one row each):
   agent's owner id), S_RUN_LEFT / S_RUN_SIGN (market-order sign runs), S_K (wake count),
   S_BID / S_ASK (a maker's live order ids).
 - ``asf[a, :]`` float64 state: F_CASH (ticks x lots, credited by the loop), F_FAST /
-  F_SLOW (moving averages), F_LASTVOL, and a ring of cumulative volumes (F_RING..).
+  F_SLOW (moving averages), F_LASTVOL, F_GROSS (ticks x lots traded, either side,
+  kept by the loop beside F_CASH), and a ring of cumulative volumes (F_RING..).
 
 World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns from the
 session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
@@ -60,7 +61,7 @@ S_WAKES = 8  # wake-ups so far (kept by the loop)
 NS = 9
 
 # asf
-F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT = 0, 1, 2, 3, 4
+F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT, F_GROSS = 0, 1, 2, 3, 4, 5
 F_RING = 8
 N_RING = 256
 NSF = F_RING + N_RING
