@@ -60,9 +60,8 @@ def test_run_table_page_and_rows_not_measured(synthetic):
     assert news["seed_risk"] == "false signals" and "false signals" in news["main_risk"]
     manip = tab.iloc[2]
     assert "regulatory" in manip["main_risk"] and np.isfinite(manip["pnl"])
-    _, missing = playbook.run(seconds=60, seed=1, subtypes=["liquidity detection"])
-    assert "L3" in missing["liquidity detection"]
-    assert "P&L" in missing["momentum ignition"]
+    _, no_l3 = playbook.run(seconds=60, seed=1, subtypes=["liquidity detection"])
+    assert "L3" in no_l3["liquidity detection"]
     flow = tab.iloc[0]
     assert flow["seed_bps"] == "+0.2 to +1" and flow["seed_risk"] == "adverse selection"
     assert np.isfinite(tab["bps_per_trade"]).all()
@@ -71,6 +70,7 @@ def test_run_table_page_and_rows_not_measured(synthetic):
                  "detection failure"):
         assert text in page
     assert rich_table(tab, missing).row_count == 4
+    assert rich_table(tab, no_l3).row_count == 5 and "Not measured" in playbook_page(tab, no_l3)
     with pytest.raises(ValueError, match="unknown subtypes"):
         playbook.run(subtypes=["arbitrage of everything"])
 
