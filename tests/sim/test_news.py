@@ -87,3 +87,17 @@ def test_news_parameters_are_checked():
 def test_other_scenarios_keep_no_news_column_set():
     m = sim.build("calm", seconds=10, seed=1)
     assert np.all(m.sched[:, L.W_NEWS] == 0.0) and "news" not in m.truth
+
+
+def test_the_book_stays_sane_through_the_jumps():
+    """Never crossed; one side can be swept empty by the informed traders after a jump
+    until the crowd refills it: with 1 headline a minute both sides are there 98.7 % of
+    the events (seed 6), with 4 a minute 94.7 %."""
+    from hftlab.sim.facts import top_of_book
+
+    for rate, share in ((1.0, 0.97), (4.0, 0.9)):
+        m = sim.market("news-shock", seconds=300, seed=6, news_rate=rate)
+        m.validate()
+        _, bid, ask, _, _ = top_of_book(m, 0, 0, by="event")
+        both = (bid > 0) & (ask > 0)
+        assert both.mean() > share and (ask[both] - bid[both]).min() >= 1

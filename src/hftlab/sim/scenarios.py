@@ -344,7 +344,9 @@ def market(name: str, seconds: float | None = None, seed: int | None = None,
     the same events bit for bit. ``data.stats`` carries the ground truth: params,
     agents (kind, book, owner), fundamental values on the world's grid ("grid_s",
     "fundamental" in ticks), the regime path, and the windows of the informed episode,
-    the forced seller and the evaporation (seconds from the start, "_ns" absolute).
+    the forced seller and the evaporation (seconds from the start, "_ns" absolute), the
+    manipulator's episodes, the headlines ("news") and the icebergs ("icebergs") of the
+    scenarios that have them, and every tracked agent's account ("agent_accounts").
     """
     if not isinstance(name, (str, Path)):
         raise ConfigError(f"scenario must be a name or a TOML path, got {name!r}")
