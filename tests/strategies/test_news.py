@@ -73,7 +73,8 @@ def test_scheduled_windows_open_before_the_release_unscheduled_when_seen():
     news = pd.DataFrame({"ts_ns": [10 * SEC, 20 * SEC], "scheduled": [True, False],
                          "sentiment": [0.5, -0.5]})
     w = pull_windows(news, 200 * MS, 1.0, 5.0)
-    assert w.tolist() == [[9 * SEC, 15 * SEC + 200 * MS], [20 * SEC + 200 * MS, 25 * SEC + 200 * MS]]
+    assert w.tolist() == [[9 * SEC, 15 * SEC + 200 * MS],
+                          [20 * SEC + 200 * MS, 25 * SEC + 200 * MS]]
     assert pull_windows(news, 0, 1.0, 5.0, kind="scheduled").tolist() == [[9 * SEC, 15 * SEC]]
 
 

@@ -135,7 +135,8 @@ def test_precision_recall_and_size_error_on_simulated_icebergs():
     for seed in range(11, 16):
         m = hftlab.sim.market("icebergs", seed=seed)
         lab = m.stats["icebergs"]
-        truth = pd.DataFrame({"side": lab["side"], "price": lab["price"] * m.instruments[0].tick_size,
+        tick = m.instruments[0].tick_size
+        truth = pd.DataFrame({"side": lab["side"], "price": lab["price"] * tick,
                               "start": lab["start_ns"], "end": lab["end_ns"]})
         hit, est = match(detect_icebergs(m), truth)
         tp, fp = tp + int((hit >= 0).sum()), fp + int((hit < 0).sum())
