@@ -88,3 +88,20 @@ def test_bad_feeds_and_arguments_are_named():
         NewsTrader(news.drop(columns="scheduled"))
     with pytest.raises(ConfigError, match="NewsTrader.kind"):
         NewsTrader(news.assign(ts_ns=[1, 2]), kind="earnings")
+
+
+def test_outside_its_windows_the_wrapped_maker_is_the_maker(market):
+    """With no headline of the kind asked for, pull_on_news(ToxicityAware) leaves the
+    record ToxicityAware leaves: every wake-up (prints for VPIN, timers) reaches it."""
+    from hftlab.strategies import ToxicityAware
+
+    news = market.stats["news"]
+    kw = dict(half_spread=1.0, skew=3.0, qty=10, capacity=200, bucket_volume=500.0, window=10)
+    v = _sim_venues(market)
+    plain = hftlab.backtest(market, ToxicityAware(**kw).compiled(), venues=v, seed=2)
+    none = news[news["scheduled"] & ~news["scheduled"]]
+    wrapped = hftlab.backtest(market, pull_on_news(ToxicityAware(**kw), none), venues=v,
+                              seed=2)
+    assert len(plain.fills) > 100
+    pd.testing.assert_frame_equal(plain.fills, wrapped.fills)
+    pd.testing.assert_frame_equal(plain.orders, wrapped.orders)
