@@ -83,3 +83,28 @@ def test_other_scenarios_have_no_manipulator_and_bad_windows_raise():
     assert "manipulation" not in s.truth
     with pytest.raises(ConfigError, match="manip_episode_s"):
         sim.market("momentum-ignition", seconds=10, manip_episode_s=40.0)
+
+
+def test_agent_accounts_count_both_sides_of_every_fill(market):
+    """The maker posts only (post-only quotes): its account is exactly what its orders'
+    executions say. The manipulator also takes, so its notional exceeds what its resting
+    orders traded: the aggressive fills the events cannot attribute are in the account."""
+    acct = market.stats["agent_accounts"]
+    oo = market.stats["order_owner"]
+    ev = market.events
+    ex = ev[ev["kind"] == Kind.EXECUTE]
+    who = oo[ex["order_id"].astype(np.int64)]
+    maker = acct[acct["kind"] == "maker"].iloc[0]
+    mine = ex[who == maker["owner"]]
+    px, q, side = (mine["price"].astype(float), mine["qty"].astype(float),
+                   mine["side"].astype(float))
+    assert maker["notional"] == pytest.approx((px * q).sum())
+    assert maker["cash"] == pytest.approx(-(side * px * q).sum())
+    assert maker["position"] == int((side * q).sum())
+    manip = acct[acct["kind"] == "manipulator"].iloc[0]
+    passive = ex[who == manip["owner"]]
+    assert manip["notional"] > (passive["price"].astype(float) * passive["qty"]).sum()
+    assert abs(manip["cash"]) <= manip["notional"]
+    tick = market.instruments[0].tick_size
+    assert manip["pnl"] == pytest.approx((manip["cash"] + manip["position"] * manip["mid"]) * tick)
+    assert market.stats["agent_positions"][int(manip.name)] == manip["position"]

@@ -45,24 +45,32 @@ def test_trade_stats_of_the_iceberg_follower(synthetic):
 
 
 def test_run_table_page_and_rows_not_measured(synthetic):
-    """Two subtypes measured (order-flow prediction on a short session, liquidity
-    detection on the synthetic icebergs), momentum ignition and news arbitrage listed
-    with their reasons; the page and the Rich table carry every row."""
+    """Four subtypes measured (order-flow prediction, the manipulator and news arbitrage
+    on short sessions, liquidity detection on the synthetic icebergs); without L3 data
+    liquidity detection is listed with its reason; the page and the Rich table carry
+    every row."""
     tab, missing = playbook.run(seconds=60, seed=1, iceberg_data=synthetic,
                                 iceberg_name="synthetic icebergs", follower={"qty": 100},
                                 subtypes=["order-flow prediction", "liquidity detection",
                                           "momentum ignition", "news arbitrage"])
-    assert list(tab["subtype"]) == ["order-flow prediction", "liquidity detection"]
-    assert set(missing) == {"momentum ignition", "news arbitrage"}
-    assert "P&L" in missing["momentum ignition"]
+    assert list(tab["subtype"]) == ["order-flow prediction", "liquidity detection",
+                                    "momentum ignition", "news arbitrage"]
+    assert missing == {}
+    news = tab.iloc[3]
+    assert news["seed_risk"] == "false signals" and "false signals" in news["main_risk"]
+    manip = tab.iloc[2]
+    assert "regulatory" in manip["main_risk"] and np.isfinite(manip["pnl"])
+    _, no_l3 = playbook.run(seconds=60, seed=1, subtypes=["liquidity detection"])
+    assert "L3" in no_l3["liquidity detection"]
     flow = tab.iloc[0]
     assert flow["seed_bps"] == "+0.2 to +1" and flow["seed_risk"] == "adverse selection"
     assert np.isfinite(tab["bps_per_trade"]).all()
     page = playbook_page(tab, missing)
-    for text in ("IcebergFollower", "FlowSkew", "news arbitrage", "Not measured",
+    for text in ("IcebergFollower", "FlowSkew", "NewsTrader", "manipulator",
                  "detection failure"):
         assert text in page
     assert rich_table(tab, missing).row_count == 4
+    assert rich_table(tab, no_l3).row_count == 5 and "Not measured" in playbook_page(tab, no_l3)
     with pytest.raises(ValueError, match="unknown subtypes"):
         playbook.run(subtypes=["arbitrage of everything"])
 

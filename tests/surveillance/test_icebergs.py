@@ -87,20 +87,28 @@ def test_needs_l3_data_and_sane_thresholds():
         detect_icebergs(_events(), min_clips=1)
 
 
-def test_precision_recall_and_size_error_on_synthetic_icebergs():
-    """Seeds 200-207, never used to choose the thresholds (seeds 100-119 were). Default
-    thresholds: refill window 1 ms, 3 clips, hidden prints 1 s apart, 2 prints."""
+def _scores(sessions) -> tuple[float, float, list[float]]:
+    """Precision, recall and the relative hidden-size errors of the icebergs used up, of
+    detect_icebergs over (data, truth) pairs (truth: side, price in currency, start, end
+    ns, used_up, true_hidden)."""
     tp = fp = 0
     found, errors = [], []
-    for seed in range(200, 208):
-        data, truth = market_with_icebergs(seed, seconds=300, n_icebergs=10)
+    for data, truth in sessions:
         hit, est = match(detect_icebergs(data), truth)
         tp, fp = tp + int((hit >= 0).sum()), fp + int((hit < 0).sum())
         found += list(np.isfinite(est))
         used = truth["used_up"].to_numpy() & np.isfinite(est)
         errors += list(np.abs(est[used] / truth["true_hidden"].to_numpy()[used] - 1.0))
-    assert tp / (tp + fp) >= 0.9
-    assert np.mean(found) >= 0.85
+    return tp / (tp + fp), float(np.mean(found)), errors
+
+
+def test_precision_recall_and_size_error_on_synthetic_icebergs():
+    """Seeds 200-207, never used to choose the thresholds (seeds 100-119 were). Default
+    thresholds: refill window 1 ms, 3 clips, hidden prints 1 s apart, 2 prints."""
+    precision, recall, errors = _scores(market_with_icebergs(seed, seconds=300, n_icebergs=10)
+                                        for seed in range(200, 208))
+    assert precision >= 0.9
+    assert recall >= 0.85
     assert np.median(errors) <= 0.05 and np.percentile(errors, 75) <= 0.25
 
 
@@ -119,3 +127,27 @@ def test_real_amzn_day(shared_data: Path):
     assert d["price"].between(220.0, 227.0).all() and (d["est_hidden"] >= 0).all()
     hidden_volume = int(data.events["qty"][data.events["kind"] == hftlab.schema.Kind.TRADE].sum())
     assert d["executed_hidden"].sum() <= hidden_volume
+
+
+def test_precision_recall_and_size_error_on_simulated_icebergs():
+    """The simulator's iceberg agents ("icebergs" scenario, 10 a session, 600 s), seeds
+    11-15, held apart from seeds 1-5 used while building the agent; default thresholds,
+    as chosen on the synthetic market. Thresholds stated: precision >= 0.9, recall >= 0.85
+    (an iceberg that showed only two clips cannot make 3), hidden size within 5 %
+    (median) for the icebergs used up. Measured on seeds 11-15: precision 1.00, recall
+    0.96 (48 of 50), size error 0 for all 24 used up (seeds 1-5: 1.00, 0.94, 0).
+    Precision is flattering: no other simulated agent re-posts at one price within 1 ms
+    of an execution."""
+
+    def session(seed):
+        m = hftlab.sim.market("icebergs", seed=seed)
+        lab = m.stats["icebergs"]
+        return m, pd.DataFrame({"side": lab["side"],
+                                "price": lab["price"] * m.instruments[0].tick_size,
+                                "start": lab["start_ns"], "end": lab["end_ns"],
+                                "used_up": lab["used_up"], "true_hidden": lab["true_hidden"]})
+
+    precision, recall, errors = _scores(session(seed) for seed in range(11, 16))
+    assert precision >= 0.9
+    assert recall >= 0.85
+    assert len(errors) >= 10 and np.median(errors) <= 0.05

@@ -11,14 +11,18 @@ Agents (one row each):
   agent's owner id), S_RUN_LEFT / S_RUN_SIGN (market-order sign runs), S_K (wake count),
   S_BID / S_ASK (a maker's live order ids).
 - ``asf[a, :]`` float64 state: F_CASH (ticks x lots, credited by the loop), F_FAST /
-  F_SLOW (moving averages), F_LASTVOL, and a ring of cumulative volumes (F_RING..).
+  F_SLOW (moving averages), F_LASTVOL, F_GROSS (ticks x lots traded, either side,
+  kept by the loop beside F_CASH), and a ring of cumulative volumes (F_RING..).
 
 World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns from the
 session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
 flow: 0.5 = half the liquidity), W_INF (informed intensity multiplier), W_REGIME (index
 of the toxicity regime), W_SELL (forced seller on / off), W_VALUE (value traders'
 activity), W_ACT (activity: multiplier of every zero-intelligence and noise rate, a
-time change) and W_FV + instrument (the hidden fundamental value, ticks, float).
+time change), W_NEWS (1 inside a window around a headline the rival makers have seen:
+makers that pull on news stay out) and W_FV + instrument (the hidden fundamental value,
+ticks, float, as the informed traders know it: a headline's jump reaches it after their
+news latency).
 
 Market statistics (``mkt[b, :]``, int64, kept by the loop from fills): cumulative
 volume (lots), trade count, last trade price, last aggressor side, cumulative signed
@@ -29,9 +33,9 @@ from __future__ import annotations
 
 # agent types
 ZI, NOISE, INFORMED, MOMENTUM, MAKER, ARBITRAGE, SELLER = 0, 1, 2, 3, 4, 5, 6
-MANIPULATOR = 7
+MANIPULATOR, ICEBERG = 7, 8
 AGENT_NAMES = ("zero-intelligence", "noise", "informed", "momentum", "maker", "arbitrage",
-               "seller", "manipulator")
+               "seller", "manipulator", "iceberg")
 # a manipulator's episodes cycle through these kinds (episode k: MANIP_KINDS[k % 3])
 EP_SPOOF, EP_IGNITION, EP_STUFFING = 0, 1, 2
 MANIP_KINDS = ("spoofing", "ignition", "stuffing")
@@ -57,14 +61,14 @@ S_WAKES = 8  # wake-ups so far (kept by the loop)
 NS = 9
 
 # asf
-F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT = 0, 1, 2, 3, 4
+F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT, F_GROSS = 0, 1, 2, 3, 4, 5
 F_RING = 8
 N_RING = 256
 NSF = F_RING + N_RING
 
 # sched
-W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE, W_ACT = 0, 1, 2, 3, 4, 5
-W_FV = 6
+W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE, W_ACT, W_NEWS = 0, 1, 2, 3, 4, 5, 6
+W_FV = 7
 
 # mkt
 MK_VOL, MK_TRADES, MK_LAST_PX, MK_LAST_SIDE, MK_SIGNED = 0, 1, 2, 3, 4

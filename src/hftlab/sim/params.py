@@ -155,6 +155,38 @@ class MarketParams:
     manip_wake_ms: float = 200.0  # wake-up interval in spoofing and ignition episodes
     manip_stuff_ms: float = 10.0  # quote stuffing: a burst of orders every this many ms
     manip_stuff_orders: int = 4  # one-lot orders per burst
+    # icebergs (traders_nb.iceberg): iceberg_count reserve orders, started uniformly at
+    # random in the session's first (1 - iceberg_patience_s / seconds), each on a random
+    # side, iceberg_total lots in all (log-normal median, log sd iceberg_total_sigma),
+    # iceberg_clip shown at a time, iceberg_offset ticks behind its side's best, refilled
+    # iceberg_refill_ms after its clip is gone, withdrawn after iceberg_patience_s
+    iceberg_count: int = 0
+    iceberg_total: float = 1500.0
+    iceberg_total_sigma: float = 0.4
+    iceberg_clip: int = 100
+    iceberg_offset: int = 0
+    iceberg_refill_ms: float = 0.5
+    iceberg_patience_s: float = 60.0
+    # news (world.headlines): scheduled releases (earnings) at news_scheduled_at
+    # (fractions of the session) and unscheduled headlines at news_rate per minute (Poisson); each
+    # moves the value by a log jump with sd news_scheduled_jump / news_jump (fractions)
+    # and carries a sentiment tanh(jump / sd + news_sentiment_noise z) in (-1, 1).
+    # Informed traders learn it news_informed_ms later and trade news_informed_boost
+    # times as often for news_informed_s; rival makers with maker_news_pull = 1 see it
+    # news_maker_ms later and stay out for news_pull_s (from news_pull_before_s before a
+    # scheduled release, whose time they know)
+    news_scheduled_at: tuple = ()
+    news_rate: float = 0.0
+    news_scheduled_jump: float = 0.005
+    news_jump: float = 0.002
+    news_sentiment_noise: float = 0.5
+    news_informed_ms: float = 10.0
+    news_informed_boost: float = 5.0
+    news_informed_s: float = 10.0
+    news_maker_ms: float = 200.0
+    news_pull_s: float = 5.0
+    news_pull_before_s: float = 1.0
+    maker_news_pull: int = 0
     sched_dt_ms: float = 100.0  # grid of the world's signals
 
     def __post_init__(self) -> None:
@@ -195,6 +227,9 @@ class MarketParams:
         check(self.manip_period_s == 0 or self.manip_episode_s < self.manip_period_s,
               "MarketParams.manip_episode_s", f"less than manip_period_s ({self.manip_period_s})",
               self.manip_episode_s)
+        check(self.iceberg_count == 0 or self.iceberg_patience_s < self.seconds,
+              "MarketParams.iceberg_patience_s", f"less than seconds ({self.seconds})",
+              self.iceberg_patience_s)
         check(self.price / self.tick_size >= 100, "MarketParams.price",
               f"at least 100 ticks of {self.tick_size}", self.price)
 
@@ -276,17 +311,27 @@ RANGES: dict[str, tuple[float, float]] = {
     "manip_genuine_size": (1, 10**9), "manip_sweep_size": (1, 10**9),
     "manip_ignite_s": (0.0, 1e6), "manip_wake_ms": (1.0, 1e6), "manip_stuff_ms": (0.1, 1e6),
     "manip_stuff_orders": (1, 16),
+    "iceberg_count": (0, 1000), "iceberg_total": (1.0, 1e9), "iceberg_total_sigma": (0.0, 3.0),
+    "iceberg_clip": (1, 10**9), "iceberg_offset": (0, 1000), "iceberg_refill_ms": (0.001, 1e4),
+    "iceberg_patience_s": (0.001, 1e6),
+    "news_rate": (0.0, 600.0), "news_scheduled_jump": (0.0, 0.5), "news_jump": (0.0, 0.5),
+    "news_sentiment_noise": (0.0, 100.0), "news_informed_ms": (0.0, 1e6),
+    "news_informed_boost": (0.0, 1e4), "news_informed_s": (0.0, 1e6),
+    "news_maker_ms": (0.0, 1e6), "news_pull_s": (0.0, 1e6), "news_pull_before_s": (0.0, 1e6),
+    "maker_news_pull": (0, 1),
 }
 INTS = ("seed", "start_ns", "zi_levels", "makers", "maker_size", "maker_max_inventory",
         "arbitrage_size", "seller_qty", "seller_max_child", "instruments", "sectors",
         "breakdown_sector", "manip_layer_size", "manip_layers", "manip_genuine_size",
-        "manip_sweep_size", "manip_stuff_orders")
+        "manip_sweep_size", "manip_stuff_orders", "iceberg_count", "iceberg_clip",
+        "iceberg_offset", "maker_news_pull")
 TABLES: dict[str, tuple[float, float, int]] = {
     "zi_lambda": (0.0, 1e6, K_MAX), "zi_theta": (0.0, 1e6, K_MAX),
     "zi_limit_sizes": (1.0, 1e12, N_SIZE), "zi_market_sizes": (1.0, 1e12, N_SIZE),
     "zi_sign_runs": (0.0, 1.0, N_RUN), "zi_activity": (0.0, 1e3, 4096),
     "regime_shares": (0.0, 0.99, 4), "instrument_prices": (1e-9, 1e12, 64),
     "instrument_tick_sizes": (1e-9, 1e6, 64), "instrument_vols": (0.0, 0.1, 64),
+    "news_scheduled_at": (0.0, 0.999999, 1000),
 }
 
 

@@ -36,6 +36,19 @@ A scenario is a set of MarketParams defaults (SCENARIOS) plus the agents it plac
   cycling spoofing / layering, momentum ignition and quote stuffing; the labels are in
   ``data.stats["manipulation"]`` (owner, kind, side, start_ns, end_ns) and the owner of
   every order id in ``data.stats["order_owner"]``.
+- "news-shock": calm plus informed traders (5 looks a second, 1 tick) around a value
+  that moves only on news: a scheduled release (earnings) half-way into a 900 s session
+  (a log jump of sd 0.5 %) and unscheduled headlines at 1 a minute (sd 0.2 %), each
+  with a sentiment score (world.headlines). Informed traders learn a headline 10 ms
+  after it and trade 5 times as often for 10 s; the rival maker sees it 200 ms after it
+  and pulls its quotes for 5 s (from 1 s before the scheduled release, whose time it
+  knows). The world runs on a 10 ms grid. The headlines are in ``data.stats["news"]``
+  (ts_ns, scheduled, sentiment, jump, jump_ticks): the session's news feed, which a
+  news strategy reads with its own latency (hftlab.strategies.NewsTrader).
+- "icebergs": calm plus iceberg_count = 10 reserve orders (traders_nb.iceberg: 1,500
+  lots median shown 100 at a time at one price, at their side's best, refilled 0.5 ms
+  after a clip is gone, withdrawn after 60 s), labelled in ``data.stats["icebergs"]``
+  (iceberg_labels) in a 600 s session.
 - "calibrated": zero-intelligence flow only, for the rates of ``calibrate(data)``.
 """
 
@@ -49,6 +62,7 @@ import pandas as pd
 
 from hftlab.data.market import MarketData
 from hftlab.instruments import ConfigError, FeeSchedule, Instrument, Venue, check
+from hftlab.schema import Kind
 from hftlab.sim import layout as L
 from hftlab.sim.params import MarketParams, read_toml
 from hftlab.sim.simulator import Setup, simulate
@@ -81,6 +95,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                           "informed_threshold": 2.0, "zi_limit_size_sigma": 1.0,
                           "manip_period_s": 30.0,
                           "seconds": 600.0},
+    "news-shock": {"informed_rate": 5.0, "informed_threshold": 1.0, "informed_size": 50.0,
+                   "news_scheduled_at": (0.5,), "news_rate": 1.0, "maker_news_pull": 1,
+                   "sched_dt_ms": 10.0, "seconds": 900.0},
+    "icebergs": {"iceberg_count": 10, "seconds": 600.0},
     "calibrated": {"noise_buy_rate": 0.0, "noise_sell_rate": 0.0, "makers": 0,
                    "momentum_rate": 0.0},
 }
@@ -180,7 +198,7 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
         for _ in range(p.makers):
             t.add(L.MAKER, i, t0=t0, t1=t1, p0=p0[i], cap=16,
                   x=(p.maker_half_spread, p.maker_size, p.maker_skew, p.maker_requote_rate,
-                     p.maker_max_inventory))
+                     p.maker_max_inventory, p.maker_news_pull))
     if p.value_rate > 0:
         t.add(L.INFORMED, 0, t0=t0, t1=t1, p0=p0[0], gate=L.W_VALUE,
               x=(p.value_rate, p.value_threshold), market_sizes=size_table(p.value_size, 0.5))
@@ -198,8 +216,16 @@ def build(name: str, seconds: float | None = None, seed: int | None = None,
                          p.manip_layer_size, p.manip_layers, p.manip_layer_life_s,
                          p.manip_genuine_size, p.manip_sweep_size, p.manip_ignite_s,
                          p.manip_wake_ms, p.manip_stuff_ms, p.manip_stuff_orders))
+    _icebergs(t, p, t0, t1, p0[0])  # after the manipulator, for the same reason
     w, truth = build_world(p, rng, noise_total / p.informed_rate if p.informed_rate else 1.0)
     truth = {k: v for k, v in truth.items()}
+    if "news_s" in truth:
+        news = truth.pop("news_s")
+        truth["news"] = pd.DataFrame({
+            "ts_ns": t0 + np.round(news["t_s"] * 1e9).astype(np.int64),
+            "scheduled": news["scheduled"], "sentiment": news["sentiment"],
+            "jump": news["jump"],
+            "jump_ticks": p0[0] * np.expm1(news["jump"])})
     for key in ("episode_s", "seller_s", "evaporation_s"):
         if key in truth:
             a, b = truth[key]
@@ -230,6 +256,57 @@ def manipulation_labels(p: MarketParams, owner: int) -> pd.DataFrame:
         "start_ns": p.start_ns + np.round(starts * 1e9).astype(np.int64),
         "end_ns": p.start_ns + np.round(np.minimum(starts + p.manip_episode_s, p.seconds)
                                         * 1e9).astype(np.int64)})
+
+
+def _icebergs(t: AgentTable, p: MarketParams, t0: int, t1: int, p0: int) -> None:
+    """iceberg_count iceberg agents on book 0 (MarketParams for the draws; their own
+    stream (seed, 29), so other scenarios are unchanged)."""
+    if p.iceberg_count == 0:
+        return
+    rng = np.random.default_rng([p.seed, 29])
+    n = p.iceberg_count
+    starts = rng.uniform(0.0, p.seconds - p.iceberg_patience_s, n)
+    sides = np.where(rng.random(n) < 0.5, 1, -1)
+    totals = np.maximum(np.round(p.iceberg_total * np.exp(p.iceberg_total_sigma
+                                                          * rng.standard_normal(n))),
+                        p.iceberg_clip)
+    for s0, side, total in zip(starts, sides, totals):
+        t.add(L.ICEBERG, 0, t0=t0 + int(s0 * 1e9), t1=t1, p0=p0, cap=4,
+              x=(total, p.iceberg_clip, side, p.iceberg_offset, p.iceberg_patience_s,
+                 p.iceberg_refill_ms))
+
+
+def iceberg_labels(data: MarketData) -> pd.DataFrame:
+    """The truth about a session's iceberg agents, read from what they did: one row per
+    iceberg that showed a clip, with owner, side (+1 a hidden buyer), price (ticks), start_ns
+    and end_ns (its first and last order event), total (lots, its full size), peak (the
+    clip shown), clips shown, executed lots, used_up (executed = total) and true_hidden
+    (total - peak, the reserve never on display at once)."""
+    p = data.stats["params"]
+    owners = [o for kind, _, o in data.stats["agents"] if kind == "iceberg"]
+    rows: list[dict] = []
+    ev = data.events
+    oo = data.stats["order_owner"]
+    ids = ev["order_id"].astype(np.int64)
+    known = (ids > 0) & (ids < len(oo))
+    who = np.where(known, oo[np.where(known, ids, 0)], -1)
+    totals = {int(a.owner): float(data.simulation.table.rows[i][L.X0])
+              for i, a in enumerate(data.simulation.table.info) if a.kind == "iceberg"}
+    for o in owners:
+        mine = ev[who == o]
+        adds = mine[mine["kind"] == int(Kind.ADD)]
+        if len(adds) == 0:
+            continue
+        executed = int(mine["qty"][mine["kind"] == int(Kind.EXECUTE)].sum())
+        total = int(totals[o])
+        rows.append({"owner": o, "side": int(adds["side"][0]), "price": int(adds["price"][0]),
+                     "start_ns": int(adds["ts"][0]), "end_ns": int(mine["ts"][-1]),
+                     "total": total, "peak": min(p.iceberg_clip, total), "clips": len(adds),
+                     "executed": executed, "used_up": executed >= total,
+                     "true_hidden": total - min(p.iceberg_clip, total)})
+    cols = ["owner", "side", "price", "start_ns", "end_ns", "total", "peak", "clips",
+            "executed", "used_up", "true_hidden"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int, p0: list[int]
@@ -267,8 +344,13 @@ def market(name: str, seconds: float | None = None, seed: int | None = None,
     the same events bit for bit. ``data.stats`` carries the ground truth: params,
     agents (kind, book, owner), fundamental values on the world's grid ("grid_s",
     "fundamental" in ticks), the regime path, and the windows of the informed episode,
-    the forced seller and the evaporation (seconds from the start, "_ns" absolute).
+    the forced seller and the evaporation (seconds from the start, "_ns" absolute), the
+    manipulator's episodes, the headlines ("news") and the icebergs ("icebergs") of the
+    scenarios that have them, and every tracked agent's account ("agent_accounts").
     """
     if not isinstance(name, (str, Path)):
         raise ConfigError(f"scenario must be a name or a TOML path, got {name!r}")
-    return simulate(build(str(name), seconds, seed, **overrides))
+    data = simulate(build(str(name), seconds, seed, **overrides))
+    if data.stats["params"].iceberg_count > 0:
+        data.stats["icebergs"] = iceberg_labels(data)
+    return data

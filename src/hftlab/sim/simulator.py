@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
@@ -195,10 +196,38 @@ def expected_orders(s: Setup) -> int:
     return int(min(max(need, 1 << 16), 1 << 25))
 
 
+def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
+    """Each tracked agent's account at the session's end, from the fills the loop credited
+    by owner (both the resting and the aggressive side of every fill): kind, book, owner,
+    position (lots), cash and notional traded (ticks x lots), the book's final mid (ticks;
+    the last trade price when a side is empty) and pnl in currency, (cash + position x
+    mid) x tick x lot, the mark-to-market P&L since the start."""
+    rows = []
+    width = st.qty.shape[2]
+    for a, info in enumerate(s.table.info):
+        if not info.owner:
+            continue
+        b = info.book
+        tb, ta = int(st.top[b, 0]), int(st.top[b, 1])
+        if 0 <= tb and ta < width:
+            mid = float(st.base[b]) + 0.5 * (tb + ta)
+        else:
+            mid = float(st.mkt[b, L.MK_LAST_PX])
+        inst = s.instruments[b % len(s.instruments)]
+        pos, cash = int(st.ast[a, L.S_POS]), float(st.asf[a, L.F_CASH])
+        rows.append({"agent": a, "kind": info.kind, "book": b, "owner": info.owner,
+                     "position": pos, "cash": cash, "notional": float(st.asf[a, L.F_GROSS]),
+                     "mid": mid,
+                     "pnl": (cash + pos * mid) * inst.tick_size * inst.lot_size})
+    return pd.DataFrame(rows, columns=["agent", "kind", "book", "owner", "position", "cash",
+                                       "notional", "mid", "pnl"]).set_index("agent")
+
+
 def simulate(s: Setup) -> MarketData:
     """Run the session of a Setup; returns its canonical events with the ground truth in
-    ``stats`` (scenario, params, agents, messages, messages_per_second, truth, and
-    order_owner: the owner of each order id, agent row + 1, 0 = the anonymous crowd)."""
+    ``stats`` (scenario, params, agents, messages, messages_per_second, truth,
+    agent_accounts (see agent_accounts) and order_owner: the owner of each order id,
+    agent row + 1, 0 = the anonymous crowd)."""
     st = new_state(s, capacity=expected_orders(s))
     parts: list = []
     t0 = time.perf_counter()
@@ -214,6 +243,7 @@ def simulate(s: Setup) -> MarketData:
              "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
              "messages_per_second": msgs / secs if secs > 0 else 0.0,
              "start_ns": s.params.start_ns, **s.truth,
+             "agent_accounts": agent_accounts(s, st),
              "order_owner": st.orders[:int(st.ctr[0]), mk.OWNER].copy()}  # by order id
     data = MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
                       record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",

@@ -74,6 +74,7 @@ from hftlab.sim.layout import (
     C_T_START,
     DONE,
     F_CASH,
+    F_GROSS,
     MK_LAST_PX,
     MK_LAST_SIDE,
     MK_SIGNED,
@@ -140,6 +141,7 @@ def _credit(ap, ast, asf, owner, side, px, q):
         a = owner - 1
         ast[a, S_POS] += side * q
         asf[a, F_CASH] -= side * px * q
+        asf[a, F_GROSS] += px * q
 
 
 @nb.njit(cache=True, inline="always")

@@ -32,6 +32,7 @@ from hftlab.sim.layout import (
     F_LASTVOL,
     F_RING,
     F_SLOW,
+    ICEBERG,
     INFORMED,
     MAKER,
     MANIPULATOR,
@@ -52,6 +53,7 @@ from hftlab.sim.layout import (
     S_POS,
     S_RUN_LEFT,
     SELLER,
+    W_NEWS,
     X0,
     ZI,
 )
@@ -93,7 +95,9 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     X2 * pos / X1) (X0 half-spread ticks, X2 ticks of skew per quote size of inventory),
     stops quoting the side that would take |pos| beyond X4 lots, and requotes X3 times a
     second (Poisson; 0 = only when woken by a subscribed book). Existing quotes move by
-    modify; nothing is sent while earlier commands are still in flight.
+    modify; nothing is sent while earlier commands are still in flight. With X5 = 1 it
+    pulls quotes on news: while the world's W_NEWS is on (a window around a headline it
+    has seen, scenarios.py "news-shock") it cancels both quotes and stays out.
     """
     idle = window(ap, a, now)
     if idle != 0:
@@ -103,6 +107,15 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     if pcount[a] > 0:
         return nxt, 0
     b = int(ap[a, P_BOOK])
+    owner = np.int64(ap[a, P_OWNER])
+    if ap[a, X0 + 5] > 0 and w[W_NEWS] > 0:
+        bid_id, ask_id = live_orders(ap, ast, a, own, orders)
+        nc = 0
+        if bid_id != 0:
+            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, 1, 0, 0, 0, 0, bid_id)
+        if ask_id != 0:
+            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, -1, 0, 0, 0, 0, ask_id)
+        return nxt, nc
     ref_b = int(ap[a, P_REF])
     ref_b = b if ref_b < 0 else ref_b
     last = asf[a, F_FAST] if asf[a, F_FAST] > 0 else ap[a, P_P0]
@@ -116,7 +129,6 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     if want_ask <= want_bid:
         want_ask = want_bid + 1
     bid_id, ask_id = live_orders(ap, ast, a, own, orders)
-    owner = np.int64(ap[a, P_OWNER])
     lim = ap[a, X0 + 4]
     nc = 0
     for side in (1, -1):
@@ -350,9 +362,60 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
     return min(now + np.int64(ap[a, X0 + 10] * 1e6), end), nc
 
 
+@nb.njit(cache=True)
+def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
+    """A reserve (iceberg) order: X0 lots in all, shown X1 lots (the peak) at a time at one
+    price on side X2 (+1 buy, -1 sell), X3 ticks behind that side's best at its start
+    (P_T0); when the shown clip has traded away it shows the next, min(X1, what is
+    left), under a new order id at the same price (NASDAQ's reserve orders: each clip a
+    new ADD at the back of the queue). It looks every X5 ms (the refill delay) and is
+    withdrawn (its clip cancelled, the reserve dropped) X4 seconds after its start if
+    not used up. State: S_K 0 before its start, 1 working, 2 done (used up or
+    withdrawn); F_SLOW its position at the start (lots traded = |S_POS - F_SLOW|);
+    F_FAST its price (ticks). Surveillance reads it through hftlab.surveillance
+    .detect_icebergs; scenarios.iceberg_labels is the truth.
+    """
+    idle = window(ap, a, now)
+    if idle != 0:
+        return idle, 0
+    if ast[a, S_K] == 2:
+        return np.int64(NEVER), 0
+    poll = max(np.int64(ap[a, X0 + 5] * 1e6), np.int64(1))
+    if pcount[a] > 0:
+        return now + poll, 0
+    b = int(ap[a, P_BOOK])
+    owner = np.int64(ap[a, P_OWNER])
+    side = 1 if ap[a, X0 + 2] > 0 else -1
+    clip = np.int64(ap[a, X0 + 1])
+    if ast[a, S_K] == 0:
+        bid, ask = best(qty, top, base, b)
+        px = bid - np.int64(ap[a, X0 + 3]) if side > 0 else ask + np.int64(ap[a, X0 + 3])
+        if bid <= 0 or ask <= 0 or px <= 0:
+            return now + poll, 0
+        ast[a, S_K] = 1
+        asf[a, F_FAST] = px
+        asf[a, F_SLOW] = ast[a, S_POS]
+        q = min(clip, np.int64(ap[a, X0]))
+        return now + poll, put(cmds, 0, mk.ACT_SUBMIT, b, owner, side, px, q, mk.LIMIT,
+                               mk.GTC, 0)
+    bid_id, ask_id = live_orders(ap, ast, a, own, orders)
+    shown = bid_id if side > 0 else ask_id
+    left = np.int64(ap[a, X0]) - abs(ast[a, S_POS] - np.int64(asf[a, F_SLOW]))
+    if now >= ap[a, P_T0] + ap[a, X0 + 4] * SEC_NS or left <= 0:
+        ast[a, S_K] = 2
+        if shown != 0:
+            return np.int64(NEVER), put(cmds, 0, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0,
+                                        shown)
+        return np.int64(NEVER), 0
+    if shown != 0:
+        return now + poll, 0
+    return now + poll, put(cmds, 0, mk.ACT_SUBMIT, b, owner, side, np.int64(asf[a, F_FAST]),
+                           min(clip, left), mk.LIMIT, mk.GTC, 0)
+
+
 @nb.njit(cache=True, inline="always")
 def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
-    """Run agent a's kernel by its type (layout.ZI .. MANIPULATOR): (next wake ns, n commands)."""
+    """Run agent a's kernel by its type (layout.ZI .. ICEBERG): (next wake ns, n commands)."""
     t = int(ap[a, 0])
     if t == ZI:
         return zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top,
@@ -375,4 +438,6 @@ def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds
     if t == MANIPULATOR:
         return manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                            cmds)
+    if t == ICEBERG:
+        return iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds)
     return np.int64(NEVER), 0

@@ -1,5 +1,5 @@
-"""The world the agents live in: hidden fundamental values, the toxicity regime chain and
-the flash crash's schedules, on a grid of ``sched_dt_ms`` (layout.W_* columns)."""
+"""The world the agents live in: hidden fundamental values, the toxicity regime chain, the
+flash crash's schedules and the news, on a grid of ``sched_dt_ms`` (layout.W_* columns)."""
 
 from __future__ import annotations
 
@@ -115,6 +115,50 @@ def regime_chain(p: MarketParams, t: np.ndarray, rng: np.random.Generator) -> np
     return out
 
 
+def headlines(p: MarketParams, dt: float) -> dict[str, np.ndarray]:
+    """The session's headlines, by time: t_s (seconds from the start, on the world's grid
+    of dt seconds), scheduled (True: a release at a time known in advance, earnings),
+    sentiment in (-1, 1) and jump (the log value jump, a fraction; > 0 good news).
+
+    Scheduled releases are at news_scheduled_at x seconds, unscheduled headlines a Poisson process
+    of news_rate per minute. jump ~ N(0, sd) with sd news_scheduled_jump or news_jump;
+    sentiment = tanh(jump / sd + news_sentiment_noise z), z ~ N(0, 1): a score whose sign
+    is that of the jump unless the noise outweighs it (the false signals a news trader
+    meets; Tetlock 2007 reads sentiment from the text, here it is a noisy function of
+    the truth). Drawn from their own stream (seed, 23), so markets without news keep
+    their values."""
+    rng = np.random.default_rng([p.seed, 23])
+    sched = np.asarray(p.news_scheduled_at, float) * p.seconds
+    n_u = rng.poisson(p.news_rate * p.seconds / 60.0) if p.news_rate > 0 else 0
+    unsched = np.sort(rng.uniform(0.0, p.seconds, n_u))
+    t = np.concatenate([sched, unsched])
+    scheduled = np.concatenate([np.ones(len(sched), bool), np.zeros(n_u, bool)])
+    sd = np.where(scheduled, p.news_scheduled_jump, p.news_jump)
+    jump = rng.standard_normal(len(t)) * sd
+    z = np.divide(jump, sd, out=np.zeros_like(jump), where=sd > 0)
+    sentiment = np.tanh(z + p.news_sentiment_noise * rng.standard_normal(len(t)))
+    t = np.round(t / dt) * dt
+    order = np.argsort(t, kind="stable")
+    return {"t_s": t[order], "scheduled": scheduled[order], "sentiment": sentiment[order],
+            "jump": jump[order]}
+
+
+def apply_news(p: MarketParams, t: np.ndarray, w: np.ndarray, news: dict) -> None:
+    """Write the headlines into the world rows w on the grid t (seconds): instrument 0's
+    value (W_FV) steps by exp(jump) news_informed_ms after each headline (what the
+    informed traders know, and when), their intensity (W_INF) is multiplied by
+    news_informed_boost for news_informed_s from then, and W_NEWS is 1 while makers that
+    pull on news stay out: from news_maker_ms after the headline (from
+    news_pull_before_s before a scheduled one) to news_maker_ms + news_pull_s after it."""
+    lat_i, lat_m = p.news_informed_ms / 1000.0, p.news_maker_ms / 1000.0
+    for t0, sch, j in zip(news["t_s"], news["scheduled"], news["jump"]):
+        known = t >= t0 + lat_i - 1e-9
+        w[known, L.W_FV] *= np.exp(j)
+        w[known & (t < t0 + lat_i + p.news_informed_s), L.W_INF] *= p.news_informed_boost
+        start = t0 - p.news_pull_before_s if sch else t0 + lat_m
+        w[(t >= start - 1e-9) & (t < t0 + lat_m + p.news_pull_s), L.W_NEWS] = 1.0
+
+
 def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
                 ) -> tuple[np.ndarray, dict]:
     """The world's rows (layout.W_*) and its ground truth for data.stats.
@@ -159,4 +203,9 @@ def build_world(p: MarketParams, rng: np.random.Generator, informed_gate: float
         w[gone, L.W_VALUE] = 1.0 - p.value_withdrawal
         truth["seller_s"] = (s0, s1)
         truth["evaporation_s"] = (e0, e1)
+    if p.news_scheduled_at or p.news_rate > 0:
+        news = headlines(p, dt)
+        apply_news(p, t, w, news)
+        truth["fundamental"] = w[:, L.W_FV:].copy()
+        truth["news_s"] = news
     return w, truth

@@ -22,6 +22,8 @@ _EXPORTS = {
     "InventorySkew": "hftlab.strategies.inventory_skew",
     "PairsTrader": "hftlab.strategies.pairs",
     "LatencyArbitrage": "hftlab.strategies.latency_arb",
+    "NewsTrader": "hftlab.strategies.news",
+    "pull_on_news": "hftlab.strategies.news",
     "RegimeModel": "hftlab.strategies.regime",
     "RegimeSwitched": "hftlab.strategies.regime",
     "RoutedMaker": "hftlab.strategies.routing",

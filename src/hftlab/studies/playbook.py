@@ -13,7 +13,8 @@ seed states (SEED). The measures come from the run records alone (`trade_stats`)
   held from its opening fill to its closing one; the median over lots (qty-weighted).
 - worst drawdown: the largest fall of equity from a running peak in the window.
 
-Also here: `flow_skew_comparison` (FlowSkew against the same maker without the signal,
+Also here: `news_arbitrage_row` (NewsTrader, studies/news.py has its latency study),
+`flow_skew_comparison` (FlowSkew against the same maker without the signal,
 betas fitted out of sample) and `iceberg_run` (IcebergFollower's trades).
 """
 
@@ -340,35 +341,76 @@ def liquidity_row(data: MarketData, name: str, **follower: Any) -> Row:
                f"({s['exits_gone']:,} iceberg gone, {s['exits_timeout']:,} held too long)")
 
 
-def momentum_ignition_note(seconds: float, seed: int) -> str:
-    """Why the momentum-ignition row is not measured (what the session exposes)."""
+def momentum_ignition_row(seconds: float, seed: int) -> Row:
+    """The manipulator of "momentum-ignition" (an agent, not our strategy): its P&L and
+    notional from the simulator's accounts (data.stats["agent_accounts"]: every fill
+    credited to both owners, so its aggressive fills count), and how many of its labelled
+    episodes the detectors (owners known) flag. Hold times and drawdown are not kept for
+    agents (NaN)."""
     from hftlab.sim import market
+    from hftlab.surveillance import (detect_momentum_ignition, detect_quote_stuffing,
+                                     detect_spoofing)
 
     m = market("momentum-ignition", seconds=seconds, seed=seed)
-    lab = m.stats.get("manipulation")
-    if lab is None or len(lab) == 0:
-        return "the momentum-ignition scenario exposes no manipulator labels"
+    lab = m.stats["manipulation"]
     owner = int(lab["owner"].iloc[0])
-    ev = m.events
-    owners = m.stats["order_owner"]
-    known = (ev["order_id"] > 0) & (ev["order_id"] < len(owners))
-    ids, kinds = ev["order_id"][known], ev["kind"][known]
-    passive = int(((kinds == Kind.EXECUTE) & (owners[ids] == owner)).sum())
-    return (f"the session labels the manipulator's {len(lab)} episodes and owns each order id, "
-            f"but an execution names only the resting order and the agents' cash is not "
-            f"kept, so its aggressive fills (the ignition itself) and its P&L cannot be read "
-            f"from it ({passive:,} passive executions seen)")
+    acct = m.stats["agent_accounts"]
+    me = acct[acct["owner"] == owner].iloc[0]
+    inst = m.instruments[0]
+    notional = float(me["notional"]) * inst.tick_size * inst.lot_size
+    pnl = float(me["pnl"])
+    caught = 0
+    alerts = {"spoofing": detect_spoofing(m), "ignition": detect_momentum_ignition(m),
+              "stuffing": detect_quote_stuffing(m)}
+    for r in lab.itertuples():
+        a = alerts[r.kind]
+        a = a[a["owner"] == owner]
+        s0, s1 = (pd.Timestamp(r.start_ns, unit="ns", tz="UTC"),
+                  pd.Timestamp(r.end_ns, unit="ns", tz="UTC"))
+        caught += bool(((a["start"] <= s1) & (a["end"] >= s0)).any())
+    stats = {"pnl": pnl, "fills": float("nan"), "notional": notional,
+             "bps_per_trade": 1e4 * pnl / (notional / 2) if notional > 0 else float("nan"),
+             "median_hold_s": float("nan"), "max_drawdown": float("nan")}
+    kinds = ", ".join(f"{k} {int((lab['kind'] == k).sum())}" for k in alerts)
+    return Row("momentum ignition", "the simulated manipulator (an agent)",
+               f"momentum-ignition {seconds:g} s, seed {seed}",
+               f"{len(lab)} episodes ({kinds})", stats,
+               f"regulatory: the detectors flag {caught} of its {len(lab)} episodes; "
+               f"{pnl:,.0f} on {notional:,.0f} traded")
 
 
-NOT_BUILT = {"news arbitrage": "no news-shock scenario or news-reactive strategy exists yet"}
+def news_arbitrage_row(seconds: float, seed: int) -> Row:
+    """NewsTrader in "news-shock" at 1 ms of news latency (100 lots on each headline with
+    |sentiment| >= 0.5, held 20 s), and at 1 s for the risk column, with the
+    playbook's venues (1 ms order entry, equity fees)."""
+    from hftlab.sim import market
+    from hftlab.strategies.news import NewsTrader, counts
+
+    m = market("news-shock", seconds=seconds, seed=seed)
+    news = m.stats["news"]
+    out = {}
+    for lat in (1_000_000, NS):
+        trader = NewsTrader(news, latency_ns=lat)
+        rec = backtest(m, trader.compiled(), venues=_sim_venues(m), seed=seed)
+        out[lat] = (trade_stats(rec), counts(rec.strategy_state))
+    traded = trader.sides() != 0
+    wrong = int((np.sign(news["sentiment"]) != np.sign(news["jump"]))[traded].sum())
+    (fast, c), (slow, _) = out[1_000_000], out[NS]
+    return Row("news arbitrage", "NewsTrader (1 ms news latency)",
+               f"news-shock {seconds:g} s, seed {seed}",
+               f"headline sentiment: {c['entries']} of {len(news)} headlines traded",
+               fast, f"false signals: {wrong} of {int(traded.sum())} tradable headlines "
+               f"against the jump; latency: P&L {slow['pnl']:,.0f} at 1 s of news latency "
+               f"against {fast['pnl']:,.0f} at 1 ms")
 
 
 def run(*, seconds: float = 600.0, seed: int = 1, iceberg_data: MarketData | None = None,
         iceberg_name: str = "", follower: Mapping[str, Any] | None = None,
         subtypes: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run each subtype that exists on its scenario (`seconds` of simulated time, `seed`):
-    the built-in makers, LatencyArbitrage, PairsTrader, FlowSkew, and IcebergFollower on
-    `iceberg_data` (L3 data; none: not measured). subtypes: a subset of SEED's names.
+    the built-in makers, LatencyArbitrage, PairsTrader, FlowSkew, NewsTrader, the
+    simulated manipulator, and IcebergFollower on `iceberg_data` (L3 data; none: not
+    measured). subtypes: a subset of SEED's names.
 
     Returns the table (`table`) and {subtype: reason} for the rows not measured.
     """
@@ -383,20 +425,17 @@ def run(*, seconds: float = 600.0, seed: int = 1, iceberg_data: MarketData | Non
         "latency arbitrage": lambda: [latency_arbitrage_row(seconds, seed)],
         "statistical arbitrage": lambda: [statistical_arbitrage_row(2 * seconds, seed)],
         "order-flow prediction": lambda: [order_flow_row(seconds, seed)[0]],
+        "news arbitrage": lambda: [news_arbitrage_row(seconds, seed)],
+        "momentum ignition": lambda: [momentum_ignition_row(seconds, seed)],
     }
     for sub in want:
         if sub in jobs:
             rows += jobs[sub]()
-        elif sub == "liquidity detection":
-            if iceberg_data is None:
-                missing[sub] = "no L3 data given for the iceberg follower"
-            else:
-                rows.append(liquidity_row(iceberg_data, iceberg_name or iceberg_data.source,
-                                          **dict(follower or {})))
-        elif sub == "momentum ignition":
-            missing[sub] = momentum_ignition_note(seconds, seed)
+        elif iceberg_data is None:  # liquidity detection
+            missing[sub] = "no L3 data given for the iceberg follower"
         else:
-            missing[sub] = NOT_BUILT[sub]
+            rows.append(liquidity_row(iceberg_data, iceberg_name or iceberg_data.source,
+                                      **dict(follower or {})))
     return table(rows), missing
 
 
