@@ -179,8 +179,12 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
     in the order they reach it (a recorded feed: by arrival, arr / ends; else FIFO).
 
     Returns (wake reason, book) of the first event a subscribed strategy must see when
-    stop_on_wake, else (0, -1) after delivering all of them.
+    stop_on_wake, else (0, -1) after delivering all of them. A strategy that subscribes
+    to books or trades sees every one of them when it arrives, so its events are never
+    delivered in a batch (not stop_on_wake): they join the loop's merge one by one.
     """
+    if not stop_on_wake and (prm[0].sub_book > 0 or prm[0].sub_trade > 0):
+        return 0, -1
     if arr.shape[1] > 0:
         while True:
             t, v = next_arrival(arr, ends)
@@ -420,7 +424,8 @@ def _run(ev, st, io, strat, qfn, qparams):
         iex = cur[0].next_ex
         if iex >= n and cur[0].last_chunk == 0 and not sim:
             if n > 0:  # everything up to the last event's time is settled: deliver it to the
-                # host, so the events carried over to the next chunk stay few
+                # host, so the events carried over to the next chunk stay few (a subscribed
+                # strategy's are carried over and wake it one by one: catch_up)
                 catch_up(ts[n - 1], False, ev, cur, prm, venues, lqty, ltop, base, market, arr,
                          ends)
                 if by_arrival:  # the chunk's events from the oldest still on its way are carried
