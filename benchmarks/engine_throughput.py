@@ -18,6 +18,12 @@ time, side, price, lots) are compared row by row and the result printed.
     python benchmarks/engine_throughput.py --stream l10 [--events 5000000] [--runs 3]
     python benchmarks/engine_throughput.py --data /path/to/btcusdt_20240808.gz
     python benchmarks/engine_throughput.py --list
+    python benchmarks/engine_throughput.py --scaling [--stream l10] [--sizes 1e6,5e6,2e7]
+
+--scaling: hftlab alone, on the first 1 M, 5 M and 20 M events of one generated stream,
+each written to Parquet and replayed lazily (read in chunks) in a fresh process: events/s
+and peak RSS of the replay and of the market maker per size, the best of --runs. Memory
+that grows with the file shows there.
 
 --stream NAME: a generated stream (see _streams.py: l5, l10, l20, recorded, drift,
 bursts, trades10, trades40). --data PATH: a file hftlab reads (its Parquet, or a Binance
@@ -166,6 +172,39 @@ def line(who: str, rows: list[dict], events: int) -> str:
             f"fills {r['fills']:>6,}  final position {r['position']:>4}")
 
 
+def scaling(a: argparse.Namespace) -> None:
+    """Print hftlab's replay and market-maker events/s and peak RSS on growing prefixes of
+    one stream, each a Parquet file replayed lazily in a fresh process (best of a.runs)."""
+    sizes = sorted(int(float(x)) for x in a.sizes.split(","))
+    data, feed = _streams.make(a.stream, sizes[-1])
+    print(f"stream {a.stream}: prefixes of {len(data.events):,} events, replayed lazily from "
+          f"Parquet; best of {a.runs} fresh-process runs per cell")
+    me = str(Path(__file__).resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        head = MarketData(data.events[:20_000], data.instruments, data.venues).save(
+            t / "head.parquet")
+        files = []
+        for n in sizes:
+            part = MarketData(data.events[:n], data.instruments, data.venues)
+            files.append((len(part.events), part.save(t / f"s{n}.parquet")))
+        del data, part
+        print(f"{'events':>12s} {'file MB':>8s} {'replay events/s':>16s} {'peak RSS':>9s} "
+              f"{'InventorySkew events/s':>23s} {'peak RSS':>9s} {'fills':>7s}")
+        for n, pq in files:
+            best = {}
+            for _ in range(a.runs):
+                for mode in ("replay", "mm"):
+                    r = child([me, "--child", str(pq), mode, str(feed), str(t / "f.npy"),
+                               str(head)])
+                    if mode not in best or r["seconds"] < best[mode]["seconds"]:
+                        best[mode] = r
+            rp, mm = best["replay"], best["mm"]
+            print(f"{n:>12,} {pq.stat().st_size / 2**20:>8.0f} {n / rp['seconds']:>16,.0f} "
+                  f"{rp['peak_rss_mb']:>6.0f} MB {n / mm['seconds']:>23,.0f} "
+                  f"{mm['peak_rss_mb']:>6.0f} MB {mm['fills']:>7,}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group()
@@ -176,6 +215,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--depth", choices=("roivector", "hashmap"), default="roivector",
                     help="hftbacktest's market depth (default: roivector, its faster one)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="hftlab alone on growing prefixes of --stream (see --sizes)")
+    ap.add_argument("--sizes", default="1e6,5e6,2e7",
+                    help="event counts of the --scaling prefixes, comma-separated")
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -185,10 +228,15 @@ def main() -> None:
         print(_streams.__doc__)
         return
     if not a.data:
-        a.stream = a.stream or "l5"
+        a.stream = a.stream or ("l10" if a.scaling else "l5")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    if a.scaling:
+        if a.data:
+            raise SystemExit("--scaling runs on a generated --stream, not --data")
+        scaling(a)
+        return
     data, feed, label = market(a)
     n = len(data.events)
     inst = data.instruments[0]

@@ -137,6 +137,13 @@ def test_real_captures(shared_data, market, buyer_maker, buyer_taker):
     t = data.events[data.events["kind"] == Kind.TRADE]
     assert ((t["side"] == -1).sum(), (t["side"] == 1).sum()) == (buyer_maker, buyer_taker)
     assert (data.events["ts_local"] > 0).all()
+    # the capture host's clock ran ~1.27 s behind Binance's (spot bookTicker carries no
+    # exchange time: its ts is the local time, offset 0)
+    off = data.stats["local_clock_offset_ns"]
+    assert -1.3e9 < off["binance"] < -1.25e9
+    assert -1.3e9 < off["binance:bookTicker"] < -1.25e9 if market == "usdm" else \
+        off["binance:bookTicker"] == 0
+    assert min(data.correct_local_clock().local_clock_offsets().values()) == 0
     for venue in (0, 1):
         s = snapshots(data, levels=1, by="record", venue=venue)
         both = s["bid_price_1"].notna() & s["ask_price_1"].notna()

@@ -100,6 +100,22 @@ def test_a_recorded_feed_reaches_the_host_across_chunks_in_arrival_order():
     assert np.array_equal(times, np.sort(np.maximum(tl, ts) * US, kind="stable"))
 
 
+@pytest.mark.parametrize("feed", ["modelled", "recorded"])
+def test_a_subscribed_strategy_wakes_for_every_event_even_when_others_settle_the_host(feed):
+    # zero feed latency: every event reaches the host at its exchange time, which is also a
+    # state sample's time (every 1 us) or a chunk's last event (chunks of 4); those settle
+    # the host's view, and must still wake a subscribed strategy once per event
+    n = 40
+    rows = [(0, k, k + 1 if feed == "recorded" else 0, T if k % 5 == 2 else L, 1 - 2 * (k % 2),
+             100 + 2 * (k % 2), 1 + k % 3) for k in range(n)]
+    data = MarketData(capture(rows), [Instrument("Z", 0.01)], [Venue("X")]).validate()
+    ven = recorded() if feed == "recorded" else Venue("X", latency=LatencyProfile())
+    w = Watch()
+    hftlab.backtest(data, w, venues=[ven], sample_ns=US, chunk_size=4)
+    lag = 1 if feed == "recorded" else 0
+    assert [(s[0] // US, s[2]) for s in w.seen] == [(k + lag, r[3]) for k, r in enumerate(rows)]
+
+
 def test_the_binance_usdm_capture_is_received_as_it_arrived(shared_data):
     path = shared_data / "hftbacktest_crypto_feed" / "usdm" / "btcusdt_20240808.gz"
     if not path.exists():
@@ -114,11 +130,8 @@ def test_the_binance_usdm_capture_is_received_as_it_arrived(shared_data):
     assert (np.maximum.accumulate(tl) - tl > 1_000_000).sum() == 586
     arrive = np.where(tl != 0, np.maximum(tl, ev["ts"]), ev["ts"])
     w = Watch()  # the depth book and the bookTicker, each a venue: received as one feed
-    # one state sample, at the first event: the rows that arrive then are caught up with
-    # it (no wake-up); every later row wakes the strategy when it arrives
+    # every row wakes the strategy when it arrives, those arriving with the state sample
+    # at the first event or at the last event's time (the end of the chunk) included
     hftlab.backtest(data, w, venues=[recorded() for _ in data.venues], sample_ns=10**15)
     times = np.array([s[0] for s in w.seen])
-    # rows arriving exactly at the last event's time are caught up with the end of the
-    # data (no wake-up either)
-    later = arrive[(arrive > ev["ts"][0]) & (arrive != ev["ts"][-1])]
-    assert np.array_equal(times, np.sort(later, kind="stable"))
+    assert np.array_equal(times, np.sort(arrive, kind="stable"))

@@ -20,7 +20,9 @@ with skip_bad=True counted in ``stats["gaps"]`` and the diffs applied as they co
 Venues: 0 = the depth-diff book; 1 = the bookTicker feed as its own one-level book.
 Trades carry the exchange's aggressor flag (m true -> sell aggressor, side -1).
 ts = the exchange time (T, else E; spot bookTicker has none and uses the local time),
-ts_local = the capture's local time. Prices and sizes become integers of the finest
+ts_local = the capture's local time; ``stats["local_clock_offset_ns"]`` reports, per venue,
+the smallest ts_local - ts (negative: the capture's clock ran behind Binance's, as in the
+hftbacktest samples, by ~1.27 s; ``data.correct_local_clock()`` shifts it). Prices and sizes become integers of the finest
 decimal step seen per symbol (or of the given tick_size / lot_size).
 """
 
@@ -346,4 +348,7 @@ def _build(r: _Reader, path: Path, tick_size: float | None, lot_size: float | No
                                  for k, v in zip(*np.unique(ev["kind"], return_counts=True))}
     data = MarketData(ev[idx], instruments, [Venue("binance"), Venue("binance:bookTicker")],
                       record=rec[idx], source=f"binance:{path}", stats=stats)
+    # the capture host's clock against Binance's, per venue: negative when it ran behind
+    # (MarketData.correct_local_clock shifts it)
+    stats["local_clock_offset_ns"] = data.local_clock_offsets()
     return data

@@ -170,6 +170,38 @@ class MarketData:
         data.check = self.check
         return data
 
+    def local_clock_offsets(self) -> dict[str, int]:
+        """Per venue with recorded ts_local: the smallest ts_local - ts in ns, the fastest
+        message's feed latency as the capture recorded it. Negative: the capture host's
+        clock ran behind the venue's by at least that much (a Binance capture's is ~1.27 s
+        behind), so its ts_local cannot be read as arrival times as they stand."""
+        lo = np.full(len(self.venues), np.iinfo(np.int64).max)
+        for ev, _ in self.iter_chunks():
+            rec = ev["ts_local"] != 0
+            if rec.any():
+                np.minimum.at(lo, ev["venue"][rec].astype(np.int64),
+                              ev["ts_local"][rec] - ev["ts"][rec])
+        return {v.name: int(x) for v, x in zip(self.venues, lo) if x != np.iinfo(np.int64).max}
+
+    def correct_local_clock(self, base_ns: int = 0) -> "MarketData":
+        """An in-memory copy whose recorded ts_local is shifted, per venue whose clock ran
+        behind the venue's (local_clock_offsets < 0), by -offset + base_ns: that venue's
+        fastest message then took base_ns (>= 0) and the order of its messages is kept.
+        Other venues keep their times. The shifts (ns, by venue name) are in
+        stats["local_clock_shift_ns"]."""
+        if not (isinstance(base_ns, (int, np.integer)) and base_ns >= 0):
+            raise DataError(f"base_ns must be an integer number of ns >= 0, got {base_ns!r}")
+        data = self.load()
+        names = [v.name for v in self.venues]
+        shift = {k: int(base_ns) - x for k, x in self.local_clock_offsets().items() if x < 0}
+        ev = data.events.copy()
+        for name, d in shift.items():
+            rows = (ev["venue"] == names.index(name)) & (ev["ts_local"] != 0)
+            ev["ts_local"][rows] += d
+        return MarketData(ev, self.instruments, self.venues, record=data.record,
+                          source=self.source, stats={**self.stats, "local_clock_shift_ns": shift},
+                          check=self.check)
+
     def to_frame(self) -> "pd.DataFrame":
         """Events as a DataFrame with currency price and size columns added."""
         import pandas as pd

@@ -107,34 +107,35 @@ STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
 @nb.njit(cache=True, inline="always")
-def host_time(i, ev, venues, cur):
-    """When event i reaches the host: recorded or ts + feed latency, never before the last."""
+def host_time(i, ts, ts_local, venue, venues, cur):
+    """When event i (of the chunk's columns ts, ts_local, venue) reaches the host: recorded
+    or ts + feed latency, never before the last."""
     c = cur[0]
     if c.local_next_ts < 0:
-        v = ev.venue[i]
-        if venues[v].recorded > 0 and ev.ts_local[i] != 0:
-            tl = ev.ts_local[i]
+        v = venue[i]
+        if venues[v].recorded > 0 and ts_local[i] != 0:
+            tl = ts_local[i]
         else:
             number = c.events - (c.next_ex - i)  # the event's number in the data
-            tl = ev.ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
-        c.local_next_ts = max(tl, c.last_local_ts, ev.ts[i])
+            tl = ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
+        c.local_next_ts = max(tl, c.last_local_ts, ts[i])
     return c.local_next_ts
 
 
 @nb.njit(cache=True)
-def queue_arrival(i, number, seed, ev, venues, arr, ends):
-    """Queue event i of the chunk (number: its number in the data) for the host at the
+def queue_arrival(i, number, seed, ts, ts_local, venue, venues, arr, ends):
+    """Queue event i of the chunk's columns (number: its number in the data) for the host at the
     time it arrives there: its recorded ts_local (never before its ts) on a recorded
     venue, else ts + feed latency, FIFO per venue. A venue's row stays sorted by (time,
     event): the entry goes in from the tail, so an event that arrives in order costs one
     comparison and one that arrives early one move per queued event it overtakes."""
-    v = np.int64(ev.venue[i])
+    v = np.int64(venue[i])
     e = ends[v]
-    if venues[v].recorded > 0 and ev.ts_local[i] != 0:
-        t = max(ev.ts_local[i], ev.ts[i])
+    if venues[v].recorded > 0 and ts_local[i] != 0:
+        t = max(ts_local[i], ts[i])
     else:
-        t = max(ev.ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
-                e.last, ev.ts[i])
+        t = max(ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
+                e.last, ts[i])
         e.last = t
     k = e.tail
     while k > e.head and arr[v, k - 1].ts > t:
@@ -179,8 +180,16 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
     in the order they reach it (a recorded feed: by arrival, arr / ends; else FIFO).
 
     Returns (wake reason, book) of the first event a subscribed strategy must see when
-    stop_on_wake, else (0, -1) after delivering all of them.
+    stop_on_wake, else (0, -1) after delivering all of them. A strategy that subscribes
+    to books or trades sees every one of them when it arrives, so its events are never
+    delivered in a batch (not stop_on_wake): they join the loop's merge one by one.
     """
+    if not stop_on_wake and (prm[0].sub_book > 0 or prm[0].sub_trade > 0):
+        return 0, -1
+    # the columns, taken out of the chunk once: deliver and host_time index them per event
+    ts, ts_local, venue, instr, kind, side, price, qty, lidx, lnew = (
+        ev.ts, ev.ts_local, ev.venue, ev.instrument, ev.kind, ev.side, ev.price, ev.qty,
+        ev.ladder_idx, ev.ladder_new)
     if arr.shape[1] > 0:
         while True:
             t, v = next_arrival(arr, ends)
@@ -188,18 +197,19 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
                 return 0, -1
             i = arr[v, ends[v].head].event
             ends[v].head += 1
-            wake, b = deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base,
-                              market)
+            wake, b = deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx,
+                              lnew, cur, prm, venues, lqty, ltop, base, market)
             if wake != 0:
                 return wake, b
     i = cur[0].next_local
     while i < cur[0].next_ex:
-        t = host_time(i, ev, venues, cur)
+        t = host_time(i, ts, ts_local, venue, venues, cur)
         if t > now:
             break
         cur[0].local_next_ts = -1
         cur[0].next_local = i + 1
-        wake, b = deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market)
+        wake, b = deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx,
+                          lnew, cur, prm, venues, lqty, ltop, base, market)
         if wake != 0:
             return wake, b
         i += 1
@@ -207,29 +217,30 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
 
 
 @nb.njit(cache=True, inline="always")
-def deliver(i, t, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market):
-    """Market event i reaches the host at t: replay its ladder update on the host's book
-    and view. Returns (wake reason, book) when a subscribed strategy must see it (and
-    stop_on_wake), else (0, -1)."""
+def deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx, lnew, cur, prm,
+            venues, lqty, ltop, base, market):
+    """Market event i of the chunk's columns reaches the host at t: replay its ladder update
+    (lidx, lnew) on the host's book and view. Returns (wake reason, book) when a subscribed
+    strategy must see it (and stop_on_wake), else (0, -1)."""
     n_instr = market.shape[0] // venues.shape[0]
-    b = np.int64(ev.venue[i]) * n_instr + np.int64(ev.instrument[i])
-    k = ev.kind[i]
+    b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
+    k = kind[i]
     cur[0].now_local = t
     cur[0].last_local_ts = t
-    idx = ev.ladder_idx[i]
+    idx = lidx[i]
     if idx >= 0:
-        set_level(lqty, ltop, b, BID_ROW if ev.side[i] > 0 else ASK_ROW, idx, ev.ladder_new[i])
+        set_level(lqty, ltop, b, BID_ROW if side[i] > 0 else ASK_ROW, idx, lnew[i])
     elif idx == -2:
         clear_book(lqty, ltop, b)
     update_view(market, lqty, ltop, base, b)
     market[b].ts = t
     if k == STATUS:
-        market[b].status = ev.qty[i]
+        market[b].status = qty[i]
     if k == TRADE or k == EXECUTE:
-        market[b].last_price = ev.price[i]
-        market[b].last_qty = ev.qty[i]
-        market[b].last_side = ev.side[i] if k == TRADE else -ev.side[i]
-        market[b].last_ts = ev.ts[i]
+        market[b].last_price = price[i]
+        market[b].last_qty = qty[i]
+        market[b].last_side = side[i] if k == TRADE else -side[i]
+        market[b].last_ts = ts[i]
         market[b].last_kind = k
         if stop_on_wake and prm[0].sub_trade > 0:
             return W_TRADE, b
@@ -366,8 +377,9 @@ def _run(ev, st, io, strat, qfn, qparams):
     (state.EngineState), io: the compiled strategy's command buffer, view, sink, clock and
     state (state.StrategyIO), strat: its step, qfn / qparams: the L2 queue model.
     """
-    ts, venue, instr, kind, side, price, evqty, oid = (ev.ts, ev.venue, ev.instrument, ev.kind,
-                                                       ev.side, ev.price, ev.qty, ev.order_id)
+    ts, ts_local, venue, instr, kind, side, price, evqty, oid = (
+        ev.ts, ev.ts_local, ev.venue, ev.instrument, ev.kind, ev.side, ev.price, ev.qty,
+        ev.order_id)
     ev_idx, ev_new = ev.ladder_idx, ev.ladder_new
     cur, prm, qty, top, lqty, ltop, base = (st.cur, st.prm, st.qty, st.top, st.local_qty,
                                             st.local_top, st.base)
@@ -420,7 +432,8 @@ def _run(ev, st, io, strat, qfn, qparams):
         iex = cur[0].next_ex
         if iex >= n and cur[0].last_chunk == 0 and not sim:
             if n > 0:  # everything up to the last event's time is settled: deliver it to the
-                # host, so the events carried over to the next chunk stay few
+                # host, so the events carried over to the next chunk stay few (a subscribed
+                # strategy's are carried over and wake it one by one: catch_up)
                 catch_up(ts[n - 1], False, ev, cur, prm, venues, lqty, ltop, base, market, arr,
                          ends)
                 if by_arrival:  # the chunk's events from the oldest still on its way are carried
@@ -441,7 +454,7 @@ def _run(ev, st, io, strat, qfn, qparams):
                 if by_arrival:
                     t_lo = next_arrival(arr, ends)[0]
                 elif ilo < iex:
-                    t_lo = host_time(ilo, ev, venues, cur)
+                    t_lo = host_time(ilo, ts, ts_local, venue, venues, cur)
             qe = eends[0]
             qr = rends[0]
             t_cmd = entry[qe.head % entry.shape[0]].ts if qe.tail > qe.head else INF
@@ -491,7 +504,8 @@ def _run(ev, st, io, strat, qfn, qparams):
                     ev_idx[iex] = -2 if k == CLEAR else idx
                     ev_new[iex] = new
                     if by_arrival:
-                        queue_arrival(iex, cur[0].events, cur[0].feed_seed, ev, venues, arr, ends)
+                        queue_arrival(iex, cur[0].events, cur[0].feed_seed, ts, ts_local, venue, venues,
+                                      arr, ends)
                     iex += 1
                     cur[0].next_ex = iex
                     cur[0].events += 1

@@ -222,7 +222,8 @@ def horizon(ev, st, sim):
         host = min(host, resp[qr.head % resp.shape[0]].ts)
     if prm[0].sub_book > 0 or prm[0].sub_trade > 0:
         if cur[0].next_local < cur[0].n_events:
-            host = min(host, host_time(cur[0].next_local, ev, venues, cur))
+            host = min(host, host_time(cur[0].next_local, ev.ts, ev.ts_local, ev.venue,
+                                        venues, cur))
         agents = np.int64(NEVER)
         for a in range(wake.shape[0]):
             agents = min(agents, wake[a])
