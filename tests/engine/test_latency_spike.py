@@ -39,7 +39,7 @@ def test_orders_sent_inside_the_spike_arrive_later(mode):
                                                  entry_spike=spike))
     rec = hftlab.backtest(data, Pinger(), venues=[venue], mode=mode)
     o = rec.orders
-    o = o[o["ts_exchange"] > 0]
+    o = o[(o["ts_exchange"] > 0) & (o["action"] == 0)]  # submits that reached the venue
     t0 = int(data.events["ts"][0])
     sent = o["ts_sent"].to_numpy(np.int64) - t0
     delay = o["ts_exchange"].to_numpy(np.int64) - o["ts_sent"].to_numpy(np.int64)

@@ -32,10 +32,11 @@ The stresses (``STRESSES``; every window is a fraction of the session, onset 25 
 - latency-spike: for 15 % of the session from the onset, our orders take 50 ms more to
   reach the venue than the colocated ~100 us (instruments.LatencySpike); before and
   after, the entry leg alone.
-- correlation-spike: the "correlated-assets" market (its instruments, sectors and
-  correlations as the scenario sets them) against the same market whose common factor
-  carries 95 % of every value's variance (every pair correlated >= 0.95); the strategy
-  quotes every instrument (one maker per book, Python form), so its inventories add up.
+- correlation-spike: the "correlated-assets" market (its ten instruments, sectors and
+  correlations as the scenario sets them) against the same market where, from the onset,
+  one factor carries 95 % of every value's variance (every pair correlated 0.95: the
+  world's "spike" breakdown); the strategy quotes every instrument (one maker per book,
+  Python form), so its inventories add up.
 
 Each stress runs with and without the exchange's own trading halt (``exchange_halt``:
 the simulated venue's limit-up / limit-down rule of core/halt_nb.py, in both the calm
@@ -170,9 +171,10 @@ STRESSES: dict[str, Stress] = {s.name: s for s in (
            _nothing, _nothing, feed_outage_s=5.0),
     Stress("latency-spike", "order entry 50 ms slower for 15 % of the session", "calm",
            _nothing, _nothing, entry_spike=(ONSET, 0.15, 50 * MS)),
-    Stress("correlation-spike", "the market factor's share of every value's variance "
-           "rises to 0.95 (all pairs move together), every book quoted", "correlated-assets",
-           _nothing, lambda s: {"factor_correlation": 0.95}, every_book=True),
+    Stress("correlation-spike", "from the onset one factor carries 95 % of every value's "
+           "variance (all pairs move together), every book quoted", "correlated-assets",
+           _nothing, lambda s: {"breakdown_at": ONSET, "breakdown_kind": "spike",
+                                "spike_correlation": 0.95}, every_book=True),
 )}
 
 
