@@ -6,13 +6,13 @@ configuration of book b live in one int64 row ``halt[b, :]`` (columns H_*):
 
 - configuration: H_RULE (RULE_NONE / RULE_LULD / RULE_STOP), H_BAND (band half-width,
   millionths of the reference price: 50_000 = +-5 %), H_WINDOW (the reference's time
-  constant, ns), H_LIMIT (LULD: how long the book may stay at a band limit, ns), H_PAUSE
-  (length of a pause, ns);
+  constant, ns), H_LIMIT (LULD: how long the book may stay at or through a band limit,
+  ns), H_PAUSE (length of a pause, ns);
 - state: H_STATUS (1 trading, 0 halted), H_UNTIL (end of the current pause, ns),
   H_REF (reference price, ticks x REF_ONE: fixed point; 0 = no print yet, no band),
   H_REF_TS (time H_REF was last brought forward), H_LAST (last print, ticks),
-  H_LIMIT_SINCE (LULD: when the book reached a band limit, 0 = not at one), H_HALTS
-  (pauses so far).
+  H_LIMIT_SINCE (LULD: when the book reached or went through a band limit, 0 = it is
+  inside the band), H_HALTS (pauses so far).
 
 Reference price: an exponentially weighted mean of the last-trade price in continuous
 time with time constant H_WINDOW (over dt the reference moves 1 - exp(-dt / window) of

@@ -16,6 +16,11 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   now + ap[a, P_REACT].
 - ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
 - ``mkt[b, :]``: market statistics kept from fills (layout.MK_*).
+- ``halt[b, :]``: the venue's own trading-halt rule and state per book (core/halt_nb.py,
+  all zero rule = none): ``execute`` applies it to every command, and its decisions in
+  time (a pause starting when a LULD limit state has lasted its time, the reopening
+  auction when a pause ends) are items of the loop's time line, run by ``venue_timer``
+  before the agents' items at the same time.
 - scratch ``fills`` / ``events`` (matching_nb layouts) for one command; ``out`` /
   ``out_rec``: the canonical events of the session (matching_nb event columns) and,
   for each, its source record number = the number of the command that caused it.
