@@ -15,6 +15,7 @@ _EXPORTS = {
     "Instrument": "hftlab.instruments",
     "Latency": "hftlab.instruments",
     "LatencyProfile": "hftlab.instruments",
+    "LatencySpike": "hftlab.instruments",
     "Venue": "hftlab.instruments",
     "CompiledStrategy": "hftlab.strategy",
     "Context": "hftlab.strategy",

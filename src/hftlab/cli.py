@@ -212,8 +212,13 @@ def stress_command(
                                                      "per core).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the report and "
                                                           "tables.")] = Path("runs/stress"),
+    exchange_halt: Annotated[str, typer.Option(
+        help="The exchange's own trading halt (a limit-up / limit-down band at the "
+             "simulated venue): both (each stress with and without it), on or off.")]
+    = "both",
 ) -> None:
-    """Market makers through stresses, with and without circuit breakers, and tail risk.
+    """Market makers through stresses, with and without circuit breakers and the
+    exchange's trading halt, and tail risk.
 
     Stresses: flash crash, volatility spike, informed sweep, news jump, feed outage,
     latency spike, correlation spike. Per run: P&L impact against the calm session, worst
@@ -223,15 +228,22 @@ def stress_command(
 
     from hftlab import stress as face
 
+    halts = {"both": (False, True), "on": (True,), "off": (False,)}
+    if exchange_halt not in halts:
+        raise typer.BadParameter(f"--exchange-halt must be one of {sorted(halts)}, got "
+                                 f"{exchange_halt!r}")
     console = Console()
     res = face.run(strategy or None, stress or None, seeds, seconds,
-                   face.breakers(breakers), scheduler, workers, out, progress=console)
+                   face.breakers(breakers), scheduler, workers, out, progress=console,
+                   exchange_halt=halts[exchange_halt])
     _print_frame(console, res.table, "stress table (means over seeds)",
-                 ["stress", "strategy", "breakers", "impact", "max_drawdown",
-                  "worst_inventory", "halted", "time_to_halt_s", "loss_after_halt"])
+                 ["stress", "strategy", "breakers", "exchange_halt", "impact", "max_drawdown",
+                  "worst_inventory", "halted", "time_to_halt_s", "loss_after_halt",
+                  "exchange_halts", "max_move_bps"])
     tail = res.tail[res.tail["level"] == 0.95]
     _print_frame(console, tail, "tail risk of session P&L (95 %)",
-                 ["stress", "strategy", "breakers", "n", "var", "es", "worst"])
+                 ["stress", "strategy", "breakers", "exchange_halt", "n", "var", "es",
+                  "worst"])
     if len(res.failed):
         console.print(f"[red]{len(res.failed)} stress task(s) failed[/]: "
                       + "; ".join(sorted(set(res.failed["error"]))))

@@ -43,16 +43,19 @@ def from_mapping(cls, data: Mapping[str, Any], where: str = ""):
     return cls(**data)
 
 
-def to_ns(value: int | str, field_name: str) -> int:
+def to_ns(value: int | str, field_name: str, most: int | None = None) -> int:
     """A latency in whole ns from an int (ns) or a string with a unit ('250us', '1.5ms',
-    '2s', '800ns'); ConfigError naming field_name unless it is in [0, 60 s]."""
+    '2s', '800ns'); ConfigError naming field_name unless it is in [0, 60 s] (or [0, most]
+    ns when given)."""
     ns = None
     if isinstance(value, int) and not isinstance(value, bool):
         ns = value
     elif isinstance(value, str) and (m := _DURATION.fullmatch(value)):
         exact = Decimal(m[1]) * DURATION_UNITS[m[2]]
         ns = int(exact) if exact == exact.to_integral_value() else None
-    check(ns is not None and 0 <= ns <= MAX_LATENCY_NS, field_name, DURATION, value)
+    hi = MAX_LATENCY_NS if most is None else most
+    allowed = DURATION if most is None else DURATION.replace("60e9", f"{most:.0e}")
+    check(ns is not None and 0 <= ns <= hi, field_name, allowed, value)
     return ns
 
 
@@ -136,6 +139,30 @@ class Latency:
             object.__setattr__(self, name, to_ns(getattr(self, name), f"Latency.{name}"))
 
 
+MAX_SPIKE_START_NS = 7 * 86_400 * 10**9  # a week into the session
+
+
+@dataclass(frozen=True)
+class LatencySpike:
+    """A time-limited rise of the entry latency: an order sent by the host between start
+    and start + duration (ns, or duration strings, counted from the session's first
+    event) reaches the venue extra ns later than the entry leg says. Outside the window
+    the entry leg alone applies. Orders still reach the venue in the order they were sent
+    (the entry channel is FIFO), so one sent just after the window waits for those sent
+    just before its end."""
+
+    start: int | str = 0
+    duration: int | str = 0
+    extra: int | str = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", to_ns(self.start, "LatencySpike.start",
+                                                MAX_SPIKE_START_NS))
+        object.__setattr__(self, "duration", to_ns(self.duration, "LatencySpike.duration",
+                                                   MAX_SPIKE_START_NS))
+        object.__setattr__(self, "extra", to_ns(self.extra, "LatencySpike.extra"))
+
+
 # Named profiles of the field (one-way latencies): feed, order entry, response.
 PROFILES: dict[str, tuple[int, int]] = {
     "zero": (0, 0),
@@ -155,13 +182,15 @@ class LatencyProfile:
 
     A leg given as ns or a duration string (``LatencyProfile(entry="250us")``) is a
     constant Latency. recorded_feed=True uses the data's ts_local where it is non-zero,
-    and the feed leg only where it is zero.
+    and the feed leg only where it is zero. entry_spike: a LatencySpike on order entry
+    (None: the entry leg all session).
     """
 
     feed: Latency = field(default_factory=Latency)
     entry: Latency = field(default_factory=Latency)
     response: Latency = field(default_factory=Latency)
     recorded_feed: bool = False
+    entry_spike: LatencySpike | None = None
 
     def __post_init__(self) -> None:
         for name in LATENCY_LEGS:
@@ -170,15 +199,18 @@ class LatencyProfile:
                 object.__setattr__(self, name, Latency(to_ns(leg, f"LatencyProfile.{name}")))
         check(isinstance(self.recorded_feed, bool), "LatencyProfile.recorded_feed",
               "true or false", self.recorded_feed)
+        check(self.entry_spike is None or isinstance(self.entry_spike, LatencySpike),
+              "LatencyProfile.entry_spike", "None or a LatencySpike", self.entry_spike)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "latency"
                      ) -> "LatencyProfile":
         """A profile from a table such as TOML's ``latency = {entry = "250us", feed =
         "1ms", jitter = "50us"}``: feed, entry and response in ns or with a unit (response
-        defaults to entry), jitter added to every leg, recorded_feed; errors name
+        defaults to entry), jitter added to every leg, recorded_feed, entry_spike (a
+        table ``{start = "60s", duration = "10s", extra = "50ms"}``); errors name
         ``<where>.<field>``."""
-        allowed = (*LATENCY_LEGS, "jitter", "recorded_feed")
+        allowed = (*LATENCY_LEGS, "jitter", "recorded_feed", "entry_spike")
         unknown = sorted(set(data) - set(allowed))
         if unknown:
             raise ConfigError(f"unknown field {where}.{unknown[0]}; allowed: {list(allowed)}")
@@ -187,7 +219,13 @@ class LatencyProfile:
             else ns["entry"]
         recorded = data.get("recorded_feed", False)
         check(isinstance(recorded, bool), f"{where}.recorded_feed", "true or false", recorded)
-        return cls(*(Latency(ns[k], ns["jitter"]) for k in LATENCY_LEGS), recorded_feed=recorded)
+        spike = data.get("entry_spike")
+        if spike is not None:
+            check(isinstance(spike, Mapping), f"{where}.entry_spike",
+                  "a table with start, duration and extra", spike)
+            spike = from_mapping(LatencySpike, spike, f"{where}.entry_spike")
+        return cls(*(Latency(ns[k], ns["jitter"]) for k in LATENCY_LEGS), recorded_feed=recorded,
+                   entry_spike=spike)
 
     @classmethod
     def named(cls, name: str, recorded_feed: bool = False) -> "LatencyProfile":

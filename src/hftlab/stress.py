@@ -54,17 +54,18 @@ def run(strategies: Sequence[str] | Mapping[str, Any] | None = None,
         stresses: Sequence[str] | None = None, seeds: int | Sequence[int] = 1,
         seconds: float = 1200.0, limits: Any = None, scheduler: Any = None,
         workers: int | None = None, out: str | Path | None = None, progress: Any = False,
-        n_boot: int = 2000) -> StressResult:
+        n_boot: int = 2000, exchange_halt: Sequence[bool] = (False, True)) -> StressResult:
     """Every strategy (strategies_from) through every stress (default: DEFAULT_STRESSES),
     for seeds (a count N: seeds 1..N), with and without the breakers (limits, default
-    ``breakers()``); returns the StressResult and, with out, writes report.html and the
+    ``breakers()``) and the exchange's trading halt (exchange_halt: the settings to
+    run; EXCHANGE_HALT describes the rule); returns the StressResult and, with out, writes report.html and the
     tables there (runs already in out/stress_runs.parquet are not run again)."""
     from hftlab.studies import stress as study
 
     strats = strategies_from(strategies)
     table = Path(out) / "stress_runs.parquet" if out is not None else None
     result = study.run(strats, stresses, seeds, seconds, limits, scheduler, workers, table,
-                       progress, n_boot)
+                       progress, n_boot, exchange_halt)
     if out is not None:
         from hftlab.report.stress import write_stress_report
 

@@ -1,6 +1,7 @@
 """The stress and sweep reports, drawn from tables made here (no backtest): every section,
 figure and file is there, numbers as given."""
 
+import itertools
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from hftlab.instruments import ConfigError
 from hftlab.report.stress import write_stress_report
 from hftlab.report.sweep import heatmap, means, parameters, write_sweep_report
 from hftlab.scale.grid import run_key
-from hftlab.studies.stress import StressResult, stress_table, tail_risk
+from hftlab.studies.stress import KEYS, StressResult, stress_table, tail_risk
 
 
 def _rows(seeds: int = 12) -> pd.DataFrame:
@@ -19,25 +20,27 @@ def _rows(seeds: int = 12) -> pd.DataFrame:
     rows = []
     for stress in ("flash-crash", "news-jump"):
         for name in ("static", "glft"):
-            for on in (False, True):
-                for seed in range(1, seeds + 1):
-                    pnl = float(rng.normal(-50 if not on else -10, 30))
-                    path = list(np.cumsum(rng.normal(0, 1, 121)) + np.linspace(0, pnl, 121))
-                    rows.append({"strategy": name, "stress": stress, "breakers": on,
-                                 "seed": seed, "calm_pnl": 20.0, "pnl": pnl,
-                                 "impact": pnl - 20.0, "max_drawdown": abs(pnl) + 5,
-                                 "worst_inventory": 40, "halted": on,
-                                 "time_to_halt_s": 30.0 if on else np.nan,
-                                 "loss_after_halt": -1.0 if on else np.nan, "path": path,
-                                 "calm_path": list(np.linspace(0, 20, 121))})
+            for on, halt, seed in itertools.product((False, True), (False, True),
+                                                    range(1, seeds + 1)):
+                pnl = float(rng.normal(-50 if not on else -10, 30))
+                path = list(np.cumsum(rng.normal(0, 1, 121)) + np.linspace(0, pnl, 121))
+                rows.append({"strategy": name, "stress": stress, "breakers": on,
+                             "exchange_halt": halt, "seed": seed, "calm_pnl": 20.0,
+                             "pnl": pnl, "impact": pnl - 20.0, "max_drawdown": abs(pnl) + 5,
+                             "worst_inventory": 40, "halted": on,
+                             "time_to_halt_s": 30.0 if on else np.nan,
+                             "loss_after_halt": -1.0 if on else np.nan,
+                             "exchange_halts": 2 if halt else 0,
+                             "time_to_exchange_halt_s": 40.0 if halt else np.nan,
+                             "max_move_bps": 300.0 if halt else 700.0, "path": path,
+                             "calm_path": list(np.linspace(0, 20, 121))})
     return pd.DataFrame(rows)
 
 
 def test_stress_report_has_the_table_the_tail_and_the_figures(tmp_path):
     rows = _rows()
-    tail = pd.concat([tail_risk(g["pnl"].to_numpy(), n_boot=200).assign(
-        strategy=k[0], stress=k[1], breakers=k[2])
-        for k, g in rows.groupby(["strategy", "stress", "breakers"], sort=False)])
+    tail = pd.concat([tail_risk(g["pnl"].to_numpy(), n_boot=200).assign(**dict(zip(KEYS, k)))
+                      for k, g in rows.groupby(KEYS, sort=False)])
     res = StressResult(rows, stress_table(rows), tail, 12.5, 1200.0, 2,
                        rows.iloc[:0].assign(error=[]))
     path = write_stress_report(res, tmp_path, "stress test page",
@@ -45,19 +48,22 @@ def test_stress_report_has_the_table_the_tail_and_the_figures(tmp_path):
                                ["Exchange trading halt: not simulated."])
     html = path.read_text()
     for text in ("stress test page", "Stress table", "Tail risk over seeds", "flash-crash",
-                 "news-jump", "a crash", "not simulated", "loss_after_halt"):
+                 "news-jump", "a crash", "not simulated", "loss_after_halt", "max_move_bps",
+                 "with the exchange&#x27;s halt"):
         assert text in html
-    assert html.count("<img") == 1 + 2 * (2 * 2 + 1)  # impact; per stress 2x2 + drawdowns
+    # an impact figure per exchange-halt setting; per stress and setting 2x2 + drawdowns
+    assert html.count("<img") == 2 + 2 * 2 * (2 * 2 + 1)
     table = pd.read_csv(tmp_path / "stress_table.csv")
-    assert len(table) == 8 and (table["seeds"] == 12).all()
+    assert len(table) == 16 and (table["seeds"] == 12).all()
     row = table[(table["strategy"] == "glft") & (table["stress"] == "news-jump")
-                & table["breakers"]].iloc[0]
-    sel = rows[(rows["strategy"] == "glft") & (rows["stress"] == "news-jump") & rows["breakers"]]
+                & table["breakers"] & table["exchange_halt"]].iloc[0]
+    sel = rows[(rows["strategy"] == "glft") & (rows["stress"] == "news-jump") & rows["breakers"]
+               & rows["exchange_halt"]]
     assert row["impact"] == pytest.approx(sel["impact"].mean())
-    assert row["halted"] == 1.0
+    assert row["halted"] == 1.0 and row["exchange_halts"] == 2.0
     assert len(pd.read_parquet(tmp_path / "stress_rows.parquet")) == len(rows)
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["workers"] == 2 and len(summary["tail"]) == 16
+    assert summary["workers"] == 2 and len(summary["tail"]) == 32
 
 
 def _sweep_table() -> pd.DataFrame:

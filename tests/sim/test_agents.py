@@ -175,7 +175,8 @@ def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     status, _, oid, nf, ne = simulator_nb.execute(
         row, -1, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
         st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, 0, st.fills,
-        st.events, st.mkt, st.out, st.out_rec, int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
+        st.events, st.mkt, st.halt, st.out, st.out_rec, int(st.cur[L.C_NE]),
+        int(st.cur[L.C_MSGS]) + 1)
     assert status in (mk.ST_FILLED, mk.ST_EXPIRED) and oid > 0
     ours = st.fills[:nf]
     assert nf > 0 and np.all(ours[:, mk.F_TAKER_OWNER] == L.OWN_OWNER)

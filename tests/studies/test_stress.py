@@ -78,7 +78,7 @@ def test_every_stress_builds_its_two_sessions():
     for name, s in STRESSES.items():
         calm, shock = s.calm(600.0), {**s.calm(600.0), **s.shock(600.0)}
         assert s.description and s.scenario
-        if s.entry is None and not s.feed_outage_s:
+        if s.entry_spike is None and not s.feed_outage_s:
             assert calm != shock, name  # a market-side stress changes the market
     assert breakers(2.0).hard_loss == 2 * breakers().hard_loss
     with pytest.raises(ConfigError, match="breakers scale"):
@@ -91,7 +91,8 @@ def crash_rows():
     seed 1, with and without the study's breakers."""
     from hftlab.demo import strategies
 
-    return pd.DataFrame(run_stress("flash-crash", strategies(), seed=1, seconds=1200.0))
+    return pd.DataFrame(run_stress("flash-crash", strategies(), seed=1, seconds=1200.0,
+                                   exchange_halt=(False,)))
 
 
 def test_circuit_breakers_cut_the_flash_crash_loss_on_every_maker(crash_rows):
@@ -143,8 +144,23 @@ def test_feed_outage_holds_the_events_back_to_the_window_end():
     assert s.shocked.simulation is None and s.calm.simulation is not None
     assert all(v.latency.recorded_feed for v in s.shocked_venues)
     lat = sessions(STRESSES["latency-spike"], 60.0, 2)
-    assert lat.shocked_venues[0].latency.entry.base_ns == 50_000_000
-    assert lat.calm_venues[0].latency.entry.base_ns < 1_000_000
+    spike = lat.shocked_venues[0].latency.entry_spike
+    assert (spike.start, spike.duration, spike.extra) == (15 * 10**9, 9 * 10**9, 50_000_000)
+    assert lat.calm_venues[0].latency.entry_spike is None
+    assert lat.calm_venues[0].latency.entry == lat.shocked_venues[0].latency.entry
+
+
+def test_the_exchange_halt_axis_fires_in_the_crash_and_cuts_the_move():
+    from hftlab.strategies import InventorySkew
+
+    mm = {"skew": InventorySkew(half_spread=1.0, skew=3.0, qty=10, capacity=200)}
+    off, on = run_stress("flash-crash", mm, seed=1, seconds=240.0, with_breakers=(False,))
+    assert (off["exchange_halt"], on["exchange_halt"]) == (False, True)
+    assert off["exchange_halts"] == 0 and math.isnan(off["time_to_exchange_halt_s"])
+    assert on["exchange_halts"] >= 1 and on["time_to_exchange_halt_s"] > 0
+    assert on["max_move_bps"] < off["max_move_bps"]
+    assert on["calm_exchange_halts"] == 0  # the calm session never reaches the band
+    assert on["impact"] == pytest.approx(on["pnl"] - on["calm_pnl"])
 
 
 def test_every_book_quotes_each_instrument_of_the_correlated_market():

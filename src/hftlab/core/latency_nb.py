@@ -52,3 +52,13 @@ def draw(cur, base, jitter):
     if jitter <= 0:
         return np.int64(base)
     return np.int64(base) + np.int64(uniform(cur) * (jitter + 1))
+
+
+@nb.njit(cache=True)
+def entry_delay(cur, venues, v, now):
+    """Entry latency (ns) of an order the host sends to venue v at now: the entry leg's
+    draw, plus the venue's latency spike when now is inside its window."""
+    lat = draw(cur, venues[v].entry, venues[v].entry_jitter)
+    if venues[v].spike_start <= now < venues[v].spike_end:
+        lat += venues[v].spike_extra
+    return lat

@@ -182,6 +182,9 @@ VENUE_DTYPE = np.dtype([
     ("entry", _I8), ("entry_jitter", _I8),
     ("response", _I8), ("response_jitter", _I8),
     ("recorded", _I8),  # 1 = use the data's ts_local where non-zero
+    # entry latency spike: orders sent in [spike_start, spike_end) (ns since the epoch)
+    # take spike_extra ns more to reach the venue (instruments.LatencySpike)
+    ("spike_start", _I8), ("spike_end", _I8), ("spike_extra", _I8),
 ], align=True)
 
 # --- instrument table: (n_instruments,) of INSTRUMENT_DTYPE ------------------------------

@@ -81,14 +81,17 @@ class Engine:
             raise AttributeError(name) from None
 
 
-def _venue_table(venues: list[Venue]) -> np.ndarray:
-    """Fees and latency legs per venue (VENUE_DTYPE; latencies in int64 ns)."""
+def _venue_table(venues: list[Venue], t0: int) -> np.ndarray:
+    """Fees and latency legs per venue (VENUE_DTYPE; latencies in int64 ns), an entry
+    latency spike placed on the clock of a session starting at t0 (ns)."""
     ven = np.zeros(len(venues), VENUE_DTYPE)
     for k, v in enumerate(venues):
         lat = v.latency
+        sp = lat.entry_spike
+        window = (t0 + sp.start, t0 + sp.start + sp.duration, sp.extra) if sp else (0, 0, 0)
         ven[k] = (v.fees.maker, v.fees.taker, v.fees.unit == "per_unit", lat.feed.base_ns,
                   lat.feed.jitter_ns, lat.entry.base_ns, lat.entry.jitter_ns,
-                  lat.response.base_ns, lat.response.jitter_ns, lat.recorded_feed)
+                  lat.response.base_ns, lat.response.jitter_ns, lat.recorded_feed, *window)
     return ven
 
 
@@ -99,6 +102,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     the data's price range (a simulated market brings its matching engine's)."""
     nv, ni = len(venues), len(data.instruments)
     nb_ = nv * ni
+    t0 = int(data.events["ts"][0]) if data.events is not None else int(data.stats["ts_first"])
     bounds = data.price_bounds()
     base, width = window if window is not None else _ladder_window(bounds, margin)
     qty, top = book_nb.new_books(nb_, width)
@@ -133,7 +137,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
         free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
         entry=np.zeros(4 * capacity, QUEUE_DTYPE), entry_ends=np.zeros(1, RING_DTYPE),
         resp=np.zeros(4 * capacity, QUEUE_DTYPE), resp_ends=np.zeros(1, RING_DTYPE),
-        acct=acct, local_acct=acct.copy(), venue_table=_venue_table(venues),
+        acct=acct, local_acct=acct.copy(), venue_table=_venue_table(venues, t0),
         instrument_table=inst, rec_orders=np.zeros(r, ORDER_RECORD_DTYPE),
         rec_fills=np.zeros(r, FILL_RECORD_DTYPE), rec_states=np.zeros(r, STATE_RECORD_DTYPE),
         rec_risk=np.zeros(r, RISK_EVENT_DTYPE), rparams=rparams,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numba as nb
 
-from hftlab.core.latency_nb import draw
+from hftlab.core.latency_nb import entry_delay
 from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, MAX_LOTS, MAX_TICKS
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
@@ -137,7 +137,7 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                 deny(s, now, reason, orders, rec_o, cur, market)
                 continue
             v = market[b].venue
-            due = now + draw(cur, venues[v].entry, venues[v].entry_jitter)
+            due = now + entry_delay(cur, venues, v, now)
             push(entry, eends, cur, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
         elif action == ACT_CANCEL or action == ACT_MODIFY:
             s = find_order(orders, active, cur, cmds[c].order_id)
@@ -171,6 +171,6 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                 count_cancel(market[b].instrument, rstate)
             orders[s].pending += 1
             v = market[b].venue
-            due = now + draw(cur, venues[v].entry, venues[v].entry_jitter)
+            due = now + entry_delay(cur, venues, v, now)
             push(entry, eends, cur, due, action, s, cmds[c].price, cmds[c].qty, 0, 0, 0,
                  now)

@@ -24,6 +24,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
+from hftlab.core.halt_nb import next_due
 from hftlab.core import rules_nb as rules
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
                                 R_MODIFIED)
@@ -31,7 +32,7 @@ from hftlab.engine.loop_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
                                     is_open, record_order, refuse, respond)
-from hftlab.sim.layout import C_MSGS, C_NE, NEVER, OWN_OWNER
+from hftlab.sim.layout import C_MSGS, C_NE, OWN_OWNER
 from hftlab.sim.simulator_nb import execute
 
 INF = np.iinfo(np.int64).max
@@ -135,7 +136,7 @@ def arrive(st, sim, msg):
     status, reason, vid, nf, ne = execute(
         msg, -1, sim.ap, sim.ast, sim.asf, sim.own, sim.wake, sim.subs, sim.nsubs, sorders,
         sim.head, sim.tail, sim.qty, sim.top, sim.base, sim.n_resting, sim.ctr, stp_mode, sfills,
-        sim.events, sim.mkt, sim.out, sim.out_rec, scur[C_NE], scur[C_MSGS] + 1)
+        sim.events, sim.mkt, sim.halt, sim.out, sim.out_rec, scur[C_NE], scur[C_MSGS] + 1)
     if status < 0:
         return status
     eends[0].head += 1
@@ -145,8 +146,10 @@ def arrive(st, sim, msg):
     scur[C_MSGS] += 1
     if kind == ACT_SUBMIT:
         orders[s].venue_id = vid
+        if vid > 0 and sorders[vid, mk.STATE] != mk.CLOSED:  # a price band may reprice it
+            orders[s].price = sorders[vid, mk.PRICE]
     elif kind == ACT_MODIFY and status != ST_REJECTED:  # the new price and remaining size
-        orders[s].price = msg[mk.M_PRICE]
+        orders[s].price = sorders[orders[s].venue_id, mk.PRICE]
         orders[s].leaves = msg[mk.M_QTY]
         orders[s].qty = orders[s].filled + msg[mk.M_QTY]
     _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct, venues,
@@ -224,7 +227,7 @@ def horizon(ev, st, sim):
         if cur[0].next_local < cur[0].n_events:
             host = min(host, host_time(cur[0].next_local, ev.ts, ev.ts_local, ev.venue,
                                         venues, cur))
-        agents = np.int64(NEVER)
+        agents = next_due(sim.halt)[0]  # the venue's own halt decisions reach the feed too
         for a in range(wake.shape[0]):
             agents = min(agents, wake[a])
             if pcount[a] > 0:

@@ -32,7 +32,7 @@ INF = np.iinfo(np.int64).max
 # The simulator's arrays (hftlab.sim.simulator.State), in the argument order of its
 # simulator_nb.run
 SimArrays = namedtuple("SimArrays", "ap ast asf own wake pend phead pcount subs nsubs sched "
-                       "cur orders head tail qty top base n_resting ctr fills events mkt cmds "
+                       "cur orders head tail qty top base n_resting ctr fills events mkt halt cmds "
                        "out out_rec")
 
 # drv: the driver's state

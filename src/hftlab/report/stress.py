@@ -16,7 +16,12 @@ from hftlab.report.figures import png
 from hftlab.report.page import document, esc, frame_table, img, jsonable, notes_paragraph
 
 TABLE_COLUMNS = ["calm_pnl", "pnl", "impact", "max_drawdown", "worst_inventory", "halted",
-                 "time_to_halt_s", "loss_after_halt"]
+                 "time_to_halt_s", "loss_after_halt", "exchange_halts",
+                 "time_to_exchange_halt_s", "max_move_bps"]
+
+
+def _halt_label(on: bool) -> str:
+    return "with the exchange's halt" if on else "without the exchange's halt"
 
 
 def impact_figure(table: pd.DataFrame) -> bytes:
@@ -128,21 +133,31 @@ def write_stress_report(result: Any, out_dir: str | Path, title: str = "hftlab s
     seeds = sorted(set(int(s) for s in rows["seed"]))
     body = [f"<p>{len(set(rows['strategy']))} strategies through {len(set(rows['stress']))} "
             f"stresses, {len(seeds)} seed(s) ({seeds[0]}..{seeds[-1]}), sessions of "
-            f"{result.session_seconds:g} s, each with and without circuit breakers; "
+            f"{result.session_seconds:g} s, each with and without circuit breakers and "
+            f"the exchange's trading halt; "
             f"{len(rows):,} stressed runs and as many calm ones in {result.seconds:.0f} s "
             f"on {result.workers} Dask worker(s).</p>"]
     if descriptions:
         body.append("<ul>" + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>"
                                      for k, v in descriptions.items()) + "</ul>")
     body.append(notes_paragraph(list(notes)))
-    shown = table.set_index(["stress", "strategy", "breakers"])[TABLE_COLUMNS + ["seeds"]]
+    keys = ["stress", "strategy", "breakers", "exchange_halt"]
+    shown = table.set_index(keys)[TABLE_COLUMNS + ["seeds"]]
     body += ["<h2>Stress table</h2>", frame_table(shown.astype(float), 2),
              "<p class='note'>Money in account currency, inventory in lots, times in seconds "
              "after the stress's onset. impact = stressed minus calm session P&L (same seed, "
              "same breakers); halted = share of seeds where the breakers halted trading; "
              "loss_after_halt = P&L change from the halt to the session's end (flattening "
-             "and what followed); means over seeds, worst_inventory the maximum.</p>",
-             img(impact_figure(table), "P&L impact per stress")]
+             "and what followed); exchange_halts = the venue's own trading pauses in the "
+             "stressed session, time_to_exchange_halt_s the first one's time, max_move_bps "
+             "the largest move of the print price from its level at the onset; means over "
+             "seeds, worst_inventory the maximum.</p>"]
+    halts = list(dict.fromkeys(table["exchange_halt"]))
+    for h in halts:
+        body.append(img(impact_figure(table[table["exchange_halt"] == h]),
+                        f"P&L impact per stress, {_halt_label(h)}"))
+        if len(halts) > 1:
+            body.append(f"<p class='note'>Above: {_halt_label(h)}.</p>")
     if result.failed is not None and len(result.failed):
         cols = [c for c in ("stress", "seed", "error") if c in result.failed.columns]
         body += ["<h2>Failed runs</h2>", frame_table(result.failed[cols].set_index("stress"))]
@@ -153,15 +168,20 @@ def write_stress_report(result: Any, out_dir: str | Path, title: str = "hftlab s
                 "close to it.</p>")
     for stress in dict.fromkeys(rows["stress"]):
         body.append(f"<h3>{esc(stress)}</h3>")
-        t = tail[tail["stress"] == stress].set_index(["strategy", "breakers", "level"])
+        t = tail[tail["stress"] == stress].set_index(
+            ["strategy", "breakers", "exchange_halt", "level"])
         body.append(frame_table(t.drop(columns=["stress"]).astype(float), 2))
-        for on in (False, True):
-            if ((rows["stress"] == stress) & (rows["breakers"] == on)).any():
-                body.append("<div class='row'>"
-                            + img(tail_figure(rows, tail, stress, on), f"{stress} P&L histogram")
-                            + img(fan_figure(rows, stress, on, result.session_seconds),
-                                  f"{stress} P&L fan") + "</div>")
-        body.append(img(drawdown_figure(rows, stress), f"{stress} drawdowns"))
+        for h in halts:
+            hr, ht = rows[rows["exchange_halt"] == h], tail[tail["exchange_halt"] == h]
+            if len(halts) > 1:
+                body.append(f"<h4>{esc(_halt_label(h))}</h4>")
+            for on in (False, True):
+                if ((hr["stress"] == stress) & (hr["breakers"] == on)).any():
+                    body.append("<div class='row'>"
+                                + img(tail_figure(hr, ht, stress, on), f"{stress} P&L histogram")
+                                + img(fan_figure(hr, stress, on, result.session_seconds),
+                                      f"{stress} P&L fan") + "</div>")
+            body.append(img(drawdown_figure(hr, stress), f"{stress} drawdowns"))
     path = out / "report.html"
     path.write_text(document(title, "".join(body)))
     summary = {"table": table.to_dict(orient="records"), "tail": tail.to_dict(orient="records"),

@@ -16,6 +16,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hftlab.instruments import ConfigError, check
 from hftlab.sim.layout import K_MAX, N_RUN, N_SIZE
 
@@ -187,6 +189,17 @@ class MarketParams:
     news_pull_s: float = 5.0
     news_pull_before_s: float = 1.0
     maker_news_pull: int = 0
+    # the venue's own trading halt (core/halt_nb.py has the conventions): "none", "luld"
+    # (a band of +-halt_band around the reference, a trailing mean of the price with time
+    # constant halt_window_s; prints never leave it, and a book at or through a band
+    # limit for halt_limit_s pauses trading) or "stop-logic" (an order that would trade beyond the
+    # band is not executed and trading pauses at once); a pause lasts halt_pause_s and
+    # ends with a single-price reopening auction
+    halt_rule: str = "none"
+    halt_band: float = 0.05  # fraction of the reference price
+    halt_window_s: float = 300.0
+    halt_limit_s: float = 15.0
+    halt_pause_s: float = 300.0
     sched_dt_ms: float = 100.0  # grid of the world's signals
 
     def __post_init__(self) -> None:
@@ -202,6 +215,8 @@ class MarketParams:
             check(isinstance(v, (tuple, list)) and len(v) <= most
                   and all(isinstance(x, (int, float)) and lo <= x <= hi for x in v),
                   f"MarketParams.{name}", f"a list of at most {most} numbers in [{lo}, {hi}]", v)
+        check(self.halt_rule in HALT_RULES, "MarketParams.halt_rule", f"one of {HALT_RULES}",
+              self.halt_rule)
         check(self.breakdown_kind in BREAKDOWN_KINDS, "MarketParams.breakdown_kind",
               f"one of {BREAKDOWN_KINDS}", self.breakdown_kind)
         check(self.breakdown_sector < self.sectors, "MarketParams.breakdown_sector",
@@ -264,6 +279,15 @@ class MarketParams:
         """Initial price in ticks of each instrument."""
         return [round(p / t) for p, t in zip(self.prices(), self.tick_sizes())]
 
+    def halt_rows(self, n_books: int) -> np.ndarray:
+        """The matching engine's halt rows (core/halt_nb.py) of n_books books under this
+        market's halt rule."""
+        from hftlab.core import halt_nb
+
+        ns = [round(s * 1e9) for s in (self.halt_window_s, self.halt_limit_s, self.halt_pause_s)]
+        return halt_nb.new_halt(n_books, halt_nb.RULES[self.halt_rule],
+                                round(self.halt_band * halt_nb.PPM), *ns)
+
     def sector_of(self) -> list[int]:
         """Sector of each instrument: `sectors` contiguous blocks, the first ones one
         larger when instruments do not divide evenly."""
@@ -271,6 +295,7 @@ class MarketParams:
 
 
 BREAKDOWN_KINDS = ("collapse", "flip", "spike")
+HALT_RULES = ("none", "luld", "stop-logic")
 
 
 def _per_instrument(table: tuple, default: float, n: int) -> list[float]:
@@ -310,7 +335,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "manip_layer_size": (1, 10**9), "manip_layers": (1, 15), "manip_layer_life_s": (0.001, 1e4),
     "manip_genuine_size": (1, 10**9), "manip_sweep_size": (1, 10**9),
     "manip_ignite_s": (0.0, 1e6), "manip_wake_ms": (1.0, 1e6), "manip_stuff_ms": (0.1, 1e6),
-    "manip_stuff_orders": (1, 16),
+    "manip_stuff_orders": (1, 16), "halt_band": (0.0001, 0.5), "halt_window_s": (0.001, 1e5),
+    "halt_limit_s": (0.0, 1e5), "halt_pause_s": (0.001, 1e5),
     "iceberg_count": (0, 1000), "iceberg_total": (1.0, 1e9), "iceberg_total_sigma": (0.0, 3.0),
     "iceberg_clip": (1, 10**9), "iceberg_offset": (0, 1000), "iceberg_refill_ms": (0.001, 1e4),
     "iceberg_patience_s": (0.001, 1e6),

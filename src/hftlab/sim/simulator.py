@@ -76,7 +76,7 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
         "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),
         "ctr": np.ones(1, np.int64), "fills": np.zeros((4096, mk.N_FCOL), np.int64),
         "events": np.zeros((8192, mk.N_ECOL), np.int64),
-        "mkt": np.zeros((n_books, L.N_MK), np.int64),
+        "mkt": np.zeros((n_books, L.N_MK), np.int64), "halt": p.halt_rows(n_books),
         "cmds": np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
         "out": np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), "out_rec": np.zeros(OUT_ROWS, np.int64)}
     return State(arrays)
@@ -109,10 +109,13 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
             code, _, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
                 st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
-                int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.out, st.out_rec,
+                int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
                 int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
             if code == mk.RETRY_CAPACITY:
                 grow_pool(st)
+                continue
+            if code == mk.RETRY_BUFFER:
+                grow_scratch(st)
                 continue
             break
         st.cur[L.C_NE] = ne
@@ -142,7 +145,8 @@ def advance(st: State, parts) -> int:
         code = simulator_nb.run(
             st.ap, st.ast, st.asf, st.own, st.wake, st.pend, st.phead, st.pcount, st.subs,
             st.nsubs, st.sched, st.cur, st.orders, st.head, st.tail, st.qty, st.top, st.base,
-            st.n_resting, st.ctr, st.fills, st.events, st.mkt, st.cmds, st.out, st.out_rec)
+            st.n_resting, st.ctr, st.fills, st.events, st.mkt, st.halt, st.cmds, st.out,
+            st.out_rec)
         if code == L.NEED_OUT:
             flush(st, parts)
         elif code == L.NEED_POOL:

@@ -16,6 +16,11 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   now + ap[a, P_REACT].
 - ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
 - ``mkt[b, :]``: market statistics kept from fills (layout.MK_*).
+- ``halt[b, :]``: the venue's own trading-halt rule and state per book (core/halt_nb.py,
+  all zero rule = none): ``execute`` applies it to every command, and its decisions in
+  time (a pause starting when a LULD limit state has lasted its time, the reopening
+  auction when a pause ends) are items of the loop's time line, run by ``venue_timer``
+  before the agents' items at the same time.
 - scratch ``fills`` / ``events`` (matching_nb layouts) for one command; ``out`` /
   ``out_rec``: the canonical events of the session (matching_nb event columns) and,
   for each, its source record number = the number of the command that caused it.
@@ -60,6 +65,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from hftlab.core import halt_nb as hn
 from hftlab.core import matching_nb as mk
 from hftlab.sim.agents_nb import u01
 from hftlab.sim.layout import (
@@ -145,12 +151,48 @@ def _credit(ap, ast, asf, owner, side, px, q):
 
 
 @nb.njit(cache=True, inline="always")
+def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, ne_out, msg_no):
+    """The loop's bookkeeping of one engine call: credit fills[:nf] to agents by owner, keep
+    mkt and the halt reference, copy events[:ne] to out; returns the rows used in out."""
+    for f in range(nf):
+        fb = fills[f, mk.F_BOOK]
+        px = fills[f, mk.F_PRICE]
+        q = fills[f, mk.F_QTY]
+        ms = fills[f, mk.F_MAKER_SIDE]
+        _credit(ap, ast, asf, fills[f, mk.F_MAKER_OWNER], ms, px, q)
+        _credit(ap, ast, asf, fills[f, mk.F_TAKER_OWNER], -ms, px, q)
+        mkt[fb, MK_VOL] += q
+        mkt[fb, MK_TRADES] += 1
+        mkt[fb, MK_LAST_PX] = px
+        mkt[fb, MK_LAST_SIDE] = -ms
+        mkt[fb, MK_SIGNED] -= ms * q
+        if halt[fb, hn.H_RULE] != hn.RULE_NONE:
+            hn.note_print(halt, fb, px, fills[f, mk.F_TS])
+    for e in range(ne):
+        for c in range(mk.N_ECOL):
+            out[ne_out, c] = events[e, c]
+        out_rec[ne_out] = msg_no
+        ne_out += 1
+    return ne_out
+
+
+@nb.njit(cache=True, inline="always")
+def _wake_subscribers(b, now, ap, wake, subs, nsubs):
+    for j in range(nsubs[b]):
+        s = subs[b, j]
+        t = now + np.int64(ap[s, P_REACT])
+        wake[s] = min(wake[s], t)
+
+
+@nb.njit(cache=True, inline="always")
 def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
-            base, n_resting, ctr, stp_mode, fills, events, mkt, out, out_rec, ne_out, msg_no):
+            base, n_resting, ctr, stp_mode, fills, events, mkt, halt, out, out_rec, ne_out,
+            msg_no):
     """Run one arriving command (a message row) for agent a (-1: not an agent) and do the
     loop's bookkeeping. Returns (status, reason, order id, fills written to fills[:nf],
     rows used in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing
-    was done."""
+    was done. Under a trading-halt rule (halt, core/halt_nb.py) the venue's repricing is
+    written into row, a halted book matches nothing, and a stop-logic pause may start."""
     act = row[mk.M_ACTION]
     now = row[mk.M_TS]
     if act == mk.ACT_SUBMIT:
@@ -160,7 +202,22 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         b = orders[oid, mk.BOOK] if 0 < oid < ctr[0] else -1
     tb = top[b, 0] if b >= 0 else 0
     ta = top[b, 1] if b >= 0 else 0
-    if act == mk.ACT_SUBMIT:
+    what, stop = hn.PASS, False
+    if 0 <= b < halt.shape[0] and halt[b, hn.H_RULE] != hn.RULE_NONE:
+        if events.shape[0] < 2 * (n_resting[b, 0] + n_resting[b, 1]) + 4:
+            return mk.RETRY_BUFFER, mk.RS_NONE, np.int64(0), np.int64(0), ne_out
+        what, price, otype, tif, stop = hn.gate(row, b, orders, qty, top, base, halt, now)
+        row[mk.M_PRICE] = price
+        row[mk.M_TYPE] = otype
+        row[mk.M_TIF] = tif
+    if what == hn.PARK:
+        r = hn.park(row, b, orders, head, tail, qty, top, base, n_resting, ctr,
+                    row[mk.M_PRICE], events, 0)
+    elif what == hn.REJECT:
+        r = (np.int64(mk.ST_REJECTED), np.int64(hn.RS_HALTED),
+             np.int64(0) if act == mk.ACT_SUBMIT else row[mk.M_ORDER], np.int64(0), np.int64(0),
+             np.int64(0), np.int64(0), np.int64(0))
+    elif act == mk.ACT_SUBMIT:
         r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row[mk.M_OWNER],
                       row[mk.M_SIDE], row[mk.M_PRICE], row[mk.M_QTY], row[mk.M_TYPE],
                       row[mk.M_TIF], stp_mode, now, fills, 0, events, 0)
@@ -172,6 +229,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
                       row[mk.M_PRICE], row[mk.M_QTY], stp_mode, now, fills, 0, events, 0)
     if r[0] < 0:
         return r[0], r[1], np.int64(0), np.int64(0), ne_out
+    nf, ne = r[6], r[7]
     if act == mk.ACT_SUBMIT and r[4] > 0 and a >= 0:
         off = int(ap[a, P_CAP_OFF])
         n = ast[a, S_NOWN]
@@ -187,34 +245,42 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
             own[off + n] = r[2]
             n += 1
         ast[a, S_NOWN] = n
-    for f in range(r[6]):
-        fb = fills[f, mk.F_BOOK]
-        px = fills[f, mk.F_PRICE]
-        q = fills[f, mk.F_QTY]
-        ms = fills[f, mk.F_MAKER_SIDE]
-        _credit(ap, ast, asf, fills[f, mk.F_MAKER_OWNER], ms, px, q)
-        _credit(ap, ast, asf, fills[f, mk.F_TAKER_OWNER], -ms, px, q)
-        mkt[fb, MK_VOL] += q
-        mkt[fb, MK_TRADES] += 1
-        mkt[fb, MK_LAST_PX] = px
-        mkt[fb, MK_LAST_SIDE] = -ms
-        mkt[fb, MK_SIGNED] -= ms * q
-    for e in range(r[7]):
-        for c in range(mk.N_ECOL):
-            out[ne_out, c] = events[e, c]
-        out_rec[ne_out] = msg_no
-        ne_out += 1
-    if b >= 0 and (top[b, 0] != tb or top[b, 1] != ta):
-        for j in range(nsubs[b]):
-            s = subs[b, j]
-            t = now + np.int64(ap[s, P_REACT])
-            wake[s] = min(wake[s], t)
-    return r[0], r[1], r[2], r[6], ne_out
+    halted = stop and halt[b, hn.H_STATUS] == 1
+    if halted:
+        ne = hn.start(halt, b, now, events, ne)
+    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
+                          ne_out, msg_no)
+    if b >= 0 and halt[b, hn.H_RULE] == hn.RULE_LULD:
+        hn.at_limit(halt, b, qty, top, base, now)
+    if b >= 0 and (halted or top[b, 0] != tb or top[b, 1] != ta):
+        _wake_subscribers(b, now, ap, wake, subs, nsubs)
+    return r[0], r[1], r[2], nf, ne_out
+
+
+@nb.njit(cache=True)
+def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty, top, base,
+                n_resting, fills, events, mkt, halt, out, out_rec, ne_out, msg_no):
+    """A halt decision of book b falls due at now (halt_nb.next_due): a LULD limit state
+    has lasted its time (trading pauses) or a pause ends (the reopening auction). Returns
+    (code, fills in fills[:nf], rows used in out); code matching_nb.RETRY_BUFFER when the
+    scratch buffers must grow first (nothing changed)."""
+    if halt[b, hn.H_STATUS] == 1:
+        ne = hn.start(halt, b, now, events, 0)
+        nf = 0
+    else:
+        nf, ne = hn.uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt,
+                            fills, events)
+        if nf < 0:
+            return mk.RETRY_BUFFER, np.int64(0), ne_out
+    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
+                          ne_out, msg_no)
+    _wake_subscribers(b, now, ap, wake, subs, nsubs)
+    return 0, nf, ne_out
 
 
 @nb.njit(cache=True)
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
-        tail, qty, top, base, n_resting, ctr, fills, events, mkt, cmds, out, out_rec):
+        tail, qty, top, base, n_resting, ctr, fills, events, mkt, halt, cmds, out, out_rec):
     """Advance the session until its end (DONE), its horizon (PAUSED: nothing due by
     cur[C_STOP] is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
     (out is nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
@@ -240,13 +306,33 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
                 t = wake[a]
                 who = a
                 is_cmd = False
-        if who < 0 or t >= t_end:
+        th, hb = hn.next_due(halt)
+        if hb >= 0 and th <= t:  # the venue's own decision goes first at equal times
+            t = th
+            who = -2
+        if who == -1 or t >= t_end:
             cur[C_NOW] = t_end
             return DONE
         if t > cur[C_STOP]:
             cur[C_NOW] = cur[C_STOP]
             return PAUSED
         cur[C_NOW] = t
+        if who == -2:
+            if out.shape[0] - cur[C_NE] < room:
+                return NEED_OUT
+            code, nf, ne = venue_timer(hb, t, ap, ast, asf, wake, subs, nsubs, orders, head,
+                                       tail, qty, top, base, n_resting, fills, events, mkt,
+                                       halt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
+            if code == mk.RETRY_BUFFER:
+                return NEED_SCRATCH
+            cur[C_NE] = ne
+            cur[C_MSGS] += 1
+            for f in range(nf):
+                if fills[f, mk.F_MAKER_OWNER] == OWN_OWNER or \
+                        fills[f, mk.F_TAKER_OWNER] == OWN_OWNER:
+                    cur[C_NF] = nf
+                    return OWN_FILL
+            continue
         if not is_cmd:
             w = sched_row(sched, cur, t)
             ast[who, S_WAKES] += 1
@@ -261,7 +347,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             k = phead[who]
             st, _, _, nf, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs,
                                        nsubs, orders, head, tail, qty, top, base, n_resting,
-                                       ctr, stp_mode, fills, events, mkt, out, out_rec,
+                                       ctr, stp_mode, fills, events, mkt, halt, out, out_rec,
                                        cur[C_NE], cur[C_MSGS] + 1)
             if st == mk.RETRY_CAPACITY:
                 return NEED_POOL

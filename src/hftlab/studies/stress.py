@@ -29,16 +29,27 @@ The stresses (``STRESSES``; every window is a fraction of the session, onset 25 
   session has no recorded feed times, so this stress and its calm session are replays
   of the same simulated session, the stressed one with its events' local times moved
   to the outage's end.
-- latency-spike: our order entry takes 50 ms plus up to 50 ms of jitter instead of the
-  colocated ~100 us. The engine's latency is constant per run, so the spike lasts the
-  whole session.
-- correlation-spike: the "correlated-assets" market (its instruments, sectors and
-  correlations as the scenario sets them) against the same market whose common factor
-  carries 95 % of every value's variance (every pair correlated >= 0.95); the strategy
-  quotes every instrument (one maker per book, Python form), so its inventories add up.
+- latency-spike: for 15 % of the session from the onset, our orders take 50 ms more to
+  reach the venue than the colocated ~100 us (instruments.LatencySpike); before and
+  after, the entry leg alone.
+- correlation-spike: the "correlated-assets" market (its ten instruments, sectors and
+  correlations as the scenario sets them) against the same market where, from the onset,
+  one factor carries 95 % of every value's variance (every pair correlated 0.95: the
+  world's "spike" breakdown); the strategy quotes every instrument (one maker per book,
+  Python form), so its inventories add up.
 
-An exchange trading halt (a limit-up / limit-down band or a stop-logic pause) is not
-simulated: EXCHANGE_HALT says what the simulator lacks for it.
+Each stress runs with and without the exchange's own trading halt (``exchange_halt``:
+the simulated venue's limit-up / limit-down rule of core/halt_nb.py, in both the calm
+and the stressed session; EXCHANGE_HALT describes it): a band of +-3 % around a
+trailing mean of the price (time constant min(5 min, a quarter of the session)), a
+book at or through a band limit for min(15 s, 1/80 of the session) pauses trading for
+min(5 min, 1/12 of the session), and a single-price auction reopens it. The rule's
+parameters are scaled to the session like the stresses' windows; the band is tighter
+than the plan's 5 % for large stocks so that the simulated crash (about 8 % in a
+20-minute session) reaches it. Per run the study adds
+the venue's pauses in the stressed session (exchange_halts), the first one's time after
+the onset (time_to_exchange_halt_s) and the largest move of the print price from its
+level at the onset (max_move_bps).
 
 Tail risk (``tail_risk``) reads session P&L over seeds: VaR and expected shortfall at
 95 / 99 % with percentile-bootstrap confidence intervals. Convention: losses are
@@ -57,7 +68,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from hftlab.instruments import MS, ConfigError, Latency, LatencyProfile, check
+from hftlab.instruments import MS, ConfigError, LatencyProfile, LatencySpike, check
 from hftlab.strategy import Strategy
 
 if TYPE_CHECKING:
@@ -70,26 +81,34 @@ NS = 1_000_000_000
 ONSET = 0.25  # where each stress starts, fraction of the session
 PATH_POINTS = 120  # P&L path samples kept per run (fan charts)
 EXCHANGE_HALT = (
-    "not simulated: the matching engine (core/matching_nb, sim/simulator_nb) has no "
-    "trading status, so a limit-up / limit-down band or a CME-style stop-logic pause "
-    "needs (1) a reference price and band per book with a halt when a trade would print "
-    "outside it, (2) the matching engine refusing or parking orders while halted and "
-    "emitting STATUS events (halt / resume, which the replay venue already obeys), "
-    "(3) agents that stop sending while halted, and (4) a reopening auction")
+    "limit-up / limit-down at the simulated venue: prints stay within +-3 % of a trailing "
+    "mean of the price (time constant min(5 min, session / 4)); a book at or through a "
+    "band limit for min(15 s, session / 80) pauses trading for min(5 min, session / 12), "
+    "then a single-price auction reopens it")
+HALT_BAND = 0.03
+
+
+def halt_params(seconds: float) -> dict[str, Any]:
+    """The MarketParams of the study's exchange halt (EXCHANGE_HALT) in a session of
+    `seconds`."""
+    return {"halt_rule": "luld", "halt_band": HALT_BAND,
+            "halt_window_s": min(300.0, seconds / 4), "halt_limit_s": min(15.0, seconds / 80),
+            "halt_pause_s": min(300.0, seconds / 12)}
 
 
 @dataclass(frozen=True)
 class Stress:
     """One stress: a scenario, the calm session's MarketParams overrides and those the
     shock adds (functions of the session length in seconds), and the venue-side shocks
-    (entry latency, a feed outage) and whether the strategy quotes every book."""
+    (an entry latency spike: its start and length as fractions of the session and the
+    extra ns; a feed outage) and whether the strategy quotes every book."""
 
     name: str
     description: str
     scenario: str
     calm: Callable[[float], dict[str, Any]]
     shock: Callable[[float], dict[str, Any]]
-    entry: Latency | None = None  # our order entry in the stressed session
+    entry_spike: tuple[float, float, int] | None = None  # (start, length, extra ns)
     feed_outage_s: float = 0.0  # seconds without market data, then the backlog (replay)
     every_book: bool = False
 
@@ -153,11 +172,12 @@ STRESSES: dict[str, Stress] = {s.name: s for s in (
            lambda s: _informed(0.03, 0.05, 20.0, 300.0)),
     Stress("feed-outage", "5 s without market data, then the backlog at once", "calm",
            _nothing, _nothing, feed_outage_s=5.0),
-    Stress("latency-spike", "order entry 50-100 ms instead of ~100 us", "calm", _nothing,
-           _nothing, entry=Latency(50 * MS, 50 * MS)),
-    Stress("correlation-spike", "the market factor's share of every value's variance "
-           "rises to 0.95 (all pairs move together), every book quoted", "correlated-assets",
-           _nothing, lambda s: {"factor_correlation": 0.95}, every_book=True),
+    Stress("latency-spike", "order entry 50 ms slower for 15 % of the session", "calm",
+           _nothing, _nothing, entry_spike=(ONSET, 0.15, 50 * MS)),
+    Stress("correlation-spike", "from the onset one factor carries 95 % of every value's "
+           "variance (all pairs move together), every book quoted", "correlated-assets",
+           _nothing, lambda s: {"breakdown_at": ONSET, "breakdown_kind": "spike",
+                                "spike_correlation": 0.95}, every_book=True),
 )}
 
 
@@ -212,14 +232,17 @@ class Sessions:
     calm_venues: list
     shocked_venues: list
     onset_s: float
+    exchange_halt: bool = False
 
 
-def sessions(stress: Stress, seconds: float, seed: int) -> Sessions:
-    """Simulate the calm and the stressed session of a stress (same seed)."""
+def sessions(stress: Stress, seconds: float, seed: int, exchange_halt: bool = False
+             ) -> Sessions:
+    """Simulate the calm and the stressed session of a stress (same seed), both under the
+    study's exchange halt (halt_params) when asked."""
     from hftlab.instruments import FeeSchedule, Venue
     from hftlab.sim import market
 
-    calm_over = stress.calm(seconds)
+    calm_over = {**stress.calm(seconds), **(halt_params(seconds) if exchange_halt else {})}
     calm = market(stress.scenario, seconds=seconds, seed=seed, **calm_over)
     over = {**calm_over, **stress.shock(seconds)}
     shocked = calm if over == calm_over else market(stress.scenario, seconds=seconds,
@@ -228,13 +251,16 @@ def sessions(stress: Stress, seconds: float, seed: int) -> Sessions:
     base = LatencyProfile.named("colocated", recorded_feed=stress.replay)
     calm_v = [Venue(v.name, fees, base) for v in calm.venues]
     shocked_v = calm_v
-    if stress.entry is not None:
-        shocked_v = [Venue(v.name, fees, replace(base, entry=stress.entry))
+    if stress.entry_spike is not None:
+        at, length, extra = stress.entry_spike
+        spike = LatencySpike(round(at * seconds * NS), round(length * seconds * NS), extra)
+        shocked_v = [Venue(v.name, fees, replace(base, entry_spike=spike))
                      for v in shocked.venues]
     onset = ONSET * seconds
     if stress.feed_outage_s > 0:
         shocked = feed_outage(calm, onset, stress.feed_outage_s)
-    return Sessions(stress, seed, seconds, calm, shocked, calm_v, shocked_v, onset)
+    return Sessions(stress, seed, seconds, calm, shocked, calm_v, shocked_v, onset,
+                    exchange_halt)
 
 
 class EveryBook(Strategy):
@@ -316,18 +342,54 @@ def run_metrics(rec: Any, onset_s: float, seconds: float) -> dict[str, Any]:
             "loss_after_halt": loss_after, "path": _downsample(t, eq, seconds)}
 
 
+def market_metrics(data: MarketData, onset_s: float) -> dict[str, Any]:
+    """The session's side of a run: the venue's trading pauses (STATUS events with qty 0,
+    any book), the first one's time after the onset (s; NaN without one) and the largest
+    move of the print price from the last print before the onset, in bps of it (0
+    without prints on both sides of the onset). Prints: EXECUTE and TRADE events, except
+    the EXECUTEs of a reopening auction (at the orders' own prices; its TRADE, side 0,
+    at the same time has the price)."""
+    from hftlab.schema import Kind
+
+    ev = data.events
+    t0 = int(ev["ts"][0]) if len(ev) else 0
+    halts = ev["ts"][(ev["kind"] == Kind.STATUS) & (ev["qty"] == 0)]
+    first = (int(halts.min()) - t0) / NS - onset_s if len(halts) else math.nan
+    cross = ev["ts"][(ev["kind"] == Kind.TRADE) & (ev["side"] == 0)]
+    prints = ev[(ev["kind"] == Kind.TRADE) | ((ev["kind"] == Kind.EXECUTE)
+                                              & ~np.isin(ev["ts"], cross))]
+    at = int(np.searchsorted(prints["ts"], t0 + int(onset_s * NS)))
+    move = 0.0
+    if 0 < at < len(prints):
+        ref = float(prints["price"][at - 1])
+        move = float(np.abs(prints["price"][at:] - ref).max() / ref * 1e4)
+    return {"exchange_halts": int(len(halts)), "time_to_exchange_halt_s": first,
+            "max_move_bps": move}
+
+
 def run_stress(stress: Stress | str, strategies: Mapping[str, Any], seed: int = 1,
                seconds: float = 1200.0, limits: RiskLimits | None = None,
-               with_breakers: Sequence[bool] = (False, True)) -> list[dict[str, Any]]:
-    """Rows of one stress and seed: for each strategy and breakers setting, the calm and
-    the stressed run (see run_metrics), with impact = pnl - calm_pnl. strategies: name ->
-    a built-in maker (its compiled form runs) or any hftlab Strategy / CompiledStrategy."""
-    import hftlab
-
+               with_breakers: Sequence[bool] = (False, True),
+               exchange_halt: Sequence[bool] = (False, True)) -> list[dict[str, Any]]:
+    """Rows of one stress and seed: for each exchange-halt setting (sessions), strategy
+    and breakers setting, the calm and the stressed run (see run_metrics and
+    market_metrics), with impact = pnl - calm_pnl. strategies: name -> a built-in maker
+    (its compiled form runs) or any hftlab Strategy / CompiledStrategy."""
     s = STRESSES[stress] if isinstance(stress, str) else stress
     check(isinstance(s, Stress), "stress", f"one of {sorted(STRESSES)} or a Stress", stress)
     limits = limits if limits is not None else breakers()
-    sess = sessions(s, seconds, seed)
+    rows = []
+    for halt in exchange_halt:
+        rows += _runs(sessions(s, seconds, seed, bool(halt)), strategies, limits, with_breakers)
+    return rows
+
+
+def _runs(sess: Sessions, strategies: Mapping[str, Any], limits: RiskLimits,
+          with_breakers: Sequence[bool]) -> list[dict[str, Any]]:
+    """run_stress's rows of one pair of sessions."""
+    import hftlab
+
+    s, seed, seconds = sess.stress, sess.seed, sess.seconds
     mode = "replay" if s.replay else "auto"
     n_books = sess.calm.n_books
     rows = []
@@ -342,13 +404,16 @@ def run_stress(stress: Stress | str, strategies: Mapping[str, Any], seed: int = 
                                       venues=venues, seed=seed, risk=risk, mode=mode)
                 out[which] = run_metrics(rec, sess.onset_s, seconds)
                 out[which]["run_seconds"] = time.perf_counter() - t0
+                out[which].update(market_metrics(rec.market if rec.market is not None
+                                                 else data, sess.onset_s))
             st, calm = out["stress"], out["calm"]
             rows.append({"strategy": name, "stress": s.name, "breakers": bool(on),
                          "seed": int(seed), "calm_pnl": calm["pnl"], "pnl": st["pnl"],
                          "impact": st["pnl"] - calm["pnl"],
                          **{k: v for k, v in st.items() if k != "pnl"},
                          "calm_path": calm["path"], "calm_halted": calm["halted"],
-                         "exchange_halt": False})
+                         "exchange_halt": sess.exchange_halt,
+                         "calm_exchange_halts": calm["exchange_halts"]})
     return rows
 
 
@@ -361,10 +426,11 @@ class StressTask:
     seconds: float = 1200.0
     limits: Any = None
     with_breakers: tuple[bool, ...] = (False, True)
+    exchange_halt: tuple[bool, ...] = (False, True)
 
     def __call__(self, params: dict, seed: int) -> list[dict[str, Any]]:
         return run_stress(params["stress"], self.strategies, seed, self.seconds, self.limits,
-                          self.with_breakers)
+                          self.with_breakers, self.exchange_halt)
 
 
 def fingerprint(task: StressTask) -> str:
@@ -377,7 +443,7 @@ def fingerprint(task: StressTask) -> str:
     what = {"strategies": {n: [type(s).__name__, s.describe() if hasattr(s, "describe")
                                else repr(s)] for n, s in task.strategies.items()},
             "seconds": task.seconds, "limits": repr(task.limits),
-            "breakers": list(task.with_breakers)}
+            "breakers": list(task.with_breakers), "exchange_halt": list(task.exchange_halt)}
     return hashlib.sha1(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
@@ -396,12 +462,17 @@ class StressResult:
     failed: pd.DataFrame = field(default=None)  # type: ignore[assignment]
 
 
+KEYS = ["strategy", "stress", "breakers", "exchange_halt"]  # one line of the stress table
+
+
 def stress_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Means over seeds per (strategy, stress, breakers) of the headline numbers; halted
-    is the share of seeds whose breakers halted trading."""
+    """Means over seeds per (strategy, stress, breakers, exchange halt) of the headline
+    numbers; halted is the share of seeds whose breakers halted trading, exchange_halts
+    the mean number of the venue's pauses."""
     cols = ["calm_pnl", "pnl", "impact", "max_drawdown", "worst_inventory", "halted",
-            "time_to_halt_s", "loss_after_halt"]
-    g = rows.groupby(["strategy", "stress", "breakers"], sort=False)
+            "time_to_halt_s", "loss_after_halt", "exchange_halts", "time_to_exchange_halt_s",
+            "max_move_bps"]
+    g = rows.groupby(KEYS, sort=False)
     out = g[cols].mean()
     out["worst_inventory"] = g["worst_inventory"].max()
     out["seeds"] = g.size()
@@ -411,10 +482,12 @@ def stress_table(rows: pd.DataFrame) -> pd.DataFrame:
 def run(strategies: Mapping[str, Any], stresses: Sequence[str] | None = None,
         seeds: int | Sequence[int] = 1, seconds: float = 1200.0,
         limits: RiskLimits | None = None, scheduler: Any = None, workers: int | None = None,
-        table: Any = None, progress: Any = False, n_boot: int = 2000) -> StressResult:
+        table: Any = None, progress: Any = False, n_boot: int = 2000,
+        exchange_halt: Sequence[bool] = (False, True)) -> StressResult:
     """Every strategy through every stress (default: DEFAULT_STRESSES) for each seed
     (a count N: seeds 1 .. N), with and without the breakers (``limits``, default
-    ``breakers()``), one Dask task per (stress, seed) via hftlab.scale.sweep (scheduler,
+    ``breakers()``) and the exchange's halt (exchange_halt: the settings to run), one
+    Dask task per (stress, seed) via hftlab.scale.sweep (scheduler,
     workers, table and progress as there). Returns the rows, the stress table and the
     tail risk of the session P&L over seeds (tail_risk, n_boot resamples)."""
     import pandas as pd
@@ -428,8 +501,10 @@ def run(strategies: Mapping[str, Any], stresses: Sequence[str] | None = None,
     check(isinstance(seconds, (int, float)) and 60 <= seconds <= 86_400, "seconds",
           "a session length in [60, 86400] s", seconds)
     seed_list = list(range(1, seeds + 1)) if isinstance(seeds, int) else list(seeds)
-    task = StressTask(dict(strategies), float(seconds), limits)
-    warm = partial(run_stress, "news-jump", task.strategies, 1, 60.0, None, (True,))
+    halts = tuple(bool(h) for h in exchange_halt)
+    check(len(halts) > 0, "exchange_halt", "one or both of false, true", exchange_halt)
+    task = StressTask(dict(strategies), float(seconds), limits, exchange_halt=halts)
+    warm = partial(run_stress, "news-jump", task.strategies, 1, 60.0, None, (True,), halts)
     setup = fingerprint(task)
     res = sweep(task, {"stress": names, "setup": [setup]}, seed_list, table=table,
                 scheduler=scheduler, workers=workers, warm=warm, progress=progress,
@@ -442,11 +517,10 @@ def run(strategies: Mapping[str, Any], stresses: Sequence[str] | None = None,
     ok = t[t["error"].isna()].reset_index(drop=True)
     if not len(ok):
         raise ConfigError("every stress run failed: " + "; ".join(failed["error"].unique()))
-    ok = ok.astype({"breakers": bool, "halted": bool, "seed": int})
+    ok = ok.astype({"breakers": bool, "halted": bool, "seed": int, "exchange_halt": bool})
     tail = pd.concat([tail_risk(grp["pnl"].to_numpy(float), n_boot=n_boot, seed=0)
-                      .assign(strategy=k[0], stress=k[1], breakers=k[2])
-                      for k, grp in ok.groupby(["strategy", "stress", "breakers"], sort=False)],
-                     ignore_index=True)
+                      .assign(**dict(zip(KEYS, k)))
+                      for k, grp in ok.groupby(KEYS, sort=False)], ignore_index=True)
     return StressResult(ok, stress_table(ok), tail, res.seconds, float(seconds), res.workers,
                         failed.reset_index(drop=True))
 
