@@ -35,6 +35,7 @@ import numpy as np
 from numba import types
 from numba.core.typing.typeof import typeof_impl
 
+from hftlab.core.specialise import plain_args
 from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ADD, ASK_ROW, BID_ROW, CLEAR, ERR_RANGE, EXECUTE, LEVEL, STATUS,
@@ -173,6 +174,7 @@ def oldest_arrival(arr, ends, n):
     return lo
 
 
+@plain_args
 @nb.njit(cache=True)
 def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, arr, ends):
     """Deliver to the host every market event the exchange has seen that reaches it by now,
@@ -302,6 +304,7 @@ def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, 
                   base[mb] + top[mb, 1] if top[mb, 1] < width else 0, a)
 
 
+@plain_args
 @nb.njit(cache=True)
 def state_row(rec, cur, now, i, position, bid, ask, best_bid, best_ask, a):
     """The one writer of the states record (schema.STATE_RECORD_DTYPE): every field; a is

@@ -20,6 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
+from hftlab.core.specialise import plain_args
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
                                 DUP_SLOTS, KILL_DESK, KILL_STRATEGY, MAX_VENUES, NEVER,
                                 PAUSE_DESK, PAUSE_STRATEGY, REDUCING, RESET_DENIALS,
@@ -38,6 +39,7 @@ ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 R_RESUMED, R_RESET = 55, 56
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     """The one writer of the risk events record (schema.RISK_EVENT_DTYPE): every field."""
@@ -95,6 +97,7 @@ def reference_price(market, b):
     return np.nan
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
     """Open or in-flight lots per instrument and side (host view) into rstate's scratch.
@@ -164,6 +167,7 @@ def collar(market, b, side, rparams):
     return max(np.int64(math.ceil(ref - band)), 1)
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
     """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
@@ -257,7 +261,8 @@ def throttle(now, b, market, rparams, rstate):
     return -1.0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, market,
               instruments, orders, active, cur, rparams, rstate, rec_r):
     """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
