@@ -55,7 +55,7 @@ def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     cur[0].n_risk = n + 1
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def rel(now, rstate):
     """now (ns since epoch) as exact float64 ns since the risk engine's anchor time."""
     g = rstate.glob[0]
@@ -65,7 +65,7 @@ def rel(now, rstate):
     return float(now - g.anchor)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def kill_time_reached(now, rparams, rstate):
     """True once host time reaches the configured kill time (portfolio kill_at)."""
     at = rparams.portfolio[0].kill_at
@@ -81,7 +81,7 @@ def has_requests(rstate):
     return g.kill != 0 or g.reset != 0 or g.pause_req != 0 or g.desk_pause != 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def reference_price(market, b):
     """Reference price of book b on the host (ticks): mid, else the one side, else last trade."""
     bid = market[b].bid
@@ -179,7 +179,7 @@ def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
     return rule
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def mark_of(j, i, ref, lacct):
     """Price (ticks) that values instrument j's exposure: the order's reference for j == i,
     else the host's last mark, else the position's average price."""
@@ -244,7 +244,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
     return 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def throttle(now, b, market, rparams, rstate):
     """Token bucket per venue as GCRA: -1 if the order may go (a token is taken), else the
     ns until the next token."""
@@ -406,7 +406,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     return 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def duplicate_age(t, n_seen, dup, b, side, price, qty, otype, limit_order, window):
     """Age of the youngest identical submit (book, side, size, type, and price for limit
     orders) among the last DUP_SLOTS passed within the window (dup: the instrument's
@@ -429,7 +429,8 @@ def count_cancel(i, rstate):
     rstate.instruments[i].cancels += 1
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def pause_bit(req, bit, now, n, rstate, rec_r, cur):
     """A pause (req > 0) or resume (req < 0) from one source (bit: PAUSE_STRATEGY or
     PAUSE_DESK): trading stays paused while any source holds its pause. The event's value
