@@ -10,9 +10,10 @@ the stamp differs, deletes hftlab's cached kernels before any is loaded; they co
 again on first use (``hftlab warmup``). With NUMBA_CACHE_DIR set the cache lives
 elsewhere and the user manages it.
 
-A cache miss means minutes of silent compiling: `announce_compiles` (around the
-library's entry points, ``hftlab.backtest`` and ``hftlab.sim.market``) says so in one
-line on stderr before the first compile, and nothing on a warm cache.
+A cache miss means a silent wait while numba compiles: `announce_compiles` (around the
+library's entry points that compile: ``hftlab.backtest``, ``hftlab.sim.market``,
+``read_lobster``, ``read_itch``) says so in one line on stderr before the first compile,
+and nothing on a warm cache.
 """
 
 from __future__ import annotations
