@@ -126,6 +126,27 @@ def test_a_missing_config_file_and_an_unreadable_input_are_one_line(tmp_path):
                                   str(tmp_path / "r")]), "x.npy")
 
 
+@pytest.mark.parametrize("args, words", [
+    (["data", "convert", "lobster", "IN"], ["Missing option '--out'", "data convert --help"]),
+    (["data", "convert", "lobster", "none.csv", "--out", "o"], ["none.csv", "does not exist"]),
+    (["demo", "--seconds", "soon"], ["'--seconds'", "valid number"]),
+    (["backtest"], ["Missing argument", "config"]),
+    (["no-such-command"], ["No such command 'no-such-command'"]),
+    (["--no-such-option"], ["No such option: --no-such-option"]),
+])
+def test_a_usage_error_is_one_line_naming_the_value(tmp_path, args, words):
+    given = tmp_path / "in.csv"
+    given.write_text("")
+    args = [str(given) if a == "IN" else str(tmp_path / a) if a == "none.csv" else a
+            for a in args]
+    _one_line(runner.invoke(app, args), *words)
+
+
+def test_help_still_prints_without_arguments():
+    res = runner.invoke(app, [])
+    assert "Usage" in res.output and "error:" not in res.output
+
+
 def test_an_unexpected_error_still_raises(tmp_path, monkeypatch):
     import hftlab.config
 

@@ -49,3 +49,39 @@ def test_a_user_cache_dir_is_left_to_the_user(package, monkeypatch):
     (package / "schema.py").write_text("A = 2\n")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(package / "elsewhere"))
     assert not kc.refresh() and cached.exists()
+
+
+def _fresh_kernel():
+    """A kernel numba has not compiled yet (and never caches): calling it compiles."""
+    import numba as nb
+
+    @nb.njit
+    def add_one(x):
+        return x + 1
+
+    return add_one
+
+
+def test_a_compile_is_announced_once_in_one_line_before_it_runs():
+    said = []
+    first, second = _fresh_kernel(), _fresh_kernel()
+    with kc.announce_compiles(said.append):
+        assert said == []
+        first(1)
+        with kc.announce_compiles(said.append):  # an entry point inside another
+            second(1)
+        first(2.5)
+    assert said == [f"{kc.FIRST_NOTICE} ..."]
+    _fresh_kernel()(1)  # outside the block: nothing more
+    assert len(said) == 1
+
+
+def test_nothing_is_announced_without_a_compile_or_where_compiles_are_reported():
+    said = []
+    kernel = _fresh_kernel()
+    kernel(1)
+    with kc.announce_compiles(said.append):
+        kernel(2)  # compiled already
+    with kc.reporting_compiles(), kc.announce_compiles(said.append):
+        _fresh_kernel()(1)
+    assert said == []

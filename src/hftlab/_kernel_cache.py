@@ -9,13 +9,21 @@ So hftlab stamps the cache with one hash of every source a kernel can depend on 
 the stamp differs, deletes hftlab's cached kernels before any is loaded; they compile
 again on first use (``hftlab warmup``). With NUMBA_CACHE_DIR set the cache lives
 elsewhere and the user manages it.
+
+A cache miss means a silent wait while numba compiles: `announce_compiles` (around the
+library's entry points that compile: ``hftlab.backtest``, ``hftlab.sim.market``,
+``read_lobster``, ``read_itch``) says so in one line on stderr before the first compile,
+and nothing on a warm cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 PACKAGE = Path(__file__).resolve().parent
 STAMP = PACKAGE / "__pycache__" / "kernels.stamp"
@@ -58,3 +66,55 @@ def refresh() -> bool:
         return bool(stale)
     except OSError:
         return False
+
+
+FIRST_NOTICE = "compiling kernels (first run only; cached after)"
+_ANNOUNCERS: list[int] = [0]  # announce_compiles blocks open, outermost registers
+_REPORTERS: list[int] = [0]  # reporting_compiles blocks open: they say it their own way
+
+
+def stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def reporting_compiles() -> Iterator[None]:
+    """Inside, `announce_compiles` stays silent: the caller reports compiles its own way
+    (``hftlab warmup``'s progress bar, the demo's compile notices)."""
+    _REPORTERS[0] += 1
+    try:
+        yield
+    finally:
+        _REPORTERS[0] -= 1
+
+
+@contextmanager
+def announce_compiles(say: Callable[[str], None] = stderr_line) -> Iterator[None]:
+    """While inside, say ``FIRST_NOTICE ...`` once, before numba's first compile (a
+    "numba:compile" event fires on a cache miss only), so a first call does not sit
+    silent for minutes; a warm cache says nothing. Nested blocks say it once, and
+    nothing is said inside `reporting_compiles`."""
+    if _ANNOUNCERS[0]:
+        yield
+        return
+    from numba.core import event
+
+    class Notice(event.Listener):
+        said = False
+
+        def on_start(self, ev: Any) -> None:
+            if not self.said and not _REPORTERS[0]:
+                say(f"{FIRST_NOTICE} ...")
+            self.said = True
+
+        def on_end(self, ev: Any) -> None:
+            pass
+
+    listener = Notice()
+    event.register("numba:compile", listener)
+    _ANNOUNCERS[0] += 1
+    try:
+        yield
+    finally:
+        _ANNOUNCERS[0] -= 1
+        event.unregister("numba:compile", listener)

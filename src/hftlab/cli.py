@@ -5,7 +5,9 @@ body, so ``hftlab --help`` and every ``hftlab CMD --help`` load no numba, pandas
 matplotlib or engine. An error the project raises for bad input or a failed run
 (ValueError with its ConfigError and DataError, OSError such as a missing file, the
 engine's EngineError) ends the command with one line ``error: ...`` on stderr and exit
-code 2, never a traceback.
+code 2, never a traceback; so does a usage error (an unknown command or option, a
+missing or invalid argument), which names the value and what is allowed in place of
+click's usage box.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterator
 
 import typer
 from typer.core import TyperGroup
+
+try:  # recent typer runs on its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # older typer runs on click itself
+    from click import exceptions as click_errors
 
 from hftlab.data.cli import data_app
 
@@ -39,11 +46,23 @@ def error_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def usage_line(exc: click_errors.UsageError) -> str:
+    """A usage error as one line: click's message and where the help is."""
+    where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    return " ".join(exc.format_message().split()) + where
+
+
 @contextmanager
 def one_line_errors() -> Iterator[None]:
-    """Turn a reported error (see `reported_errors`) into 'error: ...' on stderr, exit 2."""
+    """Turn a reported error (see `reported_errors`) or a usage error into 'error: ...' on
+    stderr, exit 2."""
     try:
         yield
+    except getattr(click_errors, "NoArgsIsHelpError", ()):
+        raise  # `hftlab` alone prints the help
+    except click_errors.UsageError as exc:
+        typer.echo(f"error: {usage_line(exc)}", err=True)
+        raise typer.Exit(2) from None
     except Exception as exc:
         if not isinstance(exc, reported_errors()):
             raise
@@ -52,7 +71,12 @@ def one_line_errors() -> Iterator[None]:
 
 
 class OneLineErrors(TyperGroup):
-    """The `hftlab` group: every subcommand runs under `one_line_errors`."""
+    """The `hftlab` group: its own options and every subcommand (parsing included) run
+    under `one_line_errors`."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> typer.Context:
+        with one_line_errors():
+            return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: typer.Context) -> Any:
         with one_line_errors():

@@ -10,15 +10,17 @@ five makers live and replayed with its report's numbers.
 
 `compile_notices` says when numba really compiles (a cache miss, so a first run only):
 "compiling kernels (first run only; cached after)" once, then each kernel with its
-seconds. `announce_compiles` turns that on for the rest of the process, on stderr.
+seconds. (The library's entry points say only the first line, on stderr:
+``_kernel_cache.announce_compiles``.)
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
+
+from hftlab._kernel_cache import FIRST_NOTICE, reporting_compiles, stderr_line
 
 MS = 1_000_000
 
@@ -81,13 +83,6 @@ WARMUP_STEPS: list[tuple[str, Callable[[], None]]] = [
     ("the demo's five makers, live and replayed", _demo),
 ]
 
-FIRST_NOTICE = "compiling kernels (first run only; cached after)"
-
-
-def _stderr(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
 def _listener(say: Callable[[str], None]) -> Any:
     """A numba event listener for "numba:compile" (fired on a cache miss only): says
     FIRST_NOTICE at the first compile, then each outermost kernel and its seconds."""
@@ -115,39 +110,26 @@ def _listener(say: Callable[[str], None]) -> Any:
 
 
 @contextmanager
-def compile_notices(say: Callable[[str], None] = _stderr) -> Iterator[None]:
+def compile_notices(say: Callable[[str], None] = stderr_line) -> Iterator[None]:
     """While inside, say (a line of text) whenever numba compiles a kernel (module doc)."""
     from numba.core import event
 
     listener = _listener(say)
     event.register("numba:compile", listener)
     try:
-        yield
+        with reporting_compiles():
+            yield
     finally:
         event.unregister("numba:compile", listener)
-
-
-_ANNOUNCING: list[Any] = []
-
-
-def announce_compiles() -> None:
-    """Say on stderr, for the rest of the process, whenever numba compiles a kernel (a
-    first run): for library entry points whose first call would otherwise sit silent.
-    Calling it again changes nothing."""
-    if _ANNOUNCING:
-        return
-    from numba.core import event
-
-    _ANNOUNCING.append(_listener(_stderr))
-    event.register("numba:compile", _ANNOUNCING[0])
 
 
 def warmup(report: Callable[[int, str, float], None] | None = None) -> float:
     """Run every step; report(step index, step name, seconds) after each. Returns seconds."""
     t0 = time.perf_counter()
-    for k, (name, step) in enumerate(WARMUP_STEPS):
-        t = time.perf_counter()
-        step()
-        if report is not None:
-            report(k, name, time.perf_counter() - t)
+    with reporting_compiles():  # the caller's progress says it compiles
+        for k, (name, step) in enumerate(WARMUP_STEPS):
+            t = time.perf_counter()
+            step()
+            if report is not None:
+                report(k, name, time.perf_counter() - t)
     return time.perf_counter() - t0

@@ -57,8 +57,20 @@ def test_bad_input_exits_with_the_error_and_skip_bad_reports_counts(tmp_path):
     assert res.exit_code == 0 and "gaps: {'count': 1" in res.output
     res = runner.invoke(app, ["data", "info", str(cap), "--format", "binance", "--skip-bad"])
     assert res.exit_code == 0 and "BTCUSDT" in res.output
-    res = runner.invoke(app, ["data", "convert", "csv", str(cap), "--out", str(tmp_path / "o")])
-    assert res.exit_code != 0 and "unknown format" in res.output
+
+
+@pytest.mark.parametrize("command", ["convert", "info"])
+def test_an_unknown_format_is_one_line_naming_it_and_the_formats_read(tmp_path, command):
+    cap = tmp_path / "cap.txt"
+    cap.write_text(lines(SNAP))
+    args = (["convert", "csv", str(cap), "--out", str(tmp_path / "o")] if command == "convert"
+            else ["info", str(cap), "--format", "csv"])
+    res = runner.invoke(app, ["data", *args])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
+    assert "unknown format 'csv'" in res.stderr
+    assert "lobster, itch, dbn, binance, hyperliquid, tardis" in res.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_info_counts_crossed_moments(tmp_path):

@@ -211,3 +211,26 @@ def test_rebuild_is_exact_when_messages_beyond_the_depth_are_missing(tmp_path_fa
     np.testing.assert_array_equal(s.to_numpy(), file_book(b))
     c = data.stats["corrections"]
     assert c["total"] == c["initial"] + c["beyond_depth"] + c["mismatch"]
+
+
+def test_a_read_that_compiles_says_so_once_on_stderr(tmp_path, capsys, monkeypatch):
+    import numba as nb
+
+    import hftlab.data.lobster as lobster
+
+    @nb.njit
+    def first_use(x):
+        return x + 1
+
+    parse = lobster._parse
+
+    def compiling(*args):
+        first_use(1)  # stands in for the reader's kernels on a cold cache
+        return parse(*args)
+
+    monkeypatch.setattr(lobster, "_parse", compiling)
+    msg, book = write(tmp_path)
+    read_lobster(msg, book)
+    assert capsys.readouterr().err == "compiling kernels (first run only; cached after) ...\n"
+    read_lobster(msg, book)
+    assert capsys.readouterr().err == ""

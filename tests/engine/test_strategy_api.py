@@ -240,3 +240,16 @@ def test_prices_and_sizes_are_whole_or_denied_with_a_reason():
     ok = rec.orders[(rec.orders["action"] == 0) & (rec.orders["status"] != OrderStatus.DENIED)]
     assert ok[["price", "qty"]].values.tolist() == [[99, 2]]
     assert rec.fills.empty
+
+
+def test_a_backtest_that_compiles_says_so_once_on_stderr_and_a_warm_one_says_nothing(capsys):
+    @nb.njit
+    def idle(reason, book, view, orders, state):  # new to numba: the run compiles it
+        state.wakes += 1
+
+    strat = hftlab.CompiledStrategy(idle, {"wakes": 0}, timer_ns=100 * US)
+    hftlab.backtest(market(), strat, venues=[venue()])
+    err = capsys.readouterr().err
+    assert err == "compiling kernels (first run only; cached after) ...\n"
+    rec = hftlab.backtest(market(), strat, venues=[venue()])
+    assert capsys.readouterr().err == "" and rec.strategy_state["wakes"][0] > 0

@@ -156,3 +156,25 @@ def test_correlation_breakdown_removes_the_comovement():
         c = np.corrcoef(np.array(rets))
         out.append(c[np.triu_indices(len(rets), 1)].mean())
     assert out[0] > 0.4 and out[1] < 0.25, out
+
+
+def test_a_market_that_compiles_says_so_on_stderr(capsys, monkeypatch):
+    import numba as nb
+
+    import hftlab.sim.scenarios as sc
+
+    @nb.njit
+    def first_use(x):
+        return x + 1
+
+    simulate = sc.simulate
+
+    def compiling(setup):
+        first_use(1)  # stands in for the simulator's kernels on a cold cache
+        return simulate(setup)
+
+    monkeypatch.setattr(sc, "simulate", compiling)
+    sc.market("calm", seconds=10, seed=1)
+    assert capsys.readouterr().err == "compiling kernels (first run only; cached after) ...\n"
+    sc.market("calm", seconds=10, seed=1)
+    assert capsys.readouterr().err == ""

@@ -29,6 +29,8 @@ from numba import types
 from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.typed import Dict
 
+from hftlab.core.specialise import plain_args
+
 # kinds (schema.Kind)
 ADD, CANCEL, DELETE, EXECUTE, TRADE, LEVEL, CLEAR, STATUS = 1, 2, 3, 4, 5, 6, 7, 8
 BID_ROW, ASK_ROW = 0, 1
@@ -116,6 +118,7 @@ def _mark(top, b, o1, o2, o3, i, occupied):
                 top[b, o3 + (v >> 6)] &= ~(np.int64(1) << (v & 63))
 
 
+@plain_args
 @nb.njit(cache=True)
 def _find_le(top, b, o1, o2, o3, j):
     """Highest occupied index <= j of a side through its bitmap, or -1."""
@@ -147,6 +150,7 @@ def _find_le(top, b, o1, o2, o3, j):
     return (w << 6) | _hi(top[b, o1 + w], 63)
 
 
+@plain_args
 @nb.njit(cache=True)
 def _find_ge(top, b, o1, o2, o3, j, width):
     """Lowest occupied index >= j of a side through its bitmap, or width."""
@@ -181,6 +185,7 @@ def _find_ge(top, b, o1, o2, o3, j, width):
     return (w << 6) | _lo(top[b, o1 + w], 0)
 
 
+@plain_args
 @nb.njit(cache=True)
 def next_below(qty, top, b, i):
     """Index of the highest non-empty bid level below index i, or -1."""
@@ -193,6 +198,7 @@ def next_below(qty, top, b, i):
     return j
 
 
+@plain_args
 @nb.njit(cache=True)
 def next_above(qty, top, b, i):
     """Index of the lowest non-empty ask level above index i, or width."""
@@ -211,6 +217,7 @@ def row_of(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
+# inlined: once per replayed event; as calls, this and loop_nb.deliver cost ~10 % (measured)
 @nb.njit(cache=True, inline="always")
 def set_level(qty, top, b, row, i, new_qty):
     """Set the aggregate at index i of a side and keep the top of book (and its occupancy
@@ -235,6 +242,7 @@ def set_level(qty, top, b, row, i, new_qty):
     return old
 
 
+@plain_args
 @nb.njit(cache=True)
 def clear_book(qty, top, b):
     """Empty book b. With an occupancy index only the occupied levels are visited."""
@@ -252,6 +260,7 @@ def clear_book(qty, top, b):
     top[b, 1] = width
 
 
+@plain_args
 @nb.njit(cache=True)
 def clear_orders(orders, b):
     """Drop every L3 order of book b from the map."""
@@ -275,6 +284,7 @@ def apply_l2(qty, top, base, b, kind, side, price, q):
     return 0, i, old, q, -1
 
 
+@plain_args
 @nb.njit(cache=True)
 def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     """Apply one market event to book b.

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numba as nb
 
+from hftlab.core.specialise import plain_args
 
+
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def write_command(cmds, n, action, book, side, price, qty, tif, order_type, order_id):
     """Row n of cmds: every field (deny 0: nothing found against it yet)."""

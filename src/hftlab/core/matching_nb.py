@@ -57,9 +57,11 @@ Speed: matching one order against the top level, resting an order and cancelling
 id are O(1); a level that empties makes book_nb.set_level find the next non-empty one
 through its occupancy bitmap (a few word reads, whatever the ladder's width). The
 kernels never allocate, so they are compiled without numba's reference-counting
-runtime (``_nrt=False``) and with their helpers inlined: with the runtime, atomic
-reference counts on the dozen state arrays at every helper boundary cost about 5x
-(benchmarks/matching_throughput.py).
+runtime (``_nrt=False``): with the runtime, atomic reference counts on the dozen state
+arrays at every helper boundary cost about 5x (benchmarks/matching_throughput.py).
+Helpers are plain kernels that LLVM inlines where it pays; only the smallest are
+inlined by numba itself (its inlining copies a helper's IR into every caller, and
+nested, that made ``modify`` alone a 40-second compile).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ import numpy as np
 from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
 from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
+from hftlab.core.specialise import plain_args
 
 # order pool columns
 PRICE, QTY, SIDE, OWNER, BOOK, PREV, NEXT, STATE = 0, 1, 2, 3, 4, 5, 6, 7
@@ -127,7 +130,7 @@ def _row(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _link_back(orders, head, tail, b, row, i, oid):
     t = tail[b, row, i]
     orders[oid, PREV] = t
@@ -139,7 +142,7 @@ def _link_back(orders, head, tail, b, row, i, oid):
     tail[b, row, i] = oid
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _unlink(orders, head, tail, b, row, i, oid):
     p = orders[oid, PREV]
     n = orders[oid, NEXT]
@@ -155,7 +158,8 @@ def _unlink(orders, head, tail, b, row, i, oid):
     orders[oid, NEXT] = NIL
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     """Queue order oid at the back of its price level and add it to the ladder."""
     b = orders[oid, BOOK]
@@ -167,7 +171,8 @@ def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     n_resting[b, row] += 1
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     """Remove resting order oid from its queue and the ladder; returns its resting qty."""
     b = orders[oid, BOOK]
@@ -182,7 +187,7 @@ def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     return q
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _crosses(qty, top, base, b, side, price):
     """True when a limit order at price would meet the opposite best price."""
     width = qty.shape[2]
@@ -193,7 +198,7 @@ def _crosses(qty, top, base, b, side, price):
     return rules.would_cross(side, False, price, bb >= 0, base[b] + bb)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, owner, stp_mode):
     """Whether a FOK order could trade `need` lots now, STP included (reads only)."""
     width = qty.shape[2]
@@ -225,7 +230,8 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
     return False
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price, is_market,
            rem, owner, stp_mode, ts, fills, nf, events, ne):
     """Trade `rem` lots of taker against the opposite side in price-time order.
@@ -283,7 +289,7 @@ def _room(fills, nf, events, ne, n_opp, extra_events):
     return fills.shape[0] - nf >= n_opp and events.shape[0] - ne >= 2 * n_opp + extra_events
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _check_price(qty, base, b, price):
     if price <= 0:
         return RS_BAD_PRICE
@@ -293,7 +299,8 @@ def _check_price(qty, base, b, price):
     return RS_NONE
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
@@ -309,10 +316,10 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
     return st, reason, oid, filled, 0, removed + rem, nf, ne
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
-    """Body of ``submit``, inlined into ``process`` as well."""
+    """Body of ``submit``, called by ``process`` as well."""
     oid = ctr[0]
     if oid >= orders.shape[0]:
         return RETRY_CAPACITY, RS_TOO_MANY, 0, 0, 0, 0, nf, ne
@@ -358,10 +365,10 @@ def _is_open(orders, ctr, oid):
     return 0 < oid < ctr[0] and orders[oid, STATE] != CLOSED
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
-    """Body of ``cancel``, inlined into ``process`` as well."""
+    """Body of ``cancel``, called by ``process`` as well."""
     if not _is_open(orders, ctr, oid):
         return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
     if events.shape[0] - ne < 1:
@@ -374,7 +381,7 @@ def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, 
     return ST_CANCELLED, RS_NONE, oid, 0, 0, q, nf, ne
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).

@@ -41,6 +41,9 @@ def reader(fmt: str, date: str | None = None, symbols: str | None = None,
            ) -> Callable[[Path], MarketData]:
     """A function reading one raw file of FORMAT (see FORMATS) as MarketData; a LOBSTER
     message file takes its orderbook file from beside it when there is one."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format {fmt!r}; the formats read are "
+                                 f"{', '.join(FORMATS)}", param_hint="FORMAT")
     if fmt == "lobster":
         from hftlab.data.lobster import read_lobster
 
@@ -57,9 +60,6 @@ def reader(fmt: str, date: str | None = None, symbols: str | None = None,
         from hftlab.data.dbn import read_dbn
 
         return lambda p: read_dbn(p, definitions=definitions, skip_bad=skip_bad)
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format {fmt!r}; the formats read are "
-                                 f"{', '.join(FORMATS)}", param_hint="FORMAT")
     if fmt == "binance":
         from hftlab.data.binance import read_binance as read_raw
     elif fmt == "hyperliquid":

@@ -26,6 +26,7 @@ from typing import IO, Iterable, Iterator
 
 import numpy as np
 
+from hftlab._kernel_cache import announce_compiles
 from hftlab.data import itch_nb as k
 from hftlab.data.lobster import midnight_utc_ns
 from hftlab.data.market import DataError, MarketData
@@ -166,6 +167,7 @@ def _parser(path: Path, symbols: Iterable[str] | None, date, tz: str, skip_bad: 
                    reserve_bytes)
 
 
+@announce_compiles()  # a first run compiles for a while: say so
 def read_itch(path: str | Path, symbols: Iterable[str] | None = None,
               date: str | dt.date | None = None, *, tick_size: float | None = None,
               tz: str = "America/New_York", skip_bad: bool = False,

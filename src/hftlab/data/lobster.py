@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from hftlab._kernel_cache import announce_compiles
 from hftlab.data.csv_nb import MESSAGES, parse_numeric_csv
 from hftlab.data.lobster_nb import BEYOND, INITIAL, MISMATCH, rebuild
 from hftlab.data.market import DataError, MarketData
@@ -79,6 +80,7 @@ def _levels(path: Path) -> int:
     return n // 4
 
 
+@announce_compiles()  # a first run compiles for a while: say so
 def read_lobster(message_csv: str | Path, orderbook_csv: str | Path | None = None,
                  date: str | dt.date | None = None, *, symbol: str | None = None,
                  tick_size: float | None = None, tz: str = "America/New_York",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numba as nb
 
+from hftlab.core.specialise import plain_args
 
 
+@plain_args
 @nb.njit(cache=True)
 def fee_of(venues, instruments, v, i, price, qty, maker):
     """Fee in currency for qty lots at price ticks: bps of notional or per unit traded."""
@@ -20,6 +22,7 @@ def fee_of(venues, instruments, v, i, price, qty, maker):
     return rate * 1e-4 * price * qty * instruments[i].value
 
 
+@plain_args
 @nb.njit(cache=True)
 def apply_fill(acct, instruments, i, side, price, qty, fee, maker):
     """Book a fill of qty lots at price ticks (side +1 bought, -1 sold) into acct[i]."""

@@ -34,6 +34,7 @@ from hftlab.core import book_nb
 from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import (ACCOUNT_DTYPE, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, BOOK_DTYPE,
                                 OWN_ORDER_DTYPE)
+from hftlab.core.specialise import plain_args
 
 _I8 = np.int64
 # The host's top of book, one row per book: the engine's market view itself.
@@ -98,18 +99,21 @@ def now(view):
     return view.clock[0].now
 
 
+@plain_args
 @nb.njit(cache=True)
 def best_bid(view, book):
     """Best bid in ticks as the host sees it, 0 when the side is empty."""
     return view.books[book].bid
 
 
+@plain_args
 @nb.njit(cache=True)
 def best_ask(view, book):
     """Best ask in ticks as the host sees it, 0 when the side is empty."""
     return view.books[book].ask
 
 
+@plain_args
 @nb.njit(cache=True)
 def mid(view, book):
     """Mid in ticks, NaN when a side is empty."""
@@ -119,11 +123,13 @@ def mid(view, book):
     return np.nan
 
 
+@plain_args
 @nb.njit(cache=True)
 def instrument_of(view, book):
     return view.books[book].instrument
 
 
+@plain_args
 @nb.njit(cache=True)
 def position(view, instrument):
     """Signed position in lots, from the fills the host has received."""
@@ -142,6 +148,7 @@ def n_orders(view):
     return view.clock[0].n_active
 
 
+@plain_args
 @nb.njit(cache=True)
 def order(view, k):
     """Our k-th listed order (0 <= k < n_orders(view)) as the host knows it."""
@@ -154,6 +161,7 @@ def is_open(o):
     return o.status <= 2
 
 
+@plain_args
 @nb.njit(cache=True)
 def depth(view, book, levels):
     """(prices, sizes), each (2, levels): the host's best levels, bids in row 0, asks in
@@ -165,6 +173,7 @@ def depth(view, book, levels):
 
 
 # -- the sink ---------------------------------------------------------------------------
+@plain_args
 @nb.njit(cache=True)
 def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
     """Write one command (every field); False, and counted, when the sink is full."""
@@ -177,6 +186,7 @@ def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
     return True
 
 
+@plain_args
 @nb.njit(cache=True)
 def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
     """Send a new order (side +1 buy / -1 sell, price ticks, qty lots, tif a TimeInForce);
@@ -188,18 +198,21 @@ def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
     return oid
 
 
+@plain_args
 @nb.njit(cache=True)
 def market(view, orders, book, side, qty):
     """A market order (IOC): fills what the book holds now, the rest expires."""
     return submit(view, orders, book, side, 0, qty, 1, 1)
 
 
+@plain_args
 @nb.njit(cache=True)
 def cancel(orders, order_id):
     """Cancel one of our orders; False when the sink is full."""
     return _command(orders, ACT_CANCEL, 0, 0, 0, 0, 0, 0, order_id)
 
 
+@plain_args
 @nb.njit(cache=True)
 def modify(orders, order_id, price, qty):
     """New price and new total quantity of one of our orders (the venue subtracts what
@@ -227,6 +240,7 @@ def request_resume(orders):
     orders.counts[N_PAUSE] = -1
 
 
+@plain_args
 @nb.njit(cache=True)
 def requote(view, orders, book, side, price, qty, tif):
     """Keep one order at (side, price) on book, keeping its queue place; cancel our other

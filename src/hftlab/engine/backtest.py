@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 import numba as nb
 import numpy as np
 
+from hftlab._kernel_cache import announce_compiles
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
@@ -295,6 +296,7 @@ class _EventWindow:
             self.e.state = self.e.state._replace(arrivals=arr)
 
 
+@announce_compiles()  # a first run compiles for minutes: say so
 def backtest(data: MarketData, strategy: Strategy | CompiledStrategy, *,
              venues: Sequence[Venue] | None = None, queue: QueueModel | str | None = None,
              seed: int = 0, sample_ns: int = 100_000_000, stp: str = "cancel-newest",

@@ -16,6 +16,7 @@ import numba as nb
 
 from hftlab.core.latency_nb import entry_delay
 from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, MAX_LOTS, MAX_TICKS
+from hftlab.core.specialise import plain_args
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
@@ -35,6 +36,7 @@ def find_order(orders, active, cur, oid):
     return -1
 
 
+@plain_args
 @nb.njit(cache=True)
 def deny(s, now, reason, orders, rec_o, cur, market):
     """Record a denied submit and close its slot at both ends."""
@@ -44,6 +46,7 @@ def deny(s, now, reason, orders, rec_o, cur, market):
                  ST_DENIED, reason, market)
 
 
+@plain_args
 @nb.njit(cache=True)
 def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct, market,
          venues, instruments, rparams, rstate, rec_r, rcmds, exempt):
@@ -64,6 +67,7 @@ def send(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_
                      market, venues, instruments, rparams, rstate, rec_r, True)
 
 
+@plain_args
 @nb.njit(cache=True)
 def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, rec_o, lacct,
              market, venues, instruments, rparams, rstate, rec_r, exempt):

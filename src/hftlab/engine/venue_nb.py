@@ -32,6 +32,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from hftlab.core.specialise import plain_args
 from hftlab.engine.accounting_nb import apply_fill, fee_of
 from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.core.latency_nb import draw
@@ -53,6 +54,7 @@ def is_open(status):
     return status == ST_ACCEPTED or status == ST_PARTIAL
 
 
+@plain_args
 @nb.njit(cache=True)
 def push(q, ends, cur, ts, kind, slot, price, qty, status, reason, maker, exts):
     """Append to a FIFO ring buffer q (ends[0]: head, tail); due times never go back (FIFO
@@ -79,6 +81,7 @@ def push(q, ends, cur, ts, kind, slot, price, qty, status, reason, maker, exts):
     e.tail = t + 1
 
 
+@plain_args
 @nb.njit(cache=True)
 def respond(resp, rends, cur, venues, v, now, kind, slot, price, qty, status, reason, maker):
     """Send a response to the host after the venue's response latency; returns its due time."""
@@ -87,6 +90,7 @@ def respond(resp, rends, cur, venues, v, now, kind, slot, price, qty, status, re
     return resp[(rends[0].tail - 1) % resp.shape[0]].ts
 
 
+@plain_args
 @nb.njit(cache=True)
 def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status, reason, market):
     """One row of the orders record for a command on our order s."""
@@ -96,6 +100,7 @@ def record_order(rec, cur, orders, s, action, ts_ex, ts_ack, price, qty, status,
               price, qty, status, reason)
 
 
+@plain_args
 @nb.njit(cache=True)
 def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, action, side,
               order_type, tif, price, qty, status, reason):
@@ -120,6 +125,7 @@ def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, act
     cur[0].n_orders = n + 1
 
 
+@plain_args
 @nb.njit(cache=True)
 def close_order(s, now, rk, reason, orders, cur, resp, rends, rec_o, venues, market):
     """The venue cancels our open order s (our cancel: rk R_CANCELLED; self-trade
@@ -131,6 +137,7 @@ def close_order(s, now, rk, reason, orders, cur, resp, rends, rec_o, venues, mar
                  orders[s].leaves, ST_CANCELLED, reason, market)
 
 
+@plain_args
 @nb.njit(cache=True)
 def refuse(s, kind, now, price, q, reason, orders, cur, resp, rends, rec_o, venues, market):
     """The venue refuses a cancel / modify of ours (e.g. the order is no longer open)."""
@@ -148,6 +155,7 @@ def book_mid(qty, top, base, b):
     return base[b] + 0.5 * (top[b, 0] + top[b, 1])
 
 
+@plain_args
 @nb.njit(cache=True)
 def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
          instruments, market, qty, top, base):
@@ -170,6 +178,7 @@ def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
              book_mid(qty, top, base, mb))
 
 
+@plain_args
 @nb.njit(cache=True)
 def fill_row(rec, cur, order_id, ts_ex, ts_local, venue, instrument, side, price, q, maker,
              fee, mid):

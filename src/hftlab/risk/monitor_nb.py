@@ -22,6 +22,7 @@ import numpy as np
 
 from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
+from hftlab.core.specialise import plain_args
 from hftlab.risk.layout import (ACTIVE, CORR_PAUSE, CORR_REDUCING, HALTED, KILL_CONFIG_TIME,
                                 KILL_ENGINE, PAUSE_DESK, REDUCING)
 from hftlab.risk.pretrade_nb import (kill_time_reached, on_requests, reference_price, rel,
@@ -33,6 +34,7 @@ IOC, FOK, LIMIT, MARKET = 1, 2, 0, 1
 ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     """Cancel commands for open orders not already being cancelled (IOC / FOK excepted).
@@ -58,6 +60,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
     return n
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def cancel_adding(orders, active, cur, market, lacct, rcmds, n):
     """Cancel every open order that would add to its instrument's position (REDUCING)."""

@@ -20,6 +20,7 @@ import math
 import numba as nb
 import numpy as np
 
+from hftlab.core.specialise import plain_args
 from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
                                 DUP_SLOTS, KILL_DESK, KILL_STRATEGY, MAX_VENUES, NEVER,
                                 PAUSE_DESK, PAUSE_STRATEGY, REDUCING, RESET_DENIALS,
@@ -38,6 +39,7 @@ ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
 R_RESUMED, R_RESET = 55, 56
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     """The one writer of the risk events record (schema.RISK_EVENT_DTYPE): every field."""
@@ -53,7 +55,7 @@ def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
     cur[0].n_risk = n + 1
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def rel(now, rstate):
     """now (ns since epoch) as exact float64 ns since the risk engine's anchor time."""
     g = rstate.glob[0]
@@ -63,7 +65,7 @@ def rel(now, rstate):
     return float(now - g.anchor)
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def kill_time_reached(now, rparams, rstate):
     """True once host time reaches the configured kill time (portfolio kill_at)."""
     at = rparams.portfolio[0].kill_at
@@ -79,7 +81,7 @@ def has_requests(rstate):
     return g.kill != 0 or g.reset != 0 or g.pause_req != 0 or g.desk_pause != 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def reference_price(market, b):
     """Reference price of book b on the host (ticks): mid, else the one side, else last trade."""
     bid = market[b].bid
@@ -95,6 +97,7 @@ def reference_price(market, b):
     return np.nan
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
     """Open or in-flight lots per instrument and side (host view) into rstate's scratch.
@@ -164,6 +167,7 @@ def collar(market, b, side, rparams):
     return max(np.int64(math.ceil(ref - band)), 1)
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
     """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
@@ -175,7 +179,7 @@ def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
     return rule
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def mark_of(j, i, ref, lacct):
     """Price (ticks) that values instrument j's exposure: the order's reference for j == i,
     else the host's last mark, else the position's average price."""
@@ -240,7 +244,7 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
     return 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def throttle(now, b, market, rparams, rstate):
     """Token bucket per venue as GCRA: -1 if the order may go (a token is taken), else the
     ns until the next token."""
@@ -257,7 +261,8 @@ def throttle(now, b, market, rparams, rstate):
     return -1.0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, market,
               instruments, orders, active, cur, rparams, rstate, rec_r):
     """Check a new order (or a size / price change) on book b; returns 0 or the denial's rule.
@@ -401,7 +406,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     return 0
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@nb.njit(cache=True, _nrt=False)
 def duplicate_age(t, n_seen, dup, b, side, price, qty, otype, limit_order, window):
     """Age of the youngest identical submit (book, side, size, type, and price for limit
     orders) among the last DUP_SLOTS passed within the window (dup: the instrument's
@@ -424,7 +429,8 @@ def count_cancel(i, rstate):
     rstate.instruments[i].cancels += 1
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
+@plain_args
+@nb.njit(cache=True, _nrt=False)
 def pause_bit(req, bit, now, n, rstate, rec_r, cur):
     """A pause (req > 0) or resume (req < 0) from one source (bit: PAUSE_STRATEGY or
     PAUSE_DESK): trading stays paused while any source holds its pause. The event's value

@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hftlab._kernel_cache import announce_compiles
 from hftlab.data.market import MarketData
 from hftlab.instruments import ConfigError, FeeSchedule, Instrument, Venue, check
 from hftlab.schema import Kind
@@ -333,6 +334,7 @@ def _lagging(t: AgentTable, p: MarketParams, n_i: int, t0: int, t1: int, p0: lis
               x=(p.arbitrage_edge, p.arbitrage_size))
 
 
+@announce_compiles()  # a first run compiles for minutes: say so
 def market(name: str, seconds: float | None = None, seed: int | None = None,
            **overrides: Any) -> MarketData:
     """A simulated market as MarketData (canonical L3 events, usable wherever replay data

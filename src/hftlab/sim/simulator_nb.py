@@ -292,7 +292,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
     cap = pend.shape[1]
     while True:
         t = np.int64(NEVER)
-        who = -1
+        who = np.int64(-1)  # not a constant: numba would compile each agent for -1 too
         is_cmd = False
         for a in range(n_agents):
             if pcount[a] > 0:
