@@ -122,11 +122,10 @@ def warmup() -> None:
     with Progress(TextColumn("[bold]compiling kernels[/] (first run only; cached after)"),
                   BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task(WARMUP_STEPS[0][0], total=len(WARMUP_STEPS))
+        task = bar.add_task("", total=len(WARMUP_STEPS))
 
         def step_done(k: int, name: str, seconds: float) -> None:
-            nxt = WARMUP_STEPS[k + 1][0] if k + 1 < len(WARMUP_STEPS) else "done"
-            bar.update(task, advance=1, description=nxt)
+            bar.update(task, advance=1, description=f"{name}: {seconds:.0f} s")
 
         seconds = run_warmup(step_done)
     console.print(f"kernels ready in {seconds:.1f} s")

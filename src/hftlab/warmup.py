@@ -16,7 +16,10 @@ seconds. (The library's entry points say only the first line, on stderr:
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -123,13 +126,47 @@ def compile_notices(say: Callable[[str], None] = stderr_line) -> Iterator[None]:
         event.unregister("numba:compile", listener)
 
 
-def warmup(report: Callable[[int, str, float], None] | None = None) -> float:
-    """Run every step; report(step index, step name, seconds) after each. Returns seconds."""
-    t0 = time.perf_counter()
-    with reporting_compiles():  # the caller's progress says it compiles
-        for k, (name, step) in enumerate(WARMUP_STEPS):
+# the first steps in groups that share few kernels, compiled side by side: the replay
+# engine (whose loop the makers reuse) and the simulated market
+PARALLEL_GROUPS = ((0, 1), (2,))
+
+
+def _steps(ks: tuple[int, ...]) -> list[float]:
+    """Run warm-up steps ks in turn (in a worker process); returns their seconds."""
+    out = []
+    with reporting_compiles():
+        for k in ks:
             t = time.perf_counter()
-            step()
+            WARMUP_STEPS[k][1]()
+            out.append(time.perf_counter() - t)
+    return out
+
+
+def warmup(report: Callable[[int, str, float], None] | None = None,
+           workers: int | None = None) -> float:
+    """Run every step; report(step index, step name, seconds) after each. Returns seconds.
+
+    With two or more CPUs (``workers``, default the CPU count) the PARALLEL_GROUPS compile
+    in worker processes side by side, each group's steps in turn; the later steps, which
+    reuse what those cached, run here. Numba's cache is safe to fill from several
+    processes (each kernel its own files, replaced atomically).
+    """
+    t0 = time.perf_counter()
+    workers = min(len(PARALLEL_GROUPS), workers or os.cpu_count() or 1)
+    done = 0
+    if workers > 1:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = {pool.submit(_steps, g): g for g in PARALLEL_GROUPS}
+            for f in as_completed(futures):
+                for k, seconds in zip(futures[f], f.result()):
+                    if report is not None:
+                        report(k, WARMUP_STEPS[k][0], seconds)
+        done = 1 + max(k for g in PARALLEL_GROUPS for k in g)
+    with reporting_compiles():  # the caller's progress says it compiles
+        for k in range(done, len(WARMUP_STEPS)):
+            t = time.perf_counter()
+            WARMUP_STEPS[k][1]()
             if report is not None:
-                report(k, name, time.perf_counter() - t)
+                report(k, WARMUP_STEPS[k][0], time.perf_counter() - t)
     return time.perf_counter() - t0
