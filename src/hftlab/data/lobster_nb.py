@@ -67,8 +67,9 @@ def rebuild(kind, side, price, qty, oid, ob_px, ob_sz, base, width, cap):
     idx = np.empty(L, dtype=np.int64)
     nc = 0
     for r in range(n):
-        err, _, _, _, _ = apply_event(ladder, top, bases, orders, 0, kind[r], side[r], price[r],
-                                      qty[r], oid[r], r)
+        err, _, _, _, _ = apply_event(ladder, top, bases, orders, 0, np.uint8(kind[r]),
+                                      np.int8(side[r]), price[r], qty[r],
+                                      np.uint64(oid[r]), r)  # the loop's types: one compile
         errors[err] += 1
         for row in range(2):
             sgn = 1 if row == BID_ROW else -1

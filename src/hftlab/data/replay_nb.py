@@ -35,8 +35,9 @@ def replay_depth(kind, side, price, qty, oid, emit, base, width, levels):
     errors = np.zeros(4, dtype=np.int64)
     k = 0
     for i in range(len(kind)):
-        err, _, _, _, _ = apply_event(ladder, top, bases, orders, 0, kind[i], side[i], price[i],
-                                      qty[i], oid[i], i)
+        err, _, _, _, _ = apply_event(ladder, top, bases, orders, 0, np.uint8(kind[i]),
+                                      np.int8(side[i]), price[i], qty[i],
+                                      np.uint64(oid[i]), i)  # the loop's types: one compile
         errors[err] += 1
         if emit[i]:
             depth(ladder, top, bases, 0, levels, px[k], sz[k])
