@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from hftlab.instruments import ConfigError
+from hftlab.analytics.tail_risk import tail_risk, var_es
 from hftlab.studies.stress import (DEFAULT_STRESSES, EXCHANGE_HALT, STRESSES, Stress,
-                                   StressResult, breakers, run_stress, tail_risk, var_es)
+                                   StressResult, breakers, run_stress)
 
 __all__ = ["DEFAULT_STRESSES", "EXCHANGE_HALT", "STRESSES", "Stress", "StressResult",
            "breakers", "run", "run_stress", "strategies_from", "tail_risk", "var_es"]

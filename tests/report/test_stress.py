@@ -12,7 +12,8 @@ from hftlab.instruments import ConfigError
 from hftlab.report.stress import write_stress_report
 from hftlab.report.sweep import heatmap, means, parameters, write_sweep_report
 from hftlab.scale.grid import run_key
-from hftlab.studies.stress import KEYS, StressResult, stress_table, tail_risk
+from hftlab.analytics.tail_risk import tail_risk
+from hftlab.studies.stress import KEYS, StressResult, stress_table
 
 
 def _rows(seeds: int = 12) -> pd.DataFrame:

@@ -90,8 +90,9 @@ def exact_units(cells: pa.ChunkedArray, d: np.ndarray, places: int, lines: np.nd
                         f"than the step {10.0 ** -places:g}")
     try:
         scaled = pc.cast(cells, pa.float64()).to_numpy() * 10.0 ** places
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a cell Arrow cannot cast:
-        scaled = np.full(len(cells), np.nan)  # every cell takes the exact path below
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Arrow cannot cast some cell, so every cell takes the exact decimal path below
+        scaled = np.full(len(cells), np.nan)
     ok = (d >= 0) & np.isfinite(scaled) & (np.abs(scaled) < 2.0 ** 51)
     out = np.zeros(len(cells), dtype=np.int64)
     out[ok] = np.rint(scaled[ok]).astype(np.int64)
