@@ -19,7 +19,8 @@ from hftlab.engine.api_nb import (best_ask, best_bid, cancel, depth, instrument_
                                   market, mid, modify, n_orders, now, order, position,
                                   request_kill, request_pause, request_resume, requote, submit,
                                   trading_state)
-from hftlab.engine.host import Book, BookId, CompiledStrategy, Context, Fill, Order, Strategy
+from hftlab.engine.compiled import CompiledStrategy
+from hftlab.engine.host import Book, BookId, Context, Fill, Order, Strategy
 from hftlab.schema import Wake
 
 __all__ = ["Book", "BookId", "CompiledStrategy", "Context", "Fill", "Order", "Strategy", "Wake",

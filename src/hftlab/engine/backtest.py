@@ -30,7 +30,8 @@ from hftlab.risk.desk import RiskDesk
 from hftlab.risk.layout import RiskParams, new_state, no_limits
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
                            STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
-from hftlab.engine.host import CompiledStrategy, Context, Fill, Order, Strategy
+from hftlab.engine.compiled import CompiledStrategy
+from hftlab.engine.host import Context, Fill, Order, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
