@@ -217,7 +217,7 @@ def row_of(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
-# inlined: once per replayed event; as calls, this and loop_nb.deliver cost ~10 % (measured)
+# inlined: once per replayed event; as calls, this and host_nb.deliver cost ~10 % (measured)
 @nb.njit(cache=True, inline="always")
 def set_level(qty, top, b, row, i, new_qty):
     """Set the aggregate at index i of a side and keep the top of book (and its occupancy

@@ -28,7 +28,7 @@ from hftlab.core.halt_nb import next_due
 from hftlab.core import rules_nb as rules
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
                                 R_MODIFIED)
-from hftlab.engine.loop_nb import host_time
+from hftlab.engine.host_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
                                     is_open, record_order, refuse, respond)

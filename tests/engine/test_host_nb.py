@@ -1,4 +1,4 @@
-"""The host's order of market events (engine/loop_nb.py): a recorded feed is received in
+"""The host's order of market events (engine/host_nb.py): a recorded feed is received in
 ts_local order, per venue and across venues; a modelled feed stays FIFO."""
 
 import numpy as np
