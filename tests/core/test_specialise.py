@@ -37,3 +37,19 @@ def test_plain_args_compiles_one_copy_that_sees_every_constant():
     assert [str(a) for a in scale.signatures[0]] == ["int64", "int64", "bool"]
     assert len(scale.signatures) == 1
     assert scale(3, 4, True) == -12  # from Python as before
+
+
+def test_plain_args_passes_an_intenum_member_as_its_int():
+    """Kernels use schema's IntEnums directly; a member passed to a plain_args kernel is
+    its int64, so callers passing members and callers passing ints share one compile."""
+    from hftlab.schema import Reason
+
+    scale = plain_args(_scale())
+
+    @nb.njit
+    def callers(x):
+        return scale(x, Reason.RISK_GROSS_NOTIONAL, False) + scale(x, 2, False)
+
+    assert callers(1) == int(Reason.RISK_GROSS_NOTIONAL) + 2
+    assert [str(a) for a in scale.signatures[0]] == ["int64", "int64", "bool"]
+    assert len(scale.signatures) == 1

@@ -9,7 +9,9 @@ again) every copy it calls: the record writers, the gate and the risk checks, ca
 dozens of reason codes and statuses, cost a first run more than a minute of compiling.
 
 `plain_args` makes calls from other kernels pass such arguments as plain int64 / bool,
-so the kernel has one specialisation per argument types; the constant still reaches it
+and a member of one of hftlab.schema's IntEnums (``deny(now, Reason.RISK_GROSS, ...)``,
+typed ``IntEnum<int64>(Reason)``) as its int64, so the kernel has one specialisation per
+argument types; the constant still reaches it
 at run time, and LLVM still folds it where it inlines the call. A kernel that needs a
 constant at compile time (a tuple index, a literal_unroll) must not use it: it would
 fail to compile, not run wrong.
@@ -22,6 +24,12 @@ from typing import Any
 from numba.core import types
 
 
+def _plain(t: types.Type) -> types.Type:
+    """A constant's plain type: Literal[int](37) -> int64, IntEnum member -> its int type."""
+    t = types.unliteral(t)
+    return t.dtype if isinstance(t, types.IntEnumMember) else t
+
+
 def plain_args(dispatcher: Any) -> Any:
     """Decorate a ``numba.njit`` kernel (outermost) so that calls from other kernels type
     constant arguments as their plain type (module doc). Calls from Python are unchanged
@@ -29,8 +37,7 @@ def plain_args(dispatcher: Any) -> Any:
     resolve = dispatcher.get_call_template
 
     def get_call_template(args: tuple, kws: dict) -> Any:
-        return resolve(tuple(types.unliteral(a) for a in args),
-                       {k: types.unliteral(v) for k, v in kws.items()})
+        return resolve(tuple(_plain(a) for a in args), {k: _plain(v) for k, v in kws.items()})
 
     dispatcher.get_call_template = get_call_template
     return dispatcher

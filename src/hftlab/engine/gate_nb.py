@@ -20,8 +20,8 @@ from hftlab.core.specialise import plain_args
 from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
                                     ST_NEW, is_open, order_row, push, record_order)
 from hftlab.risk.monitor_nb import monitor
-from hftlab.risk.pretrade_nb import (collar, count_cancel, has_requests, on_requests,
-                                     pre_trade)
+from hftlab.risk.events_nb import on_requests
+from hftlab.risk.pretrade_nb import collar, count_cancel, has_requests, pre_trade
 
 RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY, RS_NO_REFERENCE = 14, 15, 13, 52
 LIMIT, IOC = 0, 1  # schema.OrderType.LIMIT, TimeInForce.IOC

@@ -25,13 +25,9 @@ from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.core.specialise import plain_args
 from hftlab.risk.layout import (ACTIVE, CORR_PAUSE, CORR_REDUCING, HALTED, KILL_CONFIG_TIME,
                                 KILL_ENGINE, PAUSE_DESK, REDUCING)
-from hftlab.risk.pretrade_nb import (kill_time_reached, on_requests, reference_price, rel,
-                                     risk_event, scan_open)
-
-R_KILL_SWITCH, R_SOFT_LOSS, R_HARD_LOSS, R_SOFT_DD, R_HARD_DD = 45, 46, 47, 48, 49
-R_HOLDING_TIME, R_CORRELATION, R_CANCEL_ALL, R_FLATTEN, R_PAUSED = 50, 51, 57, 58, 54
-IOC, FOK, LIMIT, MARKET = 1, 2, 0, 1
-ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
+from hftlab.risk.events_nb import on_requests, risk_event
+from hftlab.risk.pretrade_nb import kill_time_reached, reference_price, rel, scan_open
+from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce
 
 
 @plain_args
@@ -47,9 +43,11 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
             break
         s = active[k]
         st = orders[s].local_status
-        if not (st == ST_NEW or st == ST_ACCEPTED or st == ST_PARTIAL) or orders[s].pending != 0:
+        if not (st == OrderStatus.NEW or st == OrderStatus.ACCEPTED
+                or st == OrderStatus.PARTIALLY_FILLED) or orders[s].pending != 0:
             continue
-        if orders[s].tif == IOC or orders[s].tif == FOK:  # the venue closes them itself
+        tif = orders[s].tif
+        if tif == TimeInForce.IOC or tif == TimeInForce.FOK:  # the venue closes them itself
             continue
         if instrument >= 0 and market[orders[s].book].instrument != instrument:
             continue
@@ -93,17 +91,17 @@ def flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n):
     lim = rparams.limits[i]
     band = min(lim.band_ticks, lim.band_pct * ref) if not math.isnan(ref) else np.inf
     price = 0
-    otype = MARKET
+    otype = OrderType.MARKET
     if band < np.inf:
         price = np.int64(math.floor(ref + band)) if side > 0 else np.int64(math.ceil(ref - band))
-        otype = LIMIT
+        otype = OrderType.LIMIT
         if price <= 0:
             price = 0
-            otype = MARKET
+            otype = OrderType.MARKET
     slice_q = rparams.limits[i].max_order_qty
     while q > 0 and n < rcmds.shape[0]:
         k = min(q, slice_q)
-        write_command(rcmds, n, ACT_SUBMIT, b, side, price, np.int64(k), IOC, otype, 0)
+        write_command(rcmds, n, ACT_SUBMIT, b, side, price, np.int64(k), TimeInForce.IOC, otype, 0)
         n += 1
         q -= k
     return n
@@ -128,7 +126,7 @@ def flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur, rc
             continue
         m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
         if m > n:
-            risk_event(rec_r, cur, now, R_FLATTEN, -1, i, HALTED, pos,
+            risk_event(rec_r, cur, now, Reason.RISK_FLATTEN, -1, i, HALTED, pos,
                        sent_qty(rcmds, n, m))
         n = m
     return n
@@ -156,13 +154,13 @@ def holding(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         if not held > lim:
             continue
         o.since = t  # the clock restarts: a retry after another full period
-        risk_event(rec_r, cur, now, R_HOLDING_TIME, -1, i, state, held, lim)
+        risk_event(rec_r, cur, now, Reason.RISK_HOLDING_TIME, -1, i, state, held, lim)
         n = cancel_orders(orders, active, cur, market, i, sg, rcmds, n)
         scan_open(orders, active, cur, market, rstate, lacct.shape[0], i, -1)
         if o.inflight == 0:
             m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
             if m > n:
-                risk_event(rec_r, cur, now, R_FLATTEN, -1, i, state, pos,
+                risk_event(rec_r, cur, now, Reason.RISK_FLATTEN, -1, i, state, pos,
                            sent_qty(rcmds, n, m))
             n = m
     return n
@@ -235,7 +233,7 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
         g.corr_alert = 1
         act = 0 if pl.corr_action == np.inf else np.int64(pl.corr_action)
         state = REDUCING if act == CORR_REDUCING and g.state == ACTIVE else g.state
-        risk_event(rec_r, cur, now, R_CORRELATION, -1, n, state, mean, thr)
+        risk_event(rec_r, cur, now, Reason.RISK_CORRELATION, -1, n, state, mean, thr)
         return act
     if not hit:
         g.corr_alert = 0
@@ -266,7 +264,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         g.kill = 0
         g.killed = 1
         new = HALTED
-        risk_event(rec_r, cur, now, R_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
+        risk_event(rec_r, cur, now, Reason.RISK_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
     elif state != HALTED:
         pl = rparams.portfolio[0]
         hard_loss = pl.hard_loss
@@ -275,13 +273,13 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         soft_dd = pl.soft_drawdown
         rule, value, limit = 0, 0.0, 0.0
         if pnl <= -hard_loss:
-            new, rule, value, limit = HALTED, R_HARD_LOSS, pnl, -hard_loss
+            new, rule, value, limit = HALTED, Reason.RISK_HARD_LOSS, pnl, -hard_loss
         elif dd >= hard_dd:
-            new, rule, value, limit = HALTED, R_HARD_DD, dd, hard_dd
+            new, rule, value, limit = HALTED, Reason.RISK_HARD_DRAWDOWN, dd, hard_dd
         elif state == ACTIVE and pnl <= -soft_loss:
-            new, rule, value, limit = REDUCING, R_SOFT_LOSS, pnl, -soft_loss
+            new, rule, value, limit = REDUCING, Reason.RISK_SOFT_LOSS, pnl, -soft_loss
         elif state == ACTIVE and dd >= soft_dd:
-            new, rule, value, limit = REDUCING, R_SOFT_DD, dd, soft_dd
+            new, rule, value, limit = REDUCING, Reason.RISK_SOFT_DRAWDOWN, dd, soft_dd
         if rule != 0:
             risk_event(rec_r, cur, now, rule, -1, n_instr, new, value, limit)
     g.state = new
@@ -289,7 +287,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
     if new == HALTED:
         n = cancel_orders(orders, active, cur, market, -1, 0, rcmds, 0)
         if n > 0:
-            risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, HALTED, n, 0.0)
+            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, HALTED, n, 0.0)
         scan_open(orders, active, cur, market, rstate, n_instr, -1, -1)
         n = flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur,
                         rcmds, n)
@@ -297,7 +295,7 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         if new == REDUCING and state == ACTIVE:
             n = cancel_adding(orders, active, cur, market, lacct, rcmds, 0)
             if n > 0:
-                risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, REDUCING, n,
+                risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, REDUCING, n,
                            0.0)
         n = holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
                     rec_r, rcmds, n)
@@ -306,9 +304,9 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         g.state = REDUCING
         m = cancel_adding(orders, active, cur, market, lacct, rcmds, n)
         if m > n:
-            risk_event(rec_r, cur, now, R_CANCEL_ALL, -1, n_instr, REDUCING, m - n, 0.0)
+            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, REDUCING, m - n, 0.0)
         n = m
     elif act == CORR_PAUSE and g.paused & PAUSE_DESK == 0:  # held until the desk resumes
         g.paused |= PAUSE_DESK
-        risk_event(rec_r, cur, now, R_PAUSED, -1, n_instr, g.state, KILL_ENGINE, 0.0)
+        risk_event(rec_r, cur, now, Reason.RISK_PAUSED, -1, n_instr, g.state, KILL_ENGINE, 0.0)
     return n

@@ -8,7 +8,8 @@ counted worst case: position plus every open or in-flight order on the same side
 interleaving of fills and new orders can take a position beyond its limit.
 
 Limits live in rparams and counters in rstate (risk.layout). A denial writes a risk event
-row and returns its reason code (schema.Reason); 0 lets the command through. Times kept
+row (risk/events_nb.deny) and returns its reason code (schema.Reason); 0 lets the command
+through. Times kept
 in rstate are ns relative to an anchor (the first time the risk engine saw), so float64
 holds them exactly for 104 days.
 """
@@ -21,38 +22,9 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.specialise import plain_args
-from hftlab.risk.layout import (ACTIVE, HALTED, KILL_CONFIG_DENIALS, KILL_CONFIG_TIME,
-                                DUP_SLOTS, KILL_DESK, KILL_STRATEGY, MAX_VENUES, NEVER,
-                                PAUSE_DESK, PAUSE_STRATEGY, REDUCING, RESET_DENIALS,
-                                RESET_PEAK)
-
-__all__ = ["ACTIVE", "HALTED", "REDUCING", "pre_trade", "risk_event"]
-
-# schema.Reason codes (numba needs plain ints)
-R_PRICE_BAND, R_MAX_ORDER_QTY, R_MAX_ORDER_NOTIONAL, R_POSITION_LIMIT = 32, 33, 34, 35
-R_POSITION_NOTIONAL, R_GROSS, R_NET, R_CONCENTRATION, R_THROTTLE = 36, 37, 38, 39, 40
-R_CANCEL_RATIO, R_DUPLICATE, R_STATE_REDUCING, R_STATE_HALTED, R_KILL_SWITCH = 41, 42, 43, 44, 45
-R_NO_REFERENCE, R_INSTRUMENT_HALTED, R_PAUSED = 52, 53, 54
-R_CANCEL_TO_ORDER = 59
-MARKET = 1
-ST_NEW, ST_ACCEPTED, ST_PARTIAL = 0, 1, 2
-R_RESUMED, R_RESET = 55, 56
-
-
-@plain_args
-@nb.njit(cache=True, _nrt=False)
-def risk_event(rec, cur, now, rule, oid, instrument, state, value, limit):
-    """The one writer of the risk events record (schema.RISK_EVENT_DTYPE): every field."""
-    n = cur[0].n_risk
-    r = rec[n]
-    r.ts = now
-    r.rule = rule
-    r.order_id = oid
-    r.instrument = instrument
-    r.value = value
-    r.limit = limit
-    r.state = state
-    cur[0].n_risk = n + 1
+from hftlab.risk.events_nb import deny
+from hftlab.risk.layout import DUP_SLOTS, HALTED, KILL_CONFIG_TIME, MAX_VENUES, NEVER, REDUCING
+from hftlab.schema import OrderStatus, OrderType, Reason
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -120,7 +92,8 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
         if s == skip:
             continue
         st = orders[s].local_status
-        if st != ST_NEW and st != ST_ACCEPTED and st != ST_PARTIAL:
+        if not (st == OrderStatus.NEW or st == OrderStatus.ACCEPTED
+                or st == OrderStatus.PARTIALLY_FILLED):
             continue
         i = market[orders[s].book].instrument
         if only >= 0 and i != only:
@@ -135,7 +108,7 @@ def scan_open(orders, active, cur, market, rstate, n_instr, only, skip):
             o.open_sell += orders[s].local_leaves
             if pend:
                 o.pend_sell += 1
-        if pend or st == ST_NEW:
+        if pend or st == OrderStatus.NEW:
             o.inflight += 1
     for i in range(lo, hi):
         o = rstate.instruments[i]
@@ -165,18 +138,6 @@ def collar(market, b, side, rparams):
     if side > 0:
         return np.int64(math.floor(ref + band))
     return max(np.int64(math.ceil(ref - band)), 1)
-
-
-@plain_args
-@nb.njit(cache=True, _nrt=False)
-def deny(now, rule, oid, i, value, limit, rparams, rstate, rec_r, cur):
-    """Record a denial, count it (the kill switch may fire on a count) and return its rule."""
-    g = rstate.glob[0]
-    risk_event(rec_r, cur, now, rule, oid, i, g.state, value, limit)
-    g.denials += 1
-    if g.denials >= rparams.portfolio[0].kill_denials and g.killed == 0 and g.kill == 0:
-        g.kill = KILL_CONFIG_DENIALS
-    return rule
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -218,7 +179,8 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
             continue
         m = mark_of(j, i, ref, lacct)
         if math.isnan(m):
-            return deny(now, R_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, rec_r, cur)
+            return deny(now, Reason.RISK_NO_REFERENCE, oid, j, exa, 0.0, rparams, rstate, rec_r,
+                        cur)
         v = m * instruments[j].value
         gross_b += exb * v
         gross_a += exa * v
@@ -230,17 +192,19 @@ def portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams, rs
             ex_i_b, ex_i_a = exb * v, exa * v
     lim = rparams.portfolio[0].gross
     if gross_a > lim and gross_a > gross_b:
-        return deny(now, R_GROSS, oid, i, gross_a, lim, rparams, rstate, rec_r, cur)
+        return deny(now, Reason.RISK_GROSS_NOTIONAL, oid, i, gross_a, lim, rparams, rstate, rec_r,
+                    cur)
     net_b = max(abs(long_b), abs(short_b))
     net_a = max(abs(long_a), abs(short_a))
     lim = rparams.portfolio[0].net
     if net_a > lim and net_a > net_b:
-        return deny(now, R_NET, oid, i, net_a, lim, rparams, rstate, rec_r, cur)
+        return deny(now, Reason.RISK_NET_NOTIONAL, oid, i, net_a, lim, rparams, rstate, rec_r, cur)
     lim = rparams.portfolio[0].concentration
     if gross_a > 0 and gross_a >= rparams.portfolio[0].conc_min_gross and ex_i_a > ex_i_b:
         share = ex_i_a / gross_a
         if share > lim:
-            return deny(now, R_CONCENTRATION, oid, i, share, lim, rparams, rstate, rec_r, cur)
+            return deny(now, Reason.RISK_CONCENTRATION, oid, i, share, lim, rparams, rstate, rec_r,
+                        cur)
     return 0
 
 
@@ -281,60 +245,60 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         g.kill = KILL_CONFIG_TIME
         g.kill_at_done = 1
     if g.kill != 0 or g.killed != 0:
-        return deny(now, R_KILL_SWITCH, oid, i, max(g.kill, g.killed), 0.0, rparams, rstate,
-                    rec_r, cur)
+        return deny(now, Reason.RISK_KILL_SWITCH, oid, i, max(g.kill, g.killed), 0.0, rparams,
+                    rstate, rec_r, cur)
     if state == HALTED:
-        return deny(now, R_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
+        return deny(now, Reason.RISK_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
     if g.paused != 0:
-        return deny(now, R_PAUSED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
+        return deny(now, Reason.RISK_PAUSED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
     if market[b].status == 0 or rparams.limits[i].halted == 1:
-        return deny(now, R_INSTRUMENT_HALTED, oid, i, market[b].status, 0.0, rparams, rstate,
-                    rec_r, cur)
+        return deny(now, Reason.RISK_INSTRUMENT_HALTED, oid, i, market[b].status, 0.0, rparams,
+                    rstate, rec_r, cur)
     lim = rparams.limits[i].max_order_qty
     if qty > lim:
-        return deny(now, R_MAX_ORDER_QTY, oid, i, qty, lim, rparams, rstate, rec_r, cur)
-    limit_order = otype != MARKET
+        return deny(now, Reason.RISK_MAX_ORDER_QTY, oid, i, qty, lim, rparams, rstate, rec_r, cur)
+    limit_order = otype != OrderType.MARKET
     ref = reference_price(market, b)
     band_pct = rparams.limits[i].band_pct
     band_ticks = rparams.limits[i].band_ticks
     if limit_order and (band_pct < np.inf or band_ticks < np.inf):
         if math.isnan(ref):
-            return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, rec_r,
+            return deny(now, Reason.RISK_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, rec_r,
                         cur)
         band = min(band_ticks, band_pct * ref)
         dev = abs(price - ref)
         if dev > band:
-            return deny(now, R_PRICE_BAND, oid, i, dev, band, rparams, rstate, rec_r, cur)
+            return deny(now, Reason.RISK_PRICE_BAND, oid, i, dev, band, rparams, rstate, rec_r, cur)
     px = float(price) if limit_order else ref
     value = instruments[i].value
     lim = rparams.limits[i].max_order_notional
     if lim < np.inf:
         if math.isnan(px):
-            return deny(now, R_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, rec_r,
+            return deny(now, Reason.RISK_NO_REFERENCE, oid, i, qty, 0.0, rparams, rstate, rec_r,
                         cur)
         notional = qty * px * value
         if notional > lim:
-            return deny(now, R_MAX_ORDER_NOTIONAL, oid, i, notional, lim, rparams, rstate, rec_r,
-                        cur)
+            return deny(now, Reason.RISK_MAX_ORDER_NOTIONAL, oid, i, notional, lim, rparams, rstate,
+                        rec_r, cur)
     o = rstate.instruments[i]
     window = rparams.limits[i].dup_window
     if not is_modify and window < np.inf:
         age = duplicate_age(rel(now, rstate), o.dup_next, rstate.dup[i], b, side, price, qty,
                             otype, limit_order, window)
         if age >= 0.0:
-            return deny(now, R_DUPLICATE, oid, i, age, window, rparams, rstate, rec_r,
+            return deny(now, Reason.RISK_DUPLICATE, oid, i, age, window, rparams, rstate, rec_r,
                         cur)
     ratio = rparams.limits[i].max_cancel_ratio
     if ratio < np.inf and o.cancels >= rparams.limits[i].cancel_grace:
         r = o.cancels / max(lacct[i].fills, 1.0)
         if r > ratio:
-            return deny(now, R_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, rec_r,
+            return deny(now, Reason.RISK_CANCEL_RATIO, oid, i, r, ratio, rparams, rstate, rec_r,
                         cur)
     ratio = rparams.limits[i].max_cancel_to_order
     if ratio < np.inf and o.cancels >= rparams.limits[i].cancel_to_order_grace:
         r = o.cancels / max(o.orders, 1.0)
         if r > ratio:
-            return deny(now, R_CANCEL_TO_ORDER, oid, i, r, ratio, rparams, rstate, rec_r,
+            return deny(now, Reason.RISK_CANCEL_TO_ORDER, oid, i, r, ratio, rparams, rstate, rec_r,
                         cur)
     pl = rparams.portfolio[0]
     port = pl.gross < np.inf or pl.net < np.inf or pl.concentration < np.inf
@@ -351,32 +315,32 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
         after = before + side * add
         if state == REDUCING:
             if not (pos * side < 0 and same + add <= abs(pos)):
-                return deny(now, R_STATE_REDUCING, oid, i, after, pos, rparams, rstate, rec_r,
-                            cur)
+                return deny(now, Reason.RISK_STATE_REDUCING, oid, i, after, pos, rparams, rstate,
+                            rec_r, cur)
             off = rparams.portfolio[0].reducing_offset
             if limit_order and off < np.inf:
                 if math.isnan(ref):
-                    return deny(now, R_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate, rec_r,
-                                cur)
+                    return deny(now, Reason.RISK_NO_REFERENCE, oid, i, price, 0.0, rparams, rstate,
+                                rec_r, cur)
                 bound = ref - off if side > 0 else ref + off
                 if (side > 0 and price > bound) or (side < 0 and price < bound):
-                    return deny(now, R_STATE_REDUCING, oid, i, price, bound, rparams, rstate,
-                                rec_r, cur)
+                    return deny(now, Reason.RISK_STATE_REDUCING, oid, i, price, bound, rparams,
+                                rstate, rec_r, cur)
         grows = add > 0 and abs(after) > abs(before)
         if grows and abs(after) > lim:
-            return deny(now, R_POSITION_LIMIT, oid, i, abs(after), lim, rparams, rstate, rec_r,
-                        cur)
+            return deny(now, Reason.RISK_POSITION_LIMIT, oid, i, abs(after), lim, rparams, rstate,
+                        rec_r, cur)
         if grows and limn < np.inf:
             m = mark_of(i, i, ref, lacct)
             if math.isnan(m):
                 m = px
             if math.isnan(m):
-                return deny(now, R_NO_REFERENCE, oid, i, abs(after), 0.0, rparams, rstate,
+                return deny(now, Reason.RISK_NO_REFERENCE, oid, i, abs(after), 0.0, rparams, rstate,
                             rec_r, cur)
             notional = abs(after) * m * value
             if notional > limn:
-                return deny(now, R_POSITION_NOTIONAL, oid, i, notional, limn, rparams, rstate,
-                            rec_r, cur)
+                return deny(now, Reason.RISK_POSITION_NOTIONAL, oid, i, notional, limn, rparams,
+                            rstate, rec_r, cur)
         if port and add > 0:
             rule = portfolio_check(now, oid, i, side, add, ref, lacct, instruments, rparams,
                                    rstate, rec_r, cur)
@@ -384,7 +348,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
                 return rule
     wait = throttle(now, b, market, rparams, rstate)
     if wait >= 0:
-        return deny(now, R_THROTTLE, oid, i, wait, pl.rate, rparams, rstate, rec_r, cur)
+        return deny(now, Reason.RISK_THROTTLE, oid, i, wait, pl.rate, rparams, rstate, rec_r, cur)
     # passed: remember what later checks need
     if is_modify:
         if add > 0 and side > 0:
@@ -427,49 +391,3 @@ def duplicate_age(t, n_seen, dup, b, side, price, qty, otype, limit_order, windo
 def count_cancel(i, rstate):
     """A cancel of the strategy's passed the gate (for the cancel-to-trade ratio)."""
     rstate.instruments[i].cancels += 1
-
-
-@plain_args
-@nb.njit(cache=True, _nrt=False)
-def pause_bit(req, bit, now, n, rstate, rec_r, cur):
-    """A pause (req > 0) or resume (req < 0) from one source (bit: PAUSE_STRATEGY or
-    PAUSE_DESK): trading stays paused while any source holds its pause. The event's value
-    is the source (KILL_STRATEGY / KILL_DESK)."""
-    g = rstate.glob[0]
-    src = KILL_STRATEGY if bit == PAUSE_STRATEGY else KILL_DESK
-    if req > 0 and g.paused & bit == 0:
-        g.paused |= bit
-        risk_event(rec_r, cur, now, R_PAUSED, -1, n, g.state, src, 0.0)
-    elif req < 0 and g.paused & bit != 0:
-        g.paused &= ~bit
-        risk_event(rec_r, cur, now, R_RESUMED, -1, n, g.state, src, 0.0)
-
-
-@nb.njit(cache=True, _nrt=False)
-def on_requests(now, lacct, rstate, rec_r, cur):
-    """Carry out reset, pause and resume requests (they send no commands).
-
-    Only the risk desk writes reset (RESET_STATE, with RESET_PEAK / RESET_DENIALS to also
-    restart the drawdown peak or the denial count; both are kept otherwise). A strategy's
-    resume ends only its own pause, never the desk's."""
-    n = lacct.shape[0]
-    g = rstate.glob[0]
-    if g.reset != 0:
-        flags = g.reset
-        g.reset = 0
-        pnl = 0.0
-        for i in range(n):
-            pnl += lacct[i].equity
-        g.state = ACTIVE
-        g.killed = 0
-        if flags & RESET_DENIALS:
-            g.denials = 0
-        if flags & RESET_PEAK:
-            g.peak = pnl  # the drawdown is measured from here on
-        risk_event(rec_r, cur, now, R_RESET, -1, n, ACTIVE, KILL_DESK, g.peak)
-    if g.pause_req != 0:
-        pause_bit(g.pause_req, PAUSE_STRATEGY, now, n, rstate, rec_r, cur)
-        g.pause_req = 0
-    if g.desk_pause != 0:
-        pause_bit(g.desk_pause, PAUSE_DESK, now, n, rstate, rec_r, cur)
-        g.desk_pause = 0
