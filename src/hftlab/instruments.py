@@ -81,6 +81,11 @@ class Instrument:
             check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
                   f"Instrument.{name}", "a finite number > 0", v)
 
+    @property
+    def tick_value(self) -> float:
+        """Currency value of one tick on one lot (the engine's P&L unit per tick x lot)."""
+        return self.tick_size * self.lot_size * self.multiplier
+
     def to_ticks(self, price: float) -> int:
         """Currency price -> integer ticks; an off-tick price is an error, never rounded away."""
         ticks = price / self.tick_size

@@ -17,8 +17,8 @@ from typing import Any, Mapping, Sequence
 
 from hftlab.instruments import ConfigError
 from hftlab.analytics.tail_risk import tail_risk, var_es
-from hftlab.studies.stress import (DEFAULT_STRESSES, EXCHANGE_HALT, STRESSES, Stress,
-                                   StressResult, breakers, run_stress)
+from hftlab.studies.stress import StressResult, run_stress
+from hftlab.studies.stresses import DEFAULT_STRESSES, EXCHANGE_HALT, STRESSES, Stress, breakers
 
 __all__ = ["DEFAULT_STRESSES", "EXCHANGE_HALT", "STRESSES", "Stress", "StressResult",
            "breakers", "run", "run_stress", "strategies_from", "tail_risk", "var_es"]

@@ -14,7 +14,8 @@ from hftlab.core import book_nb
 from hftlab.instruments import ConfigError
 from hftlab.schema import Kind
 from hftlab.sim import MarketParams, market
-from hftlab.studies.stress import STRESSES, halt_params, market_metrics
+from hftlab.studies.stress import market_metrics
+from hftlab.studies.stresses import STRESSES, halt_params
 
 SECONDS = 240.0
 

@@ -7,7 +7,6 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
 
 from hftlab.studies.multi_asset import (SPOT_FEES, USDM_FEES, binance_basis,
                                         binance_basis_data, dollar_neutral_run, run_metrics)

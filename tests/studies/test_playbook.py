@@ -1,27 +1,17 @@
-"""The playbook: FIFO hold times, the measures of a record, the table and page with the
+"""The playbook: the measures of a record, the table and page with the
 rows not measured, and the command."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from hftlab.cli import app
 from hftlab.report.playbook import playbook_page, rich_table
 from hftlab.studies import playbook
+from hftlab.studies.trade_stats import trade_stats
 from tests.surveillance.synthetic import market_with_icebergs
 
 NS = 1_000_000_000
-
-
-def test_hold_times_match_first_in_first_out():
-    """Buy 3 at 0 s, buy 2 at 1 s, sell 4 at 5 s (closes 3 held 5 s, 1 held 4 s), sell 3
-    at 6 s (closes 1 held 5 s, opens a short of 2), buy 2 at 8 s (held 2 s)."""
-    f = pd.DataFrame({"ts_exchange": np.array([0, 1, 5, 6, 8]) * NS,
-                      "side": [1, 1, -1, -1, 1], "qty": [3, 2, 4, 3, 2]})
-    h, w = playbook.hold_times(f)
-    assert list(zip(h // NS, w)) == [(5, 3), (4, 1), (5, 1), (2, 2)]
-    assert playbook.weighted_median(h / NS, w) == 5.0
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +30,7 @@ def test_trade_stats_of_the_iceberg_follower(synthetic):
     assert s["fills"] == len(f) and 0 < s["median_hold_s"] < 60
     assert s["max_drawdown"] >= 0
     mid = int(f["ts_exchange"].iloc[len(f) // 2])
-    late = playbook.trade_stats(rec, mid)
+    late = trade_stats(rec, mid)
     assert late["fills"] == int((f["ts_exchange"] >= mid).sum())
 
 

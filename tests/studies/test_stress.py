@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from hftlab.instruments import ConfigError
-from hftlab.studies.stress import STRESSES, breakers, feed_outage, run_stress, sessions
+from hftlab.studies.stress import feed_outage, run_stress, sessions
+from hftlab.studies.stresses import STRESSES, breakers
 
 
 def test_every_stress_builds_its_two_sessions():

@@ -53,11 +53,6 @@ def fee_per_lot(fees: FeeSchedule, maker: bool, instrument: Instrument) -> np.nd
     return np.array([0.0, rate * 1e-4 * instrument.tick_size * units * instrument.multiplier])
 
 
-def tick_value(instrument: Instrument) -> float:
-    """Currency value of one tick on one lot."""
-    return instrument.tick_size * instrument.lot_size * instrument.multiplier
-
-
 @dataclass
 class StaleQuotes:
     """The windows (one row each, columns WINDOW_COLUMNS) and how they were found."""
@@ -159,7 +154,7 @@ def stale_quotes(data: MarketData, fast: Any, slow: Any,
             raise ValueError(f"basis must be a finite number of ticks, got {basis!r}")
         b = np.full(len(tl["t"]), float(basis))
     n, ints, flts = k.windows(tl["t"], tl["bs"], tl["as"], tl["bqs"], tl["aqs"], tl["bf"],
-                              tl["af"], tl["bqf"], tl["aqf"], b, h, tick_value(inst_s),
+                              tl["af"], tl["bqf"], tl["aqf"], b, h, inst_s.tick_value,
                               fee_per_lot(fee_s, False, inst_s),
                               fee_per_lot(fee_f, hedge == "join", inst_f), float(cost))
     ints, flts = ints[:n], flts[:n]

@@ -116,8 +116,7 @@ def _build(data: MarketData, venues: list[Venue], seed: int, prm: np.ndarray,
     inst = np.zeros(ni, INSTRUMENT_DTYPE)
     for i, spec in enumerate(data.instruments):
         books = [v * ni + i for v in range(nv) if bounds[v * ni + i, 0] >= 0]
-        inst[i] = (spec.tick_size * spec.lot_size * spec.multiplier, spec.lot_size,
-                   books[0] if books else i)
+        inst[i] = (spec.tick_value, spec.lot_size, books[0] if books else i)
     acct = np.zeros(ni, ACCOUNT_DTYPE)
     acct["mid"] = np.nan
     cur = np.zeros(1, CURSOR_DTYPE)

@@ -31,7 +31,7 @@ NS = 1_000_000_000
 def _values(rec: RunRecord) -> np.ndarray:
     if not rec.instruments:
         raise ValueError("the run record lists no instruments, so positions cannot be valued")
-    return np.array([i.tick_size * i.lot_size * i.multiplier for i in rec.instruments])
+    return np.array([i.tick_value for i in rec.instruments])
 
 
 def dollar_positions(rec: RunRecord) -> pd.DataFrame:

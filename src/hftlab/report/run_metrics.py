@@ -108,11 +108,6 @@ def teaching_summary(rec: RunRecord, vp: pd.DataFrame | None = None,
     }
 
 
-def _value(rec: RunRecord, instrument: int) -> float:
-    i = rec.instruments[instrument]
-    return i.tick_size * i.lot_size * i.multiplier
-
-
 def markouts(rec: RunRecord, horizons_s: tuple[int, ...] = HORIZONS_S,
              instrument: int = 0, within: tuple[float, float] | None = None) -> pd.DataFrame:
     """Markouts of our fills: side x (mid h seconds after the fill - fill price), in
@@ -127,7 +122,7 @@ def markouts(rec: RunRecord, horizons_s: tuple[int, ...] = HORIZONS_S,
         f = f[(secs >= within[0]) & (secs < within[1])]
     rows = []
     ts_s, mid_s = st["ts"].to_numpy(), st["mid"].to_numpy(dtype=np.float64)
-    v = _value(rec, instrument)
+    v = rec.instruments[instrument].tick_value
     for h in horizons_s:
         t = f["ts_exchange"].to_numpy() + int(h * NS)
         ok = t <= (ts_s[-1] if len(ts_s) else -1)
@@ -154,7 +149,7 @@ def pnl_decomposition(rec: RunRecord, instrument: int = 0) -> dict[str, float]:
     """
     f = rec.fills[rec.fills["instrument"] == instrument]
     st = rec.states[rec.states["instrument"] == instrument]
-    v = _value(rec, instrument)
+    v = rec.instruments[instrument].tick_value
     side = f["side"].to_numpy(dtype=np.float64)
     q = f["qty"].to_numpy(dtype=np.float64)
     px = f["price"].to_numpy(dtype=np.float64)

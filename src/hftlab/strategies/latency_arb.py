@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from hftlab.analytics.stale_quotes import HEDGES, fee_per_lot, tick_value
+from hftlab.analytics.stale_quotes import HEDGES, fee_per_lot
 from hftlab.instruments import FeeSchedule, Instrument, check
 from hftlab.strategies.base import integer, number
 from hftlab.strategies.latency_arb_nb import latency_arb
@@ -71,7 +71,7 @@ class LatencyArbitrage(CompiledStrategy):
             cooldown_ns=integer(cooldown_ns, "LatencyArbitrage.cooldown_ns", 0),
             min_edge=number(min_edge, "LatencyArbitrage.min_edge", 0.0),
             basis=number(basis, "LatencyArbitrage.basis"), halflife=float(halflife), basis_t=0,
-            value=tick_value(instrument), cost=number(cost, "LatencyArbitrage.cost", 0.0),
+            value=instrument.tick_value, cost=number(cost, "LatencyArbitrage.cost", 0.0),
             fee_fast=fee_per_lot(fees[0], hedge == "join", instrument),
             fee_slow=fee_per_lot(fees[1], False, instrument),
             take_id=-1, take_side=0, take_price=0, take_qty=0, hedge_id=-1, last_take=0,

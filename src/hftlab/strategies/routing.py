@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hftlab.analytics.stale_quotes import fee_per_lot, tick_value
+from hftlab.analytics.stale_quotes import fee_per_lot
 from hftlab.instruments import FeeSchedule, Instrument, check
 from hftlab.strategies.base import QuotingStrategy, integer, number
 from hftlab.strategies.routing_nb import routed_maker
@@ -65,7 +65,7 @@ class RoutedMaker(CompiledStrategy):
         rec = np.zeros(1, dtype)
         rec["params"][0], rec["mstate"][0] = params, mstate
         rec["books"][0], rec["fee_a"][0], rec["fee_b"][0] = books, fee[:, 0], fee[:, 1]
-        rec["tick_value"] = tick_value(instrument)
+        rec["tick_value"] = instrument.tick_value
         rec["halflife_s"] = number(halflife_s, "RoutedMaker.halflife_s", 0.0, 86_400.0,
                                    low_open=True)
         rec["prior_rate"] = number(prior_rate, "RoutedMaker.prior_rate", 0.0, 1e9)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hftlab.analytics.inputs import duration_ns, nonneg_duration_ns, positive_int
+from hftlab.analytics.stats import weighted_median
 from hftlab.book import to_currency
 from hftlab.data.market import MarketData
 from hftlab.schema import Kind
@@ -94,7 +95,9 @@ def detect_spoofing(data: MarketData, *, size_multiple: float = 5.0, max_life: A
             raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}]; got {v!r}")
     f = order_flow(data, venue, instrument, owners)
     lc = _lifecycles(f)
-    med = _weighted_median(lc["size"].to_numpy(float))
+    size = lc["size"].to_numpy(float)
+    # the size-weighted median: robust to a flood of tiny orders, which a count median is not
+    med = weighted_median(size, size) if len(size) else 0.0
     life = lc["end_ts"] - lc["add_ts"]
     cand = lc[lc["deleted"] & (lc["size"] >= size_multiple * med) & (life <= life_ns)
               & (lc["executed"] <= max_fill * lc["size"])].copy()
@@ -152,13 +155,3 @@ def detect_spoofing(data: MarketData, *, size_multiple: float = 5.0, max_life: A
         "candidates": int(len(cand)), "owners": f.has_owners, "book": f.book,
         "fills_from_cancels": f.fills_from_cancels})
     return out
-
-
-def _weighted_median(size: np.ndarray) -> float:
-    """The size-weighted median order size: half the volume added sits in orders no
-    larger (robust to a flood of tiny orders, which an order-count median is not)."""
-    if not len(size):
-        return 0.0
-    s = np.sort(size)
-    c = np.cumsum(s)
-    return float(s[np.searchsorted(c, 0.5 * c[-1])])
