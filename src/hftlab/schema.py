@@ -58,6 +58,15 @@ def reason_name(code: int) -> str:
         return str(code)
 
 
+class TradingState(IntEnum):
+    """The risk engine's trading state: a risk event's ``state``, the view's
+    ``clock.trading_state``, ``Context.trading_state()`` and the desk's snapshot."""
+
+    ACTIVE = 0  # every order the limits allow
+    REDUCING = 1  # only orders that reduce a position (soft loss / drawdown limit)
+    HALTED = 2  # orders denied, open orders cancelled, positions flattened (hard limit, kill)
+
+
 class Wake(IntEnum):
     """Why a strategy is woken: the `reason` a compiled strategy receives."""
 

@@ -13,9 +13,8 @@ from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, COMMAND_DTYP
                                 MAX_TICKS)
 from hftlab.instruments import Instrument, check
 from hftlab.risk.layout import KILL_STRATEGY
-from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce, TradingState
 
-TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
 BookLike = Union[int, "BookId"]
 
 
@@ -199,7 +198,7 @@ class Context:
     @property
     def trading_state(self) -> str:
         """ACTIVE, REDUCING (only position-reducing orders pass) or HALTED."""
-        return TRADING_STATES[int(self._e.rstate.glob[0]["state"])]
+        return TradingState(int(self._e.rstate.glob[0]["state"])).name
 
     def kill(self) -> None:
         """Fire the kill switch: cancel all open orders, flatten, deny every new order.

@@ -7,9 +7,10 @@ controls (loss, drawdown, holding time, correlation), throttles and the kill swi
 """
 
 from hftlab._lazy import lazy_exports
-from hftlab.risk.layout import ACTIVE, HALTED, REDUCING
+from hftlab.schema import TradingState
 
-TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
+ACTIVE, REDUCING, HALTED = TradingState
+TRADING_STATES = tuple(s.name for s in TradingState)
 _EXPORTS = {
     "RiskLimits": "hftlab.risk.limits",
     "RiskDesk": "hftlab.risk.desk",
@@ -21,5 +22,6 @@ _EXPORTS = {
     "risk_events": "hftlab.risk.events",  # these two read RunRecords (pandas)
     "risk_summary": "hftlab.risk.events",
 }
-__all__ = ["ACTIVE", "HALTED", "REDUCING", "TRADING_STATES", *sorted(_EXPORTS)]
+__all__ = ["ACTIVE", "HALTED", "REDUCING", "TRADING_STATES", "TradingState",
+           *sorted(_EXPORTS)]
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

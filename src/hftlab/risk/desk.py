@@ -29,6 +29,7 @@ import numpy as np
 
 from hftlab.instruments import ConfigError, check
 from hftlab.risk import layout as L
+from hftlab.schema import TradingState
 
 ACTIONS = ("kill", "pause", "resume", "reset")
 NEVER = L.NEVER
@@ -189,7 +190,7 @@ class RiskDesk:
         peak = max(float(g["peak"]), pnl)
         return DeskSnapshot(int(now), pnl, peak, peak - pnl,
                             tuple(int(p) for p in lacct["position"]),
-                            ("ACTIVE", "REDUCING", "HALTED")[int(g["state"])],
+                            TradingState(int(g["state"])).name,
                             bool(g["paused"] & L.PAUSE_DESK or g["paused"] & L.PAUSE_STRATEGY),
                             bool(g["killed"]), int(g["denials"]), sent, rate)
 

@@ -6,9 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from hftlab.schema import reason_name
-
-STATES = {0: "ACTIVE", 1: "REDUCING", 2: "HALTED"}
+from hftlab.schema import TradingState, reason_name
 
 
 def risk_events(rec: Any) -> pd.DataFrame:
@@ -17,7 +15,7 @@ def risk_events(rec: Any) -> pd.DataFrame:
     ev = rec.risk_events.copy()
     symbols = [i.symbol for i in rec.instruments]
     ev["rule_name"] = [reason_name(int(r)) for r in ev["rule"]]
-    ev["state_name"] = [STATES.get(int(s), str(s)) for s in ev["state"]]
+    ev["state_name"] = [TradingState(int(s)).name for s in ev["state"]]
     ev["symbol"] = [symbols[int(i)] if int(i) < len(symbols) else "portfolio"
                     for i in ev["instrument"]]
     return ev

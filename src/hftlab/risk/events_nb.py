@@ -2,8 +2,8 @@
 decisions that write one without a check: a denial (counted: enough of them fire the
 kill switch), a pause or resume by its source, and the risk desk's reset.
 
-Each row holds a schema.Reason (RISK_*) as its rule, the risk state (risk.layout ACTIVE
-/ REDUCING / HALTED) after the decision, and the rule's value and limit in the rule's
+Each row holds a schema.Reason (RISK_*) as its rule, the risk state (schema.TradingState)
+after the decision, and the rule's value and limit in the rule's
 own units (risk/events.py labels the record for people).
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import numba as nb
 
 from hftlab.core.specialise import plain_args
-from hftlab.risk.layout import (ACTIVE, KILL_CONFIG_DENIALS, KILL_DESK, KILL_STRATEGY,
-                                PAUSE_DESK, PAUSE_STRATEGY, RESET_DENIALS, RESET_PEAK)
-from hftlab.schema import Reason
+from hftlab.risk.layout import (KILL_CONFIG_DENIALS, KILL_DESK, KILL_STRATEGY, PAUSE_DESK,
+                                PAUSE_STRATEGY, RESET_DENIALS, RESET_PEAK)
+from hftlab.schema import Reason, TradingState
 
 
 @plain_args
@@ -76,13 +76,14 @@ def on_requests(now, lacct, rstate, rec_r, cur):
         pnl = 0.0
         for i in range(n):
             pnl += lacct[i].equity
-        g.state = ACTIVE
+        g.state = TradingState.ACTIVE
         g.killed = 0
         if flags & RESET_DENIALS:
             g.denials = 0
         if flags & RESET_PEAK:
             g.peak = pnl  # the drawdown is measured from here on
-        risk_event(rec_r, cur, now, Reason.RISK_RESET, -1, n, ACTIVE, KILL_DESK, g.peak)
+        risk_event(rec_r, cur, now, Reason.RISK_RESET, -1, n, TradingState.ACTIVE, KILL_DESK,
+                   g.peak)
     if g.pause_req != 0:
         pause_bit(g.pause_req, PAUSE_STRATEGY, now, n, rstate, rec_r, cur)
         g.pause_req = 0

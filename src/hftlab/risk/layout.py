@@ -110,7 +110,6 @@ DUP_DTYPE = np.dtype([("ts", _F8), ("book", _I8), ("side", _I8), ("price", _I8),
 class RiskState(namedtuple("RiskState", "glob venues instruments dup pairs")):
     """The risk engine's state (module doc)."""
 
-ACTIVE, REDUCING, HALTED = 0, 1, 2
 KILL_STRATEGY, KILL_ENGINE, KILL_CONFIG_TIME, KILL_CONFIG_DENIALS, KILL_DESK = 1, 2, 3, 4, 5
 RESET_STATE, RESET_PEAK, RESET_DENIALS = 1, 2, 4
 PAUSE_STRATEGY, PAUSE_DESK = 1, 2

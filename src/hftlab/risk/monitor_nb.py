@@ -23,11 +23,10 @@ import numpy as np
 from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.core.specialise import plain_args
-from hftlab.risk.layout import (ACTIVE, CORR_PAUSE, CORR_REDUCING, HALTED, KILL_CONFIG_TIME,
-                                KILL_ENGINE, PAUSE_DESK, REDUCING)
+from hftlab.risk.layout import CORR_PAUSE, CORR_REDUCING, KILL_CONFIG_TIME, KILL_ENGINE, PAUSE_DESK
 from hftlab.risk.events_nb import on_requests, risk_event
 from hftlab.risk.pretrade_nb import kill_time_reached, reference_price, rel, scan_open
-from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce
+from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce, TradingState
 
 
 @plain_args
@@ -61,7 +60,7 @@ def cancel_orders(orders, active, cur, market, instrument, pos_sign, rcmds, n):
 @plain_args
 @nb.njit(cache=True, _nrt=False)
 def cancel_adding(orders, active, cur, market, lacct, rcmds, n):
-    """Cancel every open order that would add to its instrument's position (REDUCING)."""
+    """Cancel every open order that would add to its instrument's position (state REDUCING)."""
     for i in range(lacct.shape[0]):
         pos = lacct[i].position
         if pos == 0:
@@ -119,14 +118,14 @@ def sent_qty(rcmds, lo, hi):
 @nb.njit(cache=True, _nrt=False)
 def flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur, rcmds,
                 n):
-    """Flatten every position that has no order of ours in flight (HALTED)."""
+    """Flatten every position that has no order of ours in flight (TradingState.HALTED)."""
     for i in range(lacct.shape[0]):
         pos = lacct[i].position
         if pos == 0 or rstate.instruments[i].inflight > 0:
             continue
         m = flatten_one(i, lacct, instruments, market, rparams, rstate, rcmds, n)
         if m > n:
-            risk_event(rec_r, cur, now, Reason.RISK_FLATTEN, -1, i, HALTED, pos,
+            risk_event(rec_r, cur, now, Reason.RISK_FLATTEN, -1, i, TradingState.HALTED, pos,
                        sent_qty(rcmds, n, m))
         n = m
     return n
@@ -232,7 +231,9 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
     if hit and g.corr_alert == 0:
         g.corr_alert = 1
         act = 0 if pl.corr_action == np.inf else np.int64(pl.corr_action)
-        state = REDUCING if act == CORR_REDUCING and g.state == ACTIVE else g.state
+        state = g.state
+        if act == CORR_REDUCING and state == TradingState.ACTIVE:
+            state = TradingState.REDUCING
         risk_event(rec_r, cur, now, Reason.RISK_CORRELATION, -1, n, state, mean, thr)
         return act
     if not hit:
@@ -263,9 +264,10 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         src = g.kill
         g.kill = 0
         g.killed = 1
-        new = HALTED
-        risk_event(rec_r, cur, now, Reason.RISK_KILL_SWITCH, -1, n_instr, HALTED, src, 0.0)
-    elif state != HALTED:
+        new = TradingState.HALTED
+        risk_event(rec_r, cur, now, Reason.RISK_KILL_SWITCH, -1, n_instr, TradingState.HALTED, src,
+                   0.0)
+    elif state != TradingState.HALTED:
         pl = rparams.portfolio[0]
         hard_loss = pl.hard_loss
         hard_dd = pl.hard_drawdown
@@ -273,38 +275,40 @@ def monitor(now, lacct, instruments, orders, active, cur, market, rparams, rstat
         soft_dd = pl.soft_drawdown
         rule, value, limit = 0, 0.0, 0.0
         if pnl <= -hard_loss:
-            new, rule, value, limit = HALTED, Reason.RISK_HARD_LOSS, pnl, -hard_loss
+            new, rule, value, limit = TradingState.HALTED, Reason.RISK_HARD_LOSS, pnl, -hard_loss
         elif dd >= hard_dd:
-            new, rule, value, limit = HALTED, Reason.RISK_HARD_DRAWDOWN, dd, hard_dd
-        elif state == ACTIVE and pnl <= -soft_loss:
-            new, rule, value, limit = REDUCING, Reason.RISK_SOFT_LOSS, pnl, -soft_loss
-        elif state == ACTIVE and dd >= soft_dd:
-            new, rule, value, limit = REDUCING, Reason.RISK_SOFT_DRAWDOWN, dd, soft_dd
+            new, rule, value, limit = TradingState.HALTED, Reason.RISK_HARD_DRAWDOWN, dd, hard_dd
+        elif state == TradingState.ACTIVE and pnl <= -soft_loss:
+            new, rule, value, limit = TradingState.REDUCING, Reason.RISK_SOFT_LOSS, pnl, -soft_loss
+        elif state == TradingState.ACTIVE and dd >= soft_dd:
+            new, rule, value, limit = TradingState.REDUCING, Reason.RISK_SOFT_DRAWDOWN, dd, soft_dd
         if rule != 0:
             risk_event(rec_r, cur, now, rule, -1, n_instr, new, value, limit)
     g.state = new
     n = 0
-    if new == HALTED:
+    if new == TradingState.HALTED:
         n = cancel_orders(orders, active, cur, market, -1, 0, rcmds, 0)
         if n > 0:
-            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, HALTED, n, 0.0)
+            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, TradingState.HALTED, n,
+                       0.0)
         scan_open(orders, active, cur, market, rstate, n_instr, -1, -1)
         n = flatten_all(now, lacct, instruments, market, rparams, rstate, rec_r, cur,
                         rcmds, n)
     else:
-        if new == REDUCING and state == ACTIVE:
+        if new == TradingState.REDUCING and state == TradingState.ACTIVE:
             n = cancel_adding(orders, active, cur, market, lacct, rcmds, 0)
             if n > 0:
-                risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, REDUCING, n,
+                risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, TradingState.REDUCING, n,
                            0.0)
         n = holding(now, lacct, instruments, orders, active, cur, market, rparams, rstate,
                     rec_r, rcmds, n)
     act = correlation(now, lacct, rparams, rstate, rec_r, cur)
-    if act == CORR_REDUCING and g.state == ACTIVE:  # only reducing orders from now on
-        g.state = REDUCING
+    if act == CORR_REDUCING and g.state == TradingState.ACTIVE:  # only reducing orders from now on
+        g.state = TradingState.REDUCING
         m = cancel_adding(orders, active, cur, market, lacct, rcmds, n)
         if m > n:
-            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, REDUCING, m - n, 0.0)
+            risk_event(rec_r, cur, now, Reason.RISK_CANCEL_ALL, -1, n_instr, TradingState.REDUCING,
+                       m - n, 0.0)
         n = m
     elif act == CORR_PAUSE and g.paused & PAUSE_DESK == 0:  # held until the desk resumes
         g.paused |= PAUSE_DESK

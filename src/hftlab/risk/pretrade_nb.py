@@ -23,8 +23,8 @@ import numpy as np
 
 from hftlab.core.specialise import plain_args
 from hftlab.risk.events_nb import deny
-from hftlab.risk.layout import DUP_SLOTS, HALTED, KILL_CONFIG_TIME, MAX_VENUES, NEVER, REDUCING
-from hftlab.schema import OrderStatus, OrderType, Reason
+from hftlab.risk.layout import DUP_SLOTS, KILL_CONFIG_TIME, MAX_VENUES, NEVER
+from hftlab.schema import OrderStatus, OrderType, Reason, TradingState
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -247,7 +247,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     if g.kill != 0 or g.killed != 0:
         return deny(now, Reason.RISK_KILL_SWITCH, oid, i, max(g.kill, g.killed), 0.0, rparams,
                     rstate, rec_r, cur)
-    if state == HALTED:
+    if state == TradingState.HALTED:
         return deny(now, Reason.RISK_STATE_HALTED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
     if g.paused != 0:
         return deny(now, Reason.RISK_PAUSED, oid, i, qty, 0.0, rparams, rstate, rec_r, cur)
@@ -304,7 +304,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
     port = pl.gross < np.inf or pl.net < np.inf or pl.concentration < np.inf
     lim = rparams.limits[i].max_position
     limn = rparams.limits[i].max_position_notional
-    if state == REDUCING or port or lim < np.inf or limn < np.inf:
+    if state == TradingState.REDUCING or port or lim < np.inf or limn < np.inf:
         scan_open(orders, active, cur, market, rstate, n, -1 if port else i, s)
         pos = lacct[i].position
         if side > 0:
@@ -313,7 +313,7 @@ def pre_trade(now, oid, s, b, side, price, qty, otype, add, is_modify, lacct, ma
             same = o.open_sell + o.up_sell
         before = pos + side * same
         after = before + side * add
-        if state == REDUCING:
+        if state == TradingState.REDUCING:
             if not (pos * side < 0 and same + add <= abs(pos)):
                 return deny(now, Reason.RISK_STATE_REDUCING, oid, i, after, pos, rparams, rstate,
                             rec_r, cur)
