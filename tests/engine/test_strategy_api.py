@@ -9,7 +9,8 @@ from hftlab.engine.api_nb import ORDER_VIEW_DTYPE
 from hftlab.engine.backtest import EngineError
 from hftlab.risk import RiskLimits
 from hftlab.schema import OrderStatus, Reason, Wake
-from hftlab.strategy import BookId, best_ask, best_bid, n_orders, order, position, submit
+from hftlab.strategy import (BookId, TradingState, best_ask, best_bid, n_orders, order, position,
+                             request_kill, submit, trading_state)
 from tests.engine.conftest import US, book_rows, events, venue
 
 T = hftlab.schema.Kind.TRADE
@@ -48,6 +49,28 @@ def buys_then_watches(reason, book, view, orders, st):
         st.last_leaves = o.leaves
     st.position = position(view, 0)
     st.wakes += 1
+
+
+@nb.njit
+def pulls_the_switch(reason, book, view, orders, st):
+    """Counts timers seen ACTIVE and HALTED; asks for the kill at its third timer."""
+    if reason != Wake.TIMER:
+        return
+    st.wakes += 1
+    if trading_state(view) == TradingState.ACTIVE:
+        st.active += 1
+    elif trading_state(view) == TradingState.HALTED:
+        st.halted += 1
+    if st.wakes == 3:
+        request_kill(orders)
+
+
+def test_a_compiled_strategy_reads_its_trading_state_by_name():
+    """The kill it requests halts trading from its next wake-up on: it reads HALTED."""
+    strat = hftlab.CompiledStrategy(pulls_the_switch, dict(wakes=0, active=0, halted=0),
+                                    timer_ns=10 * US)
+    st = hftlab.backtest(market(), strat, venues=[venue()]).strategy_state
+    assert st["active"][0] == 3 and st["halted"][0] == st["wakes"][0] - 3 > 0
 
 
 def test_a_compiled_strategy_that_writes_to_its_view_fails_with_a_clear_error():

@@ -51,8 +51,8 @@ ORDER_VIEW_DTYPE = np.dtype({
     "itemsize": OWN_ORDER_DTYPE.itemsize})
 # The host's account per instrument (position in lots, money in currency, prices in ticks).
 ACCOUNT_VIEW_DTYPE = ACCOUNT_DTYPE
-# Host time (ns), open-order slots listed in view.active, trading state (0 ACTIVE,
-# 1 REDUCING, 2 HALTED) and the id the next accepted submit gets.
+# Host time (ns), open-order slots listed in view.active, trading state (a
+# schema.TradingState) and the id the next accepted submit gets.
 CLOCK_DTYPE = np.dtype([("now", _I8), ("n_active", _I8), ("trading_state", _I8),
                         ("next_id", _I8)])
 VIEW_DTYPES = (BOOK_VIEW_DTYPE, ORDER_VIEW_DTYPE, ACCOUNT_VIEW_DTYPE, CLOCK_DTYPE)
@@ -138,7 +138,8 @@ def position(view, instrument):
 
 @nb.njit(cache=True)
 def trading_state(view):
-    """0 ACTIVE, 1 REDUCING (only reducing orders pass), 2 HALTED."""
+    """The risk engine's TradingState: ACTIVE, REDUCING (only reducing orders pass) or
+    HALTED (compare with hftlab.strategy.TradingState's members)."""
     return view.clock[0].trading_state
 
 
