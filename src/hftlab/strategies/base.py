@@ -112,8 +112,10 @@ class QuotingStrategy(Strategy, ABC):
         self.p, self.s = self._params[0], self.state[0]
 
     def on_start(self, ctx: Context) -> None:
+        from hftlab.strategies.makers_nb import start_rule
+
         self._reset()
-        q.start(self.p, self.s, ctx.now)
+        start_rule(self.p, self.s, self.ring, ctx.now)
 
     def on_timer(self, ctx: Context) -> None:
         bb, ba = ctx.best_bid(self.book), ctx.best_ask(self.book)

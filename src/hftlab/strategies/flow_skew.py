@@ -64,10 +64,6 @@ class FlowSkew(QuotingStrategy):
         window_ns = integer(window_ns, "FlowSkew.window_ns", buckets)
         p["window_ns"], p["buckets"] = window_ns, buckets
 
-    def on_start(self, ctx: Context) -> None:
-        self._reset()
-        k.flow_start(self.p, self.s, ctx.now)
-
     def on_book(self, ctx: Context, book: int) -> None:
         if book == self.book:
             bq, aq = ctx.best_sizes(book)

@@ -64,10 +64,6 @@ class GLFT(QuotingStrategy):
         p["k_max"] = number(k_max, f"GLFT.k_max (>= k_min={k_min})", k_min, 1e6)
         self.gamma, self.sigma, self.A, self.k, self.xi, self.fit = gamma, sigma, A, k, xi, fit
 
-    def on_start(self, ctx: Context) -> None:
-        self._reset()
-        kern.glft_start(self.p, self.s, ctx.now)
-
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)

@@ -87,10 +87,6 @@ class ToxicityAware(QuotingStrategy):
     def n_ring(self) -> int:
         return self.window
 
-    def on_start(self, ctx: Context) -> None:
-        self._reset()
-        kern.toxicity_start(self.p, self.s, self.ring, ctx.now)
-
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)
