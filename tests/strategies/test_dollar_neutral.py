@@ -90,7 +90,8 @@ def test_compiled_and_python_forms_leave_identical_records():
     rec_p = hftlab.backtest(m, python, venues=venue())
     assert len(rec_c.fills) > 50
     _records_equal(rec_c, rec_p)
-    np.testing.assert_array_equal(rec_c.strategy_state["state"][0], python.state)
+    assert rec_c.strategy_state.dtype == python.state.dtype  # params, state, arrays by name
+    assert rec_c.strategy_state.tobytes() == python.state.tobytes()
     m10 = ten_stocks(2, seconds=10)
     a, b = DollarNeutralMM(m10.instruments), DollarNeutralMM(m10.instruments)
     _records_equal(hftlab.backtest(m10, a.compiled()), hftlab.backtest(m10, b))
@@ -115,18 +116,19 @@ def test_the_hedge_goes_to_the_cheapest_instrument_per_unit_of_exposure():
 
     inst = ten_stocks(1, seconds=5).instruments[:3]
     mm = DollarNeutralMM(inst, band=1_000, hard_band=2_000, taker_fee_bps=1.0)
-    state = np.zeros_like(mm.state)
+    r = mm.record()[0]
+    params, state, arrays = r["params"], r["state"], k.arrays_of(r)
     # spreads in bps of the mid: 4200/4204 ~ 9.5, 11850/11851 ~ 0.8, 2730/2740 ~ 36.6
     bids = np.array([4200, 11850, 2730], np.int64)
     asks = np.array([4204, 11851, 2740], np.int64)
-    pos = np.array([100.0, 0.0, 0.0])  # $4,202 long in the first
+    pos = np.array([100, 0, 0])  # $4,202 long in the first
     out = np.zeros((4, 4), np.int64)
-    k.plan(mm.params(), state, 1, bids, asks, pos, False, out)
+    k.plan(params, state, arrays, 1, bids, asks, pos, False, out)
     book, side, lots = out[3, :3]
     assert (book, side) == (1, -1)
     assert lots == round(4202.0 / (11850.5 * 0.01))
     assert out[0, 2] == 0  # no more buying past the band in the long name
-    k.plan(mm.params(), state, 2, bids, asks, pos, True, out)
+    k.plan(params, state, arrays, 2, bids, asks, pos, True, out)
     assert out[3, 2] == 0  # one hedge in flight at a time
 
 

@@ -10,6 +10,7 @@ from hftlab.analytics.ofi import ofi_events
 from hftlab.instruments import ConfigError
 from hftlab.strategies import FlowSkew, InventorySkew, fit_flow_skew
 from hftlab.strategies import flow_skew_nb as k
+from hftlab.strategies import quoting_nb
 
 MAKER = dict(half_spread=1.0, skew=2.0, capacity=50, qty=5)
 SEC = 1_000_000_000
@@ -20,8 +21,10 @@ def session():
     return hftlab.sim.market("informed-episode", seconds=60, seed=1)
 
 
-def params(window_ns=SEC, buckets=10, **betas):
-    return FlowSkew(window_ns=window_ns, buckets=buckets, **betas).params()
+def records(window_ns=SEC, buckets=10, **betas):
+    """A FlowSkew's params record and a fresh state record."""
+    s = FlowSkew(window_ns=window_ns, buckets=buckets, **betas)
+    return s.params()[0], s.initial_state()[0]
 
 
 def test_online_ofi_is_the_cks_sum_over_the_window():
@@ -33,8 +36,7 @@ def test_online_ofi_is_the_cks_sum_over_the_window():
     ask = bid + rng.integers(1, 3, n)
     bq, aq = rng.integers(1, 50, n), rng.integers(1, 50, n)
     ts = np.arange(n) * 10_000_000  # every 10 ms: 0.4 s in all, inside a 1 s window
-    p = params(beta_ofi=1.0)
-    st = np.zeros(k.N_STATE)
+    p, st = records(beta_ofi=1.0)
     k.flow_start(p, st, 0)
     for i in range(n):
         k.flow_book(p, st, ts[i], bid[i], ask[i], bq[i], aq[i])
@@ -45,11 +47,10 @@ def test_online_ofi_is_the_cks_sum_over_the_window():
 
 def test_online_imbalances():
     """Queue imbalance of the top sizes; trade imbalance = signed over total print volume."""
-    p = params(beta_imbalance=1.0)
-    st = np.zeros(k.N_STATE)
+    p, st = records(beta_imbalance=1.0)
     k.flow_start(p, st, 0)
     assert k.flow_shift(p, st, 0, 30, 10) == pytest.approx(0.5)
-    p = params(beta_trade_imbalance=2.0)
+    p, _ = records(beta_trade_imbalance=2.0)
     k.flow_start(p, st, 0)
     k.flow_trade(p, st, 1, 30, 1)
     k.flow_trade(p, st, 2, 10, -1)
@@ -109,6 +110,6 @@ def test_fit_recovers_the_slope_in_ticks_without_look_ahead():
 
 def test_bad_settings_name_the_field():
     with pytest.raises(ConfigError, match="FlowSkew.buckets"):
-        FlowSkew(buckets=k.MAX_BUCKETS + 1)
+        FlowSkew(buckets=quoting_nb.MAX_BUCKETS + 1)
     with pytest.raises(ConfigError, match="signals"):
         fit_flow_skew(_frame(200), signals=("vpin",), tick_size=0.01, lot_size=1.0)

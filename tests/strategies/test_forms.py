@@ -1,10 +1,10 @@
 """Each built-in market maker: the Python and compiled forms leave the same record."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import hftlab
-from hftlab.strategies import glft_nb as kern
 from hftlab.data.synthetic import l2_stream
 from hftlab.strategies import GLFT, AvellanedaStoikov, InventorySkew, Static, ToxicityAware
 
@@ -56,9 +56,30 @@ def test_glft_fits_its_intensity_online_in_both_forms(data):
     assert (A, k) != (5.0, 1.0) and A > 0 and 0.05 <= k <= 20.0
     comp = strat.compiled()
     rec = hftlab.backtest(data, comp, seed=1)  # the engine copies the state: the input is untouched
-    assert comp.state["state"].sum() == 0
+    assert comp.state.tobytes() == strat.record().tobytes()
     fitted = rec.strategy_state["state"][0]  # the run's final state comes back in its record
-    assert (fitted[kern.S_A], fitted[kern.S_K]) == (A, k)
+    assert (fitted["A"], fitted["k"]) == (A, k) and fitted["fits"] == strat.s["fits"] > 0
+
+
+def test_compiled_makers_final_state_reads_by_name(data, tmp_path):
+    """rec.strategy_state of a built-in maker: its params, state and ring by field name,
+    integers as int64, equal to the Python form's records after the same run."""
+    strat = STRATEGIES["toxicity_aware"]()
+    hftlab.backtest(data, strat, seed=1)
+    rec = hftlab.backtest(data, strat.compiled(), seed=1)
+    st = rec.strategy_state
+    assert st.dtype.names == ("params", "state", "ring") and st.shape == (1,)
+    assert st["params"]["window"][0] == 10 and st["params"]["capacity"][0] == 6
+    for name in ("qty", "capacity", "book", "tif", "window", "depth_levels"):
+        assert st.dtype["params"][name] == np.int64
+    for name in ("t0", "prev_t", "done", "tier"):
+        assert st.dtype["state"][name] == np.int64
+    assert st["state"]["done"][0] > 0 and 0.0 < st["state"]["vpin"][0] == strat.vpin()
+    assert st["state"][0].tobytes() == strat.state[0].tobytes()
+    np.testing.assert_array_equal(st["ring"][0], strat.ring)
+    rec.save(tmp_path / "run")  # and it survives a save as the same named record
+    back = hftlab.RunRecord.load(tmp_path / "run").strategy_state
+    assert back.dtype == st.dtype and back.tobytes() == st.tobytes()
 
 
 def test_toxicity_aware_tracks_vpin_of_the_prints(data):

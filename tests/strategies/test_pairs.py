@@ -83,7 +83,8 @@ def test_compiled_and_python_forms_leave_identical_records(execution):
     rb = hftlab.backtest(m, b, venues=scenario_venues(m))
     assert len(ra.fills) > 5
     _same(ra, rb)
-    np.testing.assert_array_equal(ra.strategy_state["state"][0], b.state)
+    assert ra.strategy_state.dtype == b.state.dtype  # params, state, ring by name
+    assert ra.strategy_state.tobytes() == b.state.tobytes()
 
 
 def test_bands_holding_time_and_costs():
@@ -109,13 +110,13 @@ def test_bands_holding_time_and_costs():
     rec = hftlab.backtest(m, pt.compiled())
     assert pt.counters(rec.strategy_state)["entries"] == 0 and len(rec.fills) == 0
     # entry sizes: notional of y, -b notional of x, in lots at the mids
-    p = PairsTrader(m.instruments, [0, 1], warmup=0, notional=10_000.0).params()
-    state = np.zeros(k.offsets(2, 300)["size"])
-    state[k.S_Z], state[k.S_VAR], state[k.S_N] = 3.0, 1e-6, 100
-    state[k.offsets(2, 300)["theta"] + 1] = 2.0
-    target = np.zeros(2)
-    k.decide(p, state, 1, np.array([4200, 11850]), np.array([4201, 11851]), target)
-    assert state[k.S_MODE] == -1.0  # z high: short the spread
+    r = PairsTrader(m.instruments, [0, 1], warmup=0, notional=10_000.0).record()[0]
+    state = r["state"]
+    state["z"], state["var"], state["n"] = 3.0, 1e-6, 100
+    state["theta"][1] = 2.0
+    k.decide(r["params"], state, 1, np.array([4200, 11850]), np.array([4201, 11851]))
+    assert state["mode"] == -1  # z high: short the spread
+    target = state["target"]
     assert target[0] == -round(10_000 / 42.005) and target[1] == round(20_000 / 118.505)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hftlab.strategies import avellaneda_stoikov_nb as kern
 from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
-from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
 
 
@@ -32,8 +31,6 @@ class AvellanedaStoikov(QuotingStrategy):
     """
 
     rule = quoting_nb.AVELLANEDA_STOIKOV
-    n_params = kern.N_PARAMS
-    n_state = S_HEADER
 
     def __init__(self, gamma: float = 0.1, sigma: float = 1.0, k: float = 1.5,
                  horizon_s: float = 60.0, rolling: bool = True, qty: int = 1,
@@ -44,13 +41,13 @@ class AvellanedaStoikov(QuotingStrategy):
                           qty=qty, capacity=capacity, sigma_halflife_s=sigma_halflife_s,
                           requote_ns=requote_ns, book=book, post_only=post_only)
         p = self._header(qty, capacity, requote_ns, book, post_only, sigma, sigma_halflife_s)
-        p[kern.P_GAMMA] = number(gamma, "AvellanedaStoikov.gamma", 0.0, 1e6, low_open=True)
-        p[kern.P_K] = number(k, "AvellanedaStoikov.k", 0.0, 1e6, low_open=True)
-        p[kern.P_HORIZON_S] = number(horizon_s, "AvellanedaStoikov.horizon_s", 0.0, 1e7)
-        p[kern.P_ROLLING] = 1.0 if rolling else 0.0
+        p["gamma"] = number(gamma, "AvellanedaStoikov.gamma", 0.0, 1e6, low_open=True)
+        p["k"] = number(k, "AvellanedaStoikov.k", 0.0, 1e6, low_open=True)
+        p["horizon_s"] = number(horizon_s, "AvellanedaStoikov.horizon_s", 0.0, 1e7)
+        p["rolling"] = 1 if rolling else 0
         self.gamma, self.sigma, self.k, self.horizon_s, self.rolling = \
             gamma, sigma, k, horizon_s, rolling
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        return kern.avellaneda_stoikov_rule(self._params, self.state, ctx.now, bb, ba, pos)
+        return kern.avellaneda_stoikov_rule(self.p, self.s, ctx.now, bb, ba, pos)
 

@@ -3,8 +3,8 @@
 A built-in market maker is one compiled quote rule (in its ``*_nb`` module) used by two
 forms: this Python class, which calls the rule from its callbacks and places the quotes
 through the Context, and ``compiled()``, a numba function the engine calls in its loop.
-Both forms run the same kernels on the same params and state arrays, so they leave the
-same record bit for bit.
+Both forms run the same kernels on the same params and state records (quoting_nb's
+PARAMS_DTYPE and STATE_DTYPE, fields by name), so they leave the same record bit for bit.
 """
 
 from __future__ import annotations
@@ -47,52 +47,57 @@ class QuotingStrategy(Strategy, ABC):
     """A two-sided quoter requoted on a timer; subclasses supply the rule's kernels.
 
     Subclasses set ``rule`` (their quote rule's id in quoting_nb, which the one compiled
-    skeleton, makers_nb.maker_step, dispatches on), fill ``_params`` in ``__init__`` via
-    ``_header`` and implement ``_quote(ctx, bb, ba, pos)`` by calling their compiled
-    quote rule on ``self.state``.
+    skeleton, makers_nb.maker_step, dispatches on), fill their params record in
+    ``__init__`` via ``_header`` and implement ``_quote(ctx, bb, ba, pos)`` by calling
+    their compiled quote rule on ``self.p``, ``self.s`` (the records of ``self._params``
+    and ``self.state``) and ``self.ring``.
     """
 
     rule: int
-    n_params: int
-    n_state: int
+    n_ring = 0  # length of the rule's float64 ring (ToxicityAware: its window)
 
     def _header(self, qty: int, capacity: int, requote_ns: int, book: int, post_only: bool,
-                sigma: float = 0.0, sigma_halflife_s: float = 0.0) -> np.ndarray:
+                sigma: float = 0.0, sigma_halflife_s: float = 0.0) -> np.void:
+        """Validate and set the params every maker has; returns the params record for
+        the subclass to fill with its own."""
         name = type(self).__name__
         capacity = integer(capacity, f"{name}.capacity", 1)
         qty = integer(qty, f"{name}.qty", 1, capacity)
         self.timer_ns = integer(requote_ns, f"{name}.requote_ns", 1)
         self.book = integer(book, f"{name}.book", 0)
-        p = np.zeros(self.n_params)
-        p[q.P_BOOK] = self.book
-        p[q.P_TIF] = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
-        p[q.P_QTY], p[q.P_CAPACITY] = qty, capacity
-        p[q.P_SIGMA] = number(sigma, f"{name}.sigma", 0.0)
-        p[q.P_SIGMA_HALFLIFE] = number(sigma_halflife_s, f"{name}.sigma_halflife_s", 0.0, 86_400.0)
-        p[q.P_RULE] = self.rule
+        self._params = np.zeros(1, q.PARAMS_DTYPE)
+        p = self._params[0]
+        p["rule"], p["book"] = self.rule, self.book
+        p["tif"] = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
+        p["qty"], p["capacity"] = qty, capacity
+        p["sigma"] = number(sigma, f"{name}.sigma", 0.0)
+        p["sigma_halflife_s"] = number(sigma_halflife_s, f"{name}.sigma_halflife_s", 0.0,
+                                       86_400.0)
         self.qty, self.capacity = qty, capacity
         self.name = name
-        self._params = p
-        self.state = self.initial_state()
+        self._reset()
         return p
 
     def params(self) -> np.ndarray:
-        """The float64 params array both forms read (layout in the strategy's _nb module)."""
+        """A copy of the one-row params record both forms read (quoting_nb.PARAMS_DTYPE)."""
         return self._params.copy()
 
     def initial_state(self) -> np.ndarray:
-        return np.zeros(self.n_state)
+        """A fresh one-row state record (quoting_nb.STATE_DTYPE; the rule's start sets it)."""
+        return np.zeros(1, q.STATE_DTYPE)
+
+    def record(self) -> np.ndarray:
+        """The compiled form's initial state: params, a fresh state and ring, one record
+        (quoting_nb.maker_record); ``rec.strategy_state`` is this record after the run."""
+        return q.maker_record(self._params, self.initial_state(), np.zeros(self.n_ring))
 
     def compiled(self) -> CompiledStrategy:
         """The same rule as a numba function: no Python in the backtest loop."""
         from hftlab.strategies.makers_nb import maker_step
 
-        params, state = self.params(), self.initial_state()
-        rec = np.zeros(1, [("n_params", "f8"), ("params", "f8", params.shape),
-                           ("state", "f8", state.shape)])
-        rec["n_params"], rec["params"][0], rec["state"][0] = len(params), params, state
         return CompiledStrategy.from_step(
-            maker_step, rec, timer_ns=self.timer_ns, subscribe_trades=self.subscribe_trades,
+            maker_step, self.record(), timer_ns=self.timer_ns,
+            subscribe_book=self.subscribe_book, subscribe_trades=self.subscribe_trades,
             name=f"{self.name}[compiled]", describe=self.describe())
 
     def describe(self) -> dict:
@@ -100,9 +105,17 @@ class QuotingStrategy(Strategy, ABC):
         return dict(getattr(self, "_args", {}))
 
     # -- the Python form -----------------------------------------------------------------
+    def _reset(self) -> None:
+        """A fresh state and ring for the Python form; self.p, self.s: the records its
+        kernels take."""
+        self.state, self.ring = self.initial_state(), np.zeros(self.n_ring)
+        self.p, self.s = self._params[0], self.state[0]
+
     def on_start(self, ctx: Context) -> None:
-        self.state = self.initial_state()
-        q.start(self._params, self.state, ctx.now)
+        from hftlab.strategies.makers_nb import start_rule
+
+        self._reset()
+        start_rule(self.p, self.s, self.ring, ctx.now)
 
     def on_timer(self, ctx: Context) -> None:
         bb, ba = ctx.best_bid(self.book), ctx.best_ask(self.book)
@@ -110,7 +123,7 @@ class QuotingStrategy(Strategy, ABC):
             return
         pos = ctx.position(ctx.instrument_of(self.book))
         bid, ask, bq, aq = self._quote(ctx, bb, ba, pos)
-        place(ctx, self.book, int(self._params[q.P_TIF]), int(bid), int(ask), int(bq), int(aq))
+        place(ctx, self.book, int(self.p["tif"]), int(bid), int(ask), int(bq), int(aq))
 
     @abstractmethod
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:

@@ -63,31 +63,33 @@ class DollarNeutralMM(PlannedStrategy):
         n = len(instruments)
         books = list(range(n)) if books is None else list(books)
         check(len(books) == n, f"{name}.books", f"{n} book indices (one per instrument)", books)
-        p = np.zeros(k.n_params(n))
-        p[k.P_N] = n
-        p[k.P_BAND] = number(band, f"{name}.band", 0.0, 1e12, low_open=True)
-        p[k.P_HARD] = number(hard_band, f"{name}.hard_band", band, 1e12, low_open=True)
-        p[k.P_QUOTE_NOTIONAL] = number(quote_notional, f"{name}.quote_notional", 0.0, 1e12,
-                                       low_open=True)
-        p[k.P_MAX_POS_NOTIONAL] = number(max_position_notional,
-                                         f"{name}.max_position_notional", 0.0, 1e12,
-                                         low_open=True)
-        p[k.P_SKEW_BPS] = number(skew_bps, f"{name}.skew_bps", 0.0, 1e4)
-        p[k.P_INV_SKEW_BPS] = number(inventory_skew_bps, f"{name}.inventory_skew_bps", 0.0, 1e4)
-        p[k.P_HALF_BPS] = number(half_spread_bps, f"{name}.half_spread_bps", 0.0, 1e4)
-        p[k.P_FEE_BPS] = number(taker_fee_bps, f"{name}.taker_fee_bps", -1e3, 1e3)
-        p[k.P_SAMPLE_NS] = integer(sample_ns, f"{name}.sample_ns", 1)
-        p[k.P_HALFLIFE] = number(cov_halflife, f"{name}.cov_halflife", 0.0, 1e6, low_open=True)
-        p[k.P_MIN_SAMPLES] = integer(min_samples, f"{name}.min_samples", 0)
-        p[k.P_HIST] = integer(history, f"{name}.history", 0, 1 << 22)
-        p[k.P_TIF] = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
-        for i, spec in enumerate(instruments):
-            p[k.P_SCALARS + i] = spec.tick_size * spec.lot_size * spec.multiplier
-            p[k.P_SCALARS + n + i] = integer(books[i], f"{name}.books[{i}]", 0)
+        self._params = np.zeros(1, k.PARAMS_DTYPE)
+        p = self._params[0]
+        p["n"] = n
+        p["band"] = number(band, f"{name}.band", 0.0, 1e12, low_open=True)
+        p["hard_band"] = number(hard_band, f"{name}.hard_band", band, 1e12, low_open=True)
+        p["quote_notional"] = number(quote_notional, f"{name}.quote_notional", 0.0, 1e12,
+                                     low_open=True)
+        p["max_position_notional"] = number(max_position_notional,
+                                            f"{name}.max_position_notional", 0.0, 1e12,
+                                            low_open=True)
+        p["skew_bps"] = number(skew_bps, f"{name}.skew_bps", 0.0, 1e4)
+        p["inventory_skew_bps"] = number(inventory_skew_bps, f"{name}.inventory_skew_bps",
+                                         0.0, 1e4)
+        p["half_spread_bps"] = number(half_spread_bps, f"{name}.half_spread_bps", 0.0, 1e4)
+        p["taker_fee_bps"] = number(taker_fee_bps, f"{name}.taker_fee_bps", -1e3, 1e3)
+        p["sample_ns"] = integer(sample_ns, f"{name}.sample_ns", 1)
+        p["cov_halflife"] = number(cov_halflife, f"{name}.cov_halflife", 0.0, 1e6,
+                                   low_open=True)
+        p["min_samples"] = integer(min_samples, f"{name}.min_samples", 0)
+        p["history"] = integer(history, f"{name}.history", 0, 1 << 22)
+        p["tif"] = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
+        self._values = np.array([s.tick_size * s.lot_size * s.multiplier for s in instruments])
+        self._books = np.array([integer(b, f"{name}.books[{i}]", 0) for i, b in enumerate(books)],
+                               np.int64)
         self.timer_ns = integer(requote_ns, f"{name}.requote_ns", 1)
         self.n, self.books, self.history = n, books, history
-        self._params = p
-        self.state = np.zeros(k.n_state(n, history))
+        self.state = self.record()
         self._args = dict(instruments=[i.symbol for i in instruments], band=band,
                           hard_band=hard_band, quote_notional=quote_notional,
                           max_position_notional=max_position_notional, skew_bps=skew_bps,
@@ -97,6 +99,11 @@ class DollarNeutralMM(PlannedStrategy):
                           min_samples=min_samples, requote_ns=requote_ns, history=history,
                           books=books, post_only=post_only)
 
+    def record(self) -> np.ndarray:
+        """The initial record (dollar_neutral_nb.dn_record): params, a fresh state, the
+        arrays."""
+        return k.dn_record(self._params, self._values, self._books, self.history)
+
     # -- the Python form -----------------------------------------------------------------
     def on_timer(self, ctx: Context) -> None:
         self._act(ctx)
@@ -105,17 +112,18 @@ class DollarNeutralMM(PlannedStrategy):
         self._act(ctx)
 
     def _act(self, ctx: Context) -> None:
-        n, p = self.n, self._params
+        n, r = self.n, self.state[0]
         bids = np.array([ctx.best_bid(b) for b in self.books], np.int64)
         asks = np.array([ctx.best_ask(b) for b in self.books], np.int64)
-        pos = np.array([float(ctx.position(ctx.instrument_of(b))) for b in self.books])
+        pos = np.array([ctx.position(ctx.instrument_of(b)) for b in self.books], np.int64)
         pending = any(o.tif == TimeInForce.IOC for o in ctx.open_orders())
         out = np.zeros((n + 1, 4), np.int64)
-        k.plan(p, self.state, ctx.now, bids, asks, pos, pending, out)
+        k.plan(r["params"], r["state"], k.arrays_of(r), ctx.now, bids, asks, pos, pending, out)
+        tif = int(r["params"]["tif"])
         for i, b in enumerate(self.books):
             if bids[i] > 0 and asks[i] > 0:
-                place(ctx, b, int(p[k.P_TIF]), int(out[i, 0]), int(out[i, 1]),
-                      int(out[i, 2]), int(out[i, 3]))
+                place(ctx, b, tif, int(out[i, 0]), int(out[i, 1]), int(out[i, 2]),
+                      int(out[i, 3]))
         if out[n, 2] > 0:
             ctx.market_order(int(out[n, 1]), int(out[n, 2]), int(out[n, 0]))
 
@@ -123,24 +131,20 @@ class DollarNeutralMM(PlannedStrategy):
     def exposure_history(self, state: np.ndarray | None = None) -> pd.DataFrame:
         """(ts, net, gross, beta_net) at each covariance sample, from the Python form's
         state or a compiled run's ``rec.strategy_state``."""
-        s = self._state_of(state)
-        n = self.n
-        rows = int(s[k.S_HIST_N])
-        o = k.S_SCALARS + n + n * n
-        h = s[o:o + rows * k.HIST_COLS].reshape(rows, k.HIST_COLS)
-        return pd.DataFrame({"ts": h[:, 0].astype(np.int64), "net": h[:, 1],
-                             "gross": h[:, 2], "beta_net": h[:, 3]})
+        r = self._row(state)
+        rows = int(r["state"]["hist_n"])
+        h = r["history"][:rows]
+        return pd.DataFrame({"ts": r["history_ts"][:rows].copy(), "net": h[:, 0],
+                             "gross": h[:, 1], "beta_net": h[:, 2]})
 
     def covariance(self, state: np.ndarray | None = None) -> np.ndarray:
         """The EWMA covariance of log mid returns (per sample) the run ended with."""
-        s = self._state_of(state)
-        o = k.S_SCALARS + self.n
-        return s[o:o + self.n * self.n].reshape(self.n, self.n).copy()
+        return self._row(state)["cov"].copy()
 
     def counters(self, state: np.ndarray | None = None) -> dict[str, float]:
         """Hedges sent and their lots, the longest time (ns) the host saw |net| past the
         hard band, the largest |net| it saw, covariance samples, history rows lost."""
-        s = self._state_of(state)
-        return {"hedges": int(s[k.S_HEDGES]), "hedge_lots": int(s[k.S_HEDGE_LOTS]),
-                "over_hard_max_ns": int(s[k.S_OVER_MAX]), "max_abs_net": float(s[k.S_MAX_ABS_NET]),
-                "samples": int(s[k.S_SAMPLES]), "history_lost": int(s[k.S_HIST_LOST])}
+        s = self._row(state)["state"]
+        return {"hedges": int(s["hedges"]), "hedge_lots": int(s["hedge_lots"]),
+                "over_hard_max_ns": int(s["over_max"]), "max_abs_net": float(s["max_abs_net"]),
+                "samples": int(s["samples"]), "history_lost": int(s["hist_lost"])}

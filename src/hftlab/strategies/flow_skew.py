@@ -17,7 +17,7 @@ from hftlab.instruments import check
 from hftlab.strategies import flow_skew_nb as k
 from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, integer, number
-from hftlab.strategy import CompiledStrategy, Context
+from hftlab.strategy import Context
 
 SIGNALS = ("imbalance", "ofi", "trade_imbalance")  # FlowSkew's betas, in this order
 
@@ -40,8 +40,6 @@ class FlowSkew(QuotingStrategy):
     """
 
     rule = quoting_nb.FLOW_SKEW
-    n_params = k.N_PARAMS
-    n_state = k.N_STATE
     subscribe_book = True
     subscribe_trades = True
 
@@ -56,46 +54,33 @@ class FlowSkew(QuotingStrategy):
                           buckets=buckets, requote_ns=requote_ns, book=book,
                           post_only=post_only)
         p = self._header(qty, capacity, requote_ns, book, post_only)
-        p[k.P_HALF_SPREAD] = number(half_spread, "FlowSkew.half_spread", 0.0, 1e6)
-        p[k.P_SKEW] = number(skew, "FlowSkew.skew", 0.0, 1e6)
-        p[k.P_BETA_IMB] = number(beta_imbalance, "FlowSkew.beta_imbalance", -1e6, 1e6)
-        p[k.P_BETA_OFI] = number(beta_ofi, "FlowSkew.beta_ofi", -1e6, 1e6)
-        p[k.P_BETA_TI] = number(beta_trade_imbalance, "FlowSkew.beta_trade_imbalance",
-                                -1e6, 1e6)
-        buckets = integer(buckets, "FlowSkew.buckets", 1, k.MAX_BUCKETS)
+        p["half_spread"] = number(half_spread, "FlowSkew.half_spread", 0.0, 1e6)
+        p["skew"] = number(skew, "FlowSkew.skew", 0.0, 1e6)
+        p["beta_imbalance"] = number(beta_imbalance, "FlowSkew.beta_imbalance", -1e6, 1e6)
+        p["beta_ofi"] = number(beta_ofi, "FlowSkew.beta_ofi", -1e6, 1e6)
+        p["beta_trade_imbalance"] = number(beta_trade_imbalance,
+                                           "FlowSkew.beta_trade_imbalance", -1e6, 1e6)
+        buckets = integer(buckets, "FlowSkew.buckets", 1, quoting_nb.MAX_BUCKETS)
         window_ns = integer(window_ns, "FlowSkew.window_ns", buckets)
-        p[k.P_WINDOW_NS], p[k.P_BUCKETS] = window_ns, buckets
-
-    def initial_state(self) -> np.ndarray:
-        return np.zeros(self.n_state)
-
-    def compiled(self) -> CompiledStrategy:
-        """The same rule in the makers' compiled skeleton, woken by book updates too."""
-        out = super().compiled()
-        out.subscribe_book = True
-        return out
-
-    def on_start(self, ctx: Context) -> None:
-        self.state = self.initial_state()
-        k.flow_start(self._params, self.state, ctx.now)
+        p["window_ns"], p["buckets"] = window_ns, buckets
 
     def on_book(self, ctx: Context, book: int) -> None:
         if book == self.book:
             bq, aq = ctx.best_sizes(book)
-            k.flow_book(self._params, self.state, ctx.now, ctx.best_bid(book),
+            k.flow_book(self.p, self.s, ctx.now, ctx.best_bid(book),
                         ctx.best_ask(book), bq, aq)
 
     def on_trade(self, ctx: Context, book: int) -> None:
         if book != self.book:
             return
         price, qty, side, ts = ctx.last_trade(book)
-        if quoting_nb.fresh_print(self.state, ts, price, qty, side,
+        if quoting_nb.fresh_print(self.s["last_print"], ts, price, qty, side,
                                   int(ctx.last_trade_kind(book))):
-            k.flow_trade(self._params, self.state, ctx.now, qty, side)
+            k.flow_trade(self.p, self.s, ctx.now, qty, side)
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
         bq, aq = ctx.best_sizes(self.book)
-        return k.flow_skew_quotes(self._params, self.state, ctx.now, bb, ba, pos, bq, aq)
+        return k.flow_skew_quotes(self.p, self.s, ctx.now, bb, ba, pos, bq, aq)
 
 
 @dataclass

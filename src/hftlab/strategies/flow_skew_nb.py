@@ -18,6 +18,11 @@ InventorySkew's around a reservation price moved by the predicted mid change:
 
 (ticks; betas in ticks per unit of their signal). Everything else (rounding away from
 r, never crossing the opposite best, tapered sizes) is InventorySkew's.
+
+params: half_spread, skew, beta_imbalance, beta_ofi, beta_trade_imbalance, window_ns,
+buckets; state: bid, ask, bid_qty, ask_qty (the previous host top), bucket (the current
+one, -1 before any), imbalance, ofi, trade_imbalance, shift (the last signals), and the
+rings ofi_sums, signed_lots, lots (quoting_nb's records).
 """
 
 from __future__ import annotations
@@ -25,47 +30,49 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.strategies.quoting_nb import (P_CAPACITY, P_HEADER, P_QTY, S_HEADER, start,
-                                          tapered_sizes, to_ticks)
-
-(P_HALF_SPREAD, P_SKEW, P_BETA_IMB, P_BETA_OFI, P_BETA_TI, P_WINDOW_NS,
- P_BUCKETS) = range(P_HEADER, P_HEADER + 7)
-N_PARAMS = P_HEADER + 7
-MAX_BUCKETS = 64
-# state after the shared header: the previous host top, the current bucket, the last
-# signals and shift, then three rings (OFI, signed print volume, print volume)
-S_BID, S_ASK, S_BQ, S_AQ, S_BUCKET, S_IMB, S_OFI, S_TI, S_SHIFT = range(S_HEADER, S_HEADER + 9)
-S_RINGS = S_HEADER + 9
-N_STATE = S_RINGS + 3 * MAX_BUCKETS
+from hftlab.strategies.quoting_nb import start, tapered_sizes, to_ticks
 
 
 @nb.njit(cache=True)
 def flow_start(params, state, now):
     """Reset the shared state, the previous top (none seen) and the rings."""
     start(params, state, now)
-    state[S_HEADER:] = 0.0
-    state[S_BUCKET] = -1.0
+    state.bid = 0
+    state.ask = 0
+    state.bid_qty = 0
+    state.ask_qty = 0
+    state.bucket = -1
+    state.imbalance = 0.0
+    state.ofi = 0
+    state.trade_imbalance = 0.0
+    state.shift = 0.0
+    _clear(state, 0, state.ofi_sums.shape[0])
+
+
+@nb.njit(cache=True)
+def _clear(state, lo, hi):
+    """Empty ring slots lo..hi - 1."""
+    state.ofi_sums[lo:hi] = 0
+    state.signed_lots[lo:hi] = 0
+    state.lots[lo:hi] = 0
 
 
 @nb.njit(cache=True)
 def _advance(params, state, now):
     """Move the ring to host time `now`, emptying the buckets it passes; returns the
     current bucket's slot."""
-    k = np.int64(params[P_BUCKETS])
-    idx = float(now // np.int64(params[P_WINDOW_NS] / k))
-    cur = state[S_BUCKET]
+    k = params.buckets
+    idx = now // np.int64(params.window_ns / k)
+    cur = state.bucket
     if cur < 0 or idx - cur >= k:
-        state[S_RINGS:S_RINGS + 3 * MAX_BUCKETS] = 0.0
+        _clear(state, 0, state.ofi_sums.shape[0])
     else:
-        j = cur + 1.0
-        while j <= idx:
-            slot = np.int64(j) % k
-            for r in range(3):
-                state[S_RINGS + r * MAX_BUCKETS + slot] = 0.0
-            j += 1.0
+        for j in range(cur + 1, idx + 1):
+            slot = j % k
+            _clear(state, slot, slot + 1)
     if idx > cur:
-        state[S_BUCKET] = idx
-    return np.int64(state[S_BUCKET]) % k
+        state.bucket = idx
+    return state.bucket % k
 
 
 @nb.njit(cache=True)
@@ -73,20 +80,20 @@ def flow_book(params, state, now, bid, ask, bid_qty, ask_qty):
     """A host book update: add its CKS e_n (against the previous top) to the OFI ring.
     A side empty now or before adds nothing (flow_signals counts NaN e_n as 0)."""
     slot = _advance(params, state, now)
-    b0, a0, qb0, qa0 = state[S_BID], state[S_ASK], state[S_BQ], state[S_AQ]
+    b0, a0, qb0, qa0 = state.bid, state.ask, state.bid_qty, state.ask_qty
     if b0 > 0 and a0 > 0 and bid > 0 and ask > 0:
         e = ((bid >= b0) * bid_qty - (bid <= b0) * qb0
              - (ask <= a0) * ask_qty + (ask >= a0) * qa0)
-        state[S_RINGS + slot] += e
-    state[S_BID], state[S_ASK], state[S_BQ], state[S_AQ] = bid, ask, bid_qty, ask_qty
+        state.ofi_sums[slot] += e
+    state.bid, state.ask, state.bid_qty, state.ask_qty = bid, ask, bid_qty, ask_qty
 
 
 @nb.njit(cache=True)
 def flow_trade(params, state, now, qty, side):
     """A print seen by the host (aggressor side, lots) into the trade-imbalance rings."""
     slot = _advance(params, state, now)
-    state[S_RINGS + MAX_BUCKETS + slot] += side * qty
-    state[S_RINGS + 2 * MAX_BUCKETS + slot] += qty
+    state.signed_lots[slot] += side * qty
+    state.lots[slot] += qty
 
 
 @nb.njit(cache=True)
@@ -94,26 +101,27 @@ def flow_shift(params, state, now, bid_qty, ask_qty):
     """The predicted mid change in ticks from the three signals (module doc); the
     signals and the shift are kept in the state."""
     _advance(params, state, now)
-    k = np.int64(params[P_BUCKETS])
+    k = params.buckets
     tot = bid_qty + ask_qty
     imb = (bid_qty - ask_qty) / tot if tot > 0 else 0.0
-    ofi = state[S_RINGS:S_RINGS + k].sum()
-    vol = state[S_RINGS + 2 * MAX_BUCKETS:S_RINGS + 2 * MAX_BUCKETS + k].sum()
-    signed = state[S_RINGS + MAX_BUCKETS:S_RINGS + MAX_BUCKETS + k].sum()
+    ofi = state.ofi_sums[:k].sum()
+    vol = state.lots[:k].sum()
+    signed = state.signed_lots[:k].sum()
     ti = signed / vol if vol > 0 else 0.0
-    shift = params[P_BETA_IMB] * imb + params[P_BETA_OFI] * ofi + params[P_BETA_TI] * ti
-    state[S_IMB], state[S_OFI], state[S_TI], state[S_SHIFT] = imb, ofi, ti, shift
+    shift = (params.beta_imbalance * imb + params.beta_ofi * ofi
+             + params.beta_trade_imbalance * ti)
+    state.imbalance, state.ofi, state.trade_imbalance, state.shift = imb, ofi, ti, shift
     return shift
 
 
 @nb.njit(cache=True)
 def flow_skew_quotes(params, state, now, best_bid, best_ask, position, bid_qty, ask_qty):
     """(bid, ask, bid lots, ask lots): InventorySkew around r moved by flow_shift."""
-    capacity = int(params[P_CAPACITY])
+    capacity = params.capacity
     mid = 0.5 * (best_bid + best_ask)
-    r = mid - params[P_SKEW] * position / capacity + flow_shift(params, state, now, bid_qty,
-                                                                ask_qty)
-    half = params[P_HALF_SPREAD]
+    r = mid - params.skew * position / capacity + flow_shift(params, state, now, bid_qty,
+                                                             ask_qty)
+    half = params.half_spread
     bid, ask = to_ticks(r - half, r + half, best_bid, best_ask)
-    bq, aq = tapered_sizes(int(params[P_QTY]), position, capacity)
+    bq, aq = tapered_sizes(params.qty, position, capacity)
     return bid, ask, bq, aq

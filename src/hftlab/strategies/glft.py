@@ -37,8 +37,6 @@ class GLFT(QuotingStrategy):
     """
 
     rule = quoting_nb.GLFT
-    n_params = kern.N_PARAMS
-    n_state = kern.N_STATE
     subscribe_trades = True
 
     def __init__(self, gamma: float = 0.05, sigma: float = 1.0, A: float = 1.0, k: float = 1.0,
@@ -53,32 +51,28 @@ class GLFT(QuotingStrategy):
                           capacity=capacity, sigma_halflife_s=sigma_halflife_s,
                           requote_ns=requote_ns, book=book, post_only=post_only)
         p = self._header(qty, capacity, requote_ns, book, post_only, sigma, sigma_halflife_s)
-        p[kern.P_GAMMA] = number(gamma, "GLFT.gamma", 0.0, 1e6, low_open=True)
-        p[kern.P_A] = number(A, "GLFT.A", 0.0, 1e9, low_open=True)
-        p[kern.P_K] = number(k, "GLFT.k", 0.0, 1e6, low_open=True)
-        p[kern.P_XI] = p[kern.P_GAMMA] if xi is None else number(xi, "GLFT.xi", 0.0, 1e6)
-        p[kern.P_FIT] = 1.0 if fit else 0.0
-        p[kern.P_FIT_HALFLIFE] = number(fit_halflife_s, "GLFT.fit_halflife_s", 0.0, 1e7,
-                                        low_open=True)
-        p[kern.P_BIN] = number(bin_ticks, "GLFT.bin_ticks", 0.0, 1e4, low_open=True)
-        p[kern.P_MIN_TRADES] = integer(min_trades, "GLFT.min_trades", 2)
-        p[kern.P_K_MIN] = number(k_min, "GLFT.k_min", 0.0, 1e6, low_open=True)
-        p[kern.P_K_MAX] = number(k_max, f"GLFT.k_max (>= k_min={k_min})", k_min, 1e6)
+        p["gamma"] = number(gamma, "GLFT.gamma", 0.0, 1e6, low_open=True)
+        p["A"] = number(A, "GLFT.A", 0.0, 1e9, low_open=True)
+        p["k"] = number(k, "GLFT.k", 0.0, 1e6, low_open=True)
+        p["xi"] = p["gamma"] if xi is None else number(xi, "GLFT.xi", 0.0, 1e6)
+        p["fit"] = 1 if fit else 0
+        p["fit_halflife_s"] = number(fit_halflife_s, "GLFT.fit_halflife_s", 0.0, 1e7,
+                                     low_open=True)
+        p["bin_ticks"] = number(bin_ticks, "GLFT.bin_ticks", 0.0, 1e4, low_open=True)
+        p["min_trades"] = integer(min_trades, "GLFT.min_trades", 2)
+        p["k_min"] = number(k_min, "GLFT.k_min", 0.0, 1e6, low_open=True)
+        p["k_max"] = number(k_max, f"GLFT.k_max (>= k_min={k_min})", k_min, 1e6)
         self.gamma, self.sigma, self.A, self.k, self.xi, self.fit = gamma, sigma, A, k, xi, fit
-
-    def on_start(self, ctx: Context) -> None:
-        self.state = self.initial_state()
-        kern.glft_start(self._params, self.state, ctx.now)
 
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)
-            kern.glft_trade(self._params, self.state, ts, px, qty, side,
+            kern.glft_trade(self.p, self.s, ts, px, qty, side,
                             int(ctx.last_trade_kind(book)))
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        return kern.glft_rule(self._params, self.state, ctx.now, bb, ba, pos)
+        return kern.glft_rule(self.p, self.s, ctx.now, bb, ba, pos)
 
     def fitted(self) -> tuple[float, float]:
         """(A per second, k per tick) in use after the last requote of the Python form."""
-        return float(self.state[kern.S_A]), float(self.state[kern.S_K])
+        return float(self.s["A"]), float(self.s["k"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from hftlab.strategies import inventory_skew_nb as k
 from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
-from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
 
 
@@ -30,8 +29,6 @@ class InventorySkew(QuotingStrategy):
     """
 
     rule = quoting_nb.INVENTORY_SKEW
-    n_params = k.N_PARAMS
-    n_state = S_HEADER
 
     def __init__(self, half_spread: float = 1.0, skew: float = 2.0, capacity: int = 10,
                  qty: int = 1, requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
@@ -39,9 +36,9 @@ class InventorySkew(QuotingStrategy):
         self._args = dict(half_spread=half_spread, skew=skew, capacity=capacity, qty=qty,
                           requote_ns=requote_ns, book=book, post_only=post_only)
         p = self._header(qty, capacity, requote_ns, book, post_only)
-        p[k.P_HALF_SPREAD] = number(half_spread, "InventorySkew.half_spread", 0.0, 1e6)
-        p[k.P_SKEW] = number(skew, "InventorySkew.skew", 0.0, 1e6)
+        p["half_spread"] = number(half_spread, "InventorySkew.half_spread", 0.0, 1e6)
+        p["skew"] = number(skew, "InventorySkew.skew", 0.0, 1e6)
         self.half_spread, self.skew = half_spread, skew
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        return k.inventory_skew_quotes(self._params, self.state, ctx.now, bb, ba, pos)
+        return k.inventory_skew_quotes(self.p, self.s, ctx.now, bb, ba, pos)

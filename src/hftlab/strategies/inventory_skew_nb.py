@@ -1,14 +1,10 @@
-"""Compiled InventorySkew: the quote rule and the strategy function for the compiled loop."""
+"""Compiled InventorySkew: the quote rule (params: half_spread, skew; quoting_nb's records)."""
 
 from __future__ import annotations
 
 import numba as nb
 
-from hftlab.strategies.quoting_nb import (P_CAPACITY, P_HEADER, P_QTY, tapered_sizes,
-                                          to_ticks)
-
-P_HALF_SPREAD, P_SKEW = P_HEADER, P_HEADER + 1
-N_PARAMS = P_HEADER + 2
+from hftlab.strategies.quoting_nb import tapered_sizes, to_ticks
 
 __all__ = ["inventory_skew_quotes", "skew_quotes"]
 
@@ -30,6 +26,6 @@ def skew_quotes(best_bid, best_ask, position, half_spread, skew, capacity, qty):
 
 @nb.njit(cache=True)
 def inventory_skew_quotes(params, state, now, best_bid, best_ask, position):
-    """skew_quotes with the strategy's params array."""
-    return skew_quotes(best_bid, best_ask, position, params[P_HALF_SPREAD], params[P_SKEW],
-                       int(params[P_CAPACITY]), int(params[P_QTY]))
+    """skew_quotes with the strategy's params record."""
+    return skew_quotes(best_bid, best_ask, position, params.half_spread, params.skew,
+                       params.capacity, params.qty)

@@ -3,10 +3,11 @@
 Start: reset the rule's state. A print on our book (strategies that subscribe to
 trades): the rule counts it. Timer: with both sides of the host's book present, the
 rule gives (bid, ask, bid lots, ask lots) and both sides are requoted, keeping an order
-already at the wanted price (and its queue place). The quote rule, named by params
-[P_RULE], is the only difference between the makers.
+already at the wanted price (and its queue place). The quote rule, named by
+``params.rule``, is the only difference between the makers.
 
-The state bytes hold float64 [n_params, params..., state...] (QuotingStrategy.compiled).
+The state bytes hold one quoting_nb.MAKER_DTYPE record (params, state) and then the
+maker's float64 ring (quoting_nb.maker_record); every maker is this one compile.
 """
 
 from __future__ import annotations
@@ -14,24 +15,26 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.engine.api_nb import position, requote
 from hftlab.core.layout import W_BOOK, W_START, W_TIMER, W_TRADE
+from hftlab.engine.api_nb import position, requote
 from hftlab.engine.loop_nb import STRATEGY_SIG
 from hftlab.strategies import flow_skew_nb, glft_nb, toxicity_nb
 from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule
 from hftlab.strategies.inventory_skew_nb import inventory_skew_quotes
 from hftlab.strategies.quoting_nb import (AVELLANEDA_STOIKOV, FLOW_SKEW, GLFT, INVENTORY_SKEW,
-                                          P_BOOK, P_RULE, P_TIF, STATIC, TOXICITY_AWARE,
-                                          fresh_print, params_and_state, start, visible_depth)
+                                          MAKER_BYTES, MAKER_DTYPE, STATIC, TOXICITY_AWARE,
+                                          fresh_print, start, visible_depth)
 from hftlab.strategies.static_nb import static_quotes
 
 
 @nb.njit(cache=True)
-def start_rule(rule, params, state, now):
+def start_rule(params, state, ring, now):
+    """Reset the rule's state at the first wake-up."""
+    rule = params.rule
     if rule == GLFT:
         glft_nb.glft_start(params, state, now)
     elif rule == TOXICITY_AWARE:
-        toxicity_nb.toxicity_start(params, state, now)
+        toxicity_nb.toxicity_start(params, state, ring, now)
     elif rule == FLOW_SKEW:
         flow_skew_nb.flow_start(params, state, now)
     else:
@@ -39,22 +42,26 @@ def start_rule(rule, params, state, now):
 
 
 @nb.njit(cache=True)
-def print_rule(rule, params, state, b, now):
+def print_rule(params, state, ring, b, now):
     """A print on the strategy's book (b: its row of view.books; now: host time)."""
+    rule = params.rule
     if rule == GLFT:
         glft_nb.glft_trade(params, state, b.last_ts, b.last_price, b.last_qty, b.last_side,
                            b.last_kind)
     elif rule == TOXICITY_AWARE:
-        if fresh_print(state, b.last_ts, b.last_price, b.last_qty, b.last_side, b.last_kind):
-            toxicity_nb.vpin_trade(params, state, b.last_qty, b.last_side)
+        if fresh_print(state.last_print, b.last_ts, b.last_price, b.last_qty, b.last_side,
+                       b.last_kind):
+            toxicity_nb.vpin_trade(params, state, ring, b.last_qty, b.last_side)
     elif rule == FLOW_SKEW:
-        if fresh_print(state, b.last_ts, b.last_price, b.last_qty, b.last_side, b.last_kind):
+        if fresh_print(state.last_print, b.last_ts, b.last_price, b.last_qty, b.last_side,
+                       b.last_kind):
             flow_skew_nb.flow_trade(params, state, now, b.last_qty, b.last_side)
 
 
 @nb.njit(cache=True)
-def quote_rule(rule, params, state, view, book, now, best_bid, best_ask, pos):
+def quote_rule(params, state, view, book, now, best_bid, best_ask, pos):
     """(bid, ask, bid lots, ask lots) of the rule."""
+    rule = params.rule
     if rule == STATIC:
         return static_quotes(params, state, now, best_bid, best_ask, pos)
     if rule == INVENTORY_SKEW:
@@ -67,32 +74,38 @@ def quote_rule(rule, params, state, view, book, now, best_bid, best_ask, pos):
         b = view.books[book]
         return flow_skew_nb.flow_skew_quotes(params, state, now, best_bid, best_ask, pos,
                                              b.bid_qty, b.ask_qty)
-    depth = visible_depth(view, book, np.int64(params[toxicity_nb.P_DEPTH_LEVELS]))
+    depth = visible_depth(view, book, params.depth_levels)
     return toxicity_nb.toxicity_rule(params, state, now, best_bid, best_ask, pos, depth)
+
+
+@nb.njit(cache=True)
+def book_rule(params, state, b, now):
+    """A host book update on the strategy's book (only FlowSkew subscribes to books)."""
+    if params.rule == FLOW_SKEW:
+        flow_skew_nb.flow_book(params, state, now, b.bid, b.ask, b.bid_qty, b.ask_qty)
 
 
 @nb.njit(STRATEGY_SIG, cache=True)
 def maker_step(reason, book, view, orders, raw):
     """The skeleton (module docstring)."""
-    params, state = params_and_state(raw)
-    rule = np.int64(params[P_RULE])
-    mine = np.int64(params[P_BOOK])
+    rec = raw[:MAKER_BYTES].view(MAKER_DTYPE)[0]
+    ring = raw[MAKER_BYTES:].view(np.float64)
+    params, state = rec.params, rec.state
+    mine = params.book
     now = view.clock[0].now
     if reason == W_START:
-        start_rule(rule, params, state, now)
+        start_rule(params, state, ring, now)
     elif reason == W_TRADE:
         if book == mine:
-            print_rule(rule, params, state, view.books[mine], now)
-    elif reason == W_BOOK:  # only strategies that subscribe to books (FlowSkew)
-        if book == mine and rule == FLOW_SKEW:
-            b = view.books[mine]
-            flow_skew_nb.flow_book(params, state, now, b.bid, b.ask, b.bid_qty, b.ask_qty)
+            print_rule(params, state, ring, view.books[mine], now)
+    elif reason == W_BOOK:
+        if book == mine:
+            book_rule(params, state, view.books[mine], now)
     elif reason == W_TIMER:
         b = view.books[mine]
         if b.bid > 0 and b.ask > 0:
-            bid, ask, bq, aq = quote_rule(rule, params, state, view, mine, now, b.bid, b.ask,
+            bid, ask, bq, aq = quote_rule(params, state, view, mine, now, b.bid, b.ask,
                                           position(view, b.instrument))
-            tif = np.int64(params[P_TIF])
-            requote(view, orders, mine, 1, bid, bq, tif)
-            requote(view, orders, mine, -1, ask, aq, tif)
+            requote(view, orders, mine, 1, bid, bq, params.tif)
+            requote(view, orders, mine, -1, ask, aq, params.tif)
     return 0

@@ -62,7 +62,8 @@ class PairsTrader(PlannedStrategy):
         name = "PairsTrader"
         books = list(books)
         m = len(books)
-        check(2 <= m <= 5, f"{name}.books", "2 to 5 book indices (leg 0 first)", books)
+        check(2 <= m <= k.MAX_LEGS, f"{name}.books",
+              f"2 to {k.MAX_LEGS} book indices (leg 0 first)", books)
         check(method in METHODS, f"{name}.method", f"one of {sorted(METHODS)}", method)
         check(execution in EXECUTIONS, f"{name}.execution", f"one of {sorted(EXECUTIONS)}",
               execution)
@@ -70,39 +71,37 @@ class PairsTrader(PlannedStrategy):
             else list(taker_fee_bps)
         check(len(fees) == m, f"{name}.taker_fee_bps", f"a number or {m} numbers (one per leg)",
               taker_fee_bps)
-        p = np.zeros(k.n_params(m))
-        p[k.P_M] = m
-        p[k.P_METHOD] = METHODS[method]
-        p[k.P_DELTA] = number(delta, f"{name}.delta", 0.0, 0.5, low_open=True)
-        p[k.P_OBS_VAR] = number(obs_var, f"{name}.obs_var", 0.0, 1.0, low_open=True)
-        p[k.P_WINDOW] = integer(window, f"{name}.window", m + 1, 1 << 20)
-        p[k.P_SAMPLE_NS] = integer(sample_ns, f"{name}.sample_ns", 1)
-        p[k.P_Z_HALFLIFE] = number(z_halflife, f"{name}.z_halflife", 0.0, 1e7, low_open=True)
-        p[k.P_EXIT] = number(exit_z, f"{name}.exit_z", 0.0, 100.0)
-        p[k.P_ENTRY] = number(entry_z, f"{name}.entry_z", exit_z, 100.0, low_open=True)
-        p[k.P_STOP] = number(stop_z, f"{name}.stop_z", entry_z, 1000.0, low_open=True)
-        p[k.P_MAX_HOLD_NS] = integer(max_hold_ns, f"{name}.max_hold_ns", 1)
-        p[k.P_NOTIONAL] = number(notional, f"{name}.notional", 0.0, 1e12, low_open=True)
-        p[k.P_EXEC] = EXECUTIONS[execution]
-        p[k.P_WARMUP] = integer(warmup, f"{name}.warmup", 0)
-        p[k.P_CORR_THRESHOLD] = math.nan if correlation_threshold is None else number(
+        self._params = np.zeros(1, k.PARAMS_DTYPE)
+        p = self._params[0]
+        p["m"] = m
+        p["method"] = METHODS[method]
+        p["delta"] = number(delta, f"{name}.delta", 0.0, 0.5, low_open=True)
+        p["obs_var"] = number(obs_var, f"{name}.obs_var", 0.0, 1.0, low_open=True)
+        p["window"] = integer(window, f"{name}.window", m + 1, 1 << 20)
+        p["sample_ns"] = integer(sample_ns, f"{name}.sample_ns", 1)
+        p["z_halflife"] = number(z_halflife, f"{name}.z_halflife", 0.0, 1e7, low_open=True)
+        p["exit_z"] = number(exit_z, f"{name}.exit_z", 0.0, 100.0)
+        p["entry_z"] = number(entry_z, f"{name}.entry_z", exit_z, 100.0, low_open=True)
+        p["stop_z"] = number(stop_z, f"{name}.stop_z", entry_z, 1000.0, low_open=True)
+        p["max_hold_ns"] = integer(max_hold_ns, f"{name}.max_hold_ns", 1)
+        p["notional"] = number(notional, f"{name}.notional", 0.0, 1e12, low_open=True)
+        p["execution"] = EXECUTIONS[execution]
+        p["warmup"] = integer(warmup, f"{name}.warmup", 0)
+        p["corr_threshold"] = math.nan if correlation_threshold is None else number(
             correlation_threshold, f"{name}.correlation_threshold", -1.0, 1.0)
-        p[k.P_CORR_HALFLIFE] = number(correlation_halflife, f"{name}.correlation_halflife",
-                                      0.0, 1e7, low_open=True)
-        p[k.P_CORR_MIN] = integer(correlation_min_updates, f"{name}.correlation_min_updates", 0)
-        p[k.P_COST_MULT] = number(cost_mult, f"{name}.cost_mult", 0.0, 1e6)
+        p["corr_halflife"] = number(correlation_halflife, f"{name}.correlation_halflife",
+                                    0.0, 1e7, low_open=True)
+        p["corr_min"] = integer(correlation_min_updates, f"{name}.correlation_min_updates", 0)
+        p["cost_mult"] = number(cost_mult, f"{name}.cost_mult", 0.0, 1e6)
         for j, b in enumerate(books):
             b = integer(b, f"{name}.books[{j}]", 0)
             spec = instruments[b % len(instruments)]
-            p[k.P_SCALARS + j] = spec.tick_size * spec.lot_size * spec.multiplier
-            p[k.P_SCALARS + m + j] = b
-            p[k.P_SCALARS + 2 * m + j] = number(fees[j], f"{name}.taker_fee_bps[{j}]",
-                                                -1e3, 1e3)
+            p["value"][j] = spec.tick_size * spec.lot_size * spec.multiplier
+            p["book"][j] = b
+            p["fee_bps"][j] = number(fees[j], f"{name}.taker_fee_bps[{j}]", -1e3, 1e3)
         self.timer_ns = integer(requote_ns, f"{name}.requote_ns", 1)
-        self.m, self.books, self.window = m, books, int(p[k.P_WINDOW])
-        self._params = p
-        self._offsets = k.offsets(m, self.window)
-        self.state = np.zeros(self._offsets["size"])
+        self.m, self.books, self.window = m, books, int(p["window"])
+        self.state = self.record()
         self._args = dict(books=books, method=method, delta=delta, obs_var=obs_var,
                           window=window, sample_ns=sample_ns, z_halflife=z_halflife,
                           entry_z=entry_z, exit_z=exit_z, stop_z=stop_z, max_hold_ns=max_hold_ns,
@@ -113,14 +112,20 @@ class PairsTrader(PlannedStrategy):
                           correlation_min_updates=correlation_min_updates,
                           requote_ns=requote_ns)
 
+    def record(self) -> np.ndarray:
+        """The initial record (pairs_nb.pairs_record): params, a fresh state and ring."""
+        return k.pairs_record(self._params, np.zeros(1, k.STATE_DTYPE),
+                              np.zeros((self.window, self.m)))
+
     # -- the Python form -----------------------------------------------------------------
     def on_timer(self, ctx: Context) -> None:
         m = self.m
         bids = np.array([ctx.best_bid(b) for b in self.books], np.int64)
         asks = np.array([ctx.best_ask(b) for b in self.books], np.int64)
         out = np.zeros((m, 4), np.int64)
-        k.plan(self._params, self.state, ctx.now, bids, asks, out)
-        passive = int(self._params[k.P_EXEC]) == k.PASSIVE
+        r = self.state[0]
+        k.plan(r["params"], r["state"], r["ring"], ctx.now, bids, asks, out)
+        passive = int(r["params"]["execution"]) == k.PASSIVE
         for j in range(m):
             b = int(out[j, 0])
             diff = int(out[j, 1]) - ctx.position(ctx.instrument_of(b))
@@ -134,15 +139,13 @@ class PairsTrader(PlannedStrategy):
     # -- what it measured ----------------------------------------------------------------
     def hedge_ratio(self, state: np.ndarray | None = None) -> np.ndarray:
         """(a, b_1, ..., b_k): the intercept and hedge ratios the run ended with."""
-        s = self._state_of(state)
-        o = self._offsets["theta"]
-        return s[o:o + self.m].copy()
+        return self._row(state)["state"]["theta"][:self.m].copy()
 
     def counters(self, state: np.ndarray | None = None) -> dict[str, float]:
         """Entries, exits by reason, samples, last z and correlation, estimated costs."""
-        s = self._state_of(state)
-        return {"entries": int(s[k.S_ENTRIES]), "exits": int(s[k.S_EXITS]),
-                "stops": int(s[k.S_STOPS]), "timeouts": int(s[k.S_TIMEOUTS]),
-                "guard_stops": int(s[k.S_GUARD_STOPS]), "samples": int(s[k.S_N]),
-                "z": float(s[k.S_Z]), "correlation": float(s[k.S_CORR]),
-                "guard_on": bool(s[k.S_GUARD]), "estimated_cost": float(s[k.S_COST])}
+        s = self._row(state)["state"]
+        return {"entries": int(s["entries"]), "exits": int(s["exits"]),
+                "stops": int(s["stops"]), "timeouts": int(s["timeouts"]),
+                "guard_stops": int(s["guard_stops"]), "samples": int(s["n"]),
+                "z": float(s["z"]), "correlation": float(s["corr"]),
+                "guard_on": bool(s["guard"]), "estimated_cost": float(s["cost"])}

@@ -2,25 +2,30 @@
 z-score, entry / exit / stop / holding-time rules with costs, a correlation guard, and the
 step the engine calls (both forms run plan(); see pairs.py).
 
-Legs 0..m-1 trade books[j]; leg 0 is y, legs 1.. are x_1..x_k (k = m - 1). On a fixed
-clock (P_SAMPLE_NS of host time) each leg's log mid relative to its first mid, l_j =
+Legs 0..m-1 trade book[j]; leg 0 is y, legs 1.. are x_1..x_k (k = m - 1). On a fixed
+clock (sample_ns of host time) each leg's log mid relative to its first mid, l_j =
 log(mid_j / mid_j(first)), updates the model y = a + b' x + e:
 
 - Kalman (METHOD_KALMAN): theta = (a, b) a random walk with covariance delta / (1 -
-  delta) I, observation variance P_OBS_VAR (Chan 2013, "Algorithmic Trading", ch. 3);
-- rolling OLS (METHOD_OLS): least squares over the last P_WINDOW samples.
+  delta) I, observation variance obs_var (Chan 2013, "Algorithmic Trading", ch. 3);
+- rolling OLS (METHOD_OLS): least squares over the last `window` samples.
 
 The spread s = l_0 - b' x (a fraction: log units of y) has an EWMA mean and variance
-(halflife P_Z_HALFLIFE samples) and z = (s - mean) / sd. Positions are in dollars: a
-long spread holds P_NOTIONAL of y and -b_j P_NOTIONAL of x_j (b is a ratio of log
+(halflife z_halflife samples) and z = (s - mean) / sd. Positions are in dollars: a
+long spread holds `notional` of y and -b_j notional of x_j (b is a ratio of log
 returns, so of dollar moves), as lots at the mids of entry; they stay until exit.
-Enter when |z| >= entry and the expected edge (|z| - exit) sd P_NOTIONAL is at least
-P_COST_MULT times the round trip's cost (taker fee bps + half the quoted spread, both
+Enter when |z| >= entry and the expected edge (|z| - exit) sd notional is at least
+cost_mult times the round trip's cost (taker fee bps + half the quoted spread, both
 ways, on every leg's notional); exit at |z| <= exit; stop at |z| >= stop (then no new
-entry until |z| < entry); flatten past P_MAX_HOLD_NS. Correlation guard: the mean
+entry until |z| < entry); flatten past max_hold_ns. Correlation guard: the mean
 pairwise EWMA correlation of the legs' sample returns (RiskMetrics zero-mean, halflife
-P_CORR_HALFLIFE samples, the estimator of the risk monitor) below P_CORR_THRESHOLD
+corr_halflife samples, the estimator of the risk monitor) below corr_threshold
 flattens and blocks entries until it recovers (NaN threshold: off).
+
+The state bytes are one PAIRS_DTYPE record (params, state: per-leg arrays of MAX_LEGS,
+the first m used) and then the rolling-OLS ring, float64 (window, m) log mids;
+pairs_record builds it, ``rec.strategy_state`` returns it by name. Times
+are compared as float64, as they always were (so the records stay as they were).
 
 plan() writes an (m, 4) int64 array: (book, target lots, best bid, best ask) per leg;
 the forms then trade the difference between target and position, as one IOC market
@@ -37,48 +42,44 @@ import numpy as np
 from hftlab.core.layout import W_START, W_TIMER
 from hftlab.engine.api_nb import market, position, requote
 from hftlab.engine.loop_nb import STRATEGY_SIG
-from hftlab.strategies.quoting_nb import params_and_state
 
 METHOD_KALMAN, METHOD_OLS = 0, 1
 TAKER, PASSIVE = 0, 1
 IOC, POST_ONLY = 1, 3
-(P_M, P_METHOD, P_DELTA, P_OBS_VAR, P_WINDOW, P_SAMPLE_NS, P_Z_HALFLIFE, P_ENTRY, P_EXIT,
- P_STOP, P_MAX_HOLD_NS, P_NOTIONAL, P_EXEC, P_WARMUP, P_CORR_THRESHOLD, P_CORR_HALFLIFE,
- P_CORR_MIN, P_COST_MULT) = range(18)
-P_SCALARS = 18  # then value[m], book[m], fee_bps[m]
-(S_LAST, S_N, S_MODE, S_ENTRY_T, S_BLOCKED, S_MEAN, S_VAR, S_Z, S_SPREAD, S_CORR,
- S_CORR_N, S_GUARD, S_ENTRIES, S_EXITS, S_STOPS, S_TIMEOUTS, S_GUARD_STOPS, S_COST,
- S_RING_N) = range(19)
-S_SCALARS = 19
-STATE_ARRAYS = ("first_mid", "last_mid", "theta", "cov_p", "ret_cov", "target", "ring")
+MAX_LEGS = 5
+I8, F8 = np.int64, np.float64
+PARAMS_DTYPE = np.dtype([
+    ("m", I8), ("method", I8), ("delta", F8), ("obs_var", F8), ("window", I8),
+    ("sample_ns", I8), ("z_halflife", F8), ("entry_z", F8), ("exit_z", F8), ("stop_z", F8),
+    ("max_hold_ns", I8), ("notional", F8), ("execution", I8), ("warmup", I8),
+    ("corr_threshold", F8), ("corr_halflife", F8), ("corr_min", I8), ("cost_mult", F8),
+    # per leg: currency per tick per lot, book index, taker fee (bps)
+    ("value", F8, (MAX_LEGS,)), ("book", I8, (MAX_LEGS,)), ("fee_bps", F8, (MAX_LEGS,)),
+])
+STATE_DTYPE = np.dtype([
+    ("last", I8),  # host time of the last sample (0: none yet)
+    ("n", I8), ("mode", I8),  # samples; 0 flat, +1 long / -1 short the spread
+    ("entry_t", I8), ("blocked", I8), ("mean", F8), ("var", F8), ("z", F8), ("spread", F8),
+    ("corr", F8), ("corr_n", I8), ("guard", I8),
+    ("entries", I8), ("exits", I8), ("stops", I8), ("timeouts", I8), ("guard_stops", I8),
+    ("cost", F8),  # estimated costs of the trades entered (currency)
+    ("ring_n", I8),  # rows of the ring in use
+    # per leg: first and last sampled mids (ticks), (a, b_1..) and the Kalman covariance,
+    # the EWMA covariance of the legs' returns, target lots
+    ("first_mid", F8, (MAX_LEGS,)), ("last_mid", F8, (MAX_LEGS,)), ("theta", F8, (MAX_LEGS,)),
+    ("cov_p", F8, (MAX_LEGS, MAX_LEGS)), ("ret_cov", F8, (MAX_LEGS, MAX_LEGS)),
+    ("target", I8, (MAX_LEGS,)),
+])
+PAIRS_DTYPE = np.dtype([("params", PARAMS_DTYPE), ("state", STATE_DTYPE)])
+PARAMS_BYTES, PAIRS_BYTES = PARAMS_DTYPE.itemsize, PAIRS_DTYPE.itemsize  # then the ring
 
 
-def n_params(m: int) -> int:
-    return P_SCALARS + 3 * m
-
-
-def offsets(m: int, window: int) -> dict[str, int]:
-    """Start of each state array (first_mid, last_mid, theta, cov_p, ret_cov, target,
-    ring) and the total size."""
-    sizes = (m, m, m, m * m, m * m, m, window * m)
-    out, o = {}, S_SCALARS
-    for name, size in zip(STATE_ARRAYS, sizes):
-        out[name] = o
-        o += size
-    out["size"] = o
-    return out
-
-
-@nb.njit(cache=True)
-def _offs(m, window):
-    o_first = S_SCALARS
-    o_last = o_first + m
-    o_theta = o_last + m
-    o_p = o_theta + m
-    o_rc = o_p + m * m
-    o_target = o_rc + m * m
-    o_ring = o_target + m
-    return o_first, o_last, o_theta, o_p, o_rc, o_target, o_ring
+def pairs_record(params: np.ndarray, state: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """The one-row state record of the compiled form: params, state, then the ring."""
+    rec = np.zeros(1, [("params", PARAMS_DTYPE), ("state", STATE_DTYPE),
+                       ("ring", F8, ring.shape)])
+    rec["params"], rec["state"], rec["ring"][0] = params, state, ring
+    return rec
 
 
 @nb.njit(cache=True)
@@ -127,57 +128,52 @@ def ols_fit(ring, rows, theta):
 
 
 @nb.njit(cache=True)
-def observe(params, state, lmid):
+def observe(params, state, ring, lmid):
     """Update the hedge ratio and the spread's statistics with log mids lmid (relative to
     the first ones); returns the spread."""
-    m = np.int64(params[P_M])
-    win = np.int64(params[P_WINDOW])
-    o_first, o_last, o_theta, o_p, o_rc, o_target, o_ring = _offs(m, win)
-    theta = state[o_theta:o_theta + m]
-    if np.int64(params[P_METHOD]) == METHOD_KALMAN:
-        pmat = state[o_p:o_p + m * m].reshape(m, m)
+    m = params.m
+    theta = state.theta[:m]
+    if params.method == METHOD_KALMAN:
         h = np.ones(m)
         for j in range(1, m):
             h[j] = lmid[j]
-        kalman_update(theta, pmat, h, lmid[0], params[P_DELTA], params[P_OBS_VAR])
+        kalman_update(theta, state.cov_p[:m, :m], h, lmid[0], params.delta, params.obs_var)
     else:
-        ring = state[o_ring:o_ring + win * m].reshape(win, m)
-        r = np.int64(state[S_N]) % win
+        r = state.n % params.window
         for j in range(m):
             ring[r, j] = lmid[j]
-        rows = min(np.int64(state[S_N]) + 1, win)
-        state[S_RING_N] = rows
+        rows = min(state.n + 1, params.window)
+        state.ring_n = rows
         if rows >= m + 1:
             ols_fit(ring, rows, theta)
     s = lmid[0]
     for j in range(1, m):
         s -= theta[j] * lmid[j]
-    lam = 0.5 ** (1.0 / params[P_Z_HALFLIFE])
-    if state[S_N] == 0:
-        state[S_MEAN] = s
-        state[S_VAR] = 0.0
+    lam = 0.5 ** (1.0 / params.z_halflife)
+    if state.n == 0:
+        state.mean = s
+        state.var = 0.0
     else:
-        dev = s - state[S_MEAN]
-        state[S_MEAN] += (1.0 - lam) * dev
-        state[S_VAR] = lam * (state[S_VAR] + (1.0 - lam) * dev * dev)
-    state[S_SPREAD] = s
-    state[S_N] += 1
-    sd = math.sqrt(state[S_VAR])
-    state[S_Z] = (s - state[S_MEAN]) / sd if sd > 0 else 0.0
+        dev = s - state.mean
+        state.mean += (1.0 - lam) * dev
+        state.var = lam * (state.var + (1.0 - lam) * dev * dev)
+    state.spread = s
+    state.n += 1
+    sd = math.sqrt(state.var)
+    state.z = (s - state.mean) / sd if sd > 0 else 0.0
     return s
 
 
 @nb.njit(cache=True)
 def correlation(params, state, ret):
     """EWMA mean pairwise correlation of the legs' returns (the risk monitor's estimator)."""
-    m = np.int64(params[P_M])
-    o_rc = _offs(m, np.int64(params[P_WINDOW]))[4]
-    rc = state[o_rc:o_rc + m * m].reshape(m, m)
-    lam = 0.5 ** (1.0 / params[P_CORR_HALFLIFE])
+    m = params.m
+    rc = state.ret_cov
+    lam = 0.5 ** (1.0 / params.corr_halflife)
     for i in range(m):
         for j in range(m):
             rc[i, j] = lam * rc[i, j] + (1.0 - lam) * ret[i] * ret[j]
-    state[S_CORR_N] += 1
+    state.corr_n += 1
     total = 0.0
     count = 0
     for i in range(m):
@@ -186,116 +182,109 @@ def correlation(params, state, ret):
                 total += rc[i, j] / math.sqrt(rc[i, i] * rc[j, j])
                 count += 1
     if count > 0:
-        state[S_CORR] = total / count
+        state.corr = total / count
 
 
 @nb.njit(cache=True)
 def _round_trip_cost(params, bids, asks, target_dollars):
-    m = np.int64(params[P_M])
     cost = 0.0
-    for j in range(m):
+    for j in range(params.m):
         mid = 0.5 * (bids[j] + asks[j])
-        rate = 1e-4 * params[P_SCALARS + 2 * m + j] + 0.5 * (asks[j] - bids[j]) / mid
+        rate = 1e-4 * params.fee_bps[j] + 0.5 * (asks[j] - bids[j]) / mid
         cost += 2.0 * abs(target_dollars[j]) * rate
     return cost
 
 
 @nb.njit(cache=True)
-def plan(params, state, now, bids, asks, out):
+def plan(params, state, ring, now, bids, asks, out):
     """Targets for this wake-up (module docstring); out is (m, 4)."""
-    m = np.int64(params[P_M])
-    win = np.int64(params[P_WINDOW])
-    o_first, o_last, o_theta, o_p, o_rc, o_target, o_ring = _offs(m, win)
-    target = state[o_target:o_target + m]
+    m = params.m
     for j in range(m):
-        out[j, 0] = np.int64(params[P_SCALARS + m + j])
+        out[j, 0] = params.book[j]
         out[j, 2], out[j, 3] = bids[j], asks[j]
     ok = True
     for j in range(m):
         if bids[j] <= 0 or asks[j] <= 0:
             ok = False
-    due = state[S_LAST] == 0 or now - state[S_LAST] >= params[P_SAMPLE_NS]
+    due = state.last == 0 or float(now) - float(state.last) >= params.sample_ns
     if ok and due:
-        state[S_LAST] = now
+        state.last = now
         lmid = np.zeros(m)
         ret = np.zeros(m)
-        first = state[o_first] == 0
+        first = state.first_mid[0] == 0
         for j in range(m):
             mid = 0.5 * (bids[j] + asks[j])
             if first:
-                state[o_first + j] = mid
-                state[o_last + j] = mid
-                pm = state[o_p:o_p + m * m].reshape(m, m)
-                pm[j, j] = 1.0
-            lmid[j] = math.log(mid / state[o_first + j])
-            ret[j] = math.log(mid / state[o_last + j])
-            state[o_last + j] = mid
+                state.first_mid[j] = mid
+                state.last_mid[j] = mid
+                state.cov_p[j, j] = 1.0
+            lmid[j] = math.log(mid / state.first_mid[j])
+            ret[j] = math.log(mid / state.last_mid[j])
+            state.last_mid[j] = mid
         if not first:
             correlation(params, state, ret)
-        observe(params, state, lmid)
-        decide(params, state, now, bids, asks, target)
+        observe(params, state, ring, lmid)
+        decide(params, state, now, bids, asks)
     for j in range(m):
-        out[j, 1] = np.int64(target[j])
+        out[j, 1] = state.target[j]
 
 
 @nb.njit(cache=True)
-def decide(params, state, now, bids, asks, target):
-    """Entry, exit, stop, holding time and the correlation guard, on a new sample."""
-    m = np.int64(params[P_M])
-    o_theta = _offs(m, np.int64(params[P_WINDOW]))[2]
-    z = state[S_Z]
-    mode = state[S_MODE]
-    thr = params[P_CORR_THRESHOLD]
+def decide(params, state, now, bids, asks):
+    """Entry, exit, stop, holding time and the correlation guard, on a new sample; sets
+    state.target."""
+    m = params.m
+    z = state.z
+    mode = state.mode
+    thr = params.corr_threshold
     guard = False
-    if not math.isnan(thr) and state[S_CORR_N] >= params[P_CORR_MIN]:
-        guard = state[S_CORR] < thr
-    state[S_GUARD] = 1.0 if guard else 0.0
+    if not math.isnan(thr) and state.corr_n >= params.corr_min:
+        guard = state.corr < thr
+    state.guard = 1 if guard else 0
     if mode != 0:
-        reason = 0
+        closed = True
         if guard:
-            reason = S_GUARD_STOPS
-        elif abs(z) >= params[P_STOP]:
-            reason = S_STOPS
-            state[S_BLOCKED] = 1.0
-        elif now - state[S_ENTRY_T] > params[P_MAX_HOLD_NS]:
-            reason = S_TIMEOUTS
-            state[S_BLOCKED] = 1.0
-        elif mode * z >= -params[P_EXIT]:  # back to (or past) the mean
-            reason = S_EXITS
-        if reason != 0:
-            state[reason] += 1
-            state[S_MODE] = 0.0
-            for j in range(m):
-                target[j] = 0.0
+            state.guard_stops += 1
+        elif abs(z) >= params.stop_z:
+            state.stops += 1
+            state.blocked = 1
+        elif float(now) - float(state.entry_t) > params.max_hold_ns:
+            state.timeouts += 1
+            state.blocked = 1
+        elif mode * z >= -params.exit_z:  # back to (or past) the mean
+            state.exits += 1
+        else:
+            closed = False
+        if closed:
+            state.mode = 0
+            state.target[:m] = 0
         return
-    if state[S_BLOCKED] != 0:
-        if abs(z) < params[P_ENTRY]:
-            state[S_BLOCKED] = 0.0
+    if state.blocked != 0:
+        if abs(z) < params.entry_z:
+            state.blocked = 0
         return
-    if guard or state[S_N] < params[P_WARMUP] or abs(z) < params[P_ENTRY] \
-            or abs(z) >= params[P_STOP]:
+    if guard or state.n < params.warmup or abs(z) < params.entry_z or abs(z) >= params.stop_z:
         return
-    side = -1.0 if z > 0 else 1.0  # z high: spread rich, sell y and buy the hedge
+    side = -1 if z > 0 else 1  # z high: spread rich, sell y and buy the hedge
     dollars = np.zeros(m)
-    dollars[0] = side * params[P_NOTIONAL]
+    dollars[0] = side * params.notional
     for j in range(1, m):
-        dollars[j] = -state[o_theta + j] * dollars[0]
-    edge = (abs(z) - params[P_EXIT]) * math.sqrt(state[S_VAR]) * params[P_NOTIONAL]
+        dollars[j] = -state.theta[j] * dollars[0]
+    edge = (abs(z) - params.exit_z) * math.sqrt(state.var) * params.notional
     cost = _round_trip_cost(params, bids, asks, dollars)
-    if edge < params[P_COST_MULT] * cost:
+    if edge < params.cost_mult * cost:
         return
-    lots = np.zeros(m)
+    lots = np.zeros(m, np.int64)
     for j in range(m):
-        per_lot = 0.5 * (bids[j] + asks[j]) * params[P_SCALARS + j]
-        lots[j] = float(np.int64(round(dollars[j] / per_lot)))
+        per_lot = 0.5 * (bids[j] + asks[j]) * params.value[j]
+        lots[j] = np.int64(round(dollars[j] / per_lot))
     if lots[0] == 0:
         return
-    for j in range(m):
-        target[j] = lots[j]
-    state[S_MODE] = side
-    state[S_ENTRY_T] = now
-    state[S_ENTRIES] += 1
-    state[S_COST] += 0.5 * cost
+    state.target[:m] = lots
+    state.mode = side
+    state.entry_t = now
+    state.entries += 1
+    state.cost += 0.5 * cost
 
 
 @nb.njit(cache=True)
@@ -311,21 +300,23 @@ def ioc_in_flight(view, book):
 @nb.njit(STRATEGY_SIG, cache=True)
 def pairs_step(reason, book, view, orders, raw):
     """The compiled form: plan() on the timer, then trade each leg to its target."""
-    params, state = params_and_state(raw)
+    rec = raw[:PAIRS_BYTES].view(PAIRS_DTYPE)[0]
+    params, state = rec.params, rec.state
+    m = params.m
+    ring = raw[PAIRS_BYTES:].view(np.float64).reshape(params.window, m)
     if reason == W_START:
-        state[:] = 0.0
+        raw[PARAMS_BYTES:] = 0  # a fresh state and ring
         return 0
     if reason != W_TIMER:
         return 0
-    m = np.int64(params[P_M])
     bids = np.zeros(m, np.int64)
     asks = np.zeros(m, np.int64)
     for j in range(m):
-        b = view.books[np.int64(params[P_SCALARS + m + j])]
+        b = view.books[params.book[j]]
         bids[j], asks[j] = b.bid, b.ask
     out = np.zeros((m, 4), np.int64)
-    plan(params, state, view.clock[0].now, bids, asks, out)
-    passive = np.int64(params[P_EXEC]) == PASSIVE
+    plan(params, state, ring, view.clock[0].now, bids, asks, out)
+    passive = params.execution == PASSIVE
     for j in range(m):
         b = out[j, 0]
         diff = out[j, 1] - np.int64(position(view, view.books[b].instrument))

@@ -1,15 +1,18 @@
 """PlannedStrategy: the Python face of a strategy whose decisions are one compiled plan
-over float64 params and state arrays (DollarNeutralMM, PairsTrader).
+over named params and state records (DollarNeutralMM, PairsTrader).
 
-Both forms run the same plan kernel on the same arrays: the Python form from its
-callbacks through the Context, the compiled form (``compiled()``) from a step with the
-engine's signature whose state bytes hold float64 [n_params, params..., state...]. So the
-two leave the same record, and a compiled run's final arrays come back in
-``rec.strategy_state`` (fields n_params, params, state).
+Both forms run the same plan kernel on the same record: the Python form from its
+callbacks through the Context on ``self.state``, the compiled form (``compiled()``) from
+a step with the engine's signature that views its state bytes as that record (a
+constant record dtype declared in the strategy's _nb module, then the arrays whose
+length the strategy's size sets). So the two leave the same record, and a compiled
+run's final one comes back in ``rec.strategy_state`` with the same fields (params,
+state, and the arrays).
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, Callable
 
 import numpy as np
@@ -18,17 +21,20 @@ from hftlab.strategy import CompiledStrategy, Context, Strategy
 
 
 class PlannedStrategy(Strategy):
-    """Subclasses set ``step`` (their compiled step), ``_params``, ``state``, ``_args``
-    and ``timer_ns`` in ``__init__``."""
+    """Subclasses set ``step`` (their compiled step), ``_args`` and ``timer_ns`` in
+    ``__init__`` and build their initial record in ``record()``."""
 
     step: Callable
-    _params: np.ndarray
     state: np.ndarray
     _args: dict[str, Any]
 
+    @abstractmethod
+    def record(self) -> np.ndarray:
+        """The initial one-row record: params, a fresh state, zeroed arrays."""
+
     def params(self) -> np.ndarray:
-        """The float64 params array both forms read (layout in the strategy's _nb module)."""
-        return self._params.copy()
+        """The one-row params record both forms read (layout in the strategy's _nb module)."""
+        return self.state["params"].copy()
 
     def describe(self) -> dict:
         """Constructor arguments, for run records and reports."""
@@ -36,19 +42,14 @@ class PlannedStrategy(Strategy):
 
     def compiled(self) -> CompiledStrategy:
         """The same plan as a numba function: no Python in the backtest loop."""
-        rec = np.zeros(1, [("n_params", "f8"), ("params", "f8", self._params.shape),
-                           ("state", "f8", self.state.shape)])
-        rec["n_params"], rec["params"][0] = len(self._params), self._params
-        return CompiledStrategy.from_step(type(self).step, rec, timer_ns=self.timer_ns,
+        return CompiledStrategy.from_step(type(self).step, self.record(), timer_ns=self.timer_ns,
                                           name=f"{type(self).__name__}[compiled]",
                                           describe=self.describe())
 
     def on_start(self, ctx: Context) -> None:
-        self.state[:] = 0.0
+        self.state = self.record()
 
-    def _state_of(self, state: np.ndarray | None) -> np.ndarray:
-        """The state array of the Python form (None) or of a compiled run's
+    def _row(self, state: np.ndarray | None) -> np.void:
+        """The record of the Python form (None) or of a compiled run's
         ``rec.strategy_state``."""
-        if state is None:
-            return self.state
-        return np.asarray(state["state"][0] if state.dtype.names else state, float)
+        return (self.state if state is None else state)[0]

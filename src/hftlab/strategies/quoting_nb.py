@@ -1,10 +1,16 @@
-"""Compiled pieces every built-in market maker shares: layouts, sizing, rounding.
+"""Compiled pieces every built-in market maker shares: its records, sizing, rounding.
 
-Each strategy keeps a float64 params array and a float64 state array. The first
-P_HEADER params and S_HEADER state entries have the same meaning in every strategy
-(P_RULE names the quote rule, so one skeleton, strategies/makers_nb.py, runs them all);
-strategy-specific entries follow. Prices are ticks, sizes lots, time ns (host clock) and
-seconds where a model needs a time unit.
+A maker's state bytes are one MAKER_DTYPE record, ``params`` (what its constructor set)
+and ``state`` (what its rule keeps), followed by ``ring``: float64 values of a length
+the maker chose (ToxicityAware's last `window` bucket imbalances; empty for the others).
+Both records are declared once here, with a field for every rule: a maker sets the
+params of its own rule and leaves the others 0, so one compile of the one skeleton
+(strategies/makers_nb.py, dispatching on ``params.rule``) runs them all.
+``rec.strategy_state`` of a compiled run is that record, fields by name.
+
+Units: prices ticks, sizes lots, times ns since the epoch (host clock), model time
+seconds. Intervals in seconds are computed as the makers always have (``seconds``):
+from the times rounded to float64, so to 256 ns, which keeps their records as they were.
 """
 
 from __future__ import annotations
@@ -16,55 +22,105 @@ import numpy as np
 
 from hftlab.core import book_nb
 
-# params header
-P_BOOK, P_TIF, P_QTY, P_CAPACITY, P_SIGMA, P_SIGMA_HALFLIFE, P_RULE = 0, 1, 2, 3, 4, 5, 6
-P_HEADER = 7
-# quote rules (P_RULE)
+I8, F8 = np.int64, np.float64
+# quote rules (params.rule)
 STATIC, INVENTORY_SKEW, AVELLANEDA_STOIKOV, GLFT, TOXICITY_AWARE = 0, 1, 2, 3, 4
 FLOW_SKEW = 5  # InventorySkew with an order-flow term (flow_skew_nb)
-# state header
-S_T0, S_PREV_MID, S_PREV_T, S_VAR = 0, 1, 2, 3
-S_PRINT_TS, S_PRINT_PX, S_PRINT_QTY, S_PRINT_SIDE, S_PRINT_KIND = 4, 5, 6, 7, 8  # last print
-S_HEADER = 9
 NS = 1e9
+NO_TIME = -1  # a time field not set yet (host times are ns since the epoch, never < 0)
+N_BINS = 24  # GLFT's histogram of trade distances (bins of bin_ticks)
+MAX_BUCKETS = 64  # FlowSkew's ring buckets at most
+
+PARAMS_DTYPE = np.dtype([
+    # every maker
+    ("rule", I8), ("book", I8),
+    ("tif", I8),  # a TimeInForce: POST_ONLY or GTC
+    ("qty", I8), ("capacity", I8),  # lots
+    ("sigma", F8),  # ticks per sqrt(s): fixed, or the prior of the EWMA estimate
+    ("sigma_halflife_s", F8),  # 0: sigma fixed
+    # Static, InventorySkew, ToxicityAware, FlowSkew (ticks)
+    ("half_spread", F8), ("skew", F8),
+    # AvellanedaStoikov and GLFT: gamma 1/(tick x lot), k 1/tick
+    ("gamma", F8), ("k", F8),
+    # AvellanedaStoikov
+    ("horizon_s", F8), ("rolling", I8),  # 1 rolling horizon, 0 finite
+    # GLFT: A per second, xi 1/(tick x lot), fit 1 / 0
+    ("A", F8), ("xi", F8), ("fit", I8), ("fit_halflife_s", F8), ("bin_ticks", F8),
+    ("min_trades", I8), ("k_min", F8), ("k_max", F8),
+    # ToxicityAware (toxicity_nb)
+    ("bucket_volume", F8), ("window", I8), ("t_medium", F8), ("t_wide", F8),
+    ("t_withdraw", F8), ("m_medium", F8), ("m_wide", F8), ("size_medium", F8),
+    ("vol_coef", F8), ("depth_levels", I8), ("depth_ref", F8), ("depth_coef", F8),
+    ("score", I8),  # SCORE_VPIN or SCORE_CDF
+    # FlowSkew (flow_skew_nb): betas in ticks per unit of signal
+    ("beta_imbalance", F8), ("beta_ofi", F8), ("beta_trade_imbalance", F8),
+    ("window_ns", I8), ("buckets", I8),
+])
+# the last print counted (fresh_print): exchange time, ticks, lots, aggressor side, Kind
+PRINT_DTYPE = np.dtype([("ts", I8), ("price", I8), ("qty", I8), ("side", I8), ("kind", I8)])
+STATE_DTYPE = np.dtype([
+    # every maker: first wake-up, last mid seen and its time, EWMA variance (ticks^2 / s)
+    ("t0", I8), ("prev_mid", F8), ("prev_t", I8), ("var", F8),
+    ("last_print", PRINT_DTYPE),
+    # GLFT: fitted A (per s) and k (per tick), aged observation time (s), fits made,
+    # aged trade counts by distance from the mid
+    ("A", F8), ("k", F8), ("elapsed", F8), ("fits", I8), ("hist", F8, (N_BINS,)),
+    # ToxicityAware: the open bucket's buy and sell lots, buckets completed, VPIN, tier
+    # and score of the last requote, the log-normal fit of the score "cdf"
+    ("buy", F8), ("sell", F8), ("done", I8), ("vpin", F8), ("tier", I8), ("score", F8),
+    ("ln_n", I8), ("ln_mean", F8), ("ln_m2", F8),
+    # FlowSkew: the previous host top, the current bucket, the last signals and shift,
+    # and per ring bucket: OFI, signed print lots, print lots
+    ("bid", I8), ("ask", I8), ("bid_qty", I8), ("ask_qty", I8), ("bucket", I8),
+    ("imbalance", F8), ("ofi", I8), ("trade_imbalance", F8), ("shift", F8),
+    ("ofi_sums", I8, (MAX_BUCKETS,)), ("signed_lots", I8, (MAX_BUCKETS,)),
+    ("lots", I8, (MAX_BUCKETS,)),
+])
+MAKER_DTYPE = np.dtype([("params", PARAMS_DTYPE), ("state", STATE_DTYPE)])
+MAKER_BYTES = MAKER_DTYPE.itemsize  # then the ring
 
 
-@nb.njit(cache=True, inline="always")
-def params_and_state(raw):
-    """A built-in compiled strategy's state bytes as (params, state) float64 views: the
-    first float is the number of params, then the params, then the mutable state."""
-    f = raw.view(np.float64)
-    n = np.int64(f[0])
-    return f[1:1 + n], f[1 + n:]
+def maker_record(params: np.ndarray, state: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """A maker's one-row state record (MAKER_DTYPE's fields, then ``ring``) from one-row
+    params and state arrays and a float64 ring."""
+    rec = np.zeros(1, [("params", PARAMS_DTYPE), ("state", STATE_DTYPE), ("ring", F8, ring.shape)])
+    rec["params"], rec["state"], rec["ring"][0] = params, state, ring
+    return rec
+
+
+@nb.njit(cache=True)
+def seconds(later, earlier):
+    """later - earlier (ns) in seconds, from the times as float64 (module docstring)."""
+    return (float(later) - float(earlier)) / NS
 
 
 @nb.njit(cache=True)
 def start(params, state, now):
     """Reset the shared state at the first wake-up: start time, no mid seen, prior variance."""
-    state[S_T0] = now
-    state[S_PREV_MID] = np.nan
-    state[S_PREV_T] = np.nan
-    state[S_VAR] = params[P_SIGMA] * params[P_SIGMA]
-    state[S_PRINT_TS] = -1.0
+    state.t0 = now
+    state.prev_mid = np.nan
+    state.prev_t = NO_TIME
+    state.var = params.sigma * params.sigma
+    state.last_print.ts = NO_TIME
+    state.last_print.kind = 0
 
 
 @nb.njit(cache=True)
-def fresh_print(state, ts, price, qty, side, kind):
+def fresh_print(last, ts, price, qty, side, kind):
     """True unless this is a TRADE print repeating the EXECUTE just counted (same
     exchange time, price, size and aggressor side): data that reports one fill both as
     the resting order's EXECUTE and as a TRADE print (hftlab's simulated sessions saved
     before 2026-11-26) would wake the strategy twice for one trade. Two executions alike
-    (a sweep hitting two orders of the same size) are two trades, and so are two prints."""
-    rel = float(ts - np.int64(state[S_T0]))
-    if (kind == book_nb.TRADE and state[S_PRINT_KIND] == book_nb.EXECUTE
-            and rel == state[S_PRINT_TS] and price == state[S_PRINT_PX]
-            and qty == state[S_PRINT_QTY] and side == state[S_PRINT_SIDE]):
+    (a sweep hitting two orders of the same size) are two trades, and so are two prints.
+    last: a PRINT_DTYPE record, the print last counted (updated)."""
+    if (kind == book_nb.TRADE and last.kind == book_nb.EXECUTE and ts == last.ts
+            and price == last.price and qty == last.qty and side == last.side):
         return False
-    state[S_PRINT_TS] = rel
-    state[S_PRINT_PX] = price
-    state[S_PRINT_QTY] = qty
-    state[S_PRINT_SIDE] = side
-    state[S_PRINT_KIND] = kind
+    last.ts = ts
+    last.price = price
+    last.qty = qty
+    last.side = side
+    last.kind = kind
     return True
 
 
@@ -73,18 +129,18 @@ def observe_mid(params, state, mid, now):
     """Update the EWMA variance of mid changes (ticks^2 per second) and remember the mid.
 
     var += a (dm^2 / dt - var) with a = 1 - 2^(-dt / halflife); a halflife of 0 keeps
-    sigma fixed at params[P_SIGMA]. Returns sigma in ticks per sqrt(second).
+    sigma fixed at params.sigma. Returns sigma in ticks per sqrt(second).
     """
-    hl = params[P_SIGMA_HALFLIFE]
-    prev_t = state[S_PREV_T]
-    if hl > 0.0 and prev_t == prev_t and now > prev_t:
-        dt = (now - prev_t) / NS
-        dm = mid - state[S_PREV_MID]
-        a = 1.0 - math.exp(-dt * math.log(2.0) / hl)
-        state[S_VAR] += a * (dm * dm / dt - state[S_VAR])
-    state[S_PREV_MID] = mid
-    state[S_PREV_T] = now
-    return math.sqrt(state[S_VAR]) if hl > 0.0 else params[P_SIGMA]
+    hl = params.sigma_halflife_s
+    if hl > 0.0 and state.prev_t != NO_TIME:
+        dt = seconds(now, state.prev_t)
+        if dt > 0.0:
+            dm = mid - state.prev_mid
+            a = 1.0 - math.exp(-dt * math.log(2.0) / hl)
+            state.var += a * (dm * dm / dt - state.var)
+    state.prev_mid = mid
+    state.prev_t = now
+    return math.sqrt(state.var) if hl > 0.0 else params.sigma
 
 
 @nb.njit(cache=True)

@@ -251,8 +251,8 @@ class RegimeSwitched(Strategy):
         self.probs: np.ndarray | None = None
         self.regime = int(np.argmax(self.model.startprob))
         self.bars: list[dict] = []
-        self._prints = np.zeros(quoting_nb.S_HEADER)  # the last print counted (fresh_print)
-        self._prints[quoting_nb.S_PRINT_TS] = -1.0
+        self._prints = np.zeros(1, quoting_nb.PRINT_DTYPE)  # the last print counted
+        self._prints["ts"] = quoting_nb.NO_TIME
 
     def _apply(self, closed: list, now: int) -> None:
         for end, *x in closed:
@@ -285,7 +285,6 @@ class RegimeSwitched(Strategy):
     # -- callbacks ---------------------------------------------------------------------
     def on_start(self, ctx: Context) -> None:
         self._reset()
-        self._prints[quoting_nb.S_T0] = ctx.now
 
     def on_book(self, ctx: Context, book: int) -> None:
         if book == self.book:
@@ -296,7 +295,7 @@ class RegimeSwitched(Strategy):
             return
         self._observe_top(ctx)
         px, qty, side, ts = ctx.last_trade(book)
-        if quoting_nb.fresh_print(self._prints, ts, px, qty, side,
+        if quoting_nb.fresh_print(self._prints[0], ts, px, qty, side,
                                   int(ctx.last_trade_kind(book))):
             self._apply(self.features.trade(ctx.now, qty, side), ctx.now)
 

@@ -54,16 +54,17 @@ class RoutedMaker(CompiledStrategy):
         check(len(fees) == len(books) and all(isinstance(f, FeeSchedule) for f in fees),
               "RoutedMaker.fees", f"{len(books)} FeeSchedule (one per book)", fees)
         horizon = maker.timer_ns / 1e9 if horizon_s is None else horizon_s
-        params, mstate = maker.params(), maker.initial_state()
+        own = maker.record()
         n = len(books)
         fee = np.array([fee_per_lot(f, True, instrument) for f in fees])
-        dtype = np.dtype([("params", "f8", params.shape), ("mstate", "f8", mstate.shape),
+        dtype = np.dtype([("params", own.dtype["params"]), ("mstate", own.dtype["state"]),
+                          ("ring", own.dtype["ring"]),
                           ("books", "i8", (n,)), ("fee_a", "f8", (n,)), ("fee_b", "f8", (n,)),
                           ("tick_value", "f8"), ("halflife_s", "f8"), ("prior_rate", "f8"),
                           ("horizon_s", "f8"), ("hits", "f8", (n, 2)), ("hits_t", "i8", (n,)),
                           ("routed", "i8", (n, 2))])
         rec = np.zeros(1, dtype)
-        rec["params"][0], rec["mstate"][0] = params, mstate
+        rec["params"], rec["mstate"], rec["ring"] = own["params"], own["state"], own["ring"]
         rec["books"][0], rec["fee_a"][0], rec["fee_b"][0] = books, fee[:, 0], fee[:, 1]
         rec["tick_value"] = instrument.tick_value
         rec["halflife_s"] = number(halflife_s, "RoutedMaker.halflife_s", 0.0, 86_400.0,

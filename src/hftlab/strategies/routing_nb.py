@@ -21,9 +21,8 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.layout import W_BOOK, W_START, W_TIMER, W_TRADE
-from hftlab.strategies import flow_skew_nb
-from hftlab.strategies.makers_nb import print_rule, quote_rule, start_rule
-from hftlab.strategies.quoting_nb import FLOW_SKEW, NS, P_RULE, P_TIF
+from hftlab.strategies.makers_nb import book_rule, print_rule, quote_rule, start_rule
+from hftlab.strategies.quoting_nb import NS
 from hftlab.strategy import depth, position, requote
 
 LEVELS = 5  # book levels read to count the queue ahead of a price behind the touch
@@ -99,24 +98,23 @@ def _place(view, orders, state, side, price, qty, now, tif):
 
 @nb.njit(cache=True)
 def routed_maker(reason, book, view, orders, state):
-    """The maker's rule on the consolidated touch, each side routed (module doc)."""
-    params, mstate = state.params, state.mstate
-    rule = np.int64(params[P_RULE])
+    """The maker's rule on the consolidated touch, each side routed (module doc). state:
+    the maker's record (params, mstate, ring) and the routing fields (routing.py)."""
+    params, mstate, ring = state.params, state.mstate, state.ring
     home = state.books[0]
     now = view.clock[0].now
     if reason == W_START:
-        start_rule(rule, params, mstate, now)
+        start_rule(params, mstate, ring, now)
         state.hits_t[:] = now
     elif reason == W_TRADE:
         for i in range(state.books.shape[0]):
             if state.books[i] == book:
                 _count_print(state, i, view.books[book], now)
         if book == home:
-            print_rule(rule, params, mstate, view.books[home], now)
+            print_rule(params, mstate, ring, view.books[home], now)
     elif reason == W_BOOK:
-        if book == home and rule == FLOW_SKEW:
-            b = view.books[home]
-            flow_skew_nb.flow_book(params, mstate, now, b.bid, b.ask, b.bid_qty, b.ask_qty)
+        if book == home:
+            book_rule(params, mstate, view.books[home], now)
     elif reason == W_TIMER:
         nbb, nbo = 0, 0
         for i in range(state.books.shape[0]):
@@ -126,9 +124,8 @@ def routed_maker(reason, book, view, orders, state):
             if b.ask > 0 and (nbo == 0 or b.ask < nbo):
                 nbo = b.ask
         if nbb > 0 and nbo > 0 and nbb < nbo:
-            bid, ask, bq, aq = quote_rule(rule, params, mstate, view, home, now, nbb, nbo,
+            bid, ask, bq, aq = quote_rule(params, mstate, view, home, now, nbb, nbo,
                                           position(view, view.books[home].instrument))
-            tif = np.int64(params[P_TIF])
-            _place(view, orders, state, 1, bid, bq, now, tif)
-            _place(view, orders, state, -1, ask, aq, now, tif)
+            _place(view, orders, state, 1, bid, bq, now, params.tif)
+            _place(view, orders, state, -1, ask, aq, now, params.tif)
     return 0

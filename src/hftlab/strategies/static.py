@@ -5,7 +5,6 @@ from __future__ import annotations
 from hftlab.strategies import static_nb as k
 from hftlab.strategies import quoting_nb
 from hftlab.strategies.base import DEFAULT_REQUOTE_NS, QuotingStrategy, number
-from hftlab.strategies.quoting_nb import S_HEADER
 from hftlab.strategy import Context
 
 
@@ -21,8 +20,6 @@ class Static(QuotingStrategy):
     """
 
     rule = quoting_nb.STATIC
-    n_params = k.N_PARAMS
-    n_state = S_HEADER
 
     def __init__(self, half_spread: float = 1.0, qty: int = 1, capacity: int = 100,
                  requote_ns: int = DEFAULT_REQUOTE_NS, book: int = 0,
@@ -30,8 +27,8 @@ class Static(QuotingStrategy):
         self._args = dict(half_spread=half_spread, qty=qty, capacity=capacity,
                           requote_ns=requote_ns, book=book, post_only=post_only)
         p = self._header(qty, capacity, requote_ns, book, post_only)
-        p[k.P_HALF_SPREAD] = number(half_spread, "Static.half_spread", 0.0, 1e6)
+        p["half_spread"] = number(half_spread, "Static.half_spread", 0.0, 1e6)
         self.half_spread = half_spread
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        return k.static_quotes(self._params, self.state, ctx.now, bb, ba, pos)
+        return k.static_quotes(self.p, self.s, ctx.now, bb, ba, pos)

@@ -42,7 +42,6 @@ class ToxicityAware(QuotingStrategy):
     """
 
     rule = quoting_nb.TOXICITY_AWARE
-    n_params = kern.N_PARAMS
     subscribe_trades = True
 
     def __init__(self, half_spread: float = 1.0, skew: float = 2.0, qty: int = 2,
@@ -64,52 +63,47 @@ class ToxicityAware(QuotingStrategy):
         n = "ToxicityAware"
         self.window = integer(window, f"{n}.window", 1, 10_000)
         p = self._header(qty, capacity, requote_ns, book, post_only, sigma, sigma_halflife_s)
-        p[kern.P_HALF_SPREAD] = number(half_spread, f"{n}.half_spread", 0.0, 1e6)
-        p[kern.P_SKEW] = number(skew, f"{n}.skew", 0.0, 1e6)
-        p[kern.P_BUCKET] = number(bucket_volume, f"{n}.bucket_volume", 0.0, 1e12, low_open=True)
-        p[kern.P_WINDOW] = self.window
+        p["half_spread"] = number(half_spread, f"{n}.half_spread", 0.0, 1e6)
+        p["skew"] = number(skew, f"{n}.skew", 0.0, 1e6)
+        p["bucket_volume"] = number(bucket_volume, f"{n}.bucket_volume", 0.0, 1e12, low_open=True)
+        p["window"] = self.window
         t = tuple(tiers)
         check(len(t) == 3 and all(isinstance(x, (int, float)) for x in t)
               and 0 < t[0] <= t[1] <= t[2] <= 1, f"{n}.tiers",
               "three VPIN thresholds 0 < medium <= wide <= withdraw <= 1", tiers)
-        p[kern.P_T_MEDIUM], p[kern.P_T_WIDE], p[kern.P_T_WITHDRAW] = t
-        p[kern.P_M_MEDIUM] = number(m_medium, f"{n}.m_medium", 1.0, 1e3)
-        p[kern.P_M_WIDE] = number(m_wide, f"{n}.m_wide (>= m_medium={m_medium})", m_medium, 1e3)
-        p[kern.P_SIZE_MEDIUM] = number(size_medium, f"{n}.size_medium", 0.0, 1.0)
-        p[kern.P_VOL_COEF] = number(vol_coef, f"{n}.vol_coef", 0.0, 1e6)
-        p[kern.P_DEPTH_LEVELS] = integer(depth_levels, f"{n}.depth_levels", 1, 50)
-        p[kern.P_DEPTH_REF] = number(depth_ref, f"{n}.depth_ref", 0.0, 1e12)
-        p[kern.P_DEPTH_COEF] = number(depth_coef, f"{n}.depth_coef", 0.0, 1e6)
+        p["t_medium"], p["t_wide"], p["t_withdraw"] = t
+        p["m_medium"] = number(m_medium, f"{n}.m_medium", 1.0, 1e3)
+        p["m_wide"] = number(m_wide, f"{n}.m_wide (>= m_medium={m_medium})", m_medium, 1e3)
+        p["size_medium"] = number(size_medium, f"{n}.size_medium", 0.0, 1.0)
+        p["vol_coef"] = number(vol_coef, f"{n}.vol_coef", 0.0, 1e6)
+        p["depth_levels"] = integer(depth_levels, f"{n}.depth_levels", 1, 50)
+        p["depth_ref"] = number(depth_ref, f"{n}.depth_ref", 0.0, 1e12)
+        p["depth_coef"] = number(depth_coef, f"{n}.depth_coef", 0.0, 1e6)
         check(score in SCORES, f"{n}.score", f"one of {SCORES}", score)
-        p[kern.P_SCORE] = SCORES.index(score)
+        p["score"] = SCORES.index(score)
         self.bucket_volume, self.tiers, self.score = bucket_volume, t, score
-        self.state = self.initial_state()
 
     @property
-    def n_state(self) -> int:
-        return kern.S_RING + self.window
-
-    def on_start(self, ctx: Context) -> None:
-        self.state = self.initial_state()
-        kern.toxicity_start(self._params, self.state, ctx.now)
+    def n_ring(self) -> int:
+        return self.window
 
     def on_trade(self, ctx: Context, book: int) -> None:
         if book == self.book:
             px, qty, side, ts = ctx.last_trade(book)
-            if quoting_nb.fresh_print(self.state, ts, px, qty, side,
+            if quoting_nb.fresh_print(self.s["last_print"], ts, px, qty, side,
                                       int(ctx.last_trade_kind(book))):
-                kern.vpin_trade(self._params, self.state, qty, side)
+                kern.vpin_trade(self.p, self.s, self.ring, qty, side)
 
     def _quote(self, ctx: Context, bb: int, ba: int, pos: int) -> tuple[int, int, int, int]:
-        d = ctx.depth(self.book, int(self._params[kern.P_DEPTH_LEVELS]))
+        d = ctx.depth(self.book, int(self.p["depth_levels"]))
         depth = int(d["bid_qty"].sum() + d["ask_qty"].sum())
-        return kern.toxicity_rule(self._params, self.state, ctx.now, bb, ba, pos, depth)
+        return kern.toxicity_rule(self.p, self.s, ctx.now, bb, ba, pos, depth)
 
     def vpin(self) -> float:
         """VPIN after the last trade the Python form saw."""
-        return float(self.state[kern.S_VPIN])
+        return float(self.s["vpin"])
 
     def tier(self) -> str:
         """The tier of the Python form's last requote."""
-        return TIERS[int(self.state[kern.S_TIER])]
+        return TIERS[int(self.s["tier"])]
 
