@@ -84,7 +84,7 @@ class DollarNeutralMM(PlannedStrategy):
         p["min_samples"] = integer(min_samples, f"{name}.min_samples", 0)
         p["history"] = integer(history, f"{name}.history", 0, 1 << 22)
         p["tif"] = int(TimeInForce.POST_ONLY if post_only else TimeInForce.GTC)
-        self._values = np.array([s.tick_size * s.lot_size * s.multiplier for s in instruments])
+        self._values = np.array([s.tick_value for s in instruments])
         self._books = np.array([integer(b, f"{name}.books[{i}]", 0) for i, b in enumerate(books)],
                                np.int64)
         self.timer_ns = integer(requote_ns, f"{name}.requote_ns", 1)

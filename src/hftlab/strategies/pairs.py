@@ -96,7 +96,7 @@ class PairsTrader(PlannedStrategy):
         for j, b in enumerate(books):
             b = integer(b, f"{name}.books[{j}]", 0)
             spec = instruments[b % len(instruments)]
-            p["value"][j] = spec.tick_size * spec.lot_size * spec.multiplier
+            p["value"][j] = spec.tick_value
             p["book"][j] = b
             p["fee_bps"][j] = number(fees[j], f"{name}.taker_fee_bps[{j}]", -1e3, 1e3)
         self.timer_ns = integer(requote_ns, f"{name}.requote_ns", 1)

@@ -128,8 +128,7 @@ def run_row(rec: Any, data: MarketData, slow_venue: int) -> dict[str, float]:
     f = rec.fills
     taken = f[f["venue"] == slow_venue]
     inst = data.instruments[0]
-    notional = float((taken["price"] * taken["qty"]).sum()) * inst.tick_size * inst.lot_size \
-        * inst.multiplier
+    notional = float((taken["price"] * taken["qty"]).sum()) * inst.tick_value
     s = rec.summary()
     pnl = float(s["total_pnl"])
     return {"pnl": pnl, "takes": c["takes"], "fills": c["fills"], "misses": c["misses"],

@@ -254,7 +254,7 @@ def momentum_ignition_row(seconds: float, seed: int) -> Row:
     acct = m.stats["agent_accounts"]
     me = acct[acct["owner"] == owner].iloc[0]
     inst = m.instruments[0]
-    notional = float(me["notional"]) * inst.tick_size * inst.lot_size
+    notional = float(me["notional"]) * inst.tick_value
     pnl = float(me["pnl"])
     caught = 0
     alerts = {"spoofing": detect_spoofing(m), "ignition": detect_momentum_ignition(m),
