@@ -158,7 +158,8 @@ def test_a_simulated_market_replays_in_the_backtester():
 def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     """The interface of simulator_nb's docstring: run the agents to t, send our order
     with execute (owner OWN_OWNER), find our fills, then let the agents go on."""
-    from hftlab.core import matching_nb as mk
+    from hftlab.core.layout import ACT_SUBMIT, MESSAGE_DTYPE
+    from hftlab.schema import OrderStatus, OrderType, TimeInForce
     from hftlab.sim import simulator_nb
 
     setup = build("calm", seconds=120, seed=3)
@@ -170,18 +171,19 @@ def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     st.cur[L.C_T_END] = t
     S.run_state(st, parts)
     ask_before = int(st.base[0] + st.top[0, 1])
-    row = np.array([mk.ACT_SUBMIT, t, 0, L.OWN_OWNER, 1, 0, 2000, mk.MARKET, mk.IOC, 0],
-                   np.int64)
+    row = np.zeros(1, MESSAGE_DTYPE)[0]
+    row["action"], row["ts"], row["owner"], row["side"] = ACT_SUBMIT, t, L.OWN_OWNER, 1
+    row["qty"], row["order_type"], row["tif"] = 2000, OrderType.MARKET, TimeInForce.IOC
     status, _, oid, nf, ne = simulator_nb.execute(
         row, -1, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
         st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, 0, st.fills,
         st.events, st.mkt, st.halt, st.out, st.out_rec, int(st.cur[L.C_NE]),
         int(st.cur[L.C_MSGS]) + 1)
-    assert status in (mk.ST_FILLED, mk.ST_EXPIRED) and oid > 0
+    assert status in (OrderStatus.FILLED, OrderStatus.EXPIRED) and oid > 0
     ours = st.fills[:nf]
-    assert nf > 0 and np.all(ours[:, mk.F_TAKER_OWNER] == L.OWN_OWNER)
-    assert ours[:, mk.F_QTY].sum() == min(2000, ours[:, mk.F_QTY].sum())
-    assert ours[:, mk.F_PRICE].max() > ask_before  # we walked the book: impact
+    assert nf > 0 and np.all(ours["taker_owner"] == L.OWN_OWNER)
+    assert ours["qty"].sum() == min(2000, ours["qty"].sum())
+    assert ours["price"].max() > ask_before  # we walked the book: impact
     assert int(st.base[0] + st.top[0, 1]) > ask_before
     st.cur[L.C_NE] = ne
     st.cur[L.C_MSGS] += 1
@@ -189,6 +191,6 @@ def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     S.run_state(st, parts)  # the agents carry on from the book we left
     assert int(st.cur[L.C_NOW]) == end
     ev = np.concatenate([p[0] for p in parts])
-    assert np.all(np.diff(ev[:, mk.E_TS]) >= 0)
-    after = ev[ev[:, mk.E_TS] > t]
-    assert (after[:, mk.E_KIND] == mk.K_ADD).sum() > 100  # the book refills
+    assert np.all(np.diff(ev["ts"]) >= 0)
+    after = ev[ev["ts"] > t]
+    assert (after["kind"] == Kind.ADD).sum() > 100  # the book refills

@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.core import matching_nb as mk
 from hftlab.engine import simulated_nb as D
 from hftlab.engine.api_nb import readonly
 from hftlab.engine.state import Events, events
-from hftlab.core.layout import RUN_DONE
+from hftlab.core.layout import MESSAGE_DTYPE, RUN_DONE
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
@@ -86,7 +85,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     drv[D.D_NEXT], drv[D.D_FILL_AT] = D.NEXT_SETTLED, -1
     step = max((end - start) // TICKS, 1)
     drv[D.D_TICK_AT] = start + step
-    msg = np.zeros(mk.N_MCOL, np.int64)
+    msg = np.zeros(1, MESSAGE_DTYPE)[0]  # a scratch record (a view: kernels write into it)
     ev = _events(cols)
     sim = _sim_arrays(st)
     while True:

@@ -73,16 +73,16 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
         c.next_local = 0
         n -= ilo
     for r in range(drv[D_HANDED], scur[C_NE]):
-        b = out[r, mk.E_BOOK]
-        ts[n] = out[r, mk.E_TS]
+        b = out[r].book
+        ts[n] = out[r].ts
         ts_local[n] = 0
         venue[n] = np.uint16(b // n_instr)
         instr[n] = np.uint32(b % n_instr)
-        kind[n] = np.uint8(out[r, mk.E_KIND])
-        side[n] = np.int8(out[r, mk.E_SIDE])
-        price[n] = out[r, mk.E_PRICE]
-        qty[n] = out[r, mk.E_QTY]
-        oid[n] = np.uint64(out[r, mk.E_ORDER])
+        kind[n] = np.uint8(out[r].kind)
+        side[n] = np.int8(out[r].side)
+        price[n] = out[r].price
+        qty[n] = out[r].qty
+        oid[n] = np.uint64(out[r].order_id)
         n += 1
     drv[D_HANDED] = scur[C_NE]
     c.n_events = n
@@ -95,7 +95,7 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
 
     cols / ev: the event columns (writable) and the loop's Events over them; st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
-    message row (matching_nb.N_MCOL)."""
+    message (a MESSAGE_DTYPE record, core/layout.py)."""
     cur, scur = st.cur, sim.cur
     while True:
         nxt = drv[D_NEXT]

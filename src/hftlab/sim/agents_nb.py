@@ -12,9 +12,9 @@ ap[a, P_CAP_OFF] and ap[a, P_CAP] with ast[a, S_NOWN] entries (the loop appends 
 of each of its orders that rests; entries whose order has closed are dropped lazily);
 pcount[a]: its commands still in flight; w: the world's row at now (sched, layout.py);
 orders .. base: the matching engine's arrays (matching_nb; read only here); mkt: market
-statistics per book. The kernel writes command rows in matching_nb's message layout
-(N_MCOL columns; the loop sets M_TS to the arrival time) into cmds and never touches the
-book itself. Randomness comes from the agent's own splitmix64 stream in ast[a, S_RNG].
+statistics per book. The kernel writes commands (MESSAGE_DTYPE records of
+core/layout.py; the loop sets their ts to the arrival time) into cmds and never touches
+the book itself. Randomness comes from the agent's own splitmix64 stream in ast[a, S_RNG].
 Rates are per second, prices integer ticks, sizes integer lots, times ns.
 """
 
@@ -27,6 +27,8 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.latency_nb import splitmix64
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
+from hftlab.schema import OrderType, TimeInForce
 from hftlab.sim.layout import (
     F_FAST,
     F_INIT,
@@ -115,17 +117,18 @@ def mid_or(qty, top, base, b, fallback):
 
 @nb.njit(cache=True, inline="always")
 def put(cmds, nc, act, b, owner, side, price, q, typ, tif, oid):
-    """Write one command row (matching_nb message layout); returns the new count."""
-    cmds[nc, mk.M_ACTION] = act
-    cmds[nc, mk.M_TS] = 0
-    cmds[nc, mk.M_BOOK] = b
-    cmds[nc, mk.M_OWNER] = owner
-    cmds[nc, mk.M_SIDE] = side
-    cmds[nc, mk.M_PRICE] = price
-    cmds[nc, mk.M_QTY] = q
-    cmds[nc, mk.M_TYPE] = typ
-    cmds[nc, mk.M_TIF] = tif
-    cmds[nc, mk.M_ORDER] = oid
+    """Write one command (a MESSAGE_DTYPE record, core/layout.py); returns the new count."""
+    c = cmds[nc]
+    c.action = act
+    c.ts = 0
+    c.book = b
+    c.owner = owner
+    c.side = side
+    c.price = price
+    c.qty = q
+    c.order_type = typ
+    c.tif = tif
+    c.order_id = oid
     return nc + 1
 
 
@@ -218,8 +221,8 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
                 and u01(ast, a) < ap[a, X0 + 5]:
             price = bid if side > 0 else ask  # joins the queue instead of improving
         if price > 0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, price,
-                     draw_size(ap, ast, a, SZ_LIMIT), mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, price,
+                     draw_size(ap, ast, a, SZ_LIMIT), OrderType.LIMIT, TimeInForce.GTC, 0)
     elif u < 2.0 * lam + 2.0 * mu:
         side = run_sign(ap, ast, a)
         q = draw_size(ap, ast, a, SZ_MARKET)
@@ -227,19 +230,20 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
             t_opp = top[b, 1] if side > 0 else top[b, 0]
             if 0 <= t_opp < qty.shape[2] and qty[b, 1 if side > 0 else 0, t_opp] > 0:
                 q = np.int64(qty[b, 1 if side > 0 else 0, t_opp])
-        nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, 0, q, mk.MARKET, mk.IOC, 0)
+        nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, 0, q, OrderType.MARKET, TimeInForce.IOC,
+                 0)
     elif n_own > 0:
         j = off + int(u01(ast, a) * n_own)
         oid = own[j]
-        if orders[oid, mk.STATE] == mk.CLOSED:
+        if orders[oid].state == mk.CLOSED:
             own[j] = own[off + n_own - 1]
             ast[a, S_NOWN] = n_own - 1
         else:
-            side = orders[oid, mk.SIDE]
-            i = ask - orders[oid, mk.PRICE] if side > 0 else orders[oid, mk.PRICE] - bid
+            side = orders[oid].side
+            i = ask - orders[oid].price if side > 0 else orders[oid].price - bid
             i = 1 if i < 1 else (min(i, K_MAX))
             if th > 0 and u01(ast, a) * ap[a, X0 + 3] < ap[a, THETA + i - 1]:
-                nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
+                nc = put(cmds, nc, ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
                 own[j] = own[off + n_own - 1]
                 ast[a, S_NOWN] = n_own - 1
     total = 2.0 * lam + 2.0 * mu + th * (ast[a, S_NOWN] + nc)
@@ -258,8 +262,8 @@ def noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     nc = 0
     if rate > 0:
         side = 1 if u01(ast, a) * (ap[a, X0] + ap[a, X0 + 1]) < ap[a, X0] else -1
-        nc = put(cmds, 0, mk.ACT_SUBMIT, int(ap[a, P_BOOK]), np.int64(ap[a, P_OWNER]), side,
-                 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET, mk.IOC, 0)
+        nc = put(cmds, 0, ACT_SUBMIT, int(ap[a, P_BOOK]), np.int64(ap[a, P_OWNER]), side,
+                 0, draw_size(ap, ast, a, SZ_MARKET), OrderType.MARKET, TimeInForce.IOC, 0)
     return now + wait(ast, a, rate), nc
 
 
@@ -287,11 +291,11 @@ def informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, 
     nc = 0
     owner = np.int64(ap[a, P_OWNER])
     if ask > 0 and v - ask >= thr:
-        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, 1, np.int64(math.floor(v - thr)),
-                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+        nc = put(cmds, 0, ACT_SUBMIT, b, owner, 1, np.int64(math.floor(v - thr)),
+                 draw_size(ap, ast, a, SZ_MARKET), OrderType.LIMIT, TimeInForce.IOC, 0)
     elif bid > 0 and bid - v >= thr:
-        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, -1, np.int64(math.ceil(v + thr)),
-                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+        nc = put(cmds, 0, ACT_SUBMIT, b, owner, -1, np.int64(math.ceil(v + thr)),
+                 draw_size(ap, ast, a, SZ_MARKET), OrderType.LIMIT, TimeInForce.IOC, 0)
     return now + wait(ast, a, rate), nc
 
 
@@ -323,8 +327,8 @@ def momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, 
             asf[a, F_SLOW] += asl * (m - asf[a, F_SLOW])
             d = asf[a, F_FAST] - asf[a, F_SLOW]
             if d > ap[a, X0 + 3] or d < -ap[a, X0 + 3]:
-                nc = put(cmds, 0, mk.ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]),
-                         1 if d > 0 else -1, 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET,
-                         mk.IOC, 0)
+                nc = put(cmds, 0, ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]),
+                         1 if d > 0 else -1, 0, draw_size(ap, ast, a, SZ_MARKET),
+                         OrderType.MARKET, TimeInForce.IOC, 0)
         asf[a, F_INIT] = t
     return now + wait(ast, a, gate(ap, a, w) * ap[a, X0]), nc

@@ -12,8 +12,10 @@ import pandas as pd
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (ACT_SUBMIT, MATCH_EVENT_DTYPE, MATCH_FILL_DTYPE, MATCH_ORDER_DTYPE,
+                                MESSAGE_DTYPE)
 from hftlab.instruments import Instrument, Venue
-from hftlab.schema import EVENT_DTYPE
+from hftlab.schema import EVENT_DTYPE, OrderType, TimeInForce
 from hftlab.sim import layout as L
 from hftlab.sim import simulator_nb
 from hftlab.sim.params import MarketParams
@@ -67,25 +69,25 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     arrays = {
         "ap": ap, "ast": ast, "asf": asf, "own": own,
         "wake": np.full(n_agents, p.start_ns, np.int64),
-        "pend": np.zeros((n_agents, L.PCAP, mk.N_MCOL), np.int64),
+        "pend": np.zeros((n_agents, L.PCAP), MESSAGE_DTYPE),
         "phead": np.zeros(n_agents, np.int64), "pcount": np.zeros(n_agents, np.int64), "subs": subs,
         "nsubs": nsubs, "sched": np.ascontiguousarray(s.sched), "cur": cur,
-        "orders": np.zeros((capacity, mk.N_OCOL), np.int64),
+        "orders": np.zeros(capacity, MATCH_ORDER_DTYPE),
         "head": np.full((n_books, 2, s.width), mk.NIL, np.int64),
         "tail": np.full((n_books, 2, s.width), mk.NIL, np.int64), "qty": qty, "top": top,
         "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),
-        "ctr": np.ones(1, np.int64), "fills": np.zeros((4096, mk.N_FCOL), np.int64),
-        "events": np.zeros((8192, mk.N_ECOL), np.int64),
+        "ctr": np.ones(1, np.int64), "fills": np.zeros(4096, MATCH_FILL_DTYPE),
+        "events": np.zeros(8192, MATCH_EVENT_DTYPE),
         "mkt": np.zeros((n_books, L.N_MK), np.int64), "halt": p.halt_rows(n_books),
-        "cmds": np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
-        "out": np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), "out_rec": np.zeros(OUT_ROWS, np.int64)}
+        "cmds": np.zeros(L.MAX_CMDS, MESSAGE_DTYPE),
+        "out": np.zeros(OUT_ROWS, MATCH_EVENT_DTYPE), "out_rec": np.zeros(OUT_ROWS, np.int64)}
     return State(arrays)
 
 
 def grow_pool(st: State) -> None:
     """Double the order pool (the engine asked: RETRY_CAPACITY / NEED_POOL)."""
     o = st.orders
-    bigger = np.zeros((2 * o.shape[0], mk.N_OCOL), np.int64)
+    bigger = np.zeros(2 * o.shape[0], MATCH_ORDER_DTYPE)
     bigger[: o.shape[0]] = o
     st.arrays["orders"] = bigger
 
@@ -93,18 +95,21 @@ def grow_pool(st: State) -> None:
 def grow_scratch(st: State) -> None:
     """Make the per-command fills / events buffers hold the worst case of the book."""
     worst = int(st.n_resting.max(initial=0))
-    st.arrays["fills"] = np.zeros((max(2 * st.fills.shape[0], worst + 1), mk.N_FCOL), np.int64)
-    st.arrays["events"] = np.zeros((max(2 * st.events.shape[0], 2 * worst + 4), mk.N_ECOL),
-                                   np.int64)
+    st.arrays["fills"] = np.zeros(max(2 * st.fills.shape[0], worst + 1), MATCH_FILL_DTYPE)
+    st.arrays["events"] = np.zeros(max(2 * st.events.shape[0], 2 * worst + 4),
+                                   MATCH_EVENT_DTYPE)
 
 
 def seed_book(s: Setup, st: State, parts: list) -> None:
     """Place the setup's initial resting orders at the session start (message numbers
     1.. in order), so the book starts near its stationary depth instead of empty."""
-    row = np.zeros(mk.N_MCOL, np.int64)
+    row = np.zeros(1, MESSAGE_DTYPE)[0]  # a view: execute may reprice it (halt rules)
     for a, b, side, price, q in s.seed_orders:
-        row[:] = (mk.ACT_SUBMIT, s.params.start_ns, b, int(st.ap[a, L.P_OWNER]), side, price, q,
-                  mk.LIMIT, mk.GTC, 0)
+        for name, value in (("action", ACT_SUBMIT), ("ts", s.params.start_ns), ("book", b),
+                            ("owner", int(st.ap[a, L.P_OWNER])), ("side", side),
+                            ("price", price), ("qty", q), ("order_type", OrderType.LIMIT),
+                            ("tif", TimeInForce.GTC), ("order_id", 0)):
+            row[name] = value
         while True:
             code, _, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
@@ -164,16 +169,12 @@ def run_state(st: State, parts) -> None:
 
 
 def to_events(rows: np.ndarray, n_instruments: int) -> np.ndarray:
-    """matching_nb event rows -> EVENT_DTYPE (venue-major books; ts_local 0 = not set)."""
+    """MATCH_EVENT_DTYPE rows -> EVENT_DTYPE (venue-major books; ts_local 0 = not set)."""
     out = np.zeros(len(rows), EVENT_DTYPE)
-    out["ts"] = rows[:, mk.E_TS]
-    out["venue"] = rows[:, mk.E_BOOK] // n_instruments
-    out["instrument"] = rows[:, mk.E_BOOK] % n_instruments
-    out["kind"] = rows[:, mk.E_KIND]
-    out["side"] = rows[:, mk.E_SIDE]
-    out["price"] = rows[:, mk.E_PRICE]
-    out["qty"] = rows[:, mk.E_QTY]
-    out["order_id"] = rows[:, mk.E_ORDER]
+    for name in ("ts", "kind", "side", "price", "qty", "order_id"):
+        out[name] = rows[name]
+    out["venue"] = rows["book"] // n_instruments
+    out["instrument"] = rows["book"] % n_instruments
     return out
 
 
@@ -238,7 +239,7 @@ def simulate(s: Setup) -> MarketData:
     seed_book(s, st, parts)
     run_state(st, parts)
     secs = time.perf_counter() - t0
-    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, mk.N_ECOL), np.int64)
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     msgs = int(st.cur[L.C_MSGS])
     agents = [(i.kind, i.book, i.owner) for i in s.table.info]
@@ -248,7 +249,7 @@ def simulate(s: Setup) -> MarketData:
              "messages_per_second": msgs / secs if secs > 0 else 0.0,
              "start_ns": s.params.start_ns, **s.truth,
              "agent_accounts": agent_accounts(s, st),
-             "order_owner": st.orders[:int(st.ctr[0]), mk.OWNER].copy()}  # by order id
+             "order_owner": st.orders["owner"][:int(st.ctr[0])].copy()}  # by order id
     data = MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
                       record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",
                       stats=stats)

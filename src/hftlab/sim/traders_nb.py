@@ -11,6 +11,8 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT
+from hftlab.schema import OrderType, TimeInForce
 from hftlab.sim.agents_nb import (
     best,
     gate,
@@ -72,10 +74,10 @@ def live_orders(ap, ast, a, own, orders):
     ask_id = np.int64(0)
     for j in range(n):
         oid = own[off + j]
-        if orders[oid, mk.STATE] != mk.CLOSED:
+        if orders[oid].state != mk.CLOSED:
             own[off + k] = oid
             k += 1
-            if orders[oid, mk.SIDE] > 0:
+            if orders[oid].side > 0:
                 bid_id = oid
             else:
                 ask_id = oid
@@ -112,9 +114,9 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
         bid_id, ask_id = live_orders(ap, ast, a, own, orders)
         nc = 0
         if bid_id != 0:
-            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, 1, 0, 0, 0, 0, bid_id)
+            nc = put(cmds, nc, ACT_CANCEL, b, owner, 1, 0, 0, 0, 0, bid_id)
         if ask_id != 0:
-            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, -1, 0, 0, 0, 0, ask_id)
+            nc = put(cmds, nc, ACT_CANCEL, b, owner, -1, 0, 0, 0, 0, ask_id)
         return nxt, nc
     ref_b = int(ap[a, P_REF])
     ref_b = b if ref_b < 0 else ref_b
@@ -136,11 +138,12 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
         px = want_bid if side > 0 else want_ask
         allowed = pos * side + q <= lim and px > 0
         if oid != 0 and not allowed:
-            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
-        elif oid != 0 and orders[oid, mk.PRICE] != px:
-            nc = put(cmds, nc, mk.ACT_MODIFY, b, owner, side, px, mk.KEEP, 0, 0, oid)
+            nc = put(cmds, nc, ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
+        elif oid != 0 and orders[oid].price != px:
+            nc = put(cmds, nc, ACT_MODIFY, b, owner, side, px, mk.KEEP, 0, 0, oid)
         elif oid == 0 and allowed:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, px, q, mk.LIMIT, mk.POST_ONLY, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, px, q, OrderType.LIMIT,
+                     TimeInForce.POST_ONLY, 0)
     return nxt, nc
 
 
@@ -172,8 +175,10 @@ def arbitrage(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
             qa = qty[bb, 1, ask - base[bb]]
             qb = qty[sb, 0, bid - base[sb]]
             q = min(qa, qb, np.int64(ap[a, X0 + 1]))
-            nc = put(cmds, nc, mk.ACT_SUBMIT, bb, owner, 1, ask, q, mk.LIMIT, mk.IOC, 0)
-            nc = put(cmds, nc, mk.ACT_SUBMIT, sb, owner, -1, bid, q, mk.LIMIT, mk.IOC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, bb, owner, 1, ask, q, OrderType.LIMIT,
+                     TimeInForce.IOC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, sb, owner, -1, bid, q, OrderType.LIMIT,
+                     TimeInForce.IOC, 0)
             break
     return np.int64(NEVER), nc
 
@@ -220,8 +225,8 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     if q <= 0:
         return nxt, 0
     ast[a, S_RUN_LEFT] = left - q
-    nc = put(cmds, 0, mk.ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]), -1, 0, q, mk.MARKET,
-             mk.IOC, 0)
+    nc = put(cmds, 0, ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]), -1, 0, q, OrderType.MARKET,
+             TimeInForce.IOC, 0)
     return nxt, nc
 
 
@@ -293,11 +298,11 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
     if now >= end:  # between episodes: clean up, then sleep until the next one
         for j in range(min(n_live, MAX_CMDS - 1)):
             oid = own[off + j]
-            nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, orders[oid, mk.SIDE], 0, 0, 0, 0, oid)
+            nc = put(cmds, nc, ACT_CANCEL, b, owner, orders[oid].side, 0, 0, 0, 0, oid)
         rest = pos - np.int64(asf[a, F_SLOW])
         if kind == EP_IGNITION and rest != 0 and asf[a, F_LASTVOL] == 0.0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -1 if rest > 0 else 1, 0, abs(rest),
-                     mk.MARKET, mk.IOC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, -1 if rest > 0 else 1, 0, abs(rest),
+                     OrderType.MARKET, TimeInForce.IOC, 0)
             asf[a, F_LASTVOL] = 1.0
         return (now + wake_ns if nc > 0 else start + np.int64(ap[a, X0] * SEC_NS)), nc
     nxt = min(now + wake_ns, end)
@@ -309,7 +314,7 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
         n_gen = 0
         n_lay = 0
         for j in range(n_live):
-            if orders[own[off + j], mk.SIDE] == d:
+            if orders[own[off + j]].side == d:
                 n_gen += 1
             else:
                 n_lay += 1
@@ -319,46 +324,49 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
         if asf[a, F_LASTVOL] == 1.0 or stale:
             for j in range(n_live):
                 oid = own[off + j]
-                if orders[oid, mk.SIDE] != d and nc < MAX_CMDS:
-                    nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, -d, 0, 0, 0, 0, oid)
+                if orders[oid].side != d and nc < MAX_CMDS:
+                    nc = put(cmds, nc, ACT_CANCEL, b, owner, -d, 0, 0, 0, 0, oid)
             return nxt, nc
         if n_gen == 0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, d, mine, np.int64(ap[a, X0 + 6]),
-                     mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, d, mine, np.int64(ap[a, X0 + 6]),
+                     OrderType.LIMIT, TimeInForce.GTC, 0)
         if n_lay == 0:
             for j in range(min(int(ap[a, X0 + 4]), MAX_CMDS - 1)):
-                nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -d, opp + d * (1 + j),
-                         np.int64(ap[a, X0 + 3]), mk.LIMIT, mk.GTC, 0)
+                nc = put(cmds, nc, ACT_SUBMIT, b, owner, -d, opp + d * (1 + j),
+                         np.int64(ap[a, X0 + 3]), OrderType.LIMIT, TimeInForce.GTC, 0)
             asf[a, F_FAST] = now / SEC_NS
         return nxt, nc
     if kind == EP_IGNITION:
         if now < start + np.int64(ap[a, X0 + 8] * SEC_NS):
             shown = qty[b, 1 if d > 0 else 0, opp - base[b]]
             q = min(shown, np.int64(ap[a, X0 + 7])) + 1
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, d, opp, q, mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, d, opp, q, OrderType.LIMIT,
+                     TimeInForce.GTC, 0)
             return nxt, nc
         held = (pos - np.int64(asf[a, F_SLOW])) * d
         n_exit = 0
         for j in range(n_live):
             oid = own[off + j]
-            if orders[oid, mk.SIDE] == d:  # the sweeps' resting lots
-                nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, d, 0, 0, 0, 0, oid)
+            if orders[oid].side == d:  # the sweeps' resting lots
+                nc = put(cmds, nc, ACT_CANCEL, b, owner, d, 0, 0, 0, 0, oid)
             else:
                 n_exit += 1
-                if orders[oid, mk.PRICE] != opp:
-                    nc = put(cmds, nc, mk.ACT_MODIFY, b, owner, -d, opp, mk.KEEP, 0, 0, oid)
+                if orders[oid].price != opp:
+                    nc = put(cmds, nc, ACT_MODIFY, b, owner, -d, opp, mk.KEEP, 0, 0, oid)
         if n_exit == 0 and held > 0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, -d, opp, held, mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, -d, opp, held, OrderType.LIMIT,
+                     TimeInForce.GTC, 0)
         return nxt, nc
     # stuffing
     for j in range(min(n_live, MAX_CMDS // 2)):
         oid = own[off + j]
-        nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, orders[oid, mk.SIDE], 0, 0, 0, 0, oid)
+        nc = put(cmds, nc, ACT_CANCEL, b, owner, orders[oid].side, 0, 0, 0, 0, oid)
     for j in range(min(int(ap[a, X0 + 11]), MAX_CMDS - nc)):
         side = 1 if j % 2 == 0 else -1
         px = bid - 3 - j // 2 if side > 0 else ask + 3 + j // 2
         if px > 0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, px, 1, mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, px, 1, OrderType.LIMIT,
+                     TimeInForce.GTC, 0)
     return min(now + np.int64(ap[a, X0 + 10] * 1e6), end), nc
 
 
@@ -396,21 +404,21 @@ def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, c
         asf[a, F_FAST] = px
         asf[a, F_SLOW] = ast[a, S_POS]
         q = min(clip, np.int64(ap[a, X0]))
-        return now + poll, put(cmds, 0, mk.ACT_SUBMIT, b, owner, side, px, q, mk.LIMIT,
-                               mk.GTC, 0)
+        return now + poll, put(cmds, 0, ACT_SUBMIT, b, owner, side, px, q, OrderType.LIMIT,
+                               TimeInForce.GTC, 0)
     bid_id, ask_id = live_orders(ap, ast, a, own, orders)
     shown = bid_id if side > 0 else ask_id
     left = np.int64(ap[a, X0]) - abs(ast[a, S_POS] - np.int64(asf[a, F_SLOW]))
     if now >= ap[a, P_T0] + ap[a, X0 + 4] * SEC_NS or left <= 0:
         ast[a, S_K] = 2
         if shown != 0:
-            return np.int64(NEVER), put(cmds, 0, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0,
+            return np.int64(NEVER), put(cmds, 0, ACT_CANCEL, b, owner, side, 0, 0, 0, 0,
                                         shown)
         return np.int64(NEVER), 0
     if shown != 0:
         return now + poll, 0
-    return now + poll, put(cmds, 0, mk.ACT_SUBMIT, b, owner, side, np.int64(asf[a, F_FAST]),
-                           min(clip, left), mk.LIMIT, mk.GTC, 0)
+    return now + poll, put(cmds, 0, ACT_SUBMIT, b, owner, side, np.int64(asf[a, F_FAST]),
+                           min(clip, left), OrderType.LIMIT, TimeInForce.GTC, 0)
 
 
 @nb.njit(cache=True, inline="always")
