@@ -41,7 +41,7 @@ class OneBook:
         self.ctr = np.ones(1, np.int64)
         self.fills = np.zeros(64, MATCH_FILL_DTYPE)
         self.events = np.zeros(256, MATCH_EVENT_DTYPE)
-        self.mkt = np.zeros((1, L.N_MK), np.int64)
+        self.mkt = np.zeros(1, L.MARKET_STATS_DTYPE)
         self.halt = hn.new_halt(1, rule, round(band * hn.PPM), 60 * SEC, round(limit_s * SEC),
                                 round(pause_s * SEC))
         self.out = np.zeros(4096, MATCH_EVENT_DTYPE)

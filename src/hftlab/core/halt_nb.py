@@ -371,17 +371,8 @@ def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, 
         mb, ms = head[b, BID_ROW, ib], head[b, ASK_ROW, ia]
         t = min(orders[mb].qty, orders[ms].qty, vol)
         maker, taker = (mb, ms) if mb < ms else (ms, mb)
-        f = fills[nf]
-        f.ts = now
-        f.book = b
-        f.maker_id = maker
-        f.taker_id = taker
-        f.maker_owner = orders[maker].owner
-        f.taker_owner = orders[taker].owner
-        f.price = px
-        f.qty = t
-        f.maker_side = orders[maker].side
-        nf += 1
+        nf = mk._fill(fills, nf, now, b, maker, taker, orders[maker].owner, orders[taker].owner,
+                      px, t, orders[maker].side)
         ne = _consume(orders, head, tail, qty, top, base, n_resting, b, mb, BID_ROW, ib, t, px,
                       now, events, ne)
         ne = _consume(orders, head, tail, qty, top, base, n_resting, b, ms, ASK_ROW, ia, t, px,

@@ -102,6 +102,21 @@ def _emit(events, ne, ts, b, kind, side, price, q, oid):
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
+def _fill(fills, nf, ts, b, maker, taker, maker_owner, taker_owner, price, q, maker_side):
+    f = fills[nf]
+    f.ts = ts
+    f.book = b
+    f.maker_id = maker
+    f.taker_id = taker
+    f.maker_owner = maker_owner
+    f.taker_owner = taker_owner
+    f.price = price
+    f.qty = q
+    f.maker_side = maker_side
+    return nf + 1
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _row(side):
     return BID_ROW if side > 0 else ASK_ROW
 
@@ -238,17 +253,7 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
             continue
         mq = orders[m].qty
         t = min(mq, rem)
-        f = fills[nf]
-        f.ts = ts
-        f.book = b
-        f.maker_id = m
-        f.taker_id = taker
-        f.maker_owner = orders[m].owner
-        f.taker_owner = owner
-        f.price = px
-        f.qty = t
-        f.maker_side = mside
-        nf += 1
+        nf = _fill(fills, nf, ts, b, m, taker, orders[m].owner, owner, px, t, mside)
         ne = _emit(events, ne, ts, b, Kind.EXECUTE, mside, px, t, m)
         rem -= t
         filled += t

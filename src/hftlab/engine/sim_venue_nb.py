@@ -32,7 +32,7 @@ from hftlab.engine.host_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
                                     is_open, record_order, refuse, respond)
-from hftlab.sim.layout import C_MSGS, C_NE, OWN_OWNER
+from hftlab.sim.layout import OWN_OWNER
 from hftlab.sim.simulator_nb import execute
 
 INF = np.iinfo(np.int64).max
@@ -137,14 +137,14 @@ def arrive(st, sim, msg):
     status, reason, vid, nf, ne = execute(
         msg, -1, sim.ap, sim.ast, sim.asf, sim.own, sim.wake, sim.subs, sim.nsubs, sorders,
         sim.head, sim.tail, sim.qty, sim.top, sim.base, sim.n_resting, sim.ctr, stp_mode, sfills,
-        sim.events, sim.mkt, sim.halt, sim.out, sim.out_rec, scur[C_NE], scur[C_MSGS] + 1)
+        sim.events, sim.mkt, sim.halt, sim.out, sim.out_rec, scur[0].n_out, scur[0].msgs + 1)
     if status < 0:
         return status
     eends[0].head += 1
     cur[0].now_ex = now
     cur[0].own_dirty = 1
-    scur[C_NE] = ne
-    scur[C_MSGS] += 1
+    scur[0].n_out = ne
+    scur[0].msgs += 1
     if kind == ACT_SUBMIT:
         orders[s].venue_id = vid
         if vid > 0 and sorders[vid].state != mk.CLOSED:  # a price band may reprice it

@@ -35,7 +35,6 @@ from hftlab.sim.layout import (
     F_SLOW,
     K_MAX,
     LAM,
-    MK_LAST_PX,
     N_RUN,
     N_SIZE,
     NEVER,
@@ -191,7 +190,7 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     g = gate(ap, a, w)
     bid, ask = best(qty, top, base, b)
     s0 = np.int64(ap[a, X0 + 1])
-    last = mkt[b, MK_LAST_PX]
+    last = mkt[b].last_price
     if bid == 0 and ask == 0:
         bid = (last if last > 0 else np.int64(ap[a, P_P0])) - s0 // 2
         ask = bid + s0

@@ -24,12 +24,15 @@ makers that pull on news stay out) and W_FV + instrument (the hidden fundamental
 ticks, float, as the informed traders know it: a headline's jump reaches it after their
 news latency).
 
-Market statistics (``mkt[b, :]``, int64, kept by the loop from fills): cumulative
-volume (lots), trade count, last trade price, last aggressor side, cumulative signed
-volume.
+Market statistics per book (``mkt[b]``, a MARKET_STATS_DTYPE record kept by the loop
+from fills) and the loop's cursors (``cur[0]``, one SIM_CURSOR_DTYPE record) are named
+structures; the agents' arrays and the world are still column-indexed (the constants
+below).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 # agent types
 ZI, NOISE, INFORMED, MOMENTUM, MAKER, ARBITRAGE, SELLER = 0, 1, 2, 3, 4, 5, 6
@@ -70,14 +73,26 @@ NSF = F_RING + N_RING
 W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE, W_ACT, W_NEWS = 0, 1, 2, 3, 4, 5, 6
 W_FV = 7
 
-# mkt
-MK_VOL, MK_TRADES, MK_LAST_PX, MK_LAST_SIDE, MK_SIGNED = 0, 1, 2, 3, 4
-N_MK = 5
+# mkt: market statistics per book, (n_books,) of MARKET_STATS_DTYPE (int64)
+MARKET_STATS_DTYPE = np.dtype([
+    ("volume", np.int64),  # cumulative lots traded
+    ("trades", np.int64),  # fills so far
+    ("last_price", np.int64),  # ticks
+    ("last_side", np.int64),  # aggressor side of the last fill
+    ("signed_volume", np.int64),  # cumulative lots bought minus sold by aggressors
+], align=True)
 
-# loop cursors (cur, int64): C_STOP pauses the loop before anything later than it (a
-# backtest's horizon); C_NF is the number of fills in ``fills`` when it returns OWN_FILL
-C_NOW, C_MSGS, C_NE, C_T_END, C_T_START, C_DT, C_STP, C_NF, C_STOP = 0, 1, 2, 3, 4, 5, 6, 7, 8
-N_CUR = 9
+# cur: the loop's cursors, one record (1,) of SIM_CURSOR_DTYPE (int64; times in ns)
+SIM_CURSOR_DTYPE = np.dtype([
+    ("now", np.int64),
+    ("msgs", np.int64),  # messages processed (the number of the last one)
+    ("n_out", np.int64),  # rows used in out
+    ("t_end", np.int64), ("t_start", np.int64),  # the session
+    ("sched_dt", np.int64),  # step of the world's grid
+    ("stp", np.int64),  # self-trade prevention mode (rules_nb.STP_*)
+    ("n_fills", np.int64),  # fills in ``fills`` when run returns OWN_FILL
+    ("stop", np.int64),  # run pauses before anything later than this (a backtest's horizon)
+], align=True)
 
 # loop return codes
 DONE, NEED_OUT, NEED_POOL, NEED_SCRATCH, PAUSED, OWN_FILL = 0, 1, 2, 3, 4, 5

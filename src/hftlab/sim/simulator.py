@@ -60,12 +60,12 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     ap, ast, asf, own, subs, nsubs = s.table.arrays(p.seed)
     n_books, n_agents = len(s.base), ap.shape[0]
     qty, top = book_nb.new_books(n_books, s.width)
-    cur = np.zeros(L.N_CUR, np.int64)
-    cur[L.C_T_START] = p.start_ns
-    cur[L.C_T_END] = p.start_ns + round(p.seconds * 1e9)
-    cur[L.C_DT] = max(round(p.sched_dt_ms * 1e6), 1)
-    cur[L.C_NOW] = p.start_ns
-    cur[L.C_STOP] = L.NEVER
+    cur = np.zeros(1, L.SIM_CURSOR_DTYPE)
+    cur["t_start"][0] = p.start_ns
+    cur["t_end"][0] = p.start_ns + round(p.seconds * 1e9)
+    cur["sched_dt"][0] = max(round(p.sched_dt_ms * 1e6), 1)
+    cur["now"][0] = p.start_ns
+    cur["stop"][0] = L.NEVER
     arrays = {
         "ap": ap, "ast": ast, "asf": asf, "own": own,
         "wake": np.full(n_agents, p.start_ns, np.int64),
@@ -78,7 +78,7 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
         "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),
         "ctr": np.ones(1, np.int64), "fills": np.zeros(4096, MATCH_FILL_DTYPE),
         "events": np.zeros(8192, MATCH_EVENT_DTYPE),
-        "mkt": np.zeros((n_books, L.N_MK), np.int64), "halt": p.halt_rows(n_books),
+        "mkt": np.zeros(n_books, L.MARKET_STATS_DTYPE), "halt": p.halt_rows(n_books),
         "cmds": np.zeros(L.MAX_CMDS, MESSAGE_DTYPE),
         "out": np.zeros(OUT_ROWS, MATCH_EVENT_DTYPE), "out_rec": np.zeros(OUT_ROWS, np.int64)}
     return State(arrays)
@@ -114,8 +114,8 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
             code, _, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
                 st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
-                int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
-                int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
+                int(st.cur["stp"][0]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
+                int(st.cur["n_out"][0]), int(st.cur["msgs"][0]) + 1)
             if code == mk.RETRY_CAPACITY:
                 grow_pool(st)
                 continue
@@ -123,20 +123,20 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
                 grow_scratch(st)
                 continue
             break
-        st.cur[L.C_NE] = ne
-        st.cur[L.C_MSGS] += 1
-        if st.cur[L.C_NE] > OUT_ROWS // 2:
+        st.cur["n_out"][0] = ne
+        st.cur["msgs"][0] += 1
+        if st.cur["n_out"][0] > OUT_ROWS // 2:
             flush(st, parts)
 
 
 def flush(st: State, parts) -> None:
-    """Hand the events in out[:C_NE] to parts (a list or a sink) and empty out."""
-    n = int(st.cur[L.C_NE])
+    """Hand the events in out[:cur.n_out] to parts (a list or a sink) and empty out."""
+    n = int(st.cur["n_out"][0])
     if n and hasattr(parts, "write"):
         parts.write(st.out[:n], st.out_rec[:n])  # views, valid during the call only
     elif n:
         parts.append((st.out[:n].copy(), st.out_rec[:n].copy()))
-    st.cur[L.C_NE] = 0
+    st.cur["n_out"][0] = 0
 
 
 def advance(st: State, parts) -> int:
@@ -217,7 +217,7 @@ def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
         if 0 <= tb and ta < width:
             mid = float(st.base[b]) + 0.5 * (tb + ta)
         else:
-            mid = float(st.mkt[b, L.MK_LAST_PX])
+            mid = float(st.mkt["last_price"][b])
         inst = s.instruments[b % len(s.instruments)]
         pos, cash = int(st.ast[a, L.S_POS]), float(st.asf[a, L.F_CASH])
         rows.append({"agent": a, "kind": info.kind, "book": b, "owner": info.owner,
@@ -241,7 +241,7 @@ def simulate(s: Setup) -> MarketData:
     secs = time.perf_counter() - t0
     rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-    msgs = int(st.cur[L.C_MSGS])
+    msgs = int(st.cur["msgs"][0])
     agents = [(i.kind, i.book, i.owner) for i in s.table.info]
     positions = {a: int(st.ast[a, L.S_POS]) for a in range(len(agents)) if agents[a][2]}
     stats = {"scenario": s.name, "params": s.params, "seed": s.params.seed, "agents": agents,

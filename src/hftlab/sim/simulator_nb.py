@@ -15,7 +15,7 @@ State (all arrays; the loop is resumable and keeps no hidden state):
 - ``subs[b, :nsubs[b]]``: agents woken when book b's best bid or ask changes, each at
   now + ap[a, P_REACT].
 - ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
-- ``mkt[b, :]``: market statistics kept from fills (layout.MK_*).
+- ``mkt[b]``: market statistics kept from fills (layout.MARKET_STATS_DTYPE).
 - ``halt[b]``: the venue's own trading-halt rule and state per book (HALT_DTYPE,
   core/halt_nb.py; rule RULE_NONE = none): ``execute`` applies it to every command, and
   its decisions in time (a pause starting when a LULD limit state has lasted its time, the reopening
@@ -24,8 +24,8 @@ State (all arrays; the loop is resumable and keeps no hidden state):
 - scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE) for one command;
   ``out`` / ``out_rec``: the canonical events of the session (MATCH_EVENT_DTYPE) and,
   for each, its source record number = the number of the command that caused it.
-- ``cur`` (layout.C_*): now, messages processed, rows used in out, session end / start,
-  sched_dt, STP mode.
+- ``cur[0]`` (layout.SIM_CURSOR_DTYPE): now, messages processed, rows used in out,
+  session end / start, sched_dt, STP mode, fills of an OWN_FILL stop, the horizon.
 
 Each step takes the earliest of: the first in-flight command of each agent (arrival
 time) and each agent's wake time; at equal times commands go first, then lower agent
@@ -41,8 +41,8 @@ message number, and (5) wakes subscribers when the book's top changed.
 Driving the agents from a backtest (a market that reacts to our orders; the driver is
 hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
 
-1. ``cur[C_STOP]`` is a horizon: ``run`` handles everything due at or before it and
-   returns PAUSED with the next item later than it (cur[C_NOW] = C_STOP). The backtest
+1. ``cur[0].stop`` is a horizon: ``run`` handles everything due at or before it and
+   returns PAUSED with the next item later than it (cur[0].now = stop). The backtest
    sets it to the earliest time one of our commands could reach the venue, so the agents
    never act past a moment our order could have changed. At equal times the agents'
    messages go first and ours after them.
@@ -51,8 +51,8 @@ hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
    an agent's, so agents see our orders only through the book (impact, queue, being
    picked off), as they see each other's.
 3. When an agent's command fills one of our resting orders, ``run`` returns OWN_FILL
-   right after it, with the command's fills in ``fills[:cur[C_NF]]`` (ours are the rows
-   whose maker_owner is OWN_OWNER) and cur[C_NOW] = its time: the backtest settles
+   right after it, with the command's fills in ``fills[:cur[0].n_fills]`` (ours are the rows
+   whose maker_owner is OWN_OWNER) and cur[0].now = its time: the backtest settles
    everything before that time, books the fill and sets a new horizon, because our
    strategy may answer the fill.
 4. A status of matching_nb.RETRY_CAPACITY / RETRY_BUFFER from ``execute`` changed
@@ -70,23 +70,9 @@ from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.schema import OrderStatus, Reason
 from hftlab.sim.agents_nb import u01
 from hftlab.sim.layout import (
-    C_DT,
-    C_MSGS,
-    C_NE,
-    C_NF,
-    C_NOW,
-    C_STOP,
-    C_STP,
-    C_T_END,
-    C_T_START,
     DONE,
     F_CASH,
     F_GROSS,
-    MK_LAST_PX,
-    MK_LAST_SIDE,
-    MK_SIGNED,
-    MK_TRADES,
-    MK_VOL,
     NEED_OUT,
     NEED_POOL,
     NEED_SCRATCH,
@@ -111,7 +97,7 @@ OK = 0
 @nb.njit(cache=True)
 def sched_row(sched, cur, now):
     """The world's row in force at now."""
-    k = (now - cur[C_T_START]) // cur[C_DT]
+    k = (now - cur[0].t_start) // cur[0].sched_dt
     k = 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
     return sched[k]
 
@@ -161,11 +147,11 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
         ms = fills[f].maker_side
         _credit(ap, ast, asf, fills[f].maker_owner, ms, px, q)
         _credit(ap, ast, asf, fills[f].taker_owner, -ms, px, q)
-        mkt[fb, MK_VOL] += q
-        mkt[fb, MK_TRADES] += 1
-        mkt[fb, MK_LAST_PX] = px
-        mkt[fb, MK_LAST_SIDE] = -ms
-        mkt[fb, MK_SIGNED] -= ms * q
+        mkt[fb].volume += q
+        mkt[fb].trades += 1
+        mkt[fb].last_price = px
+        mkt[fb].last_side = -ms
+        mkt[fb].signed_volume -= ms * q
         if halt[fb].rule != hn.RULE_NONE:
             hn.note_print(halt, fb, px, fills[f].ts)
     for e in range(ne):
@@ -281,12 +267,12 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
         tail, qty, top, base, n_resting, ctr, fills, events, mkt, halt, cmds, out, out_rec):
     """Advance the session until its end (DONE), its horizon (PAUSED: nothing due by
-    cur[C_STOP] is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
-    (out is nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
+    cur[0].stop is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
+    (out is nearly full: take out[:cur[0].n_out], reset n_out), NEED_POOL (grow orders),
     NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays."""
     n_agents = ap.shape[0]
-    t_end = cur[C_T_END]
-    stp_mode = cur[C_STP]
+    t_end = cur[0].t_end
+    stp_mode = cur[0].stp
     room = events.shape[0]
     cap = pend.shape[1]
     while True:
@@ -310,26 +296,26 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             t = th
             who = -2
         if who == -1 or t >= t_end:
-            cur[C_NOW] = t_end
+            cur[0].now = t_end
             return DONE
-        if t > cur[C_STOP]:
-            cur[C_NOW] = cur[C_STOP]
+        if t > cur[0].stop:
+            cur[0].now = cur[0].stop
             return PAUSED
-        cur[C_NOW] = t
+        cur[0].now = t
         if who == -2:
-            if out.shape[0] - cur[C_NE] < room:
+            if out.shape[0] - cur[0].n_out < room:
                 return NEED_OUT
             code, nf, ne = venue_timer(hb, t, ap, ast, asf, wake, subs, nsubs, orders, head,
                                        tail, qty, top, base, n_resting, fills, events, mkt,
-                                       halt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
+                                       halt, out, out_rec, cur[0].n_out, cur[0].msgs + 1)
             if code == mk.RETRY_BUFFER:
                 return NEED_SCRATCH
-            cur[C_NE] = ne
-            cur[C_MSGS] += 1
+            cur[0].n_out = ne
+            cur[0].msgs += 1
             for f in range(nf):
                 if fills[f].maker_owner == OWN_OWNER or \
                         fills[f].taker_owner == OWN_OWNER:
-                    cur[C_NF] = nf
+                    cur[0].n_fills = nf
                     return OWN_FILL
             continue
         if not is_cmd:
@@ -341,23 +327,23 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             enqueue(who, t, ap, ast, pend, phead, pcount, cmds, n)
         # commands of `who` due now (a zero-latency agent's commands arrive at once)
         while pcount[who] > 0 and pend[who, phead[who]].ts <= t:
-            if out.shape[0] - cur[C_NE] < room:
+            if out.shape[0] - cur[0].n_out < room:
                 return NEED_OUT
             k = phead[who]
             st, _, _, nf, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs,
                                        nsubs, orders, head, tail, qty, top, base, n_resting,
                                        ctr, stp_mode, fills, events, mkt, halt, out, out_rec,
-                                       cur[C_NE], cur[C_MSGS] + 1)
+                                       cur[0].n_out, cur[0].msgs + 1)
             if st == mk.RETRY_CAPACITY:
                 return NEED_POOL
             if st == mk.RETRY_BUFFER:
                 return NEED_SCRATCH
-            cur[C_NE] = ne
-            cur[C_MSGS] += 1
+            cur[0].n_out = ne
+            cur[0].msgs += 1
             phead[who] = (k + 1) % cap
             pcount[who] -= 1
             for f in range(nf):
                 if fills[f].maker_owner == OWN_OWNER:
-                    cur[C_NF] = nf
+                    cur[0].n_fills = nf
                     return OWN_FILL
     return OK

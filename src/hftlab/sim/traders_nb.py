@@ -39,7 +39,6 @@ from hftlab.sim.layout import (
     MAKER,
     MANIPULATOR,
     MAX_CMDS,
-    MK_VOL,
     MOMENTUM,
     N_RING,
     NEVER,
@@ -206,7 +205,7 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     if asf[a, F_INIT] == 0.0:
         asf[a, F_INIT] = 1.0
         ast[a, S_RUN_LEFT] = np.int64(ap[a, X0])
-    vol = float(mkt[b, MK_VOL])
+    vol = float(mkt[b].volume)
     asf[a, F_RING + k % N_RING] = vol
     ast[a, S_K] = k + 1
     m = round(60.0 / step)
