@@ -17,7 +17,8 @@ import numpy as np
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import (ACT_MODIFY, ACT_SUBMIT, MATCH_EVENT_DTYPE, MATCH_FILL_DTYPE,
-                                MATCH_ORDER_DTYPE, MESSAGE_DTYPE, RESULT_DTYPE)
+                                MATCH_ORDER_DTYPE, MESSAGE_DTYPE, RESULT_DTYPE, copy_records,
+                                grow_records)
 from hftlab.schema import EVENT_DTYPE, OrderStatus, OrderType, Reason, TimeInForce
 
 __all__ = ["MATCH_FILL_DTYPE", "MESSAGE_DTYPE", "RESULT_DTYPE", "BatchResult", "MatchingEngine",
@@ -122,9 +123,7 @@ class MatchingEngine:
 
     def _grow_pool(self) -> None:
         """Double the order pool (new rows are zero pages until an order uses them)."""
-        orders = np.zeros(2 * self.orders.shape[0], dtype=MATCH_ORDER_DTYPE)
-        orders[: self.orders.shape[0]] = self.orders
-        self.orders = orders
+        self.orders = grow_records(self.orders, 2 * self.orders.shape[0])
 
     def _grow_buffers(self, nf: int = 0, ne: int = 0) -> None:
         """Larger output buffers (rows [:nf] / [:ne] kept) that can take the worst case
@@ -132,11 +131,8 @@ class MatchingEngine:
         worst = int(self.n_resting.max(initial=0))
         nf_rows = max(2 * self.fills.shape[0], nf + worst + 1)
         ne_rows = max(2 * self.events.shape[0], ne + 2 * worst + 4)
-        fills = np.zeros(nf_rows, dtype=MATCH_FILL_DTYPE)
-        fills[:nf] = self.fills[:nf]
-        events = np.zeros(ne_rows, dtype=MATCH_EVENT_DTYPE)
-        events[:ne] = self.events[:ne]
-        self.fills, self.events = fills, events
+        self.fills = grow_records(self.fills[:nf], nf_rows)
+        self.events = grow_records(self.events[:ne], ne_rows)
 
     def _run(self, kernel, *args) -> OrderResult:
         while True:
@@ -151,7 +147,7 @@ class MatchingEngine:
                                    self._events_out(0, r[7]))
 
     def _fills_out(self, lo: int, hi: int) -> np.ndarray:
-        return self.fills[lo:hi].copy()
+        return copy_records(self.fills[lo:hi])
 
     def _events_out(self, lo: int, hi: int) -> np.ndarray:
         rows = self.events[lo:hi]

@@ -34,7 +34,7 @@ from hftlab.data.market import MarketData
 from hftlab.engine import simulated_nb as D
 from hftlab.engine.api_nb import readonly
 from hftlab.engine.state import Events, events
-from hftlab.core.layout import MESSAGE_DTYPE, RUN_DONE
+from hftlab.core.layout import MATCH_EVENT_DTYPE, MESSAGE_DTYPE, RUN_DONE, concat_records
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
@@ -73,7 +73,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     cap = max(COLUMNS, 2 * opening)
     cols = (*_columns(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64))
     if opening:  # seed_book flushed part of the opening book: those rows go first
-        first = S.to_events(np.concatenate([p[0] for p in session]), n_i)
+        first = S.to_events(concat_records([p[0] for p in session], MATCH_EVENT_DTYPE), n_i)
         for c, name in zip(cols, EVENT_DTYPE.names):
             c[:opening] = first[name]
     e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = opening, 0, end
@@ -114,7 +114,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             if code == RUN_DONE:
                 break
     S.flush(st, session)
-    rows = np.concatenate([p[0] for p in session])
+    rows = concat_records([p[0] for p in session], MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in session])
     return MarketData(S.to_events(rows, n_i), list(setup.instruments), list(setup.venues),
                       record=rec, source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "

@@ -13,7 +13,7 @@ from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import (ACT_SUBMIT, MATCH_EVENT_DTYPE, MATCH_FILL_DTYPE, MATCH_ORDER_DTYPE,
-                                MESSAGE_DTYPE)
+                                MESSAGE_DTYPE, concat_records, copy_records, grow_records)
 from hftlab.instruments import Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, OrderType, TimeInForce
 from hftlab.sim import layout as L
@@ -86,10 +86,7 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
 
 def grow_pool(st: State) -> None:
     """Double the order pool (the engine asked: RETRY_CAPACITY / NEED_POOL)."""
-    o = st.orders
-    bigger = np.zeros(2 * o.shape[0], MATCH_ORDER_DTYPE)
-    bigger[: o.shape[0]] = o
-    st.arrays["orders"] = bigger
+    st.arrays["orders"] = grow_records(st.orders, 2 * st.orders.shape[0])
 
 
 def grow_scratch(st: State) -> None:
@@ -135,7 +132,7 @@ def flush(st: State, parts) -> None:
     if n and hasattr(parts, "write"):
         parts.write(st.out[:n], st.out_rec[:n])  # views, valid during the call only
     elif n:
-        parts.append((st.out[:n].copy(), st.out_rec[:n].copy()))
+        parts.append((copy_records(st.out[:n]), st.out_rec[:n].copy()))
     st.cur["n_out"][0] = 0
 
 
@@ -239,7 +236,7 @@ def simulate(s: Setup) -> MarketData:
     seed_book(s, st, parts)
     run_state(st, parts)
     secs = time.perf_counter() - t0
-    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, MATCH_EVENT_DTYPE)
+    rows = concat_records([p[0] for p in parts], MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     msgs = int(st.cur["msgs"][0])
     agents = [(i.kind, i.book, i.owner) for i in s.table.info]
