@@ -126,8 +126,8 @@ def test_momentum_trader_follows_the_trend_of_its_moving_averages():
     now = setup.params.start_ns + 10**9
     mid = 0.5 * (st.base[0] + st.top[0, 0] + st.base[0] + st.top[0, 1])
     for trend, side in ((+10.0, 1), (-10.0, -1), (0.0, 0)):
-        st.asf[a, L.F_INIT] = now / 1e9 - 0.1
-        st.asf[a, L.F_FAST], st.asf[a, L.F_SLOW] = mid + trend, mid - trend
+        st.asf["init"][a] = now / 1e9 - 0.1
+        st.asf["fast"][a], st.asf["slow"][a] = mid + trend, mid - trend
         _, n = agents_nb.momentum(a, now, st.ap, st.ast, st.asf, st.own, st.pcount,
                                   st.sched[0], st.orders, st.qty, st.top, st.base, st.mkt,
                                   st.cmds)

@@ -8,13 +8,13 @@ Every agent kernel has the signature
 
 a: the agent's row; now: exchange time (ns); ap / ast / asf: parameters and state
 (layout.py); own: the shared array of order ids, the agent's slice given by
-ap[a, P_CAP_OFF] and ap[a, P_CAP] with ast[a, S_NOWN] entries (the loop appends the id
+ap[a, P_CAP_OFF] and ap[a, P_CAP] with ast[a].nown entries (the loop appends the id
 of each of its orders that rests; entries whose order has closed are dropped lazily);
 pcount[a]: its commands still in flight; w: the world's row at now (sched, layout.py);
 orders .. base: the matching engine's arrays (matching_nb; read only here); mkt: market
 statistics per book. The kernel writes commands (MESSAGE_DTYPE records of
 core/layout.py; the loop sets their ts to the arrival time) into cmds and never touches
-the book itself. Randomness comes from the agent's own splitmix64 stream in ast[a, S_RNG].
+the book itself. Randomness comes from the agent's own splitmix64 stream in ast[a].rng.
 Rates are per second, prices integer ticks, sizes integer lots, times ns.
 """
 
@@ -30,9 +30,6 @@ from hftlab.core.latency_nb import splitmix64
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.schema import OrderType, TimeInForce
 from hftlab.sim.layout import (
-    F_FAST,
-    F_INIT,
-    F_SLOW,
     K_MAX,
     LAM,
     N_RUN,
@@ -47,10 +44,6 @@ from hftlab.sim.layout import (
     P_T0,
     P_T1,
     RUN,
-    S_NOWN,
-    S_RNG,
-    S_RUN_LEFT,
-    S_RUN_SIGN,
     SZ_LIMIT,
     SZ_MARKET,
     THETA,
@@ -66,8 +59,8 @@ IDLE_NS = 100_000_000  # an agent with zero intensity looks again after 100 ms
 @nb.njit(cache=True, inline="always")
 def u01(ast, a):
     """A uniform float in [0, 1) from agent a's splitmix64 stream (advances it)."""
-    s, z = splitmix64(np.uint64(ast[a, S_RNG]))
-    ast[a, S_RNG] = np.int64(s)
+    s, z = splitmix64(np.uint64(ast[a].rng))
+    ast[a].rng = np.int64(s)
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
@@ -146,16 +139,16 @@ def run_sign(ap, ast, a):
     """Sign of the next market order: runs of equal signs with lengths drawn from the
     agent's cumulative run table (RUN), alternating sign between runs. A geometric(1/2)
     table gives independent signs; the empirical table of a day reproduces its runs."""
-    if ast[a, S_RUN_LEFT] <= 0:
+    if ast[a].run_left <= 0:
         u = u01(ast, a)
         k = 0
         while k < N_RUN - 1 and ap[a, RUN + k] < u:
             k += 1
-        ast[a, S_RUN_LEFT] = k + 1
-        s = ast[a, S_RUN_SIGN]
-        ast[a, S_RUN_SIGN] = -s if s != 0 else (1 if u01(ast, a) < 0.5 else -1)
-    ast[a, S_RUN_LEFT] -= 1
-    return ast[a, S_RUN_SIGN]
+        ast[a].run_left = k + 1
+        s = ast[a].run_sign
+        ast[a].run_sign = -s if s != 0 else (1 if u01(ast, a) < 0.5 else -1)
+    ast[a].run_left -= 1
+    return ast[a].run_sign
 
 
 @nb.njit(cache=True)
@@ -204,7 +197,7 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     mu = act * ap[a, X0]
     th = act * ap[a, X0 + 3]
     off = int(ap[a, P_CAP_OFF])
-    n_own = ast[a, S_NOWN]
+    n_own = ast[a].nown
     total = 2.0 * lam + 2.0 * mu + th * n_own
     nc = 0
     u = u01(ast, a) * total
@@ -236,7 +229,7 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
         oid = own[j]
         if orders[oid].state == mk.CLOSED:
             own[j] = own[off + n_own - 1]
-            ast[a, S_NOWN] = n_own - 1
+            ast[a].nown = n_own - 1
         else:
             side = orders[oid].side
             i = ask - orders[oid].price if side > 0 else orders[oid].price - bid
@@ -244,8 +237,8 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
             if th > 0 and u01(ast, a) * ap[a, X0 + 3] < ap[a, THETA + i - 1]:
                 nc = put(cmds, nc, ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
                 own[j] = own[off + n_own - 1]
-                ast[a, S_NOWN] = n_own - 1
-    total = 2.0 * lam + 2.0 * mu + th * (ast[a, S_NOWN] + nc)
+                ast[a].nown = n_own - 1
+    total = 2.0 * lam + 2.0 * mu + th * (ast[a].nown + nc)
     return now + wait(ast, a, total), nc
 
 
@@ -315,19 +308,19 @@ def momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, 
     nc = 0
     if m > 0:
         t = now / SEC_NS
-        if asf[a, F_INIT] == 0.0:
-            asf[a, F_FAST] = m
-            asf[a, F_SLOW] = m
+        if asf[a].init == 0.0:
+            asf[a].fast = m
+            asf[a].slow = m
         else:
-            dt = t - asf[a, F_INIT]
+            dt = t - asf[a].init
             af = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 1])
             asl = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 2])
-            asf[a, F_FAST] += af * (m - asf[a, F_FAST])
-            asf[a, F_SLOW] += asl * (m - asf[a, F_SLOW])
-            d = asf[a, F_FAST] - asf[a, F_SLOW]
+            asf[a].fast += af * (m - asf[a].fast)
+            asf[a].slow += asl * (m - asf[a].slow)
+            d = asf[a].fast - asf[a].slow
             if d > ap[a, X0 + 3] or d < -ap[a, X0 + 3]:
                 nc = put(cmds, 0, ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]),
                          1 if d > 0 else -1, 0, draw_size(ap, ast, a, SZ_MARKET),
                          OrderType.MARKET, TimeInForce.IOC, 0)
-        asf[a, F_INIT] = t
+        asf[a].init = t
     return now + wait(ast, a, gate(ap, a, w) * ap[a, X0]), nc

@@ -6,13 +6,8 @@ Agents (one row each):
   two 32-atom size tables (lots; a draw picks atom floor(u * 32)); the zero-intelligence
   rate tables by distance (LAM, THETA: index i-1 for distance i ticks) and a 32-entry
   cumulative run-length table for market-order signs (RUN: P(run length <= k + 1)).
-- ``ast[a, :]`` int64 state: S_RNG (splitmix64 state), S_NOWN (entries in the agent's
-  slice of ``own``), S_POS (signed lots traded, credited by the loop from fills of the
-  agent's owner id), S_RUN_LEFT / S_RUN_SIGN (market-order sign runs), S_K (wake count),
-  S_BID / S_ASK (a maker's live order ids).
-- ``asf[a, :]`` float64 state: F_CASH (ticks x lots, credited by the loop), F_FAST /
-  F_SLOW (moving averages), F_LASTVOL, F_GROSS (ticks x lots traded, either side,
-  kept by the loop beside F_CASH), and a ring of cumulative volumes (F_RING..).
+- ``ast[a]`` int64 state, an AGENT_STATE_DTYPE record (fields below).
+- ``asf[a]`` float64 state, an AGENT_FLOATS_DTYPE record (fields below).
 
 World (``sched[k, :]``): piecewise-constant signals on a grid of ``sched_dt`` ns from the
 session start, written by scenarios.py: W_LIQ (multiplier of zero-intelligence limit
@@ -26,8 +21,8 @@ news latency).
 
 Market statistics per book (``mkt[b]``, a MARKET_STATS_DTYPE record kept by the loop
 from fills) and the loop's cursors (``cur[0]``, one SIM_CURSOR_DTYPE record) are named
-structures; the agents' arrays and the world are still column-indexed (the constants
-below).
+structures too; the agents' parameters (ap) and the world (sched) are still
+column-indexed (the constants below).
 """
 
 from __future__ import annotations
@@ -58,16 +53,28 @@ N_RUN = 32
 RUN = THETA + K_MAX  # cumulative run-length table
 NP = RUN + N_RUN
 
-# ast
-S_RNG, S_NOWN, S_POS, S_RUN_LEFT, S_RUN_SIGN, S_K, S_BID, S_ASK = 0, 1, 2, 3, 4, 5, 6, 7
-S_WAKES = 8  # wake-ups so far (kept by the loop)
-NS = 9
+# ast: the agents' int64 state, (n_agents,) of AGENT_STATE_DTYPE (some agent types give a
+# field their own meaning: see their kernels)
+AGENT_STATE_DTYPE = np.dtype([
+    ("rng", np.int64),  # splitmix64 state
+    ("nown", np.int64),  # entries in the agent's slice of ``own``
+    ("pos", np.int64),  # signed lots traded, credited by the loop from the owner's fills
+    ("run_left", np.int64), ("run_sign", np.int64),  # market-order sign runs
+    ("k", np.int64),  # wake count
+    ("bid", np.int64), ("ask", np.int64),  # a maker's live order ids
+    ("wakes", np.int64),  # wake-ups so far (kept by the loop)
+], align=True)
 
-# asf
-F_CASH, F_FAST, F_SLOW, F_LASTVOL, F_INIT, F_GROSS = 0, 1, 2, 3, 4, 5
-F_RING = 8
+# asf: the agents' float64 state, (n_agents,) of AGENT_FLOATS_DTYPE
 N_RING = 256
-NSF = F_RING + N_RING
+AGENT_FLOATS_DTYPE = np.dtype([
+    ("cash", np.float64),  # ticks x lots, credited by the loop
+    ("fast", np.float64), ("slow", np.float64),  # moving averages
+    ("lastvol", np.float64),
+    ("init", np.float64),  # when the moving averages started (s)
+    ("gross", np.float64),  # ticks x lots traded, either side (kept by the loop)
+    ("ring", np.float64, (N_RING,)),  # cumulative volumes
+], align=True)
 
 # sched
 W_LIQ, W_INF, W_REGIME, W_SELL, W_VALUE, W_ACT, W_NEWS = 0, 1, 2, 3, 4, 5, 6

@@ -216,9 +216,9 @@ def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
         else:
             mid = float(st.mkt["last_price"][b])
         inst = s.instruments[b % len(s.instruments)]
-        pos, cash = int(st.ast[a, L.S_POS]), float(st.asf[a, L.F_CASH])
+        pos, cash = int(st.ast["pos"][a]), float(st.asf["cash"][a])
         rows.append({"agent": a, "kind": info.kind, "book": b, "owner": info.owner,
-                     "position": pos, "cash": cash, "notional": float(st.asf[a, L.F_GROSS]),
+                     "position": pos, "cash": cash, "notional": float(st.asf["gross"][a]),
                      "mid": mid,
                      "pnl": (cash + pos * mid) * inst.tick_size * inst.lot_size})
     return pd.DataFrame(rows, columns=["agent", "kind", "book", "owner", "position", "cash",
@@ -240,7 +240,7 @@ def simulate(s: Setup) -> MarketData:
     rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     msgs = int(st.cur["msgs"][0])
     agents = [(i.kind, i.book, i.owner) for i in s.table.info]
-    positions = {a: int(st.ast[a, L.S_POS]) for a in range(len(agents)) if agents[a][2]}
+    positions = {a: int(st.ast["pos"][a]) for a in range(len(agents)) if agents[a][2]}
     stats = {"scenario": s.name, "params": s.params, "seed": s.params.seed, "agents": agents,
              "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
              "messages_per_second": msgs / secs if secs > 0 else 0.0,

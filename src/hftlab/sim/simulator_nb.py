@@ -35,7 +35,7 @@ U[0, P_LATJ], never before the agent's previous command) and queues it. An arriv
 command runs through ``matching_nb.submit / cancel / modify``; then the loop (1)
 appends the order id to the agent's own list when a submit rests, (2) credits fills to
 agents by owner id (owner = agent row + 1; owner 0 is the anonymous crowd, not tracked)
-in ast[S_POS] and asf[F_CASH], (3) updates mkt, (4) copies the events to out with the
+in ast[a].pos and asf[a].cash, (3) updates mkt, (4) copies the events to out with the
 message number, and (5) wakes subscribers when the book's top changed.
 
 Driving the agents from a backtest (a market that reacts to our orders; the driver is
@@ -71,8 +71,6 @@ from hftlab.schema import OrderStatus, Reason
 from hftlab.sim.agents_nb import u01
 from hftlab.sim.layout import (
     DONE,
-    F_CASH,
-    F_GROSS,
     NEED_OUT,
     NEED_POOL,
     NEED_SCRATCH,
@@ -85,9 +83,6 @@ from hftlab.sim.layout import (
     P_LAT,
     P_LATJ,
     P_REACT,
-    S_NOWN,
-    S_POS,
-    S_WAKES,
 )
 from hftlab.sim.traders_nb import step
 
@@ -131,9 +126,9 @@ def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
 def _credit(ap, ast, asf, owner, side, px, q):
     if 1 <= owner <= ap.shape[0]:
         a = owner - 1
-        ast[a, S_POS] += side * q
-        asf[a, F_CASH] -= side * px * q
-        asf[a, F_GROSS] += px * q
+        ast[a].pos += side * q
+        asf[a].cash -= side * px * q
+        asf[a].gross += px * q
 
 
 @nb.njit(cache=True, inline="always")
@@ -217,7 +212,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
     nf, ne = r[6], r[7]
     if act == ACT_SUBMIT and r[4] > 0 and a >= 0:
         off = int(ap[a, P_CAP_OFF])
-        n = ast[a, S_NOWN]
+        n = ast[a].nown
         if n >= ap[a, P_CAP]:  # full: keep only the open orders
             k = 0
             for j in range(n):
@@ -229,7 +224,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         if n < ap[a, P_CAP]:
             own[off + n] = r[2]
             n += 1
-        ast[a, S_NOWN] = n
+        ast[a].nown = n
     halted = stop and halt[b].status == 1
     if halted:
         ne = hn.start(halt, b, now, events, ne)
@@ -320,7 +315,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             continue
         if not is_cmd:
             w = sched_row(sched, cur, t)
-            ast[who, S_WAKES] += 1
+            ast[who].wakes += 1
             nxt, n = step(who, t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                           cmds)
             wake[who] = nxt if nxt > t else t + 1

@@ -84,11 +84,11 @@ class AgentTable:
         offs = np.concatenate([[0], np.cumsum(caps)[:-1]]) if n else np.zeros(0, np.int64)
         ap[:, L.P_CAP_OFF] = offs
         own = np.zeros(max(int(caps.sum()), 1), np.int64)
-        ast = np.zeros((n, L.NS), np.int64)
+        ast = np.zeros(n, L.AGENT_STATE_DTYPE)
         for a in range(n):  # independent, reproducible streams per agent
             s = np.random.SeedSequence([int(seed), a]).generate_state(1, np.uint64)[0]
-            ast[a, L.S_RNG] = np.int64(s.view(np.int64))
-        asf = np.zeros((n, L.NSF))
+            ast["rng"][a] = np.int64(s.view(np.int64))
+        asf = np.zeros(n, L.AGENT_FLOATS_DTYPE)
         counts = np.zeros(self.n_books, np.int64)
         for books in self.subs:
             for b in books:

@@ -29,11 +29,6 @@ from hftlab.sim.layout import (
     ARBITRAGE,
     EP_IGNITION,
     EP_SPOOF,
-    F_FAST,
-    F_INIT,
-    F_LASTVOL,
-    F_RING,
-    F_SLOW,
     ICEBERG,
     INFORMED,
     MAKER,
@@ -49,10 +44,6 @@ from hftlab.sim.layout import (
     P_P0,
     P_REF,
     P_T0,
-    S_K,
-    S_NOWN,
-    S_POS,
-    S_RUN_LEFT,
     SELLER,
     W_NEWS,
     X0,
@@ -67,7 +58,7 @@ def live_orders(ap, ast, a, own, orders):
     """Compact the agent's own list to its open orders; returns (bid id, ask id), 0 = none
     (the most recent open order of each side)."""
     off = int(ap[a, P_CAP_OFF])
-    n = ast[a, S_NOWN]
+    n = ast[a].nown
     k = 0
     bid_id = np.int64(0)
     ask_id = np.int64(0)
@@ -80,7 +71,7 @@ def live_orders(ap, ast, a, own, orders):
                 bid_id = oid
             else:
                 ask_id = oid
-    ast[a, S_NOWN] = k
+    ast[a].nown = k
     return bid_id, ask_id
 
 
@@ -119,11 +110,11 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
         return nxt, nc
     ref_b = int(ap[a, P_REF])
     ref_b = b if ref_b < 0 else ref_b
-    last = asf[a, F_FAST] if asf[a, F_FAST] > 0 else ap[a, P_P0]
+    last = asf[a].fast if asf[a].fast > 0 else ap[a, P_P0]
     ref = mid_or(qty, top, base, ref_b, last)
-    asf[a, F_FAST] = ref
+    asf[a].fast = ref
     q = np.int64(ap[a, X0 + 1])
-    pos = ast[a, S_POS]
+    pos = ast[a].pos
     skew = ap[a, X0 + 2] * pos / max(q, 1)
     want_bid = np.int64(math.floor(ref - ap[a, X0] - skew))
     want_ask = np.int64(math.ceil(ref + ap[a, X0] - skew))
@@ -193,7 +184,7 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     volume in its book, its own trades included; the minute is the last 255 child
     intervals when those are shorter, scaled to a minute); X2: seconds between child orders;
     X3: floor rate in lots per second; X4: largest child order (lots). Child orders are
-    market sells while the gate is on. S_RUN_LEFT holds the lots left.
+    market sells while the gate is on. ast.run_left holds the lots left.
     """
     idle = window(ap, a, now)
     if idle != 0:
@@ -201,21 +192,21 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     b = int(ap[a, P_BOOK])
     step = ap[a, X0 + 2]
     nxt = now + np.int64(step * SEC_NS)
-    k = ast[a, S_K]
-    if asf[a, F_INIT] == 0.0:
-        asf[a, F_INIT] = 1.0
-        ast[a, S_RUN_LEFT] = np.int64(ap[a, X0])
+    k = ast[a].k
+    if asf[a].init == 0.0:
+        asf[a].init = 1.0
+        ast[a].run_left = np.int64(ap[a, X0])
     vol = float(mkt[b].volume)
-    asf[a, F_RING + k % N_RING] = vol
-    ast[a, S_K] = k + 1
+    asf[a].ring[k % N_RING] = vol
+    ast[a].k = k + 1
     m = round(60.0 / step)
     m = min(max(m, 1), N_RING - 1)
     j = max(k - m, 0)
-    prev_min = vol - asf[a, F_RING + j % N_RING]
+    prev_min = vol - asf[a].ring[j % N_RING]
     scale = 60.0 / max(step * (k - j), step)
     per_min = prev_min * scale
-    asf[a, F_LASTVOL] = per_min
-    left = ast[a, S_RUN_LEFT]
+    asf[a].lastvol = per_min
+    left = ast[a].run_left
     g = gate(ap, a, w)
     if left <= 0 or g <= 0:
         return nxt, 0
@@ -223,7 +214,7 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     q = min(np.int64(want), np.int64(ap[a, X0 + 4]), left)
     if q <= 0:
         return nxt, 0
-    ast[a, S_RUN_LEFT] = left - q
+    ast[a].run_left = left - q
     nc = put(cmds, 0, ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]), -1, 0, q, OrderType.MARKET,
              TimeInForce.IOC, 0)
     return nxt, nc
@@ -266,8 +257,8 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
 
     It wakes every X9 ms in spoofing and ignition episodes; at an episode's end it
     cancels its resting orders and closes an ignition's rest with a market order.
-    State: S_K = 1 + the episode begun, F_SLOW = position at its start, F_FAST = time
-    (s) the layers were placed, F_LASTVOL = 1 once the genuine order traded / the rest
+    State: ast.k = 1 + the episode begun, asf.slow = position at its start, asf.fast = time
+    (s) the layers were placed, asf.lastvol = 1 once the genuine order traded / the rest
     was closed.
     """
     idle = window(ap, a, now)
@@ -283,26 +274,26 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
     owner = np.int64(ap[a, P_OWNER])
     kind = k % 3
     d = 1 if (k // 3) % 2 == 0 else -1
-    pos = ast[a, S_POS]
-    if ast[a, S_K] != k + 1:  # a new episode
-        ast[a, S_K] = k + 1
-        asf[a, F_SLOW] = pos
-        asf[a, F_FAST] = 0.0
-        asf[a, F_LASTVOL] = 0.0
+    pos = ast[a].pos
+    if ast[a].k != k + 1:  # a new episode
+        ast[a].k = k + 1
+        asf[a].slow = pos
+        asf[a].fast = 0.0
+        asf[a].lastvol = 0.0
     live_orders(ap, ast, a, own, orders)
     off = int(ap[a, P_CAP_OFF])
-    n_live = ast[a, S_NOWN]
+    n_live = ast[a].nown
     bid, ask = best(qty, top, base, b)
     nc = 0
     if now >= end:  # between episodes: clean up, then sleep until the next one
         for j in range(min(n_live, MAX_CMDS - 1)):
             oid = own[off + j]
             nc = put(cmds, nc, ACT_CANCEL, b, owner, orders[oid].side, 0, 0, 0, 0, oid)
-        rest = pos - np.int64(asf[a, F_SLOW])
-        if kind == EP_IGNITION and rest != 0 and asf[a, F_LASTVOL] == 0.0:
+        rest = pos - np.int64(asf[a].slow)
+        if kind == EP_IGNITION and rest != 0 and asf[a].lastvol == 0.0:
             nc = put(cmds, nc, ACT_SUBMIT, b, owner, -1 if rest > 0 else 1, 0, abs(rest),
                      OrderType.MARKET, TimeInForce.IOC, 0)
-            asf[a, F_LASTVOL] = 1.0
+            asf[a].lastvol = 1.0
         return (now + wake_ns if nc > 0 else start + np.int64(ap[a, X0] * SEC_NS)), nc
     nxt = min(now + wake_ns, end)
     if bid <= 0 or ask <= 0:
@@ -317,10 +308,10 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
                 n_gen += 1
             else:
                 n_lay += 1
-        if (pos - asf[a, F_SLOW]) * d > 0:
-            asf[a, F_LASTVOL] = 1.0
-        stale = n_lay > 0 and now / SEC_NS - asf[a, F_FAST] >= ap[a, X0 + 5]
-        if asf[a, F_LASTVOL] == 1.0 or stale:
+        if (pos - asf[a].slow) * d > 0:
+            asf[a].lastvol = 1.0
+        stale = n_lay > 0 and now / SEC_NS - asf[a].fast >= ap[a, X0 + 5]
+        if asf[a].lastvol == 1.0 or stale:
             for j in range(n_live):
                 oid = own[off + j]
                 if orders[oid].side != d and nc < MAX_CMDS:
@@ -333,7 +324,7 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
             for j in range(min(int(ap[a, X0 + 4]), MAX_CMDS - 1)):
                 nc = put(cmds, nc, ACT_SUBMIT, b, owner, -d, opp + d * (1 + j),
                          np.int64(ap[a, X0 + 3]), OrderType.LIMIT, TimeInForce.GTC, 0)
-            asf[a, F_FAST] = now / SEC_NS
+            asf[a].fast = now / SEC_NS
         return nxt, nc
     if kind == EP_IGNITION:
         if now < start + np.int64(ap[a, X0 + 8] * SEC_NS):
@@ -342,7 +333,7 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
             nc = put(cmds, nc, ACT_SUBMIT, b, owner, d, opp, q, OrderType.LIMIT,
                      TimeInForce.GTC, 0)
             return nxt, nc
-        held = (pos - np.int64(asf[a, F_SLOW])) * d
+        held = (pos - np.int64(asf[a].slow)) * d
         n_exit = 0
         for j in range(n_live):
             oid = own[off + j]
@@ -377,15 +368,15 @@ def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, c
     left), under a new order id at the same price (NASDAQ's reserve orders: each clip a
     new ADD at the back of the queue). It looks every X5 ms (the refill delay) and is
     withdrawn (its clip cancelled, the reserve dropped) X4 seconds after its start if
-    not used up. State: S_K 0 before its start, 1 working, 2 done (used up or
-    withdrawn); F_SLOW its position at the start (lots traded = |S_POS - F_SLOW|);
-    F_FAST its price (ticks). Surveillance reads it through hftlab.surveillance
+    not used up. State: ast.k 0 before its start, 1 working, 2 done (used up or
+    withdrawn); asf.slow its position at the start (lots traded = |ast.pos - asf.slow|);
+    asf.fast its price (ticks). Surveillance reads it through hftlab.surveillance
     .detect_icebergs; scenarios.iceberg_labels is the truth.
     """
     idle = window(ap, a, now)
     if idle != 0:
         return idle, 0
-    if ast[a, S_K] == 2:
+    if ast[a].k == 2:
         return np.int64(NEVER), 0
     poll = max(np.int64(ap[a, X0 + 5] * 1e6), np.int64(1))
     if pcount[a] > 0:
@@ -394,29 +385,29 @@ def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, c
     owner = np.int64(ap[a, P_OWNER])
     side = 1 if ap[a, X0 + 2] > 0 else -1
     clip = np.int64(ap[a, X0 + 1])
-    if ast[a, S_K] == 0:
+    if ast[a].k == 0:
         bid, ask = best(qty, top, base, b)
         px = bid - np.int64(ap[a, X0 + 3]) if side > 0 else ask + np.int64(ap[a, X0 + 3])
         if bid <= 0 or ask <= 0 or px <= 0:
             return now + poll, 0
-        ast[a, S_K] = 1
-        asf[a, F_FAST] = px
-        asf[a, F_SLOW] = ast[a, S_POS]
+        ast[a].k = 1
+        asf[a].fast = px
+        asf[a].slow = ast[a].pos
         q = min(clip, np.int64(ap[a, X0]))
         return now + poll, put(cmds, 0, ACT_SUBMIT, b, owner, side, px, q, OrderType.LIMIT,
                                TimeInForce.GTC, 0)
     bid_id, ask_id = live_orders(ap, ast, a, own, orders)
     shown = bid_id if side > 0 else ask_id
-    left = np.int64(ap[a, X0]) - abs(ast[a, S_POS] - np.int64(asf[a, F_SLOW]))
+    left = np.int64(ap[a, X0]) - abs(ast[a].pos - np.int64(asf[a].slow))
     if now >= ap[a, P_T0] + ap[a, X0 + 4] * SEC_NS or left <= 0:
-        ast[a, S_K] = 2
+        ast[a].k = 2
         if shown != 0:
             return np.int64(NEVER), put(cmds, 0, ACT_CANCEL, b, owner, side, 0, 0, 0, 0,
                                         shown)
         return np.int64(NEVER), 0
     if shown != 0:
         return now + poll, 0
-    return now + poll, put(cmds, 0, ACT_SUBMIT, b, owner, side, np.int64(asf[a, F_FAST]),
+    return now + poll, put(cmds, 0, ACT_SUBMIT, b, owner, side, np.int64(asf[a].fast),
                            min(clip, left), OrderType.LIMIT, TimeInForce.GTC, 0)
 
 
