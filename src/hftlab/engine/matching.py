@@ -64,6 +64,10 @@ class BatchResult:
     events: np.ndarray
 
 
+_ORDER_TYPES = tuple(int(t) for t in OrderType)
+_TIFS = tuple(int(t) for t in TimeInForce)
+
+
 def _int_enum(value: int, allowed: tuple[int, ...], name: str) -> int:
     if int(value) not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value}")
@@ -169,8 +173,8 @@ class MatchingEngine:
         """Send a new order: side +1 buy / -1 sell, price in ticks (ignored for market),
         qty in lots; owner 0 is anonymous (no self-trade prevention)."""
         _int_enum(side, (1, -1), "side")
-        _int_enum(order_type, tuple(OrderType), "order_type")
-        _int_enum(tif, tuple(TimeInForce), "tif")
+        _int_enum(order_type, _ORDER_TYPES, "order_type")
+        _int_enum(tif, _TIFS, "tif")
         self._check_book(book)
         return self._run(mk.submit, int(book), int(owner), int(side), int(price), int(qty),
                          int(order_type), int(tif), self.stp_mode, int(ts))
@@ -193,7 +197,7 @@ class MatchingEngine:
     def replace(self, order_id: int, price: int, qty: int, tif: int = TimeInForce.GTC,
                 ts: int = 0) -> ReplaceResult:
         """Cancel an order and send a new limit order (new id, same book, side, owner)."""
-        _int_enum(tif, tuple(TimeInForce), "tif")
+        _int_enum(tif, _TIFS, "tif")
         oid = int(order_id)
         row = self.orders[oid].copy() if 0 < oid < self.ctr[0] else None
         cancelled = self.cancel(oid, ts)
@@ -236,8 +240,8 @@ class MatchingEngine:
         checks = (
             ((act < ACT_SUBMIT) | (act > ACT_MODIFY), "action must be 0, 1 or 2"),
             (sub & (side != 1) & (side != -1), "side must be +1 or -1"),
-            (sub & ~np.isin(otype, tuple(OrderType)), "order_type must be 0 or 1"),
-            (sub & ~np.isin(tif, tuple(TimeInForce)), "tif must be 0..3"),
+            (sub & ~np.isin(otype, _ORDER_TYPES), "order_type must be 0 or 1"),
+            (sub & ~np.isin(tif, _TIFS), "tif must be 0..3"),
             (sub & ((book < 0) | (book >= self.n_books)),
              f"book must be in 0..{self.n_books - 1}"),
         )
