@@ -27,7 +27,7 @@ class OneBook:
 
     def __init__(self, rule: int = hn.RULE_LULD, band: float = 0.5, limit_s: float = 2.0,
                  pause_s: float = 10.0) -> None:
-        self.ap = np.zeros((0, L.NP))
+        self.ap = np.zeros(0, L.AGENT_PARAMS_DTYPE)
         self.ast = np.zeros(0, L.AGENT_STATE_DTYPE)
         self.asf = np.zeros(0, L.AGENT_FLOATS_DTYPE)
         self.own, self.wake = np.zeros(1, np.int64), np.zeros(0, np.int64)

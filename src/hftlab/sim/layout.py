@@ -1,11 +1,15 @@
-"""Column layouts of the simulator's arrays (plain ints, compile-time constants in kernels).
+"""Layouts of the simulator's arrays: record dtypes (aligned structs, read and written
+field by field in the kernels) and the world's columns.
 
-Agents (one row each):
+Agents (one record each):
 
-- ``ap[a, :]`` float64 parameters. Common columns P_*; type-specific scalars X0..X15;
-  two 32-atom size tables (lots; a draw picks atom floor(u * 32)); the zero-intelligence
-  rate tables by distance (LAM, THETA: index i-1 for distance i ticks) and a 32-entry
-  cumulative run-length table for market-order signs (RUN: P(run length <= k + 1)).
+- ``ap[a]`` parameters, an AGENT_PARAMS_DTYPE record: common fields (type, book, owner,
+  latency, active window, gate, ...), the agent type's own parameters in the nested
+  record named after it (``ap[a].maker.half_spread``; the other types' records are
+  zero), two 32-atom size tables (lots; a draw picks atom floor(u * 32)), the
+  zero-intelligence rate tables by distance (lam, theta: index i-1 for distance i
+  ticks) and a 32-entry cumulative run-length table for market-order signs (runs:
+  P(run length <= k + 1)).
 - ``ast[a]`` int64 state, an AGENT_STATE_DTYPE record (fields below).
 - ``asf[a]`` float64 state, an AGENT_FLOATS_DTYPE record (fields below).
 
@@ -20,9 +24,10 @@ ticks, float, as the informed traders know it: a headline's jump reaches it afte
 news latency).
 
 Market statistics per book (``mkt[b]``, a MARKET_STATS_DTYPE record kept by the loop
-from fills) and the loop's cursors (``cur[0]``, one SIM_CURSOR_DTYPE record) are named
-structures too; the agents' parameters (ap) and the world (sched) are still
-column-indexed (the constants below).
+from fills) and the loop's cursors (``cur[0]``, one SIM_CURSOR_DTYPE record). The world
+stays a float64 matrix indexed by the W_* columns: an agent's gate names its column, and
+the fundamental values take one column per instrument (a record per instrument count
+would compile the kernels once per count).
 """
 
 from __future__ import annotations
@@ -38,20 +43,47 @@ AGENT_NAMES = ("zero-intelligence", "noise", "informed", "momentum", "maker", "a
 EP_SPOOF, EP_IGNITION, EP_STUFFING = 0, 1, 2
 MANIP_KINDS = ("spoofing", "ignition", "stuffing")
 
-# ap: common
-P_TYPE, P_BOOK, P_OWNER, P_LAT, P_LATJ, P_CAP_OFF, P_CAP = 0, 1, 2, 3, 4, 5, 6
-P_T0, P_T1, P_GATE, P_REF, P_SUB0, P_SUB1, P_REACT, P_P0, P_INST = (
-    7, 8, 9, 10, 11, 12, 13, 14, 15)
-X0 = 16  # X0 .. X0 + 15: type-specific scalars
+# ap: the agents' parameters, (n_agents,) of AGENT_PARAMS_DTYPE. Each type's own
+# parameters (float64, as the scenarios give them; rates per second, prices ticks, sizes
+# lots), in the order AgentTable.add(x=...) takes them; meanings in the type's kernel.
+_F8 = np.float64
+TYPE_PARAMS = {
+    "zi": ("market_rate", "spread0", "lam_total", "theta_max", "market_match", "join"),
+    "noise": ("buy_rate", "sell_rate"),
+    "informed": ("rate", "threshold"),
+    "momentum": ("rate", "fast_s", "slow_s", "threshold"),
+    "maker": ("half_spread", "size", "skew", "requote_rate", "max_inventory", "news_pull"),
+    "arbitrage": ("edge", "size"),
+    "seller": ("qty", "participation", "interval_s", "rate", "max_child"),
+    "manipulator": ("period_s", "episode_s", "first_s", "layer_size", "layers",
+                    "layer_life_s", "genuine_size", "sweep_size", "ignite_s", "wake_ms",
+                    "stuff_ms", "stuff_orders"),
+    "iceberg": ("total", "clip", "side", "offset", "patience_s", "refill_ms"),
+}
+TYPE_FIELDS = tuple(TYPE_PARAMS)  # the nested record of agent type t: TYPE_FIELDS[t]
 N_SIZE = 32
-SZ_LIMIT = 32  # limit-order size table (lots)
-SZ_MARKET = 64  # market-order size table (lots)
 K_MAX = 48  # distances 1 .. K_MAX ticks
-LAM = 96  # limit arrival rate per side per second at distance i: ap[a, LAM + i - 1]
-THETA = LAM + K_MAX  # cancel rate per order per second at distance i
 N_RUN = 32
-RUN = THETA + K_MAX  # cumulative run-length table
-NP = RUN + N_RUN
+AGENT_PARAMS_DTYPE = np.dtype([
+    ("type", np.int64),  # ZI .. ICEBERG
+    ("book", np.int64),
+    ("owner", np.int64),  # agent row + 1; 0 = anonymous
+    ("lat", np.int64), ("latj", np.int64),  # latency to the venue and its jitter (ns)
+    ("cap_off", np.int64), ("cap", np.int64),  # the agent's slice of ``own``
+    # active window, ns since the epoch, float64 as the agents compute with it
+    ("t0", _F8), ("t1", _F8),
+    ("gate", np.int64),  # the world's column that scales its activity, -1 = none
+    ("ref", np.int64),  # a maker's reference book / an arbitrageur's other book, -1 = none
+    ("react", np.int64),  # ns from a subscribed book's change to its wake-up
+    ("p0", _F8),  # fallback price before any trade (ticks)
+    ("inst", np.int64),  # the instrument whose fundamental value it knows
+    *((kind, np.dtype([(name, _F8) for name in names], align=True))
+      for kind, names in TYPE_PARAMS.items()),
+    ("limit_sizes", _F8, (N_SIZE,)), ("market_sizes", _F8, (N_SIZE,)),  # lots
+    ("lam", _F8, (K_MAX,)),  # limit arrival rate per side per second at distance i: lam[i-1]
+    ("theta", _F8, (K_MAX,)),  # cancel rate per order per second at distance i
+    ("runs", _F8, (N_RUN,)),  # cumulative run-length table
+], align=True)
 
 # ast: the agents' int64 state, (n_agents,) of AGENT_STATE_DTYPE (some agent types give a
 # field their own meaning: see their kernels)

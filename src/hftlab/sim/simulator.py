@@ -103,7 +103,7 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
     row = np.zeros(1, MESSAGE_DTYPE)[0]  # a view: execute may reprice it (halt rules)
     for a, b, side, price, q in s.seed_orders:
         for name, value in (("action", ACT_SUBMIT), ("ts", s.params.start_ns), ("book", b),
-                            ("owner", int(st.ap[a, L.P_OWNER])), ("side", side),
+                            ("owner", int(st.ap["owner"][a])), ("side", side),
                             ("price", price), ("qty", q), ("order_type", OrderType.LIMIT),
                             ("tif", TimeInForce.GTC), ("order_id", 0)):
             row[name] = value
@@ -180,18 +180,19 @@ def expected_orders(s: Setup) -> int:
     x its length), to size the order pool up front: np.zeros pages that are never
     touched cost no memory, while growing the pool copies it."""
     ap = s.table.arrays(0)[0]
-    x = L.X0
     rate = 0.0
     for r in ap:
-        kind = int(r[L.P_TYPE])
+        kind = int(r["type"])
         if kind == L.ZI:
-            rate += 2.0 * (r[x + 2] * s.params.zi_liquidity + r[x])
+            rate += 2.0 * (r["zi"]["lam_total"] * s.params.zi_liquidity + r["zi"]["market_rate"])
         elif kind == L.NOISE:
-            rate += r[x] + r[x + 1]
-        elif kind in (L.INFORMED, L.MOMENTUM):
-            rate += r[x]
+            rate += r["noise"]["buy_rate"] + r["noise"]["sell_rate"]
+        elif kind == L.INFORMED:
+            rate += r["informed"]["rate"]
+        elif kind == L.MOMENTUM:
+            rate += r["momentum"]["rate"]
         elif kind == L.SELLER:
-            rate += 1.0 / max(r[x + 2], 1e-3)
+            rate += 1.0 / max(r["seller"]["interval_s"], 1e-3)
         else:  # makers and arbitrageurs: a few orders per requote or per book change
             rate += 50.0
     need = 1.5 * rate * float(np.mean(s.sched[:, L.W_ACT])) * s.params.seconds

@@ -13,7 +13,7 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   core/layout.py) with ts = arrival time at the venue, ``phead[a]`` its first row,
   ``pcount[a]`` its length. An agent's commands arrive in the order it sent them (FIFO per agent).
 - ``subs[b, :nsubs[b]]``: agents woken when book b's best bid or ask changes, each at
-  now + ap[a, P_REACT].
+  now + ap[a].react.
 - ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
 - ``mkt[b]``: market statistics kept from fills (layout.MARKET_STATS_DTYPE).
 - ``halt[b]``: the venue's own trading-halt rule and state per book (HALT_DTYPE,
@@ -30,8 +30,8 @@ State (all arrays; the loop is resumable and keeps no hidden state):
 Each step takes the earliest of: the first in-flight command of each agent (arrival
 time) and each agent's wake time; at equal times commands go first, then lower agent
 rows. A wake calls ``traders_nb.step`` (the agent's kernel, by type ZI .. MANIPULATOR),
-which writes commands; the loop stamps each with its arrival time (now + P_LAT +
-U[0, P_LATJ], never before the agent's previous command) and queues it. An arriving
+which writes commands; the loop stamps each with its arrival time (now + ap[a].lat +
+U[0, ap[a].latj], never before the agent's previous command) and queues it. An arriving
 command runs through ``matching_nb.submit / cancel / modify``; then the loop (1)
 appends the order id to the agent's own list when a submit rests, (2) credits fills to
 agents by owner id (owner = agent row + 1; owner 0 is the anonymous crowd, not tracked)
@@ -78,11 +78,6 @@ from hftlab.sim.layout import (
     OWN_FILL,
     OWN_OWNER,
     PAUSED,
-    P_CAP,
-    P_CAP_OFF,
-    P_LAT,
-    P_LATJ,
-    P_REACT,
 )
 from hftlab.sim.traders_nb import step
 
@@ -101,8 +96,8 @@ def sched_row(sched, cur, now):
 def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
     """Stamp agent a's commands cmds[:n] with their arrival times and queue them; returns
     how many were queued (a full ring drops the rest)."""
-    lat = np.int64(ap[a, P_LAT])
-    jit = np.int64(ap[a, P_LATJ])
+    lat = np.int64(ap[a].lat)
+    jit = np.int64(ap[a].latj)
     cap = pend.shape[1]
     done = 0
     for j in range(n):
@@ -160,7 +155,7 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
 def _wake_subscribers(b, now, ap, wake, subs, nsubs):
     for j in range(nsubs[b]):
         s = subs[b, j]
-        t = now + np.int64(ap[s, P_REACT])
+        t = now + np.int64(ap[s].react)
         wake[s] = min(wake[s], t)
 
 
@@ -211,9 +206,9 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         return r[0], r[1], np.int64(0), np.int64(0), ne_out
     nf, ne = r[6], r[7]
     if act == ACT_SUBMIT and r[4] > 0 and a >= 0:
-        off = int(ap[a, P_CAP_OFF])
+        off = int(ap[a].cap_off)
         n = ast[a].nown
-        if n >= ap[a, P_CAP]:  # full: keep only the open orders
+        if n >= ap[a].cap:  # full: keep only the open orders
             k = 0
             for j in range(n):
                 o = own[off + j]
@@ -221,7 +216,7 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
                     own[off + k] = o
                     k += 1
             n = k
-        if n < ap[a, P_CAP]:
+        if n < ap[a].cap:
             own[off + n] = r[2]
             n += 1
         ast[a].nown = n
