@@ -23,8 +23,9 @@ import time
 
 import numpy as np
 
-from hftlab.core import matching_nb as mk
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT, MESSAGE_DTYPE
 from hftlab.engine.matching import MatchingEngine
+from hftlab.schema import OrderType, TimeInForce
 
 WIDTH = 4096  # ticks in the book's price window
 BASE = 10_000  # lowest price of the window, ticks
@@ -51,17 +52,17 @@ def make_chunk(rng: np.random.Generator, n: int, first_id: int, mid0: float,
     dist = np.where(aggressive, -rng.integers(1, 4, n), dist)
     touch = np.where(side > 0, np.floor(mid - 0.5), np.ceil(mid + 0.5))
     price = (touch - side * dist).astype(np.int64)
-    m = np.zeros((n, mk.N_MCOL), dtype=np.int64)
-    m[:, mk.M_ACTION] = np.where(is_cancel, mk.ACT_CANCEL, mk.ACT_SUBMIT)
-    m[:, mk.M_TS] = t0 + np.arange(n) * 1_000  # one message per microsecond
-    m[:, mk.M_OWNER] = rng.integers(1, 200, n)  # 199 background agents, STP on
-    m[:, mk.M_SIDE] = side
-    m[:, mk.M_PRICE] = price
-    m[:, mk.M_QTY] = rng.integers(1, 20, n)
-    m[:, mk.M_TYPE] = np.where(is_market, mk.MARKET, mk.LIMIT)
-    m[:, mk.M_TIF] = np.where(rng.random(n) < 0.1, mk.IOC, mk.GTC)
+    m = np.zeros(n, dtype=MESSAGE_DTYPE)
+    m["action"] = np.where(is_cancel, ACT_CANCEL, ACT_SUBMIT)
+    m["ts"] = t0 + np.arange(n) * 1_000  # one message per microsecond
+    m["owner"] = rng.integers(1, 200, n)  # 199 background agents, STP on
+    m["side"] = side
+    m["price"] = price
+    m["qty"] = rng.integers(1, 20, n)
+    m["order_type"] = np.where(is_market, OrderType.MARKET, OrderType.LIMIT)
+    m["tif"] = np.where(rng.random(n) < 0.1, TimeInForce.IOC, TimeInForce.GTC)
     back = rng.integers(1, 2000, n)
-    m[:, mk.M_ORDER] = np.where(is_cancel, np.maximum(ids - back, 1), 0)
+    m["order_id"] = np.where(is_cancel, np.maximum(ids - back, 1), 0)
     return m, int(first_id + is_submit.sum()), float(mid[-1])
 
 

@@ -67,7 +67,7 @@ def run_once(scale: float, seconds: float, seed: int, keep: bool
         n_ev = len(S.to_events(rows, 1))
     else:
         n_ev = parts.rows
-    return int(st.cur[L.C_MSGS]), n_ev, wall, cpu, time.perf_counter() - t0
+    return int(st.cur["msgs"][0]), n_ev, wall, cpu, time.perf_counter() - t0
 
 
 def main() -> None:

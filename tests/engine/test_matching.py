@@ -11,6 +11,8 @@ import pytest
 
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, MATCH_EVENT_DTYPE, MATCH_ORDER_DTYPE,
+                                MESSAGE_DTYPE)
 from hftlab.engine.matching import MATCH_FILL_DTYPE, RESULT_DTYPE, MatchingEngine, StpMode
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
@@ -461,12 +463,12 @@ def test_kernel_asks_for_room_instead_of_overflowing():
     e = engine()
     e.submit(0, SELL, 110, 1)
     e.submit(0, SELL, 111, 1)
-    f = np.zeros((1, mk.N_FCOL), dtype=np.int64)
-    ev = np.zeros((10, mk.N_ECOL), dtype=np.int64)
+    f = np.zeros(1, dtype=MATCH_FILL_DTYPE)
+    ev = np.zeros(10, dtype=MATCH_EVENT_DTYPE)
     r = mk.submit(e.orders, e.head, e.tail, e.qty, e.top, e.base, e.n_resting, e.ctr, 0, 0,
                   BUY, 111, 2, 0, 0, 0, 0, f, 0, ev, 0)
     assert r[0] == mk.RETRY_BUFFER and int(e.ctr[0]) == 3 and e.best_ask() == 110
-    small = np.zeros((3, mk.N_OCOL), dtype=np.int64)
+    small = np.zeros(3, dtype=MATCH_ORDER_DTYPE)
     small[:3] = e.orders[:3]
     r = mk.submit(small, e.head, e.tail, e.qty, e.top, e.base, e.n_resting, e.ctr, 0, 0,
                   BUY, 111, 2, 0, 0, 0, 0, e.fills, 0, e.events, 0)
@@ -475,13 +477,13 @@ def test_kernel_asks_for_room_instead_of_overflowing():
 
 def test_batch_process_runs_submit_cancel_modify():
     e = engine(capacity=2, buffer_rows=1)
-    msgs = np.zeros((5, mk.N_MCOL), dtype=np.int64)
-    msgs[:, mk.M_SIDE] = SELL
-    msgs[0, [mk.M_PRICE, mk.M_QTY, mk.M_OWNER]] = (130, 5, 1)
-    msgs[1, [mk.M_PRICE, mk.M_QTY, mk.M_OWNER]] = (131, 5, 1)
-    msgs[2, [mk.M_ACTION, mk.M_ORDER, mk.M_PRICE, mk.M_QTY]] = (mk.ACT_MODIFY, 1, mk.KEEP, 2)
-    msgs[3, [mk.M_ACTION, mk.M_ORDER]] = (mk.ACT_CANCEL, 2)
-    msgs[4, [mk.M_SIDE, mk.M_PRICE, mk.M_QTY, mk.M_OWNER, mk.M_TS]] = (BUY, 140, 3, 2, 9)
+    msgs = np.zeros(5, dtype=MESSAGE_DTYPE)
+    msgs["side"] = SELL
+    msgs[["price", "qty", "owner"]][0] = (130, 5, 1)
+    msgs[["price", "qty", "owner"]][1] = (131, 5, 1)
+    msgs[["action", "order_id", "price", "qty"]][2] = (ACT_MODIFY, 1, mk.KEEP, 2)
+    msgs[["action", "order_id"]][3] = (ACT_CANCEL, 2)
+    msgs[["side", "price", "qty", "owner", "ts"]][4] = (BUY, 140, 3, 2, 9)
     out = e.process(msgs)
     assert out.results["status"].tolist() == [1, 1, 1, 4, 2]
     assert out.results["order_id"].tolist() == [1, 2, 1, 2, 3]
@@ -498,27 +500,27 @@ def test_face_validates_enumerations_and_books():
         e.submit(1, BUY, 120, 1, tif=9)
     with pytest.raises(ValueError, match="book"):
         e.submit(1, BUY, 120, 1, book=1)
-    bad = np.zeros((1, mk.N_MCOL), dtype=np.int64)
+    bad = np.zeros(1, dtype=MESSAGE_DTYPE)
     with pytest.raises(ValueError, match="message 0: side"):
         e.process(bad)
+    with pytest.raises(ValueError, match="MESSAGE_DTYPE"):
+        e.process(np.zeros((1, len(MESSAGE_DTYPE.names)), dtype=np.int64))
     with pytest.raises(ValueError, match="stp_mode"):
         MatchingEngine([100], 10, stp_mode=7)
     with pytest.raises(ValueError, match="one entry per book"):
         MatchingEngine([100, 200], 10, venues=[1])
 
 
-def test_record_dtypes_follow_the_kernel_columns():
-    """The face views kernel rows as records, so names must sit at the kernels' columns."""
-    fill_cols = {"ts": mk.F_TS, "book": mk.F_BOOK, "maker_id": mk.F_MAKER,
-                 "taker_id": mk.F_TAKER, "maker_owner": mk.F_MAKER_OWNER,
-                 "taker_owner": mk.F_TAKER_OWNER, "price": mk.F_PRICE, "qty": mk.F_QTY,
-                 "maker_side": mk.F_MAKER_SIDE}
-    assert [fill_cols[n] for n in MATCH_FILL_DTYPE.names] == list(range(mk.N_FCOL))
-    result_cols = {"status": mk.R_STATUS, "reason": mk.R_REASON, "order_id": mk.R_ORDER,
-                   "filled": mk.R_FILLED, "resting": mk.R_RESTING, "removed": mk.R_REMOVED}
-    assert [result_cols[n] for n in RESULT_DTYPE.names] == list(range(mk.N_RCOL))
-    assert MATCH_FILL_DTYPE.itemsize == 8 * mk.N_FCOL
-    assert RESULT_DTYPE.itemsize == 8 * mk.N_RCOL
+def test_face_returns_the_kernels_records():
+    """The kernels write MATCH_FILL_DTYPE / RESULT_DTYPE records; the face hands them out
+    as they are (aligned structs, as core/layout.py declares them)."""
+    e = engine()
+    e.submit(1, SELL, 120, 5)
+    r = e.submit(2, BUY, 120, 2)
+    assert r.fills.dtype == MATCH_FILL_DTYPE and MATCH_FILL_DTYPE.isalignedstruct
+    msgs = np.zeros(1, dtype=MESSAGE_DTYPE)
+    msgs[0]["side"], msgs[0]["price"], msgs[0]["qty"] = BUY, 120, 1
+    assert e.process(msgs).results.dtype == RESULT_DTYPE
 
 
 def test_events_carry_each_books_venue_and_instrument():

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, MESSAGE_DTYPE
 from hftlab.engine.matching import MatchingEngine
-from hftlab.schema import Kind, OrderStatus
+from hftlab.schema import Kind, OrderStatus, OrderType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_matcher import RefMatcher
@@ -70,7 +71,7 @@ def resolve_id(pick: int, eng: MatchingEngine) -> int:
         return issued + 7  # never issued
     if pick == -3 or issued == 0:
         return -1
-    open_ids = np.flatnonzero(eng.orders[: issued + 1, mk.STATE] != mk.CLOSED)
+    open_ids = np.flatnonzero(eng.orders["state"][: issued + 1] != mk.CLOSED)
     if pick % 5 == 4 or open_ids.size == 0:
         return 1 + pick % issued  # any id issued so far, often a closed one
     return int(open_ids[pick % open_ids.size])
@@ -92,7 +93,7 @@ def engine_book(eng: MatchingEngine) -> dict[tuple[int, int, int], list[tuple[in
             for i in np.flatnonzero(eng.head[b, row] != mk.NIL):
                 ids = eng.queue(b, side, int(eng.base[b]) + int(i))
                 out[(b, side, int(eng.base[b]) + int(i))] = [
-                    (m, int(eng.orders[m, mk.QTY]), int(eng.orders[m, mk.OWNER])) for m in ids]
+                    (m, int(eng.orders["qty"][m]), int(eng.orders["owner"][m])) for m in ids]
     return out
 
 
@@ -100,13 +101,13 @@ def check_ladder(eng: MatchingEngine) -> None:
     """Aggregates equal sums of resting orders; tops are the true best; never crossed."""
     sums = np.zeros_like(eng.qty)
     counts = np.zeros_like(eng.n_resting)
-    live = np.flatnonzero(eng.orders[: eng.ctr[0], mk.STATE] != mk.CLOSED)
+    live = np.flatnonzero(eng.orders["state"][: eng.ctr[0]] != mk.CLOSED)
     for m in live:
         o = eng.orders[m]
-        row = 0 if o[mk.SIDE] > 0 else 1
-        sums[o[mk.BOOK], row, o[mk.PRICE] - eng.base[o[mk.BOOK]]] += o[mk.QTY]
-        counts[o[mk.BOOK], row] += 1
-        assert o[mk.QTY] > 0
+        row = 0 if o["side"] > 0 else 1
+        sums[o["book"], row, o["price"] - eng.base[o["book"]]] += o["qty"]
+        counts[o["book"], row] += 1
+        assert o["qty"] > 0
     assert np.array_equal(sums, eng.qty)
     assert np.array_equal(counts, eng.n_resting)
     for b in range(eng.n_books):
@@ -207,7 +208,7 @@ def run_both(cmds, stp_mode: int) -> list:
         assert engine_book(eng) == ref.resting(), cmd
         # quantity conservation, per order: in = traded (either side) + resting + removed
         for oid in set(entered) | set(traded):
-            resting = int(eng.orders[oid, mk.QTY])
+            resting = int(eng.orders["qty"][oid])
             assert entered[oid] == traded[oid] + resting + removed[oid], (oid, cmd)
         check_ladder(eng)
         assert np.array_equal(replay.qty, eng.qty)
@@ -266,23 +267,25 @@ def test_busy_streams_match_reference_and_keep_invariants(seed, n, spread, n_own
     run_both(random_stream(seed, n, spread, n_owners), stp_mode)
 
 
-def message_row(k: int, cmd, oid: int, book_of_order: int) -> np.ndarray:
-    """One command as a batch message row (KEEP for modify's missing fields)."""
-    m = np.zeros(mk.N_MCOL, dtype=np.int64)
-    m[mk.M_TS] = 1000 + k
-    m[mk.M_SIDE] = 1
+def message_row(k: int, cmd, oid: int, book_of_order: int) -> np.void:
+    """One command as a batch message (a MESSAGE_DTYPE record; KEEP for modify's missing
+    fields)."""
+    m = np.zeros(1, dtype=MESSAGE_DTYPE)[0]
+    m["ts"] = 1000 + k
+    m["side"] = 1
     if cmd[0] == "submit":
         _, b, owner, side, price, q, otype, tif = cmd
-        m[[mk.M_ACTION, mk.M_BOOK, mk.M_OWNER, mk.M_SIDE, mk.M_PRICE, mk.M_QTY, mk.M_TYPE,
-           mk.M_TIF]] = (mk.ACT_SUBMIT, b, owner, side, _price_in_book(b, price), q, otype,
-                         tif)
+        for name, v in (("action", ACT_SUBMIT), ("book", b), ("owner", owner), ("side", side),
+                        ("price", _price_in_book(b, price)), ("qty", q), ("order_type", otype),
+                        ("tif", tif)):
+            m[name] = v
     elif cmd[0] == "cancel":
-        m[[mk.M_ACTION, mk.M_ORDER]] = (mk.ACT_CANCEL, oid)
+        m["action"], m["order_id"] = ACT_CANCEL, oid
     else:
         _, _, price, q = cmd
-        m[[mk.M_ACTION, mk.M_ORDER]] = (mk.ACT_MODIFY, oid)
-        m[mk.M_PRICE] = mk.KEEP if price is None else _price_in_book(book_of_order, price)
-        m[mk.M_QTY] = mk.KEEP if q is None else q
+        m["action"], m["order_id"] = ACT_MODIFY, oid
+        m["price"] = mk.KEEP if price is None else _price_in_book(book_of_order, price)
+        m["qty"] = mk.KEEP if q is None else q
     return m
 
 
@@ -302,27 +305,27 @@ def test_batch_equals_message_by_message(cmds, stp_mode):
             rows.append(message_row(k, ("cancel", cmd[1]), oid, 0))
             if was_open:
                 rows.append(message_row(k, ("submit", o["book"], o["owner"], o["side"], price,
-                                            cmd[3], mk.LIMIT, cmd[4]), 0, 0))
-                rows[-1][mk.M_PRICE] = price
+                                            cmd[3], OrderType.LIMIT, cmd[4]), 0, 0))
+                rows[-1]["price"] = price
             got = one.replace(oid, price, cmd[3], cmd[4], ts=1000 + k)
             singles += [got.cancelled] + ([got.new] if got.new is not None else [])
             continue
         m = message_row(k, cmd, oid, o["book"] if o else 0)
         rows.append(m)
-        ts = int(m[mk.M_TS])
+        ts = int(m["ts"])
         if cmd[0] == "submit":
-            singles.append(one.submit(int(m[mk.M_OWNER]), int(m[mk.M_SIDE]),
-                                      int(m[mk.M_PRICE]), int(m[mk.M_QTY]),
-                                      int(m[mk.M_TYPE]), int(m[mk.M_TIF]),
-                                      book=int(m[mk.M_BOOK]), ts=ts))
+            singles.append(one.submit(int(m["owner"]), int(m["side"]),
+                                      int(m["price"]), int(m["qty"]),
+                                      int(m["order_type"]), int(m["tif"]),
+                                      book=int(m["book"]), ts=ts))
         elif cmd[0] == "cancel":
             singles.append(one.cancel(oid, ts=ts))
         else:
-            p, q = int(m[mk.M_PRICE]), int(m[mk.M_QTY])
+            p, q = int(m["price"]), int(m["qty"])
             singles.append(one.modify(oid, price=None if p == mk.KEEP else p,
                                       qty=None if q == mk.KEEP else q, ts=ts))
     batch = MatchingEngine(BASE, WIDTH, stp_mode=stp_mode, capacity=2, buffer_rows=1)
-    out = batch.process(np.array(rows))
+    out = batch.process(np.array(rows, dtype=MESSAGE_DTYPE))
     got = [tuple(int(v) for v in row) for row in out.results]
     want = [(int(r.status), int(r.reason), r.order_id, r.filled, r.resting, r.removed)
             for r in singles]

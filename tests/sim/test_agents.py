@@ -11,7 +11,7 @@ from hftlab import sim
 from hftlab.book import snapshots
 from hftlab.core import book_nb
 from hftlab.instruments import ConfigError
-from hftlab.schema import Kind
+from hftlab.schema import Kind, OrderType
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
 from hftlab.sim.params import MarketParams
@@ -74,7 +74,7 @@ def test_the_events_rebuild_the_matching_engines_book_exactly():
         assert last[f"bid_size_{k + 1}"] == q[0, k]
         assert round(last[f"ask_price_{k + 1}"] / 0.01) == px[1, k]
         assert last[f"ask_size_{k + 1}"] == q[1, k]
-    assert int(st.cur[L.C_MSGS]) == data.stats["messages"] == int(data.record[-1])
+    assert int(st.cur["msgs"][0]) == data.stats["messages"] == int(data.record[-1])
 
 
 def test_zero_intelligence_rates_are_those_asked_for():
@@ -126,14 +126,14 @@ def test_momentum_trader_follows_the_trend_of_its_moving_averages():
     now = setup.params.start_ns + 10**9
     mid = 0.5 * (st.base[0] + st.top[0, 0] + st.base[0] + st.top[0, 1])
     for trend, side in ((+10.0, 1), (-10.0, -1), (0.0, 0)):
-        st.asf[a, L.F_INIT] = now / 1e9 - 0.1
-        st.asf[a, L.F_FAST], st.asf[a, L.F_SLOW] = mid + trend, mid - trend
+        st.asf["init"][a] = now / 1e9 - 0.1
+        st.asf["fast"][a], st.asf["slow"][a] = mid + trend, mid - trend
         _, n = agents_nb.momentum(a, now, st.ap, st.ast, st.asf, st.own, st.pcount,
                                   st.sched[0], st.orders, st.qty, st.top, st.base, st.mkt,
                                   st.cmds)
         assert n == (1 if side else 0)
         if side:
-            assert st.cmds[0, 4] == side and st.cmds[0, 7] == 1  # M_SIDE, market order
+            assert st.cmds[0]["side"] == side and st.cmds[0]["order_type"] == OrderType.MARKET
 
 
 def test_forced_seller_sells_and_its_position_matches_the_trades():
@@ -158,37 +158,39 @@ def test_a_simulated_market_replays_in_the_backtester():
 def test_our_order_meets_the_agents_in_the_same_engine_through_execute():
     """The interface of simulator_nb's docstring: run the agents to t, send our order
     with execute (owner OWN_OWNER), find our fills, then let the agents go on."""
-    from hftlab.core import matching_nb as mk
+    from hftlab.core.layout import ACT_SUBMIT, MESSAGE_DTYPE
+    from hftlab.schema import OrderStatus, TimeInForce
     from hftlab.sim import simulator_nb
 
     setup = build("calm", seconds=120, seed=3)
     st = S.new_state(setup)
     parts: list = []
     S.seed_book(setup, st, parts)
-    end = int(st.cur[L.C_T_END])
+    end = int(st.cur["t_end"][0])
     t = setup.params.start_ns + 60 * 10**9
-    st.cur[L.C_T_END] = t
+    st.cur["t_end"][0] = t
     S.run_state(st, parts)
     ask_before = int(st.base[0] + st.top[0, 1])
-    row = np.array([mk.ACT_SUBMIT, t, 0, L.OWN_OWNER, 1, 0, 2000, mk.MARKET, mk.IOC, 0],
-                   np.int64)
+    row = np.zeros(1, MESSAGE_DTYPE)[0]
+    row["action"], row["ts"], row["owner"], row["side"] = ACT_SUBMIT, t, L.OWN_OWNER, 1
+    row["qty"], row["order_type"], row["tif"] = 2000, OrderType.MARKET, TimeInForce.IOC
     status, _, oid, nf, ne = simulator_nb.execute(
         row, -1, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
         st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr, 0, st.fills,
-        st.events, st.mkt, st.halt, st.out, st.out_rec, int(st.cur[L.C_NE]),
-        int(st.cur[L.C_MSGS]) + 1)
-    assert status in (mk.ST_FILLED, mk.ST_EXPIRED) and oid > 0
+        st.events, st.mkt, st.halt, st.out, st.out_rec, int(st.cur["n_out"][0]),
+        int(st.cur["msgs"][0]) + 1)
+    assert status in (OrderStatus.FILLED, OrderStatus.EXPIRED) and oid > 0
     ours = st.fills[:nf]
-    assert nf > 0 and np.all(ours[:, mk.F_TAKER_OWNER] == L.OWN_OWNER)
-    assert ours[:, mk.F_QTY].sum() == min(2000, ours[:, mk.F_QTY].sum())
-    assert ours[:, mk.F_PRICE].max() > ask_before  # we walked the book: impact
+    assert nf > 0 and np.all(ours["taker_owner"] == L.OWN_OWNER)
+    assert ours["qty"].sum() == min(2000, ours["qty"].sum())
+    assert ours["price"].max() > ask_before  # we walked the book: impact
     assert int(st.base[0] + st.top[0, 1]) > ask_before
-    st.cur[L.C_NE] = ne
-    st.cur[L.C_MSGS] += 1
-    st.cur[L.C_T_END] = end
+    st.cur["n_out"][0] = ne
+    st.cur["msgs"][0] += 1
+    st.cur["t_end"][0] = end
     S.run_state(st, parts)  # the agents carry on from the book we left
-    assert int(st.cur[L.C_NOW]) == end
+    assert int(st.cur["now"][0]) == end
     ev = np.concatenate([p[0] for p in parts])
-    assert np.all(np.diff(ev[:, mk.E_TS]) >= 0)
-    after = ev[ev[:, mk.E_TS] > t]
-    assert (after[:, mk.E_KIND] == mk.K_ADD).sum() > 100  # the book refills
+    assert np.all(np.diff(ev["ts"]) >= 0)
+    after = ev[ev["ts"] > t]
+    assert (after["kind"] == Kind.ADD).sum() > 100  # the book refills

@@ -2,20 +2,20 @@
 
 A venue option of the simulated matching engine (matching_nb), applied per book by the
 simulator's ``execute`` (sim/simulator_nb.py) before and after each command. State and
-configuration of book b live in one int64 row ``halt[b, :]`` (columns H_*):
+configuration of book b live in one record ``halt[b]`` of core/layout.py's HALT_DTYPE:
 
-- configuration: H_RULE (RULE_NONE / RULE_LULD / RULE_STOP), H_BAND (band half-width,
-  millionths of the reference price: 50_000 = +-5 %), H_WINDOW (the reference's time
-  constant, ns), H_LIMIT (LULD: how long the book may stay at or through a band limit,
-  ns), H_PAUSE (length of a pause, ns);
-- state: H_STATUS (1 trading, 0 halted), H_UNTIL (end of the current pause, ns),
-  H_REF (reference price, ticks x REF_ONE: fixed point; 0 = no print yet, no band),
-  H_REF_TS (time H_REF was last brought forward), H_LAST (last print, ticks),
-  H_LIMIT_SINCE (LULD: when the book reached or went through a band limit, 0 = it is
-  inside the band), H_HALTS (pauses so far).
+- configuration: rule (RULE_NONE / RULE_LULD / RULE_STOP), band (band half-width,
+  millionths of the reference price: 50_000 = +-5 %), window (the reference's time
+  constant, ns), limit (LULD: how long the book may stay at or through a band limit,
+  ns), pause (length of a pause, ns);
+- state: status (1 trading, 0 halted), until (end of the current pause, ns), ref
+  (reference price, ticks x REF_ONE: fixed point; 0 = no print yet, no band), ref_ts
+  (time ref was last brought forward), last (last print, ticks), limit_since (LULD:
+  when the book reached or went through a band limit, 0 = it is inside the band), halts
+  (pauses so far).
 
 Reference price: an exponentially weighted mean of the last-trade price in continuous
-time with time constant H_WINDOW (over dt the reference moves 1 - exp(-dt / window) of
+time with time constant window (over dt the reference moves 1 - exp(-dt / window) of
 the way to the price that held during dt) -- a trailing mean over about one window,
 like the SEC plan's five-minute mean, without keeping the window's prints. The first
 print sets it; it holds still while halted and while a LULD book is at a limit (the
@@ -30,15 +30,15 @@ Rules, for a command arriving while trading:
   at the limit (the plan lets trading centres reprice such interest to the band instead
   of rejecting it), an IOC or FOK order is limited to it; symmetrically for sells at the
   lower limit; modifies too.
-  When the book stays at or through a limit for H_LIMIT ns -- its best bid below the
+  When the book stays at or through a limit for `limit` ns -- its best bid below the
   lower limit, so sellers find no buyer inside the band (the plan's limit state, the
   best ask at the lower limit, implies it; a bid side swept below the band is its
   straddle state), or symmetrically its best ask above the upper limit -- trading
-  pauses for H_PAUSE ns.
+  pauses for `pause` ns.
 - RULE_STOP (CME's stop logic / velocity logic): an order that would trade at a price
   beyond the band (walking the opposite side of the ladder for its size; self-trade
   prevention is not anticipated) is not executed: a GTC limit order rests unmatched,
-  anything else is rejected (reason HALTED), and trading pauses for H_PAUSE ns at once.
+  anything else is rejected (reason HALTED), and trading pauses for `pause` ns at once.
 
 While halted nothing matches: GTC and post-only limit orders rest without trading (the
 book may cross; post-only orders that would meet the opposite best are still refused),
@@ -70,16 +70,13 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
+from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, HALT_DTYPE
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
-H_RULE, H_BAND, H_WINDOW, H_LIMIT, H_PAUSE = 0, 1, 2, 3, 4
-H_STATUS, H_UNTIL, H_REF, H_REF_TS, H_LAST, H_LIMIT_SINCE, H_HALTS = 5, 6, 7, 8, 9, 10, 11
-N_H = 12
 RULE_NONE, RULE_LULD, RULE_STOP = 0, 1, 2
 RULES = {"none": RULE_NONE, "luld": RULE_LULD, "stop-logic": RULE_STOP}
 PPM = 1_000_000
 REF_ONE = 1 << 16
-K_TRADE, K_STATUS = 5, 8  # schema.Kind
-RS_HALTED = 11  # schema.Reason.HALTED
 NEVER = (1 << 63) - 1
 
 # what execute does with a command (gate)
@@ -88,23 +85,23 @@ PASS, PARK, REJECT = 0, 1, 2
 
 def new_halt(n_books: int, rule: int, band_ppm: int, window_ns: int, limit_ns: int,
              pause_ns: int) -> np.ndarray:
-    """The halt rows of n_books books, all trading, under one rule (module docstring)."""
-    h = np.zeros((n_books, N_H), np.int64)
-    h[:, H_RULE], h[:, H_BAND], h[:, H_WINDOW] = rule, band_ppm, window_ns
-    h[:, H_LIMIT], h[:, H_PAUSE], h[:, H_STATUS] = limit_ns, pause_ns, 1
+    """The halt records of n_books books, all trading, under one rule (module docstring)."""
+    h = np.zeros(n_books, HALT_DTYPE)
+    h["rule"], h["band"], h["window"] = rule, band_ppm, window_ns
+    h["limit"], h["pause"], h["status"] = limit_ns, pause_ns, 1
     return h
 
 
 @nb.njit(cache=True, inline="always")
 def reference(halt, b, now):
     """The reference price (ticks, float) at now; 0.0 before the first print."""
-    r = halt[b, H_REF]
+    r = halt[b].ref
     if r == 0:
         return 0.0
     ref = r / REF_ONE
-    dt = now - halt[b, H_REF_TS]
-    if dt > 0 and halt[b, H_STATUS] == 1 and halt[b, H_LIMIT_SINCE] == 0:
-        ref += (1.0 - math.exp(-dt / max(halt[b, H_WINDOW], 1))) * (halt[b, H_LAST] - ref)
+    dt = now - halt[b].ref_ts
+    if dt > 0 and halt[b].status == 1 and halt[b].limit_since == 0:
+        ref += (1.0 - math.exp(-dt / max(halt[b].window, 1))) * (halt[b].last - ref)
     return ref
 
 
@@ -114,7 +111,7 @@ def band(halt, b, now):
     ref = reference(halt, b, now)
     if ref <= 0.0:
         return np.int64(0), np.int64(NEVER)
-    x = halt[b, H_BAND] / PPM
+    x = halt[b].band / PPM
     return np.int64(math.ceil(ref * (1.0 - x) - 1e-9)), np.int64(math.floor(ref * (1.0 + x)
                                                                             + 1e-9))
 
@@ -122,12 +119,12 @@ def band(halt, b, now):
 @nb.njit(cache=True)
 def note_print(halt, b, px, now):
     """A trade printed at px (ticks): bring the reference forward to now, then px holds."""
-    if halt[b, H_REF] == 0:
-        halt[b, H_REF] = px * REF_ONE
+    if halt[b].ref == 0:
+        halt[b].ref = px * REF_ONE
     else:
-        halt[b, H_REF] = np.int64(round(reference(halt, b, now) * REF_ONE))
-    halt[b, H_REF_TS] = now
-    halt[b, H_LAST] = px
+        halt[b].ref = np.int64(round(reference(halt, b, now) * REF_ONE))
+    halt[b].ref_ts = now
+    halt[b].last = px
 
 
 @nb.njit(cache=True)
@@ -156,34 +153,34 @@ def gate(row, b, orders, qty, top, base, halt, now):
     tif, halt_now). what: PASS (match as usual with the returned price / type / tif,
     repriced by LULD), PARK (rest or move the order without matching) or REJECT (reason
     HALTED); halt_now: a stop-logic pause starts with this command."""
-    act = row[mk.M_ACTION]
-    price, otype, tif = row[mk.M_PRICE], row[mk.M_TYPE], row[mk.M_TIF]
-    if act == mk.ACT_CANCEL:
+    act = row.action
+    price, otype, tif = row.price, row.order_type, row.tif
+    if act == ACT_CANCEL:
         return PASS, price, otype, tif, False
-    if act == mk.ACT_SUBMIT:
-        side, q = row[mk.M_SIDE], row[mk.M_QTY]
+    if act == ACT_SUBMIT:
+        side, q = row.side, row.qty
     else:
-        oid = row[mk.M_ORDER]
-        if not (0 < oid < orders.shape[0]) or orders[oid, mk.STATE] == mk.CLOSED:
+        oid = row.order_id
+        if not (0 < oid < orders.shape[0]) or orders[oid].state == mk.CLOSED:
             return PASS, price, otype, tif, False  # the engine refuses it
-        side, otype, tif = orders[oid, mk.SIDE], mk.LIMIT, mk.GTC
+        side, otype, tif = orders[oid].side, OrderType.LIMIT, TimeInForce.GTC
         if price == mk.KEEP:
-            price = orders[oid, mk.PRICE]
-        q = orders[oid, mk.QTY] if row[mk.M_QTY] == mk.KEEP else row[mk.M_QTY]
-    is_market = otype == mk.MARKET
-    rests = not is_market and (tif == mk.GTC or tif == mk.POST_ONLY)
-    if halt[b, H_STATUS] == 0:
-        if act == mk.ACT_MODIFY and price == orders[row[mk.M_ORDER], mk.PRICE]:
+            price = orders[oid].price
+        q = orders[oid].qty if row.qty == mk.KEEP else row.qty
+    is_market = otype == OrderType.MARKET
+    rests = not is_market and (tif == TimeInForce.GTC or tif == TimeInForce.POST_ONLY)
+    if halt[b].status == 0:
+        if act == ACT_MODIFY and price == orders[row.order_id].price:
             return PASS, price, otype, tif, False  # a new size at the same price: no match
-        if act == mk.ACT_MODIFY or rests:
+        if act == ACT_MODIFY or rests:
             return PARK, price, otype, tif, False
         return REJECT, price, otype, tif, False
     lo, hi = band(halt, b, now)
     if hi == NEVER:
         return PASS, price, otype, tif, False
-    if halt[b, H_RULE] == RULE_STOP:
+    if halt[b].rule == RULE_STOP:
         if _beyond(qty, top, base, b, side, price, is_market, q, lo, hi):
-            if act == mk.ACT_MODIFY or (rests and tif == mk.GTC):
+            if act == ACT_MODIFY or (rests and tif == TimeInForce.GTC):
                 return PARK, price, otype, tif, True
             return REJECT, price, otype, tif, True
         return PASS, price, otype, tif, False
@@ -193,7 +190,8 @@ def gate(row, b, orders, qty, top, base, halt, now):
     if not (0 <= limit - base[b] < width):
         return PASS, price, otype, tif, False  # the ladder's window is inside the band
     if is_market:
-        return PASS, limit, mk.LIMIT, mk.FOK if tif == mk.FOK else mk.GTC, False
+        tif = TimeInForce.FOK if tif == TimeInForce.FOK else TimeInForce.GTC
+        return PASS, limit, OrderType.LIMIT, tif, False
     if (side > 0 and price > hi) or (side < 0 and price < lo):
         return PASS, limit, otype, tif, False
     return PASS, price, otype, tif, False
@@ -203,69 +201,69 @@ def gate(row, b, orders, qty, top, base, halt, now):
 def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, events, ne):
     """Rest a new limit order, or move / resize a resting one, without matching (a halted
     book, or an order stop logic holds). Returns matching_nb's result tuple."""
-    ts = row[mk.M_TS]
+    ts = row.ts
     if events.shape[0] - ne < 2:
-        return mk.RETRY_BUFFER, mk.RS_NONE, 0, 0, 0, 0, 0, ne
-    if row[mk.M_ACTION] == mk.ACT_MODIFY:
-        oid = row[mk.M_ORDER]
-        side, old_q, state = orders[oid, mk.SIDE], orders[oid, mk.QTY], orders[oid, mk.STATE]
-        nq = old_q if row[mk.M_QTY] == mk.KEEP else row[mk.M_QTY]
+        return mk.RETRY_BUFFER, Reason.NONE, 0, 0, 0, 0, 0, ne
+    if row.action == ACT_MODIFY:
+        oid = row.order_id
+        side, old_q, state = orders[oid].side, orders[oid].qty, orders[oid].state
+        nq = old_q if row.qty == mk.KEEP else row.qty
         if nq <= 0:
-            return mk.ST_REJECTED, mk.RS_BAD_QTY, oid, 0, old_q, 0, 0, ne
+            return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, old_q, 0, 0, ne
         reason = mk._check_price(qty, base, b, price)
-        if reason != mk.RS_NONE:
-            return mk.ST_REJECTED, reason, oid, 0, old_q, 0, 0, ne
+        if reason != Reason.NONE:
+            return OrderStatus.REJECTED, reason, oid, 0, old_q, 0, 0, ne
         if state == mk.RESTING_POST_ONLY and mk._crosses(qty, top, base, b, side, price):
-            return mk.ST_REJECTED, mk.RS_POST_ONLY, oid, 0, old_q, 0, 0, ne
-        old_px = orders[oid, mk.PRICE]
+            return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, old_q, 0, 0, ne
+        old_px = orders[oid].price
         mk._take_out(orders, head, tail, qty, top, base, n_resting, oid)
-        ne = mk._emit(events, ne, ts, b, mk.K_DELETE, side, old_px, old_q, oid)
-        orders[oid, mk.PRICE] = price
-        orders[oid, mk.QTY] = nq
+        ne = mk._emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
+        orders[oid].price = price
+        orders[oid].qty = nq
         mk._rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = mk._emit(events, ne, ts, b, mk.K_ADD, side, price, nq, oid)
-        return mk.ST_ACCEPTED, mk.RS_NONE, oid, 0, nq, old_q - nq if nq < old_q else 0, 0, ne
+        ne = mk._emit(events, ne, ts, b, Kind.ADD, side, price, nq, oid)
+        return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, old_q - nq if nq < old_q else 0, 0, ne
     oid = ctr[0]
     if oid >= orders.shape[0]:
-        return mk.RETRY_CAPACITY, mk.RS_TOO_MANY, 0, 0, 0, 0, 0, ne
+        return mk.RETRY_CAPACITY, Reason.TOO_MANY_ORDERS, 0, 0, 0, 0, 0, ne
     ctr[0] = oid + 1
-    side, q, tif = row[mk.M_SIDE], row[mk.M_QTY], row[mk.M_TIF]
-    orders[oid, mk.PRICE] = price
-    orders[oid, mk.QTY] = 0
-    orders[oid, mk.SIDE] = side
-    orders[oid, mk.OWNER] = row[mk.M_OWNER]
-    orders[oid, mk.BOOK] = b
-    orders[oid, mk.STATE] = mk.CLOSED
+    side, q, tif = row.side, row.qty, row.tif
+    orders[oid].price = price
+    orders[oid].qty = 0
+    orders[oid].side = side
+    orders[oid].owner = row.owner
+    orders[oid].book = b
+    orders[oid].state = mk.CLOSED
     if q <= 0:
-        return mk.ST_REJECTED, mk.RS_BAD_QTY, oid, 0, 0, 0, 0, ne
+        return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, 0, 0, 0, ne
     reason = mk._check_price(qty, base, b, price)
-    if reason != mk.RS_NONE:
-        return mk.ST_REJECTED, reason, oid, 0, 0, 0, 0, ne
-    if tif == mk.POST_ONLY and mk._crosses(qty, top, base, b, side, price):
-        return mk.ST_REJECTED, mk.RS_POST_ONLY, oid, 0, 0, 0, 0, ne
-    orders[oid, mk.QTY] = q
+    if reason != Reason.NONE:
+        return OrderStatus.REJECTED, reason, oid, 0, 0, 0, 0, ne
+    if tif == TimeInForce.POST_ONLY and mk._crosses(qty, top, base, b, side, price):
+        return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, 0, 0, 0, ne
+    orders[oid].qty = q
     mk._rest(orders, head, tail, qty, top, base, n_resting, oid,
-             mk.RESTING_POST_ONLY if tif == mk.POST_ONLY else mk.RESTING)
-    ne = mk._emit(events, ne, ts, b, mk.K_ADD, side, price, q, oid)
-    return mk.ST_ACCEPTED, mk.RS_NONE, oid, 0, q, 0, 0, ne
+             mk.RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else mk.RESTING)
+    ne = mk._emit(events, ne, ts, b, Kind.ADD, side, price, q, oid)
+    return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, q, 0, 0, ne
 
 
 @nb.njit(cache=True)
 def at_limit(halt, b, qty, top, base, now):
-    """LULD: keep H_LIMIT_SINCE -- when the book reached or went through a band limit
+    """LULD: keep halt[b].limit_since -- when the book reached or went through a band limit
     (best bid below the lower one or best ask above the upper one), 0 otherwise."""
-    if halt[b, H_RULE] != RULE_LULD or halt[b, H_STATUS] == 0:
+    if halt[b].rule != RULE_LULD or halt[b].status == 0:
         return
     lo, hi = band(halt, b, now)
     width = qty.shape[2]
     bb, ba = top[b, 0], top[b, 1]
     at = hi != NEVER and ((bb >= 0 and base[b] + bb < lo) or (ba < width and base[b] + ba > hi))
-    if at == (halt[b, H_LIMIT_SINCE] > 0):
+    if at == (halt[b].limit_since > 0):
         return
     if at:  # the band stops here until the state ends
-        halt[b, H_REF] = np.int64(round(reference(halt, b, now) * REF_ONE))
-    halt[b, H_REF_TS] = now
-    halt[b, H_LIMIT_SINCE] = now if at else 0
+        halt[b].ref = np.int64(round(reference(halt, b, now) * REF_ONE))
+    halt[b].ref_ts = now
+    halt[b].limit_since = now if at else 0
 
 
 @nb.njit(cache=True)
@@ -275,12 +273,12 @@ def next_due(halt):
     t = np.int64(NEVER)
     who = -1
     for b in range(halt.shape[0]):
-        if halt[b, H_RULE] == RULE_NONE:
+        if halt[b].rule == RULE_NONE:
             continue
-        if halt[b, H_STATUS] == 0:
-            d = halt[b, H_UNTIL]
-        elif halt[b, H_LIMIT_SINCE] > 0:
-            d = halt[b, H_LIMIT_SINCE] + halt[b, H_LIMIT]
+        if halt[b].status == 0:
+            d = halt[b].until
+        elif halt[b].limit_since > 0:
+            d = halt[b].limit_since + halt[b].limit
         else:
             continue
         if d < t:
@@ -291,15 +289,15 @@ def next_due(halt):
 
 @nb.njit(cache=True)
 def start(halt, b, now, events, ne):
-    """Pause book b for H_PAUSE ns from now; emits its STATUS event (qty 0)."""
-    if halt[b, H_REF] != 0:
-        halt[b, H_REF] = np.int64(round(reference(halt, b, now) * REF_ONE))
-        halt[b, H_REF_TS] = now
-    halt[b, H_STATUS] = 0
-    halt[b, H_UNTIL] = now + halt[b, H_PAUSE]
-    halt[b, H_LIMIT_SINCE] = 0
-    halt[b, H_HALTS] += 1
-    return mk._emit(events, ne, now, b, K_STATUS, 0, 0, 0, 0)
+    """Pause book b for halt[b].pause ns from now; emits its STATUS event (qty 0)."""
+    if halt[b].ref != 0:
+        halt[b].ref = np.int64(round(reference(halt, b, now) * REF_ONE))
+        halt[b].ref_ts = now
+    halt[b].status = 0
+    halt[b].until = now + halt[b].pause
+    halt[b].limit_since = 0
+    halt[b].halts += 1
+    return mk._emit(events, ne, now, b, Kind.STATUS, 0, 0, 0, 0)
 
 
 @nb.njit(cache=True)
@@ -346,12 +344,12 @@ def _consume(orders, head, tail, qty, top, base, n_resting, b, m, row, i, t, px,
              ne):
     """Order m (front of level i of side row) trades t lots in the auction: its EXECUTE
     at its own price."""
-    ne = mk._emit(events, ne, now, b, mk.K_EXECUTE, orders[m, mk.SIDE], orders[m, mk.PRICE],
+    ne = mk._emit(events, ne, now, b, Kind.EXECUTE, orders[m].side, orders[m].price,
                   t, m)
-    if orders[m, mk.QTY] == t:
+    if orders[m].qty == t:
         mk._take_out(orders, head, tail, qty, top, base, n_resting, m)
     else:
-        orders[m, mk.QTY] -= t
+        orders[m].qty -= t
         set_level(qty, top, b, row, i, qty[b, row, i] - t)
     return ne
 
@@ -364,36 +362,28 @@ def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, 
     n_ord = n_resting[b, 0] + n_resting[b, 1]
     if fills.shape[0] < n_ord or events.shape[0] < 2 * n_ord + 2:
         return mk.RETRY_BUFFER, 0
-    ref = halt[b, H_LAST] if halt[b, H_LAST] > 0 else reference(halt, b, now)
+    ref = halt[b].last if halt[b].last > 0 else reference(halt, b, now)
     px, vol = auction_price(qty, top, base, b, ref)
     nf, ne = 0, 0
     total = vol
     while vol > 0:
         ib, ia = top[b, 0], top[b, 1]
         mb, ms = head[b, BID_ROW, ib], head[b, ASK_ROW, ia]
-        t = min(orders[mb, mk.QTY], orders[ms, mk.QTY], vol)
+        t = min(orders[mb].qty, orders[ms].qty, vol)
         maker, taker = (mb, ms) if mb < ms else (ms, mb)
-        fills[nf, mk.F_TS] = now
-        fills[nf, mk.F_BOOK] = b
-        fills[nf, mk.F_MAKER] = maker
-        fills[nf, mk.F_TAKER] = taker
-        fills[nf, mk.F_MAKER_OWNER] = orders[maker, mk.OWNER]
-        fills[nf, mk.F_TAKER_OWNER] = orders[taker, mk.OWNER]
-        fills[nf, mk.F_PRICE] = px
-        fills[nf, mk.F_QTY] = t
-        fills[nf, mk.F_MAKER_SIDE] = orders[maker, mk.SIDE]
-        nf += 1
+        nf = mk._fill(fills, nf, now, b, maker, taker, orders[maker].owner, orders[taker].owner,
+                      px, t, orders[maker].side)
         ne = _consume(orders, head, tail, qty, top, base, n_resting, b, mb, BID_ROW, ib, t, px,
                       now, events, ne)
         ne = _consume(orders, head, tail, qty, top, base, n_resting, b, ms, ASK_ROW, ia, t, px,
                       now, events, ne)
         vol -= t
-    halt[b, H_STATUS] = 1
-    halt[b, H_UNTIL] = 0
-    halt[b, H_REF_TS] = now
+    halt[b].status = 1
+    halt[b].until = 0
+    halt[b].ref_ts = now
     if total > 0:
-        ne = mk._emit(events, ne, now, b, K_TRADE, 0, px, total, 0)
-        halt[b, H_REF] = px * REF_ONE
-        halt[b, H_LAST] = px
-    ne = mk._emit(events, ne, now, b, K_STATUS, 0, 0, 1, 0)
+        ne = mk._emit(events, ne, now, b, Kind.TRADE, 0, px, total, 0)
+        halt[b].ref = px * REF_ONE
+        halt[b].last = px
+    ne = mk._emit(events, ne, now, b, Kind.STATUS, 0, 0, 1, 0)
     return nf, ne

@@ -6,7 +6,9 @@ these dtypes (one row per order slot, book, instrument, ...; one-row records for
 loop's cursors and parameters), read and written field by field (``orders[s].leaves``),
 which numba compiles to plain loads and stores and caches with ``cache=True``. They are
 aligned structs (numba then emits aligned loads and stores; unaligned ones made the loop
-~10% slower). The run records use the dtypes of hftlab.schema.
+~10% slower). The run records use the dtypes of hftlab.schema. The simulated venue's
+matching engine (core/matching_nb.py) and its trading halt (core/halt_nb.py) keep their
+state in the dtypes at the end of this module.
 """
 
 import numpy as np
@@ -197,3 +199,107 @@ INSTRUMENT_DTYPE = np.dtype([
 # --- records: structured arrays of the record dtypes of hftlab.schema ----------------
 # (ORDER_RECORD_DTYPE, FILL_RECORD_DTYPE, STATE_RECORD_DTYPE, RISK_EVENT_DTYPE), each
 # written by one kernel that sets every field
+
+# === the simulated venue's matching engine (core/matching_nb.py) =========================
+# all int64: prices in ticks, sizes in lots, times in ns, sides +1 buy / -1 sell
+
+# --- order pool: (capacity,) of MATCH_ORDER_DTYPE; an order's row is its id (ids from 1) --
+MATCH_ORDER_DTYPE = np.dtype([
+    ("price", _I8),
+    ("qty", _I8),  # lots still resting; 0 once closed
+    ("side", _I8),
+    ("owner", _I8),  # 0 = anonymous (no self-trade prevention)
+    ("book", _I8),
+    ("prev", _I8), ("next", _I8),  # FIFO neighbours at the same price, matching_nb.NIL at ends
+    ("state", _I8),  # matching_nb.CLOSED / RESTING / RESTING_POST_ONLY
+], align=True)
+
+# --- batch messages in (process; the simulator's commands): (n,) of MESSAGE_DTYPE ------
+MESSAGE_DTYPE = np.dtype([
+    ("action", _I8),  # ACT_SUBMIT / ACT_CANCEL / ACT_MODIFY
+    ("ts", _I8),  # when the venue processes it
+    ("book", _I8),
+    ("owner", _I8),
+    ("side", _I8),
+    ("price", _I8),  # modify: the new price, or matching_nb.KEEP
+    ("qty", _I8),  # submit: lots; modify: the new resting lots, or matching_nb.KEEP
+    ("order_type", _I8),  # schema.OrderType
+    ("tif", _I8),  # schema.TimeInForce
+    ("order_id", _I8),  # cancel / modify: the order
+], align=True)
+
+# --- per message out of process: (n,) of RESULT_DTYPE ------------------------------------
+RESULT_DTYPE = np.dtype([
+    ("status", _I8),  # schema.OrderStatus of the command's outcome
+    ("reason", _I8),  # schema.Reason
+    ("order_id", _I8),
+    ("filled", _I8),  # lots the commanded order traded in this command
+    ("resting", _I8),  # lots of it left on the book afterwards
+    ("removed", _I8),  # lots it lost without trading (cancel, expiry, decrease, STP)
+], align=True)
+
+# --- fills written by the kernels: (n,) of MATCH_FILL_DTYPE ------------------------------
+MATCH_FILL_DTYPE = np.dtype([
+    ("ts", _I8),
+    ("book", _I8),
+    ("maker_id", _I8), ("taker_id", _I8),
+    ("maker_owner", _I8), ("taker_owner", _I8),
+    ("price", _I8),  # the resting order's price (an auction's: the auction price)
+    ("qty", _I8),
+    ("maker_side", _I8),  # +1 the resting order was a bid, -1 an ask
+], align=True)
+
+# --- canonical market events written by the kernels: (n,) of MATCH_EVENT_DTYPE -----------
+# schema.EVENT_DTYPE's fields and meaning, with the engine's book in place of (venue,
+# instrument) (the engine's face or the simulator names them) and no ts_local
+MATCH_EVENT_DTYPE = np.dtype([
+    ("ts", _I8),
+    ("book", _I8),
+    ("kind", _I8),  # schema.Kind
+    ("side", _I8),
+    ("price", _I8),
+    ("qty", _I8),
+    ("order_id", _I8),
+], align=True)
+
+# --- the venue's trading halt per book (core/halt_nb.py): (n_books,) of HALT_DTYPE -------
+HALT_DTYPE = np.dtype([
+    # configuration
+    ("rule", _I8),  # halt_nb.RULE_NONE / RULE_LULD / RULE_STOP
+    ("band", _I8),  # band half-width, millionths of the reference price (50_000 = +-5 %)
+    ("window", _I8),  # the reference's time constant, ns
+    ("limit", _I8),  # LULD: how long the book may stay at or through a band limit, ns
+    ("pause", _I8),  # length of a pause, ns
+    # state
+    ("status", _I8),  # 1 trading, 0 halted
+    ("until", _I8),  # end of the current pause, ns
+    ("ref", _I8),  # reference price, ticks x halt_nb.REF_ONE (fixed point); 0 = no print yet
+    ("ref_ts", _I8),  # when ref was last brought forward
+    ("last", _I8),  # last print, ticks
+    ("limit_since", _I8),  # LULD: when the book reached or went through a band limit; 0 =
+    # it is inside the band
+    ("halts", _I8),  # pauses so far
+], align=True)
+
+
+# --- copying record arrays (Python side) --------------------------------------------------
+# numpy copies a structured array field by field, ~8x slower than its bytes; these copy
+# contiguous 1-D record arrays as bytes (the pool's growth, buffers handed out, sessions)
+
+def copy_records(records: np.ndarray) -> np.ndarray:
+    """A copy of a contiguous 1-D record array."""
+    return records.view(np.uint8).copy().view(records.dtype)
+
+
+def grow_records(records: np.ndarray, n: int) -> np.ndarray:
+    """A zeroed record array of n rows (n >= len(records)) that starts with records."""
+    out = np.zeros(n, records.dtype)
+    out[:len(records)].view(np.uint8)[:] = records.view(np.uint8)
+    return out
+
+
+def concat_records(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """The contiguous 1-D record arrays of parts (all of dtype) one after the other."""
+    if not parts:
+        return np.zeros(0, dtype)
+    return np.concatenate([p.view(np.uint8) for p in parts]).view(dtype)

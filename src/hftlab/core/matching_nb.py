@@ -1,11 +1,12 @@
-"""The venue's price-time matching engine (compiled): pure kernels over plain arrays.
+"""The venue's price-time matching engine (compiled): pure kernels over named structures.
 
-State (all int64; several books in one state, book = one (venue, instrument)):
+State (several books in one state, book = one (venue, instrument); the record dtypes are
+core/layout.py's, all fields int64):
 
-- ``orders[cap, N_OCOL]`` -- the order pool; the row of an order is its id (ids start at
-  1, row 0 is never used). Columns PRICE (ticks), QTY (lots still resting; 0 once
-  closed), SIDE (+1 buy / -1 sell), OWNER, BOOK, PREV / NEXT (FIFO neighbours at the same
-  price, NIL at the ends) and STATE (CLOSED, RESTING, RESTING_POST_ONLY).
+- ``orders`` -- the order pool, (capacity,) of MATCH_ORDER_DTYPE; the row of an order is
+  its id (ids start at 1, row 0 is never used): price (ticks), qty (lots still resting; 0
+  once closed), side (+1 buy / -1 sell), owner, book, prev / next (FIFO neighbours at the
+  same price, NIL at the ends) and state (CLOSED, RESTING, RESTING_POST_ONLY).
 - ``head[b, row, i]`` / ``tail[b, row, i]`` -- first / last order id of the FIFO queue at
   price ``base[b] + i`` on side row (0 bids, 1 asks), NIL when the level is empty.
 - ``qty[b, row, i]``, ``top[b, 2]``, ``base[b]`` -- the aggregate ladder of book_nb, kept
@@ -15,22 +16,24 @@ State (all int64; several books in one state, book = one (venue, instrument)):
 
 Every kernel appends to caller-provided output buffers and returns the new cursors:
 
-- ``fills[nf, N_FCOL]``: TS, BOOK, MAKER, TAKER, MAKER_OWNER, TAKER_OWNER, PRICE, QTY,
-  MAKER_SIDE.
-- ``events[ne, N_ECOL]``: TS, BOOK, KIND, SIDE, PRICE, QTY, ORDER -- canonical market
-  events (schema.Kind): ADD when an order rests, EXECUTE per resting order hit (side of
-  the resting order; the aggressor is the other side) -- the only print of a visible
-  fill, as in ITCH's order-executed message (TRADE is for L2 data and hidden prints),
-  CANCEL for a size decrease, DELETE when a resting order leaves otherwise (cancel, self-trade
-  prevention, or loss of priority / price change, which re-ADDs it with the same id).
-  Replaying them with ``book_nb.apply_event`` rebuilds the engine's ladder exactly.
+- ``fills`` (MATCH_FILL_DTYPE): ts, book, maker_id, taker_id, maker_owner, taker_owner,
+  price, qty, maker_side.
+- ``events`` (MATCH_EVENT_DTYPE): ts, book, kind, side, price, qty, order_id -- canonical
+  market events (schema.Kind): ADD when an order rests, EXECUTE per resting order hit
+  (side of the resting order; the aggressor is the other side) -- the only print of a
+  visible fill, as in ITCH's order-executed message (TRADE is for L2 data and hidden
+  prints), CANCEL for a size decrease, DELETE when a resting order leaves otherwise
+  (cancel, self-trade prevention, or loss of priority / price change, which re-ADDs it
+  with the same id). Replaying them with ``book_nb.apply_event`` rebuilds the engine's
+  ladder exactly.
 
 Each operation returns ``(status, reason, order_id, filled, resting, removed, nf, ne)``:
 status is a schema.OrderStatus of the command's outcome or RETRY_CAPACITY /
 RETRY_BUFFER (nothing was changed: grow the pool / make room in the buffers and call
 again); filled is what the commanded order traded in this call, resting its quantity
 left on the book, removed the quantity it lost without trading (cancelled, expired,
-size decrease, self-trade prevention).
+size decrease, self-trade prevention). The kernels use schema's IntEnums (OrderStatus,
+Reason, Kind, OrderType, TimeInForce) directly; numba compiles their members to constants.
 
 Self-trade prevention (STP) applies between a taker and a resting order with the same
 non-zero owner; owner 0 means "anonymous, no STP". Modes: STP_CANCEL_NEWEST (the
@@ -48,10 +51,10 @@ PARTIALLY_FILLED), market and IOC remainders expire (EXPIRED, reason NO_LIQUIDIT
 nothing traded), and a remainder stopped by STP is CANCELLED with SELF_TRADE.
 Modify takes the new price and the new *resting* qty (KEEP = unchanged).
 
-Batch messages (``process``): int64 rows of N_MCOL columns ACTION (ACT_SUBMIT /
-ACT_CANCEL / ACT_MODIFY), TS, BOOK, OWNER, SIDE, PRICE, QTY, TYPE, TIF, ORDER (the id
-for cancel / modify); results rows R_STATUS, R_REASON, R_ORDER, R_FILLED, R_RESTING,
-R_REMOVED. A replace is a cancel followed by a submit.
+Batch messages (``process``): MESSAGE_DTYPE records (action ACT_SUBMIT / ACT_CANCEL /
+ACT_MODIFY, ts, book, owner, side, price, qty, order_type, tif, order_id for cancel /
+modify); one RESULT_DTYPE record per message (status, reason, order_id, filled,
+resting, removed). A replace is a cancel followed by a submit.
 
 Speed: matching one order against the top level, resting an order and cancelling by
 id are O(1); a level that empties makes book_nb.set_level find the next non-empty one
@@ -71,58 +74,46 @@ import numpy as np
 
 from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
 from hftlab.core.specialise import plain_args
+from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
-# order pool columns
-PRICE, QTY, SIDE, OWNER, BOOK, PREV, NEXT, STATE = 0, 1, 2, 3, 4, 5, 6, 7
-N_OCOL = 8
+# order pool: the state field, and NIL for no neighbour / an empty level
 CLOSED, RESTING, RESTING_POST_ONLY = 0, 1, 2
 NIL = -1
-
-# fills columns
-F_TS, F_BOOK, F_MAKER, F_TAKER, F_MAKER_OWNER, F_TAKER_OWNER, F_PRICE, F_QTY, F_MAKER_SIDE = (
-    0, 1, 2, 3, 4, 5, 6, 7, 8)
-N_FCOL = 9
-
-# events columns
-E_TS, E_BOOK, E_KIND, E_SIDE, E_PRICE, E_QTY, E_ORDER = 0, 1, 2, 3, 4, 5, 6
-N_ECOL = 7
-K_ADD, K_CANCEL, K_DELETE, K_EXECUTE = 1, 2, 3, 4  # schema.Kind
-
-# batch messages: int64 (n, N_MCOL)
-M_ACTION, M_TS, M_BOOK, M_OWNER, M_SIDE, M_PRICE, M_QTY, M_TYPE, M_TIF, M_ORDER = (
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
-N_MCOL = 10
-ACT_SUBMIT, ACT_CANCEL, ACT_MODIFY = 0, 1, 2
-
-# batch results: int64 (n, N_RCOL)
-R_STATUS, R_REASON, R_ORDER, R_FILLED, R_RESTING, R_REMOVED = 0, 1, 2, 3, 4, 5
-N_RCOL = 6
-
-# schema.OrderType / TimeInForce / OrderStatus / Reason as plain ints
-LIMIT, MARKET = 0, 1
-GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3
-ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_EXPIRED = 1, 2, 3, 4, 5, 7
+# statuses beyond schema.OrderStatus: nothing was done, grow the pool / the buffers
 RETRY_CAPACITY, RETRY_BUFFER = -1, -2
-RS_NONE, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_INSTRUMENT = 0, 2, 3, 5
-RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE = 6, 7, 8, 9, 10
-RS_RANGE, RS_TOO_MANY = 12, 13
-
 # "leave unchanged" for modify's price / qty
 KEEP = np.iinfo(np.int64).min
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
 def _emit(events, ne, ts, b, kind, side, price, q, oid):
-    events[ne, E_TS] = ts
-    events[ne, E_BOOK] = b
-    events[ne, E_KIND] = kind
-    events[ne, E_SIDE] = side
-    events[ne, E_PRICE] = price
-    events[ne, E_QTY] = q
-    events[ne, E_ORDER] = oid
+    e = events[ne]
+    e.ts = ts
+    e.book = b
+    e.kind = kind
+    e.side = side
+    e.price = price
+    e.qty = q
+    e.order_id = oid
     return ne + 1
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def _fill(fills, nf, ts, b, maker, taker, maker_owner, taker_owner, price, q, maker_side):
+    f = fills[nf]
+    f.ts = ts
+    f.book = b
+    f.maker_id = maker
+    f.taker_id = taker
+    f.maker_owner = maker_owner
+    f.taker_owner = taker_owner
+    f.price = price
+    f.qty = q
+    f.maker_side = maker_side
+    return nf + 1
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -133,41 +124,41 @@ def _row(side):
 @nb.njit(cache=True, _nrt=False)
 def _link_back(orders, head, tail, b, row, i, oid):
     t = tail[b, row, i]
-    orders[oid, PREV] = t
-    orders[oid, NEXT] = NIL
+    orders[oid].prev = t
+    orders[oid].next = NIL
     if t == NIL:
         head[b, row, i] = oid
     else:
-        orders[t, NEXT] = oid
+        orders[t].next = oid
     tail[b, row, i] = oid
 
 
 @nb.njit(cache=True, _nrt=False)
 def _unlink(orders, head, tail, b, row, i, oid):
-    p = orders[oid, PREV]
-    n = orders[oid, NEXT]
+    p = orders[oid].prev
+    n = orders[oid].next
     if p == NIL:
         head[b, row, i] = n
     else:
-        orders[p, NEXT] = n
+        orders[p].next = n
     if n == NIL:
         tail[b, row, i] = p
     else:
-        orders[n, PREV] = p
-    orders[oid, PREV] = NIL
-    orders[oid, NEXT] = NIL
+        orders[n].prev = p
+    orders[oid].prev = NIL
+    orders[oid].next = NIL
 
 
 @plain_args
 @nb.njit(cache=True, _nrt=False)
 def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     """Queue order oid at the back of its price level and add it to the ladder."""
-    b = orders[oid, BOOK]
-    row = _row(orders[oid, SIDE])
-    i = orders[oid, PRICE] - base[b]
+    b = orders[oid].book
+    row = _row(orders[oid].side)
+    i = orders[oid].price - base[b]
     _link_back(orders, head, tail, b, row, i, oid)
-    set_level(qty, top, b, row, i, qty[b, row, i] + orders[oid, QTY])
-    orders[oid, STATE] = state
+    set_level(qty, top, b, row, i, qty[b, row, i] + orders[oid].qty)
+    orders[oid].state = state
     n_resting[b, row] += 1
 
 
@@ -175,14 +166,14 @@ def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
 @nb.njit(cache=True, _nrt=False)
 def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     """Remove resting order oid from its queue and the ladder; returns its resting qty."""
-    b = orders[oid, BOOK]
-    row = _row(orders[oid, SIDE])
-    i = orders[oid, PRICE] - base[b]
-    q = orders[oid, QTY]
+    b = orders[oid].book
+    row = _row(orders[oid].side)
+    i = orders[oid].price - base[b]
+    q = orders[oid].qty
     _unlink(orders, head, tail, b, row, i, oid)
     set_level(qty, top, b, row, i, qty[b, row, i] - q)
-    orders[oid, QTY] = 0
-    orders[oid, STATE] = CLOSED
+    orders[oid].qty = 0
+    orders[oid].state = CLOSED
     n_resting[b, row] -= 1
     return q
 
@@ -218,14 +209,14 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
             else:
                 m = head[b, orow, i]
                 while m != NIL:
-                    if orders[m, OWNER] == owner:
+                    if orders[m].owner == owner:
                         if not rules.fok_skips_own(stp_mode):
                             return False  # matching would stop here with avail < need
                     else:
-                        avail += orders[m, QTY]
+                        avail += orders[m].qty
                         if rules.fok_can_fill(avail, need):
                             return True
-                    m = orders[m, NEXT]
+                    m = orders[m].next
         i += step
     return False
 
@@ -251,34 +242,25 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
         if not is_market and not rules.reaches(side, price, px):
             break
         m = head[b, orow, i]
-        if owner != 0 and orders[m, OWNER] == owner:
+        if owner != 0 and orders[m].owner == owner:
             cancel_resting, stop_taker = rules.stp_action(stp_mode)
             if not cancel_resting:
                 return rem, filled, True, nf, ne
             mq = _take_out(orders, head, tail, qty, top, base, n_resting, m)
-            ne = _emit(events, ne, ts, b, K_DELETE, mside, px, mq, m)
+            ne = _emit(events, ne, ts, b, Kind.DELETE, mside, px, mq, m)
             if stop_taker:
                 return rem, filled, True, nf, ne
             continue
-        mq = orders[m, QTY]
+        mq = orders[m].qty
         t = min(mq, rem)
-        fills[nf, F_TS] = ts
-        fills[nf, F_BOOK] = b
-        fills[nf, F_MAKER] = m
-        fills[nf, F_TAKER] = taker
-        fills[nf, F_MAKER_OWNER] = orders[m, OWNER]
-        fills[nf, F_TAKER_OWNER] = owner
-        fills[nf, F_PRICE] = px
-        fills[nf, F_QTY] = t
-        fills[nf, F_MAKER_SIDE] = mside
-        nf += 1
-        ne = _emit(events, ne, ts, b, K_EXECUTE, mside, px, t, m)
+        nf = _fill(fills, nf, ts, b, m, taker, orders[m].owner, owner, px, t, mside)
+        ne = _emit(events, ne, ts, b, Kind.EXECUTE, mside, px, t, m)
         rem -= t
         filled += t
         if t == mq:
             _take_out(orders, head, tail, qty, top, base, n_resting, m)
         else:
-            orders[m, QTY] = mq - t
+            orders[m].qty = mq - t
             set_level(qty, top, b, orow, i, qty[b, orow, i] - t)
     return rem, filled, False, nf, ne
 
@@ -292,11 +274,11 @@ def _room(fills, nf, events, ne, n_opp, extra_events):
 @nb.njit(cache=True, _nrt=False)
 def _check_price(qty, base, b, price):
     if price <= 0:
-        return RS_BAD_PRICE
+        return Reason.BAD_PRICE
     i = price - base[b]
     if i < 0 or i >= qty.shape[2]:
-        return RS_RANGE
-    return RS_NONE
+        return Reason.OUT_OF_BOOK_RANGE
+    return Reason.NONE
 
 
 @plain_args
@@ -304,14 +286,14 @@ def _check_price(qty, base, b, price):
 def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
-    b = orders[oid, BOOK]
+    b = orders[oid].book
     st, reason = rules.remainder_outcome(rem, filled, stp_stopped, can_rest)
     if rem == 0:
         return st, reason, oid, filled, 0, removed, nf, ne
-    if st == ST_ACCEPTED or st == ST_PARTIAL:
-        orders[oid, QTY] = rem
+    if st == OrderStatus.ACCEPTED or st == OrderStatus.PARTIALLY_FILLED:
+        orders[oid].qty = rem
         _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = _emit(events, ne, ts, b, K_ADD, orders[oid, SIDE], orders[oid, PRICE], rem, oid)
+        ne = _emit(events, ne, ts, b, Kind.ADD, orders[oid].side, orders[oid].price, rem, oid)
         return st, reason, oid, filled, rem, removed, nf, ne
     return st, reason, oid, filled, 0, removed + rem, nf, ne
 
@@ -322,47 +304,48 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
     """Body of ``submit``, called by ``process`` as well."""
     oid = ctr[0]
     if oid >= orders.shape[0]:
-        return RETRY_CAPACITY, RS_TOO_MANY, 0, 0, 0, 0, nf, ne
+        return RETRY_CAPACITY, Reason.TOO_MANY_ORDERS, 0, 0, 0, 0, nf, ne
     n_books = qty.shape[0]
     valid_book = 0 <= b < n_books
     if valid_book and not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 1):
-        return RETRY_BUFFER, RS_NONE, 0, 0, 0, 0, nf, ne
+        return RETRY_BUFFER, Reason.NONE, 0, 0, 0, 0, nf, ne
     ctr[0] = oid + 1
-    orders[oid, PRICE] = price
-    orders[oid, QTY] = 0
-    orders[oid, SIDE] = side
-    orders[oid, OWNER] = owner
-    orders[oid, BOOK] = b
-    orders[oid, PREV] = NIL
-    orders[oid, NEXT] = NIL
-    orders[oid, STATE] = CLOSED
+    o = orders[oid]
+    o.price = price
+    o.qty = 0
+    o.side = side
+    o.owner = owner
+    o.book = b
+    o.prev = NIL
+    o.next = NIL
+    o.state = CLOSED
     if not valid_book:
-        return ST_REJECTED, RS_UNKNOWN_INSTRUMENT, oid, 0, 0, 0, nf, ne
+        return OrderStatus.REJECTED, Reason.UNKNOWN_INSTRUMENT, oid, 0, 0, 0, nf, ne
     if q <= 0:
-        return ST_REJECTED, RS_BAD_QTY, oid, 0, 0, 0, nf, ne
-    is_market = order_type == MARKET
+        return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, 0, 0, nf, ne
+    is_market = order_type == OrderType.MARKET
     if not is_market:
         reason = _check_price(qty, base, b, price)
-        if reason != RS_NONE:
-            return ST_REJECTED, reason, oid, 0, 0, 0, nf, ne
-    if tif == POST_ONLY and rules.post_only_reject(is_market,
-                                                   _crosses(qty, top, base, b, side, price)):
-        return ST_REJECTED, RS_POST_ONLY, oid, 0, 0, 0, nf, ne
-    if tif == FOK and not _fillable(orders, head, qty, top, base, b, side, price, is_market,
-                                    q, owner, stp_mode):
-        return ST_REJECTED, RS_FOK, oid, 0, 0, 0, nf, ne
+        if reason != Reason.NONE:
+            return OrderStatus.REJECTED, reason, oid, 0, 0, 0, nf, ne
+    if tif == TimeInForce.POST_ONLY and rules.post_only_reject(
+            is_market, _crosses(qty, top, base, b, side, price)):
+        return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, 0, 0, nf, ne
+    if tif == TimeInForce.FOK and not _fillable(orders, head, qty, top, base, b, side, price,
+                                                is_market, q, owner, stp_mode):
+        return OrderStatus.REJECTED, Reason.FOK_NOT_FILLABLE, oid, 0, 0, 0, nf, ne
     rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
                                               b, oid, side, price, is_market, q, owner,
                                               stp_mode, ts, fills, nf, events, ne)
     can_rest = rules.can_rest(is_market, tif)
-    state = RESTING_POST_ONLY if tif == POST_ONLY else RESTING
+    state = RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else RESTING
     return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
                    stp_stopped, can_rest, state, 0, ts, nf, events, ne)
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
 def _is_open(orders, ctr, oid):
-    return 0 < oid < ctr[0] and orders[oid, STATE] != CLOSED
+    return 0 < oid < ctr[0] and orders[oid].state != CLOSED
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -370,15 +353,15 @@ def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, 
            ne):
     """Body of ``cancel``, called by ``process`` as well."""
     if not _is_open(orders, ctr, oid):
-        return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
+        return OrderStatus.REJECTED, Reason.UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
     if events.shape[0] - ne < 1:
-        return RETRY_BUFFER, RS_NONE, oid, 0, 0, 0, nf, ne
-    side = orders[oid, SIDE]
-    price = orders[oid, PRICE]
-    b = orders[oid, BOOK]
+        return RETRY_BUFFER, Reason.NONE, oid, 0, 0, 0, nf, ne
+    side = orders[oid].side
+    price = orders[oid].price
+    b = orders[oid].book
     q = _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-    ne = _emit(events, ne, ts, b, K_DELETE, side, price, q, oid)
-    return ST_CANCELLED, RS_NONE, oid, 0, 0, q, nf, ne
+    ne = _emit(events, ne, ts, b, Kind.DELETE, side, price, q, oid)
+    return OrderStatus.CANCELLED, Reason.NONE, oid, 0, 0, q, nf, ne
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -394,43 +377,43 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
     A rejected modify leaves the order as it was.
     """
     if not _is_open(orders, ctr, oid):
-        return ST_REJECTED, RS_UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
-    b = orders[oid, BOOK]
-    side = orders[oid, SIDE]
-    old_px = orders[oid, PRICE]
-    old_q = orders[oid, QTY]
-    state = orders[oid, STATE]
-    owner = orders[oid, OWNER]
+        return OrderStatus.REJECTED, Reason.UNKNOWN_ORDER, oid, 0, 0, 0, nf, ne
+    b = orders[oid].book
+    side = orders[oid].side
+    old_px = orders[oid].price
+    old_q = orders[oid].qty
+    state = orders[oid].state
+    owner = orders[oid].owner
     px = old_px if new_price == KEEP else new_price
     nq = old_q if new_qty == KEEP else new_qty
     if nq <= 0:
-        return ST_REJECTED, RS_BAD_QTY, oid, 0, old_q, 0, nf, ne
+        return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, old_q, 0, nf, ne
     reason = _check_price(qty, base, b, px)
-    if reason != RS_NONE:
-        return ST_REJECTED, reason, oid, 0, old_q, 0, nf, ne
+    if reason != Reason.NONE:
+        return OrderStatus.REJECTED, reason, oid, 0, old_q, 0, nf, ne
     if not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 2):
-        return RETRY_BUFFER, RS_NONE, oid, 0, 0, 0, nf, ne
+        return RETRY_BUFFER, Reason.NONE, oid, 0, 0, 0, nf, ne
     if px == old_px:
         if nq == old_q:
-            return ST_ACCEPTED, RS_NONE, oid, 0, old_q, 0, nf, ne
+            return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, old_q, 0, nf, ne
         row = _row(side)
         i = px - base[b]
         if rules.modify_keeps_priority(old_px, old_q, px, nq):
-            orders[oid, QTY] = nq
+            orders[oid].qty = nq
             set_level(qty, top, b, row, i, qty[b, row, i] - (old_q - nq))
-            ne = _emit(events, ne, ts, b, K_CANCEL, side, px, old_q - nq, oid)
-            return ST_ACCEPTED, RS_NONE, oid, 0, nq, old_q - nq, nf, ne
+            ne = _emit(events, ne, ts, b, Kind.CANCEL, side, px, old_q - nq, oid)
+            return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, old_q - nq, nf, ne
         _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-        ne = _emit(events, ne, ts, b, K_DELETE, side, px, old_q, oid)
-        orders[oid, QTY] = nq
+        ne = _emit(events, ne, ts, b, Kind.DELETE, side, px, old_q, oid)
+        orders[oid].qty = nq
         _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = _emit(events, ne, ts, b, K_ADD, side, px, nq, oid)
-        return ST_ACCEPTED, RS_NONE, oid, 0, nq, 0, nf, ne
+        ne = _emit(events, ne, ts, b, Kind.ADD, side, px, nq, oid)
+        return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, 0, nf, ne
     if state == RESTING_POST_ONLY and _crosses(qty, top, base, b, side, px):
-        return ST_REJECTED, RS_POST_ONLY, oid, 0, old_q, 0, nf, ne
+        return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, old_q, 0, nf, ne
     _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-    ne = _emit(events, ne, ts, b, K_DELETE, side, old_px, old_q, oid)
-    orders[oid, PRICE] = px
+    ne = _emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
+    orders[oid].price = px
     rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
                                               b, oid, side, px, False, nq, owner, stp_mode,
                                               ts, fills, nf, events, ne)
@@ -473,7 +456,7 @@ def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, n
 @nb.njit(cache=True, _nrt=False)
 def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting, ctr,
             stp_mode, fills, nf, events, ne):
-    """Run messages msgs[start:] (N_MCOL columns) in order, writing results[k] per message.
+    """Run messages msgs[start:] (MESSAGE_DTYPE) in order, writing results[k] per message.
 
     Stops early when a message needs a bigger pool or more buffer room (state untouched
     for that message). Returns (next message index, code, nf, ne) with code 0 when all
@@ -482,26 +465,26 @@ def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting,
     n = msgs.shape[0]
     k = start
     while k < n:
-        act = msgs[k, M_ACTION]
-        ts = msgs[k, M_TS]
-        if act == ACT_SUBMIT:
-            r = _submit(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_BOOK],
-                       msgs[k, M_OWNER], msgs[k, M_SIDE], msgs[k, M_PRICE], msgs[k, M_QTY],
-                       msgs[k, M_TYPE], msgs[k, M_TIF], stp_mode, ts, fills, nf, events, ne)
-        elif act == ACT_CANCEL:
-            r = _cancel(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
-                       ts, fills, nf, events, ne)
+        m = msgs[k]
+        if m.action == ACT_SUBMIT:
+            r = _submit(orders, head, tail, qty, top, base, n_resting, ctr, m.book, m.owner,
+                        m.side, m.price, m.qty, m.order_type, m.tif, stp_mode, m.ts, fills, nf,
+                        events, ne)
+        elif m.action == ACT_CANCEL:
+            r = _cancel(orders, head, tail, qty, top, base, n_resting, ctr, m.order_id, m.ts,
+                        fills, nf, events, ne)
         else:
-            r = _modify(orders, head, tail, qty, top, base, n_resting, ctr, msgs[k, M_ORDER],
-                       msgs[k, M_PRICE], msgs[k, M_QTY], stp_mode, ts, fills, nf, events, ne)
+            r = _modify(orders, head, tail, qty, top, base, n_resting, ctr, m.order_id,
+                        m.price, m.qty, stp_mode, m.ts, fills, nf, events, ne)
         if r[0] < 0:
             return k, r[0], nf, ne
-        results[k, R_STATUS] = r[0]
-        results[k, R_REASON] = r[1]
-        results[k, R_ORDER] = r[2]
-        results[k, R_FILLED] = r[3]
-        results[k, R_RESTING] = r[4]
-        results[k, R_REMOVED] = r[5]
+        out = results[k]
+        out.status = r[0]
+        out.reason = r[1]
+        out.order_id = r[2]
+        out.filled = r[3]
+        out.resting = r[4]
+        out.removed = r[5]
         nf = r[6]
         ne = r[7]
         k += 1
@@ -516,5 +499,5 @@ def level_orders(orders, head, b, row, i, out):
     while m != NIL:
         out[n] = m
         n += 1
-        m = orders[m, NEXT]
+        m = orders[m].next
     return n

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import numba as nb
 
+from hftlab.schema import OrderStatus, Reason, TimeInForce
+
 STP_CANCEL_NEWEST, STP_CANCEL_OLDEST, STP_CANCEL_BOTH = 0, 1, 2
-GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3  # schema.TimeInForce
-ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_EXPIRED = 1, 2, 3, 4, 7  # OrderStatus
-RS_NONE, RS_NO_LIQ, RS_SELF_TRADE = 0, 8, 10  # schema.Reason
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -76,7 +75,7 @@ def stp_action(stp_mode):
 @nb.njit(cache=True, inline="always", _nrt=False)
 def can_rest(is_market, tif):
     """GTC and post-only limit remainders rest; market, IOC and FOK remainders expire."""
-    return not is_market and (tif == GTC or tif == POST_ONLY)
+    return not is_market and (tif == TimeInForce.GTC or tif == TimeInForce.POST_ONLY)
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -85,12 +84,12 @@ def remainder_outcome(leaves, filled, stp_stopped, rests):
     stopped it; ACCEPTED / PARTIALLY_FILLED when it rests; else EXPIRED (IOC / market /
     FOK), reason NO_LIQUIDITY when nothing traded."""
     if leaves == 0:
-        return ST_FILLED, RS_NONE
+        return OrderStatus.FILLED, Reason.NONE
     if stp_stopped:
-        return ST_CANCELLED, RS_SELF_TRADE
+        return OrderStatus.CANCELLED, Reason.SELF_TRADE
     if rests:
-        return (ST_ACCEPTED if filled == 0 else ST_PARTIAL), RS_NONE
-    return ST_EXPIRED, (RS_NO_LIQ if filled == 0 else RS_NONE)
+        return (OrderStatus.ACCEPTED if filled == 0 else OrderStatus.PARTIALLY_FILLED), Reason.NONE
+    return OrderStatus.EXPIRED, (Reason.NO_LIQUIDITY if filled == 0 else Reason.NONE)
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)

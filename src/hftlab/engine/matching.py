@@ -3,7 +3,9 @@
 ``MatchingEngine`` owns the state arrays (order pool, FIFO queues, aggregate ladders)
 of several books, validates commands, calls the compiled kernels, grows the pool and
 the output buffers when they run out, and returns each command's outcome with the
-fills and canonical market events it caused. Prices are integer ticks, sizes lots.
+fills and canonical market events it caused. Prices are integer ticks, sizes lots. A
+batch (``process``) is an array of MESSAGE_DTYPE records; results, fills and the pool
+are RESULT_DTYPE, MATCH_FILL_DTYPE and MATCH_ORDER_DTYPE records (core/layout.py).
 """
 
 from __future__ import annotations
@@ -14,32 +16,13 @@ import numpy as np
 
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (ACT_MODIFY, ACT_SUBMIT, MATCH_EVENT_DTYPE, MATCH_FILL_DTYPE,
+                                MATCH_ORDER_DTYPE, MESSAGE_DTYPE, RESULT_DTYPE, copy_records,
+                                grow_records)
 from hftlab.schema import EVENT_DTYPE, OrderStatus, OrderType, Reason, TimeInForce
 
-MATCH_FILL_DTYPE = np.dtype(
-    [
-        ("ts", "i8"),
-        ("book", "i8"),
-        ("maker_id", "i8"),
-        ("taker_id", "i8"),
-        ("maker_owner", "i8"),
-        ("taker_owner", "i8"),
-        ("price", "i8"),  # ticks, the resting order's price
-        ("qty", "i8"),  # lots
-        ("maker_side", "i8"),  # +1 the resting order was a bid, -1 an ask
-    ]
-)
-
-RESULT_DTYPE = np.dtype(
-    [
-        ("status", "i8"),  # OrderStatus of the command's outcome
-        ("reason", "i8"),  # Reason
-        ("order_id", "i8"),
-        ("filled", "i8"),  # lots the commanded order traded in this command
-        ("resting", "i8"),  # lots of it left on the book afterwards
-        ("removed", "i8"),  # lots it lost without trading (cancel, expiry, decrease, STP)
-    ]
-)
+__all__ = ["MATCH_FILL_DTYPE", "MESSAGE_DTYPE", "RESULT_DTYPE", "BatchResult", "MatchingEngine",
+           "OrderResult", "ReplaceResult", "StpMode"]
 
 
 class StpMode:
@@ -81,6 +64,10 @@ class BatchResult:
     events: np.ndarray
 
 
+_ORDER_TYPES = tuple(int(t) for t in OrderType)
+_TIFS = tuple(int(t) for t in TimeInForce)
+
+
 def _int_enum(value: int, allowed: tuple[int, ...], name: str) -> int:
     if int(value) not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value}")
@@ -116,10 +103,10 @@ class MatchingEngine:
         self.head = np.full((n, 2, self.width), mk.NIL, dtype=np.int64)
         self.tail = np.full((n, 2, self.width), mk.NIL, dtype=np.int64)
         self.n_resting = np.zeros((n, 2), dtype=np.int64)
-        self.orders = np.zeros((capacity, mk.N_OCOL), dtype=np.int64)
+        self.orders = np.zeros(capacity, dtype=MATCH_ORDER_DTYPE)
         self.ctr = np.ones(1, dtype=np.int64)  # next order id
-        self.fills = np.zeros((buffer_rows, mk.N_FCOL), dtype=np.int64)
-        self.events = np.zeros((buffer_rows, mk.N_ECOL), dtype=np.int64)
+        self.fills = np.zeros(buffer_rows, dtype=MATCH_FILL_DTYPE)
+        self.events = np.zeros(buffer_rows, dtype=MATCH_EVENT_DTYPE)
         self.venues = (np.zeros(n, dtype=np.uint16) if venues is None
                        else np.asarray(venues, dtype=np.uint16).reshape(-1))
         self.instruments = (np.arange(n, dtype=np.uint32) if instruments is None
@@ -140,9 +127,7 @@ class MatchingEngine:
 
     def _grow_pool(self) -> None:
         """Double the order pool (new rows are zero pages until an order uses them)."""
-        orders = np.zeros((2 * self.orders.shape[0], mk.N_OCOL), dtype=np.int64)
-        orders[: self.orders.shape[0]] = self.orders
-        self.orders = orders
+        self.orders = grow_records(self.orders, 2 * self.orders.shape[0])
 
     def _grow_buffers(self, nf: int = 0, ne: int = 0) -> None:
         """Larger output buffers (rows [:nf] / [:ne] kept) that can take the worst case
@@ -150,11 +135,8 @@ class MatchingEngine:
         worst = int(self.n_resting.max(initial=0))
         nf_rows = max(2 * self.fills.shape[0], nf + worst + 1)
         ne_rows = max(2 * self.events.shape[0], ne + 2 * worst + 4)
-        fills = np.zeros((nf_rows, mk.N_FCOL), dtype=np.int64)
-        fills[:nf] = self.fills[:nf]
-        events = np.zeros((ne_rows, mk.N_ECOL), dtype=np.int64)
-        events[:ne] = self.events[:ne]
-        self.fills, self.events = fills, events
+        self.fills = grow_records(self.fills[:nf], nf_rows)
+        self.events = grow_records(self.events[:ne], ne_rows)
 
     def _run(self, kernel, *args) -> OrderResult:
         while True:
@@ -169,24 +151,19 @@ class MatchingEngine:
                                    self._events_out(0, r[7]))
 
     def _fills_out(self, lo: int, hi: int) -> np.ndarray:
-        # MATCH_FILL_DTYPE is the F_* columns in order, all int64: a copy viewed as records
-        return self.fills[lo:hi].copy().view(MATCH_FILL_DTYPE).reshape(-1)
+        return copy_records(self.fills[lo:hi])
 
     def _events_out(self, lo: int, hi: int) -> np.ndarray:
         rows = self.events[lo:hi]
         out = np.zeros(hi - lo, dtype=EVENT_DTYPE)
-        out["ts"] = rows[:, mk.E_TS]
+        for name in ("ts", "kind", "side", "price", "qty", "order_id"):
+            out[name] = rows[name]
         if self.n_books == 1:
             out["venue"] = self.venues[0]
             out["instrument"] = self.instruments[0]
         else:
-            out["venue"] = self.venues.take(rows[:, mk.E_BOOK])
-            out["instrument"] = self.instruments.take(rows[:, mk.E_BOOK])
-        out["kind"] = rows[:, mk.E_KIND]
-        out["side"] = rows[:, mk.E_SIDE]
-        out["price"] = rows[:, mk.E_PRICE]
-        out["qty"] = rows[:, mk.E_QTY]
-        out["order_id"] = rows[:, mk.E_ORDER]
+            out["venue"] = self.venues.take(rows["book"])
+            out["instrument"] = self.instruments.take(rows["book"])
         return out
 
     # ---- commands ---------------------------------------------------------------
@@ -196,8 +173,8 @@ class MatchingEngine:
         """Send a new order: side +1 buy / -1 sell, price in ticks (ignored for market),
         qty in lots; owner 0 is anonymous (no self-trade prevention)."""
         _int_enum(side, (1, -1), "side")
-        _int_enum(order_type, (mk.LIMIT, mk.MARKET), "order_type")
-        _int_enum(tif, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif")
+        _int_enum(order_type, _ORDER_TYPES, "order_type")
+        _int_enum(tif, _TIFS, "tif")
         self._check_book(book)
         return self._run(mk.submit, int(book), int(owner), int(side), int(price), int(qty),
                          int(order_type), int(tif), self.stp_mode, int(ts))
@@ -220,22 +197,25 @@ class MatchingEngine:
     def replace(self, order_id: int, price: int, qty: int, tif: int = TimeInForce.GTC,
                 ts: int = 0) -> ReplaceResult:
         """Cancel an order and send a new limit order (new id, same book, side, owner)."""
-        _int_enum(tif, (mk.GTC, mk.IOC, mk.FOK, mk.POST_ONLY), "tif")
+        _int_enum(tif, _TIFS, "tif")
         oid = int(order_id)
         row = self.orders[oid].copy() if 0 < oid < self.ctr[0] else None
         cancelled = self.cancel(oid, ts)
         if cancelled.status != OrderStatus.CANCELLED or row is None:
             return ReplaceResult(cancelled, None)
-        new = self.submit(int(row[mk.OWNER]), int(row[mk.SIDE]), price, qty, OrderType.LIMIT,
-                          tif, int(row[mk.BOOK]), ts)
+        new = self.submit(int(row["owner"]), int(row["side"]), price, qty, OrderType.LIMIT,
+                          tif, int(row["book"]), ts)
         return ReplaceResult(cancelled, new)
 
     def process(self, messages: np.ndarray) -> BatchResult:
-        """Run a batch of messages (int64, matching_nb.N_MCOL columns) without Python in
-        the loop; returns per-message results and all fills and events, in order."""
-        msgs = np.ascontiguousarray(messages, dtype=np.int64)
+        """Run a batch of messages (a MESSAGE_DTYPE array) without Python in the loop;
+        returns per-message results and all fills and events, in order."""
+        if not isinstance(messages, np.ndarray) or messages.dtype != MESSAGE_DTYPE:
+            raise ValueError("messages must be an array of MESSAGE_DTYPE (hftlab.core.layout), "
+                             f"got {getattr(messages, 'dtype', type(messages))}")
+        msgs = np.ascontiguousarray(messages).reshape(-1)
         self._check_messages(msgs)
-        results = np.zeros((msgs.shape[0], mk.N_RCOL), dtype=np.int64)
+        results = np.zeros(msgs.shape[0], dtype=RESULT_DTYPE)
         k = nf = ne = 0
         while True:  # outputs stay in the engine's buffers, grown as needed, until the end
             k, code, nf, ne = mk.process(msgs, k, results, *self._state(), self.stp_mode,
@@ -246,32 +226,29 @@ class MatchingEngine:
                 self._grow_pool()
             else:
                 self._grow_buffers(nf, ne)
-        out = results.view(RESULT_DTYPE).reshape(-1)  # the R_* columns in order, int64
-        return BatchResult(out, self._fills_out(0, nf), self._events_out(0, ne))
+        return BatchResult(results, self._fills_out(0, nf), self._events_out(0, ne))
 
     def _check_book(self, book: int) -> None:
         if not 0 <= int(book) < self.n_books:
             raise ValueError(f"book must be in 0..{self.n_books - 1}, got {book}")
 
     def _check_messages(self, msgs: np.ndarray) -> None:
-        if msgs.ndim != 2 or msgs.shape[1] != mk.N_MCOL:
-            raise ValueError(f"messages must have shape (n, {mk.N_MCOL}), got {msgs.shape}")
-        act = msgs[:, mk.M_ACTION]
-        sub = act == mk.ACT_SUBMIT
-        side, otype, tif = msgs[:, mk.M_SIDE], msgs[:, mk.M_TYPE], msgs[:, mk.M_TIF]
-        book = msgs[:, mk.M_BOOK]
+        act = msgs["action"]
+        sub = act == ACT_SUBMIT
+        side, otype, tif = msgs["side"], msgs["order_type"], msgs["tif"]
+        book = msgs["book"]
         checks = (
-            ((act < mk.ACT_SUBMIT) | (act > mk.ACT_MODIFY), "action must be 0, 1 or 2"),
+            ((act < ACT_SUBMIT) | (act > ACT_MODIFY), "action must be 0, 1 or 2"),
             (sub & (side != 1) & (side != -1), "side must be +1 or -1"),
-            (sub & (otype != mk.LIMIT) & (otype != mk.MARKET), "order_type must be 0 or 1"),
-            (sub & ((tif < mk.GTC) | (tif > mk.POST_ONLY)), "tif must be 0..3"),
+            (sub & ~np.isin(otype, _ORDER_TYPES), "order_type must be 0 or 1"),
+            (sub & ~np.isin(tif, _TIFS), "tif must be 0..3"),
             (sub & ((book < 0) | (book >= self.n_books)),
              f"book must be in 0..{self.n_books - 1}"),
         )
         for bad, what in checks:
             if bad.any():
                 k = int(np.argmax(bad))
-                raise ValueError(f"message {k}: {what}, got {msgs[k].tolist()}")
+                raise ValueError(f"message {k}: {what}, got {msgs[k]}")
 
     # ---- reading the book -------------------------------------------------------
     def best_bid(self, book: int = 0) -> int | None:
@@ -292,13 +269,12 @@ class MatchingEngine:
         return px, q
 
     def order(self, order_id: int) -> dict[str, int] | None:
-        """The pool row of an order id (price, qty resting, side, owner, book, state)."""
+        """The pool record of an order id (price, qty resting, side, owner, book, state)."""
         oid = int(order_id)
         if not 0 < oid < self.ctr[0]:
             return None
         r = self.orders[oid]
-        return {"price": int(r[mk.PRICE]), "qty": int(r[mk.QTY]), "side": int(r[mk.SIDE]),
-                "owner": int(r[mk.OWNER]), "book": int(r[mk.BOOK]), "state": int(r[mk.STATE])}
+        return {name: int(r[name]) for name in ("price", "qty", "side", "owner", "book", "state")}
 
     def queue(self, book: int, side: int, price: int) -> list[int]:
         """Order ids resting at a price, front of the queue first."""

@@ -32,7 +32,7 @@ from hftlab.engine.host_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
                                     is_open, record_order, refuse, respond)
-from hftlab.sim.layout import C_MSGS, C_NE, OWN_OWNER
+from hftlab.sim.layout import OWN_OWNER
 from hftlab.sim.simulator_nb import execute
 
 INF = np.iinfo(np.int64).max
@@ -56,12 +56,13 @@ def _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
     traded (the fill records its mid)."""
     for f in range(nf):
         for maker in (True, False):
-            owner = sfills[f, mk.F_MAKER_OWNER if maker else mk.F_TAKER_OWNER]
+            owner = sfills[f].maker_owner if maker else sfills[f].taker_owner
             if owner != OWN_OWNER:
                 continue
-            s = _slot_of(sfills[f, mk.F_MAKER if maker else mk.F_TAKER], orders, active, cur)
+            s = _slot_of(sfills[f].maker_id if maker else sfills[f].taker_id, orders, active,
+                         cur)
             if s >= 0:
-                fill(s, sfills[f, mk.F_QTY], sfills[f, mk.F_PRICE], maker, now, orders,
+                fill(s, sfills[f].qty, sfills[f].price, maker, now, orders,
                      cur, resp, rends, rec_f, acct, venues, instruments, market, qty, top,
                      base)
 
@@ -74,7 +75,7 @@ def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, ve
         r = active[k]
         if r == s or not is_open(orders[r].status):
             continue
-        if sorders[orders[r].venue_id, mk.STATE] == mk.CLOSED:
+        if sorders[orders[r].venue_id].state == mk.CLOSED:
             close_order(r, now, R_DONE, RS_SELF_TRADE, orders, cur, resp, rends, rec_o, venues,
                         market)
 
@@ -94,7 +95,7 @@ def arrive(st, sim, msg):
 
     Returns 0, or matching_nb.RETRY_CAPACITY / RETRY_BUFFER when the engine's pool or
     scratch buffers must grow first (nothing changed; call again). msg is a scratch
-    message row (matching_nb.N_MCOL). st: the backtest's state.EngineState, sim: the
+    message (a MESSAGE_DTYPE record, core/layout.py). st: the backtest's state.EngineState, sim: the
     simulator's arrays (simulated_nb.SimArrays).
     """
     stp_mode = st.prm[0].stp
@@ -114,44 +115,44 @@ def arrive(st, sim, msg):
         refuse(s, kind, now, x.price, x.qty, RS_UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
                venues, market)
         return 0
-    msg[mk.M_ACTION] = kind
-    msg[mk.M_TS] = now
-    msg[mk.M_BOOK] = b
-    msg[mk.M_OWNER] = OWN_OWNER
-    msg[mk.M_SIDE] = orders[s].side
-    msg[mk.M_TYPE] = orders[s].order_type
-    msg[mk.M_TIF] = orders[s].tif
-    msg[mk.M_ORDER] = orders[s].venue_id
+    msg.action = kind
+    msg.ts = now
+    msg.book = b
+    msg.owner = OWN_OWNER
+    msg.side = orders[s].side
+    msg.order_type = orders[s].order_type
+    msg.tif = orders[s].tif
+    msg.order_id = orders[s].venue_id
     if kind == ACT_SUBMIT:
-        msg[mk.M_PRICE] = orders[s].price
-        msg[mk.M_QTY] = orders[s].leaves
+        msg.price = orders[s].price
+        msg.qty = orders[s].leaves
     else:
-        msg[mk.M_PRICE] = x.price
-        msg[mk.M_QTY] = x.qty
+        msg.price = x.price
+        msg.qty = x.qty
     if kind == ACT_MODIFY:  # the new total less what filled (rules_nb.modify_leaves)
-        msg[mk.M_QTY] = rules.modify_leaves(x.qty, orders[s].filled)
-        if msg[mk.M_QTY] <= 0 < x.qty:  # at or below the filled quantity: cancel the rest
+        msg.qty = rules.modify_leaves(x.qty, orders[s].filled)
+        if msg.qty <= 0 < x.qty:  # at or below the filled quantity: cancel the rest
             kind = ACT_CANCEL
-            msg[mk.M_ACTION] = ACT_CANCEL
+            msg.action = ACT_CANCEL
     status, reason, vid, nf, ne = execute(
         msg, -1, sim.ap, sim.ast, sim.asf, sim.own, sim.wake, sim.subs, sim.nsubs, sorders,
         sim.head, sim.tail, sim.qty, sim.top, sim.base, sim.n_resting, sim.ctr, stp_mode, sfills,
-        sim.events, sim.mkt, sim.halt, sim.out, sim.out_rec, scur[C_NE], scur[C_MSGS] + 1)
+        sim.events, sim.mkt, sim.halt, sim.out, sim.out_rec, scur[0].n_out, scur[0].msgs + 1)
     if status < 0:
         return status
     eends[0].head += 1
     cur[0].now_ex = now
     cur[0].own_dirty = 1
-    scur[C_NE] = ne
-    scur[C_MSGS] += 1
+    scur[0].n_out = ne
+    scur[0].msgs += 1
     if kind == ACT_SUBMIT:
         orders[s].venue_id = vid
-        if vid > 0 and sorders[vid, mk.STATE] != mk.CLOSED:  # a price band may reprice it
-            orders[s].price = sorders[vid, mk.PRICE]
+        if vid > 0 and sorders[vid].state != mk.CLOSED:  # a price band may reprice it
+            orders[s].price = sorders[vid].price
     elif kind == ACT_MODIFY and status != ST_REJECTED:  # the new price and remaining size
-        orders[s].price = sorders[orders[s].venue_id, mk.PRICE]
-        orders[s].leaves = msg[mk.M_QTY]
-        orders[s].qty = orders[s].filled + msg[mk.M_QTY]
+        orders[s].price = sorders[orders[s].venue_id].price
+        orders[s].leaves = msg.qty
+        orders[s].qty = orders[s].filled + msg.qty
     _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct, venues,
                 instruments, market, qty, top, base)
     _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, venues, market)
@@ -231,7 +232,7 @@ def horizon(ev, st, sim):
         for a in range(wake.shape[0]):
             agents = min(agents, wake[a])
             if pcount[a] > 0:
-                agents = min(agents, pend[a, phead[a], mk.M_TS])
+                agents = min(agents, pend[a, phead[a]].ts)
         if agents < INF - feed_min:
             host = min(host, agents + feed_min)
     t = INF

@@ -31,11 +31,10 @@ from typing import Any
 import numpy as np
 
 from hftlab.data.market import MarketData
-from hftlab.core import matching_nb as mk
 from hftlab.engine import simulated_nb as D
 from hftlab.engine.api_nb import readonly
 from hftlab.engine.state import Events, events
-from hftlab.core.layout import RUN_DONE
+from hftlab.core.layout import MATCH_EVENT_DTYPE, MESSAGE_DTYPE, RUN_DONE, concat_records
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
@@ -69,12 +68,12 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     st = S.new_state(setup, capacity=S.expected_orders(setup))
     session: list = []
     S.seed_book(setup, st, session)  # the opening book, handed to the loop first
-    start, end = setup.params.start_ns, int(st.cur[L.C_T_END])
+    start, end = setup.params.start_ns, int(st.cur["t_end"][0])
     opening = sum(len(p[0]) for p in session)
     cap = max(COLUMNS, 2 * opening)
     cols = (*_columns(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64))
     if opening:  # seed_book flushed part of the opening book: those rows go first
-        first = S.to_events(np.concatenate([p[0] for p in session]), n_i)
+        first = S.to_events(concat_records([p[0] for p in session], MATCH_EVENT_DTYPE), n_i)
         for c, name in zip(cols, EVENT_DTYPE.names):
             c[:opening] = first[name]
     e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = opening, 0, end
@@ -82,11 +81,11 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     start_clocks(e.cur, start, timer)
     if run.desk is not None:  # the risk desk's first turn at the start, as in replay
         e.cur[0]["desk_at"] = start
-    drv = np.zeros(D.N_DRV, np.int64)
-    drv[D.D_NEXT], drv[D.D_FILL_AT] = D.NEXT_SETTLED, -1
+    drv = np.zeros(1, D.DRIVER_DTYPE)
+    drv["next"], drv["fill_at"] = D.NEXT_SETTLED, -1
     step = max((end - start) // TICKS, 1)
-    drv[D.D_TICK_AT] = start + step
-    msg = np.zeros(mk.N_MCOL, np.int64)
+    drv["tick_at"] = start + step
+    msg = np.zeros(1, MESSAGE_DTYPE)[0]  # a scratch record (a view: kernels write into it)
     ev = _events(cols)
     sim = _sim_arrays(st)
     while True:
@@ -100,13 +99,13 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             sim = _sim_arrays(st)
         elif code == D.D_NEED_OUT:
             S.flush(st, session)
-            drv[D.D_HANDED] = 0
+            drv["handed"] = 0
         elif code == D.D_NEED_COLS:
             n = 2 * len(cols[0])
             cols = tuple(np.resize(c, n) for c in cols)
             ev = _events(cols)
         elif code == D.D_TICK:
-            drv[D.D_TICK_AT] = int(e.cur[0]["now_ex"]) + step
+            drv["tick_at"] = int(e.cur[0]["now_ex"]) + step
             if progress is not None:
                 done = min(int(e.cur[0]["now_ex"]) - start, end - start)
                 progress(int(total * done / max(end - start, 1)), total)
@@ -115,7 +114,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             if code == RUN_DONE:
                 break
     S.flush(st, session)
-    rows = np.concatenate([p[0] for p in session])
+    rows = concat_records([p[0] for p in session], MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in session])
     return MarketData(S.to_events(rows, n_i), list(setup.instruments), list(setup.venues),
                       record=rec, source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "

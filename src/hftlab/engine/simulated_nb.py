@@ -6,10 +6,10 @@ which a Python round trip per horizon would make about 20 times slower. It retur
 for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
 RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
-(progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
+(progress). Its own state is ``drv`` (DRIVER_DTYPE), so it resumes where it returned.
 
 Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
-events (the simulator's out[drv[D_HANDED]:cur[C_NE]]) are appended after the ones the
+events (the simulator's out[drv.handed:cur.n_out]) are appended after the ones the
 host has not seen yet; the others are dropped.
 """
 
@@ -24,8 +24,7 @@ from hftlab.core import matching_nb as mk
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
 from hftlab.engine.loop_nb import run as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
-from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
-    OWN_FILL, PAUSED
+from hftlab.sim.layout import NEED_OUT, NEED_POOL, NEED_SCRATCH, OWN_FILL, PAUSED
 from hftlab.sim.simulator_nb import run as agents
 
 INF = np.iinfo(np.int64).max
@@ -35,10 +34,15 @@ SimArrays = namedtuple("SimArrays", "ap ast asf own wake pend phead pcount subs 
                        "cur orders head tail qty top base n_resting ctr fills events mkt halt cmds "
                        "out out_rec")
 
-# drv: the driver's state
-D_NEXT, D_FILL_AT, D_DONE, D_HANDED, D_TICK_AT = 0, 1, 2, 3, 4
-N_DRV = 5
-# what to do next (drv[D_NEXT])
+# drv: the driver's state, one record (1,) of DRIVER_DTYPE
+DRIVER_DTYPE = np.dtype([
+    ("next", np.int64),  # what to do next: NEXT_*
+    ("fill_at", np.int64),  # time of the agents' fill of ours that stopped them, -1 = none
+    ("done", np.int64),  # 1 when the agents' session is over
+    ("handed", np.int64),  # rows of the simulator's out already handed to the loop
+    ("tick_at", np.int64),  # exchange time of the next progress report
+], align=True)
+# what to do next (drv.next)
 NEXT_LOOP, NEXT_SETTLED, NEXT_ARRIVE = 0, 1, 2
 # return codes beyond the loop's RUN_*
 D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 14
@@ -52,7 +56,7 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
     c = cur[0]
     ilo = c.next_local
     n = c.n_events
-    new = scur[C_NE] - drv[D_HANDED]
+    new = scur[0].n_out - drv[0].handed
     if n - ilo + new > ts.shape[0]:
         return False
     if ilo > 0:
@@ -72,19 +76,19 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
         c.next_ex -= ilo
         c.next_local = 0
         n -= ilo
-    for r in range(drv[D_HANDED], scur[C_NE]):
-        b = out[r, mk.E_BOOK]
-        ts[n] = out[r, mk.E_TS]
+    for r in range(drv[0].handed, scur[0].n_out):
+        b = out[r].book
+        ts[n] = out[r].ts
         ts_local[n] = 0
         venue[n] = np.uint16(b // n_instr)
         instr[n] = np.uint32(b % n_instr)
-        kind[n] = np.uint8(out[r, mk.E_KIND])
-        side[n] = np.int8(out[r, mk.E_SIDE])
-        price[n] = out[r, mk.E_PRICE]
-        qty[n] = out[r, mk.E_QTY]
-        oid[n] = np.uint64(out[r, mk.E_ORDER])
+        kind[n] = np.uint8(out[r].kind)
+        side[n] = np.int8(out[r].side)
+        price[n] = out[r].price
+        qty[n] = out[r].qty
+        oid[n] = np.uint64(out[r].order_id)
         n += 1
-    drv[D_HANDED] = scur[C_NE]
+    drv[0].handed = scur[0].n_out
     c.n_events = n
     return True
 
@@ -95,10 +99,10 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
 
     cols / ev: the event columns (writable) and the loop's Events over them; st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
-    message row (matching_nb.N_MCOL)."""
+    message (a MESSAGE_DTYPE record, core/layout.py)."""
     cur, scur = st.cur, sim.cur
     while True:
-        nxt = drv[D_NEXT]
+        nxt = drv[0].next
         if nxt == NEXT_ARRIVE:  # one of our commands reaches the venue
             c = arrive(st, sim, msg)
             if c == mk.RETRY_CAPACITY:
@@ -106,12 +110,12 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             if c == mk.RETRY_BUFFER:
                 return D_GROW_SCRATCH
         elif nxt == NEXT_SETTLED:  # the loop settled everything up to its horizon
-            if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
-                passive_fills(scur[C_NF], drv[D_FILL_AT], sim.fills, st)
-                drv[D_FILL_AT] = -1
-            if drv[D_DONE] == 0:  # the agents act up to the next horizon
+            if drv[0].fill_at >= 0:  # book the agents' fill of ours that stopped them
+                passive_fills(scur[0].n_fills, drv[0].fill_at, sim.fills, st)
+                drv[0].fill_at = -1
+            if drv[0].done == 0:  # the agents act up to the next horizon
                 h = horizon(ev, st, sim)
-                scur[C_STOP] = h
+                scur[0].stop = h
                 c = agents(*sim)
                 if c == NEED_OUT or c == NEED_POOL or c == NEED_SCRATCH:
                     if not hand_over(sim.out, scur, drv, cur, n_instr, cols):
@@ -120,25 +124,25 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
                         return D_NEED_OUT
                     return D_GROW_POOL if c == NEED_POOL else D_GROW_SCRATCH
                 if c == OWN_FILL:
-                    drv[D_FILL_AT] = scur[C_NOW]
-                    cur[0].horizon = scur[C_NOW] - 1
+                    drv[0].fill_at = scur[0].now
+                    cur[0].horizon = scur[0].now - 1
                 elif c == PAUSED:
                     cur[0].horizon = h
                 else:
-                    drv[D_DONE] = 1
+                    drv[0].done = 1
                     cur[0].horizon = INF
                     cur[0].last_chunk = 1
-        drv[D_NEXT] = NEXT_LOOP
+        drv[0].next = NEXT_LOOP
         if not hand_over(sim.out, scur, drv, cur, n_instr, cols):
             return D_NEED_COLS
-        if sim.out.shape[0] - scur[C_NE] < 2 * sim.events.shape[0]:  # room for our next command
+        if sim.out.shape[0] - scur[0].n_out < 2 * sim.events.shape[0]:  # room for our next command
             return D_NEED_OUT
-        if cur[0].now_ex >= drv[D_TICK_AT]:
+        if cur[0].now_ex >= drv[0].tick_at:
             return D_TICK
         code = loop(ev, st, io, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
-            drv[D_NEXT] = NEXT_SETTLED
+            drv[0].next = NEXT_SETTLED
         elif code == RUN_ARRIVE:
-            drv[D_NEXT] = NEXT_ARRIVE
+            drv[0].next = NEXT_ARRIVE
         else:
             return code

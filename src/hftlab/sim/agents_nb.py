@@ -8,13 +8,13 @@ Every agent kernel has the signature
 
 a: the agent's row; now: exchange time (ns); ap / ast / asf: parameters and state
 (layout.py); own: the shared array of order ids, the agent's slice given by
-ap[a, P_CAP_OFF] and ap[a, P_CAP] with ast[a, S_NOWN] entries (the loop appends the id
+ap[a].cap_off and ap[a].cap with ast[a].nown entries (the loop appends the id
 of each of its orders that rests; entries whose order has closed are dropped lazily);
 pcount[a]: its commands still in flight; w: the world's row at now (sched, layout.py);
 orders .. base: the matching engine's arrays (matching_nb; read only here); mkt: market
-statistics per book. The kernel writes command rows in matching_nb's message layout
-(N_MCOL columns; the loop sets M_TS to the arrival time) into cmds and never touches the
-book itself. Randomness comes from the agent's own splitmix64 stream in ast[a, S_RNG].
+statistics per book. The kernel writes commands (MESSAGE_DTYPE records of
+core/layout.py; the loop sets their ts to the arrival time) into cmds and never touches
+the book itself. Randomness comes from the agent's own splitmix64 stream in ast[a].rng.
 Rates are per second, prices integer ticks, sizes integer lots, times ns.
 """
 
@@ -27,35 +27,15 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.latency_nb import splitmix64
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
+from hftlab.schema import OrderType, TimeInForce
 from hftlab.sim.layout import (
-    F_FAST,
-    F_INIT,
-    F_SLOW,
     K_MAX,
-    LAM,
-    MK_LAST_PX,
     N_RUN,
     N_SIZE,
     NEVER,
-    P_BOOK,
-    P_CAP_OFF,
-    P_GATE,
-    P_INST,
-    P_OWNER,
-    P_P0,
-    P_T0,
-    P_T1,
-    RUN,
-    S_NOWN,
-    S_RNG,
-    S_RUN_LEFT,
-    S_RUN_SIGN,
-    SZ_LIMIT,
-    SZ_MARKET,
-    THETA,
     W_ACT,
     W_FV,
-    X0,
 )
 
 SEC_NS = 1_000_000_000
@@ -65,8 +45,8 @@ IDLE_NS = 100_000_000  # an agent with zero intensity looks again after 100 ms
 @nb.njit(cache=True, inline="always")
 def u01(ast, a):
     """A uniform float in [0, 1) from agent a's splitmix64 stream (advances it)."""
-    s, z = splitmix64(np.uint64(ast[a, S_RNG]))
-    ast[a, S_RNG] = np.int64(s)
+    s, z = splitmix64(np.uint64(ast[a].rng))
+    ast[a].rng = np.int64(s)
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
@@ -79,17 +59,18 @@ def wait(ast, a, rate):
 
 
 @nb.njit(cache=True, inline="always")
-def draw_size(ap, ast, a, table):
-    """A size in lots from one of the agent's 32-atom size tables (SZ_LIMIT / SZ_MARKET)."""
+def draw_size(table, ast, a):
+    """A size in lots from one of the agent's 32-atom size tables (ap[a].limit_sizes /
+    market_sizes)."""
     k = int(u01(ast, a) * N_SIZE)
-    q = np.int64(ap[a, table + k])
+    q = np.int64(table[k])
     return q if q > 0 else np.int64(1)
 
 
 @nb.njit(cache=True, inline="always")
 def gate(ap, a, w):
     """The agent's activity multiplier from the world row (1 when it has no gate)."""
-    g = int(ap[a, P_GATE])
+    g = int(ap[a].gate)
     return 1.0 if g < 0 else w[g]
 
 
@@ -115,26 +96,27 @@ def mid_or(qty, top, base, b, fallback):
 
 @nb.njit(cache=True, inline="always")
 def put(cmds, nc, act, b, owner, side, price, q, typ, tif, oid):
-    """Write one command row (matching_nb message layout); returns the new count."""
-    cmds[nc, mk.M_ACTION] = act
-    cmds[nc, mk.M_TS] = 0
-    cmds[nc, mk.M_BOOK] = b
-    cmds[nc, mk.M_OWNER] = owner
-    cmds[nc, mk.M_SIDE] = side
-    cmds[nc, mk.M_PRICE] = price
-    cmds[nc, mk.M_QTY] = q
-    cmds[nc, mk.M_TYPE] = typ
-    cmds[nc, mk.M_TIF] = tif
-    cmds[nc, mk.M_ORDER] = oid
+    """Write one command (a MESSAGE_DTYPE record, core/layout.py); returns the new count."""
+    c = cmds[nc]
+    c.action = act
+    c.ts = 0
+    c.book = b
+    c.owner = owner
+    c.side = side
+    c.price = price
+    c.qty = q
+    c.order_type = typ
+    c.tif = tif
+    c.order_id = oid
     return nc + 1
 
 
 @nb.njit(cache=True, inline="always")
 def window(ap, a, now):
     """0 inside the agent's active window, else the time to wake next (T0 or NEVER)."""
-    if now < ap[a, P_T0]:
-        return np.int64(ap[a, P_T0])
-    if now >= ap[a, P_T1]:
+    if now < ap[a].t0:
+        return np.int64(ap[a].t0)
+    if now >= ap[a].t1:
         return np.int64(NEVER)
     return np.int64(0)
 
@@ -142,18 +124,18 @@ def window(ap, a, now):
 @nb.njit(cache=True, inline="always")
 def run_sign(ap, ast, a):
     """Sign of the next market order: runs of equal signs with lengths drawn from the
-    agent's cumulative run table (RUN), alternating sign between runs. A geometric(1/2)
+    agent's cumulative run table (ap[a].runs), alternating sign between runs. A geometric(1/2)
     table gives independent signs; the empirical table of a day reproduces its runs."""
-    if ast[a, S_RUN_LEFT] <= 0:
+    if ast[a].run_left <= 0:
         u = u01(ast, a)
         k = 0
-        while k < N_RUN - 1 and ap[a, RUN + k] < u:
+        while k < N_RUN - 1 and ap[a].runs[k] < u:
             k += 1
-        ast[a, S_RUN_LEFT] = k + 1
-        s = ast[a, S_RUN_SIGN]
-        ast[a, S_RUN_SIGN] = -s if s != 0 else (1 if u01(ast, a) < 0.5 else -1)
-    ast[a, S_RUN_LEFT] -= 1
-    return ast[a, S_RUN_SIGN]
+        ast[a].run_left = k + 1
+        s = ast[a].run_sign
+        ast[a].run_sign = -s if s != 0 else (1 if u01(ast, a) < 0.5 else -1)
+    ast[a].run_left -= 1
+    return ast[a].run_sign
 
 
 @nb.njit(cache=True)
@@ -162,47 +144,46 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     """Zero-intelligence order flow of Cont, Stoikov & Talreja (2010), "A stochastic
     model for order book dynamics", Operations Research 58(3).
 
-    Limit orders arrive at LAM[i-1] per second per side at distance i ticks from the
-    opposite best quote (a buy at ask - i), market orders at X0 per second per side,
-    and each resting order of the agent is cancelled at THETA[i-1] per second where i is
-    its distance from the opposite best. Sizes come from the size tables (lots). Limit
-    rates are scaled by the gate (liquidity), all rates by w[W_ACT] (activity). An
-    empty side is taken at the last trade price (X1 ticks from the other side before
-    any trade). X2: sum of LAM; X3: max of THETA (the thinning bound). Signs of market
-    orders follow the run table (see run_sign). Events are drawn by Gillespie's method
-    with thinning: total rate = limit + market + X3 * (entries in the own list).
+    Limit orders arrive at lam[i-1] per second per side at distance i ticks from the opposite
+    best quote (a buy at ask - i), market orders at zi.market_rate per second per side, and each
+    resting order of the agent is cancelled at theta[i-1] per second where i is its distance from
+    the opposite best. Sizes come from the size tables (lots). Limit rates are scaled by the gate
+    (liquidity), all rates by w[W_ACT] (activity). An empty side is taken at the last trade price
+    (zi.spread0 ticks from the other side before any trade). zi.lam_total: sum of lam;
+    zi.theta_max: max of theta (the thinning bound). Signs of market orders follow the run table
+    (see run_sign). Events are drawn by Gillespie's method with thinning: total rate = limit +
+    market + zi.theta_max * (entries in the own list).
 
-    Two departures from CST, both off (0) unless set: X4, the share of market orders
-    that take exactly the volume shown at the opposite best (size matching, Farmer,
-    Gillemot, Lillo, Mike & Sen 2004, Quantitative Finance 4(4)), the others taking a
-    size from the table; X5, the share of limit orders that would improve their side's
-    best and join its queue instead (placement relative to the same-side best,
-    Bouchaud, Mezard & Potters 2002, Quantitative Finance 2(4)). Neither draws a
-    random number when it is 0, so other uses are unchanged bit for bit.
-    """
+    Two departures from CST, both off (0) unless set: zi.market_match, the share of market orders
+    that take exactly the volume shown at the opposite best (size matching, Farmer, Gillemot,
+    Lillo, Mike & Sen 2004, Quantitative Finance 4(4)), the others taking a size from the table;
+    zi.join, the share of limit orders that would improve their side's best and join its queue
+    instead (placement relative to the same-side best, Bouchaud, Mezard & Potters 2002,
+    Quantitative Finance 2(4)). Neither draws a random number when it is 0, so other uses are
+    unchanged bit for bit."""
     idle = window(ap, a, now)
     if idle != 0:
         return idle, 0
-    b = int(ap[a, P_BOOK])
-    owner = np.int64(ap[a, P_OWNER])
+    b = int(ap[a].book)
+    owner = np.int64(ap[a].owner)
     g = gate(ap, a, w)
     bid, ask = best(qty, top, base, b)
-    s0 = np.int64(ap[a, X0 + 1])
-    last = mkt[b, MK_LAST_PX]
+    s0 = np.int64(ap[a].zi.spread0)
+    last = mkt[b].last_price
     if bid == 0 and ask == 0:
-        bid = (last if last > 0 else np.int64(ap[a, P_P0])) - s0 // 2
+        bid = (last if last > 0 else np.int64(ap[a].p0)) - s0 // 2
         ask = bid + s0
-    elif bid == 0:  # an empty side is quoted from the last trade, else X1 from the other
+    elif bid == 0:  # an empty side is quoted from the last trade, else zi.spread0 from the other
         bid = min(last, ask - 1) if last > 0 else ask - s0
     elif ask == 0:
         ask = max(last, bid + 1) if last > 0 else bid + s0
     act = w[W_ACT]
     g *= act
-    lam = g * ap[a, X0 + 2]
-    mu = act * ap[a, X0]
-    th = act * ap[a, X0 + 3]
-    off = int(ap[a, P_CAP_OFF])
-    n_own = ast[a, S_NOWN]
+    lam = g * ap[a].zi.lam_total
+    mu = act * ap[a].zi.market_rate
+    th = act * ap[a].zi.theta_max
+    off = int(ap[a].cap_off)
+    n_own = ast[a].nown
     total = 2.0 * lam + 2.0 * mu + th * n_own
     nc = 0
     u = u01(ast, a) * total
@@ -210,88 +191,91 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
         side = 1 if u < lam else -1
         r = (u if side > 0 else u - lam) / g if g > 0 else 0.0
         i = 1
-        while i < K_MAX and r >= ap[a, LAM + i - 1]:
-            r -= ap[a, LAM + i - 1]
+        while i < K_MAX and r >= ap[a].lam[i - 1]:
+            r -= ap[a].lam[i - 1]
             i += 1
         price = ask - i if side > 0 else bid + i
-        if ap[a, X0 + 5] > 0.0 and (price > bid if side > 0 else price < ask) \
-                and u01(ast, a) < ap[a, X0 + 5]:
+        if ap[a].zi.join > 0.0 and (price > bid if side > 0 else price < ask) \
+                and u01(ast, a) < ap[a].zi.join:
             price = bid if side > 0 else ask  # joins the queue instead of improving
         if price > 0:
-            nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, price,
-                     draw_size(ap, ast, a, SZ_LIMIT), mk.LIMIT, mk.GTC, 0)
+            nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, price,
+                     draw_size(ap[a].limit_sizes, ast, a), OrderType.LIMIT, TimeInForce.GTC, 0)
     elif u < 2.0 * lam + 2.0 * mu:
         side = run_sign(ap, ast, a)
-        q = draw_size(ap, ast, a, SZ_MARKET)
-        if ap[a, X0 + 4] > 0.0 and u01(ast, a) < ap[a, X0 + 4]:  # match the best
+        q = draw_size(ap[a].market_sizes, ast, a)
+        if ap[a].zi.market_match > 0.0 and u01(ast, a) < ap[a].zi.market_match:  # match the best
             t_opp = top[b, 1] if side > 0 else top[b, 0]
             if 0 <= t_opp < qty.shape[2] and qty[b, 1 if side > 0 else 0, t_opp] > 0:
                 q = np.int64(qty[b, 1 if side > 0 else 0, t_opp])
-        nc = put(cmds, nc, mk.ACT_SUBMIT, b, owner, side, 0, q, mk.MARKET, mk.IOC, 0)
+        nc = put(cmds, nc, ACT_SUBMIT, b, owner, side, 0, q, OrderType.MARKET, TimeInForce.IOC,
+                 0)
     elif n_own > 0:
         j = off + int(u01(ast, a) * n_own)
         oid = own[j]
-        if orders[oid, mk.STATE] == mk.CLOSED:
+        if orders[oid].state == mk.CLOSED:
             own[j] = own[off + n_own - 1]
-            ast[a, S_NOWN] = n_own - 1
+            ast[a].nown = n_own - 1
         else:
-            side = orders[oid, mk.SIDE]
-            i = ask - orders[oid, mk.PRICE] if side > 0 else orders[oid, mk.PRICE] - bid
+            side = orders[oid].side
+            i = ask - orders[oid].price if side > 0 else orders[oid].price - bid
             i = 1 if i < 1 else (min(i, K_MAX))
-            if th > 0 and u01(ast, a) * ap[a, X0 + 3] < ap[a, THETA + i - 1]:
-                nc = put(cmds, nc, mk.ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
+            if th > 0 and u01(ast, a) * ap[a].zi.theta_max < ap[a].theta[i - 1]:
+                nc = put(cmds, nc, ACT_CANCEL, b, owner, side, 0, 0, 0, 0, oid)
                 own[j] = own[off + n_own - 1]
-                ast[a, S_NOWN] = n_own - 1
-    total = 2.0 * lam + 2.0 * mu + th * (ast[a, S_NOWN] + nc)
+                ast[a].nown = n_own - 1
+    total = 2.0 * lam + 2.0 * mu + th * (ast[a].nown + nc)
     return now + wait(ast, a, total), nc
 
 
 @nb.njit(cache=True)
 def noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
-    """Noise takers: Poisson market orders, X0 buys and X1 sells per second (the issue's
-    teaching example: 5 and 5), scaled by the gate; sizes from the market size table."""
+    """Noise takers: Poisson market orders, noise.buy_rate buys and noise.sell_rate sells per
+    second (the issue's teaching example: 5 and 5), scaled by the gate; sizes from the market
+    size table."""
     idle = window(ap, a, now)
     if idle != 0:
         return idle, 0
     g = gate(ap, a, w)
-    rate = g * (ap[a, X0] + ap[a, X0 + 1])
+    rate = g * (ap[a].noise.buy_rate + ap[a].noise.sell_rate)
     nc = 0
     if rate > 0:
-        side = 1 if u01(ast, a) * (ap[a, X0] + ap[a, X0 + 1]) < ap[a, X0] else -1
-        nc = put(cmds, 0, mk.ACT_SUBMIT, int(ap[a, P_BOOK]), np.int64(ap[a, P_OWNER]), side,
-                 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET, mk.IOC, 0)
+        buy = ap[a].noise.buy_rate
+        side = 1 if u01(ast, a) * (buy + ap[a].noise.sell_rate) < buy else -1
+        nc = put(cmds, 0, ACT_SUBMIT, int(ap[a].book), np.int64(ap[a].owner), side,
+                 0, draw_size(ap[a].market_sizes, ast, a), OrderType.MARKET, TimeInForce.IOC, 0)
     return now + wait(ast, a, rate), nc
 
 
 @nb.njit(cache=True)
 def informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
-    """An informed trader who knows the hidden fundamental value V = w[W_FV + P_INST]
+    """An informed trader who knows the hidden fundamental value V = w[W_FV + ap[a].inst]
     (ticks) and trades toward it, as in Glosten & Milgrom (1985) and Kyle (1985).
 
-    Looks at the book X0 times per second (scaled by the gate: the informed share of a
-    regime, an episode, or value traders' withdrawal); buys when V - ask >= X1 ticks
-    with an IOC limit at floor(V - X1), sells when bid - V >= X1 with an IOC limit at
-    ceil(V + X1), so it never trades past the value; sizes from the market size table.
-    """
+    Looks at the book informed.rate times per second (scaled by the gate: the informed share of a
+    regime, an episode, or value traders' withdrawal); buys when V - ask >= informed.threshold
+    ticks with an IOC limit at floor(V - informed.threshold), sells when bid - V >=
+    informed.threshold with an IOC limit at ceil(V + informed.threshold), so it never trades past
+    the value; sizes from the market size table."""
     idle = window(ap, a, now)
     if idle != 0:
         return idle, 0
     g = gate(ap, a, w)
-    rate = g * ap[a, X0]
+    rate = g * ap[a].informed.rate
     if rate <= 0:
         return now + IDLE_NS, 0
-    b = int(ap[a, P_BOOK])
-    v = w[W_FV + int(ap[a, P_INST])]
-    thr = ap[a, X0 + 1]
+    b = int(ap[a].book)
+    v = w[W_FV + int(ap[a].inst)]
+    thr = ap[a].informed.threshold
     bid, ask = best(qty, top, base, b)
     nc = 0
-    owner = np.int64(ap[a, P_OWNER])
+    owner = np.int64(ap[a].owner)
     if ask > 0 and v - ask >= thr:
-        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, 1, np.int64(math.floor(v - thr)),
-                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+        nc = put(cmds, 0, ACT_SUBMIT, b, owner, 1, np.int64(math.floor(v - thr)),
+                 draw_size(ap[a].market_sizes, ast, a), OrderType.LIMIT, TimeInForce.IOC, 0)
     elif bid > 0 and bid - v >= thr:
-        nc = put(cmds, 0, mk.ACT_SUBMIT, b, owner, -1, np.int64(math.ceil(v + thr)),
-                 draw_size(ap, ast, a, SZ_MARKET), mk.LIMIT, mk.IOC, 0)
+        nc = put(cmds, 0, ACT_SUBMIT, b, owner, -1, np.int64(math.ceil(v + thr)),
+                 draw_size(ap[a].market_sizes, ast, a), OrderType.LIMIT, TimeInForce.IOC, 0)
     return now + wait(ast, a, rate), nc
 
 
@@ -300,31 +284,31 @@ def momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, 
     """A momentum (trend-following) trader: the chartists of Chiarella, Iori & Perelló
     (2009) and ABIDES' MomentumAgent (Byrd, Hybinette & Balch 2019).
 
-    Looks X0 times per second (Poisson); keeps exponential moving averages of the mid
-    with half-lives X1 (fast) and X2 (slow) seconds; buys at market when fast - slow >
-    X3 ticks, sells when it is < -X3; sizes from the market size table.
-    """
+    Looks momentum.rate times per second (Poisson); keeps exponential moving averages of the mid
+    with half-lives momentum.fast_s (fast) and momentum.slow_s (slow) seconds; buys at market
+    when fast - slow > momentum.threshold ticks, sells when it is < -momentum.threshold; sizes
+    from the market size table."""
     idle = window(ap, a, now)
     if idle != 0:
         return idle, 0
-    b = int(ap[a, P_BOOK])
+    b = int(ap[a].book)
     m = mid_or(qty, top, base, b, -1.0)
     nc = 0
     if m > 0:
         t = now / SEC_NS
-        if asf[a, F_INIT] == 0.0:
-            asf[a, F_FAST] = m
-            asf[a, F_SLOW] = m
+        if asf[a].init == 0.0:
+            asf[a].fast = m
+            asf[a].slow = m
         else:
-            dt = t - asf[a, F_INIT]
-            af = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 1])
-            asl = 1.0 - math.exp(-dt * math.log(2.0) / ap[a, X0 + 2])
-            asf[a, F_FAST] += af * (m - asf[a, F_FAST])
-            asf[a, F_SLOW] += asl * (m - asf[a, F_SLOW])
-            d = asf[a, F_FAST] - asf[a, F_SLOW]
-            if d > ap[a, X0 + 3] or d < -ap[a, X0 + 3]:
-                nc = put(cmds, 0, mk.ACT_SUBMIT, b, np.int64(ap[a, P_OWNER]),
-                         1 if d > 0 else -1, 0, draw_size(ap, ast, a, SZ_MARKET), mk.MARKET,
-                         mk.IOC, 0)
-        asf[a, F_INIT] = t
-    return now + wait(ast, a, gate(ap, a, w) * ap[a, X0]), nc
+            dt = t - asf[a].init
+            af = 1.0 - math.exp(-dt * math.log(2.0) / ap[a].momentum.fast_s)
+            asl = 1.0 - math.exp(-dt * math.log(2.0) / ap[a].momentum.slow_s)
+            asf[a].fast += af * (m - asf[a].fast)
+            asf[a].slow += asl * (m - asf[a].slow)
+            d = asf[a].fast - asf[a].slow
+            if d > ap[a].momentum.threshold or d < -ap[a].momentum.threshold:
+                nc = put(cmds, 0, ACT_SUBMIT, b, np.int64(ap[a].owner),
+                         1 if d > 0 else -1, 0, draw_size(ap[a].market_sizes, ast, a),
+                         OrderType.MARKET, TimeInForce.IOC, 0)
+        asf[a].init = t
+    return now + wait(ast, a, gate(ap, a, w) * ap[a].momentum.rate), nc

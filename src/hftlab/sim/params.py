@@ -280,7 +280,7 @@ class MarketParams:
         return [round(p / t) for p, t in zip(self.prices(), self.tick_sizes())]
 
     def halt_rows(self, n_books: int) -> np.ndarray:
-        """The matching engine's halt rows (core/halt_nb.py) of n_books books under this
+        """The matching engine's halt records (core/halt_nb.py) of n_books books under this
         market's halt rule."""
         from hftlab.core import halt_nb
 

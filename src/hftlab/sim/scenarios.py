@@ -291,7 +291,7 @@ def iceberg_labels(data: MarketData) -> pd.DataFrame:
     ids = ev["order_id"].astype(np.int64)
     known = (ids > 0) & (ids < len(oo))
     who = np.where(known, oo[np.where(known, ids, 0)], -1)
-    totals = {int(a.owner): float(data.simulation.table.rows[i][L.X0])
+    totals = {int(a.owner): float(data.simulation.table.rows[i]["iceberg"]["total"])
               for i, a in enumerate(data.simulation.table.info) if a.kind == "iceberg"}
     for o in owners:
         mine = ev[who == o]

@@ -12,8 +12,10 @@ import pandas as pd
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import (ACT_SUBMIT, MATCH_EVENT_DTYPE, MATCH_FILL_DTYPE, MATCH_ORDER_DTYPE,
+                                MESSAGE_DTYPE, concat_records, copy_records, grow_records)
 from hftlab.instruments import Instrument, Venue
-from hftlab.schema import EVENT_DTYPE
+from hftlab.schema import EVENT_DTYPE, OrderType, TimeInForce
 from hftlab.sim import layout as L
 from hftlab.sim import simulator_nb
 from hftlab.sim.params import MarketParams
@@ -58,59 +60,59 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     ap, ast, asf, own, subs, nsubs = s.table.arrays(p.seed)
     n_books, n_agents = len(s.base), ap.shape[0]
     qty, top = book_nb.new_books(n_books, s.width)
-    cur = np.zeros(L.N_CUR, np.int64)
-    cur[L.C_T_START] = p.start_ns
-    cur[L.C_T_END] = p.start_ns + round(p.seconds * 1e9)
-    cur[L.C_DT] = max(round(p.sched_dt_ms * 1e6), 1)
-    cur[L.C_NOW] = p.start_ns
-    cur[L.C_STOP] = L.NEVER
+    cur = np.zeros(1, L.SIM_CURSOR_DTYPE)
+    cur["t_start"][0] = p.start_ns
+    cur["t_end"][0] = p.start_ns + round(p.seconds * 1e9)
+    cur["sched_dt"][0] = max(round(p.sched_dt_ms * 1e6), 1)
+    cur["now"][0] = p.start_ns
+    cur["stop"][0] = L.NEVER
     arrays = {
         "ap": ap, "ast": ast, "asf": asf, "own": own,
         "wake": np.full(n_agents, p.start_ns, np.int64),
-        "pend": np.zeros((n_agents, L.PCAP, mk.N_MCOL), np.int64),
+        "pend": np.zeros((n_agents, L.PCAP), MESSAGE_DTYPE),
         "phead": np.zeros(n_agents, np.int64), "pcount": np.zeros(n_agents, np.int64), "subs": subs,
         "nsubs": nsubs, "sched": np.ascontiguousarray(s.sched), "cur": cur,
-        "orders": np.zeros((capacity, mk.N_OCOL), np.int64),
+        "orders": np.zeros(capacity, MATCH_ORDER_DTYPE),
         "head": np.full((n_books, 2, s.width), mk.NIL, np.int64),
         "tail": np.full((n_books, 2, s.width), mk.NIL, np.int64), "qty": qty, "top": top,
         "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),
-        "ctr": np.ones(1, np.int64), "fills": np.zeros((4096, mk.N_FCOL), np.int64),
-        "events": np.zeros((8192, mk.N_ECOL), np.int64),
-        "mkt": np.zeros((n_books, L.N_MK), np.int64), "halt": p.halt_rows(n_books),
-        "cmds": np.zeros((L.MAX_CMDS, mk.N_MCOL), np.int64),
-        "out": np.zeros((OUT_ROWS, mk.N_ECOL), np.int64), "out_rec": np.zeros(OUT_ROWS, np.int64)}
+        "ctr": np.ones(1, np.int64), "fills": np.zeros(4096, MATCH_FILL_DTYPE),
+        "events": np.zeros(8192, MATCH_EVENT_DTYPE),
+        "mkt": np.zeros(n_books, L.MARKET_STATS_DTYPE), "halt": p.halt_rows(n_books),
+        "cmds": np.zeros(L.MAX_CMDS, MESSAGE_DTYPE),
+        "out": np.zeros(OUT_ROWS, MATCH_EVENT_DTYPE), "out_rec": np.zeros(OUT_ROWS, np.int64)}
     return State(arrays)
 
 
 def grow_pool(st: State) -> None:
     """Double the order pool (the engine asked: RETRY_CAPACITY / NEED_POOL)."""
-    o = st.orders
-    bigger = np.zeros((2 * o.shape[0], mk.N_OCOL), np.int64)
-    bigger[: o.shape[0]] = o
-    st.arrays["orders"] = bigger
+    st.arrays["orders"] = grow_records(st.orders, 2 * st.orders.shape[0])
 
 
 def grow_scratch(st: State) -> None:
     """Make the per-command fills / events buffers hold the worst case of the book."""
     worst = int(st.n_resting.max(initial=0))
-    st.arrays["fills"] = np.zeros((max(2 * st.fills.shape[0], worst + 1), mk.N_FCOL), np.int64)
-    st.arrays["events"] = np.zeros((max(2 * st.events.shape[0], 2 * worst + 4), mk.N_ECOL),
-                                   np.int64)
+    st.arrays["fills"] = np.zeros(max(2 * st.fills.shape[0], worst + 1), MATCH_FILL_DTYPE)
+    st.arrays["events"] = np.zeros(max(2 * st.events.shape[0], 2 * worst + 4),
+                                   MATCH_EVENT_DTYPE)
 
 
 def seed_book(s: Setup, st: State, parts: list) -> None:
     """Place the setup's initial resting orders at the session start (message numbers
     1.. in order), so the book starts near its stationary depth instead of empty."""
-    row = np.zeros(mk.N_MCOL, np.int64)
+    row = np.zeros(1, MESSAGE_DTYPE)[0]  # a view: execute may reprice it (halt rules)
     for a, b, side, price, q in s.seed_orders:
-        row[:] = (mk.ACT_SUBMIT, s.params.start_ns, b, int(st.ap[a, L.P_OWNER]), side, price, q,
-                  mk.LIMIT, mk.GTC, 0)
+        for name, value in (("action", ACT_SUBMIT), ("ts", s.params.start_ns), ("book", b),
+                            ("owner", int(st.ap["owner"][a])), ("side", side),
+                            ("price", price), ("qty", q), ("order_type", OrderType.LIMIT),
+                            ("tif", TimeInForce.GTC), ("order_id", 0)):
+            row[name] = value
         while True:
             code, _, _, _, ne = simulator_nb.execute(
                 row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
                 st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
-                int(st.cur[L.C_STP]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
-                int(st.cur[L.C_NE]), int(st.cur[L.C_MSGS]) + 1)
+                int(st.cur["stp"][0]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
+                int(st.cur["n_out"][0]), int(st.cur["msgs"][0]) + 1)
             if code == mk.RETRY_CAPACITY:
                 grow_pool(st)
                 continue
@@ -118,20 +120,20 @@ def seed_book(s: Setup, st: State, parts: list) -> None:
                 grow_scratch(st)
                 continue
             break
-        st.cur[L.C_NE] = ne
-        st.cur[L.C_MSGS] += 1
-        if st.cur[L.C_NE] > OUT_ROWS // 2:
+        st.cur["n_out"][0] = ne
+        st.cur["msgs"][0] += 1
+        if st.cur["n_out"][0] > OUT_ROWS // 2:
             flush(st, parts)
 
 
 def flush(st: State, parts) -> None:
-    """Hand the events in out[:C_NE] to parts (a list or a sink) and empty out."""
-    n = int(st.cur[L.C_NE])
+    """Hand the events in out[:cur.n_out] to parts (a list or a sink) and empty out."""
+    n = int(st.cur["n_out"][0])
     if n and hasattr(parts, "write"):
         parts.write(st.out[:n], st.out_rec[:n])  # views, valid during the call only
     elif n:
-        parts.append((st.out[:n].copy(), st.out_rec[:n].copy()))
-    st.cur[L.C_NE] = 0
+        parts.append((copy_records(st.out[:n]), st.out_rec[:n].copy()))
+    st.cur["n_out"][0] = 0
 
 
 def advance(st: State, parts) -> int:
@@ -164,16 +166,12 @@ def run_state(st: State, parts) -> None:
 
 
 def to_events(rows: np.ndarray, n_instruments: int) -> np.ndarray:
-    """matching_nb event rows -> EVENT_DTYPE (venue-major books; ts_local 0 = not set)."""
+    """MATCH_EVENT_DTYPE rows -> EVENT_DTYPE (venue-major books; ts_local 0 = not set)."""
     out = np.zeros(len(rows), EVENT_DTYPE)
-    out["ts"] = rows[:, mk.E_TS]
-    out["venue"] = rows[:, mk.E_BOOK] // n_instruments
-    out["instrument"] = rows[:, mk.E_BOOK] % n_instruments
-    out["kind"] = rows[:, mk.E_KIND]
-    out["side"] = rows[:, mk.E_SIDE]
-    out["price"] = rows[:, mk.E_PRICE]
-    out["qty"] = rows[:, mk.E_QTY]
-    out["order_id"] = rows[:, mk.E_ORDER]
+    for name in ("ts", "kind", "side", "price", "qty", "order_id"):
+        out[name] = rows[name]
+    out["venue"] = rows["book"] // n_instruments
+    out["instrument"] = rows["book"] % n_instruments
     return out
 
 
@@ -182,18 +180,19 @@ def expected_orders(s: Setup) -> int:
     x its length), to size the order pool up front: np.zeros pages that are never
     touched cost no memory, while growing the pool copies it."""
     ap = s.table.arrays(0)[0]
-    x = L.X0
     rate = 0.0
     for r in ap:
-        kind = int(r[L.P_TYPE])
+        kind = int(r["type"])
         if kind == L.ZI:
-            rate += 2.0 * (r[x + 2] * s.params.zi_liquidity + r[x])
+            rate += 2.0 * (r["zi"]["lam_total"] * s.params.zi_liquidity + r["zi"]["market_rate"])
         elif kind == L.NOISE:
-            rate += r[x] + r[x + 1]
-        elif kind in (L.INFORMED, L.MOMENTUM):
-            rate += r[x]
+            rate += r["noise"]["buy_rate"] + r["noise"]["sell_rate"]
+        elif kind == L.INFORMED:
+            rate += r["informed"]["rate"]
+        elif kind == L.MOMENTUM:
+            rate += r["momentum"]["rate"]
         elif kind == L.SELLER:
-            rate += 1.0 / max(r[x + 2], 1e-3)
+            rate += 1.0 / max(r["seller"]["interval_s"], 1e-3)
         else:  # makers and arbitrageurs: a few orders per requote or per book change
             rate += 50.0
     need = 1.5 * rate * float(np.mean(s.sched[:, L.W_ACT])) * s.params.seconds
@@ -216,11 +215,11 @@ def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
         if 0 <= tb and ta < width:
             mid = float(st.base[b]) + 0.5 * (tb + ta)
         else:
-            mid = float(st.mkt[b, L.MK_LAST_PX])
+            mid = float(st.mkt["last_price"][b])
         inst = s.instruments[b % len(s.instruments)]
-        pos, cash = int(st.ast[a, L.S_POS]), float(st.asf[a, L.F_CASH])
+        pos, cash = int(st.ast["pos"][a]), float(st.asf["cash"][a])
         rows.append({"agent": a, "kind": info.kind, "book": b, "owner": info.owner,
-                     "position": pos, "cash": cash, "notional": float(st.asf[a, L.F_GROSS]),
+                     "position": pos, "cash": cash, "notional": float(st.asf["gross"][a]),
                      "mid": mid,
                      "pnl": (cash + pos * mid) * inst.tick_size * inst.lot_size})
     return pd.DataFrame(rows, columns=["agent", "kind", "book", "owner", "position", "cash",
@@ -238,17 +237,17 @@ def simulate(s: Setup) -> MarketData:
     seed_book(s, st, parts)
     run_state(st, parts)
     secs = time.perf_counter() - t0
-    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, mk.N_ECOL), np.int64)
+    rows = concat_records([p[0] for p in parts], MATCH_EVENT_DTYPE)
     rec = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-    msgs = int(st.cur[L.C_MSGS])
+    msgs = int(st.cur["msgs"][0])
     agents = [(i.kind, i.book, i.owner) for i in s.table.info]
-    positions = {a: int(st.ast[a, L.S_POS]) for a in range(len(agents)) if agents[a][2]}
+    positions = {a: int(st.ast["pos"][a]) for a in range(len(agents)) if agents[a][2]}
     stats = {"scenario": s.name, "params": s.params, "seed": s.params.seed, "agents": agents,
              "agent_positions": positions, "messages": msgs, "wall_seconds": secs,
              "messages_per_second": msgs / secs if secs > 0 else 0.0,
              "start_ns": s.params.start_ns, **s.truth,
              "agent_accounts": agent_accounts(s, st),
-             "order_owner": st.orders[:int(st.ctr[0]), mk.OWNER].copy()}  # by order id
+             "order_owner": st.orders["owner"][:int(st.ctr[0])].copy()}  # by order id
     data = MarketData(to_events(rows, len(s.instruments)), list(s.instruments), list(s.venues),
                       record=rec, source=f"hftlab.sim:{s.name} seed={s.params.seed}",
                       stats=stats)

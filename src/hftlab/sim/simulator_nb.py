@@ -9,51 +9,50 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   the same number are the same (venue, instrument).
 - agents (layout.py): ``ap`` parameters, ``ast`` / ``asf`` state, ``own`` their resting
   order ids, ``wake[a]`` the next wake time (ns; layout.NEVER = never by itself).
-- in flight: ``pend[a, k, :]`` a ring of PCAP commands per agent in matching_nb's message
-  layout with M_TS = arrival time at the venue, ``phead[a]`` its first row, ``pcount[a]``
-  its length. An agent's commands arrive in the order it sent them (FIFO per agent).
+- in flight: ``pend[a, k]`` a ring of PCAP commands per agent (MESSAGE_DTYPE records of
+  core/layout.py) with ts = arrival time at the venue, ``phead[a]`` its first row,
+  ``pcount[a]`` its length. An agent's commands arrive in the order it sent them (FIFO per agent).
 - ``subs[b, :nsubs[b]]``: agents woken when book b's best bid or ask changes, each at
-  now + ap[a, P_REACT].
+  now + ap[a].react.
 - ``sched`` (rows of sched_dt ns from the session start): the world (layout.W_*).
-- ``mkt[b, :]``: market statistics kept from fills (layout.MK_*).
-- ``halt[b, :]``: the venue's own trading-halt rule and state per book (core/halt_nb.py,
-  all zero rule = none): ``execute`` applies it to every command, and its decisions in
-  time (a pause starting when a LULD limit state has lasted its time, the reopening
+- ``mkt[b]``: market statistics kept from fills (layout.MARKET_STATS_DTYPE).
+- ``halt[b]``: the venue's own trading-halt rule and state per book (HALT_DTYPE,
+  core/halt_nb.py; rule RULE_NONE = none): ``execute`` applies it to every command, and
+  its decisions in time (a pause starting when a LULD limit state has lasted its time, the reopening
   auction when a pause ends) are items of the loop's time line, run by ``venue_timer``
   before the agents' items at the same time.
-- scratch ``fills`` / ``events`` (matching_nb layouts) for one command; ``out`` /
-  ``out_rec``: the canonical events of the session (matching_nb event columns) and,
+- scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE) for one command;
+  ``out`` / ``out_rec``: the canonical events of the session (MATCH_EVENT_DTYPE) and,
   for each, its source record number = the number of the command that caused it.
-- ``cur`` (layout.C_*): now, messages processed, rows used in out, session end / start,
-  sched_dt, STP mode.
+- ``cur[0]`` (layout.SIM_CURSOR_DTYPE): now, messages processed, rows used in out,
+  session end / start, sched_dt, STP mode, fills of an OWN_FILL stop, the horizon.
 
 Each step takes the earliest of: the first in-flight command of each agent (arrival
 time) and each agent's wake time; at equal times commands go first, then lower agent
 rows. A wake calls ``traders_nb.step`` (the agent's kernel, by type ZI .. MANIPULATOR),
-which writes command rows;
-the loop stamps each with its arrival time (now + P_LAT + U[0, P_LATJ], never before the
-agent's previous command) and queues it. An arriving command runs through
-``matching_nb.submit / cancel / modify``; then the loop (1) appends the order id to the
-agent's own list when a submit rests, (2) credits fills to agents by owner id
-(owner = agent row + 1; owner 0 is the anonymous crowd, not tracked) in ast[S_POS] and
-asf[F_CASH], (3) updates mkt, (4) copies the events to out with the message number, and
-(5) wakes subscribers when the book's top changed.
+which writes commands; the loop stamps each with its arrival time (now + ap[a].lat +
+U[0, ap[a].latj], never before the agent's previous command) and queues it. An arriving
+command runs through ``matching_nb.submit / cancel / modify``; then the loop (1)
+appends the order id to the agent's own list when a submit rests, (2) credits fills to
+agents by owner id (owner = agent row + 1; owner 0 is the anonymous crowd, not tracked)
+in ast[a].pos and asf[a].cash, (3) updates mkt, (4) copies the events to out with the
+message number, and (5) wakes subscribers when the book's top changed.
 
 Driving the agents from a backtest (a market that reacts to our orders; the driver is
 hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
 
-1. ``cur[C_STOP]`` is a horizon: ``run`` handles everything due at or before it and
-   returns PAUSED with the next item later than it (cur[C_NOW] = C_STOP). The backtest
+1. ``cur[0].stop`` is a horizon: ``run`` handles everything due at or before it and
+   returns PAUSED with the next item later than it (cur[0].now = stop). The backtest
    sets it to the earliest time one of our commands could reach the venue, so the agents
    never act past a moment our order could have changed. At equal times the agents'
    messages go first and ours after them.
-2. Our commands run through ``execute(row, -1, ...)`` with row[M_OWNER] = OWN_OWNER and
-   row[M_TS] = their arrival time: they match, rest and appear in ``out`` exactly like
+2. Our commands run through ``execute(row, -1, ...)`` with row.owner = OWN_OWNER and
+   row.ts = their arrival time: they match, rest and appear in ``out`` exactly like
    an agent's, so agents see our orders only through the book (impact, queue, being
    picked off), as they see each other's.
 3. When an agent's command fills one of our resting orders, ``run`` returns OWN_FILL
-   right after it, with the command's fills in ``fills[:cur[C_NF]]`` (ours are the rows
-   whose F_MAKER_OWNER is OWN_OWNER) and cur[C_NOW] = its time: the backtest settles
+   right after it, with the command's fills in ``fills[:cur[0].n_fills]`` (ours are the rows
+   whose maker_owner is OWN_OWNER) and cur[0].now = its time: the backtest settles
    everything before that time, books the fill and sets a new horizon, because our
    strategy may answer the fill.
 4. A status of matching_nb.RETRY_CAPACITY / RETRY_BUFFER from ``execute`` changed
@@ -67,25 +66,11 @@ import numpy as np
 
 from hftlab.core import halt_nb as hn
 from hftlab.core import matching_nb as mk
+from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
+from hftlab.schema import OrderStatus, Reason
 from hftlab.sim.agents_nb import u01
 from hftlab.sim.layout import (
-    C_DT,
-    C_MSGS,
-    C_NE,
-    C_NF,
-    C_NOW,
-    C_STOP,
-    C_STP,
-    C_T_END,
-    C_T_START,
     DONE,
-    F_CASH,
-    F_GROSS,
-    MK_LAST_PX,
-    MK_LAST_SIDE,
-    MK_SIGNED,
-    MK_TRADES,
-    MK_VOL,
     NEED_OUT,
     NEED_POOL,
     NEED_SCRATCH,
@@ -93,14 +78,6 @@ from hftlab.sim.layout import (
     OWN_FILL,
     OWN_OWNER,
     PAUSED,
-    P_CAP,
-    P_CAP_OFF,
-    P_LAT,
-    P_LATJ,
-    P_REACT,
-    S_NOWN,
-    S_POS,
-    S_WAKES,
 )
 from hftlab.sim.traders_nb import step
 
@@ -110,7 +87,7 @@ OK = 0
 @nb.njit(cache=True)
 def sched_row(sched, cur, now):
     """The world's row in force at now."""
-    k = (now - cur[C_T_START]) // cur[C_DT]
+    k = (now - cur[0].t_start) // cur[0].sched_dt
     k = 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
     return sched[k]
 
@@ -119,8 +96,8 @@ def sched_row(sched, cur, now):
 def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
     """Stamp agent a's commands cmds[:n] with their arrival times and queue them; returns
     how many were queued (a full ring drops the rest)."""
-    lat = np.int64(ap[a, P_LAT])
-    jit = np.int64(ap[a, P_LATJ])
+    lat = np.int64(ap[a].lat)
+    jit = np.int64(ap[a].latj)
     cap = pend.shape[1]
     done = 0
     for j in range(n):
@@ -130,12 +107,11 @@ def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
         if jit > 0:
             t += np.int64(u01(ast, a) * (jit + 1))
         if pcount[a] > 0:
-            prev = pend[a, (phead[a] + pcount[a] - 1) % cap, mk.M_TS]
+            prev = pend[a, (phead[a] + pcount[a] - 1) % cap].ts
             t = max(t, prev)
         k = (phead[a] + pcount[a]) % cap
-        for c in range(mk.N_MCOL):
-            pend[a, k, c] = cmds[j, c]
-        pend[a, k, mk.M_TS] = t
+        pend[a, k] = cmds[j]
+        pend[a, k].ts = t
         pcount[a] += 1
         done += 1
     return done
@@ -145,9 +121,9 @@ def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
 def _credit(ap, ast, asf, owner, side, px, q):
     if 1 <= owner <= ap.shape[0]:
         a = owner - 1
-        ast[a, S_POS] += side * q
-        asf[a, F_CASH] -= side * px * q
-        asf[a, F_GROSS] += px * q
+        ast[a].pos += side * q
+        asf[a].cash -= side * px * q
+        asf[a].gross += px * q
 
 
 @nb.njit(cache=True, inline="always")
@@ -155,22 +131,21 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
     """The loop's bookkeeping of one engine call: credit fills[:nf] to agents by owner, keep
     mkt and the halt reference, copy events[:ne] to out; returns the rows used in out."""
     for f in range(nf):
-        fb = fills[f, mk.F_BOOK]
-        px = fills[f, mk.F_PRICE]
-        q = fills[f, mk.F_QTY]
-        ms = fills[f, mk.F_MAKER_SIDE]
-        _credit(ap, ast, asf, fills[f, mk.F_MAKER_OWNER], ms, px, q)
-        _credit(ap, ast, asf, fills[f, mk.F_TAKER_OWNER], -ms, px, q)
-        mkt[fb, MK_VOL] += q
-        mkt[fb, MK_TRADES] += 1
-        mkt[fb, MK_LAST_PX] = px
-        mkt[fb, MK_LAST_SIDE] = -ms
-        mkt[fb, MK_SIGNED] -= ms * q
-        if halt[fb, hn.H_RULE] != hn.RULE_NONE:
-            hn.note_print(halt, fb, px, fills[f, mk.F_TS])
+        fb = fills[f].book
+        px = fills[f].price
+        q = fills[f].qty
+        ms = fills[f].maker_side
+        _credit(ap, ast, asf, fills[f].maker_owner, ms, px, q)
+        _credit(ap, ast, asf, fills[f].taker_owner, -ms, px, q)
+        mkt[fb].volume += q
+        mkt[fb].trades += 1
+        mkt[fb].last_price = px
+        mkt[fb].last_side = -ms
+        mkt[fb].signed_volume -= ms * q
+        if halt[fb].rule != hn.RULE_NONE:
+            hn.note_print(halt, fb, px, fills[f].ts)
     for e in range(ne):
-        for c in range(mk.N_ECOL):
-            out[ne_out, c] = events[e, c]
+        out[ne_out] = events[e]
         out_rec[ne_out] = msg_no
         ne_out += 1
     return ne_out
@@ -180,7 +155,7 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
 def _wake_subscribers(b, now, ap, wake, subs, nsubs):
     for j in range(nsubs[b]):
         s = subs[b, j]
-        t = now + np.int64(ap[s, P_REACT])
+        t = now + np.int64(ap[s].react)
         wake[s] = min(wake[s], t)
 
 
@@ -188,69 +163,69 @@ def _wake_subscribers(b, now, ap, wake, subs, nsubs):
 def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
             base, n_resting, ctr, stp_mode, fills, events, mkt, halt, out, out_rec, ne_out,
             msg_no):
-    """Run one arriving command (a message row) for agent a (-1: not an agent) and do the
+    """Run one arriving command (a MESSAGE_DTYPE record) for agent a (-1: not an agent) and do the
     loop's bookkeeping. Returns (status, reason, order id, fills written to fills[:nf],
     rows used in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing
     was done. Under a trading-halt rule (halt, core/halt_nb.py) the venue's repricing is
     written into row, a halted book matches nothing, and a stop-logic pause may start."""
-    act = row[mk.M_ACTION]
-    now = row[mk.M_TS]
-    if act == mk.ACT_SUBMIT:
-        b = row[mk.M_BOOK]
+    act = row.action
+    now = row.ts
+    if act == ACT_SUBMIT:
+        b = row.book
     else:
-        oid = row[mk.M_ORDER]
-        b = orders[oid, mk.BOOK] if 0 < oid < ctr[0] else -1
+        oid = row.order_id
+        b = orders[oid].book if 0 < oid < ctr[0] else -1
     tb = top[b, 0] if b >= 0 else 0
     ta = top[b, 1] if b >= 0 else 0
     what, stop = hn.PASS, False
-    if 0 <= b < halt.shape[0] and halt[b, hn.H_RULE] != hn.RULE_NONE:
+    if 0 <= b < halt.shape[0] and halt[b].rule != hn.RULE_NONE:
         if events.shape[0] < 2 * (n_resting[b, 0] + n_resting[b, 1]) + 4:
-            return mk.RETRY_BUFFER, mk.RS_NONE, np.int64(0), np.int64(0), ne_out
+            return mk.RETRY_BUFFER, Reason.NONE, np.int64(0), np.int64(0), ne_out
         what, price, otype, tif, stop = hn.gate(row, b, orders, qty, top, base, halt, now)
-        row[mk.M_PRICE] = price
-        row[mk.M_TYPE] = otype
-        row[mk.M_TIF] = tif
+        row.price = price
+        row.order_type = otype
+        row.tif = tif
     if what == hn.PARK:
         r = hn.park(row, b, orders, head, tail, qty, top, base, n_resting, ctr,
-                    row[mk.M_PRICE], events, 0)
+                    row.price, events, 0)
     elif what == hn.REJECT:
-        r = (np.int64(mk.ST_REJECTED), np.int64(hn.RS_HALTED),
-             np.int64(0) if act == mk.ACT_SUBMIT else row[mk.M_ORDER], np.int64(0), np.int64(0),
+        r = (np.int64(OrderStatus.REJECTED), np.int64(Reason.HALTED),
+             np.int64(0) if act == ACT_SUBMIT else row.order_id, np.int64(0), np.int64(0),
              np.int64(0), np.int64(0), np.int64(0))
-    elif act == mk.ACT_SUBMIT:
-        r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row[mk.M_OWNER],
-                      row[mk.M_SIDE], row[mk.M_PRICE], row[mk.M_QTY], row[mk.M_TYPE],
-                      row[mk.M_TIF], stp_mode, now, fills, 0, events, 0)
-    elif act == mk.ACT_CANCEL:
-        r = mk.cancel(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER], now,
+    elif act == ACT_SUBMIT:
+        r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row.owner,
+                      row.side, row.price, row.qty, row.order_type, row.tif, stp_mode, now,
+                      fills, 0, events, 0)
+    elif act == ACT_CANCEL:
+        r = mk.cancel(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id, now,
                       fills, 0, events, 0)
     else:
-        r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row[mk.M_ORDER],
-                      row[mk.M_PRICE], row[mk.M_QTY], stp_mode, now, fills, 0, events, 0)
+        r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id,
+                      row.price, row.qty, stp_mode, now, fills, 0, events, 0)
     if r[0] < 0:
         return r[0], r[1], np.int64(0), np.int64(0), ne_out
     nf, ne = r[6], r[7]
-    if act == mk.ACT_SUBMIT and r[4] > 0 and a >= 0:
-        off = int(ap[a, P_CAP_OFF])
-        n = ast[a, S_NOWN]
-        if n >= ap[a, P_CAP]:  # full: keep only the open orders
+    if act == ACT_SUBMIT and r[4] > 0 and a >= 0:
+        off = int(ap[a].cap_off)
+        n = ast[a].nown
+        if n >= ap[a].cap:  # full: keep only the open orders
             k = 0
             for j in range(n):
                 o = own[off + j]
-                if orders[o, mk.STATE] != mk.CLOSED:
+                if orders[o].state != mk.CLOSED:
                     own[off + k] = o
                     k += 1
             n = k
-        if n < ap[a, P_CAP]:
+        if n < ap[a].cap:
             own[off + n] = r[2]
             n += 1
-        ast[a, S_NOWN] = n
-    halted = stop and halt[b, hn.H_STATUS] == 1
+        ast[a].nown = n
+    halted = stop and halt[b].status == 1
     if halted:
         ne = hn.start(halt, b, now, events, ne)
     ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
                           ne_out, msg_no)
-    if b >= 0 and halt[b, hn.H_RULE] == hn.RULE_LULD:
+    if b >= 0 and halt[b].rule == hn.RULE_LULD:
         hn.at_limit(halt, b, qty, top, base, now)
     if b >= 0 and (halted or top[b, 0] != tb or top[b, 1] != ta):
         _wake_subscribers(b, now, ap, wake, subs, nsubs)
@@ -264,7 +239,7 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
     has lasted its time (trading pauses) or a pause ends (the reopening auction). Returns
     (code, fills in fills[:nf], rows used in out); code matching_nb.RETRY_BUFFER when the
     scratch buffers must grow first (nothing changed)."""
-    if halt[b, hn.H_STATUS] == 1:
+    if halt[b].status == 1:
         ne = hn.start(halt, b, now, events, 0)
         nf = 0
     else:
@@ -282,12 +257,12 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
         tail, qty, top, base, n_resting, ctr, fills, events, mkt, halt, cmds, out, out_rec):
     """Advance the session until its end (DONE), its horizon (PAUSED: nothing due by
-    cur[C_STOP] is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
-    (out is nearly full: take out[:cur[C_NE]], reset C_NE), NEED_POOL (grow orders),
+    cur[0].stop is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
+    (out is nearly full: take out[:cur[0].n_out], reset n_out), NEED_POOL (grow orders),
     NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays."""
     n_agents = ap.shape[0]
-    t_end = cur[C_T_END]
-    stp_mode = cur[C_STP]
+    t_end = cur[0].t_end
+    stp_mode = cur[0].stp
     room = events.shape[0]
     cap = pend.shape[1]
     while True:
@@ -296,7 +271,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
         is_cmd = False
         for a in range(n_agents):
             if pcount[a] > 0:
-                ta = pend[a, phead[a], mk.M_TS]
+                ta = pend[a, phead[a]].ts
                 if ta < t or (ta == t and not is_cmd):
                     t = ta
                     who = a
@@ -311,54 +286,54 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
             t = th
             who = -2
         if who == -1 or t >= t_end:
-            cur[C_NOW] = t_end
+            cur[0].now = t_end
             return DONE
-        if t > cur[C_STOP]:
-            cur[C_NOW] = cur[C_STOP]
+        if t > cur[0].stop:
+            cur[0].now = cur[0].stop
             return PAUSED
-        cur[C_NOW] = t
+        cur[0].now = t
         if who == -2:
-            if out.shape[0] - cur[C_NE] < room:
+            if out.shape[0] - cur[0].n_out < room:
                 return NEED_OUT
             code, nf, ne = venue_timer(hb, t, ap, ast, asf, wake, subs, nsubs, orders, head,
                                        tail, qty, top, base, n_resting, fills, events, mkt,
-                                       halt, out, out_rec, cur[C_NE], cur[C_MSGS] + 1)
+                                       halt, out, out_rec, cur[0].n_out, cur[0].msgs + 1)
             if code == mk.RETRY_BUFFER:
                 return NEED_SCRATCH
-            cur[C_NE] = ne
-            cur[C_MSGS] += 1
+            cur[0].n_out = ne
+            cur[0].msgs += 1
             for f in range(nf):
-                if fills[f, mk.F_MAKER_OWNER] == OWN_OWNER or \
-                        fills[f, mk.F_TAKER_OWNER] == OWN_OWNER:
-                    cur[C_NF] = nf
+                if fills[f].maker_owner == OWN_OWNER or \
+                        fills[f].taker_owner == OWN_OWNER:
+                    cur[0].n_fills = nf
                     return OWN_FILL
             continue
         if not is_cmd:
             w = sched_row(sched, cur, t)
-            ast[who, S_WAKES] += 1
+            ast[who].wakes += 1
             nxt, n = step(who, t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                           cmds)
             wake[who] = nxt if nxt > t else t + 1
             enqueue(who, t, ap, ast, pend, phead, pcount, cmds, n)
         # commands of `who` due now (a zero-latency agent's commands arrive at once)
-        while pcount[who] > 0 and pend[who, phead[who], mk.M_TS] <= t:
-            if out.shape[0] - cur[C_NE] < room:
+        while pcount[who] > 0 and pend[who, phead[who]].ts <= t:
+            if out.shape[0] - cur[0].n_out < room:
                 return NEED_OUT
             k = phead[who]
             st, _, _, nf, ne = execute(pend[who, k], who, ap, ast, asf, own, wake, subs,
                                        nsubs, orders, head, tail, qty, top, base, n_resting,
                                        ctr, stp_mode, fills, events, mkt, halt, out, out_rec,
-                                       cur[C_NE], cur[C_MSGS] + 1)
+                                       cur[0].n_out, cur[0].msgs + 1)
             if st == mk.RETRY_CAPACITY:
                 return NEED_POOL
             if st == mk.RETRY_BUFFER:
                 return NEED_SCRATCH
-            cur[C_NE] = ne
-            cur[C_MSGS] += 1
+            cur[0].n_out = ne
+            cur[0].msgs += 1
             phead[who] = (k + 1) % cap
             pcount[who] -= 1
             for f in range(nf):
-                if fills[f, mk.F_MAKER_OWNER] == OWN_OWNER:
-                    cur[C_NF] = nf
+                if fills[f].maker_owner == OWN_OWNER:
+                    cur[0].n_fills = nf
                     return OWN_FILL
     return OK

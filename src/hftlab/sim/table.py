@@ -1,4 +1,4 @@
-"""AgentTable: builds the agents' parameter and state arrays (layout.py) row by row."""
+"""AgentTable: builds the agents' parameter and state arrays (layout.py) agent by agent."""
 
 from __future__ import annotations
 
@@ -53,42 +53,48 @@ class AgentTable:
             theta: np.ndarray | None = None, runs: np.ndarray | None = None) -> int:
         """Append one agent; returns its row. Owner id = row + 1 unless anonymous (0)."""
         a = len(self.rows)
-        r = np.zeros(L.NP)
-        r[L.P_TYPE], r[L.P_BOOK] = kind, book
-        r[L.P_OWNER] = 0 if anonymous else a + 1
-        r[L.P_LAT], r[L.P_LATJ] = lat_ns, jitter_ns
-        r[L.P_CAP] = cap if cap else OWN_CAP_DEFAULT
-        r[L.P_T0], r[L.P_T1] = t0, t1
-        r[L.P_GATE], r[L.P_REF], r[L.P_REACT] = gate, ref, react_ns
-        r[L.P_P0], r[L.P_INST] = p0, inst
-        r[L.X0:L.X0 + len(x)] = x
-        for col, tab in ((L.SZ_LIMIT, limit_sizes), (L.SZ_MARKET, market_sizes)):
-            r[col:col + L.N_SIZE] = 1.0 if tab is None else np.asarray(tab, float)
+        r = np.zeros(1, L.AGENT_PARAMS_DTYPE)[0]
+        r["type"], r["book"] = kind, book
+        r["owner"] = 0 if anonymous else a + 1
+        r["lat"], r["latj"] = lat_ns, jitter_ns
+        r["cap"] = cap if cap else OWN_CAP_DEFAULT
+        r["t0"], r["t1"] = t0, t1
+        r["gate"], r["ref"], r["react"] = gate, ref, react_ns
+        r["p0"], r["inst"] = p0, inst
+        own = r[L.TYPE_FIELDS[kind]]
+        names = own.dtype.names
+        if len(x) > len(names):
+            raise ValueError(f"{L.AGENT_NAMES[kind]} takes at most {len(names)} parameters "
+                             f"{names}, got {len(x)}")
+        for name, value in zip(names, x):
+            own[name] = value
+        for field, tab in (("limit_sizes", limit_sizes), ("market_sizes", market_sizes)):
+            r[field] = 1.0 if tab is None else np.asarray(tab, float)
         if lam is not None:
-            r[L.LAM:L.LAM + len(lam)] = lam
+            r["lam"][:len(lam)] = lam
         if theta is not None:
             th = np.asarray(theta, float)
             full = np.full(L.K_MAX, th[-1] if len(th) else 0.0)
             full[:len(th)] = th
-            r[L.THETA:L.THETA + L.K_MAX] = full
-        r[L.RUN:L.RUN + L.N_RUN] = geometric_runs() if runs is None else _full_runs(runs)
+            r["theta"] = full
+        r["runs"] = geometric_runs() if runs is None else _full_runs(runs)
         self.rows.append(r)
-        self.info.append(AgentRow(L.AGENT_NAMES[kind], book, int(r[L.P_OWNER])))
+        self.info.append(AgentRow(L.AGENT_NAMES[kind], book, int(r["owner"])))
         self.subs.append(tuple(subs))
         return a
 
     def arrays(self, seed: int) -> tuple[np.ndarray, ...]:
-        ap = np.array(self.rows) if self.rows else np.zeros((0, L.NP))
+        ap = np.array(self.rows, dtype=L.AGENT_PARAMS_DTYPE)
         n = len(self.rows)
-        caps = ap[:, L.P_CAP].astype(np.int64)
+        caps = ap["cap"]
         offs = np.concatenate([[0], np.cumsum(caps)[:-1]]) if n else np.zeros(0, np.int64)
-        ap[:, L.P_CAP_OFF] = offs
+        ap["cap_off"] = offs
         own = np.zeros(max(int(caps.sum()), 1), np.int64)
-        ast = np.zeros((n, L.NS), np.int64)
+        ast = np.zeros(n, L.AGENT_STATE_DTYPE)
         for a in range(n):  # independent, reproducible streams per agent
             s = np.random.SeedSequence([int(seed), a]).generate_state(1, np.uint64)[0]
-            ast[a, L.S_RNG] = np.int64(s.view(np.int64))
-        asf = np.zeros((n, L.NSF))
+            ast["rng"][a] = np.int64(s.view(np.int64))
+        asf = np.zeros(n, L.AGENT_FLOATS_DTYPE)
         counts = np.zeros(self.n_books, np.int64)
         for books in self.subs:
             for b in books:
