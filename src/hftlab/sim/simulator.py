@@ -204,7 +204,7 @@ def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
     by owner (both the resting and the aggressive side of every fill): kind, book, owner,
     position (lots), cash and notional traded (ticks x lots), the book's final mid (ticks;
     the last trade price when a side is empty) and pnl in currency, (cash + position x
-    mid) x tick x lot, the mark-to-market P&L since the start."""
+    mid) x Instrument.tick_value, the mark-to-market P&L since the start."""
     rows = []
     width = st.qty.shape[2]
     for a, info in enumerate(s.table.info):
@@ -221,7 +221,7 @@ def agent_accounts(s: Setup, st: State) -> pd.DataFrame:
         rows.append({"agent": a, "kind": info.kind, "book": b, "owner": info.owner,
                      "position": pos, "cash": cash, "notional": float(st.asf["gross"][a]),
                      "mid": mid,
-                     "pnl": (cash + pos * mid) * inst.tick_size * inst.lot_size})
+                     "pnl": (cash + pos * mid) * inst.tick_value})
     return pd.DataFrame(rows, columns=["agent", "kind", "book", "owner", "position", "cash",
                                        "notional", "mid", "pnl"]).set_index("agent")
 
