@@ -11,7 +11,7 @@ from hftlab.instruments import ConfigError, Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, Kind
 from hftlab.strategies import IcebergFollower
 from hftlab.strategies.iceberg_follower import DETECTOR, counts
-from hftlab.studies.playbook import hold_times, trade_stats
+from hftlab.studies.trade_stats import hold_times, trade_stats
 from tests.surveillance.synthetic import market_with_icebergs
 
 MS = 1_000_000

@@ -19,7 +19,8 @@ from hftlab.data.market import MarketData
 from hftlab.engine.backtest import backtest
 from hftlab.instruments import MS
 from hftlab.report.run_metrics import pnl_decomposition
-from hftlab.studies.playbook import _sim_venues, trade_stats
+from hftlab.studies.playbook import _sim_venues
+from hftlab.studies.trade_stats import trade_stats
 from hftlab.strategies.inventory_skew import InventorySkew
 from hftlab.strategies.news import NewsTrader, counts, pull_on_news
 from hftlab.strategies.toxicity import ToxicityAware
