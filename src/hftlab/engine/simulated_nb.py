@@ -8,6 +8,12 @@ RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NE
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
 (progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
 
+The turns run in ``_turns``, compiled without the reference-counting runtime and without a
+Python wrapper, as are the kernels of sim_venue_nb it calls at every turn: a kernel with
+the runtime counts a reference to every array of every named tuple it is handed or
+unpacks (about 70 arrays here) on entry and again on exit, atomic operations that took
+about two thirds of a turn. ``drive`` is the entry from Python.
+
 Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
 events (the simulator's out[drv[D_HANDED]:cur[C_NE]]) are appended after the ones the
 host has not seen yet; the others are dropped.
@@ -22,7 +28,7 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
-from hftlab.engine.loop_nb import run as loop
+from hftlab.engine.loop_nb import step as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
     OWN_FILL, PAUSED
@@ -44,7 +50,7 @@ NEXT_LOOP, NEXT_SETTLED, NEXT_ARRIVE = 0, 1, 2
 D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 14
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def hand_over(out, scur, drv, cur, n_instr, cols):
     """Append the simulator's new events to the columns (after the undelivered ones);
     False when the columns have no room."""
@@ -96,6 +102,12 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
     cols / ev: the event columns (writable) and the loop's Events over them; st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message row (matching_nb.N_MCOL)."""
+    return _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
+
+
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
+def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
+    """drive's turns (its arguments), without reference counting (module docstring)."""
     cur, scur = st.cur, sim.cur
     while True:
         nxt = drv[D_NEXT]
