@@ -474,14 +474,4 @@ IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),
                                np.zeros(1, api_nb.CLOCK_DTYPE), np.zeros(1, np.uint8)))
 STATE_TYPE = _state_type()
 RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, types.float64[:])
-# step: the loop without the reference-counting runtime (it never allocates), for a
-# simulated market's driver (engine/simulated_nb), which calls it at every turn: counting
-# references to the ~60 arrays of ev, st and io on entry and exit cost more than a short
-# turn's work. run: the same from Python (its wrapper needs the runtime for st's dict).
-step = nb.njit(RUN_SIG, cache=True, nogil=True, _nrt=False, no_cpython_wrapper=True)(_run)
-
-
-@nb.njit(RUN_SIG, cache=True, nogil=True)
-def run(ev, st, io, strat, qfn, qparams):
-    """_run (its arguments) called from Python."""
-    return step(ev, st, io, strat, qfn, qparams)
+run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)

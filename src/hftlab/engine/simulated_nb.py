@@ -28,7 +28,7 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
-from hftlab.engine.loop_nb import step as loop
+from hftlab.engine.loop_nb import run as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
     OWN_FILL, PAUSED
