@@ -9,10 +9,11 @@ session's events out of ``out``), D_NEED_COLS (the event columns are full) and D
 (progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
 
 The turns run in ``_turns``, compiled without the reference-counting runtime and without a
-Python wrapper, as are the kernels of sim_venue_nb it calls at every turn: a kernel with
-the runtime counts a reference to every array of every named tuple it is handed or
-unpacks (about 70 arrays here) on entry and again on exit, atomic operations that took
-about two thirds of a turn. ``drive`` is the entry from Python.
+Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb.step,
+simulator_nb.run, host_nb.catch_up): a kernel with the runtime counts a reference to
+every array of every named tuple it is handed or unpacks (some 70 here) on entry and
+again on exit, atomic operations that took two thirds of a run (perf, 2026-12-07).
+``drive`` is the entry from Python.
 
 Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
 events (the simulator's out[drv[D_HANDED]:cur[C_NE]]) are appended after the ones the
@@ -28,7 +29,7 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
-from hftlab.engine.loop_nb import run as loop
+from hftlab.engine.loop_nb import step as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import C_NE, C_NF, C_NOW, C_STOP, NEED_OUT, NEED_POOL, NEED_SCRATCH, \
     OWN_FILL, PAUSED
@@ -123,6 +124,8 @@ def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
                 drv[D_FILL_AT] = -1
             if drv[D_DONE] == 0:  # the agents act up to the next horizon
                 h = horizon(ev, st, sim)
+                if cur[0].horizon < drv[D_TICK_AT] < h:  # stop at the next progress report too
+                    h = drv[D_TICK_AT]
                 scur[C_STOP] = h
                 c = agents(*sim)
                 if c == NEED_OUT or c == NEED_POOL or c == NEED_SCRATCH:
