@@ -6,7 +6,8 @@ which a Python round trip per horizon would make about 20 times slower. It retur
 for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
 RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
-(progress). Its own state is ``drv`` (D_*), so it resumes where it returned.
+(progress: everything up to drv[D_TICK_AT] is settled; the agents stop there too). Its
+own state is ``drv`` (D_*), so it resumes where it returned.
 
 The turns run in ``_turns``, compiled without the reference-counting runtime and without a
 Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb.step,
@@ -122,9 +123,11 @@ def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             if drv[D_FILL_AT] >= 0:  # book the agents' fill of ours that stopped them
                 passive_fills(scur[C_NF], drv[D_FILL_AT], sim.fills, st)
                 drv[D_FILL_AT] = -1
+            if cur[0].horizon >= drv[D_TICK_AT] and drv[D_TICK_AT] <= cur[0].end:
+                return D_TICK
             if drv[D_DONE] == 0:  # the agents act up to the next horizon
                 h = horizon(ev, st, sim)
-                if cur[0].horizon < drv[D_TICK_AT] < h:  # stop at the next progress report too
+                if cur[0].horizon < drv[D_TICK_AT] < h:  # and at the next progress report
                     h = drv[D_TICK_AT]
                 scur[C_STOP] = h
                 c = agents(*sim)
@@ -148,8 +151,6 @@ def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             return D_NEED_COLS
         if sim.out.shape[0] - scur[C_NE] < 2 * sim.events.shape[0]:  # room for our next command
             return D_NEED_OUT
-        if cur[0].now_ex >= drv[D_TICK_AT]:
-            return D_TICK
         code = loop(ev, st, io, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
             drv[D_NEXT] = NEXT_SETTLED
