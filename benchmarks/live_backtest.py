@@ -7,7 +7,8 @@ the agents' matching engine and they react. Timed: the backtest alone (the marke
 built first; a warm-up run loads the numba cache). Printed beside it, on the same
 session: generating the background market alone (hftlab.sim.market) and replaying it
 without impact (mode="replay"), so the cost of the live mode is plain. Each figure is
-the median of --repeat runs; peak memory is the process's VmHWM.
+the median of --repeat runs, wall and CPU time (on a shared machine the CPU figure is the
+one to compare); peak memory is the process's VmHWM.
 
 Peers: hftbacktest has no agent-based market to compare with; ABIDES (not installed
 here) runs about 35 k messages/s of its Python kernel, the issue's figure.
@@ -31,13 +32,16 @@ from hftlab.demo import FEES, strategies
 from hftlab.sim import market
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    """Median wall and CPU seconds of repeat calls (CPU: this process, all its threads;
+    the figure to compare on a machine shared with other jobs), and the last result."""
+    wall, cpu, out = [], [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu), out
 
 
 def main() -> None:
@@ -58,10 +62,10 @@ def main() -> None:
 
     live()  # warm-up: numba cache
     replay()
-    t_gen, _ = timed(lambda: market("informed-episode", seconds=a.seconds, seed=a.seed),
-                     a.repeat)
-    t_live, rec = timed(live, a.repeat)
-    t_replay, rep = timed(replay, a.repeat)
+    t_gen, c_gen, _ = timed(lambda: market("informed-episode", seconds=a.seconds, seed=a.seed),
+                            a.repeat)
+    t_live, c_live, rec = timed(live, a.repeat)
+    t_replay, c_replay, rep = timed(replay, a.repeat)
     ev = rec.meta["events"]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
@@ -70,11 +74,13 @@ def main() -> None:
           f"({ev - len(data):+,} from our orders and the agents' answers), "
           f"{len(rec.orders):,} order records, {len(rec.fills):,} fills")
     print(f"live backtest (simulate):   {t_live:7.3f} s  {ev / t_live / 1e6:6.2f} M events/s  "
-          f"{a.seconds / t_live:8.0f} simulated s per s")
-    print(f"background market alone:   {t_gen:7.3f} s  {len(data) / t_gen / 1e6:6.2f} M events/s")
+          f"{a.seconds / t_live:8.0f} simulated s per s; CPU {c_live:.3f} s, "
+          f"{ev / c_live / 1e6:.2f} M events per CPU-s")
+    print(f"background market alone:   {t_gen:7.3f} s  {len(data) / t_gen / 1e6:6.2f} M events/s; "
+          f"CPU {c_gen:.3f} s")
     print(f"replay of the background:   {t_replay:7.3f} s  "
           f"{rep.meta['events'] / t_replay / 1e6:6.2f} M events/s  "
-          f"({len(rep.fills):,} fills, no impact)")
+          f"({len(rep.fills):,} fills, no impact); CPU {c_replay:.3f} s")
     print(f"live / (generate + replay): x{t_live / (t_gen + t_replay):.2f} the time")
     print(f"peak memory: {peak_rss_mb():.0f} MB")
 

@@ -285,7 +285,7 @@ def apply_l2(qty, top, base, b, kind, side, price, q):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=True)  # set, not inherited from loop_nb.step: the dict needs it
 def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     """Apply one market event to book b.
 

@@ -474,4 +474,16 @@ IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),
                                np.zeros(1, api_nb.CLOCK_DTYPE), np.zeros(1, np.uint8)))
 STATE_TYPE = _state_type()
 RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, types.float64[:])
-run = nb.njit(RUN_SIG, cache=True, nogil=True)(_run)
+# step: the loop compiled without the reference-counting runtime (it never allocates), so
+# that a call does not count references to the ~60 arrays of ev, st and io on entry and
+# exit: a simulated market's driver (engine/simulated_nb) calls it at every turn, where
+# that counting took a third of the run. Kernels it calls inherit the setting unless they
+# set their own (book_nb.apply_event: the order map's dict needs the runtime). run: the
+# same from Python, whose wrapper needs the runtime to unbox st's dict.
+step = nb.njit(RUN_SIG, cache=True, nogil=True, _nrt=False, no_cpython_wrapper=True)(_run)
+
+
+@nb.njit(RUN_SIG, cache=True, nogil=True)
+def run(ev, st, io, strat, qfn, qparams):
+    """The loop (_run, its arguments) called from Python."""
+    return step(ev, st, io, strat, qfn, qparams)

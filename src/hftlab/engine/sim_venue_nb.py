@@ -16,6 +16,11 @@ between that engine and the backtest's own-order table, account and records:
   the host has still to do; the agents may act up to it without us.
 
 Our order slot s keeps the matching engine's order id in orders[s].venue_id.
+
+These kernels run at every turn of simulated_nb.drive and only from it: they are compiled
+without the reference-counting runtime (they never allocate) and without a Python
+wrapper, since counting references to the dozens of arrays they are handed cost more
+than their work (see simulated_nb).
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ from hftlab.engine.host_nb import host_time
 from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
                                     ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
                                     is_open, record_order, refuse, respond)
+from hftlab.risk.monitor_nb import may_send
 from hftlab.sim.layout import OWN_OWNER
 from hftlab.sim.simulator_nb import execute
 
 INF = np.iinfo(np.int64).max
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def _slot_of(vid, orders, active, cur):
     """Our slot holding matching-engine order vid, or -1."""
     for k in range(cur[0].n_active):
@@ -48,7 +54,7 @@ def _slot_of(vid, orders, active, cur):
     return -1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
                 venues, instruments, market, qty, top, base):
     """Our side of the matching engine's fills[:nf]: taker or maker, each booked once.
@@ -67,7 +73,7 @@ def _book_fills(nf, now, sfills, orders, active, cur, resp, rends, rec_f, acct,
                      base)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, venues, market):
     """Close our open orders (other than s) that the engine took off the book without a
     fill: self-trade prevention (cancel-oldest / cancel-both) against our order s."""
@@ -80,7 +86,7 @@ def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, ve
                         market)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def _resting_status(orders, s, status):
     """Our status after the engine's answer: a resting order is PARTIAL once anything of
     it traded (in this call or before), whatever the engine says of this call alone."""
@@ -89,7 +95,7 @@ def _resting_status(orders, s, status):
     return status
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def arrive(st, sim, msg):
     """Run the command at the head of the entry queue in the matching engine.
 
@@ -181,7 +187,7 @@ def arrive(st, sim, msg):
     return 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def passive_fills(nf, now, sfills, st):
     """An agent's order traded with our resting orders at `now`: book our maker fills
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
@@ -191,14 +197,15 @@ def passive_fills(nf, now, sfills, st):
                 st.top, st.base)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def horizon(ev, st, sim):
     """The earliest time a command of ours could reach the venue; the agents may act up to
     it (inclusive: at equal times their messages go first).
 
     A command reaches the venue at its send time + entry latency, and the host sends only
-    when it acts: at its start, a timer, a state sample (risk guard), a turn of the risk
-    desk (its kill or pause goes out through the gate at once), a response, or --
+    when it acts: at its start, a timer, a turn of the risk desk (its kill or pause goes
+    out through the gate at once), a response, a state sample while the risk monitor
+    could send there (risk.monitor_nb.may_send: a sample only reads otherwise), or --
     for a strategy that wakes on market events -- a feed delivery, of an event already
     handed over or of the agents' next one. Responses to fills the agents cause later
     are covered by the simulator stopping at each fill of ours (OWN_FILL). Everything up
@@ -217,7 +224,8 @@ def horizon(ev, st, sim):
         host = cur[0].now_local
     if prm[0].timer > 0 and cur[0].next_timer <= cur[0].end:
         host = min(host, cur[0].next_timer)
-    if cur[0].next_sample <= cur[0].end:
+    if cur[0].next_sample <= cur[0].end and may_send(st.rparams, st.rstate,
+                                                     st.acct.shape[0]):
         host = min(host, cur[0].next_sample)
     if cur[0].desk_at <= cur[0].end:  # the risk desk's next turn (risk.RiskDesk)
         host = min(host, cur[0].desk_at)

@@ -104,11 +104,11 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             n = 2 * len(cols[0])
             cols = tuple(np.resize(c, n) for c in cols)
             ev = _events(cols)
-        elif code == D.D_TICK:
-            drv["tick_at"] = int(e.cur[0]["now_ex"]) + step
+        elif code == D.D_TICK:  # settled up to drv.tick_at
             if progress is not None:
-                done = min(int(e.cur[0]["now_ex"]) - start, end - start)
+                done = min(int(drv["tick_at"][0]) - start, end - start)
                 progress(int(total * done / max(end - start, 1)), total)
+            drv["tick_at"] += step
         else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR / RUN_DONE
             run.answer(code)
             if code == RUN_DONE:

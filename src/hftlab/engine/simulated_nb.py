@@ -6,7 +6,15 @@ which a Python round trip per horizon would make about 20 times slower. It retur
 for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
 RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
 session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
-(progress). Its own state is ``drv`` (DRIVER_DTYPE), so it resumes where it returned.
+(progress: everything up to drv.tick_at is settled; the agents stop there too). Its own
+state is ``drv`` (DRIVER_DTYPE), so it resumes where it returned.
+
+The turns run in ``_turns``, compiled without the reference-counting runtime and without a
+Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb.step,
+simulator_nb.run, host_nb.catch_up): a kernel with the runtime counts a reference to
+every array of every named tuple it is handed or unpacks (some 70 here) on entry and
+again on exit, atomic operations that took two thirds of a run (perf, 2026-12-07).
+``drive`` is the entry from Python.
 
 Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
 events (the simulator's out[drv.handed:cur.n_out]) are appended after the ones the
@@ -22,7 +30,7 @@ import numpy as np
 
 from hftlab.core import matching_nb as mk
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
-from hftlab.engine.loop_nb import run as loop
+from hftlab.engine.loop_nb import step as loop
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import NEED_OUT, NEED_POOL, NEED_SCRATCH, OWN_FILL, PAUSED
 from hftlab.sim.simulator_nb import run as agents
@@ -48,7 +56,7 @@ NEXT_LOOP, NEXT_SETTLED, NEXT_ARRIVE = 0, 1, 2
 D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 14
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def hand_over(out, scur, drv, cur, n_instr, cols):
     """Append the simulator's new events to the columns (after the undelivered ones);
     False when the columns have no room."""
@@ -100,6 +108,12 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
     cols / ev: the event columns (writable) and the loop's Events over them; st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message (a MESSAGE_DTYPE record, core/layout.py)."""
+    return _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
+
+
+@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
+def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
+    """drive's turns (its arguments), without reference counting (module docstring)."""
     cur, scur = st.cur, sim.cur
     while True:
         nxt = drv[0].next
@@ -113,8 +127,12 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             if drv[0].fill_at >= 0:  # book the agents' fill of ours that stopped them
                 passive_fills(scur[0].n_fills, drv[0].fill_at, sim.fills, st)
                 drv[0].fill_at = -1
+            if cur[0].horizon >= drv[0].tick_at and drv[0].tick_at <= cur[0].end:
+                return D_TICK
             if drv[0].done == 0:  # the agents act up to the next horizon
                 h = horizon(ev, st, sim)
+                if cur[0].horizon < drv[0].tick_at < h:  # and at the next progress report
+                    h = drv[0].tick_at
                 scur[0].stop = h
                 c = agents(*sim)
                 if c == NEED_OUT or c == NEED_POOL or c == NEED_SCRATCH:
@@ -137,8 +155,6 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             return D_NEED_COLS
         if sim.out.shape[0] - scur[0].n_out < 2 * sim.events.shape[0]:  # room for our next command
             return D_NEED_OUT
-        if cur[0].now_ex >= drv[0].tick_at:
-            return D_TICK
         code = loop(ev, st, io, strat, qfn, qparams)
         if code == RUN_NEED_DATA:
             drv[0].next = NEXT_SETTLED

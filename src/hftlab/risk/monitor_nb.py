@@ -23,8 +23,9 @@ import numpy as np
 from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.core.specialise import plain_args
-from hftlab.risk.layout import CORR_PAUSE, CORR_REDUCING, KILL_CONFIG_TIME, KILL_ENGINE, PAUSE_DESK
 from hftlab.risk.events_nb import on_requests, risk_event
+from hftlab.risk.layout import (CORR_PAUSE, CORR_REDUCING, KILL_CONFIG_TIME, KILL_ENGINE, NEVER,
+                                PAUSE_DESK)
 from hftlab.risk.pretrade_nb import kill_time_reached, reference_price, rel, scan_open
 from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce, TradingState
 
@@ -239,6 +240,31 @@ def correlation(now, lacct, rparams, rstate, rec_r, cur):
     if not hit:
         g.corr_alert = 0
     return 0
+
+
+@nb.njit(cache=True, _nrt=False)
+def may_send(rparams, rstate, n_instr):
+    """Whether monitor() could write a command at its next call, whatever the marks.
+
+    It cannot while trading is not HALTED, no kill is waiting or configured to come, and no
+    limit that acts by sending is set: hard loss or drawdown, soft loss or drawdown (from
+    ACTIVE), max holding time, or a correlation alert that switches to REDUCING. A state
+    sample then only reads, so a simulated market's agents need not stop at it
+    (engine/sim_venue_nb.horizon)."""
+    g = rstate.glob[0]
+    pl = rparams.portfolio[0]
+    if g.state == TradingState.HALTED or g.kill != 0:
+        return True
+    if pl.kill_at != NEVER and g.kill_at_done == 0:
+        return True
+    if pl.hard_loss < np.inf or pl.hard_drawdown < np.inf:
+        return True
+    if g.state == TradingState.ACTIVE and (pl.soft_loss < np.inf or pl.soft_drawdown < np.inf):
+        return True
+    for i in range(n_instr):
+        if rparams.limits[i].max_holding < np.inf:
+            return True
+    return n_instr >= 2 and pl.corr_threshold < np.inf and pl.corr_action == CORR_REDUCING
 
 
 @nb.njit(cache=True, _nrt=False)

@@ -84,12 +84,11 @@ from hftlab.sim.traders_nb import step
 OK = 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def sched_row(sched, cur, now):
-    """The world's row in force at now."""
+    """The number of the world's row in force at now."""
     k = (now - cur[0].t_start) // cur[0].sched_dt
-    k = 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
-    return sched[k]
+    return 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
 
 
 @nb.njit(cache=True)
@@ -253,13 +252,17 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
     return 0, nf, ne_out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
         tail, qty, top, base, n_resting, ctr, fills, events, mkt, halt, cmds, out, out_rec):
     """Advance the session until its end (DONE), its horizon (PAUSED: nothing due by
     cur[0].stop is left), a fill of ours (OWN_FILL) or until Python must act: NEED_OUT
     (out is nearly full: take out[:cur[0].n_out], reset n_out), NEED_POOL (grow orders),
-    NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays."""
+    NEED_SCRATCH (grow fills / events). Resume by calling again with the same arrays.
+
+    Compiled without the reference-counting runtime (it never allocates): a backtest in
+    the simulated market calls it at every turn (engine/simulated_nb), and counting
+    references to its 27 arrays on every call cost more than a short turn's work."""
     n_agents = ap.shape[0]
     t_end = cur[0].t_end
     stp_mode = cur[0].stp
@@ -309,7 +312,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
                     return OWN_FILL
             continue
         if not is_cmd:
-            w = sched_row(sched, cur, t)
+            w = sched[sched_row(sched, cur, t)]
             ast[who].wakes += 1
             nxt, n = step(who, t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                           cmds)
