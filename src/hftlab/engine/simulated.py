@@ -36,7 +36,6 @@ from hftlab.engine.api_nb import readonly
 from hftlab.engine.state import Events, events
 from hftlab.core.layout import MATCH_EVENT_DTYPE, MESSAGE_DTYPE, RUN_DONE, concat_records
 from hftlab.schema import EVENT_DTYPE
-from hftlab.sim import layout as L
 from hftlab.sim import simulator as S
 from hftlab.sim.simulator import Setup
 
