@@ -27,8 +27,8 @@ host's delivery in host_nb, the own-order checks and queue updates in venue_nb, 
 ladders' searches in book_nb) never allocate, so they are compiled without numba's
 reference-counting runtime (``_nrt=False``, as the matching engine's kernels are): with
 it, every helper that takes arrays and branches paid an atomic increment and decrement
-per array at every call, about three quarters of the replay's CPU time (1 M events of
-the l5 stream: 0.59 -> 0.16 CPU s). A kernel that needs the runtime says so
+per array at every call, about nine tenths of the loop's own CPU time (1 M events of
+the l5 stream: 0.47 -> 0.05 CPU s replaying only, 0.52 -> 0.07 s with InventorySkew). A kernel that needs the runtime says so
 (book_nb.apply_event: the L3 order map is a typed dict), and numba refuses to compile
 one that needs it without saying so; `run` is the entry from Python (unboxing the typed
 dict needs the runtime), `_loop` the loop.
