@@ -14,7 +14,8 @@ compiled on the first 20,000 events before the timer starts, so the timed run me
 reading the file and the backtest, as a user's second run in the same process would.
 MODE "cold": no warm-up; the parent times the whole process (time to result).
 
-Prints one JSON line: seconds (load included), peak RSS, fills, final position (lots),
+Prints one JSON line: seconds (load included, wall clock), cpu (the same span in CPU
+seconds of the process), peak RSS, fills, final position (lots),
 and elapse's last code (1 = the run reached the end of the data); writes our fills as
 rows (exchange ns, side +1/-1, price ticks, lots) to FILLS.npy. Orders are 1 lot in the
 benchmark, so hftbacktest's no-partial-fill exchange fills exactly as a partial-fill one
@@ -132,10 +133,11 @@ def main() -> None:
         warm.close()
     elif mode != "cold":
         raise SystemExit(f"MODE must be timed or cold, got {mode!r}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     hbt = backtest(path, depth, tick, lot, lat, roi)
     out = run(hbt, lot, args, fills)
     out["seconds"] = time.perf_counter() - t0
+    out["cpu"] = time.process_time() - c0
     out["peak_rss_mb"] = peak_rss_mb()
     hbt.close()
     np.save(fills_path, fills[:min(out["fills"], len(fills))])

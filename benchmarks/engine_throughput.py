@@ -89,14 +89,15 @@ def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None
 
     if mode != "cold":
         run(head)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rec = run(path)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     f = rec.fills
     np.save(fills_path, np.stack([f["ts_exchange"].to_numpy(np.int64),
                                   f["side"].to_numpy(np.int64), f["price"].to_numpy(np.int64),
                                   f["qty"].to_numpy(np.int64)], axis=1).reshape(-1, 4))
-    print(json.dumps({"seconds": secs, "startup": t0 - t_import, "events": rec.meta["events"],
+    print(json.dumps({"seconds": secs, "cpu": cpu, "startup": t0 - t_import,
+                      "events": rec.meta["events"],
                       "fills": rec.meta["fills"], "position": rec.meta["final_position"][0],
                       "peak_rss_mb": peak_rss_mb()}))
 
@@ -166,9 +167,11 @@ def compare_fills(ours_path: Path, theirs_path: Path) -> str:
 
 def line(who: str, rows: list[dict], events: int) -> str:
     s = statistics.median(r["seconds"] for r in rows)
+    cpu = statistics.median(r["cpu"] for r in rows)
     rss = statistics.median(r["peak_rss_mb"] for r in rows)
     r = rows[0]
-    return (f"{who:26s} {events / s:>12,.0f} events/s  {s:6.2f} s  peak RSS {rss:5.0f} MB  "
+    return (f"{who:26s} {events / s:>12,.0f} events/s  {s:6.2f} s  CPU {cpu:6.2f} s "
+            f"({events / cpu:>10,.0f} events/CPU s)  peak RSS {rss:5.0f} MB  "
             f"fills {r['fills']:>6,}  final position {r['position']:>4}")
 
 
@@ -273,6 +276,7 @@ def main() -> None:
                               every, str(LAT), *roi], py)
 
             theirs("cold", "mm")  # compile hftbacktest's strategy into its numba cache
+        load0 = os.getloadavg()[0]
         rows: dict[str, list[dict]] = {k: [] for k in ("replay", "mm", "cold", "h_replay", "h_mm",
                                                        "h_cold")}
         for r in range(a.runs):
@@ -286,7 +290,9 @@ def main() -> None:
                     jobs = jobs[3:] + jobs[:3]
             for key, job in jobs:
                 rows[key].append(job())
-        print(f"medians of {a.runs} alternated fresh-process runs")
+        print(f"medians of {a.runs} alternated fresh-process runs; load average (1 min) "
+              f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after: on a shared machine "
+              "compare CPU seconds, wall seconds include waiting for a core")
         print(line("hftlab replay only", rows["replay"], n))
         print(line("hftlab InventorySkew", rows["mm"], n))
         ttr = statistics.median(r["wall"] for r in rows["cold"])
@@ -306,11 +312,12 @@ def main() -> None:
         print(compare_fills(t / "ours-mm.npy", t / "theirs-mm.npy"))
         med = lambda key, f: statistics.median(r[f] for r in rows[key])  # noqa: E731
         speed = med("h_replay", "seconds") / med("replay", "seconds")
-        print(f"replay only vs hftbacktest: speed x{speed:.2f}, "
+        print(f"replay only vs hftbacktest: speed x{speed:.2f} "
+              f"(CPU x{med('h_replay', 'cpu') / med('replay', 'cpu'):.2f}), "
               f"memory x{med('replay', 'peak_rss_mb') / med('h_replay', 'peak_rss_mb'):.2f}")
         print(f"vs hftbacktest: speed x{med('h_mm', 'seconds') / med('mm', 'seconds'):.2f}, "
               f"memory x{med('mm', 'peak_rss_mb') / med('h_mm', 'peak_rss_mb'):.2f}, "
-              f"time-to-result x{h_ttr / ttr:.2f}")
+              f"time-to-result x{h_ttr / ttr:.2f}, CPU x{med('h_mm', 'cpu') / med('mm', 'cpu'):.2f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,11 @@ searched tick by tick, for small ladders built elsewhere.
 L3 events keep a typed dict ``(book, order_id) -> (side, price, qty, seq)`` where seq is
 the order's arrival number, which gives exact FIFO queue position for our own orders.
 
-Every function is a pure kernel over these arrays (no hidden state).
+Every function is a pure kernel over these arrays (no hidden state). The searches for
+the next level are compiled without numba's reference-counting runtime (``_nrt=False``:
+they never allocate, and the runtime's atomic counts on their arrays cost more than the
+search), so are their callers in the replay loop and the matching engine; apply_event
+keeps it for the order map.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ def _mark(top, b, o1, o2, o3, i, occupied):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _find_le(top, b, o1, o2, o3, j):
     """Highest occupied index <= j of a side through its bitmap, or -1."""
     if j < 0:
@@ -151,7 +155,7 @@ def _find_le(top, b, o1, o2, o3, j):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _find_ge(top, b, o1, o2, o3, j, width):
     """Lowest occupied index >= j of a side through its bitmap, or width."""
     if j >= width:
@@ -186,7 +190,7 @@ def _find_ge(top, b, o1, o2, o3, j, width):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def next_below(qty, top, b, i):
     """Index of the highest non-empty bid level below index i, or -1."""
     if top.shape[1] > 2:
@@ -199,7 +203,7 @@ def next_below(qty, top, b, i):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def next_above(qty, top, b, i):
     """Index of the lowest non-empty ask level above index i, or width."""
     width = qty.shape[2]
@@ -285,7 +289,8 @@ def apply_l2(qty, top, base, b, kind, side, price, q):
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=True)  # set, not inherited from loop_nb.step: the dict needs it
+# _nrt set, not inherited from loop_nb.step: the L3 order map (a typed dict) needs it
+@nb.njit(cache=True, _nrt=True)
 def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     """Apply one market event to book b.
 

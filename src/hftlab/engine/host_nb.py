@@ -24,22 +24,30 @@ INF = np.iinfo(np.int64).max
 
 
 @nb.njit(cache=True, inline="always")
+def arrival_time(i, number, seed, last, ts, ts_local, venue, venues):
+    """When event i (of the chunk's columns ts, ts_local, venue; number: its number in the
+    data) reaches the host on a FIFO feed whose previous event arrived at last: recorded or
+    ts + feed latency, never before last."""
+    v = venue[i]
+    if venues[v].recorded > 0 and ts_local[i] != 0:
+        tl = ts_local[i]
+    else:
+        tl = ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter)
+    return max(tl, last, ts[i])
+
+
+@nb.njit(cache=True, inline="always")
 def host_time(i, ts, ts_local, venue, venues, cur):
-    """When event i (of the chunk's columns ts, ts_local, venue) reaches the host: recorded
-    or ts + feed latency, never before the last."""
+    """When event i (of the chunk's columns ts, ts_local, venue) reaches the host
+    (arrival_time), kept in cur until the event is delivered."""
     c = cur[0]
     if c.local_next_ts < 0:
-        v = venue[i]
-        if venues[v].recorded > 0 and ts_local[i] != 0:
-            tl = ts_local[i]
-        else:
-            number = c.events - (c.next_ex - i)  # the event's number in the data
-            tl = ts[i] + keyed_draw(c.feed_seed, number, venues[v].feed, venues[v].feed_jitter)
-        c.local_next_ts = max(tl, c.last_local_ts, ts[i])
+        c.local_next_ts = arrival_time(i, c.events - (c.next_ex - i), c.feed_seed,
+                                       c.last_local_ts, ts, ts_local, venue, venues)
     return c.local_next_ts
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def queue_arrival(i, number, seed, ts, ts_local, venue, venues, arr, ends):
     """Queue event i of the chunk's columns (number: its number in the data) for the host at the
     time it arrives there: its recorded ts_local (never before its ts) on a recorded
@@ -64,7 +72,7 @@ def queue_arrival(i, number, seed, ts, ts_local, venue, venues, arr, ends):
     e.tail += 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def next_arrival(arr, ends):
     """(time, venue) of the next market event to reach the host: the earliest head of the
     venues' rows, the earlier event of the data at equal times; (INF, -1) when none."""
@@ -80,7 +88,7 @@ def next_arrival(arr, ends):
     return best, best_v
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def oldest_arrival(arr, ends, n):
     """The lowest event index still on its way to the host (n when none): the chunk's
     events from there on are carried over to the next one."""
@@ -104,76 +112,110 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
     stop_on_wake, else (0, -1) after delivering all of them. A strategy that subscribes
     to books or trades sees every one of them when it arrives, so its events are never
     delivered in a batch (not stop_on_wake): they join the loop's merge one by one.
+    In a batch nobody looks at the host's view before the end, so a book's view is
+    refreshed once per run of its events (when the next event is another book's, and at
+    the end), not at every event: the same view, fewer writes.
     """
     if not stop_on_wake and (prm[0].sub_book > 0 or prm[0].sub_trade > 0):
         return 0, -1
-    # the columns, taken out of the chunk once: deliver and host_time index them per event
+    # the columns, taken out of the chunk once: deliver and arrival_time index them per event
     ts, ts_local, venue, instr, kind, side, price, qty, lidx, lnew = (
         ev.ts, ev.ts_local, ev.venue, ev.instrument, ev.kind, ev.side, ev.price, ev.qty,
         ev.ladder_idx, ev.ladder_new)
+    n_instr = market.shape[0] // venues.shape[0]
+    c = cur[0]
+    last = c.last_local_ts  # the time of the last event delivered
+    shown = -1  # the book whose view is refreshed when another book's event comes, or at the end
+    delivered = False
+    wake = 0
+    wb = -1
     if arr.shape[1] > 0:
         while True:
             t, v = next_arrival(arr, ends)
             if v < 0 or t > now:
-                return 0, -1
+                break
             i = arr[v, ends[v].head].event
             ends[v].head += 1
-            wake, b = deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx,
-                              lnew, cur, prm, venues, lqty, ltop, base, market)
-            if wake != 0:
-                return wake, b
-    i = cur[0].next_local
-    while i < cur[0].next_ex:
-        t = host_time(i, ts, ts_local, venue, venues, cur)
-        if t > now:
-            break
-        cur[0].local_next_ts = -1
-        cur[0].next_local = i + 1
-        wake, b = deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx,
-                          lnew, cur, prm, venues, lqty, ltop, base, market)
-        if wake != 0:
-            return wake, b
-        i += 1
-    return 0, -1
+            b = deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
+                        ltop, market)
+            if b != shown and shown >= 0:
+                show(market, lqty, ltop, base, shown, last)
+            shown, last, delivered = b, t, True
+            if stop_on_wake:
+                wake, wb = wake_of(kind[i], b, prm)
+                if wake != 0:
+                    break
+    else:
+        i = c.next_local
+        stop = c.next_ex
+        number = c.events - (stop - i)  # the event's number in the data
+        t = c.local_next_ts
+        while i < stop:
+            if t < 0:
+                t = arrival_time(i, number, c.feed_seed, last, ts, ts_local, venue, venues)
+            if t > now:
+                break
+            b = deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
+                        ltop, market)
+            if b != shown and shown >= 0:
+                show(market, lqty, ltop, base, shown, last)
+            shown, last, delivered = b, t, True
+            i += 1
+            number += 1
+            t = -1
+            if stop_on_wake:
+                wake, wb = wake_of(kind[i - 1], b, prm)
+                if wake != 0:
+                    break
+        c.next_local = i
+        c.local_next_ts = t
+    if delivered:
+        show(market, lqty, ltop, base, shown, last)
+        c.now_local = last
+        c.last_local_ts = last
+    return wake, wb
 
 
 # inlined: once per replayed event; as calls, this and book_nb.set_level cost ~10 % (measured)
 @nb.njit(cache=True, inline="always")
-def deliver(i, t, stop_on_wake, ts, venue, instr, kind, side, price, qty, lidx, lnew, cur, prm,
-            venues, lqty, ltop, base, market):
-    """Market event i of the chunk's columns reaches the host at t: replay its ladder update
-    (lidx, lnew) on the host's book and view. Returns (wake reason, book) when a subscribed
-    strategy must see it (and stop_on_wake), else (0, -1)."""
-    n_instr = market.shape[0] // venues.shape[0]
+def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
+            market):
+    """Market event i of the chunk's columns reaches the host: replay its ladder update
+    (lidx, lnew) on the host's book and keep its trade or status; returns its book. The
+    book's top-of-book view is the caller's (show)."""
     b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
     k = kind[i]
-    cur[0].now_local = t
-    cur[0].last_local_ts = t
     idx = lidx[i]
     if idx >= 0:
         set_level(lqty, ltop, b, BID_ROW if side[i] > 0 else ASK_ROW, idx, lnew[i])
     elif idx == -2:
         clear_book(lqty, ltop, b)
-    update_view(market, lqty, ltop, base, b)
-    market[b].ts = t
     if k == STATUS:
         market[b].status = qty[i]
-    if k == TRADE or k == EXECUTE:
+    elif k == TRADE or k == EXECUTE:
         market[b].last_price = price[i]
         market[b].last_qty = qty[i]
         market[b].last_side = side[i] if k == TRADE else -side[i]
         market[b].last_ts = ts[i]
         market[b].last_kind = k
-        if stop_on_wake and prm[0].sub_trade > 0:
-            return W_TRADE, b
-    if stop_on_wake and prm[0].sub_book > 0 and k != TRADE:
+    return b
+
+
+@nb.njit(cache=True, inline="always")
+def wake_of(k, b, prm):
+    """(wake reason, book) for a strategy subscribed to trades or books, when an event of
+    kind k on book b reaches the host; (0, -1) when it does not wake it."""
+    if (k == TRADE or k == EXECUTE) and prm[0].sub_trade > 0:
+        return W_TRADE, b
+    if prm[0].sub_book > 0 and k != TRADE:
         return W_BOOK, b
     return 0, -1
 
 
 @nb.njit(cache=True, inline="always")
-def update_view(market, lqty, ltop, base, b):
-    """Refresh the host's top-of-book view of book b from its local ladder."""
+def show(market, lqty, ltop, base, b, t):
+    """Refresh the host's top-of-book view of book b from its local ladder; its last
+    update was at host time t."""
     width = lqty.shape[2]
     tb = ltop[b, 0]
     ta = ltop[b, 1]
@@ -181,3 +223,4 @@ def update_view(market, lqty, ltop, base, b):
     market[b].bid_qty = lqty[b, BID_ROW, tb] if tb >= 0 else 0
     market[b].ask = base[b] + ta if ta < width else 0
     market[b].ask_qty = lqty[b, ASK_ROW, ta] if ta < width else 0
+    market[b].ts = t

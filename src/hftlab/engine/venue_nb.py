@@ -199,7 +199,7 @@ def fill_row(rec, cur, order_id, ts_ex, ts_local, venue, instrument, side, price
     cur[0].n_fills = n + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def own_ranges(orders, active, cur, ownr):
     """Lowest and highest price of our open bids and asks per book (returns True)."""
     for b in range(ownr.shape[0]):
@@ -249,7 +249,7 @@ def better_or_at(side, op, price):
     return op >= price if side > 0 else op <= price
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def next_in_priority(b, os_, lo_key, lo_seq, orders, active, cur):
     """Our next open order on book b and side os_ in price-time priority after the one of
     key (lo_key, lo_seq) (key: -side * price, lower first; then arrival number), or -1."""
@@ -269,7 +269,7 @@ def next_in_priority(b, os_, lo_key, lo_seq, orders, active, cur):
     return best
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qparams, full,
                     orders, active, cur, resp, rends, rec_f, acct, venues,
                     instruments, market, qty, top, base):
@@ -348,7 +348,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
                       instruments, market, qty, top, base)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def crossed_fills(b, now, orders, active, cur, resp, rends, rec_f, acct, venues, instruments,
                   market, qty, top, base):
     """The all-or-nothing model's crossing rule: an order of ours that the opposite best
