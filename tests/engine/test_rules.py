@@ -1,7 +1,7 @@
 """Unit tests of the shared venue order rules (hftlab.core.rules_nb)."""
 
 from hftlab.core import rules_nb as r
-from hftlab.schema import OrderStatus, Reason
+from hftlab.schema import OrderStatus, Reason, TimeInForce
 
 
 def test_reaches_and_would_cross():
@@ -17,9 +17,9 @@ def test_post_only_fok_and_rest():
     assert r.post_only_reject(True, False) and r.post_only_reject(False, True)
     assert not r.post_only_reject(False, False)
     assert r.fok_can_fill(5, 5) and not r.fok_can_fill(4, 5)
-    assert r.can_rest(False, r.GTC) and r.can_rest(False, r.POST_ONLY)
-    assert not r.can_rest(False, r.IOC) and not r.can_rest(False, r.FOK)
-    assert not r.can_rest(True, r.GTC)
+    assert r.can_rest(False, TimeInForce.GTC) and r.can_rest(False, TimeInForce.POST_ONLY)
+    assert not r.can_rest(False, TimeInForce.IOC) and not r.can_rest(False, TimeInForce.FOK)
+    assert not r.can_rest(True, TimeInForce.GTC)
 
 
 def test_stp_modes():
