@@ -35,6 +35,7 @@ from hftlab.core.commands_nb import write_command
 from hftlab.core.layout import (ACCOUNT_DTYPE, ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, BOOK_DTYPE,
                                 OWN_ORDER_DTYPE)
 from hftlab.core.specialise import plain_args
+from hftlab.schema import OrderStatus
 
 _I8 = np.int64
 # The host's top of book, one row per book: the engine's market view itself.
@@ -64,11 +65,16 @@ class View(namedtuple("View", "books orders active account clock ladder top base
 
 class Orders(namedtuple("Orders", "commands counts")):
     """The command sink of a compiled strategy (module doc)."""
-# counts: commands written, commands refused for want of room, kill requested, pause (+1)
-# or resume (-1) requested, submits written (for the ids they will get)
-N_WRITTEN, N_OVERFLOW, N_KILL, N_PAUSE, N_SUBMITS = 0, 1, 2, 3, 4
-N_COUNTS = 5
-OPEN_STATUSES = (0, 1, 2)  # NEW, ACCEPTED, PARTIALLY_FILLED
+
+
+# the sink's counts, one record (1,) of SINK_DTYPE, zeroed before each call of the strategy
+SINK_DTYPE = np.dtype([
+    ("written", _I8),  # commands written
+    ("overflow", _I8),  # commands refused for want of room
+    ("kill", _I8),  # 1: kill requested
+    ("pause", _I8),  # +1 pause or -1 resume requested
+    ("submits", _I8),  # submits written (for the ids they will get)
+], align=True)
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
@@ -158,8 +164,9 @@ def order(view, k):
 
 @nb.njit(cache=True)
 def is_open(o):
-    """True while the host believes the order open or in flight."""
-    return o.status <= 2
+    """True while the host believes the order open or in flight (NEW, ACCEPTED or
+    PARTIALLY_FILLED)."""
+    return o.status <= OrderStatus.PARTIALLY_FILLED
 
 
 @plain_args
@@ -178,11 +185,12 @@ def depth(view, book, levels):
 @nb.njit(cache=True)
 def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
     """Write one command (every field); False, and counted, when the sink is full."""
-    n = orders.counts[N_WRITTEN]
+    c = orders.counts[0]
+    n = c.written
     if n >= orders.commands.shape[0]:
-        orders.counts[N_OVERFLOW] += 1
+        c.overflow += 1
         return False
-    orders.counts[N_WRITTEN] = n + 1
+    c.written = n + 1
     write_command(orders.commands, n, action, book, side, price, qty, tif, order_type, order_id)
     return True
 
@@ -194,8 +202,9 @@ def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
     returns the id it gets if it passes the gate, or -1 when the sink is full."""
     if not _command(orders, ACT_SUBMIT, book, side, price, qty, tif, order_type, 0):
         return -1
-    oid = view.clock[0].next_id + orders.counts[N_SUBMITS]
-    orders.counts[N_SUBMITS] += 1
+    c = orders.counts[0]
+    oid = view.clock[0].next_id + c.submits
+    c.submits += 1
     return oid
 
 
@@ -226,19 +235,19 @@ def modify(orders, order_id, price, qty):
 def request_kill(orders):
     """Ask the risk gate to fire the kill switch (cancel all, flatten, deny new orders).
     Only the risk desk or the configuration resets it."""
-    orders.counts[N_KILL] = 1
+    orders.counts[0].kill = 1
 
 
 @nb.njit(cache=True)
 def request_pause(orders):
     """Ask the gate to deny new orders (open ones stay) until request_resume."""
-    orders.counts[N_PAUSE] = 1
+    orders.counts[0].pause = 1
 
 
 @nb.njit(cache=True)
 def request_resume(orders):
     """End a pause this strategy asked for (a kill or a loss halt stays)."""
-    orders.counts[N_PAUSE] = -1
+    orders.counts[0].pause = -1
 
 
 @plain_args

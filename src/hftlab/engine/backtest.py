@@ -201,7 +201,7 @@ class _Runner:
         clock = np.zeros(1, api_nb.CLOCK_DTYPE)
         view = api_nb.make_view(e.market, e.orders, e.active, e.local_acct, clock, e.local_qty,
                                 e.local_top, e.base)
-        sink = api_nb.make_sink(cmds, np.zeros(api_nb.N_COUNTS, np.int64))
+        sink = api_nb.make_sink(cmds, np.zeros(1, api_nb.SINK_DTYPE))
         self.io = StrategyIO(cmds, view, sink, clock, self.ss)
 
     def loop(self, ev: Events) -> int:

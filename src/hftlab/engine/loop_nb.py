@@ -101,7 +101,7 @@ def _api_prototypes():
     view = api_nb.make_view(np.zeros(1, BOOK_DTYPE), np.zeros(1, OWN_ORDER_DTYPE), one,
                             np.zeros(1, ACCOUNT_DTYPE), np.zeros(1, api_nb.CLOCK_DTYPE),
                             np.zeros((1, 2, 1), np.int64), np.zeros((1, 2), np.int64), one)
-    sink = api_nb.make_sink(np.zeros(1, COMMAND_DTYPE), np.zeros(api_nb.N_COUNTS, np.int64))
+    sink = api_nb.make_sink(np.zeros(1, COMMAND_DTYPE), np.zeros(1, api_nb.SINK_DTYPE))
     return view, sink
 
 
@@ -460,17 +460,21 @@ def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
     k.n_active = cur[0].n_active
     k.trading_state = rstate.glob[0].state
     k.next_id = cur[0].next_id
-    counts = sink.counts
-    counts[:] = 0
+    c = sink.counts[0]
+    c.written = 0
+    c.overflow = 0
+    c.kill = 0
+    c.pause = 0
+    c.submits = 0
     strat(wake, book, view, sink, sstate)
-    if counts[api_nb.N_OVERFLOW] > 0:
+    if c.overflow > 0:
         cur[0].error = ERR_SINK_FULL
         return -1
-    if counts[api_nb.N_KILL] > 0 and rstate.glob[0].kill == 0:
+    if c.kill > 0 and rstate.glob[0].kill == 0:
         rstate.glob[0].kill = KILL_STRATEGY
-    if counts[api_nb.N_PAUSE] != 0:
-        rstate.glob[0].pause_req = counts[api_nb.N_PAUSE]
-    return counts[api_nb.N_WRITTEN]
+    if c.pause != 0:
+        rstate.glob[0].pause_req = c.pause
+    return c.written
 
 
 def _state_type():
