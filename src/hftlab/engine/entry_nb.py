@@ -18,14 +18,8 @@ from hftlab.core import rules_nb as rules
 from hftlab.core.book_nb import ASK_ROW, BID_ROW
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
                                 R_MODIFIED)
-from hftlab.engine.venue_nb import (FOK, MARKET, POST_ONLY, RS_BAD_QTY, RS_FOK,
-                                    RS_HALTED, RS_NONE, RS_POST_ONLY, RS_RANGE,
-                                    RS_SELF_TRADE, RS_UNKNOWN_ORDER, ST_ACCEPTED,
-                                    ST_PARTIAL,
-                                    ST_REJECTED, close_order, fill, is_open, record_order,
-                                    refuse, respond)
-
-from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
+from hftlab.engine.venue_nb import close_order, fill, is_open, record_order, refuse, respond
+from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce
 
 
 @nb.njit(cache=True)
@@ -34,7 +28,7 @@ def own_cross_price(s, orders, active, cur):
     b = orders[s].book
     side = orders[s].side
     lim = orders[s].price
-    mkt = orders[s].order_type == MARKET
+    mkt = orders[s].order_type == OrderType.MARKET
     best = -1
     for k in range(cur[0].n_active):
         r = active[k]
@@ -71,7 +65,7 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
     b = orders[s].book
     side = orders[s].side
     width = qty.shape[2]
-    mkt = orders[s].order_type == MARKET
+    mkt = orders[s].order_type == OrderType.MARKET
     tif = orders[s].tif
     lim = orders[s].price - base[b]
     orow = ASK_ROW if side > 0 else BID_ROW
@@ -82,9 +76,9 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
         crosses = rules.would_cross(side, mkt, lim, top[b, 0] >= 0, top[b, 0])
     own = own_cross_price(s, orders, active, cur)
     own_i = own - base[b] if own >= 0 else -1
-    if tif == POST_ONLY and rules.post_only_reject(mkt, crosses or own >= 0):
-        return ST_REJECTED, RS_POST_ONLY
-    if tif == FOK:
+    if tif == TimeInForce.POST_ONLY and rules.post_only_reject(mkt, crosses or own >= 0):
+        return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS
+    if tif == TimeInForce.FOK:
         avail = 0
         i = top[b, 1] if side > 0 else top[b, 0]
         while 0 <= i < width and (mkt or rules.reaches(side, lim, i)):
@@ -93,8 +87,8 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
             avail += qty[b, orow, i]
             i += side
         if not rules.fok_can_fill(avail, orders[s].leaves):
-            return ST_REJECTED, RS_FOK
-    reason = RS_NONE
+            return OrderStatus.REJECTED, Reason.FOK_NOT_FILLABLE
+    reason = Reason.NONE
     i = top[b, 1] if side > 0 else top[b, 0]
     while orders[s].leaves > 0 and 0 <= i < width:
         if not mkt and not rules.reaches(side, lim, i):
@@ -102,12 +96,12 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
         if own_i >= 0 and rules.reaches(side, i, own_i):
             cancel_resting, stop_taker = rules.stp_action(stp)
             if cancel_resting:
-                cancel_own_at(s, own, now, RS_SELF_TRADE, orders, active, cur, resp, rends, rec_o,
-                              venues, market)
+                cancel_own_at(s, own, now, Reason.SELF_TRADE, orders, active, cur, resp, rends,
+                              rec_o, venues, market)
                 own = own_cross_price(s, orders, active, cur)
                 own_i = own - base[b] if own >= 0 else -1
             if stop_taker:
-                reason = RS_SELF_TRADE
+                reason = Reason.SELF_TRADE
                 break
             continue
         avail = qty[b, orow, i]
@@ -117,8 +111,8 @@ def execute(s, now, stp, orders, active, cur, resp, rends, rec_o, rec_f, acct, v
                  venues, instruments, market, qty, top, base)
         i += side
     status, reason = rules.remainder_outcome(orders[s].leaves, orders[s].filled,
-                                             reason == RS_SELF_TRADE, rules.can_rest(mkt, tif))
-    if status != ST_ACCEPTED and status != ST_PARTIAL:
+                                             reason == Reason.SELF_TRADE, rules.can_rest(mkt, tif))
+    if status != OrderStatus.ACCEPTED and status != OrderStatus.PARTIALLY_FILLED:
         return status, reason
     # rest at the back of our level
     orders[s].ahead = float(qty[b, BID_ROW if side > 0 else ASK_ROW, lim])
@@ -137,17 +131,17 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
     v = market[b].venue
     width = qty.shape[2]
     if kind == ACT_SUBMIT:
-        status, reason = ST_REJECTED, RS_NONE
+        status, reason = OrderStatus.REJECTED, Reason.NONE
         idx = orders[s].price - base[b]
         if halted[b]:
-            reason = RS_HALTED
-        elif orders[s].order_type != MARKET and (idx < 0 or idx >= width):
-            reason = RS_RANGE
+            reason = Reason.HALTED
+        elif orders[s].order_type != OrderType.MARKET and (idx < 0 or idx >= width):
+            reason = Reason.OUT_OF_BOOK_RANGE
         else:
             status, reason = execute(s, now, stp, orders, active, cur, resp, rends, rec_o,
                                      rec_f, acct, venues, instruments, market, qty, top, base)
         orders[s].status = status
-        if status == ST_ACCEPTED or status == ST_PARTIAL:
+        if status == OrderStatus.ACCEPTED or status == OrderStatus.PARTIALLY_FILLED:
             rk = R_ACK
         else:
             rk = R_DONE
@@ -157,29 +151,31 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
                      orders[s].qty, status, reason, market)
         return
     if not is_open(orders[s].status):
-        refuse(s, kind, now, new_price, new_qty, RS_UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
-               venues, market)
+        refuse(s, kind, now, new_price, new_qty, Reason.UNKNOWN_ORDER, orders, cur, resp, rends,
+               rec_o, venues, market)
         return
     if kind == ACT_CANCEL:
-        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues, market)
+        close_order(s, now, R_CANCELLED, Reason.NONE, orders, cur, resp, rends, rec_o, venues,
+                    market)
         return
     # modify: new_qty is the new total order quantity (rules_nb.modify_leaves); what has
     # filled by now is subtracted, and a total at or below it cancels the rest
     idx = new_price - base[b]
-    reason = RS_NONE
+    reason = Reason.NONE
     if new_qty <= 0:
-        reason = RS_BAD_QTY
+        reason = Reason.BAD_QTY
     elif idx < 0 or idx >= width:
-        reason = RS_RANGE
+        reason = Reason.OUT_OF_BOOK_RANGE
     elif halted[b]:
-        reason = RS_HALTED
-    if reason != RS_NONE:
+        reason = Reason.HALTED
+    if reason != Reason.NONE:
         refuse(s, ACT_MODIFY, now, new_price, new_qty, reason, orders, cur, resp, rends, rec_o,
                venues, market)
         return
     leaves = rules.modify_leaves(new_qty, orders[s].filled)
     if leaves <= 0:
-        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues, market)
+        close_order(s, now, R_CANCELLED, Reason.NONE, orders, cur, resp, rends, rec_o, venues,
+                    market)
         return
     status = orders[s].status
     if rules.modify_keeps_priority(orders[s].price, orders[s].leaves, new_price, leaves):
@@ -192,12 +188,12 @@ def arrive(kind, s, new_price, new_qty, now, stp, halted, orders, active, cur, r
         orders[s].qty = new_qty
         status, reason = execute(s, now, stp, orders, active, cur, resp, rends, rec_o,
                                      rec_f, acct, venues, instruments, market, qty, top, base)
-        if status == ST_REJECTED:  # e.g. post-only that would cross: the order stays as it was
+        if status == OrderStatus.REJECTED:  # e.g. a post-only that would cross: the order stays
             orders[s].price, orders[s].leaves, orders[s].qty = old_price, old_leaves, old_qty
             status = orders[s].status
         orders[s].status = status
     due = respond(resp, rends, cur, venues, v, now, R_MODIFIED, s, orders[s].price,
                   orders[s].leaves, status, reason, 0)
+    shown = OrderStatus.REJECTED if reason == Reason.POST_ONLY_WOULD_CROSS else status
     record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s].price,
-                 orders[s].leaves, ST_REJECTED if reason == RS_POST_ONLY else status, reason,
-                 market)
+                 orders[s].leaves, shown, reason, market)

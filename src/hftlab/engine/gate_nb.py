@@ -17,14 +17,12 @@ import numba as nb
 from hftlab.core.latency_nb import entry_delay
 from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, MAX_LOTS, MAX_TICKS
 from hftlab.core.specialise import plain_args
-from hftlab.engine.venue_nb import (MARKET, RS_BAD_PRICE, RS_BAD_QTY, RS_UNKNOWN_ORDER, ST_DENIED,
-                                    ST_NEW, is_open, order_row, push, record_order)
+from hftlab.engine.venue_nb import is_open, order_row, push, record_order
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.events_nb import on_requests
 from hftlab.risk.pretrade_nb import collar, count_cancel, has_requests, pre_trade
+from hftlab.schema import OrderStatus, OrderType, Reason, TimeInForce
 
-RS_BAD_SIDE, RS_UNKNOWN_BOOK, RS_TOO_MANY, RS_NO_REFERENCE = 14, 15, 13, 52
-LIMIT, IOC = 0, 1  # schema.OrderType.LIMIT, TimeInForce.IOC
 
 
 @nb.njit(cache=True)
@@ -40,10 +38,10 @@ def find_order(orders, active, cur, oid):
 @nb.njit(cache=True)
 def deny(s, now, reason, orders, rec_o, cur, market):
     """Record a denied submit and close its slot at both ends."""
-    orders[s].status = ST_DENIED
-    orders[s].local_status = ST_DENIED
+    orders[s].status = OrderStatus.DENIED
+    orders[s].local_status = OrderStatus.DENIED
     record_order(rec_o, cur, orders, s, ACT_SUBMIT, 0, now, orders[s].price, orders[s].qty,
-                 ST_DENIED, reason, market)
+                 OrderStatus.DENIED, reason, market)
 
 
 @plain_args
@@ -82,7 +80,7 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                 order_row(rec_o, cur, cur[0].next_id, now, 0, now,
                           market[b].venue if known else 0, market[b].instrument if known else 0,
                           ACT_SUBMIT, cmds[c].side, cmds[c].order_type, cmds[c].tif,
-                          cmds[c].price, cmds[c].qty, ST_DENIED, RS_TOO_MANY)
+                          cmds[c].price, cmds[c].qty, OrderStatus.DENIED, Reason.TOO_MANY_ORDERS)
                 cur[0].next_id += 1
                 continue
             cur[0].n_free -= 1
@@ -103,37 +101,37 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
             orders[s].tif = cmds[c].tif
             orders[s].order_type = cmds[c].order_type
             orders[s].ts_sent = now
-            orders[s].status = ST_NEW
-            orders[s].local_status = ST_NEW
+            orders[s].status = OrderStatus.NEW
+            orders[s].local_status = OrderStatus.NEW
             side = cmds[c].side
             if not 0 <= b < n_books:
-                deny(s, now, RS_UNKNOWN_BOOK, orders, rec_o, cur, market)
+                deny(s, now, Reason.UNKNOWN_BOOK, orders, rec_o, cur, market)
                 continue
             if side != 1 and side != -1:
-                deny(s, now, RS_BAD_SIDE, orders, rec_o, cur, market)
+                deny(s, now, Reason.BAD_SIDE, orders, rec_o, cur, market)
                 continue
             if cmds[c].deny != 0:  # the host found it bad (a float price off the tick)
                 deny(s, now, cmds[c].deny, orders, rec_o, cur, market)
                 continue
             if cmds[c].qty <= 0 or cmds[c].qty > MAX_LOTS:
-                deny(s, now, RS_BAD_QTY, orders, rec_o, cur, market)
+                deny(s, now, Reason.BAD_QTY, orders, rec_o, cur, market)
                 continue
-            if cmds[c].price > MAX_TICKS or (cmds[c].order_type != MARKET
+            if cmds[c].price > MAX_TICKS or (cmds[c].order_type != OrderType.MARKET
                                                  and cmds[c].price <= 0):
-                deny(s, now, RS_BAD_PRICE, orders, rec_o, cur, market)
+                deny(s, now, Reason.BAD_PRICE, orders, rec_o, cur, market)
                 continue
             q = cmds[c].qty
             price, otype = cmds[c].price, cmds[c].order_type
-            if otype == MARKET and not exempt:
+            if otype == OrderType.MARKET and not exempt:
                 protect = collar(market, b, side, rparams)
                 if protect < 0:
-                    deny(s, now, RS_NO_REFERENCE, orders, rec_o, cur, market)
+                    deny(s, now, Reason.RISK_NO_REFERENCE, orders, rec_o, cur, market)
                     continue
                 if protect > 0:  # a market order within the price band: a limit IOC at it
-                    price, otype = protect, LIMIT
+                    price, otype = protect, OrderType.LIMIT
                     orders[s].price = orders[s].local_price = price
-                    orders[s].order_type = LIMIT
-                    orders[s].tif = IOC
+                    orders[s].order_type = OrderType.LIMIT
+                    orders[s].tif = TimeInForce.IOC
             reason = 0 if exempt else pre_trade(now, orders[s].order_id, s, b, side, price, q,
                                                 otype, q, False, lacct, market, instruments,
                                                 orders, active, cur, rparams, rstate, rec_r)
@@ -145,18 +143,19 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
             push(entry, eends, cur, due, ACT_SUBMIT, s, 0, 0, 0, 0, 0, now)
         elif action == ACT_CANCEL or action == ACT_MODIFY:
             s = find_order(orders, active, cur, cmds[c].order_id)
-            if s < 0 or not (orders[s].local_status == ST_NEW or is_open(orders[s].local_status)):
+            st = orders[s].local_status if s >= 0 else OrderStatus.NEW
+            if s < 0 or not (st == OrderStatus.NEW or is_open(st)):
                 order_row(rec_o, cur, cmds[c].order_id, now, 0, now, 0, 0, action, 0, 0, 0,
-                          cmds[c].price, cmds[c].qty, ST_DENIED, RS_UNKNOWN_ORDER)
+                          cmds[c].price, cmds[c].qty, OrderStatus.DENIED, Reason.UNKNOWN_ORDER)
                 continue
             b = orders[s].book
             if action == ACT_MODIFY:
                 reason = cmds[c].deny
                 q = cmds[c].qty
                 if reason == 0 and (q <= 0 or q > MAX_LOTS):
-                    reason = RS_BAD_QTY
+                    reason = Reason.BAD_QTY
                 if reason == 0 and (cmds[c].price <= 0 or cmds[c].price > MAX_TICKS):
-                    reason = RS_BAD_PRICE
+                    reason = Reason.BAD_PRICE
                 # q is the new total: what the order may still add is q less what the host
                 # has seen filled, beyond the leaves it already counts (rules_nb.modify_leaves)
                 add = q - orders[s].local_filled - orders[s].local_leaves
@@ -168,7 +167,7 @@ def dispatch(start, n_cmds, now, cmds, orders, active, free, cur, entry, eends, 
                                        rparams, rstate, rec_r)
                 if reason != 0:
                     record_order(rec_o, cur, orders, s, ACT_MODIFY, 0, now, cmds[c].price,
-                                 cmds[c].qty, ST_DENIED, reason, market)
+                                 cmds[c].qty, OrderStatus.DENIED, reason, market)
                     continue
                 orders[s].local_price = cmds[c].price
             elif not exempt:

@@ -60,13 +60,13 @@ from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE
                                 W_DENIED, W_END, W_FILL, W_ORDER, W_START, W_TIMER)
 from hftlab.engine.queue_nb import QUEUE_FN
 from hftlab.engine.state import EVENTS_TYPE, EngineState, StrategyIO
-from hftlab.engine.venue_nb import (ST_DENIED, book_mid, is_open, may_touch, on_market_event,
-                                    own_ranges, release_closed)
+from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
+                                    release_closed)
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.layout import KILL_STRATEGY, new_state, no_limits
 from hftlab.risk.pretrade_nb import has_requests
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE)
+                           STATE_RECORD_DTYPE, OrderStatus)
 
 MAX_CMDS = 64
 
@@ -445,7 +445,7 @@ def _run(ev, st, io, strat, qfn, qparams):
 def denied_any(rec_o, lo, hi):
     """True when an order-record row in [lo, hi) is a denial (OrderStatus.DENIED)."""
     for r in range(lo, hi):
-        if rec_o[r].status == ST_DENIED:
+        if rec_o[r].status == OrderStatus.DENIED:
             return True
     return False
 

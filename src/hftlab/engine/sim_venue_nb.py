@@ -34,12 +34,11 @@ from hftlab.core import rules_nb as rules
 from hftlab.core.layout import (ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, R_ACK, R_CANCELLED, R_DONE,
                                 R_MODIFIED)
 from hftlab.engine.host_nb import host_time
-from hftlab.engine.venue_nb import (RS_NONE, RS_SELF_TRADE, RS_UNKNOWN_ORDER,
-                                    ST_ACCEPTED, ST_PARTIAL, ST_REJECTED, close_order, fill,
-                                    is_open, record_order, refuse, respond)
+from hftlab.engine.venue_nb import close_order, fill, is_open, record_order, refuse, respond
 from hftlab.risk.monitor_nb import may_send
 from hftlab.sim.layout import OWN_OWNER
 from hftlab.sim.simulator_nb import execute
+from hftlab.schema import OrderStatus, Reason
 
 INF = np.iinfo(np.int64).max
 
@@ -82,7 +81,7 @@ def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, ve
         if r == s or not is_open(orders[r].status):
             continue
         if sorders[orders[r].venue_id].state == mk.CLOSED:
-            close_order(r, now, R_DONE, RS_SELF_TRADE, orders, cur, resp, rends, rec_o, venues,
+            close_order(r, now, R_DONE, Reason.SELF_TRADE, orders, cur, resp, rends, rec_o, venues,
                         market)
 
 
@@ -90,8 +89,8 @@ def _removed_by_stp(s, now, sorders, orders, active, cur, resp, rends, rec_o, ve
 def _resting_status(orders, s, status):
     """Our status after the engine's answer: a resting order is PARTIAL once anything of
     it traded (in this call or before), whatever the engine says of this call alone."""
-    if status == ST_ACCEPTED or status == ST_PARTIAL:
-        return ST_PARTIAL if orders[s].filled > 0 else ST_ACCEPTED
+    if status == OrderStatus.ACCEPTED or status == OrderStatus.PARTIALLY_FILLED:
+        return OrderStatus.PARTIALLY_FILLED if orders[s].filled > 0 else OrderStatus.ACCEPTED
     return status
 
 
@@ -118,7 +117,7 @@ def arrive(st, sim, msg):
     v = market[b].venue
     if kind != ACT_SUBMIT and not is_open(orders[s].status):
         eends[0].head += 1
-        refuse(s, kind, now, x.price, x.qty, RS_UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
+        refuse(s, kind, now, x.price, x.qty, Reason.UNKNOWN_ORDER, orders, cur, resp, rends, rec_o,
                venues, market)
         return 0
     msg.action = kind
@@ -155,7 +154,7 @@ def arrive(st, sim, msg):
         orders[s].venue_id = vid
         if vid > 0 and sorders[vid].state != mk.CLOSED:  # a price band may reprice it
             orders[s].price = sorders[vid].price
-    elif kind == ACT_MODIFY and status != ST_REJECTED:  # the new price and remaining size
+    elif kind == ACT_MODIFY and status != OrderStatus.REJECTED:  # the new price and remaining size
         orders[s].price = sorders[orders[s].venue_id].price
         orders[s].leaves = msg.qty
         orders[s].qty = orders[s].filled + msg.qty
@@ -171,19 +170,19 @@ def arrive(st, sim, msg):
                      orders[s].qty, orders[s].status, reason, market)
         return 0
     if kind == ACT_CANCEL:
-        close_order(s, now, R_CANCELLED, RS_NONE, orders, cur, resp, rends, rec_o, venues,
+        close_order(s, now, R_CANCELLED, Reason.NONE, orders, cur, resp, rends, rec_o, venues,
                         market)
         return 0
     # modify: the engine keeps the order as it was when it refuses (post-only would cross,
     # out of range, bad size)
-    if status != ST_REJECTED:
+    if status != OrderStatus.REJECTED:
         orders[s].status = _resting_status(orders, s, status)
     answer = orders[s].status
     due = respond(resp, rends, cur, venues, v, now, R_MODIFIED, s, orders[s].price,
                   orders[s].leaves, answer, reason, 0)
+    shown = OrderStatus.REJECTED if status == OrderStatus.REJECTED else answer
     record_order(rec_o, cur, orders, s, ACT_MODIFY, now, due, orders[s].price,
-                 orders[s].leaves, ST_REJECTED if status == ST_REJECTED else answer, reason,
-                 market)
+                 orders[s].leaves, shown, reason, market)
     return 0
 
 

@@ -37,21 +37,14 @@ from hftlab.engine.accounting_nb import apply_fill, fee_of
 from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.core.latency_nb import draw
 from hftlab.core.layout import ACT_CANCEL, ERR_QUEUE_FULL, R_FILL, R_REFUSED
+from hftlab.schema import OrderStatus
 
-# schema.OrderStatus / TimeInForce / OrderType / Reason (numba needs plain ints)
-ST_NEW, ST_ACCEPTED, ST_PARTIAL, ST_FILLED, ST_CANCELLED, ST_REJECTED, ST_DENIED, ST_EXPIRED = (
-    0, 1, 2, 3, 4, 5, 6, 7)
-GTC, IOC, FOK, POST_ONLY = 0, 1, 2, 3
-LIMIT, MARKET = 0, 1
-RS_NONE, RS_BAD_PRICE, RS_BAD_QTY = 0, 2, 3
 NO_PRICE = np.iinfo(np.int64).max
-RS_POST_ONLY, RS_FOK, RS_NO_LIQ, RS_UNKNOWN_ORDER, RS_SELF_TRADE, RS_HALTED, RS_RANGE = (
-    6, 7, 8, 9, 10, 11, 12)
 
 
 @nb.njit(cache=True, inline="always")
 def is_open(status):
-    return status == ST_ACCEPTED or status == ST_PARTIAL
+    return status == OrderStatus.ACCEPTED or status == OrderStatus.PARTIALLY_FILLED
 
 
 @plain_args
@@ -130,11 +123,11 @@ def order_row(rec, cur, order_id, ts_sent, ts_ex, ts_ack, venue, instrument, act
 def close_order(s, now, rk, reason, orders, cur, resp, rends, rec_o, venues, market):
     """The venue cancels our open order s (our cancel: rk R_CANCELLED; self-trade
     prevention: R_DONE, reason SELF_TRADE): close it, answer the host, record it."""
-    orders[s].status = ST_CANCELLED
+    orders[s].status = OrderStatus.CANCELLED
     due = respond(resp, rends, cur, venues, market[orders[s].book].venue, now, rk, s,
-                  orders[s].price, orders[s].leaves, ST_CANCELLED, reason, 0)
+                  orders[s].price, orders[s].leaves, OrderStatus.CANCELLED, reason, 0)
     record_order(rec_o, cur, orders, s, ACT_CANCEL, now, due, orders[s].price,
-                 orders[s].leaves, ST_CANCELLED, reason, market)
+                 orders[s].leaves, OrderStatus.CANCELLED, reason, market)
 
 
 @plain_args
@@ -143,7 +136,8 @@ def refuse(s, kind, now, price, q, reason, orders, cur, resp, rends, rec_o, venu
     """The venue refuses a cancel / modify of ours (e.g. the order is no longer open)."""
     due = respond(resp, rends, cur, venues, market[orders[s].book].venue, now, R_REFUSED, s,
                   price, q, orders[s].status, reason, 0)
-    record_order(rec_o, cur, orders, s, kind, now, due, price, q, ST_REJECTED, reason, market)
+    record_order(rec_o, cur, orders, s, kind, now, due, price, q, OrderStatus.REJECTED, reason,
+                 market)
 
 
 @nb.njit(cache=True)
@@ -169,7 +163,7 @@ def fill(s, q, price, maker, now, orders, cur, resp, rends, rec_f, acct, venues,
     orders[s].filled += q
     cur[0].own_dirty = 1
     done = orders[s].leaves == 0
-    orders[s].status = ST_FILLED if done else ST_PARTIAL
+    orders[s].status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
     mb = np.int64(instruments[i].mark_book)
     apply_fill(acct, instruments, i, side, price, q, fee, maker)
     due = respond(resp, rends, cur, venues, v, now, R_FILL, s, price, q, orders[s].status, 0,
@@ -376,8 +370,8 @@ def release_closed(orders, active, free, cur):
         s = active[k]
         st = orders[s].status
         lst = orders[s].local_status
-        closed_ex = not is_open(st) and st != ST_NEW
-        closed_lo = not is_open(lst) and lst != ST_NEW
+        closed_ex = not is_open(st) and st != OrderStatus.NEW
+        closed_lo = not is_open(lst) and lst != OrderStatus.NEW
         if closed_ex and closed_lo and orders[s].pending == 0:
             cur[0].n_active -= 1
             active[k] = active[cur[0].n_active]
