@@ -270,6 +270,11 @@ def _file_stream(plan: dict, chunk_size: int, validate: bool) -> Iterator[list[n
     f = plan["file"]
     check = EventValidator(len(f.venues), len(f.instruments)) if validate else None
     skip = plan["skip"]
+    # a file whose tables are the data set's (one file, usually) keeps its ids: mapping
+    # them would copy two columns per batch on the reader thread; unvalidated ids are
+    # still mapped, so one out of range fails there rather than in the engine
+    same = check is not None and all(np.array_equal(m, np.arange(len(m)))
+                                     for m in (plan["venue"], plan["instrument"]))
     for row, cols in f.batches(chunk_size):
         if check is not None:
             check.check(cols[:-1], cols[-1], str(f.path), row)
@@ -277,8 +282,9 @@ def _file_stream(plan: dict, chunk_size: int, validate: bool) -> Iterator[list[n
             continue
         if row < skip:
             cols = [c[skip - row:] for c in cols]
-        cols[2] = plan["venue"][cols[2]]
-        cols[3] = plan["instrument"][cols[3]]
+        if not same:
+            cols[2] = plan["venue"][cols[2]]
+            cols[3] = plan["instrument"][cols[3]]
         yield cols
 
 
