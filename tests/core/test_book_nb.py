@@ -5,7 +5,6 @@ the same whatever the ladder's width."""
 import time
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
