@@ -5,12 +5,12 @@ the same whatever the ladder's width."""
 import time
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hftlab.core import book_nb
-from hftlab.core.book_nb import ASK_ROW, BID_ROW, LEVEL, CLEAR
+from hftlab.core.book_nb import ASK_ROW, BID_ROW
+from hftlab.schema import Kind
 
 WIDTH = 300  # several level-1 words and two level-2 words per side (64 * 64 = 4096 > 300)
 
@@ -56,7 +56,7 @@ def test_top_and_depth_match_a_full_scan_after_every_change(ops, indexed):
     px = np.empty((2, 4), dtype=np.int64)
     sz = np.empty((2, 4), dtype=np.int64)
     for n, (b, side, i, q) in enumerate(ops):
-        err, idx, _, new, _ = book_nb.apply_event(qty, top, base, omap, b, LEVEL, side,
+        err, idx, _, new, _ = book_nb.apply_event(qty, top, base, omap, b, Kind.LEVEL, side,
                                                   base[b] + i, q, 0, n)
         assert (err, idx, new) == (0, i, q)
         for bb in range(2):
@@ -65,7 +65,7 @@ def test_top_and_depth_match_a_full_scan_after_every_change(ops, indexed):
         want_px, want_sz = expected_depth(qty, b, 4)
         assert np.array_equal(np.where(px >= 0, px - base[b], -1), want_px)
         assert np.array_equal(sz, want_sz)
-    book_nb.apply_event(qty, top, base, omap, 0, CLEAR, 0, 0, 0, 0, len(ops))
+    book_nb.apply_event(qty, top, base, omap, 0, Kind.CLEAR, 0, 0, 0, 0, len(ops))
     assert tuple(top[0, :2]) == (-1, WIDTH) and not qty[0].any()
     if indexed:
         assert not top[0, 2:].any()  # the index is empty again

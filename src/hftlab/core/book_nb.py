@@ -34,9 +34,8 @@ from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.typed import Dict
 
 from hftlab.core.specialise import plain_args
+from hftlab.schema import Kind
 
-# kinds (schema.Kind)
-ADD, CANCEL, DELETE, EXECUTE, TRADE, LEVEL, CLEAR, STATUS = 1, 2, 3, 4, 5, 6, 7, 8
 BID_ROW, ASK_ROW = 0, 1
 
 # error codes returned by apply_event (0 = ok)
@@ -279,7 +278,7 @@ def clear_orders(orders, b):
 @nb.njit(cache=True, inline="always")
 def apply_l2(qty, top, base, b, kind, side, price, q):
     """apply_event for LEVEL and TRADE events, which never need the L3 order map."""
-    if kind == TRADE:
+    if kind == Kind.TRADE:
         return 0, -1, 0, 0, -1
     i = price - base[b]
     if i < 0 or i >= qty.shape[2]:
@@ -297,12 +296,12 @@ def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     Returns (err, index, old_level_qty, new_level_qty, order_seq): the ladder index and
     aggregate before / after at the touched price, and for L3 events the arrival number
     of the order touched (-1 if the order was not in the map, i.e. it predates the data).
-    TRADE and STATUS do not change the ladder (index -1).
+    Kind.TRADE and Kind.STATUS do not change the ladder (index -1).
     """
     width = qty.shape[2]
-    if kind == TRADE or kind == STATUS:
+    if kind == Kind.TRADE or kind == Kind.STATUS:
         return 0, -1, 0, 0, -1
-    if kind == CLEAR:
+    if kind == Kind.CLEAR:
         clear_book(qty, top, b)
         clear_orders(orders, b)
         return 0, -1, 0, 0, -1
@@ -311,11 +310,11 @@ def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
         return ERR_RANGE, -1, 0, 0, -1
     row = row_of(side)
     old = qty[b, row, i]
-    if kind == LEVEL:
+    if kind == Kind.LEVEL:
         set_level(qty, top, b, row, i, q)
         return 0, i, old, q, -1
     key = (b, np.int64(oid))
-    if kind == ADD:
+    if kind == Kind.ADD:
         set_level(qty, top, b, row, i, old + q)
         if oid != 0:
             orders[key] = (side, price, q, seq)
@@ -327,7 +326,7 @@ def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
     if oid != 0 and key in orders:
         o = orders[key]
         oseq = o[3]
-        if kind == DELETE:
+        if kind == Kind.DELETE:
             # the event's size where the source gives one (LOBSTER: the size that leaves
             # the visible book), else what the order map holds (ITCH's D has no size)
             dq = min(q, o[2]) if q > 0 else o[2]

@@ -15,10 +15,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from hftlab.core.book_nb import ASK_ROW, BID_ROW, EXECUTE, STATUS, TRADE, clear_book, set_level
+from hftlab.core.book_nb import ASK_ROW, BID_ROW, clear_book, set_level
 from hftlab.core.latency_nb import keyed_draw
 from hftlab.core.layout import W_BOOK, W_TRADE
 from hftlab.core.specialise import plain_args
+from hftlab.schema import Kind
 
 INF = np.iinfo(np.int64).max
 
@@ -190,12 +191,12 @@ def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lq
         set_level(lqty, ltop, b, BID_ROW if side[i] > 0 else ASK_ROW, idx, lnew[i])
     elif idx == -2:
         clear_book(lqty, ltop, b)
-    if k == STATUS:
+    if k == Kind.STATUS:
         market[b].status = qty[i]
-    elif k == TRADE or k == EXECUTE:
+    elif k == Kind.TRADE or k == Kind.EXECUTE:
         market[b].last_price = price[i]
         market[b].last_qty = qty[i]
-        market[b].last_side = side[i] if k == TRADE else -side[i]
+        market[b].last_side = side[i] if k == Kind.TRADE else -side[i]
         market[b].last_ts = ts[i]
         market[b].last_kind = k
     return b
@@ -205,9 +206,9 @@ def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lq
 def wake_of(k, b, prm):
     """(wake reason, book) for a strategy subscribed to trades or books, when an event of
     kind k on book b reaches the host; (0, -1) when it does not wake it."""
-    if (k == TRADE or k == EXECUTE) and prm[0].sub_trade > 0:
+    if (k == Kind.TRADE or k == Kind.EXECUTE) and prm[0].sub_trade > 0:
         return W_TRADE, b
-    if prm[0].sub_book > 0 and k != TRADE:
+    if prm[0].sub_book > 0 and k != Kind.TRADE:
         return W_BOOK, b
     return 0, -1
 

@@ -45,8 +45,8 @@ from numba.core.typing.typeof import typeof_impl
 from hftlab.core.specialise import plain_args
 from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
-from hftlab.core.book_nb import (ADD, CLEAR, ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, LEVEL, STATUS, TRADE,
-                                 WARN_NEGATIVE_LEVEL, apply_event, apply_l2, new_order_map)
+from hftlab.core.book_nb import (ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL,
+                                 apply_event, apply_l2, new_order_map)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.host_nb import (INF, catch_up, host_time, next_arrival, oldest_arrival,
                                    queue_arrival)
@@ -66,7 +66,7 @@ from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.layout import KILL_STRATEGY, new_state, no_limits
 from hftlab.risk.pretrade_nb import has_requests
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE, OrderStatus)
+                           STATE_RECORD_DTYPE, Kind, OrderStatus)
 
 MAX_CMDS = 64
 
@@ -337,14 +337,14 @@ def _run(ev, st, io, strat, qfn, qparams):
                     s_ = side[iex]
                     p = price[iex]
                     q = evqty[iex]
-                    if k == LEVEL or k == TRADE:  # the L2 hot path, without the order map
+                    if k == Kind.LEVEL or k == Kind.TRADE:  # the L2 hot path, without the order map
                         err, idx, old, new, oseq = apply_l2(qty, top, base, b, k, s_, p, q)
                     else:
-                        if k == STATUS:
+                        if k == Kind.STATUS:
                             halted[b] = 1 if q == 0 else 0
                         err, idx, old, new, oseq = apply_event(qty, top, base, omap, b, k, s_, p,
                                                                q, oid[iex], cur[0].seq)
-                        if k == ADD:
+                        if k == Kind.ADD:
                             cur[0].seq += 1
                     if err != 0:
                         if err == ERR_RANGE:
@@ -361,7 +361,7 @@ def _run(ev, st, io, strat, qfn, qparams):
                             cur[0].l3_over += 1
                             if cur[0].l3_over_at == 0:
                                 cur[0].l3_over_at = number + 1
-                    ev_idx[iex] = -2 if k == CLEAR else idx
+                    ev_idx[iex] = -2 if k == Kind.CLEAR else idx
                     ev_new[iex] = new
                     if by_arrival:
                         queue_arrival(iex, number, cur[0].feed_seed, ts, ts_local, venue, venues,

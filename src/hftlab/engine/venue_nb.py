@@ -34,10 +34,9 @@ import numpy as np
 
 from hftlab.core.specialise import plain_args
 from hftlab.engine.accounting_nb import apply_fill, fee_of
-from hftlab.core.book_nb import ADD, CLEAR, EXECUTE, LEVEL, STATUS, TRADE
 from hftlab.core.latency_nb import draw
 from hftlab.core.layout import ACT_CANCEL, ERR_QUEUE_FULL, R_FILL, R_REFUSED
-from hftlab.schema import OrderStatus
+from hftlab.schema import Kind, OrderStatus
 
 NO_PRICE = np.iinfo(np.int64).max
 
@@ -224,16 +223,16 @@ def may_touch(ownr, b, kind, side, price):
     ask_lo = ownr[b].ask_lo
     if bid_hi < 0 and ask_lo == NO_PRICE:
         return False
-    if kind == TRADE:
+    if kind == Kind.TRADE:
         return (side < 0 and price <= bid_hi) or (side > 0 and price >= ask_lo)
-    if kind == STATUS:
+    if kind == Kind.STATUS:
         return False
-    if kind == CLEAR:
+    if kind == Kind.CLEAR:
         return True
     if side > 0:  # our bids' queue or a trade through them; or the bid reaching our asks
-        return (price <= bid_hi and (price >= ownr[b].bid_lo or kind == EXECUTE)) or (
+        return (price <= bid_hi and (price >= ownr[b].bid_lo or kind == Kind.EXECUTE)) or (
             price >= ask_lo)
-    return (price >= ask_lo and (price <= ownr[b].ask_hi or kind == EXECUTE)) or (
+    return (price >= ask_lo and (price <= ownr[b].ask_hi or kind == Kind.EXECUTE)) or (
         price <= bid_hi)
 
 
@@ -283,7 +282,7 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
             continue
         os_ = orders[s].side
         op = orders[s].price
-        if kind == TRADE:  # side is the aggressor: a seller hits bids
+        if kind == Kind.TRADE:  # side is the aggressor: a seller hits bids
             if side == 0 or side == os_:
                 continue
             if op == price:
@@ -292,22 +291,22 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
             elif better_or_at(os_, op, price):  # traded through: all ahead of us is gone
                 orders[s].ahead = min(orders[s].ahead, 0.0)
         elif op == price and idx >= 0 and side == os_:
-            if kind == LEVEL:  # L2 depth change: the queue model decides
+            if kind == Kind.LEVEL:  # L2 depth change: the queue model decides
                 orders[s].ahead = qfn(orders[s].ahead, float(old), float(new),
                                      orders[s].traded, qparams)
                 orders[s].traded = 0.0
-            elif kind != ADD and oseq < orders[s].seq:  # L3 removal ahead of us (-1: rested
+            elif kind != Kind.ADD and oseq < orders[s].seq:  # L3 removal ahead of us (-1: rested
                 orders[s].ahead = max(orders[s].ahead - (old - new), 0.0)  # before the data)
     # 2. what could have traded with us: (our side, budget)
     budget = 0
     os_ = 0
-    if kind == TRADE and side != 0:
+    if kind == Kind.TRADE and side != 0:
         os_ = -side
         budget = q
-    elif kind == EXECUTE and idx >= 0:
+    elif kind == Kind.EXECUTE and idx >= 0:
         os_ = side  # side is the resting order's
         budget = old - new
-    elif (kind == LEVEL or kind == ADD) and idx >= 0 and new > old and full == 0:
+    elif (kind == Kind.LEVEL or kind == Kind.ADD) and idx >= 0 and new > old and full == 0:
         os_ = -side  # new interest on the other side at or through our price
         budget = new - old
     if full != 0 and os_ != 0:
@@ -323,9 +322,10 @@ def on_market_event(b, kind, side, price, q, idx, old, new, oseq, now, qfn, qpar
             break  # this and every later order stand behind the event's price
         leaves = orders[s].leaves
         f = 0
-        if op != price or kind == LEVEL or kind == ADD:  # traded through us, or crossed us
+        # traded through us, or crossed us
+        if op != price or kind == Kind.LEVEL or kind == Kind.ADD:
             f = leaves if full != 0 else min(leaves, budget)
-        elif kind == TRADE:  # whole lots past the front are ours; a fraction stays progress
+        elif kind == Kind.TRADE:  # whole lots past the front are ours; a fraction stays progress
             f = min(np.int64(np.floor(-orders[s].ahead)), leaves, budget)
             if f >= 1:
                 orders[s].ahead += f

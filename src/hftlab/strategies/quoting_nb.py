@@ -21,6 +21,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import book_nb
+from hftlab.schema import Kind
 
 I8, F8 = np.int64, np.float64
 # quote rules (params.rule)
@@ -113,7 +114,7 @@ def fresh_print(last, ts, price, qty, side, kind):
     before 2026-11-26) would wake the strategy twice for one trade. Two executions alike
     (a sweep hitting two orders of the same size) are two trades, and so are two prints.
     last: a PRINT_DTYPE record, the print last counted (updated)."""
-    if (kind == book_nb.TRADE and last.kind == book_nb.EXECUTE and ts == last.ts
+    if (kind == Kind.TRADE and last.kind == Kind.EXECUTE and ts == last.ts
             and price == last.price and qty == last.qty and side == last.side):
         return False
     last.ts = ts
