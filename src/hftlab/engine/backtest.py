@@ -15,12 +15,12 @@ from hftlab._kernel_cache import announce_compiles
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
-from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE, COMMAND_DTYPE, CURSOR_DTYPE,
-                                ERR_DATA_RANGE, ERR_QUEUE_FULL, ERR_SINK_FULL, INSTRUMENT_DTYPE,
-                                OWN_ORDER_DTYPE, PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE,
-                                RING_DTYPE, RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA,
-                                RUN_WAKE, R_ACK, R_MODIFIED, R_REFUSED, VENUE_DTYPE, W_BOOK,
-                                W_DENIED, W_FILL, W_ORDER, W_START, W_TIMER, W_TRADE)
+from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE,
+                                COMMAND_DTYPE, CURSOR_DTYPE, ERR_DATA_RANGE, ERR_QUEUE_FULL,
+                                ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE, PARAMS_DTYPE,
+                                QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE, RUN_DESK, RUN_DONE,
+                                RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, VENUE_DTYPE,
+                                W_DENIED)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.queue_nb import QUEUE_SIG
 from hftlab.engine.state import EngineState, Events, StrategyIO, events
@@ -29,9 +29,10 @@ from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.desk import RiskDesk
 from hftlab.risk.layout import RiskParams, new_state, no_limits
 from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE, OrderStatus, Reason, TimeInForce)
+                           STATE_RECORD_DTYPE)
 from hftlab.engine.compiled import CompiledStrategy
-from hftlab.engine.host import Context, Fill, Order, Strategy
+from hftlab.engine.dispatch import dispatch
+from hftlab.engine.host import Context, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
 STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
@@ -224,7 +225,7 @@ class _Runner:
         elif code == RUN_WAKE:
             c = e.cur[0]
             denied = int(c["wake"]) == W_DENIED
-            _dispatch(self.strategy, self.ctx, e)
+            dispatch(self.strategy, self.ctx, e)
             # commands sent from on_order_denied join those of the batch still unsent
             keep = int(c["n_cmds"]) if denied else 0
             cmds, n = self.ctx._drain(self.io.cmds, keep)
@@ -478,55 +479,3 @@ def _risk_params(risk: Any, symbols: list[str]) -> RiskParams:
     if risk is None:
         return no_limits(len(symbols))
     return risk.to_params(len(symbols), symbols)
-
-
-def _dispatch(strategy: Strategy, ctx: Context, e: Engine) -> None:
-    reason = int(e.cur[0]["wake"])
-    book = ctx.book(int(e.cur[0]["wake_book"])) if reason in (W_BOOK, W_TRADE, W_FILL, W_ORDER) else -1
-    if reason == W_START:
-        strategy.on_start(ctx)
-    elif reason == W_TIMER:
-        strategy.on_timer(ctx)
-    elif reason == W_BOOK:
-        strategy.on_book(ctx, book)
-    elif reason == W_TRADE:
-        strategy.on_trade(ctx, book)
-    elif reason == W_DENIED:
-        _denials(strategy, ctx, e)
-    elif reason in (W_FILL, W_ORDER):
-        r = e.resp[(int(e.resp_ends[0]["head"]) - 1) % len(e.resp)]
-        o = e.orders[r["slot"]]
-        if reason == W_FILL:
-            strategy.on_fill(ctx, Fill(int(o["order_id"]), book, int(o["side"]), int(r["price"]),
-                                       int(r["qty"]), bool(r["maker"]), int(r["ts_exchange"])))
-            return
-        status = OrderStatus(int(o["local_status"]))
-        order = Order(int(o["order_id"]), book, int(o["side"]), int(o["local_price"]),
-                      int(o["local_leaves"]), status, int(o["pending"]), TimeInForce(int(o["tif"])),
-                      Reason(int(r["reason"])))
-        kind = int(r["kind"])
-        if kind == R_ACK:
-            strategy.on_order_accepted(ctx, order)
-        elif kind == R_MODIFIED:
-            strategy.on_order_modified(ctx, order)
-        elif kind == R_REFUSED or status == OrderStatus.REJECTED:
-            strategy.on_order_rejected(ctx, order)
-        elif status == OrderStatus.EXPIRED:
-            strategy.on_order_expired(ctx, order)
-        elif status == OrderStatus.CANCELLED:
-            strategy.on_order_cancelled(ctx, order)
-        else:
-            strategy.on_order(ctx, order)
-
-
-def _denials(strategy: Strategy, ctx: Context, e: Engine) -> None:
-    """on_order_denied for each command the gate denied in the last batch."""
-    rows = e.rec_orders[int(e.cur[0]["deny_lo"]):int(e.cur[0]["deny_hi"])]
-    n_instr = len(e.instruments)
-    for row in rows:
-        if row["status"] != OrderStatus.DENIED:
-            continue
-        book = ctx.book(int(row["venue"]) * n_instr + int(row["instrument"]))
-        strategy.on_order_denied(ctx, Order(
-            int(row["order_id"]), book, int(row["side"]), int(row["price"]), int(row["qty"]),
-            OrderStatus.DENIED, 0, TimeInForce(int(row["tif"])), Reason(int(row["reason"]))))
