@@ -33,24 +33,53 @@ import numpy as np
 from hftlab.data.market import MarketData
 from hftlab.engine import simulated_nb as D
 from hftlab.engine.api_nb import readonly
-from hftlab.engine.state import Events, events
+from hftlab.engine.state import events
 from hftlab.core.layout import MATCH_EVENT_DTYPE, MESSAGE_DTYPE, RUN_DONE, concat_records
 from hftlab.schema import EVENT_DTYPE
 from hftlab.sim import simulator as S
 from hftlab.sim.simulator import Setup
 
-TICKS = 100  # progress reports per session
-COLUMNS = 1 << 16  # first size of the loop's event columns (they grow when full)
+TICKS = 100  # progress reports per session (when a progress callback is given)
+COLUMNS = 1 << 18  # first size of the session's event table (it grows when full)
 
 
-def _columns(capacity: int) -> list[np.ndarray]:
-    return [np.zeros(capacity, EVENT_DTYPE[name]) for name in EVENT_DTYPE.names]
+class _Session:
+    """The session's events as they happen: one EVENT_DTYPE table the compiled driver
+    appends to (through writable column views) and the loop reads (through read-only
+    ones), with the loop's per-event ladder updates; nothing is dropped, so at the end the
+    table is the session, with no conversion.
+
+    The loop is handed no order ids (a column of zeros): its order map would only repeat
+    what the events say, since the matching engine's events carry the price and size that
+    enter or leave the book, and queue positions in a simulated market come from that
+    engine, not from the loop's map."""
+
+    def __init__(self, capacity: int) -> None:
+        self.table = np.zeros(capacity, EVENT_DTYPE)
+        self.idx = np.zeros(capacity, np.int64)
+        self.new = np.zeros(capacity, np.int64)
+        self.no_ids = readonly(np.zeros(capacity, np.uint64))
+        self.cols = (*(self.table[name] for name in EVENT_DTYPE.names), self.idx, self.new)
+        self.events = events([self.no_ids if name == "order_id" else readonly(self.table[name])
+                              for name in EVENT_DTYPE.names], self.idx, self.new)
+
+    def grown(self, n: int) -> "_Session":
+        """A session of twice the room holding the first n rows."""
+        more = _Session(2 * len(self.table))
+        for a, b in ((more.table, self.table), (more.idx, self.idx), (more.new, self.new)):
+            a[:n] = b[:n]
+        return more
 
 
-def _events(cols: tuple[np.ndarray, ...]) -> Events:
-    """The loop's read-only Events over the driver's writable columns (same memory)."""
-    n = len(EVENT_DTYPE.names)
-    return events([readonly(c) for c in cols[:n]], *cols[n:])
+class _RecordNumbers:
+    """A sink for simulator.flush keeping only the events' source record numbers: their
+    rows went into the session's table when they were handed to the loop."""
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts = parts
+
+    def write(self, rows: np.ndarray, record: np.ndarray) -> None:
+        self.parts.append(record.copy())
 
 
 def _sim_arrays(st: Any) -> D.SimArrays:
@@ -65,17 +94,17 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     e = run.e
     n_i = len(setup.instruments)
     st = S.new_state(setup, capacity=S.expected_orders(setup))
-    session: list = []
-    S.seed_book(setup, st, session)  # the opening book, handed to the loop first
+    opening: list = []
+    S.seed_book(setup, st, opening)  # the opening book, handed to the loop first
     start, end = setup.params.start_ns, int(st.cur["t_end"][0])
-    opening = sum(len(p[0]) for p in session)
-    cap = max(COLUMNS, 2 * opening)
-    cols = (*_columns(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64))
-    if opening:  # seed_book flushed part of the opening book: those rows go first
-        first = S.to_events(concat_records([p[0] for p in session], MATCH_EVENT_DTYPE), n_i)
-        for c, name in zip(cols, EVENT_DTYPE.names):
-            c[:opening] = first[name]
-    e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = opening, 0, end
+    n_open = sum(len(p[0]) for p in opening)
+    ses = _Session(max(COLUMNS, 2 * n_open))
+    if n_open:  # seed_book flushed part of the opening book: those rows go first
+        ses.table[:n_open] = S.to_events(concat_records([p[0] for p in opening],
+                                                        MATCH_EVENT_DTYPE), n_i)
+    numbers = [p[1] for p in opening]  # the events' source record numbers, in order
+    sink = _RecordNumbers(numbers)
+    e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = n_open, 0, end
     e.cur[0]["horizon"] = start - 1
     start_clocks(e.cur, start, timer)
     if run.desk is not None:  # the risk desk's first turn at the start, as in replay
@@ -83,13 +112,12 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     drv = np.zeros(1, D.DRIVER_DTYPE)
     drv["next"], drv["fill_at"] = D.NEXT_SETTLED, -1
     step = max((end - start) // TICKS, 1)
-    drv["tick_at"] = start + step
+    drv["tick_at"] = start + step if progress is not None else D.INF
     msg = np.zeros(1, MESSAGE_DTYPE)[0]  # a scratch record (a view: kernels write into it)
-    ev = _events(cols)
     sim = _sim_arrays(st)
     while True:
-        code = D.drive(drv, n_i, cols, ev, e.state, run.io, run.fn, run.qfn, run.qparams, sim,
-                       msg)
+        code = D.drive(drv, n_i, ses.cols, ses.events, e.state, run.io, run.fn, run.qfn,
+                       run.qparams, sim, msg)
         if code == D.D_GROW_POOL:
             S.grow_pool(st)
             sim = _sim_arrays(st)
@@ -97,25 +125,25 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             S.grow_scratch(st)
             sim = _sim_arrays(st)
         elif code == D.D_NEED_OUT:
-            S.flush(st, session)
+            S.flush(st, sink)
             drv["handed"] = 0
         elif code == D.D_NEED_COLS:
-            n = 2 * len(cols[0])
-            cols = tuple(np.resize(c, n) for c in cols)
-            ev = _events(cols)
+            ses = ses.grown(int(e.cur[0]["n_events"]))
         elif code == D.D_TICK:  # settled up to drv.tick_at
-            if progress is not None:
-                done = min(int(drv["tick_at"][0]) - start, end - start)
-                progress(int(total * done / max(end - start, 1)), total)
+            done = min(int(drv["tick_at"][0]) - start, end - start)
+            progress(int(total * done / max(end - start, 1)), total)
             drv["tick_at"] += step
         else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR / RUN_DONE
             run.answer(code)
             if code == RUN_DONE:
                 break
-    S.flush(st, session)
-    rows = concat_records([p[0] for p in session], MATCH_EVENT_DTYPE)
-    rec = np.concatenate([p[1] for p in session])
-    return MarketData(S.to_events(rows, n_i), list(setup.instruments), list(setup.venues),
+    S.flush(st, sink)
+    n = int(e.cur[0]["n_events"])
+    rec = np.concatenate(numbers)
+    if len(rec) != n:  # every row of out is handed to the loop before out is emptied
+        raise RuntimeError(f"simulated session: {n} events handed to the loop, "
+                           f"{len(rec)} made by the matching engine")
+    return MarketData(ses.table[:n], list(setup.instruments), list(setup.venues),
                       record=rec, source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "
                       "with our orders", stats={"scenario": setup.name, "seed": setup.params.seed,
                                                 "start_ns": start})

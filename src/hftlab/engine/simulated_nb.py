@@ -4,10 +4,11 @@
 (loop_nb.run) and our commands at the venue (sim_venue_nb) without coming back to Python,
 which a Python round trip per horizon would make about 20 times slower. It returns only
 for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
-RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (take the
-session's events out of ``out``), D_NEED_COLS (the event columns are full) and D_TICK
-(progress: everything up to drv.tick_at is settled; the agents stop there too). Its own
-state is ``drv`` (DRIVER_DTYPE), so it resumes where it returned.
+RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (empty
+``out``: its rows are in the event columns already), D_NEED_COLS (the event columns are
+full) and, when progress is reported, D_TICK (everything up to drv.tick_at is settled; the
+agents stop there too). Its own state is ``drv`` (DRIVER_DTYPE), so it resumes where it
+returned.
 
 The turns run in ``_turns``, compiled without the reference-counting runtime and without a
 Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb.step,
@@ -16,9 +17,10 @@ every array of every named tuple it is handed or unpacks (some 70 here) on entry
 again on exit, atomic operations that took two thirds of a run (perf, 2026-12-07).
 ``drive`` is the entry from Python.
 
-Event columns: fixed buffers in the loop's layout; cur[0].n_events of them are in use. New
-events (the simulator's out[drv.handed:cur.n_out]) are appended after the ones the
-host has not seen yet; the others are dropped.
+Event columns: writable views of the session's event table (EVENT_DTYPE, engine/simulated.py)
+and the loop's per-event ladder updates; cur[0].n_events rows are in use. The simulator's
+new events (out[drv.handed:cur.n_out]) are appended; nothing is dropped, so the table is
+the session as it happened when the run ends.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ DRIVER_DTYPE = np.dtype([
     ("fill_at", np.int64),  # time of the agents' fill of ours that stopped them, -1 = none
     ("done", np.int64),  # 1 when the agents' session is over
     ("handed", np.int64),  # rows of the simulator's out already handed to the loop
-    ("tick_at", np.int64),  # exchange time of the next progress report
+    ("tick_at", np.int64),  # exchange time of the next progress report (INF: none wanted)
 ], align=True)
 # what to do next (drv.next)
 NEXT_LOOP, NEXT_SETTLED, NEXT_ARRIVE = 0, 1, 2
@@ -58,32 +60,11 @@ D_GROW_POOL, D_GROW_SCRATCH, D_NEED_OUT, D_NEED_COLS, D_TICK = 10, 11, 12, 13, 1
 
 @nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
 def hand_over(out, scur, drv, cur, n_instr, cols):
-    """Append the simulator's new events to the columns (after the undelivered ones);
-    False when the columns have no room."""
-    ts, ts_local, venue, instr, kind, side, price, qty, oid, ev_idx, ev_new = cols
-    c = cur[0]
-    ilo = c.next_local
-    n = c.n_events
-    new = scur[0].n_out - drv[0].handed
-    if n - ilo + new > ts.shape[0]:
+    """Append the simulator's new events to the columns; False when they have no room."""
+    ts, ts_local, venue, instr, kind, side, price, qty, oid, _, _ = cols
+    n = cur[0].n_events
+    if n + scur[0].n_out - drv[0].handed > ts.shape[0]:
         return False
-    if ilo > 0:
-        for k in range(n - ilo):
-            j = ilo + k
-            ts[k] = ts[j]
-            ts_local[k] = ts_local[j]
-            venue[k] = venue[j]
-            instr[k] = instr[j]
-            kind[k] = kind[j]
-            side[k] = side[j]
-            price[k] = price[j]
-            qty[k] = qty[j]
-            oid[k] = oid[j]
-            ev_idx[k] = ev_idx[j]
-            ev_new[k] = ev_new[j]
-        c.next_ex -= ilo
-        c.next_local = 0
-        n -= ilo
     for r in range(drv[0].handed, scur[0].n_out):
         b = out[r].book
         ts[n] = out[r].ts
@@ -97,7 +78,7 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
         oid[n] = np.uint64(out[r].order_id)
         n += 1
     drv[0].handed = scur[0].n_out
-    c.n_events = n
+    cur[0].n_events = n
     return True
 
 
@@ -105,7 +86,8 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
 def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
     """Run the simulated-market backtest until Python must act (module docstring).
 
-    cols / ev: the event columns (writable) and the loop's Events over them; st, io,
+    cols / ev: the event columns (writable) and the loop's Events over them (module
+    docstring; engine/simulated.py); st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message (a MESSAGE_DTYPE record, core/layout.py)."""
     return _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
