@@ -92,7 +92,7 @@ def new_halt(n_books: int, rule: int, band_ppm: int, window_ns: int, limit_ns: i
     return h
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def reference(halt, b, now):
     """The reference price (ticks, float) at now; 0.0 before the first print."""
     r = halt[b].ref
@@ -105,7 +105,7 @@ def reference(halt, b, now):
     return ref
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def band(halt, b, now):
     """(lower, upper) band limits in ticks at now; (0, NEVER) without a reference."""
     ref = reference(halt, b, now)
@@ -116,7 +116,7 @@ def band(halt, b, now):
                                                                             + 1e-9))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def note_print(halt, b, px, now):
     """A trade printed at px (ticks): bring the reference forward to now, then px holds."""
     if halt[b].ref == 0:
@@ -127,7 +127,7 @@ def note_print(halt, b, px, now):
     halt[b].last = px
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _beyond(qty, top, base, b, side, price, is_market, q, lo, hi):
     """Whether an order of q lots would trade at a price beyond the band [lo, hi]."""
     width = qty.shape[2]
@@ -147,7 +147,7 @@ def _beyond(qty, top, base, b, side, price, is_market, q, lo, hi):
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def gate(row, b, orders, qty, top, base, halt, now):
     """What execute does with a command on book b (a rule is set): (what, price, type,
     tif, halt_now). what: PASS (match as usual with the returned price / type / tif,
@@ -197,7 +197,7 @@ def gate(row, b, orders, qty, top, base, halt, now):
     return PASS, price, otype, tif, False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, events, ne):
     """Rest a new limit order, or move / resize a resting one, without matching (a halted
     book, or an order stop logic holds). Returns matching_nb's result tuple."""
@@ -248,7 +248,7 @@ def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, even
     return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, q, 0, 0, ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def at_limit(halt, b, qty, top, base, now):
     """LULD: keep halt[b].limit_since -- when the book reached or went through a band limit
     (best bid below the lower one or best ask above the upper one), 0 otherwise."""
@@ -266,7 +266,16 @@ def at_limit(halt, b, qty, top, base, now):
     halt[b].limit_since = now if at else 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
+def any_rule(halt):
+    """Whether any book has a halt rule (else nothing in this module applies)."""
+    for b in range(halt.shape[0]):
+        if halt[b].rule != RULE_NONE:
+            return True
+    return False
+
+
+@nb.njit(cache=True, _nrt=False)
 def next_due(halt):
     """(time, book) of the earliest pending halt decision: a pause's end, or a LULD limit
     state running out; (NEVER, -1) when none."""
@@ -287,7 +296,7 @@ def next_due(halt):
     return t, who
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def start(halt, b, now, events, ne):
     """Pause book b for halt[b].pause ns from now; emits its STATUS event (qty 0)."""
     if halt[b].ref != 0:
@@ -300,7 +309,7 @@ def start(halt, b, now, events, ne):
     return mk._emit(events, ne, now, b, Kind.STATUS, 0, 0, 0, 0)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def auction_price(qty, top, base, b, ref):
     """The uncrossing price of book b (ticks) and its volume (module docstring's rule);
     (0, 0) when the book is not crossed. ref: the price nearest which ties end."""
@@ -339,7 +348,7 @@ def auction_price(qty, top, base, b, ref):
     return base[b] + pick, best_v
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _consume(orders, head, tail, qty, top, base, n_resting, b, m, row, i, t, px, now, events,
              ne):
     """Order m (front of level i of side row) trades t lots in the auction: its EXECUTE
@@ -354,7 +363,7 @@ def _consume(orders, head, tail, qty, top, base, n_resting, b, m, row, i, t, px,
     return ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, events):
     """The reopening auction of book b at now (module docstring) and the end of its pause:
     trades, then the STATUS event (qty 1). Returns (nf, ne) written to fills / events, or

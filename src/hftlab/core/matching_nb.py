@@ -121,7 +121,7 @@ def _row(side):
     return BID_ROW if side > 0 else ASK_ROW
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _link_back(orders, head, tail, b, row, i, oid):
     t = tail[b, row, i]
     orders[oid].prev = t
@@ -133,7 +133,7 @@ def _link_back(orders, head, tail, b, row, i, oid):
     tail[b, row, i] = oid
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _unlink(orders, head, tail, b, row, i, oid):
     p = orders[oid].prev
     n = orders[oid].next
@@ -150,7 +150,7 @@ def _unlink(orders, head, tail, b, row, i, oid):
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     """Queue order oid at the back of its price level and add it to the ladder."""
     b = orders[oid].book
@@ -163,7 +163,7 @@ def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     """Remove resting order oid from its queue and the ladder; returns its resting qty."""
     b = orders[oid].book
@@ -178,7 +178,7 @@ def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
     return q
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _crosses(qty, top, base, b, side, price):
     """True when a limit order at price would meet the opposite best price."""
     width = qty.shape[2]
@@ -189,7 +189,7 @@ def _crosses(qty, top, base, b, side, price):
     return rules.would_cross(side, False, price, bb >= 0, base[b] + bb)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, owner, stp_mode):
     """Whether a FOK order could trade `need` lots now, STP included (reads only)."""
     width = qty.shape[2]
@@ -222,7 +222,7 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price, is_market,
            rem, owner, stp_mode, ts, fills, nf, events, ne):
     """Trade `rem` lots of taker against the opposite side in price-time order.
@@ -271,7 +271,7 @@ def _room(fills, nf, events, ne, n_opp, extra_events):
     return fills.shape[0] - nf >= n_opp and events.shape[0] - ne >= 2 * n_opp + extra_events
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _check_price(qty, base, b, price):
     if price <= 0:
         return Reason.BAD_PRICE
@@ -282,7 +282,7 @@ def _check_price(qty, base, b, price):
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
@@ -298,7 +298,7 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
     return st, reason, oid, filled, 0, removed + rem, nf, ne
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """Body of ``submit``, called by ``process`` as well."""
@@ -334,9 +334,12 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
     if tif == TimeInForce.FOK and not _fillable(orders, head, qty, top, base, b, side, price,
                                                 is_market, q, owner, stp_mode):
         return OrderStatus.REJECTED, Reason.FOK_NOT_FILLABLE, oid, 0, 0, 0, nf, ne
-    rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
-                                              b, oid, side, price, is_market, q, owner,
-                                              stp_mode, ts, fills, nf, events, ne)
+    rem, filled, stp_stopped = q, 0, False
+    if is_market or _crosses(qty, top, base, b, side, price):  # else nothing to match
+        rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base,
+                                                  n_resting, b, oid, side, price, is_market,
+                                                  q, owner, stp_mode, ts, fills, nf, events,
+                                                  ne)
     can_rest = rules.can_rest(is_market, tif)
     state = RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else RESTING
     return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
@@ -348,7 +351,7 @@ def _is_open(orders, ctr, oid):
     return 0 < oid < ctr[0] and orders[oid].state != CLOSED
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Body of ``cancel``, called by ``process`` as well."""
@@ -364,7 +367,7 @@ def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, 
     return OrderStatus.CANCELLED, Reason.NONE, oid, 0, 0, q, nf, ne
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).
@@ -422,7 +425,7 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
                    stp_stopped, True, state, decrease, ts, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
@@ -434,7 +437,7 @@ def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, p
                    q, order_type, tif, stp_mode, ts, fills, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
@@ -442,7 +445,7 @@ def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, n
                    events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or resting qty of order oid (KEEP leaves one unchanged).
@@ -453,7 +456,7 @@ def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, n
                    new_qty, stp_mode, ts, fills, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting, ctr,
             stp_mode, fills, nf, events, ne):
     """Run messages msgs[start:] (MESSAGE_DTYPE) in order, writing results[k] per message.
@@ -491,7 +494,7 @@ def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting,
     return k, 0, nf, ne
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def level_orders(orders, head, b, row, i, out):
     """Write the FIFO queue at (b, row, i) into out (ids, front first); returns the count."""
     n = 0
