@@ -425,7 +425,7 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
                    stp_stopped, True, state, decrease, ts, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False, forceinline=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
@@ -437,7 +437,7 @@ def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, p
                    q, order_type, tif, stp_mode, ts, fills, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False, forceinline=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""

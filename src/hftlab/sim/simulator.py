@@ -21,7 +21,7 @@ from hftlab.sim import simulator_nb
 from hftlab.sim.params import MarketParams
 from hftlab.sim.table import AgentTable
 
-OUT_ROWS = 1 << 20
+OUT_ROWS = 1 << 16  # rows of the loop's event buffer: small enough to stay in cache
 
 
 @dataclass
@@ -90,11 +90,16 @@ def grow_pool(st: State) -> None:
 
 
 def grow_scratch(st: State) -> None:
-    """Make the per-command fills / events buffers hold the worst case of the book."""
+    """Make the per-command fills / events buffers hold the worst case of the book, and the
+    event buffer ``out`` hold two such commands (it keeps its rows)."""
     worst = int(st.n_resting.max(initial=0))
     st.arrays["fills"] = np.zeros(max(2 * st.fills.shape[0], worst + 1), MATCH_FILL_DTYPE)
     st.arrays["events"] = np.zeros(max(2 * st.events.shape[0], 2 * worst + 4),
                                    MATCH_EVENT_DTYPE)
+    rows = 4 * st.events.shape[0]  # out keeps room for two commands' worst case
+    if st.out.shape[0] < rows:
+        st.arrays["out"] = grow_records(st.out, rows)
+        st.arrays["out_rec"] = grow_records(st.out_rec, rows)
 
 
 def seed_book(s: Setup, st: State, parts: list) -> None:
