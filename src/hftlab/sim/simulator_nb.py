@@ -21,9 +21,12 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   its decisions in time (a pause starting when a LULD limit state has lasted its time, the reopening
   auction when a pause ends) are items of the loop's time line, run by ``venue_timer``
   before the agents' items at the same time.
-- scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE) for one command;
+- scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE): the fills of one
+  command, the reopening auction's events; events.shape[0] is also the room for one
+  command's events that the callers of ``execute`` keep free in out.
   ``out`` / ``out_rec``: the canonical events of the session (MATCH_EVENT_DTYPE) and,
-  for each, its source record number = the number of the command that caused it.
+  for each, its source record number = the number of the command that caused it; the
+  matching engine writes a command's events straight into out.
 - ``cur[0]`` (layout.SIM_CURSOR_DTYPE): now, messages processed, rows used in out,
   session end / start, sched_dt, STP mode, fills of an OWN_FILL stop, the horizon.
 
@@ -35,8 +38,8 @@ U[0, ap[a].latj], never before the agent's previous command) and queues it. An a
 command runs through ``matching_nb.submit / cancel / modify``; then the loop (1)
 appends the order id to the agent's own list when a submit rests, (2) credits fills to
 agents by owner id (owner = agent row + 1; owner 0 is the anonymous crowd, not tracked)
-in ast[a].pos and asf[a].cash, (3) updates mkt, (4) copies the events to out with the
-message number, and (5) wakes subscribers when the book's top changed.
+in ast[a].pos and asf[a].cash, (3) updates mkt, (4) stamps the command's events in out
+with the message number, and (5) wakes subscribers when the book's top changed.
 
 Driving the agents from a backtest (a market that reacts to our orders; the driver is
 hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
@@ -137,9 +140,9 @@ def _credit(ap, ast, asf, owner, side, px, q):
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
-def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, ne_out, msg_no):
-    """The loop's bookkeeping of one engine call: credit fills[:nf] to agents by owner, keep
-    mkt and the halt reference, copy events[:ne] to out; returns the rows used in out."""
+def book_fills(ap, ast, asf, fills, nf, mkt, halt):
+    """The loop's bookkeeping of fills[:nf]: credit them to agents by owner, keep mkt and
+    the halt reference."""
     for f in range(nf):
         fb = fills[f].book
         px = fills[f].price
@@ -154,11 +157,6 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
         mkt[fb].signed_volume -= ms * q
         if halt[fb].rule != hn.RULE_NONE:
             hn.note_print(halt, fb, px, fills[f].ts)
-    for e in range(ne):
-        out[ne_out] = events[e]
-        out_rec[ne_out] = msg_no
-        ne_out += 1
-    return ne_out
 
 
 @nb.njit(cache=True, inline="always", _nrt=False)
@@ -174,7 +172,8 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
             base, n_resting, ctr, stp_mode, fills, events, mkt, halt, out, out_rec, ne_out,
             msg_no):
     """Run one arriving command (a MESSAGE_DTYPE record) for agent a (-1: not an agent) and do the
-    loop's bookkeeping. Returns (status, reason, order id, fills written to fills[:nf],
+    loop's bookkeeping. Its events go to out[ne_out:], which must have room for
+    events.shape[0] rows. Returns (status, reason, order id, fills written to fills[:nf],
     rows used in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing
     was done. Under a trading-halt rule (halt, core/halt_nb.py) the venue's repricing is
     written into row, a halted book matches nothing, and a stop-logic pause may start."""
@@ -195,23 +194,24 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         row.price = price
         row.order_type = otype
         row.tif = tif
+    # the engine writes its events straight into out[ne_out:]
     if what == hn.PARK:
         r = hn.park(row, b, orders, head, tail, qty, top, base, n_resting, ctr,
-                    row.price, events, 0)
+                    row.price, out, ne_out)
     elif what == hn.REJECT:
         r = (np.int64(OrderStatus.REJECTED), np.int64(Reason.HALTED),
              np.int64(0) if act == ACT_SUBMIT else row.order_id, np.int64(0), np.int64(0),
-             np.int64(0), np.int64(0), np.int64(0))
+             np.int64(0), np.int64(0), ne_out)
     elif act == ACT_SUBMIT:
         r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row.owner,
                       row.side, row.price, row.qty, row.order_type, row.tif, stp_mode, now,
-                      fills, 0, events, 0)
+                      fills, 0, out, ne_out)
     elif act == ACT_CANCEL:
         r = mk.cancel(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id, now,
-                      fills, 0, events, 0)
+                      fills, 0, out, ne_out)
     else:
         r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id,
-                      row.price, row.qty, stp_mode, now, fills, 0, events, 0)
+                      row.price, row.qty, stp_mode, now, fills, 0, out, ne_out)
     if r[0] < 0:
         return r[0], r[1], np.int64(0), np.int64(0), ne_out
     nf, ne = r[6], r[7]
@@ -232,14 +232,15 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         ast[a].nown = n
     halted = stop and halt[b].status == 1
     if halted:
-        ne = hn.start(halt, b, now, events, ne)
-    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
-                          ne_out, msg_no)
+        ne = hn.start(halt, b, now, out, ne)
+    book_fills(ap, ast, asf, fills, nf, mkt, halt)
+    for k in range(ne_out, ne):
+        out_rec[k] = msg_no
     if b >= 0 and halt[b].rule == hn.RULE_LULD:
         hn.at_limit(halt, b, qty, top, base, now)
     if b >= 0 and (halted or top[b, 0] != tb or top[b, 1] != ta):
         _wake_subscribers(b, now, ap, wake, subs, nsubs)
-    return r[0], r[1], r[2], nf, ne_out
+    return r[0], r[1], r[2], nf, ne
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -257,8 +258,11 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
                             fills, events)
         if nf < 0:
             return mk.RETRY_BUFFER, np.int64(0), ne_out
-    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
-                          ne_out, msg_no)
+    book_fills(ap, ast, asf, fills, nf, mkt, halt)
+    for e in range(ne):
+        out[ne_out] = events[e]
+        out_rec[ne_out] = msg_no
+        ne_out += 1
     _wake_subscribers(b, now, ap, wake, subs, nsubs)
     return 0, nf, ne_out
 
