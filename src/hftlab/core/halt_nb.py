@@ -69,6 +69,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core import matching_nb as mk
+from hftlab.core import pool_nb as pool
 from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
 from hftlab.core.layout import ACT_CANCEL, ACT_MODIFY, ACT_SUBMIT, HALT_DTYPE
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
@@ -92,7 +93,7 @@ def new_halt(n_books: int, rule: int, band_ppm: int, window_ns: int, limit_ns: i
     return h
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def reference(halt, b, now):
     """The reference price (ticks, float) at now; 0.0 before the first print."""
     r = halt[b].ref
@@ -105,7 +106,7 @@ def reference(halt, b, now):
     return ref
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def band(halt, b, now):
     """(lower, upper) band limits in ticks at now; (0, NEVER) without a reference."""
     ref = reference(halt, b, now)
@@ -116,7 +117,7 @@ def band(halt, b, now):
                                                                             + 1e-9))
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def note_print(halt, b, px, now):
     """A trade printed at px (ticks): bring the reference forward to now, then px holds."""
     if halt[b].ref == 0:
@@ -127,7 +128,7 @@ def note_print(halt, b, px, now):
     halt[b].last = px
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _beyond(qty, top, base, b, side, price, is_market, q, lo, hi):
     """Whether an order of q lots would trade at a price beyond the band [lo, hi]."""
     width = qty.shape[2]
@@ -147,7 +148,7 @@ def _beyond(qty, top, base, b, side, price, is_market, q, lo, hi):
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def gate(row, b, orders, qty, top, base, halt, now):
     """What execute does with a command on book b (a rule is set): (what, price, type,
     tif, halt_now). what: PASS (match as usual with the returned price / type / tif,
@@ -161,7 +162,7 @@ def gate(row, b, orders, qty, top, base, halt, now):
         side, q = row.side, row.qty
     else:
         oid = row.order_id
-        if not (0 < oid < orders.shape[0]) or orders[oid].state == mk.CLOSED:
+        if not (0 < oid < orders.shape[0]) or orders[oid].state == pool.CLOSED:
             return PASS, price, otype, tif, False  # the engine refuses it
         side, otype, tif = orders[oid].side, OrderType.LIMIT, TimeInForce.GTC
         if price == mk.KEEP:
@@ -197,7 +198,7 @@ def gate(row, b, orders, qty, top, base, halt, now):
     return PASS, price, otype, tif, False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, events, ne):
     """Rest a new limit order, or move / resize a resting one, without matching (a halted
     book, or an order stop logic holds). Returns matching_nb's result tuple."""
@@ -210,18 +211,18 @@ def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, even
         nq = old_q if row.qty == mk.KEEP else row.qty
         if nq <= 0:
             return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, old_q, 0, 0, ne
-        reason = mk._check_price(qty, base, b, price)
+        reason = mk.check_price(qty, base, b, price)
         if reason != Reason.NONE:
             return OrderStatus.REJECTED, reason, oid, 0, old_q, 0, 0, ne
-        if state == mk.RESTING_POST_ONLY and mk._crosses(qty, top, base, b, side, price):
+        if state == pool.RESTING_POST_ONLY and mk.crosses(qty, top, base, b, side, price):
             return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, old_q, 0, 0, ne
         old_px = orders[oid].price
-        mk._take_out(orders, head, tail, qty, top, base, n_resting, oid)
-        ne = mk._emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
+        pool.take_out(orders, head, tail, qty, top, base, n_resting, oid)
+        ne = pool.emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
         orders[oid].price = price
         orders[oid].qty = nq
-        mk._rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = mk._emit(events, ne, ts, b, Kind.ADD, side, price, nq, oid)
+        pool.rest(orders, head, tail, qty, top, base, n_resting, oid, state)
+        ne = pool.emit(events, ne, ts, b, Kind.ADD, side, price, nq, oid)
         return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, old_q - nq if nq < old_q else 0, 0, ne
     oid = ctr[0]
     if oid >= orders.shape[0]:
@@ -233,22 +234,22 @@ def park(row, b, orders, head, tail, qty, top, base, n_resting, ctr, price, even
     orders[oid].side = side
     orders[oid].owner = row.owner
     orders[oid].book = b
-    orders[oid].state = mk.CLOSED
+    orders[oid].state = pool.CLOSED
     if q <= 0:
         return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, 0, 0, 0, ne
-    reason = mk._check_price(qty, base, b, price)
+    reason = mk.check_price(qty, base, b, price)
     if reason != Reason.NONE:
         return OrderStatus.REJECTED, reason, oid, 0, 0, 0, 0, ne
-    if tif == TimeInForce.POST_ONLY and mk._crosses(qty, top, base, b, side, price):
+    if tif == TimeInForce.POST_ONLY and mk.crosses(qty, top, base, b, side, price):
         return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, 0, 0, 0, ne
     orders[oid].qty = q
-    mk._rest(orders, head, tail, qty, top, base, n_resting, oid,
-             mk.RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else mk.RESTING)
-    ne = mk._emit(events, ne, ts, b, Kind.ADD, side, price, q, oid)
+    pool.rest(orders, head, tail, qty, top, base, n_resting, oid,
+             pool.RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else pool.RESTING)
+    ne = pool.emit(events, ne, ts, b, Kind.ADD, side, price, q, oid)
     return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, q, 0, 0, ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def at_limit(halt, b, qty, top, base, now):
     """LULD: keep halt[b].limit_since -- when the book reached or went through a band limit
     (best bid below the lower one or best ask above the upper one), 0 otherwise."""
@@ -266,7 +267,16 @@ def at_limit(halt, b, qty, top, base, now):
     halt[b].limit_since = now if at else 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
+def any_rule(halt):
+    """Whether any book has a halt rule (else nothing in this module applies)."""
+    for b in range(halt.shape[0]):
+        if halt[b].rule != RULE_NONE:
+            return True
+    return False
+
+
+@nb.njit(cache=True, _nrt=False)
 def next_due(halt):
     """(time, book) of the earliest pending halt decision: a pause's end, or a LULD limit
     state running out; (NEVER, -1) when none."""
@@ -287,7 +297,7 @@ def next_due(halt):
     return t, who
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def start(halt, b, now, events, ne):
     """Pause book b for halt[b].pause ns from now; emits its STATUS event (qty 0)."""
     if halt[b].ref != 0:
@@ -297,10 +307,10 @@ def start(halt, b, now, events, ne):
     halt[b].until = now + halt[b].pause
     halt[b].limit_since = 0
     halt[b].halts += 1
-    return mk._emit(events, ne, now, b, Kind.STATUS, 0, 0, 0, 0)
+    return pool.emit(events, ne, now, b, Kind.STATUS, 0, 0, 0, 0)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def auction_price(qty, top, base, b, ref):
     """The uncrossing price of book b (ticks) and its volume (module docstring's rule);
     (0, 0) when the book is not crossed. ref: the price nearest which ties end."""
@@ -339,22 +349,22 @@ def auction_price(qty, top, base, b, ref):
     return base[b] + pick, best_v
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _consume(orders, head, tail, qty, top, base, n_resting, b, m, row, i, t, px, now, events,
              ne):
     """Order m (front of level i of side row) trades t lots in the auction: its EXECUTE
     at its own price."""
-    ne = mk._emit(events, ne, now, b, Kind.EXECUTE, orders[m].side, orders[m].price,
+    ne = pool.emit(events, ne, now, b, Kind.EXECUTE, orders[m].side, orders[m].price,
                   t, m)
     if orders[m].qty == t:
-        mk._take_out(orders, head, tail, qty, top, base, n_resting, m)
+        pool.take_out(orders, head, tail, qty, top, base, n_resting, m)
     else:
         orders[m].qty -= t
         set_level(qty, top, b, row, i, qty[b, row, i] - t)
     return ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, events):
     """The reopening auction of book b at now (module docstring) and the end of its pause:
     trades, then the STATUS event (qty 1). Returns (nf, ne) written to fills / events, or
@@ -371,7 +381,7 @@ def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, 
         mb, ms = head[b, BID_ROW, ib], head[b, ASK_ROW, ia]
         t = min(orders[mb].qty, orders[ms].qty, vol)
         maker, taker = (mb, ms) if mb < ms else (ms, mb)
-        nf = mk._fill(fills, nf, now, b, maker, taker, orders[maker].owner, orders[taker].owner,
+        nf = pool.fill(fills, nf, now, b, maker, taker, orders[maker].owner, orders[taker].owner,
                       px, t, orders[maker].side)
         ne = _consume(orders, head, tail, qty, top, base, n_resting, b, mb, BID_ROW, ib, t, px,
                       now, events, ne)
@@ -382,8 +392,8 @@ def uncross(b, now, orders, head, tail, qty, top, base, n_resting, halt, fills, 
     halt[b].until = 0
     halt[b].ref_ts = now
     if total > 0:
-        ne = mk._emit(events, ne, now, b, Kind.TRADE, 0, px, total, 0)
+        ne = pool.emit(events, ne, now, b, Kind.TRADE, 0, px, total, 0)
         halt[b].ref = px * REF_ONE
         halt[b].last = px
-    ne = mk._emit(events, ne, now, b, Kind.STATUS, 0, 0, 1, 0)
+    ne = pool.emit(events, ne, now, b, Kind.STATUS, 0, 0, 1, 0)
     return nf, ne

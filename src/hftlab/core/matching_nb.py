@@ -1,18 +1,11 @@
 """The venue's price-time matching engine (compiled): pure kernels over named structures.
 
-State (several books in one state, book = one (venue, instrument); the record dtypes are
-core/layout.py's, all fields int64):
-
-- ``orders`` -- the order pool, (capacity,) of MATCH_ORDER_DTYPE; the row of an order is
-  its id (ids start at 1, row 0 is never used): price (ticks), qty (lots still resting; 0
-  once closed), side (+1 buy / -1 sell), owner, book, prev / next (FIFO neighbours at the
-  same price, NIL at the ends) and state (CLOSED, RESTING, RESTING_POST_ONLY).
-- ``head[b, row, i]`` / ``tail[b, row, i]`` -- first / last order id of the FIFO queue at
-  price ``base[b] + i`` on side row (0 bids, 1 asks), NIL when the level is empty.
-- ``qty[b, row, i]``, ``top[b, 2]``, ``base[b]`` -- the aggregate ladder of book_nb, kept
-  with ``book_nb.set_level`` so ``book_nb.depth`` works on it.
-- ``n_resting[b, row]`` -- number of resting orders per book side (bounds output sizes).
-- ``ctr[0]`` -- the next order id; every submit consumes one id, rejected or not.
+State (several books in one state, book = one (venue, instrument)): the order pool, its
+FIFO queues and the ladder, as core/pool_nb.py defines them (``orders, head, tail, qty,
+top, base, n_resting``; pool_nb also holds the primitives that rest an order, take it
+out and write fills and events), and ``ctr[0]`` -- the next order id; every submit
+consumes one id, rejected or not. This module is the venue's command handlers on that
+state: submit, cancel, modify and the batch ``process``.
 
 Every kernel appends to caller-provided output buffers and returns the new cursors:
 
@@ -64,7 +57,13 @@ runtime (``_nrt=False``): with the runtime, atomic reference counts on the dozen
 arrays at every helper boundary cost about 5x (benchmarks/matching_throughput.py).
 Helpers are plain kernels that LLVM inlines where it pays; only the smallest are
 inlined by numba itself (its inlining copies a helper's IR into every caller, and
-nested, that made ``modify`` alone a 40-second compile).
+nested, that made ``modify`` alone a 40-second compile). ``submit`` and ``cancel`` (and
+their bodies) are inlined into their callers by LLVM (``forceinline=True``): a call passes
+every array as its exploded fields, about a hundred words for the state, which cost the
+simulated market an eighth of its profile. The other kernels say
+``forceinline=False``: numba hands a kernel that does not set it its first caller's value,
+and a kernel that reaches book_nb.set_level must not force-inline (its searches would
+inherit it).
 """
 
 from __future__ import annotations
@@ -72,114 +71,23 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from hftlab.core import pool_nb as pool
 from hftlab.core import rules_nb as rules
-from hftlab.core.book_nb import ASK_ROW, BID_ROW, set_level
+from hftlab.core.book_nb import ASK_ROW, BID_ROW, row_of, set_level
 from hftlab.core.layout import ACT_CANCEL, ACT_SUBMIT
 from hftlab.core.rules_nb import STP_CANCEL_BOTH, STP_CANCEL_NEWEST, STP_CANCEL_OLDEST  # noqa: F401
+from hftlab.core.pool_nb import CLOSED, NIL, RESTING, RESTING_POST_ONLY, level_orders  # noqa: F401
 from hftlab.core.specialise import plain_args
 from hftlab.schema import Kind, OrderStatus, OrderType, Reason, TimeInForce
 
-# order pool: the state field, and NIL for no neighbour / an empty level
-CLOSED, RESTING, RESTING_POST_ONLY = 0, 1, 2
-NIL = -1
 # statuses beyond schema.OrderStatus: nothing was done, grow the pool / the buffers
 RETRY_CAPACITY, RETRY_BUFFER = -1, -2
 # "leave unchanged" for modify's price / qty
 KEEP = np.iinfo(np.int64).min
 
 
-@nb.njit(cache=True, inline="always", _nrt=False)
-def _emit(events, ne, ts, b, kind, side, price, q, oid):
-    e = events[ne]
-    e.ts = ts
-    e.book = b
-    e.kind = kind
-    e.side = side
-    e.price = price
-    e.qty = q
-    e.order_id = oid
-    return ne + 1
-
-
-@nb.njit(cache=True, inline="always", _nrt=False)
-def _fill(fills, nf, ts, b, maker, taker, maker_owner, taker_owner, price, q, maker_side):
-    f = fills[nf]
-    f.ts = ts
-    f.book = b
-    f.maker_id = maker
-    f.taker_id = taker
-    f.maker_owner = maker_owner
-    f.taker_owner = taker_owner
-    f.price = price
-    f.qty = q
-    f.maker_side = maker_side
-    return nf + 1
-
-
-@nb.njit(cache=True, inline="always", _nrt=False)
-def _row(side):
-    return BID_ROW if side > 0 else ASK_ROW
-
-
-@nb.njit(cache=True, _nrt=False)
-def _link_back(orders, head, tail, b, row, i, oid):
-    t = tail[b, row, i]
-    orders[oid].prev = t
-    orders[oid].next = NIL
-    if t == NIL:
-        head[b, row, i] = oid
-    else:
-        orders[t].next = oid
-    tail[b, row, i] = oid
-
-
-@nb.njit(cache=True, _nrt=False)
-def _unlink(orders, head, tail, b, row, i, oid):
-    p = orders[oid].prev
-    n = orders[oid].next
-    if p == NIL:
-        head[b, row, i] = n
-    else:
-        orders[p].next = n
-    if n == NIL:
-        tail[b, row, i] = p
-    else:
-        orders[n].prev = p
-    orders[oid].prev = NIL
-    orders[oid].next = NIL
-
-
-@plain_args
-@nb.njit(cache=True, _nrt=False)
-def _rest(orders, head, tail, qty, top, base, n_resting, oid, state):
-    """Queue order oid at the back of its price level and add it to the ladder."""
-    b = orders[oid].book
-    row = _row(orders[oid].side)
-    i = orders[oid].price - base[b]
-    _link_back(orders, head, tail, b, row, i, oid)
-    set_level(qty, top, b, row, i, qty[b, row, i] + orders[oid].qty)
-    orders[oid].state = state
-    n_resting[b, row] += 1
-
-
-@plain_args
-@nb.njit(cache=True, _nrt=False)
-def _take_out(orders, head, tail, qty, top, base, n_resting, oid):
-    """Remove resting order oid from its queue and the ladder; returns its resting qty."""
-    b = orders[oid].book
-    row = _row(orders[oid].side)
-    i = orders[oid].price - base[b]
-    q = orders[oid].qty
-    _unlink(orders, head, tail, b, row, i, oid)
-    set_level(qty, top, b, row, i, qty[b, row, i] - q)
-    orders[oid].qty = 0
-    orders[oid].state = CLOSED
-    n_resting[b, row] -= 1
-    return q
-
-
-@nb.njit(cache=True, _nrt=False)
-def _crosses(qty, top, base, b, side, price):
+@nb.njit(cache=True, _nrt=False, forceinline=False)
+def crosses(qty, top, base, b, side, price):
     """True when a limit order at price would meet the opposite best price."""
     width = qty.shape[2]
     if side > 0:
@@ -189,7 +97,7 @@ def _crosses(qty, top, base, b, side, price):
     return rules.would_cross(side, False, price, bb >= 0, base[b] + bb)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, owner, stp_mode):
     """Whether a FOK order could trade `need` lots now, STP included (reads only)."""
     width = qty.shape[2]
@@ -222,7 +130,7 @@ def _fillable(orders, head, qty, top, base, b, side, price, is_market, need, own
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price, is_market,
            rem, owner, stp_mode, ts, fills, nf, events, ne):
     """Trade `rem` lots of taker against the opposite side in price-time order.
@@ -246,19 +154,19 @@ def _match(orders, head, tail, qty, top, base, n_resting, b, taker, side, price,
             cancel_resting, stop_taker = rules.stp_action(stp_mode)
             if not cancel_resting:
                 return rem, filled, True, nf, ne
-            mq = _take_out(orders, head, tail, qty, top, base, n_resting, m)
-            ne = _emit(events, ne, ts, b, Kind.DELETE, mside, px, mq, m)
+            mq = pool.take_out(orders, head, tail, qty, top, base, n_resting, m)
+            ne = pool.emit(events, ne, ts, b, Kind.DELETE, mside, px, mq, m)
             if stop_taker:
                 return rem, filled, True, nf, ne
             continue
         mq = orders[m].qty
         t = min(mq, rem)
-        nf = _fill(fills, nf, ts, b, m, taker, orders[m].owner, owner, px, t, mside)
-        ne = _emit(events, ne, ts, b, Kind.EXECUTE, mside, px, t, m)
+        nf = pool.fill(fills, nf, ts, b, m, taker, orders[m].owner, owner, px, t, mside)
+        ne = pool.emit(events, ne, ts, b, Kind.EXECUTE, mside, px, t, m)
         rem -= t
         filled += t
         if t == mq:
-            _take_out(orders, head, tail, qty, top, base, n_resting, m)
+            pool.take_out(orders, head, tail, qty, top, base, n_resting, m)
         else:
             orders[m].qty = mq - t
             set_level(qty, top, b, orow, i, qty[b, orow, i] - t)
@@ -271,8 +179,8 @@ def _room(fills, nf, events, ne, n_opp, extra_events):
     return fills.shape[0] - nf >= n_opp and events.shape[0] - ne >= 2 * n_opp + extra_events
 
 
-@nb.njit(cache=True, _nrt=False)
-def _check_price(qty, base, b, price):
+@nb.njit(cache=True, _nrt=False, forceinline=False)
+def check_price(qty, base, b, price):
     if price <= 0:
         return Reason.BAD_PRICE
     i = price - base[b]
@@ -282,7 +190,7 @@ def _check_price(qty, base, b, price):
 
 
 @plain_args
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp_stopped,
             can_rest, state, removed, ts, nf, events, ne):
     """Decide what happens to a taker's remainder: done, cancelled (STP), rests or expires."""
@@ -292,13 +200,13 @@ def _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled, stp
         return st, reason, oid, filled, 0, removed, nf, ne
     if st == OrderStatus.ACCEPTED or st == OrderStatus.PARTIALLY_FILLED:
         orders[oid].qty = rem
-        _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = _emit(events, ne, ts, b, Kind.ADD, orders[oid].side, orders[oid].price, rem, oid)
+        pool.rest(orders, head, tail, qty, top, base, n_resting, oid, state)
+        ne = pool.emit(events, ne, ts, b, Kind.ADD, orders[oid].side, orders[oid].price, rem, oid)
         return st, reason, oid, filled, rem, removed, nf, ne
     return st, reason, oid, filled, 0, removed + rem, nf, ne
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """Body of ``submit``, called by ``process`` as well."""
@@ -307,7 +215,7 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
         return RETRY_CAPACITY, Reason.TOO_MANY_ORDERS, 0, 0, 0, 0, nf, ne
     n_books = qty.shape[0]
     valid_book = 0 <= b < n_books
-    if valid_book and not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 1):
+    if valid_book and not _room(fills, nf, events, ne, n_resting[b, row_of(-side)], 1):
         return RETRY_BUFFER, Reason.NONE, 0, 0, 0, 0, nf, ne
     ctr[0] = oid + 1
     o = orders[oid]
@@ -325,18 +233,21 @@ def _submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, 
         return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, 0, 0, nf, ne
     is_market = order_type == OrderType.MARKET
     if not is_market:
-        reason = _check_price(qty, base, b, price)
+        reason = check_price(qty, base, b, price)
         if reason != Reason.NONE:
             return OrderStatus.REJECTED, reason, oid, 0, 0, 0, nf, ne
     if tif == TimeInForce.POST_ONLY and rules.post_only_reject(
-            is_market, _crosses(qty, top, base, b, side, price)):
+            is_market, crosses(qty, top, base, b, side, price)):
         return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, 0, 0, nf, ne
     if tif == TimeInForce.FOK and not _fillable(orders, head, qty, top, base, b, side, price,
                                                 is_market, q, owner, stp_mode):
         return OrderStatus.REJECTED, Reason.FOK_NOT_FILLABLE, oid, 0, 0, 0, nf, ne
-    rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
-                                              b, oid, side, price, is_market, q, owner,
-                                              stp_mode, ts, fills, nf, events, ne)
+    rem, filled, stp_stopped = q, 0, False
+    if is_market or crosses(qty, top, base, b, side, price):  # else nothing to match
+        rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base,
+                                                  n_resting, b, oid, side, price, is_market,
+                                                  q, owner, stp_mode, ts, fills, nf, events,
+                                                  ne)
     can_rest = rules.can_rest(is_market, tif)
     state = RESTING_POST_ONLY if tif == TimeInForce.POST_ONLY else RESTING
     return _settle(orders, head, tail, qty, top, base, n_resting, oid, rem, filled,
@@ -348,7 +259,7 @@ def _is_open(orders, ctr, oid):
     return 0 < oid < ctr[0] and orders[oid].state != CLOSED
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Body of ``cancel``, called by ``process`` as well."""
@@ -359,12 +270,12 @@ def _cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, 
     side = orders[oid].side
     price = orders[oid].price
     b = orders[oid].book
-    q = _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-    ne = _emit(events, ne, ts, b, Kind.DELETE, side, price, q, oid)
+    q = pool.take_out(orders, head, tail, qty, top, base, n_resting, oid)
+    ne = pool.emit(events, ne, ts, b, Kind.DELETE, side, price, q, oid)
     return OrderStatus.CANCELLED, Reason.NONE, oid, 0, 0, q, nf, ne
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or the resting qty of order oid (KEEP leaves one unchanged).
@@ -388,31 +299,31 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
     nq = old_q if new_qty == KEEP else new_qty
     if nq <= 0:
         return OrderStatus.REJECTED, Reason.BAD_QTY, oid, 0, old_q, 0, nf, ne
-    reason = _check_price(qty, base, b, px)
+    reason = check_price(qty, base, b, px)
     if reason != Reason.NONE:
         return OrderStatus.REJECTED, reason, oid, 0, old_q, 0, nf, ne
-    if not _room(fills, nf, events, ne, n_resting[b, _row(-side)], 2):
+    if not _room(fills, nf, events, ne, n_resting[b, row_of(-side)], 2):
         return RETRY_BUFFER, Reason.NONE, oid, 0, 0, 0, nf, ne
     if px == old_px:
         if nq == old_q:
             return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, old_q, 0, nf, ne
-        row = _row(side)
+        row = row_of(side)
         i = px - base[b]
         if rules.modify_keeps_priority(old_px, old_q, px, nq):
             orders[oid].qty = nq
             set_level(qty, top, b, row, i, qty[b, row, i] - (old_q - nq))
-            ne = _emit(events, ne, ts, b, Kind.CANCEL, side, px, old_q - nq, oid)
+            ne = pool.emit(events, ne, ts, b, Kind.CANCEL, side, px, old_q - nq, oid)
             return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, old_q - nq, nf, ne
-        _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-        ne = _emit(events, ne, ts, b, Kind.DELETE, side, px, old_q, oid)
+        pool.take_out(orders, head, tail, qty, top, base, n_resting, oid)
+        ne = pool.emit(events, ne, ts, b, Kind.DELETE, side, px, old_q, oid)
         orders[oid].qty = nq
-        _rest(orders, head, tail, qty, top, base, n_resting, oid, state)
-        ne = _emit(events, ne, ts, b, Kind.ADD, side, px, nq, oid)
+        pool.rest(orders, head, tail, qty, top, base, n_resting, oid, state)
+        ne = pool.emit(events, ne, ts, b, Kind.ADD, side, px, nq, oid)
         return OrderStatus.ACCEPTED, Reason.NONE, oid, 0, nq, 0, nf, ne
-    if state == RESTING_POST_ONLY and _crosses(qty, top, base, b, side, px):
+    if state == RESTING_POST_ONLY and crosses(qty, top, base, b, side, px):
         return OrderStatus.REJECTED, Reason.POST_ONLY_WOULD_CROSS, oid, 0, old_q, 0, nf, ne
-    _take_out(orders, head, tail, qty, top, base, n_resting, oid)
-    ne = _emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
+    pool.take_out(orders, head, tail, qty, top, base, n_resting, oid)
+    ne = pool.emit(events, ne, ts, b, Kind.DELETE, side, old_px, old_q, oid)
     orders[oid].price = px
     rem, filled, stp_stopped, nf, ne = _match(orders, head, tail, qty, top, base, n_resting,
                                               b, oid, side, px, False, nq, owner, stp_mode,
@@ -422,7 +333,7 @@ def _modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, 
                    stp_stopped, True, state, decrease, ts, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, price, q,
            order_type, tif, stp_mode, ts, fills, nf, events, ne):
     """A new order (limit or market, GTC / IOC / FOK / POST_ONLY) into book b.
@@ -434,7 +345,7 @@ def submit(orders, head, tail, qty, top, base, n_resting, ctr, b, owner, side, p
                    q, order_type, tif, stp_mode, ts, fills, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, nf, events,
            ne):
     """Cancel resting order oid entirely (DELETE event); UNKNOWN_ORDER if it is not open."""
@@ -442,7 +353,7 @@ def cancel(orders, head, tail, qty, top, base, n_resting, ctr, oid, ts, fills, n
                    events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, new_qty,
            stp_mode, ts, fills, nf, events, ne):
     """Change the price and / or resting qty of order oid (KEEP leaves one unchanged).
@@ -453,7 +364,7 @@ def modify(orders, head, tail, qty, top, base, n_resting, ctr, oid, new_price, n
                    new_qty, stp_mode, ts, fills, nf, events, ne)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False, forceinline=False)
 def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting, ctr,
             stp_mode, fills, nf, events, ne):
     """Run messages msgs[start:] (MESSAGE_DTYPE) in order, writing results[k] per message.
@@ -489,15 +400,3 @@ def process(msgs, start, results, orders, head, tail, qty, top, base, n_resting,
         ne = r[7]
         k += 1
     return k, 0, nf, ne
-
-
-@nb.njit(cache=True, _nrt=False)
-def level_orders(orders, head, b, row, i, out):
-    """Write the FIFO queue at (b, row, i) into out (ids, front first); returns the count."""
-    n = 0
-    m = head[b, row, i]
-    while m != NIL:
-        out[n] = m
-        n += 1
-        m = orders[m].next
-    return n

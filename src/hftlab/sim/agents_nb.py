@@ -42,7 +42,7 @@ SEC_NS = 1_000_000_000
 IDLE_NS = 100_000_000  # an agent with zero intensity looks again after 100 ms
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def u01(ast, a):
     """A uniform float in [0, 1) from agent a's splitmix64 stream (advances it)."""
     s, z = splitmix64(np.uint64(ast[a].rng))
@@ -50,7 +50,7 @@ def u01(ast, a):
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def wait(ast, a, rate):
     """An exponential waiting time in ns for a Poisson rate per second (>= 1 ns)."""
     if rate <= 0.0:
@@ -58,7 +58,7 @@ def wait(ast, a, rate):
     return np.int64(-math.log(1.0 - u01(ast, a)) / rate * SEC_NS) + 1
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def draw_size(table, ast, a):
     """A size in lots from one of the agent's 32-atom size tables (ap[a].limit_sizes /
     market_sizes)."""
@@ -67,14 +67,14 @@ def draw_size(table, ast, a):
     return q if q > 0 else np.int64(1)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def gate(ap, a, w):
     """The agent's activity multiplier from the world row (1 when it has no gate)."""
     g = int(ap[a].gate)
     return 1.0 if g < 0 else w[g]
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def best(qty, top, base, b):
     """(best bid, best ask) of book b in ticks, 0 for an empty side."""
     width = qty.shape[2]
@@ -85,7 +85,7 @@ def best(qty, top, base, b):
     return bid, ask
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def mid_or(qty, top, base, b, fallback):
     """Mid price of book b in ticks (float), fallback when a side is empty."""
     bid, ask = best(qty, top, base, b)
@@ -94,7 +94,7 @@ def mid_or(qty, top, base, b, fallback):
     return fallback
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def put(cmds, nc, act, b, owner, side, price, q, typ, tif, oid):
     """Write one command (a MESSAGE_DTYPE record, core/layout.py); returns the new count."""
     c = cmds[nc]
@@ -111,7 +111,7 @@ def put(cmds, nc, act, b, owner, side, price, q, typ, tif, oid):
     return nc + 1
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def window(ap, a, now):
     """0 inside the agent's active window, else the time to wake next (T0 or NEVER)."""
     if now < ap[a].t0:
@@ -121,7 +121,7 @@ def window(ap, a, now):
     return np.int64(0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def run_sign(ap, ast, a):
     """Sign of the next market order: runs of equal signs with lengths drawn from the
     agent's cumulative run table (ap[a].runs), alternating sign between runs. A geometric(1/2)
@@ -138,7 +138,7 @@ def run_sign(ap, ast, a):
     return ast[a].run_sign
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                       cmds):
     """Zero-intelligence order flow of Cont, Stoikov & Talreja (2010), "A stochastic
@@ -228,7 +228,7 @@ def zero_intelligence(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, ba
     return now + wait(ast, a, total), nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """Noise takers: Poisson market orders, noise.buy_rate buys and noise.sell_rate sells per
     second (the issue's teaching example: 5 and 5), scaled by the gate; sizes from the market
@@ -247,7 +247,7 @@ def noise(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     return now + wait(ast, a, rate), nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """An informed trader who knows the hidden fundamental value V = w[W_FV + ap[a].inst]
     (ticks) and trades toward it, as in Glosten & Milgrom (1985) and Kyle (1985).
@@ -279,7 +279,7 @@ def informed(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, 
     return now + wait(ast, a, rate), nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def momentum(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A momentum (trend-following) trader: the chartists of Chiarella, Iori & Perelló
     (2009) and ABIDES' MomentumAgent (Byrd, Hybinette & Balch 2019).

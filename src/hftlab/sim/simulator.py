@@ -21,7 +21,7 @@ from hftlab.sim import simulator_nb
 from hftlab.sim.params import MarketParams
 from hftlab.sim.table import AgentTable
 
-OUT_ROWS = 1 << 20
+OUT_ROWS = 1 << 16  # rows of the loop's event buffer: small enough to stay in cache
 
 
 @dataclass
@@ -90,40 +90,50 @@ def grow_pool(st: State) -> None:
 
 
 def grow_scratch(st: State) -> None:
-    """Make the per-command fills / events buffers hold the worst case of the book."""
+    """Make the per-command fills / events buffers hold the worst case of the book, and the
+    event buffer ``out`` hold two such commands (it keeps its rows)."""
     worst = int(st.n_resting.max(initial=0))
     st.arrays["fills"] = np.zeros(max(2 * st.fills.shape[0], worst + 1), MATCH_FILL_DTYPE)
     st.arrays["events"] = np.zeros(max(2 * st.events.shape[0], 2 * worst + 4),
                                    MATCH_EVENT_DTYPE)
+    rows = 4 * st.events.shape[0]  # out keeps room for two commands' worst case
+    if st.out.shape[0] < rows:
+        st.arrays["out"] = grow_records(st.out, rows)
+        st.arrays["out_rec"] = grow_records(st.out_rec, rows)
 
 
 def seed_book(s: Setup, st: State, parts: list) -> None:
     """Place the setup's initial resting orders at the session start (message numbers
     1.. in order), so the book starts near its stationary depth instead of empty."""
-    row = np.zeros(1, MESSAGE_DTYPE)[0]  # a view: execute may reprice it (halt rules)
-    for a, b, side, price, q in s.seed_orders:
-        for name, value in (("action", ACT_SUBMIT), ("ts", s.params.start_ns), ("book", b),
-                            ("owner", int(st.ap["owner"][a])), ("side", side),
-                            ("price", price), ("qty", q), ("order_type", OrderType.LIMIT),
-                            ("tif", TimeInForce.GTC), ("order_id", 0)):
-            row[name] = value
-        while True:
-            code, _, _, _, ne = simulator_nb.execute(
-                row, a, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.orders,
-                st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
-                int(st.cur["stp"][0]), st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec,
-                int(st.cur["n_out"][0]), int(st.cur["msgs"][0]) + 1)
-            if code == mk.RETRY_CAPACITY:
-                grow_pool(st)
-                continue
-            if code == mk.RETRY_BUFFER:
-                grow_scratch(st)
-                continue
-            break
-        st.cur["n_out"][0] = ne
-        st.cur["msgs"][0] += 1
-        if st.cur["n_out"][0] > OUT_ROWS // 2:
-            flush(st, parts)
+    so = np.array(s.seed_orders, np.int64).reshape(-1, 5)  # agent, book, side, price, lots
+    rows = np.zeros(len(so), MESSAGE_DTYPE)
+    for name, value in (("action", ACT_SUBMIT), ("ts", s.params.start_ns), ("book", so[:, 1]),
+                        ("owner", st.ap["owner"][so[:, 0]]), ("side", so[:, 2]),
+                        ("price", so[:, 3]), ("qty", so[:, 4]),
+                        ("order_type", OrderType.LIMIT), ("tif", TimeInForce.GTC)):
+        rows[name] = value
+    agents = np.ascontiguousarray(so[:, 0])
+    k = 0
+    while True:
+        k, code = simulator_nb.seed(
+            rows, agents, k, st.ap, st.ast, st.asf, st.own, st.wake, st.subs, st.nsubs, st.cur,
+            st.orders, st.head, st.tail, st.qty, st.top, st.base, st.n_resting, st.ctr,
+            st.fills, st.events, st.mkt, st.halt, st.out, st.out_rec)
+        if code == L.DONE:
+            return
+        _serve(st, parts, code)
+
+
+def _serve(st: State, parts, code: int) -> None:
+    """Do what a kernel returning code (NEED_OUT / NEED_POOL / NEED_SCRATCH) asks."""
+    if code == L.NEED_OUT:
+        flush(st, parts)
+    elif code == L.NEED_POOL:
+        grow_pool(st)
+    elif code == L.NEED_SCRATCH:
+        grow_scratch(st)
+    else:
+        raise ValueError(f"unexpected simulator code {code}")
 
 
 def flush(st: State, parts) -> None:
@@ -149,14 +159,9 @@ def advance(st: State, parts) -> int:
             st.nsubs, st.sched, st.cur, st.orders, st.head, st.tail, st.qty, st.top, st.base,
             st.n_resting, st.ctr, st.fills, st.events, st.mkt, st.halt, st.cmds, st.out,
             st.out_rec)
-        if code == L.NEED_OUT:
-            flush(st, parts)
-        elif code == L.NEED_POOL:
-            grow_pool(st)
-        elif code == L.NEED_SCRATCH:
-            grow_scratch(st)
-        else:
+        if code not in (L.NEED_OUT, L.NEED_POOL, L.NEED_SCRATCH):
             return code
+        _serve(st, parts, code)
 
 
 def run_state(st: State, parts) -> None:

@@ -21,9 +21,12 @@ State (all arrays; the loop is resumable and keeps no hidden state):
   its decisions in time (a pause starting when a LULD limit state has lasted its time, the reopening
   auction when a pause ends) are items of the loop's time line, run by ``venue_timer``
   before the agents' items at the same time.
-- scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE) for one command;
+- scratch ``fills`` / ``events`` (MATCH_FILL_DTYPE / MATCH_EVENT_DTYPE): the fills of one
+  command, the reopening auction's events; events.shape[0] is also the room for one
+  command's events that the callers of ``execute`` keep free in out.
   ``out`` / ``out_rec``: the canonical events of the session (MATCH_EVENT_DTYPE) and,
-  for each, its source record number = the number of the command that caused it.
+  for each, its source record number = the number of the command that caused it; the
+  matching engine writes a command's events straight into out.
 - ``cur[0]`` (layout.SIM_CURSOR_DTYPE): now, messages processed, rows used in out,
   session end / start, sched_dt, STP mode, fills of an OWN_FILL stop, the horizon.
 
@@ -35,8 +38,8 @@ U[0, ap[a].latj], never before the agent's previous command) and queues it. An a
 command runs through ``matching_nb.submit / cancel / modify``; then the loop (1)
 appends the order id to the agent's own list when a submit rests, (2) credits fills to
 agents by owner id (owner = agent row + 1; owner 0 is the anonymous crowd, not tracked)
-in ast[a].pos and asf[a].cash, (3) updates mkt, (4) copies the events to out with the
-message number, and (5) wakes subscribers when the book's top changed.
+in ast[a].pos and asf[a].cash, (3) updates mkt, (4) stamps the command's events in out
+with the message number, and (5) wakes subscribers when the book's top changed.
 
 Driving the agents from a backtest (a market that reacts to our orders; the driver is
 hftlab.engine.backtest with hftlab.engine.sim_venue_nb):
@@ -85,13 +88,19 @@ OK = 0
 
 
 @nb.njit(cache=True, _nrt=False)
-def sched_row(sched, cur, now):
-    """The number of the world's row in force at now."""
-    k = (now - cur[0].t_start) // cur[0].sched_dt
-    return 0 if k < 0 else (sched.shape[0] - 1 if k >= sched.shape[0] else k)
+def sched_span(sched, cur, now):
+    """(k, lo, hi): the number of the world's row in force at now and the times [lo, hi)
+    over which it stays in force (so the loop divides only when it moves to a new row)."""
+    t0, dt, n = cur[0].t_start, cur[0].sched_dt, sched.shape[0]
+    k = (now - t0) // dt
+    if k <= 0:
+        return np.int64(0), np.int64(-NEVER - 1), t0 + dt if n > 1 else np.int64(NEVER)
+    if k >= n - 1:
+        return np.int64(n - 1), t0 + (n - 1) * dt, np.int64(NEVER)
+    return k, t0 + k * dt, t0 + (k + 1) * dt
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
     """Stamp agent a's commands cmds[:n] with their arrival times and queue them; returns
     how many were queued (a full ring drops the rest)."""
@@ -105,10 +114,9 @@ def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
         t = now + lat
         if jit > 0:
             t += np.int64(u01(ast, a) * (jit + 1))
+        k = _ring(phead[a] + pcount[a], cap)
         if pcount[a] > 0:
-            prev = pend[a, (phead[a] + pcount[a] - 1) % cap].ts
-            t = max(t, prev)
-        k = (phead[a] + pcount[a]) % cap
+            t = max(t, pend[a, k - 1 if k > 0 else cap - 1].ts)
         pend[a, k] = cmds[j]
         pend[a, k].ts = t
         pcount[a] += 1
@@ -116,7 +124,13 @@ def enqueue(a, now, ap, ast, pend, phead, pcount, cmds, n):
     return done
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
+def _ring(k, cap):
+    """k mod cap for 0 <= k < 2 cap (a ring's index past its head), without a division."""
+    return k - cap if k >= cap else k
+
+
+@nb.njit(cache=True, _nrt=False)
 def _credit(ap, ast, asf, owner, side, px, q):
     if 1 <= owner <= ap.shape[0]:
         a = owner - 1
@@ -125,10 +139,10 @@ def _credit(ap, ast, asf, owner, side, px, q):
         asf[a].gross += px * q
 
 
-@nb.njit(cache=True, inline="always")
-def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, ne_out, msg_no):
-    """The loop's bookkeeping of one engine call: credit fills[:nf] to agents by owner, keep
-    mkt and the halt reference, copy events[:ne] to out; returns the rows used in out."""
+@nb.njit(cache=True, inline="always", _nrt=False)
+def book_fills(ap, ast, asf, fills, nf, mkt, halt):
+    """The loop's bookkeeping of fills[:nf]: credit them to agents by owner, keep mkt and
+    the halt reference."""
     for f in range(nf):
         fb = fills[f].book
         px = fills[f].price
@@ -143,14 +157,9 @@ def book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec, n
         mkt[fb].signed_volume -= ms * q
         if halt[fb].rule != hn.RULE_NONE:
             hn.note_print(halt, fb, px, fills[f].ts)
-    for e in range(ne):
-        out[ne_out] = events[e]
-        out_rec[ne_out] = msg_no
-        ne_out += 1
-    return ne_out
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def _wake_subscribers(b, now, ap, wake, subs, nsubs):
     for j in range(nsubs[b]):
         s = subs[b, j]
@@ -158,12 +167,13 @@ def _wake_subscribers(b, now, ap, wake, subs, nsubs):
         wake[s] = min(wake[s], t)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qty, top,
             base, n_resting, ctr, stp_mode, fills, events, mkt, halt, out, out_rec, ne_out,
             msg_no):
     """Run one arriving command (a MESSAGE_DTYPE record) for agent a (-1: not an agent) and do the
-    loop's bookkeeping. Returns (status, reason, order id, fills written to fills[:nf],
+    loop's bookkeeping. Its events go to out[ne_out:], which must have room for
+    events.shape[0] rows. Returns (status, reason, order id, fills written to fills[:nf],
     rows used in out); status is matching_nb's RETRY_CAPACITY / RETRY_BUFFER when nothing
     was done. Under a trading-halt rule (halt, core/halt_nb.py) the venue's repricing is
     written into row, a halted book matches nothing, and a stop-logic pause may start."""
@@ -184,23 +194,24 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         row.price = price
         row.order_type = otype
         row.tif = tif
+    # the engine writes its events straight into out[ne_out:]
     if what == hn.PARK:
         r = hn.park(row, b, orders, head, tail, qty, top, base, n_resting, ctr,
-                    row.price, events, 0)
+                    row.price, out, ne_out)
     elif what == hn.REJECT:
         r = (np.int64(OrderStatus.REJECTED), np.int64(Reason.HALTED),
              np.int64(0) if act == ACT_SUBMIT else row.order_id, np.int64(0), np.int64(0),
-             np.int64(0), np.int64(0), np.int64(0))
+             np.int64(0), np.int64(0), ne_out)
     elif act == ACT_SUBMIT:
         r = mk.submit(orders, head, tail, qty, top, base, n_resting, ctr, b, row.owner,
                       row.side, row.price, row.qty, row.order_type, row.tif, stp_mode, now,
-                      fills, 0, events, 0)
+                      fills, 0, out, ne_out)
     elif act == ACT_CANCEL:
         r = mk.cancel(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id, now,
-                      fills, 0, events, 0)
+                      fills, 0, out, ne_out)
     else:
         r = mk.modify(orders, head, tail, qty, top, base, n_resting, ctr, row.order_id,
-                      row.price, row.qty, stp_mode, now, fills, 0, events, 0)
+                      row.price, row.qty, stp_mode, now, fills, 0, out, ne_out)
     if r[0] < 0:
         return r[0], r[1], np.int64(0), np.int64(0), ne_out
     nf, ne = r[6], r[7]
@@ -221,17 +232,18 @@ def execute(row, a, ap, ast, asf, own, wake, subs, nsubs, orders, head, tail, qt
         ast[a].nown = n
     halted = stop and halt[b].status == 1
     if halted:
-        ne = hn.start(halt, b, now, events, ne)
-    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
-                          ne_out, msg_no)
+        ne = hn.start(halt, b, now, out, ne)
+    book_fills(ap, ast, asf, fills, nf, mkt, halt)
+    for k in range(ne_out, ne):
+        out_rec[k] = msg_no
     if b >= 0 and halt[b].rule == hn.RULE_LULD:
         hn.at_limit(halt, b, qty, top, base, now)
     if b >= 0 and (halted or top[b, 0] != tb or top[b, 1] != ta):
         _wake_subscribers(b, now, ap, wake, subs, nsubs)
-    return r[0], r[1], r[2], nf, ne_out
+    return r[0], r[1], r[2], nf, ne
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty, top, base,
                 n_resting, fills, events, mkt, halt, out, out_rec, ne_out, msg_no):
     """A halt decision of book b falls due at now (halt_nb.next_due): a LULD limit state
@@ -246,10 +258,38 @@ def venue_timer(b, now, ap, ast, asf, wake, subs, nsubs, orders, head, tail, qty
                             fills, events)
         if nf < 0:
             return mk.RETRY_BUFFER, np.int64(0), ne_out
-    ne_out = book_results(ap, ast, asf, fills, nf, events, ne, mkt, halt, out, out_rec,
-                          ne_out, msg_no)
+    book_fills(ap, ast, asf, fills, nf, mkt, halt)
+    for e in range(ne):
+        out[ne_out] = events[e]
+        out_rec[ne_out] = msg_no
+        ne_out += 1
     _wake_subscribers(b, now, ap, wake, subs, nsubs)
     return 0, nf, ne_out
+
+
+@nb.njit(cache=True, _nrt=False)
+def seed(rows, agents, start, ap, ast, asf, own, wake, subs, nsubs, cur, orders, head, tail,
+         qty, top, base, n_resting, ctr, fills, events, mkt, halt, out, out_rec):
+    """Run the opening book's commands rows[start:] (MESSAGE_DTYPE; agents[k] is the agent
+    row of rows[k]) through ``execute`` in order, as messages cur[0].msgs + 1, ... Returns
+    (next row, code): DONE when all ran, else NEED_OUT / NEED_POOL / NEED_SCRATCH, when
+    that row has not run: act as for ``run``, then call again from it. One call instead
+    of one from Python per order, which cost a short session a tenth of its time."""
+    room = events.shape[0]
+    for k in range(start, rows.shape[0]):
+        if out.shape[0] - cur[0].n_out < room:
+            return k, NEED_OUT
+        st, _, _, _, ne = execute(rows[k], agents[k], ap, ast, asf, own, wake, subs, nsubs,
+                                  orders, head, tail, qty, top, base, n_resting, ctr,
+                                  cur[0].stp, fills, events, mkt, halt, out, out_rec,
+                                  cur[0].n_out, cur[0].msgs + 1)
+        if st == mk.RETRY_CAPACITY:
+            return k, NEED_POOL
+        if st == mk.RETRY_BUFFER:
+            return k, NEED_SCRATCH
+        cur[0].n_out = ne
+        cur[0].msgs += 1
+    return rows.shape[0], DONE
 
 
 @nb.njit(cache=True, _nrt=False)
@@ -268,7 +308,10 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
     stp_mode = cur[0].stp
     room = events.shape[0]
     cap = pend.shape[1]
+    halts = hn.any_rule(halt)
+    w_lo, w_hi, w_k = np.int64(0), np.int64(0), np.int64(0)  # the world's row: none yet
     while True:
+        # the earliest item: commands before wake-ups at equal times, then lower rows
         t = np.int64(NEVER)
         who = np.int64(-1)  # not a constant: numba would compile each agent for -1 too
         is_cmd = False
@@ -279,15 +322,16 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
                     t = ta
                     who = a
                     is_cmd = True
-        for a in range(n_agents):
             if wake[a] < t:
                 t = wake[a]
                 who = a
                 is_cmd = False
-        th, hb = hn.next_due(halt)
-        if hb >= 0 and th <= t:  # the venue's own decision goes first at equal times
-            t = th
-            who = -2
+        hb = -1
+        if halts:
+            th, hb = hn.next_due(halt)
+            if hb >= 0 and th <= t:  # the venue's own decision goes first at equal times
+                t = th
+                who = -2
         if who == -1 or t >= t_end:
             cur[0].now = t_end
             return DONE
@@ -312,7 +356,9 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
                     return OWN_FILL
             continue
         if not is_cmd:
-            w = sched[sched_row(sched, cur, t)]
+            if not w_lo <= t < w_hi:
+                w_k, w_lo, w_hi = sched_span(sched, cur, t)
+            w = sched[w_k]
             ast[who].wakes += 1
             nxt, n = step(who, t, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
                           cmds)
@@ -333,7 +379,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
                 return NEED_SCRATCH
             cur[0].n_out = ne
             cur[0].msgs += 1
-            phead[who] = (k + 1) % cap
+            phead[who] = _ring(k + 1, cap)
             pcount[who] -= 1
             for f in range(nf):
                 if fills[f].maker_owner == OWN_OWNER:

@@ -46,7 +46,7 @@ from hftlab.sim.layout import (
 SEC_NS = 1_000_000_000
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def live_orders(ap, ast, a, own, orders):
     """Compact the agent's own list to its open orders; returns (bid id, ask id), 0 = none
     (the most recent open order of each side)."""
@@ -68,7 +68,7 @@ def live_orders(ap, ast, a, own, orders):
     return bid_id, ask_id
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False, forceinline=True)
 def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A rival market maker quoting both sides around a reference mid, with the linear
     inventory skew of Avellaneda & Stoikov (2008), "High-frequency trading in a limit
@@ -130,7 +130,7 @@ def maker(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmd
     return nxt, nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def arbitrage(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A cross-venue arbitrageur that picks off stale quotes (the "sniping" of Budish,
     Cramton & Shim 2015, QJE 130(4)) between book ap[a].book and book ap[a].ref (same
@@ -166,7 +166,7 @@ def arbitrage(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt,
     return np.int64(NEVER), nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A forced seller working a large order, after the sell program of 6 May 2010
     (CFTC-SEC staff report, 30 Sep 2010; Kirilenko, Kyle, Samadi & Tuzun 2017): it sold
@@ -213,7 +213,7 @@ def seller(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cm
     return nxt, nc
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def episode_of(ap, a, now):
     """(index k, start ns, end ns) of the manipulator's episode at or before now; k = -1 before
     the first. Episode k starts at t0 + manipulator.first_s + k manipulator.period_s seconds and
@@ -227,7 +227,7 @@ def episode_of(ap, a, now):
     return k, start, start + np.int64(ap[a].manipulator.episode_s * SEC_NS)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A manipulator running scheduled episodes of three kinds, cycling spoofing,
     ignition, stuffing (episode k: layout.MANIP_KINDS[k % 3]) with direction d = +1 for
@@ -356,7 +356,7 @@ def manipulator(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mk
     return min(now + np.int64(ap[a].manipulator.stuff_ms * 1e6), end), nc
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """A reserve (iceberg) order: iceberg.total lots in all, shown iceberg.clip lots (the peak)
     at a time at one price on side iceberg.side (+1 buy, -1 sell), iceberg.offset ticks behind
@@ -407,7 +407,7 @@ def iceberg(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, c
                            min(clip, left), OrderType.LIMIT, TimeInForce.GTC, 0)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", _nrt=False)
 def step(a, now, ap, ast, asf, own, pcount, w, orders, qty, top, base, mkt, cmds):
     """Run agent a's kernel by its type (layout.ZI .. ICEBERG): (next wake ns, n commands)."""
     t = ap[a].type
