@@ -21,7 +21,7 @@ INST = Instrument("XYZ", tick_size=0.01, lot_size=1.0)
 DAY = 86_400 * 10**9
 # written by MarketData.save as of 2026-12-07 (zstd, dictionary pages, optional columns):
 # l2_stream(3_000, seed=1) with source records 10, 20, 30, ..., row groups of 1,000 rows
-OLD_FILE = Path(__file__).parent / "files" / "format1_zstd_2026-12-07.parquet"
+OLD_FILE = Path(__file__).parents[1] / "fixtures" / "data" / "format1_zstd_2026-12-07.parquet"
 
 
 @pytest.fixture
