@@ -11,7 +11,7 @@ exactly as the capture did. Every problem is a DataError naming the file and wha
 wrong; events are validated as they load (data/validate_nb.py), lazily as they stream.
 
 The layout save writes is chosen for the replay, which is bound by this read (measured
-with benchmarks/readers_throughput.py --parquet, 1 M events, thread CPU per event of the
+with benchmarks/parquet_read.py, 1 M events, thread CPU per event of the
 nine event columns): columns are REQUIRED, so no definition levels or null bitmaps are
 decoded (18 ns of the old 60); ts, ts_local, kind and record are delta-coded (times
 rise by small steps; kind as a dictionary decoded at 8 ns, as deltas at 3); the other
@@ -320,7 +320,7 @@ def _file_stream(plan: dict, chunk_size: int, validate: bool, record: bool
     # them would copy two columns per batch on the reader thread; unvalidated ids are
     # still mapped, so one out of range fails there rather than in the engine
     same = validator is not None and all(np.array_equal(m, np.arange(len(m)))
-                                     for m in (plan["venue"], plan["instrument"]))
+                                         for m in (plan["venue"], plan["instrument"]))
     for row, cols in f.batches(chunk_size, COLUMNS if record else EVENT_FIELDS):
         if validator is not None:
             validator.check(cols[:len(EVENT_FIELDS)], cols[-1] if record else _Records(f, row),
