@@ -108,10 +108,14 @@ def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None
 
 
 def child(args: list[str], python: str = sys.executable) -> dict:
-    """Run a fresh process; its JSON line plus its wall time seen from here."""
+    """Run a fresh process; its JSON line plus its wall time seen from here. It runs in
+    benchmarks/, so a relative PYTHONPATH (PYTHONPATH=src) is made absolute: the child
+    imports the hftlab this process imported, not another installed one."""
     t0 = time.perf_counter()
+    paths = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+             if p]
     res = subprocess.run([python, *args], capture_output=True, text=True, check=False,
-                         cwd=HERE)
+                         cwd=HERE, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:2])} failed:\n{res.stderr[-3000:]}")
