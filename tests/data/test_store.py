@@ -291,3 +291,21 @@ def test_the_replay_reads_no_record_column_but_names_the_bad_rows_record(tmp_pat
         for _ in load(p, lazy=True).iter_columns(600):
             pass
     assert read == [EVENT_FIELDS]
+
+
+def test_unvalidated_ids_keep_their_columns_but_one_out_of_its_table_is_refused(tmp_path):
+    data = l2_stream(2_000, seed=3)
+    p = data.save(tmp_path / "ok.parquet", row_group_size=500)
+    for cols in load(p, lazy=True, validate=False).iter_columns(700):
+        assert not cols[2].flags.owndata  # the decoded buffer itself: no remapped copy
+
+    def venue_1(t):
+        v = t["venue"].to_numpy().copy()
+        v[1234] = 1
+        return t.set_column(t.schema.get_field_index("venue"), "venue", pa.array(v))
+
+    p = rewrite(p, tmp_path / "v.parquet", venue_1)
+    with pytest.raises(DataError, match=r"v.parquet: row 1234: venue 1 is not defined \(the "
+                                        r"file has 1 venue\(s\)\)"):
+        for _ in load(p, lazy=True, validate=False).iter_columns(700):
+            pass
