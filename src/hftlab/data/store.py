@@ -10,18 +10,23 @@ over (stats["carried_levels"]), which the data set skips, so the directory repla
 exactly as the capture did. Every problem is a DataError naming the file and what is
 wrong; events are validated as they load (data/validate_nb.py), lazily as they stream.
 
-The layout save writes is chosen for the replay, which is bound by this read (measured
-with benchmarks/parquet_read.py, 1 M events, thread CPU per event of the
-nine event columns): columns are REQUIRED, so no definition levels or null bitmaps are
-decoded (18 ns of the old 60); ts, ts_local, kind and record are delta-coded (times
-rise by small steps; kind as a dictionary decoded at 8 ns, as deltas at 3); the other
-columns are dictionary-coded, which pyarrow turns to plain pages where a column has too
-many distinct values; pages are compressed with lz4 (the default: 3.9-5.3 MB per M
-events of the generated streams, 21-26 ns), or zstd (smallest: 1.8-4.9 MB, 27-37 ns),
-or none (fastest where pages stay large: 4.1-8.6 MB, 21-28 ns). The replay reads only
-the event columns; record, the source record of each row, is read only for the message
-of a bad row. Files written before (zstd, dictionary, optional columns: 5.8-9.5 MB,
-56-81 ns) load as they are.
+The layout save writes is chosen for the replay, whose reader thread is bound by this
+read (benchmarks/parquet_read.py, 1 M events of l5 / l10, thread CPU per event):
+columns are REQUIRED, so no definition levels or null bitmaps are decoded (about 18 ns
+of the old decode's 59); ts, ts_local, kind and record are delta-coded (times rise by
+small steps; kind decoded as a dictionary cost 8 ns, as deltas 3); the other columns
+are dictionary-coded, which pyarrow turns to plain pages where a column has too many
+distinct values; pages are lz4-compressed by default. MB per million events and decode
+of the event columns: lz4 3.9-4.0 MB, 20 ns; zstd 3.7-3.8 MB, 27 ns; none 4.1 MB,
+19-20 ns (real captures, where dictionaries give way to plain pages, differ more:
+Binance USD-M 4.7 / 4.0 / 8.6 MB); the layout written until 2026-12-07 (zstd,
+dictionary, optional columns), which still loads as it is: 7.4-7.5 MB, 59 ns; plain
+uncompressed pages, as hftbacktest's npz: 61 MB, 27-30 ns (no faster: the decode then
+copies 8 bytes an event per column into fresh pages). The
+replay reads only the event columns; record, the source record of each row, is read
+only for the message of a bad row (it cost 21 ns in the old layout, 1.4 in this). The
+reader thread's whole work (decode, numpy views, validation): 28 ns an event with lz4,
+was 90 with the old code and file (67 for an old file now).
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18,
          compression: str = "lz4") -> Path:
     """Write data to one Parquet file, chunk by chunk, tables in the footer metadata, in
     the layout of the module doc; compression: one of CODECS (lz4: fast and small; zstd:
-    smallest, ~8 ns an event slower to read; none: fastest on large pages)."""
+    smallest, ~7 ns an event slower to read; none: a little faster, larger on real data)."""
     check(compression in CODECS, "compression", f"one of {', '.join(CODECS)}", compression)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
