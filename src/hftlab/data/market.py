@@ -92,9 +92,9 @@ class MarketData:
 
     def _columns(self, chunk_size: int, check: bool, record: bool = True
                  ) -> Iterator[list[np.ndarray]]:
-        """The event columns then the record column, chunk by chunk in time order; lazy
-        data without record=False reads no record column (a bad row's is read for its
-        message)."""
+        """The event columns then the record column, chunk by chunk in time order; with
+        record=False lazy data yields no record column and reads none (a bad row's is
+        read for its message)."""
         if self.events is None:
             from dataclasses import replace
 
