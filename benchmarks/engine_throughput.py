@@ -12,6 +12,10 @@ time included, each run in a fresh process so peak RSS is the run's own:
   cold     time to result: the whole fresh process (import, compile or cache load, read,
            run) as a user waits for it
 
+Peak RSS is the process's high-water mark when the run returns, before hftlab's fills
+are turned into a DataFrame for the comparison (that imports pandas, +38 MB, which a
+replay does not need; hftbacktest's side reads its fills from numpy).
+
 Runs alternate between the sides; the figures are medians over --runs. Fills (exchange
 time, side, price, lots) are compared row by row and the result printed.
 
@@ -92,6 +96,7 @@ def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None
     t0, c0 = time.perf_counter(), time.process_time()
     rec = run(path)
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = peak_rss_mb()  # the run's: rec.fills below imports pandas (+38 MB)
     f = rec.fills
     np.save(fills_path, np.stack([f["ts_exchange"].to_numpy(np.int64),
                                   f["side"].to_numpy(np.int64), f["price"].to_numpy(np.int64),
@@ -99,14 +104,18 @@ def ours(path: str, mode: str, feed_ns: int, fills_path: str, head: str) -> None
     print(json.dumps({"seconds": secs, "cpu": cpu, "startup": t0 - t_import,
                       "events": rec.meta["events"],
                       "fills": rec.meta["fills"], "position": rec.meta["final_position"][0],
-                      "peak_rss_mb": peak_rss_mb()}))
+                      "peak_rss_mb": peak, "peak_rss_fills_mb": peak_rss_mb()}))
 
 
 def child(args: list[str], python: str = sys.executable) -> dict:
-    """Run a fresh process; its JSON line plus its wall time seen from here."""
+    """Run a fresh process; its JSON line plus its wall time seen from here. It runs in
+    benchmarks/, so a relative PYTHONPATH (PYTHONPATH=src) is made absolute: the child
+    imports the hftlab this process imported, not another installed one."""
     t0 = time.perf_counter()
+    paths = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+             if p]
     res = subprocess.run([python, *args], capture_output=True, text=True, check=False,
-                         cwd=HERE)
+                         cwd=HERE, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)})
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:2])} failed:\n{res.stderr[-3000:]}")

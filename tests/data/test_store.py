@@ -2,6 +2,7 @@
 directory loads as one MarketData."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -13,11 +14,14 @@ from hypothesis import strategies as st
 from hftlab.data import DataError, load
 from hftlab.data.market import MarketData
 from hftlab.data.synthetic import l2_stream
-from hftlab.instruments import Instrument, Venue
+from hftlab.instruments import ConfigError, Instrument, Venue
 from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS, Kind
 
 INST = Instrument("XYZ", tick_size=0.01, lot_size=1.0)
 DAY = 86_400 * 10**9
+# written by MarketData.save as of 2026-12-07 (zstd, dictionary pages, optional columns):
+# l2_stream(3_000, seed=1) with source records 10, 20, 30, ..., row groups of 1,000 rows
+OLD_FILE = Path(__file__).parents[1] / "fixtures" / "data" / "format1_zstd_2026-12-07.parquet"
 
 
 @pytest.fixture
@@ -222,3 +226,86 @@ def test_merge_keeps_time_order_and_each_stream_order(gaps, batch, chunk):
     assert sorted(tag.tolist()) == sorted(np.concatenate(rows).tolist())
     for k, r in enumerate(rows):
         assert tag[(tag >= 100 * k) & (tag < 100 * (k + 1))].tolist() == r.tolist()
+
+
+@pytest.mark.parametrize("codec", ["lz4", "zstd", "none"])
+def test_save_writes_required_delta_and_dictionary_columns(tmp_path, codec):
+    data = l2_stream(3_000, seed=1)
+    data.record = 7 * data.record
+    p = data.save(tmp_path / "x.parquet", row_group_size=1000, compression=codec)
+    pf = pq.ParquetFile(p)
+    assert not any(f.nullable for f in pf.schema_arrow)
+    rg = pf.metadata.row_group(1)
+    col = {rg.column(i).path_in_schema: rg.column(i) for i in range(rg.num_columns)}
+    for name in ("ts", "ts_local", "kind", "record"):
+        assert "DELTA_BINARY_PACKED" in col[name].encodings, name
+    for name in ("venue", "instrument", "side", "price", "qty", "order_id"):
+        assert "RLE_DICTIONARY" in col[name].encodings, name
+    assert col["price"].compression == {"lz4": "LZ4", "zstd": "ZSTD",
+                                        "none": "UNCOMPRESSED"}[codec]
+    for lazy in (False, True):
+        back = load(p, lazy=lazy).load()
+        np.testing.assert_array_equal(back.events, data.events)
+        np.testing.assert_array_equal(back.record, data.record)
+    with pytest.raises(ConfigError, match=r"compression must be one of lz4, zstd, none, .*got "
+                                          r"'lzma'"):
+        data.save(tmp_path / "y.parquet", compression="lzma")
+
+
+def test_a_file_written_before_the_new_layout_still_loads_and_names_bad_rows(tmp_path):
+    want = l2_stream(3_000, seed=1).events
+    for lazy in (False, True):
+        data = load(OLD_FILE, lazy=lazy)
+        assert len(data) == len(want)
+        np.testing.assert_array_equal(data.load().events, want)
+        assert data.load().record[:3].tolist() == [10, 20, 30]
+    cols = list(load(OLD_FILE, lazy=True).iter_columns(700))
+    np.testing.assert_array_equal(np.concatenate([c[6] for c in cols]), want["price"])
+    i = 1500 + int(np.flatnonzero(np.diff(want["ts"][1500:]) > 0)[0])
+    order = np.arange(len(want))
+    order[[i, i + 1]] = order[[i + 1, i]]
+    bad = rewrite(OLD_FILE, tmp_path / "old_swapped.parquet", lambda t: t.take(order))
+    with pytest.raises(DataError, match=rf"old_swapped.parquet: row {i + 1} \(source record "
+                                        rf"{10 * (i + 1)}\): ts \d+ is earlier"):
+        for _ in load(bad, lazy=True).iter_columns(700):
+            pass
+
+
+def test_the_replay_reads_no_record_column_but_names_the_bad_rows_record(tmp_path, monkeypatch):
+    from hftlab.data import store
+
+    data = l2_stream(3_000, seed=2)
+    data.record = 3 + 5 * data.record
+    ev = data.events.copy()
+    i = 2500 + int(np.flatnonzero(np.diff(ev["ts"][2500:]) > 0)[0])  # in the third row group
+    ev[[i, i + 1]] = ev[[i + 1, i]]
+    p = MarketData(ev, data.instruments, data.venues, record=data.record, check=False).save(
+        tmp_path / "swapped.parquet", row_group_size=1000)
+    read = []
+    batches = store._File.batches
+    monkeypatch.setattr(store._File, "batches",
+                        lambda f, n, columns=store.COLUMNS: read.append(columns)
+                        or batches(f, n, columns))
+    with pytest.raises(DataError, match=rf"swapped.parquet: row {i + 1} \(source record "
+                                        rf"{3 + 5 * (i + 2)}\): ts"):
+        for _ in load(p, lazy=True).iter_columns(600):
+            pass
+    assert read == [EVENT_FIELDS]
+
+
+def test_unvalidated_ids_keep_their_columns_but_one_out_of_its_table_is_refused(tmp_path):
+    data = l2_stream(2_000, seed=3)
+    p = data.save(tmp_path / "ok.parquet", row_group_size=500)
+    for cols in load(p, lazy=True, validate=False).iter_columns(700):
+        assert not cols[2].flags.owndata  # the decoded buffer itself: no remapped copy
+
+    def venue_1(t):
+        v = t["venue"].to_numpy().copy()
+        v[1234] = 1
+        return t.set_column(t.schema.get_field_index("venue"), "venue", pa.array(v))
+
+    p = rewrite(p, tmp_path / "v.parquet", venue_1)
+    with pytest.raises(DataError, match=r"v.parquet: row 1234: venue 1 is not defined \(the "
+                                        r"file has 1 venue\(s\)\)"):
+        for _ in load(p, lazy=True, validate=False).iter_columns(700):
+            pass

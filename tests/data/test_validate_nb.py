@@ -160,3 +160,22 @@ def test_a_backtest_refuses_rows_swapped_after_the_data_was_built(tmp_path):
     path = build(data.events, check=False).save(tmp_path / "swapped.parquet")
     with pytest.raises(DataError, match=rf"swapped.parquet: row {i + 1} "):
         hftlab.backtest(load(path, lazy=True), mm())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=30),
+       st.integers(1, 4))
+def test_the_one_pass_check_leaves_the_state_the_row_walk_leaves(rows, n_venues):
+    """A good chunk checked in one pass advances the time state (last ts overall and per
+    venue, venue of the last event) exactly as the row-by-row walk does."""
+    from hftlab.data import validate_nb as v
+
+    ev = np.zeros(len(rows), EVENT_DTYPE)
+    ev["ts"] = 10**9 + np.cumsum([r[0] for r in rows])
+    ev["venue"] = [min(r[1], n_venues - 1) for r in rows]
+    ev["kind"], ev["side"], ev["price"], ev["qty"] = Kind.LEVEL, 1, 100, 1
+    cols = [np.ascontiguousarray(ev[name]) for name in EVENT_FIELDS][:8]
+    one, walk = v.new_state(n_venues), v.new_state(n_venues)
+    assert tuple(v.check_chunk(*cols, n_venues, 1, one)) == (-1, v.OK)
+    assert tuple(v._first_bad(*cols, n_venues, 1, walk)) == (-1, v.OK)
+    assert one.tolist() == walk.tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
@@ -90,15 +90,18 @@ class MarketData:
                 pass
         return self
 
-    def _columns(self, chunk_size: int, check: bool) -> Iterator[list[np.ndarray]]:
-        """The event columns then the record column, chunk by chunk in time order."""
+    def _columns(self, chunk_size: int, check: bool, record: bool = True
+                 ) -> Iterator[list[np.ndarray]]:
+        """The event columns then the record column, chunk by chunk in time order; with
+        record=False lazy data yields no record column and reads none (a bad row's is
+        read for its message)."""
         if self.events is None:
             from dataclasses import replace
 
             from hftlab.data.store import stream_columns
 
             data = self if check == self.check else replace(self, check=check)
-            yield from stream_columns(data, chunk_size)
+            yield from stream_columns(data, chunk_size, record)
             return
         validator = EventValidator(len(self.venues), len(self.instruments)) if check else None
         for start in range(0, len(self.events), chunk_size):
@@ -129,8 +132,8 @@ class MarketData:
         This is what the engine replays: for lazy data the columns come straight from
         Parquet, so no row-structured copy is ever made.
         """
-        for cols in self._columns(chunk_size, self.check):
-            yield cols[:-1]
+        for cols in self._columns(chunk_size, self.check, record=False):
+            yield cols[:len(EVENT_FIELDS)]
 
     def price_bounds(self) -> np.ndarray:
         """(n_books, 2) array of min and max price in ticks per book; -1 where a book is empty."""
@@ -141,11 +144,14 @@ class MarketData:
             update_price_bounds(out, ev, len(self.instruments))
         return out
 
-    def save(self, path: str | Path, row_group_size: int = 1 << 18) -> Path:
-        """Write to one Parquet file with the instrument and venue tables in its metadata."""
+    def save(self, path: str | Path, row_group_size: int = 1 << 18,
+             compression: str = "lz4") -> Path:
+        """Write to one Parquet file with the instrument and venue tables in its metadata;
+        compression: lz4 (default), zstd (smallest) or none (data/store.py says what each
+        costs to read)."""
         from hftlab.data.store import save
 
-        return save(self, path, row_group_size)
+        return save(self, path, row_group_size, compression)
 
     def load(self) -> "MarketData":
         """An in-memory copy (a no-op for data already in memory)."""
@@ -268,10 +274,11 @@ class EventValidator:
         self.state = validate_nb.new_state(n_venues)
         self.last_where = ""
 
-    def check(self, cols: list[np.ndarray], record: np.ndarray | None = None,
+    def check(self, cols: list[np.ndarray], record: np.ndarray | Sequence[int] | None = None,
               where: str = "", first_row: int = 0) -> None:
         """cols: the event columns in EVENT_FIELDS order (rows first_row, first_row + 1, ...
-        of `where`). Raises DataError for the first bad event."""
+        of `where`); record: their source records (indexed by row of the chunk, read only
+        for a bad row's message), or None. Raises DataError for the first bad event."""
         c = [np.ascontiguousarray(col, dtype=EVENT_DTYPE[name])
              for name, col in zip(EVENT_FIELDS, cols)]
         prev_ts = int(self.state[self.nb.S_LAST_TS])
@@ -284,7 +291,8 @@ class EventValidator:
         if len(c[0]):
             self.last_where = where
 
-    def _message(self, c: list[np.ndarray], i: int, code: int, record: np.ndarray | None,
+    def _message(self, c: list[np.ndarray], i: int, code: int,
+                 record: np.ndarray | Sequence[int] | None,
                  where: str, first_row: int, prev_ts: int, prev_venue: int) -> str:
         nb = self.nb
         v = dict(zip(EVENT_FIELDS, (int(x[i]) for x in c)))

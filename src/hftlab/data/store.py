@@ -9,6 +9,24 @@ input and instrument (a capture crossing midnight) starts with the book levels c
 over (stats["carried_levels"]), which the data set skips, so the directory replays
 exactly as the capture did. Every problem is a DataError naming the file and what is
 wrong; events are validated as they load (data/validate_nb.py), lazily as they stream.
+
+The layout save writes is chosen for the replay, whose reader thread is bound by this
+read (benchmarks/parquet_read.py, 1 M events of l5 / l10, thread CPU per event):
+columns are REQUIRED, so no definition levels or null bitmaps are decoded (about 18 ns
+of the old decode's 59); ts, ts_local, kind and record are delta-coded (times rise by
+small steps; kind decoded as a dictionary cost 8 ns, as deltas 3); the other columns
+are dictionary-coded, which pyarrow turns to plain pages where a column has too many
+distinct values; pages are lz4-compressed by default. MB per million events and decode
+of the event columns: lz4 3.9-4.0 MB, 20 ns; zstd 3.7-3.8 MB, 27 ns; none 4.1 MB,
+19-20 ns (real captures, where dictionaries give way to plain pages, differ more:
+Binance USD-M 4.7 / 4.0 / 8.6 MB); the layout written until 2026-12-07 (zstd,
+dictionary, optional columns), which still loads as it is: 7.4-7.5 MB, 59 ns; plain
+uncompressed pages, as hftbacktest's npz: 61 MB, 27-30 ns (no faster: the decode then
+copies 8 bytes an event per column into fresh pages). The
+replay reads only the event columns; record, the source record of each row, is read
+only for the message of a bad row (it cost 21 ns in the old layout, 1.4 in this). The
+reader thread's whole work (decode, numpy views, validation): 28 ns an event with lz4,
+was 90 with the old code and file (67 for an old file now).
 """
 
 from __future__ import annotations
@@ -23,12 +41,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hftlab.data.market import DataError, EventValidator, MarketData, update_price_bounds
-from hftlab.instruments import FeeSchedule, Instrument, Latency, LatencyProfile, Venue
+from hftlab.instruments import (FeeSchedule, Instrument, Latency, LatencyProfile, Venue,
+                                 check)
 from hftlab.schema import EVENT_DTYPE, EVENT_FIELDS
 
 META_KEY = b"hftlab"
 FORMAT_VERSION = 1
 COLUMNS = (*EVENT_FIELDS, "record")
+CODECS = ("lz4", "zstd", "none", "snappy", "gzip", "brotli")
+_DELTA = ("ts", "ts_local", "kind", "record")  # DELTA_BINARY_PACKED; the rest dictionary
 READERS = ("read_lobster", "read_itch", "read_dbn", "read_binance", "read_hyperliquid",
            "read_tardis")
 
@@ -47,14 +68,18 @@ def venue_from_dict(d: dict) -> Venue:
     )
 
 
-def _table(events: np.ndarray, record: np.ndarray) -> pa.Table:
-    cols = {name: pa.array(events[name]) for name in EVENT_FIELDS}
-    cols["record"] = pa.array(record.astype(np.int64))
-    return pa.table(cols)
+def _table(events: np.ndarray, record: np.ndarray, schema: pa.Schema) -> pa.Table:
+    cols = [pa.array(events[name]) for name in EVENT_FIELDS]
+    cols.append(pa.array(record.astype(np.int64)))
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
-def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18) -> Path:
-    """Write data to one Parquet file (zstd), chunk by chunk, tables in the footer metadata."""
+def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18,
+         compression: str = "lz4") -> Path:
+    """Write data to one Parquet file, chunk by chunk, tables in the footer metadata, in
+    the layout of the module doc; compression: one of CODECS (lz4: fast and small; zstd:
+    smallest, ~7 ns an event slower to read; none: a little faster, larger on real data)."""
+    check(compression in CODECS, "compression", f"one of {', '.join(CODECS)}", compression)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     bounds = np.full((data.n_books, 2), -1, dtype=np.int64)
@@ -74,12 +99,14 @@ def save(data: MarketData, path: str | Path, row_group_size: int = 1 << 18) -> P
                   "price_bounds": bounds.ravel().tolist(),
                   "carried_levels": int(data.stats.get("carried_levels", 0))},
     }
-    schema = _table(np.zeros(0, EVENT_DTYPE), np.zeros(0, np.int64)).schema
-    schema = schema.with_metadata({META_KEY: json.dumps(meta).encode()})
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+    types = [pa.from_numpy_dtype(EVENT_DTYPE[name]) for name in EVENT_FIELDS] + [pa.int64()]
+    schema = pa.schema([pa.field(name, t, nullable=False) for name, t in zip(COLUMNS, types)],
+                       metadata={META_KEY: json.dumps(meta).encode()})
+    with pq.ParquetWriter(path, schema, compression=compression,
+                          use_dictionary=[c for c in COLUMNS if c not in _DELTA],
+                          column_encoding={c: "DELTA_BINARY_PACKED" for c in _DELTA}) as writer:
         for ev, rec in data.iter_chunks(row_group_size):
-            writer.write_table(_table(ev, rec).replace_schema_metadata(schema.metadata),
-                               row_group_size=row_group_size)
+            writer.write_table(_table(ev, rec, schema), row_group_size=row_group_size)
     return path
 
 
@@ -137,6 +164,17 @@ class _File:
         self.n_rows = self.pf.metadata.num_rows
         if self.n_rows == 0:
             raise DataError(f"{path}: holds no events (0 rows)")
+
+    def record_at(self, row: int) -> int:
+        """The source record of one row (read from its row group alone)."""
+        md, start = self.pf.metadata, 0
+        for g in range(md.num_row_groups):
+            n = md.row_group(g).num_rows
+            if row < start + n:
+                col = self.pf.read_row_group(g, columns=["record"]).column(0)
+                return int(_numpy(col.combine_chunks(), "record", self.path, start)[row - start])
+            start += n
+        raise IndexError(f"{self.path}: no row {row} (the file has {start})")
 
     def batches(self, chunk_size: int, columns: tuple[str, ...] = COLUMNS
                 ) -> Iterator[tuple[int, list[np.ndarray]]]:
@@ -264,20 +302,39 @@ def load(path: str | Path, lazy: bool = False, validate: bool = True) -> MarketD
     return data if lazy else data.load()
 
 
-def _file_stream(plan: dict, chunk_size: int, validate: bool) -> Iterator[list[np.ndarray]]:
-    """One file's columns (COLUMNS order) mapped into the data set's tables, its
-    carried-over rows skipped, each batch validated (naming the file and row)."""
+class _Records:
+    """The record column of a file's rows from first_row on, as the validator's message
+    asks for one: read then, not on the replay's path."""
+
+    def __init__(self, f: _File, first_row: int) -> None:
+        self.f, self.first_row = f, first_row
+
+    def __getitem__(self, i: int) -> int:
+        return self.f.record_at(self.first_row + int(i))
+
+
+def _file_stream(plan: dict, chunk_size: int, validate: bool, record: bool
+                 ) -> Iterator[list[np.ndarray]]:
+    """One file's columns (EVENT_FIELDS order, then record if asked) mapped into the data
+    set's tables, its carried-over rows skipped, each batch validated (naming the file,
+    row and source record)."""
     f = plan["file"]
-    check = EventValidator(len(f.venues), len(f.instruments)) if validate else None
+    validator = EventValidator(len(f.venues), len(f.instruments)) if validate else None
     skip = plan["skip"]
     # a file whose tables are the data set's (one file, usually) keeps its ids: mapping
-    # them would copy two columns per batch on the reader thread; unvalidated ids are
-    # still mapped, so one out of range fails there rather than in the engine
-    same = check is not None and all(np.array_equal(m, np.arange(len(m)))
-                                     for m in (plan["venue"], plan["instrument"]))
-    for row, cols in f.batches(chunk_size):
-        if check is not None:
-            check.check(cols[:-1], cols[-1], str(f.path), row)
+    # them would copy two columns per batch on the reader thread (10.6 ns an event); an
+    # unvalidated id out of its table is still refused here rather than in the engine
+    same = all(np.array_equal(m, np.arange(len(m))) for m in (plan["venue"], plan["instrument"]))
+    for row, cols in f.batches(chunk_size, COLUMNS if record else EVENT_FIELDS):
+        if validator is not None:
+            validator.check(cols[:len(EVENT_FIELDS)], cols[-1] if record else _Records(f, row),
+                            str(f.path), row)
+        else:
+            for k, name in ((2, "venue"), (3, "instrument")):
+                if len(cols[k]) and int(cols[k].max()) >= len(plan[name]):
+                    i = int(np.argmax(cols[k] >= len(plan[name])))
+                    raise DataError(f"{f.path}: row {row + i}: {name} {int(cols[k][i])} is not "
+                                    f"defined (the file has {len(plan[name])} {name}(s))")
         if row + len(cols[0]) <= skip:
             continue
         if row < skip:
@@ -341,9 +398,10 @@ def _groups(plans: list[dict]) -> list[list[dict]]:
     return out
 
 
-def stream_columns(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
-    """The columns (EVENT_FIELDS then record) of lazily opened data, chunk by chunk in
-    time order, validated as they stream unless data.check is False."""
+def stream_columns(data: MarketData, chunk_size: int, record: bool = True
+                   ) -> Iterator[list[np.ndarray]]:
+    """The columns (EVENT_FIELDS, then record unless record=False) of lazily opened data,
+    chunk by chunk in time order, validated as they stream unless data.check is False."""
     if data.path.is_dir():
         plans = _join([_File(p) for p in _files(data.path)])[2]
     else:
@@ -351,5 +409,5 @@ def stream_columns(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarra
                   "instrument": np.arange(len(data.instruments), dtype=np.uint32),
                   "venue": np.arange(len(data.venues), dtype=np.uint16)}]
     for group in _groups(plans):
-        streams = [_file_stream(p, chunk_size, data.check) for p in group]
+        streams = [_file_stream(p, chunk_size, data.check, record) for p in group]
         yield from streams[0] if len(streams) == 1 else _merge(streams, chunk_size)
