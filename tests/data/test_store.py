@@ -93,6 +93,19 @@ def test_missing_values_and_values_that_do_not_fit(saved, tmp_path):
     with pytest.raises(DataError, match=r"hole.parquet: row 1234: column 'qty' is missing a value"):
         load(p)
 
+    def no_record(t):
+        i = t.schema.get_field_index("record")
+        r = t["record"].to_pylist()
+        r[321] = None
+        return t.set_column(i, "record", pa.array(r, pa.int64()))
+
+    # the replay does not read the record column: the file is refused as it opens
+    p = rewrite(saved, tmp_path / "norecord.parquet", no_record)
+    for lazy in (False, True):
+        with pytest.raises(DataError, match=r"norecord.parquet: row 321: column 'record' is "
+                                            r"missing a value"):
+            load(p, lazy=lazy)
+
     def wide(t):
         i = t.schema.get_field_index("venue")
         v = t["venue"].to_numpy().astype(np.int64)

@@ -164,6 +164,21 @@ class _File:
         self.n_rows = self.pf.metadata.num_rows
         if self.n_rows == 0:
             raise DataError(f"{path}: holds no events (0 rows)")
+        if schema.field("record").nullable:
+            self._check_records()
+
+    def _check_records(self) -> None:
+        """A file written before 2026-12-07 may leave a row's source record empty; the
+        replay does not read that column, so the row groups' null counts are checked here
+        (a group without statistics is read) and a missing value named by its row."""
+        md, start = self.pf.metadata, 0
+        i = md.schema.names.index("record")
+        for g in range(md.num_row_groups):
+            st = md.row_group(g).column(i).statistics
+            if st is None or not st.has_null_count or st.null_count:
+                col = self.pf.read_row_group(g, columns=["record"]).column(0)
+                _numpy(col.combine_chunks(), "record", self.path, start)
+            start += md.row_group(g).num_rows
 
     def record_at(self, row: int) -> int:
         """The source record of one row (read from its row group alone)."""
