@@ -214,3 +214,21 @@ def test_convert_reads_hyperliquid_captures(tmp_path):
     assert data.instruments[0].symbol == "BTC" and data.venues[0].name == "hyperliquid"
     res = runner.invoke(app, ["data", "info", str(cap), "--format", "hyperliquid"])
     assert res.exit_code == 0 and "TRADE=2" in res.output
+
+
+def test_convert_writes_the_codec_asked_for_and_refuses_an_unknown_one(tmp_path):
+    import pyarrow.parquet as pq
+
+    msg = tmp_path / NAME.format("message")
+    msg.write_text(MESSAGES)
+    (tmp_path / NAME.format("orderbook")).write_text(BOOK)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["data", "convert", "lobster", str(msg), "--out", str(out),
+                              "--compression", "zstd"])
+    assert res.exit_code == 0, res.output
+    (f,) = out.rglob("*.parquet")
+    assert pq.ParquetFile(f).metadata.row_group(0).column(0).compression == "ZSTD"
+    assert len(load(f)) == 15
+    res = runner.invoke(app, ["data", "convert", "lobster", str(msg), "--out", str(out),
+                              "--compression", "xz"])
+    assert res.exit_code != 0 and "compression" in str(res.exception) + res.output

@@ -218,12 +218,20 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
             definitions: Optional[Path] = typer.Option(None, exists=True, dir_okay=False,
                                                        help="DBN: a definition file for tick "
                                                        "sizes"),
+            compression: str = typer.Option("lz4", help="Parquet codec: lz4 (fast to "
+                                            "replay), zstd (smallest), none, snappy, gzip, "
+                                            "brotli"),
             ) -> None:
     """Read INPUT files of FORMAT and write Parquet partitioned by date and instrument."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn)
 
+    from hftlab.data.store import CODECS
+    from hftlab.instruments import check
+
+    # before reading the inputs, which can take minutes
+    check(compression in CODECS, "compression", f"one of {', '.join(CODECS)}", compression)
     console = Console(soft_wrap=True)
     read = reader(fmt.lower(), date, symbols, skip_bad, definitions)
     if fmt.lower() == "lobster":
@@ -244,7 +252,7 @@ def convert(fmt: str = typer.Argument(..., metavar="FORMAT", help=" | ".join(FOR
             for day, i, part in partitions(data):
                 target = out / f"date={day}" / f"instrument={safe(data.instruments[i].symbol)}" \
                     / f"{stem}.parquet"
-                part.save(target)
+                part.save(target, compression=compression)
                 written += 1
                 carried += part.stats["carried_levels"]
             bar.advance(task)
