@@ -32,7 +32,8 @@ the l5 stream: 0.47 -> 0.05 CPU s replaying only, 0.52 -> 0.07 s with InventoryS
 kernel that needs the runtime says so (book_nb.apply_event: the L3 order map is a typed
 dict), and numba refuses to compile one that needs it without saying so; `run` is the
 entry from Python (unboxing the typed dict needs the runtime), `step` the loop (a
-simulated market's driver calls it directly).
+simulated market's driver calls it directly). The entry calls the loop through its
+address (core/calls.py): a plain call would link the loop into it and compile it again.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import numpy as np
 from numba import types
 from numba.core.typing.typeof import typeof_impl
 
+from hftlab.core.calls import address_of, caller
 from hftlab.core.specialise import plain_args
 from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
@@ -505,10 +507,18 @@ RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, t
 # Kernels it calls inherit the setting unless they set their own (book_nb.apply_event:
 # the order map's dict needs the runtime).
 step = nb.njit(RUN_SIG, cache=True, nogil=True, _nrt=False, no_cpython_wrapper=True)(_run)
+STEP_AT = address_of(step, RUN_SIG)  # this process's; a kernel takes it as an argument
+call_step = caller(RUN_SIG)  # call_step(STEP_AT, (ev, st, io, strat, qfn, qparams))
 
 
-@nb.njit(RUN_SIG, cache=True, nogil=True)
-def run(ev, st, io, strat, qfn, qparams):
-    """_run, entered from Python: unboxing its arguments (the L3 order map is a typed
-    dict) needs numba's runtime, the loop itself (step) runs without it (module doc)."""
-    return step(ev, st, io, strat, qfn, qparams)
+@nb.njit(types.int64(types.intp, *RUN_SIG.args), cache=True, nogil=True, no_cfunc_wrapper=True)
+def _enter(at, ev, st, io, strat, qfn, qparams):
+    """Call step (at: its address) from Python: unboxing its arguments (the L3 order map
+    is a typed dict) needs numba's runtime, which step runs without; through its address,
+    so that this entry does not link and compile the loop again (core/calls.py)."""
+    return call_step(at, (ev, st, io, strat, qfn, qparams))
+
+
+def run(ev, st, io, strat, qfn, qparams) -> int:
+    """Advance the backtest from Python (step's arguments and RUN_* codes, _run's doc)."""
+    return _enter(STEP_AT, ev, st, io, strat, qfn, qparams)
