@@ -15,6 +15,7 @@ from hftlab._kernel_cache import announce_compiles
 from hftlab.data.market import MarketData
 from hftlab.core import book_nb
 from hftlab.engine import api_nb, loop_nb
+from hftlab.engine.interface_nb import STRATEGY_SIG, FunctionPointer
 from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE,
                                 COMMAND_DTYPE, CURSOR_DTYPE, ERR_DATA_RANGE, ERR_QUEUE_FULL,
                                 ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE, PARAMS_DTYPE,
@@ -39,7 +40,7 @@ STP_MODES = {"cancel-newest": 0, "cancel-oldest": 1, "cancel-both": 2}
 FILL_MODELS = {"partial": 0, "full": 1}  # replay's passive fill models (engine/venue_nb.py)
 
 
-@nb.njit(loop_nb.STRATEGY_SIG, cache=True)
+@nb.njit(STRATEGY_SIG, cache=True)
 def _no_strategy(reason, book, view, orders, state):
     return 0
 
@@ -194,8 +195,8 @@ class _Runner:
             cmds = np.zeros(strategy.max_commands, COMMAND_DTYPE)
         else:
             fn, self.ss, cmds = _no_strategy, np.zeros(8, np.uint8), e.cmds
-        self.fn = loop_nb.FunctionPointer(fn, loop_nb.STRATEGY_SIG)
-        self.qfn = loop_nb.FunctionPointer(qm.compiled, QUEUE_SIG)
+        self.fn = FunctionPointer(fn, STRATEGY_SIG)
+        self.qfn = FunctionPointer(qm.compiled, QUEUE_SIG)
         self.qparams = qm.param_array()
         self.ctx = None if compiled else Context(e)
         self.recs = _Records()

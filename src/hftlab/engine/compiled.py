@@ -48,7 +48,7 @@ class CompiledStrategy:
 
     @classmethod
     def from_step(cls, step: Callable, state: np.ndarray, **kw: Any) -> "CompiledStrategy":
-        """A strategy whose step already has engine.loop_nb.STRATEGY_SIG (it views the
+        """A strategy whose step already has engine.interface_nb.STRATEGY_SIG (it views the
         state bytes itself): the built-in makers, compiled once and cached."""
         out = cls(step, state, **kw)
         out._step = step
@@ -98,7 +98,7 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
     import numba as nb
     from numba.core.errors import TypingError
 
-    from hftlab.engine.loop_nb import STRATEGY_SIG
+    from hftlab.engine.interface_nb import STRATEGY_SIG
 
     # compiled afresh (not from the user's cache) so that its typed code can be checked
     user = nb.njit(getattr(fn, "py_func", fn))

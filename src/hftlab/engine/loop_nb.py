@@ -13,7 +13,8 @@ arrival order) is engine/host_nb.py.
 The loop is resumable: all its state is in arrays, it returns RUN_NEED_DATA at the end
 of a chunk of events, RUN_FLUSH when a record buffer is nearly full, RUN_WAKE when a
 Python strategy must be called, and RUN_DONE at the end. A compiled strategy is called
-in place through a first-class function pointer, so no Python runs in the loop.
+in place through a first-class function pointer, so no Python runs in the loop; the
+loop's signature and that call are engine/interface_nb.py.
 
 In a simulated market (prm[0].simulated) the events are what the agents and our orders did in
 the simulator's matching engine, handed over up to a horizon (cur[0].horizon): the loop
@@ -32,7 +33,8 @@ the l5 stream: 0.47 -> 0.05 CPU s replaying only, 0.52 -> 0.07 s with InventoryS
 kernel that needs the runtime says so (book_nb.apply_event: the L3 order map is a typed
 dict), and numba refuses to compile one that needs it without saying so; `run` is the
 entry from Python (unboxing the typed dict needs the runtime), `step` the loop (a
-simulated market's driver calls it directly).
+simulated market's driver calls it directly). The entry calls the loop through its
+address (core/calls.py): a plain call would link the loop into it and compile it again.
 """
 
 from __future__ import annotations
@@ -40,77 +42,28 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 from numba import types
-from numba.core.typing.typeof import typeof_impl
 
+from hftlab.core.calls import address_of, caller
 from hftlab.core.specialise import plain_args
-from hftlab.engine import api_nb
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL,
-                                 apply_event, apply_l2, new_order_map)
+                                 apply_event, apply_l2)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.host_nb import (INF, catch_up, host_time, next_arrival, oldest_arrival,
                                    queue_arrival)
 from hftlab.engine.gate_nb import send
-from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE, BOOK_DTYPE,
-                                COMMAND_DTYPE, CURSOR_DTYPE,
-                                ERR_DATA_RANGE, ERR_SINK_FULL, INSTRUMENT_DTYPE, OWN_ORDER_DTYPE,
-                                PARAMS_DTYPE, QUEUE_DTYPE, RANGE_DTYPE, RING_DTYPE, RUN_ARRIVE,
-                                RUN_DESK, RUN_DONE, RUN_ERROR, RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE,
-                                R_ACK, R_CANCELLED, R_FILL, R_MODIFIED, R_REFUSED, VENUE_DTYPE,
-                                W_DENIED, W_END, W_FILL, W_ORDER, W_START, W_TIMER)
-from hftlab.engine.queue_nb import QUEUE_FN
-from hftlab.engine.state import EVENTS_TYPE, EngineState, StrategyIO
+from hftlab.core.layout import (ERR_DATA_RANGE, RUN_ARRIVE, RUN_DESK, RUN_DONE, RUN_ERROR,
+                                RUN_FLUSH, RUN_NEED_DATA, RUN_WAKE, R_ACK, R_CANCELLED, R_FILL,
+                                R_MODIFIED, R_REFUSED, W_DENIED, W_END, W_FILL, W_ORDER, W_START,
+                                W_TIMER)
+from hftlab.engine.interface_nb import RUN_SIG, call_strategy
 from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
                                     release_closed)
 from hftlab.risk.monitor_nb import monitor
-from hftlab.risk.layout import KILL_STRATEGY, new_state, no_limits
 from hftlab.risk.pretrade_nb import has_requests
-from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTYPE,
-                           STATE_RECORD_DTYPE, Kind, OrderStatus)
+from hftlab.schema import Kind, OrderStatus
 
 MAX_CMDS = 64
-
-
-class FunctionPointer(types.WrapperAddressProtocol):
-    """A compiled function handed to the loop by address, resolved once: passing the
-    dispatcher itself makes numba look up its compiled version on every call of the loop
-    (about 400 us), which a run that often comes back to Python (a Python strategy, a
-    simulated market's driver) would pay at every return."""
-
-    def __init__(self, dispatcher, sig) -> None:
-        cres = dispatcher.get_compile_result(sig)
-        self._address = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
-        self._sig = sig
-        self.type = types.FunctionType(sig)
-        self.dispatcher = dispatcher  # keeps the compiled code alive
-
-    def __wrapper_address__(self) -> int:
-        return self._address
-
-    def signature(self):
-        return self._sig
-
-
-@typeof_impl.register(FunctionPointer)
-def _typeof_pointer(val: FunctionPointer, c) -> types.FunctionType:
-    return val.type  # built once, not at every call
-
-def _api_prototypes():
-    """A View and an Orders sink of the types a compiled strategy receives (engine/api_nb)."""
-    one = np.zeros(1, np.int64)
-    view = api_nb.make_view(np.zeros(1, BOOK_DTYPE), np.zeros(1, OWN_ORDER_DTYPE), one,
-                            np.zeros(1, ACCOUNT_DTYPE), np.zeros(1, api_nb.CLOCK_DTYPE),
-                            np.zeros((1, 2, 1), np.int64), np.zeros((1, 2), np.int64), one)
-    sink = api_nb.make_sink(np.zeros(1, COMMAND_DTYPE), np.zeros(1, api_nb.SINK_DTYPE))
-    return view, sink
-
-
-VIEW_TYPE, ORDERS_TYPE = (nb.typeof(x) for x in _api_prototypes())
-# A compiled strategy step: (reason, book, view, orders, state bytes) -> 0. User functions
-# of the form fn(reason, book, view, orders, state record) are wrapped into one
-# (hftlab.strategy.CompiledStrategy); the built-in makers are steps themselves.
-STRATEGY_SIG = types.int64(types.int64, types.int64, VIEW_TYPE, ORDERS_TYPE, types.uint8[::1])
-STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
 @nb.njit(cache=True)
@@ -450,54 +403,6 @@ def denied_any(rec_o, lo, hi):
     return False
 
 
-@nb.njit(cache=True)
-def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
-    """Call a compiled strategy with the host's clock; carry its kill / pause requests to
-    the risk state. Returns the commands it wrote, or -1 (engine error ERR_SINK_FULL)
-    when it wrote past the sink's capacity."""
-    k = clock[0]
-    k.now = cur[0].now_local
-    k.n_active = cur[0].n_active
-    k.trading_state = rstate.glob[0].state
-    k.next_id = cur[0].next_id
-    c = sink.counts[0]
-    c.written = 0
-    c.overflow = 0
-    c.kill = 0
-    c.pause = 0
-    c.submits = 0
-    strat(wake, book, view, sink, sstate)
-    if c.overflow > 0:
-        cur[0].error = ERR_SINK_FULL
-        return -1
-    if c.kill > 0 and rstate.glob[0].kill == 0:
-        rstate.glob[0].kill = KILL_STRATEGY
-    if c.pause != 0:
-        rstate.glob[0].pause_req = c.pause
-    return c.written
-
-
-def _state_type():
-    """numba type of state.EngineState as backtest builds it."""
-    book = np.zeros((1, 2, 1), np.int64)
-    top = np.zeros((1, 2), np.int64)
-    one = np.zeros(1, np.int64)
-    acct = np.zeros(1, ACCOUNT_DTYPE)
-    return nb.typeof(EngineState(
-        np.zeros(1, CURSOR_DTYPE), np.zeros(1, PARAMS_DTYPE), book, top, book, top, one,
-        new_order_map(), one, np.zeros(1, BOOK_DTYPE), np.zeros(1, RANGE_DTYPE),
-        np.zeros(1, OWN_ORDER_DTYPE), one, one, np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE),
-        np.zeros(1, QUEUE_DTYPE), np.zeros(1, RING_DTYPE), acct, acct, np.zeros(1, VENUE_DTYPE),
-        np.zeros(1, INSTRUMENT_DTYPE), np.zeros(1, ORDER_RECORD_DTYPE),
-        np.zeros(1, FILL_RECORD_DTYPE), np.zeros(1, STATE_RECORD_DTYPE),
-        np.zeros(1, RISK_EVENT_DTYPE), no_limits(1), new_state(1), np.zeros(1, COMMAND_DTYPE),
-        np.zeros((1, 1), ARRIVAL_DTYPE), np.zeros(1, ARRIVAL_ENDS_DTYPE)))
-
-
-IO_TYPE = nb.typeof(StrategyIO(np.zeros(1, COMMAND_DTYPE), *_api_prototypes(),
-                               np.zeros(1, api_nb.CLOCK_DTYPE), np.zeros(1, np.uint8)))
-STATE_TYPE = _state_type()
-RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, types.float64[:])
 # step: the loop compiled without the reference-counting runtime (it never allocates), so
 # that a call does not count references to the ~60 arrays of ev, st and io on entry and
 # exit, nor at every helper with branches it calls per event (module doc): a simulated
@@ -505,10 +410,18 @@ RUN_SIG = types.int64(EVENTS_TYPE, STATE_TYPE, IO_TYPE, STRATEGY_FN, QUEUE_FN, t
 # Kernels it calls inherit the setting unless they set their own (book_nb.apply_event:
 # the order map's dict needs the runtime).
 step = nb.njit(RUN_SIG, cache=True, nogil=True, _nrt=False, no_cpython_wrapper=True)(_run)
+STEP_AT = address_of(step, RUN_SIG)  # this process's; a kernel takes it as an argument
+call_step = caller(RUN_SIG)  # call_step(STEP_AT, (ev, st, io, strat, qfn, qparams))
 
 
-@nb.njit(RUN_SIG, cache=True, nogil=True)
-def run(ev, st, io, strat, qfn, qparams):
-    """_run, entered from Python: unboxing its arguments (the L3 order map is a typed
-    dict) needs numba's runtime, the loop itself (step) runs without it (module doc)."""
-    return step(ev, st, io, strat, qfn, qparams)
+@nb.njit(types.int64(types.intp, *RUN_SIG.args), cache=True, nogil=True, no_cfunc_wrapper=True)
+def _enter(at, ev, st, io, strat, qfn, qparams):
+    """Call step (at: its address) from Python: unboxing its arguments (the L3 order map
+    is a typed dict) needs numba's runtime, which step runs without; through its address,
+    so that this entry does not link and compile the loop again (core/calls.py)."""
+    return call_step(at, (ev, st, io, strat, qfn, qparams))
+
+
+def run(ev, st, io, strat, qfn, qparams) -> int:
+    """Advance the backtest from Python (step's arguments and RUN_* codes, _run's doc)."""
+    return _enter(STEP_AT, ev, st, io, strat, qfn, qparams)

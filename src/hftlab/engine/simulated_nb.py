@@ -1,7 +1,7 @@
 """The turn-taking of a simulated-market backtest, compiled (see engine/simulated.py).
 
 ``drive`` alternates the agents (simulator_nb.run up to a horizon), the backtest loop
-(loop_nb.run) and our commands at the venue (sim_venue_nb) without coming back to Python,
+(loop_nb.step) and our commands at the venue (sim_venue_nb) without coming back to Python,
 which a Python round trip per horizon would make about 20 times slower. It returns only
 for what Python must do: the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR /
 RUN_DONE, and D_GROW_POOL / D_GROW_SCRATCH (the matching engine's buffers), D_NEED_OUT (empty
@@ -15,7 +15,9 @@ Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb
 simulator_nb.run, host_nb.catch_up): a kernel with the runtime counts a reference to
 every array of every named tuple it is handed or unpacks (some 70 here) on entry and
 again on exit, atomic operations that took two thirds of a run (perf, 2026-12-07).
-``drive`` is the entry from Python.
+``drive`` is the entry from Python. The turns and the loop are each called through
+their address (core/calls.py), so that each is compiled once, by itself, not again
+inside its caller.
 
 Event columns: writable views of the session's event table (EVENT_DTYPE, engine/simulated.py)
 and the loop's per-event ladder updates; cur[0].n_events rows are in use. The simulator's
@@ -29,10 +31,12 @@ from collections import namedtuple
 
 import numba as nb
 import numpy as np
+from numba.core import types
 
 from hftlab.core import matching_nb as mk
+from hftlab.core.calls import address_of, call_at, key_of, type_key
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
-from hftlab.engine.loop_nb import step as loop
+from hftlab.engine.loop_nb import STEP_AT, call_step
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
 from hftlab.sim.layout import NEED_OUT, NEED_POOL, NEED_SCRATCH, OWN_FILL, PAUSED
 from hftlab.sim.simulator_nb import run as agents
@@ -82,20 +86,53 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
     return True
 
 
-@nb.njit(cache=True)
-def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
+def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg) -> int:
     """Run the simulated-market backtest until Python must act (module docstring).
 
     cols / ev: the event columns (writable) and the loop's Events over them (module
     docstring; engine/simulated.py); st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message (a MESSAGE_DTYPE record, core/layout.py)."""
-    return _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
+    args = (STEP_AT, drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
+    code = _enter(*_TURNS, *args)
+    if code == _RESOLVE:  # the first call with these argument types: compile _turns
+        _resolve(args)
+        code = _enter(*_TURNS, *args)
+        if code == _RESOLVE:
+            raise RuntimeError("simulated_nb.drive: _turns' argument types not resolved")
+    return code
+
+
+_RESOLVE = -1  # _enter's code for "no _turns compiled for these argument types yet"
+# _turns compiled for each set of argument types met: their type_key and address
+_TURNS = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+
+
+def _resolve(args: tuple) -> None:
+    """Compile (or load) _turns for the types of args and list its address."""
+    sig = types.int64(*(nb.typeof(a) for a in args))
+    _TURNS[:] = (np.append(_TURNS[0], type_key(sig.args)),
+                 np.append(_TURNS[1], address_of(_turns, sig)))
+
+
+@nb.njit(cache=True, no_cfunc_wrapper=True)
+def _enter(keys, addresses, *args):
+    """drive, compiled: unboxing the arguments needs numba's runtime (the L3 order map is
+    a typed dict), which _turns runs without. It calls _turns through its address (the
+    one listed for its argument types, else it returns _RESOLVE), so that it does not
+    link and compile the turns and the agents again (core/calls.py)."""
+    key = key_of(args)
+    for i in range(keys.shape[0]):
+        if keys[i] == key:
+            return call_at(addresses[i], args)
+    return _RESOLVE
 
 
 @nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
-def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
-    """drive's turns (its arguments), without reference counting (module docstring)."""
+def _turns(loop_at, drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
+    """drive's turns (its arguments; loop_at: loop_nb.step's address, called through it
+    so that the loop is not compiled again here, core/calls.py), without reference
+    counting (module docstring)."""
     cur, scur = st.cur, sim.cur
     while True:
         nxt = drv[0].next
@@ -137,7 +174,7 @@ def _turns(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg):
             return D_NEED_COLS
         if sim.out.shape[0] - scur[0].n_out < 2 * sim.events.shape[0]:  # room for our next command
             return D_NEED_OUT
-        code = loop(ev, st, io, strat, qfn, qparams)
+        code = call_step(loop_at, (ev, st, io, strat, qfn, qparams))
         if code == RUN_NEED_DATA:
             drv[0].next = NEXT_SETTLED
         elif code == RUN_ARRIVE:

@@ -31,7 +31,7 @@ import numpy as np
 
 from hftlab.core.layout import W_FILL, W_START, W_TIMER
 from hftlab.engine.api_nb import market, position, requote
-from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.engine.interface_nb import STRATEGY_SIG
 
 IOC = 1
 I8, F8 = np.int64, np.float64

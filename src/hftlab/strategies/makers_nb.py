@@ -17,7 +17,7 @@ import numpy as np
 
 from hftlab.core.layout import W_BOOK, W_START, W_TIMER, W_TRADE
 from hftlab.engine.api_nb import position, requote
-from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.engine.interface_nb import STRATEGY_SIG
 from hftlab.strategies import flow_skew_nb, glft_nb, toxicity_nb
 from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule
 from hftlab.strategies.inventory_skew_nb import inventory_skew_quotes

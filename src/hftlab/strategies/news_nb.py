@@ -18,7 +18,7 @@ import numpy as np
 
 from hftlab.core.layout import W_TIMER
 from hftlab.engine.api_nb import is_open, market, n_orders, order, position, requote
-from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.engine.interface_nb import STRATEGY_SIG
 from hftlab.strategies.makers_nb import maker_step
 
 # NewsTrader: T_HEAD words, then due[n] (host ns each headline reaches us) and side[n]

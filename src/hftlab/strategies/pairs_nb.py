@@ -41,7 +41,7 @@ import numpy as np
 
 from hftlab.core.layout import W_START, W_TIMER
 from hftlab.engine.api_nb import market, position, requote
-from hftlab.engine.loop_nb import STRATEGY_SIG
+from hftlab.engine.interface_nb import STRATEGY_SIG
 
 METHOD_KALMAN, METHOD_OLS = 0, 1
 TAKER, PASSIVE = 0, 1
