@@ -287,6 +287,28 @@ def apply_l2(qty, top, base, b, kind, side, price, q):
     return 0, i, old, q, -1
 
 
+@nb.njit(cache=True, inline="always")
+def apply_delta(qty, top, base, b, kind, side, price, q, seq):
+    """apply_event for an ADD, CANCEL, DELETE or EXECUTE without an order id (0), which
+    needs no order map: the event's size enters or leaves its level. It runs without the
+    reference-counting runtime the map's dict needs (a simulated market's events carry no
+    ids: about a tenth of a live backtest's time was that runtime)."""
+    i = price - base[b]
+    if i < 0 or i >= qty.shape[2]:
+        return ERR_RANGE, -1, 0, 0, -1
+    row = row_of(side)
+    old = qty[b, row, i]
+    if kind == Kind.ADD:
+        set_level(qty, top, b, row, i, old + q)
+        return 0, i, old, old + q, seq
+    new = old - q
+    if new < 0:  # the data removed more than was shown: callers count these
+        set_level(qty, top, b, row, i, 0)
+        return WARN_NEGATIVE_LEVEL, i, old, 0, -1
+    set_level(qty, top, b, row, i, new)
+    return 0, i, old, new, -1
+
+
 @plain_args
 # _nrt set, not inherited from loop_nb.step: the L3 order map (a typed dict) needs it
 @nb.njit(cache=True, _nrt=True)
@@ -305,25 +327,25 @@ def apply_event(qty, top, base, orders, b, kind, side, price, q, oid, seq):
         clear_book(qty, top, b)
         clear_orders(orders, b)
         return 0, -1, 0, 0, -1
+    if kind == Kind.LEVEL:
+        return apply_l2(qty, top, base, b, kind, side, price, q)
+    if oid == 0:
+        return apply_delta(qty, top, base, b, kind, side, price, q, seq)
     i = price - base[b]
     if i < 0 or i >= width:
         return ERR_RANGE, -1, 0, 0, -1
     row = row_of(side)
     old = qty[b, row, i]
-    if kind == Kind.LEVEL:
-        set_level(qty, top, b, row, i, q)
-        return 0, i, old, q, -1
     key = (b, np.int64(oid))
     if kind == Kind.ADD:
         set_level(qty, top, b, row, i, old + q)
-        if oid != 0:
-            orders[key] = (side, price, q, seq)
+        orders[key] = (side, price, q, seq)
         return 0, i, old, old + q, seq
     # CANCEL (partial), DELETE, EXECUTE: the event carries price and qty, so the ladder
     # stays right even for orders that rested before the data began.
     oseq = -1
     dq = q
-    if oid != 0 and key in orders:
+    if key in orders:
         o = orders[key]
         oseq = o[3]
         if kind == Kind.DELETE:

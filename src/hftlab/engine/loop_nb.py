@@ -47,7 +47,7 @@ from hftlab.core.calls import address_of, caller
 from hftlab.core.specialise import plain_args
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL,
-                                 apply_event, apply_l2)
+                                 apply_delta, apply_event, apply_l2)
 from hftlab.engine.entry_nb import arrive
 from hftlab.engine.host_nb import (INF, catch_up, host_time, next_arrival, oldest_arrival,
                                    queue_arrival)
@@ -292,6 +292,11 @@ def _run(ev, st, io, strat, qfn, qparams):
                     q = evqty[iex]
                     if k == Kind.LEVEL or k == Kind.TRADE:  # the L2 hot path, without the order map
                         err, idx, old, new, oseq = apply_l2(qty, top, base, b, k, s_, p, q)
+                    elif oid[iex] == 0 and Kind.ADD <= k <= Kind.EXECUTE:  # no order map either
+                        err, idx, old, new, oseq = apply_delta(qty, top, base, b, k, s_, p, q,
+                                                               cur[0].seq)
+                        if k == Kind.ADD:
+                            cur[0].seq += 1
                     else:
                         if k == Kind.STATUS:
                             halted[b] = 1 if q == 0 else 0
