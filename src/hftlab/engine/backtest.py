@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numba as nb
 import numpy as np
@@ -24,7 +23,7 @@ from hftlab.core.layout import (ACCOUNT_DTYPE, ARRIVAL_DTYPE, ARRIVAL_ENDS_DTYPE
                                 W_DENIED)
 from hftlab.engine.queue import QueueModel, queue_model
 from hftlab.engine.queue_nb import QUEUE_SIG
-from hftlab.engine.state import EngineState, Events, StrategyIO, events
+from hftlab.engine.state import EngineState, Events, StrategyIO
 from hftlab.engine.record import TABLES, RunRecord
 from hftlab.instruments import ConfigError, Venue, check
 from hftlab.risk.desk import RiskDesk
@@ -33,6 +32,7 @@ from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTY
                            STATE_RECORD_DTYPE)
 from hftlab.engine.compiled import CompiledStrategy
 from hftlab.engine.dispatch import dispatch
+from hftlab.engine.window import EventWindow, read_ahead
 from hftlab.engine.host import Context, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
@@ -168,20 +168,6 @@ class _Records:
                 c[count] = 0
 
 
-def _chunks(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
-    """Event columns chunk by chunk; the next chunk is read on a thread while the compiled
-    loop (which releases the GIL) works on the current one."""
-    it = data.iter_columns(chunk_size)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(next, it, None)
-        while True:
-            chunk = ahead.result()
-            if chunk is None:
-                return
-            ahead = pool.submit(next, it, None)
-            yield chunk
-
-
 class _Runner:
     """Calls the compiled loop and answers what it returns for Python: record buffers to
     flush, a Python strategy to wake, an engine error."""
@@ -248,54 +234,6 @@ class _Runner:
         now = int(e.cur[0]["now_local"])
         desk.apply(desk.decide(desk.snapshot(now, e.local_acct, e.rstate)), e.rstate)
         e.cur[0]["desk_at"] = desk.next_time(now, int(e.prm[0]["sample"]))
-
-
-class _EventWindow:
-    """The loop's current chunk of event columns with its per-event ladder updates; new
-    events are appended after those the host has not seen yet (the others are dropped).
-    On a recorded feed (by_arrival) it also keeps the engine's queues of events on their
-    way to the host (EngineState.arrivals) as long as the chunk, their event indexes
-    moved with it."""
-
-    def __init__(self, cols: list[np.ndarray], e: Engine, by_arrival: bool) -> None:
-        self.cols = cols
-        self.idx = np.zeros(len(cols[0]), np.int64)
-        self.new = np.zeros(len(cols[0]), np.int64)
-        self.e = e
-        if by_arrival:
-            e.state = e.state._replace(
-                arrivals=np.zeros((len(e.venues), len(self.idx)), ARRIVAL_DTYPE))
-
-    @property
-    def events(self) -> Events:
-        """The loop's Events over the chunk (no copies)."""
-        return events(self.cols, self.idx, self.new)
-
-    def extend(self, cur: np.ndarray, more: list[np.ndarray]) -> None:
-        c = cur[0]
-        ilo, iex, n = int(c["next_local"]), int(c["next_ex"]), int(c["n_events"])
-        if ilo == n:  # every event has reached the host: nothing to carry
-            self.cols = more
-        else:
-            self.cols = [np.concatenate([c[ilo:n], d]) for c, d in zip(self.cols, more)]
-        m = len(self.cols[0])
-        carried_idx, carried_new = self.idx[ilo:n].copy(), self.new[ilo:n].copy()
-        if len(self.idx) < m:
-            self.idx = np.zeros(max(m, 2 * len(self.idx)), np.int64)
-            self.new = np.zeros(len(self.idx), np.int64)
-        self.idx[: n - ilo] = carried_idx
-        self.new[: n - ilo] = carried_new
-        c["next_ex"], c["next_local"], c["n_events"] = iex - ilo, 0, m
-        arr, ends = self.e.state.arrivals, self.e.state.arrival_ends
-        if arr.shape[1] > 0:  # queued events to the front, indexes into the new chunk
-            if arr.shape[1] < len(self.idx):
-                arr = np.zeros((arr.shape[0], len(self.idx)), ARRIVAL_DTYPE)
-            for v, (head, tail, _) in enumerate(ends.tolist()):
-                live = self.e.state.arrivals[v, head:tail].copy()
-                live["event"] -= ilo
-                arr[v, : tail - head] = live
-                ends[v]["head"], ends[v]["tail"] = 0, tail - head
-            self.e.state = self.e.state._replace(arrivals=arr)
 
 
 @announce_compiles()  # a first run compiles for minutes: say so
@@ -422,8 +360,8 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     e = run.e
     stats = data.stats
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
-    chunks = _chunks(data, chunk_size)
-    ev = _EventWindow(next(chunks), e, any(v.latency.recorded_feed for v in run.e.venues))
+    chunks = read_ahead(data, chunk_size)
+    ev = EventWindow(next(chunks), e, any(v.latency.recorded_feed for v in run.e.venues))
     c = e.cur[0]
     c["n_events"], c["last_chunk"], c["end"] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)
