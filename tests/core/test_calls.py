@@ -1,5 +1,6 @@
 """core.calls: a kernel called through its address returns what a plain call would,
-its exceptions reach the caller, and the caller does not link the callee."""
+its exceptions reach the caller, and the caller does not link the callee; an Entry
+calls the version compiled for its arguments' own types, whatever they are."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from numba import types
 from numba.core.errors import TypingError
 
-from hftlab.core.calls import address_of, call_at, caller, key_of, type_key
+from collections import namedtuple
+
+from hftlab.core.calls import Entry, address_of, call_at, caller, key_of, type_key
 
 SIG = types.int64(types.float64[:], types.int64)
 
@@ -69,3 +72,46 @@ def test_call_at_exact_types_and_key():
 def test_caller_does_not_link_the_callee():
     sig = _through_caller.signatures[0]
     assert "_callee" not in _through_caller.inspect_llvm(sig)
+
+
+_Pair = namedtuple("_Pair", "a b")
+_REC = np.dtype([("x", np.int64), ("y", np.float64)], align=True)
+
+
+@nb.njit
+def _describe(t, r):
+    """A result that a version compiled for another layout or dtype would get wrong."""
+    a = t.a
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s + t.b.shape[0] + r["y"]
+
+
+def test_an_entry_types_each_kind_of_argument_once_and_calls_its_version():
+    entry = Entry(_describe)
+    base = np.arange(10.0)
+    rec = np.zeros(1, _REC)[0]
+    rec["y"] = 0.5
+    recs = np.zeros(3, _REC)
+    cases = [
+        (_Pair(base, recs), rec),
+        (_Pair(base[::2], recs), rec),  # strided: another layout
+        (_Pair(base.astype(np.float32), recs), rec),  # another dtype
+        (_Pair(base, np.zeros(3, np.dtype([("x", np.int64)]))), rec),  # another record
+        ((base, recs), rec),  # a plain tuple, not the named one
+    ]
+    ro = base.copy()
+    ro.flags.writeable = False
+    cases.append((_Pair(ro, recs), rec))
+    for t, r in cases:
+        if isinstance(t, _Pair):
+            assert entry(t, r) == _describe.py_func(t, r)
+        else:
+            with pytest.raises(AttributeError):  # no field .a: its own typing, its error
+                _describe.py_func(t, r)
+            with pytest.raises(TypingError):
+                entry(t, r)
+    assert len(entry.compiled) == 5 and len(_describe.overloads) == 5
+    entry(_Pair(np.arange(4.0), np.zeros(7, _REC)), rec)  # same kinds, other sizes
+    assert len(entry.compiled) == 5

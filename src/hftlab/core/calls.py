@@ -14,12 +14,20 @@ address is only an integer, so the callee's signature must be the one the addres
 taken for: `caller` converts the arguments to a fixed signature; `call_at` passes them
 as they are, for a callee compiled for the caller's own argument types, whose address a
 caller compiled lazily picks by `key_of` its types.
+
+`Entry` is the Python side's counterpart: numba's dispatcher types every argument of every
+call, and a structured array's type is rebuilt from its dtype each time (0.15-1.5 ms
+each; a simulated market's driver is handed some 20 at each of its hundreds of returns to
+Python), so an entry called often looks its compiled version up by a cheap description
+of its arguments instead.
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
+
+import numpy as np
 
 from numba.core import cgutils, types
 from numba.core.typing.templates import Signature
@@ -103,3 +111,40 @@ def key_of(typingctx, args):
         return context.get_constant(types.int64, key)
 
     return types.int64(args), codegen
+
+
+def _kind(dispatcher: Any, x: Any) -> Any:
+    """A description of x that tells apart whatever numba types differently: an array by
+    dtype, alignment, dimensions, layout and writability, a record scalar by dtype, a
+    tuple by its class and items, anything else by its numba type (cheap for those)."""
+    if isinstance(x, np.ndarray):
+        f = x.flags
+        return (x.dtype, x.dtype.isalignedstruct, x.ndim, f.c_contiguous, f.f_contiguous,
+                f.writeable, f.aligned)
+    if isinstance(x, np.void):
+        return np.void, x.dtype, x.dtype.isalignedstruct
+    if isinstance(x, tuple):
+        return (type(x), *(_kind(dispatcher, item) for item in x))
+    return dispatcher.typeof_pyval(x)
+
+
+class Entry:
+    """Call `dispatcher` (a lazily compiled kernel with a Python wrapper) from Python
+    without its per-call typing of the arguments (module docstring): its compiled
+    version for arguments of each kind met is found (compiled or loaded from the cache
+    if need be) once, then called directly."""
+
+    def __init__(self, dispatcher: Any) -> None:
+        self.dispatcher = dispatcher
+        self.compiled: dict = {}
+
+    def __call__(self, *args: Any) -> Any:
+        kind = tuple(_kind(self.dispatcher, a) for a in args)
+        fn = self.compiled.get(kind)
+        if fn is None:
+            d = self.dispatcher
+            argtys = tuple(d.typeof_pyval(a) for a in args)
+            if argtys not in d.overloads:
+                d.compile(argtys)
+            fn = self.compiled[kind] = d.overloads[argtys].entry_point
+        return fn(*args)

@@ -34,7 +34,7 @@ import numpy as np
 from numba.core import types
 
 from hftlab.core import matching_nb as mk
-from hftlab.core.calls import address_of, call_at, key_of, type_key
+from hftlab.core.calls import Entry, address_of, call_at, key_of, type_key
 from hftlab.core.layout import RUN_ARRIVE, RUN_NEED_DATA
 from hftlab.engine.loop_nb import STEP_AT, call_step
 from hftlab.engine.sim_venue_nb import arrive, horizon, passive_fills
@@ -94,10 +94,10 @@ def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg) -> int:
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message (a MESSAGE_DTYPE record, core/layout.py)."""
     args = (STEP_AT, drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
-    code = _enter(*_TURNS, *args)
+    code = _entry(*_TURNS, args)
     if code == _RESOLVE:  # the first call with these argument types: compile _turns
         _resolve(args)
-        code = _enter(*_TURNS, *args)
+        code = _entry(*_TURNS, args)
         if code == _RESOLVE:
             raise RuntimeError("simulated_nb.drive: _turns' argument types not resolved")
     return code
@@ -116,7 +116,7 @@ def _resolve(args: tuple) -> None:
 
 
 @nb.njit(cache=True, no_cfunc_wrapper=True)
-def _enter(keys, addresses, *args):
+def _enter(keys, addresses, args):
     """drive, compiled: unboxing the arguments needs numba's runtime (the L3 order map is
     a typed dict), which _turns runs without. It calls _turns through its address (the
     one listed for its argument types, else it returns _RESOLVE), so that it does not
@@ -126,6 +126,9 @@ def _enter(keys, addresses, *args):
         if keys[i] == key:
             return call_at(addresses[i], args)
     return _RESOLVE
+
+
+_entry = Entry(_enter)  # _enter from Python, typed once per kind of arguments
 
 
 @nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
