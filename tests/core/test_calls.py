@@ -106,12 +106,14 @@ def test_an_entry_types_each_kind_of_argument_once_and_calls_its_version():
     cases.append((_Pair(ro, recs), rec))
     for t, r in cases:
         if isinstance(t, _Pair):
-            assert entry(t, r) == _describe.py_func(t, r)
+            assert entry.resolve(t, r)(t, r) == _describe.py_func(t, r)
         else:
             with pytest.raises(AttributeError):  # no field .a: its own typing, its error
                 _describe.py_func(t, r)
             with pytest.raises(TypingError):
-                entry(t, r)
+                entry.resolve(t, r)
     assert len(entry.compiled) == 5 and len(_describe.overloads) == 5
-    entry(_Pair(np.arange(4.0), np.zeros(7, _REC)), rec)  # same kinds, other sizes
+    other = (_Pair(np.arange(4.0), np.zeros(7, _REC)), rec)  # same kinds, other sizes
+    assert entry.resolve(*other) is entry.resolve(*cases[0])
+    assert entry.resolve(*other)(*other) == 6.0 + 7 + 0.5
     assert len(entry.compiled) == 5

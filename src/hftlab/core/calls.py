@@ -17,9 +17,9 @@ caller compiled lazily picks by `key_of` its types.
 
 `Entry` is the Python side's counterpart: numba's dispatcher types every argument of every
 call, and a structured array's type is rebuilt from its dtype each time (0.15-1.5 ms
-each; a simulated market's driver is handed some 20 at each of its hundreds of returns to
-Python), so an entry called often looks its compiled version up by a cheap description
-of its arguments instead.
+each; a simulated market's driver is handed some 20 at each of its returns to Python,
+tens of thousands in a run with a Python strategy), so an entry called often with the
+same arguments looks its compiled version up once, by a description of their kinds.
 """
 
 from __future__ import annotations
@@ -130,15 +130,17 @@ def _kind(dispatcher: Any, x: Any) -> Any:
 
 class Entry:
     """Call `dispatcher` (a lazily compiled kernel with a Python wrapper) from Python
-    without its per-call typing of the arguments (module docstring): its compiled
-    version for arguments of each kind met is found (compiled or loaded from the cache
-    if need be) once, then called directly."""
+    without its per-call typing of the arguments (module docstring): `resolve` finds its
+    compiled version for arguments of the kind given (compiled or loaded from the cache
+    if need be; looked up once per kind), which a caller then calls directly for as long
+    as it passes those same arguments."""
 
     def __init__(self, dispatcher: Any) -> None:
         self.dispatcher = dispatcher
         self.compiled: dict = {}
 
-    def __call__(self, *args: Any) -> Any:
+    def resolve(self, *args: Any) -> Any:
+        """The compiled function to call with args (and with any of the same kind)."""
         kind = tuple(_kind(self.dispatcher, a) for a in args)
         fn = self.compiled.get(kind)
         if fn is None:
@@ -147,4 +149,4 @@ class Entry:
             if argtys not in d.overloads:
                 d.compile(argtys)
             fn = self.compiled[kind] = d.overloads[argtys].entry_point
-        return fn(*args)
+        return fn

@@ -26,7 +26,7 @@ report progress.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -114,21 +114,26 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     step = max((end - start) // TICKS, 1)
     drv["tick_at"] = start + step if progress is not None else D.INF
     msg = np.zeros(1, MESSAGE_DTYPE)[0]  # a scratch record (a view: kernels write into it)
-    sim = _sim_arrays(st)
+
+    def driver() -> Callable[[], int]:  # again whenever the simulator or session grows
+        return D.driver(drv, n_i, ses.cols, ses.events, e.state, run.io, run.fn, run.qfn,
+                        run.qparams, _sim_arrays(st), msg)
+
+    drive = driver()
     while True:
-        code = D.drive(drv, n_i, ses.cols, ses.events, e.state, run.io, run.fn, run.qfn,
-                       run.qparams, sim, msg)
+        code = drive()
         if code == D.D_GROW_POOL:
             S.grow_pool(st)
-            sim = _sim_arrays(st)
+            drive = driver()
         elif code == D.D_GROW_SCRATCH:
             S.grow_scratch(st)
-            sim = _sim_arrays(st)
+            drive = driver()
         elif code == D.D_NEED_OUT:
             S.flush(st, sink)
             drv["handed"] = 0
         elif code == D.D_NEED_COLS:
             ses = ses.grown(int(e.cur[0]["n_events"]))
+            drive = driver()
         elif code == D.D_TICK:  # settled up to drv.tick_at
             done = min(int(drv["tick_at"][0]) - start, end - start)
             progress(int(total * done / max(end - start, 1)), total)

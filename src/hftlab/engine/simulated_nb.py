@@ -15,7 +15,7 @@ Python wrapper, as are the kernels it calls at every turn (sim_venue_nb, loop_nb
 simulator_nb.run, host_nb.catch_up): a kernel with the runtime counts a reference to
 every array of every named tuple it is handed or unpacks (some 70 here) on entry and
 again on exit, atomic operations that took two thirds of a run (perf, 2026-12-07).
-``drive`` is the entry from Python. The turns and the loop are each called through
+``driver`` makes the entry from Python. The turns and the loop are each called through
 their address (core/calls.py), so that each is compiled once, by itself, not again
 inside its caller.
 
@@ -28,6 +28,7 @@ the session as it happened when the run ends.
 from __future__ import annotations
 
 from collections import namedtuple
+from typing import Callable
 
 import numba as nb
 import numpy as np
@@ -86,21 +87,27 @@ def hand_over(out, scur, drv, cur, n_instr, cols):
     return True
 
 
-def drive(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg) -> int:
-    """Run the simulated-market backtest until Python must act (module docstring).
+def driver(drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg) -> Callable[[], int]:
+    """A call that runs the simulated-market backtest until Python must act (module
+    docstring) and returns the code; make a new one when an argument is replaced (grown).
 
     cols / ev: the event columns (writable) and the loop's Events over them (module
     docstring; engine/simulated.py); st, io,
     strat, qfn, qparams: loop_nb.run's; sim: the simulator's SimArrays; msg: a scratch
     message (a MESSAGE_DTYPE record, core/layout.py)."""
     args = (STEP_AT, drv, n_instr, cols, ev, st, io, strat, qfn, qparams, sim, msg)
-    code = _entry(*_TURNS, args)
-    if code == _RESOLVE:  # the first call with these argument types: compile _turns
-        _resolve(args)
-        code = _entry(*_TURNS, args)
-        if code == _RESOLVE:
-            raise RuntimeError("simulated_nb.drive: _turns' argument types not resolved")
-    return code
+    enter = _entry.resolve(*_TURNS, args)
+
+    def drive() -> int:
+        code = enter(*_TURNS, args)
+        if code == _RESOLVE:  # the first call with these argument types: compile _turns
+            _resolve(args)
+            code = enter(*_TURNS, args)
+            if code == _RESOLVE:
+                raise RuntimeError("simulated_nb.drive: _turns' argument types not resolved")
+        return code
+
+    return drive
 
 
 _RESOLVE = -1  # _enter's code for "no _turns compiled for these argument types yet"
@@ -128,7 +135,7 @@ def _enter(keys, addresses, args):
     return _RESOLVE
 
 
-_entry = Entry(_enter)  # _enter from Python, typed once per kind of arguments
+_entry = Entry(_enter)  # _enter from Python, typed once per driver
 
 
 @nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
