@@ -264,3 +264,26 @@ def test_the_session_is_saved_with_the_run_and_analytics_read_it(calm, tmp_path)
     assert len(run_tables(back).trades) == len(events_tables(rec.market).trades)
     hftlab.backtest(calm, hftlab.Strategy(), mode="replay").save(tmp_path / "run")
     assert RunRecord.load(tmp_path / "run").market is None  # no stale session left behind
+
+
+@pytest.mark.parametrize("mode", ["simulate", "replay"])
+def test_more_commands_in_one_wake_up_than_the_buffer_holds_all_reach_the_venue(calm, mode):
+    """A Python strategy's command buffer grows (64 rows, then 128): every order of both
+    waves is recorded and accepted, in the live run and in the replay alike."""
+
+    class Wall(hftlab.Strategy):
+        timer_ns = 1_000_000_000
+
+        def __init__(self):
+            self.waves = [100, 250]
+
+        def on_timer(self, ctx):
+            if self.waves:
+                bid = ctx.best_bid()
+                for i in range(self.waves.pop(0)):
+                    ctx.buy(bid - 20 - i % 50, 1)
+
+    rec = hftlab.backtest(calm, Wall(), mode=mode)
+    o = rec.orders
+    assert len(o) == 350
+    assert (o["status"] == OrderStatus.ACCEPTED).all()

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from numba.core import cgutils, types
+from numba.core.typeconv import Conversion
 from numba.core.typing.templates import Signature
 from numba.extending import intrinsic
 
@@ -145,8 +146,21 @@ class Entry:
         fn = self.compiled.get(kind)
         if fn is None:
             d = self.dispatcher
-            argtys = tuple(d.typeof_pyval(a) for a in args)
-            if argtys not in d.overloads:
-                d.compile(argtys)
-            fn = self.compiled[kind] = d.overloads[argtys].entry_point
+            fn = self.compiled[kind] = _version(d, tuple(d.typeof_pyval(a) for a in args))
         return fn
+
+
+def _version(dispatcher: Any, argtys: tuple) -> Any:
+    """The entry point of dispatcher's version for argument types argtys: the one
+    compiled for them, else the one its declared signature converts them to safely (a
+    C-contiguous array for an 'A' one, writable for read-only), as a call would pick;
+    compiled (or loaded) for them when the dispatcher compiles lazily."""
+    d = dispatcher
+    if argtys not in d.overloads:
+        fits = [sig for sig in d.overloads if len(sig) == len(argtys) and all(
+            (c := d.typingctx.can_convert(a, t)) is not None and c <= Conversion.safe
+            for a, t in zip(argtys, sig))]
+        if len(fits) == 1:
+            return d.overloads[fits[0]].entry_point
+        d.compile(argtys)
+    return d.overloads[argtys].entry_point

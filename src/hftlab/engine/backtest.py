@@ -195,8 +195,12 @@ class _Runner:
     def loop(self, ev: Events) -> int:
         """Run the loop (replay) until it needs the next chunk or the run is done; returns
         that code."""
+        run = io = None
         while True:
-            code = loop_nb.run(ev, self.e.state, self.io, self.fn, self.qfn, self.qparams)
+            if io is not self.io:  # at first, and when answer() grew the command buffer
+                io = self.io
+                run = loop_nb.runner(ev, self.e.state, io, self.fn, self.qfn, self.qparams)
+            code = run()
             if code not in (RUN_FLUSH, RUN_WAKE, RUN_ERROR, RUN_DESK):
                 if code == RUN_DONE:
                     self.answer(code)

@@ -39,11 +39,13 @@ address (core/calls.py): a plain call would link the loop into it and compile it
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numba as nb
 import numpy as np
 from numba import types
 
-from hftlab.core.calls import address_of, caller
+from hftlab.core.calls import Entry, address_of, caller
 from hftlab.core.specialise import plain_args
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL,
@@ -427,6 +429,14 @@ def _enter(at, ev, st, io, strat, qfn, qparams):
     return call_step(at, (ev, st, io, strat, qfn, qparams))
 
 
-def run(ev, st, io, strat, qfn, qparams) -> int:
-    """Advance the backtest from Python (step's arguments and RUN_* codes, _run's doc)."""
-    return _enter(STEP_AT, ev, st, io, strat, qfn, qparams)
+_entry = Entry(_enter)  # _enter from Python, typed once per runner
+
+
+def runner(ev, st, io, strat, qfn, qparams) -> Callable[[], int]:
+    """A call that advances the backtest from Python and returns a RUN_* code (step's
+    arguments and codes, _run's doc); make a new one when an argument is replaced. Its
+    arguments are typed once, not at every return to Python (core/calls.py Entry), which
+    a Python strategy woken by every book update would pay at each wake-up."""
+    args = (STEP_AT, ev, st, io, strat, qfn, qparams)
+    enter = _entry.resolve(*args)
+    return lambda: enter(*args)

@@ -139,9 +139,12 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
             progress(int(total * done / max(end - start, 1)), total)
             drv["tick_at"] += step
         else:  # the loop's RUN_FLUSH / RUN_WAKE / RUN_DESK / RUN_ERROR / RUN_DONE
+            io = run.io
             run.answer(code)
             if code == RUN_DONE:
                 break
+            if run.io is not io:  # a Python strategy's commands grew their buffer
+                drive = driver()
     S.flush(st, sink)
     n = int(e.cur[0]["n_events"])
     rec = np.concatenate(numbers)
