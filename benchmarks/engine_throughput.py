@@ -160,6 +160,15 @@ def market(a: argparse.Namespace):
     return one, (-1 if recorded else 0), label
 
 
+def roi_bounds(data: MarketData) -> tuple[float, float]:
+    """hftbacktest's range of interest (ROIVector depth), in currency: the data's prices
+    widened by hftlab's default ladder margin on each side, from 1 tick up."""
+    lo, hi = int(data.events["price"].min()), int(data.events["price"].max())
+    margin = max(1000, (hi - lo) // 2)
+    tick = data.instruments[0].tick_size
+    return max(lo - margin, 1) * tick, (hi + margin) * tick
+
+
 def compare_fills(ours_path: Path, theirs_path: Path) -> str:
     # in time order (hftbacktest lists the orders filled between two wake-ups in its
     # order map's order)
@@ -273,9 +282,7 @@ def main() -> None:
         if py is not None:
             npz = t / "stream.npz"
             np.savez(npz, data=_streams.to_hftbacktest(data, feed))
-            lo, hi = data.events["price"].min(), data.events["price"].max()
-            margin = max(1000, (hi - lo) // 2)  # hftlab's default ladder margin
-            roi = [str(max(lo - margin, 1) * inst.tick_size), str((hi + margin) * inst.tick_size)]
+            roi = [str(x) for x in roi_bounds(data)]
 
             def theirs(mode: str, strategy: str) -> dict:
                 every = str(NEVER if strategy == "replay" else EVERY)
