@@ -17,7 +17,12 @@ are turned into a DataFrame for the comparison (that imports pandas, +38 MB, whi
 replay does not need; hftbacktest's side reads its fills from numpy).
 
 Runs alternate between the sides; the figures are medians over --runs. Fills (exchange
-time, side, price, lots) are compared row by row and the result printed.
+time, side, price, lots) are compared row by row and the result printed. The two books
+part only on a feed whose book crosses: hftbacktest's depth then hides the levels a new
+opposite level crosses (a new ask at or below the best bid makes the best bid the next
+bid below it), where hftlab's book keeps what the data says and a strategy sees the
+crossed prices. No stream here crosses, the Binance captures included, as the host
+receives them (in ts_local order).
 
     python benchmarks/engine_throughput.py --stream l10 [--events 5000000] [--runs 3]
     python benchmarks/engine_throughput.py --data /path/to/btcusdt_20240808.gz
