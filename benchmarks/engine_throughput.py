@@ -166,10 +166,18 @@ def market(a: argparse.Namespace):
 
 
 def roi_bounds(data: MarketData) -> tuple[float, float]:
-    """hftbacktest's range of interest (ROIVector depth), in currency: the data's prices
-    widened by hftlab's default ladder margin on each side, from 1 tick up."""
-    lo, hi = int(data.events["price"].min()), int(data.events["price"].max())
-    margin = max(1000, (hi - lo) // 2)
+    """hftbacktest's range of interest (ROIVector depth), in currency: the prices the
+    stream traded at (all its prices if it has no trade), widened on each side by a tenth
+    of the highest (at least 1,000 ticks), from 1 tick up. That is the band a user gives
+    it for a strategy quoting at the touch; levels outside it are ignored. Over the whole
+    price range a capture's far-off quotes cost it: on the Binance spot capture (quotes
+    0..20 M ticks) 0.23 CPU s and 730 MB against 0.05 s and 311 MB, the same 353 fills.
+    The fill comparison shows whether a best quote left the band."""
+    ev = data.events
+    px = ev["price"][ev["kind"] == _streams.TRADE]
+    px = px if len(px) else ev["price"]
+    lo, hi = int(px.min()), int(px.max())
+    margin = max(1000, hi // 10)
     tick = data.instruments[0].tick_size
     return max(lo - margin, 1) * tick, (hi + margin) * tick
 
