@@ -17,7 +17,12 @@ are turned into a DataFrame for the comparison (that imports pandas, +38 MB, whi
 replay does not need; hftbacktest's side reads its fills from numpy).
 
 Runs alternate between the sides; the figures are medians over --runs. Fills (exchange
-time, side, price, lots) are compared row by row and the result printed.
+time, side, price, lots) are compared row by row and the result printed. The two books
+part only on a feed whose book crosses: hftbacktest's depth then hides the levels a new
+opposite level crosses (a new ask at or below the best bid makes the best bid the next
+bid below it), where hftlab's book keeps what the data says and a strategy sees the
+crossed prices. No stream here crosses, the Binance captures included, as the host
+receives them (in ts_local order).
 
     python benchmarks/engine_throughput.py --stream l10 [--events 5000000] [--runs 3]
     python benchmarks/engine_throughput.py --data /path/to/btcusdt_20240808.gz
@@ -160,6 +165,23 @@ def market(a: argparse.Namespace):
     return one, (-1 if recorded else 0), label
 
 
+def roi_bounds(data: MarketData) -> tuple[float, float]:
+    """hftbacktest's range of interest (ROIVector depth), in currency: the prices the
+    stream traded at (all its prices if it has no trade), widened on each side by a tenth
+    of the highest (at least 1,000 ticks), from 1 tick up. That is the band a user gives
+    it for a strategy quoting at the touch; levels outside it are ignored. Over the whole
+    price range a capture's far-off quotes cost it: on the Binance spot capture (quotes
+    0..20 M ticks) 0.23 CPU s and 730 MB against 0.05 s and 311 MB, the same 353 fills.
+    The fill comparison shows whether a best quote left the band."""
+    ev = data.events
+    px = ev["price"][ev["kind"] == _streams.TRADE]
+    px = px if len(px) else ev["price"]
+    lo, hi = int(px.min()), int(px.max())
+    margin = max(1000, hi // 10)
+    tick = data.instruments[0].tick_size
+    return max(lo - margin, 1) * tick, (hi + margin) * tick
+
+
 def compare_fills(ours_path: Path, theirs_path: Path) -> str:
     # in time order (hftbacktest lists the orders filled between two wake-ups in its
     # order map's order)
@@ -273,9 +295,7 @@ def main() -> None:
         if py is not None:
             npz = t / "stream.npz"
             np.savez(npz, data=_streams.to_hftbacktest(data, feed))
-            lo, hi = data.events["price"].min(), data.events["price"].max()
-            margin = max(1000, (hi - lo) // 2)  # hftlab's default ladder margin
-            roi = [str(max(lo - margin, 1) * inst.tick_size), str((hi + margin) * inst.tick_size)]
+            roi = [str(x) for x in roi_bounds(data)]
 
             def theirs(mode: str, strategy: str) -> dict:
                 every = str(NEVER if strategy == "replay" else EVERY)

@@ -4,8 +4,10 @@ import json
 import numpy as np
 import pytest
 
+import hftlab
 from hftlab.book import snapshots
 from hftlab.data import DataError, read_binance
+from hftlab.instruments import Latency, LatencyProfile, Venue
 from hftlab.schema import Kind
 
 
@@ -184,6 +186,37 @@ def test_snapshot_anywhere_among_the_diffs_follows_binance(tmp_path, market, dif
     ev = data.events
     assert ev["kind"][0] == Kind.CLEAR and (np.diff(ev["ts"]) >= 0).all()
     assert 99.80 not in set(snapshots(data, levels=3, by="record")["bid_price_3"])
+
+
+class TopOfBook(hftlab.Strategy):
+    """Notes the host's best bid and ask of book 0 at every book event it receives."""
+
+    subscribe_book = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int]] = []
+
+    def on_book(self, ctx, book):
+        if book == 0:
+            self.seen.append((ctx.best_bid(0), ctx.best_ask(0)))
+
+
+@pytest.mark.parametrize("order", ["snapshot-after", "snapshot-in-the-middle"])
+@pytest.mark.parametrize("market, diffs", [("futures", FUTURES), ("spot", SPOT)])
+def test_diffs_buffered_before_the_snapshot_reach_the_host_with_it(tmp_path, market, diffs,
+                                                                   order):
+    # the local clock runs ahead of the exchange's, so the host receives each row at its
+    # ts_local; the straddling diff (bid 100.05) arrived before the snapshot, but Binance's
+    # procedure applies it on the snapshot: with its own arrival time the host would apply
+    # it first and lose it under the snapshot's CLEAR (best bid 100.00, not 100.05)
+    data = read_binance(write(tmp_path, lines(*ORDERINGS[order](diffs), t0=5_000_000_000)))
+    ev = data.events
+    clear = ev["ts_local"][ev["kind"] == Kind.CLEAR][0]
+    assert (ev["ts_local"][ev["kind"] == Kind.LEVEL] >= clear).all()
+    venue = Venue("binance", latency=LatencyProfile(feed=Latency(0), recorded_feed=True))
+    top = TopOfBook()
+    hftlab.backtest(data, top, venues=[venue, venue])
+    assert top.seen[-1] == (10005, 10020)  # the book of the exchange-order replay
 
 
 @pytest.mark.parametrize("market, diffs", [("futures", FUTURES), ("spot", SPOT)])

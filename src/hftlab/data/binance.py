@@ -14,6 +14,10 @@ it are buffered): the snapshot (CLEAR + LEVEL) starts the book; USD-M futures (d
 carry pu) drop diffs with u < lastUpdateId, the first applied diff has U <= lastUpdateId
 <= u, then each diff's pu equals the previous u; spot drops u <= lastUpdateId, the
 first applied diff has U <= lastUpdateId + 1 <= u, then each U equals the previous u + 1.
+A diff buffered before the snapshot arrived is applied on it, so its rows carry the
+snapshot's local time: a host replaying in ts_local order meets the snapshot first (with
+their own earlier arrival it would apply them and then lose them under the snapshot, and
+a level they deleted would stay in its book).
 Dropped diffs are counted in ``stats["diffs_before_snapshot"]``. A break is a gap: an error, or
 with skip_bad=True counted in ``stats["gaps"]`` and the diffs applied as they come.
 
@@ -184,8 +188,9 @@ class _Reader(CaptureReader):
         self.stats["snapshots"] += 1
         s.snapshot_id, s.last_u = x, None
         pending, s.pending = s.pending, []
-        for d in pending:  # buffered diffs: apply_diff drops those the snapshot covers
-            self.apply_diff(s, *d)
+        for d, _, ln, t, o in pending:  # buffered diffs: apply_diff drops those the
+            # snapshot covers; the rest reach the host's book with the snapshot, on top of it
+            self.apply_diff(s, d, local, ln, t, o)
 
     def depth(self, d: dict, local: int, line: int, off: int) -> None:
         s = self.sym(d["s"])
