@@ -33,6 +33,7 @@ from numba import types
 from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.typed import Dict
 
+from hftlab.core.pages import lazy_zeros
 from hftlab.core.specialise import plain_args
 from hftlab.schema import Kind
 
@@ -61,9 +62,11 @@ def index_columns(width: int) -> int:
 
 def new_books(n_books: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Zeroed ladders (n_books, 2, width) and tops (n_books, 2 + index_columns(width)) for
-    empty books (the best indexes, then the zeroed occupancy index)."""
-    qty = np.zeros((n_books, 2, width), dtype=np.int64)
-    top = np.zeros((n_books, 2 + index_columns(width)), dtype=np.int64)
+    empty books (the best indexes, then the zeroed occupancy index). The ladders' memory
+    is mapped where levels are written (core/pages.py): a wide price range costs only
+    the levels used."""
+    qty = lazy_zeros((n_books, 2, width), np.int64)
+    top = lazy_zeros((n_books, 2 + index_columns(width)), np.int64)
     top[:, 0] = -1
     top[:, 1] = width
     return qty, top
