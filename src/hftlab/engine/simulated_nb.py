@@ -76,11 +76,12 @@ def hand_over(out, out_rec, scur, cur, n_instr, table, rec):
         return False
     for r in range(m):
         b = out[r].book
+        v = b // n_instr if n_instr > 1 else b  # venue-major books; no division for one instrument
         e = table[n + r]
         e.ts = out[r].ts
         e.ts_local = 0
-        e.venue = np.uint16(b // n_instr)
-        e.instrument = np.uint32(b % n_instr)
+        e.venue = np.uint16(v)
+        e.instrument = np.uint32(b - v * n_instr)
         e.kind = np.uint8(out[r].kind)
         e.side = np.int8(out[r].side)
         e.price = out[r].price
