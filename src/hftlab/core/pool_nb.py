@@ -16,8 +16,11 @@ core/layout.py's, all fields int64):
 
 The primitives keep the queues, the ladder and n_resting in step (``rest``, ``take_out``,
 O(1) each) and write one fill / event record (``emit``, ``fill``). Compiled without the
-runtime (``_nrt=False``) like matching_nb; ``forceinline=False`` is explicit, so they are
-not force-inlined by inheritance from a caller that is.
+runtime (``_nrt=False``) like matching_nb. ``rest`` and ``take_out``, called for most
+messages, are inlined into their callers (numba IR): a call copied its seven arrays,
+some 60 words (2 % of a live backtest, perf 2026-12-08). The others say
+``forceinline=False``, so they are not force-inlined by inheritance from a caller that
+is (nor are rest's and take_out's callees, which IR inlining does not touch).
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from __future__ import annotations
 import numba as nb
 
 from hftlab.core.book_nb import row_of, set_level
-from hftlab.core.specialise import plain_args
 
 # the state field, and NIL for no neighbour / an empty level
 CLOSED, RESTING, RESTING_POST_ONLY = 0, 1, 2
@@ -92,8 +94,7 @@ def unlink(orders, head, tail, b, row, i, oid):
     orders[oid].next = NIL
 
 
-@plain_args
-@nb.njit(cache=True, _nrt=False, forceinline=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     """Queue order oid at the back of its price level and add it to the ladder."""
     b = orders[oid].book
@@ -105,8 +106,7 @@ def rest(orders, head, tail, qty, top, base, n_resting, oid, state):
     n_resting[b, row] += 1
 
 
-@plain_args
-@nb.njit(cache=True, _nrt=False, forceinline=False)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def take_out(orders, head, tail, qty, top, base, n_resting, oid):
     """Remove resting order oid from its queue and the ladder; returns its resting qty."""
     b = orders[oid].book

@@ -18,9 +18,11 @@ between that engine and the backtest's own-order table, account and records:
 Our order slot s keeps the matching engine's order id in orders[s].venue_id.
 
 These kernels run at every turn of simulated_nb.drive and only from it: they are compiled
-without the reference-counting runtime (they never allocate) and without a Python
-wrapper, since counting references to the dozens of arrays they are handed cost more
-than their work (see simulated_nb).
+without the reference-counting runtime (they never allocate), since counting references
+to the dozens of arrays they are handed cost more than their work (see simulated_nb),
+and the three above are inlined into the driver (numba IR): a call copies every array
+it is handed, some 7 words each, and ``arrive``'s 480 words took 2.6 % of a live backtest
+(perf, 2026-12-08).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def _resting_status(orders, s, status):
     return status
 
 
-@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def arrive(st, sim, msg):
     """Run the command at the head of the entry queue in the matching engine.
 
@@ -186,7 +188,7 @@ def arrive(st, sim, msg):
     return 0
 
 
-@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def passive_fills(nf, now, sfills, st):
     """An agent's order traded with our resting orders at `now`: book our maker fills
     (the rows of the engine's fills[:nf] whose maker owner is ours)."""
@@ -196,7 +198,7 @@ def passive_fills(nf, now, sfills, st):
                 st.top, st.base)
 
 
-@nb.njit(cache=True, _nrt=False, no_cpython_wrapper=True)
+@nb.njit(cache=True, inline="always", _nrt=False)
 def horizon(ev, st, sim):
     """The earliest time a command of ours could reach the venue; the agents may act up to
     it (inclusive: at equal times their messages go first).

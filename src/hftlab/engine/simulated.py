@@ -44,10 +44,11 @@ COLUMNS = 1 << 18  # first size of the session's event table (it grows when full
 
 
 class _Session:
-    """The session's events as they happen: one EVENT_DTYPE table the compiled driver
-    appends to (through writable column views) and the loop reads (through read-only
-    ones), with the loop's per-event ladder updates; nothing is dropped, so at the end the
-    table is the session, with no conversion.
+    """The session's events as they happen: one EVENT_DTYPE table and each event's source
+    record number, which the compiled driver appends to and the loop reads (through
+    read-only column views), with the loop's per-event ladder updates; nothing is dropped,
+    so at the end the table is the session, with no conversion. Rows are written before
+    they are read, so none is zeroed first.
 
     The loop is handed no order ids (a column of zeros): its order map would only repeat
     what the events say, since the matching engine's events carry the price and size that
@@ -55,31 +56,21 @@ class _Session:
     engine, not from the loop's map."""
 
     def __init__(self, capacity: int) -> None:
-        self.table = np.zeros(capacity, EVENT_DTYPE)
-        self.idx = np.zeros(capacity, np.int64)
-        self.new = np.zeros(capacity, np.int64)
-        self.no_ids = readonly(np.zeros(capacity, np.uint64))
-        self.cols = (*(self.table[name] for name in EVENT_DTYPE.names), self.idx, self.new)
-        self.events = events([self.no_ids if name == "order_id" else readonly(self.table[name])
+        self.table = np.empty(capacity, EVENT_DTYPE)
+        self.rec = np.empty(capacity, np.int64)
+        self.idx = np.empty(capacity, np.int64)
+        self.new = np.empty(capacity, np.int64)
+        no_ids = np.broadcast_to(np.uint64(0), capacity)  # read-only, no memory
+        self.events = events([no_ids if name == "order_id" else readonly(self.table[name])
                               for name in EVENT_DTYPE.names], self.idx, self.new)
 
     def grown(self, n: int) -> "_Session":
         """A session of twice the room holding the first n rows."""
         more = _Session(2 * len(self.table))
-        for a, b in ((more.table, self.table), (more.idx, self.idx), (more.new, self.new)):
+        for a, b in ((more.table, self.table), (more.rec, self.rec), (more.idx, self.idx),
+                     (more.new, self.new)):
             a[:n] = b[:n]
         return more
-
-
-class _RecordNumbers:
-    """A sink for simulator.flush keeping only the events' source record numbers: their
-    rows went into the session's table when they were handed to the loop."""
-
-    def __init__(self, parts: list[np.ndarray]) -> None:
-        self.parts = parts
-
-    def write(self, rows: np.ndarray, record: np.ndarray) -> None:
-        self.parts.append(record.copy())
 
 
 def _sim_arrays(st: Any) -> D.SimArrays:
@@ -102,8 +93,7 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     if n_open:  # seed_book flushed part of the opening book: those rows go first
         ses.table[:n_open] = S.to_events(concat_records([p[0] for p in opening],
                                                         MATCH_EVENT_DTYPE), n_i)
-    numbers = [p[1] for p in opening]  # the events' source record numbers, in order
-    sink = _RecordNumbers(numbers)
+        ses.rec[:n_open] = np.concatenate([p[1] for p in opening])
     e.cur[0]["n_events"], e.cur[0]["last_chunk"], e.cur[0]["end"] = n_open, 0, end
     e.cur[0]["horizon"] = start - 1
     start_clocks(e.cur, start, timer)
@@ -116,8 +106,8 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
     msg = np.zeros(1, MESSAGE_DTYPE)[0]  # a scratch record (a view: kernels write into it)
 
     def driver() -> Callable[[], int]:  # again whenever the simulator or session grows
-        return D.driver(drv, n_i, ses.cols, ses.events, e.state, run.io, run.fn, run.qfn,
-                        run.qparams, _sim_arrays(st), msg)
+        return D.driver(drv, n_i, ses.table, ses.rec, ses.events, e.state, run.io, run.fn,
+                        run.qfn, run.qparams, _sim_arrays(st), msg)
 
     drive = driver()
     while True:
@@ -128,9 +118,6 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
         elif code == D.D_GROW_SCRATCH:
             S.grow_scratch(st)
             drive = driver()
-        elif code == D.D_NEED_OUT:
-            S.flush(st, sink)
-            drv["handed"] = 0
         elif code == D.D_NEED_COLS:
             ses = ses.grown(int(e.cur[0]["n_events"]))
             drive = driver()
@@ -145,13 +132,11 @@ def run_simulated(run: Any, setup: Setup, timer: int, progress: Any, total: int)
                 break
             if run.io is not io:  # a Python strategy's commands grew their buffer
                 drive = driver()
-    S.flush(st, sink)
+    if st.cur["n_out"][0] != 0:  # the driver hands every event to the loop before it ends
+        raise RuntimeError(f"simulated session: {int(st.cur['n_out'][0])} events made by the "
+                           "matching engine were not handed to the loop")
     n = int(e.cur[0]["n_events"])
-    rec = np.concatenate(numbers)
-    if len(rec) != n:  # every row of out is handed to the loop before out is emptied
-        raise RuntimeError(f"simulated session: {n} events handed to the loop, "
-                           f"{len(rec)} made by the matching engine")
     return MarketData(ses.table[:n], list(setup.instruments), list(setup.venues),
-                      record=rec, source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "
+                      record=ses.rec[:n], source=f"hftlab.sim:{setup.name} seed={setup.params.seed} "
                       "with our orders", stats={"scenario": setup.name, "seed": setup.params.seed,
                                                 "start_ns": start})

@@ -66,13 +66,15 @@ def new_state(s: Setup, capacity: int = 1 << 16) -> State:
     cur["sched_dt"][0] = max(round(p.sched_dt_ms * 1e6), 1)
     cur["now"][0] = p.start_ns
     cur["stop"][0] = L.NEVER
+    orders = np.empty(capacity, MATCH_ORDER_DTYPE)  # a row is written when its id is given
+    orders[0] = 0  # row 0 is never an order's (core/pool_nb.py)
     arrays = {
         "ap": ap, "ast": ast, "asf": asf, "own": own,
         "wake": np.full(n_agents, p.start_ns, np.int64),
         "pend": np.zeros((n_agents, L.PCAP), MESSAGE_DTYPE),
         "phead": np.zeros(n_agents, np.int64), "pcount": np.zeros(n_agents, np.int64), "subs": subs,
         "nsubs": nsubs, "sched": np.ascontiguousarray(s.sched), "cur": cur,
-        "orders": np.zeros(capacity, MATCH_ORDER_DTYPE),
+        "orders": orders,
         "head": np.full((n_books, 2, s.width), mk.NIL, np.int64),
         "tail": np.full((n_books, 2, s.width), mk.NIL, np.int64), "qty": qty, "top": top,
         "base": np.asarray(s.base, np.int64), "n_resting": np.zeros((n_books, 2), np.int64),

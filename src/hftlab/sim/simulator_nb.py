@@ -292,6 +292,48 @@ def seed(rows, agents, start, ap, ast, asf, own, wake, subs, nsubs, cur, orders,
     return rows.shape[0], DONE
 
 
+@nb.njit(cache=True, inline="always", _nrt=False)
+def next_item(wake, pend, phead, pcount, halt, halts):
+    """(t, who, is_cmd, hb): the loop's earliest item -- the first in-flight command of an
+    agent (is_cmd) or an agent's wake-up, commands first at equal times, then lower rows;
+    who = -2 for the venue's own halt decision on book hb (only looked for when halts;
+    it goes before the agents at equal times); who = -1 and t = NEVER when nothing is due."""
+    t = np.int64(NEVER)
+    who = np.int64(-1)  # not a constant: numba would compile each agent for -1 too
+    is_cmd = False
+    for a in range(wake.shape[0]):
+        if pcount[a] > 0:
+            ta = pend[a, phead[a]].ts
+            if ta < t or (ta == t and not is_cmd):
+                t = ta
+                who = a
+                is_cmd = True
+        if wake[a] < t:
+            t = wake[a]
+            who = a
+            is_cmd = False
+    hb = -1
+    if halts:
+        th, hb = hn.next_due(halt)
+        if hb >= 0 and th <= t:
+            t = th
+            who = -2
+    return t, who, is_cmd, hb
+
+
+@nb.njit(cache=True, inline="always", _nrt=False)
+def idle(wake, pend, phead, pcount, halt, cur):
+    """Whether ``run`` would return PAUSED at once (nothing due by cur[0].stop, and the
+    session goes on past it); if so, does what it would (cur[0].now = stop). A driver
+    that stops the agents often (engine/simulated_nb) checks this first: a call of
+    ``run`` passes its 27 arrays, some 200 words, which cost more than this check."""
+    t, who, _, _ = next_item(wake, pend, phead, pcount, halt, True)
+    if who == -1 or t >= cur[0].t_end or t <= cur[0].stop:
+        return False
+    cur[0].now = cur[0].stop
+    return True
+
+
 @nb.njit(cache=True, _nrt=False)
 def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, orders, head,
         tail, qty, top, base, n_resting, ctr, fills, events, mkt, halt, cmds, out, out_rec):
@@ -303,7 +345,6 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
     Compiled without the reference-counting runtime (it never allocates): a backtest in
     the simulated market calls it at every turn (engine/simulated_nb), and counting
     references to its 27 arrays on every call cost more than a short turn's work."""
-    n_agents = ap.shape[0]
     t_end = cur[0].t_end
     stp_mode = cur[0].stp
     room = events.shape[0]
@@ -311,27 +352,7 @@ def run(ap, ast, asf, own, wake, pend, phead, pcount, subs, nsubs, sched, cur, o
     halts = hn.any_rule(halt)
     w_lo, w_hi, w_k = np.int64(0), np.int64(0), np.int64(0)  # the world's row: none yet
     while True:
-        # the earliest item: commands before wake-ups at equal times, then lower rows
-        t = np.int64(NEVER)
-        who = np.int64(-1)  # not a constant: numba would compile each agent for -1 too
-        is_cmd = False
-        for a in range(n_agents):
-            if pcount[a] > 0:
-                ta = pend[a, phead[a]].ts
-                if ta < t or (ta == t and not is_cmd):
-                    t = ta
-                    who = a
-                    is_cmd = True
-            if wake[a] < t:
-                t = wake[a]
-                who = a
-                is_cmd = False
-        hb = -1
-        if halts:
-            th, hb = hn.next_due(halt)
-            if hb >= 0 and th <= t:  # the venue's own decision goes first at equal times
-                t = th
-                who = -2
+        t, who, is_cmd, hb = next_item(wake, pend, phead, pcount, halt, halts)
         if who == -1 or t >= t_end:
             cur[0].now = t_end
             return DONE
