@@ -10,6 +10,9 @@ loop's thread (5-6 MB a chunk of 131,072 events, fresh memory each time: 10-12 m
 loop thread's 68 per million events of l10 replaying only). Three buffers because one is
 the loop's chunk, one the chunk read ahead and one the chunk being read while the first
 is carried from. A carry longer than ROOM is joined to the chunk by a copy, as before.
+A run that never carries events (no feed latency, and no strategy that wakes on market
+events, whose events are not delivered in batches) reads its chunks without the copy
+(room 0).
 """
 
 from __future__ import annotations
@@ -56,16 +59,16 @@ class _Buffers:
         return out
 
 
-def read_ahead(data: MarketData, chunk_size: int) -> Iterator[list[np.ndarray]]:
-    """Event columns chunk by chunk, each ROOM rows then the chunk's (module doc); the
-    next chunk is read and copied on a thread while the compiled loop (which releases
-    the GIL) works on the current one."""
+def read_ahead(data: MarketData, chunk_size: int, room: int) -> Iterator[list[np.ndarray]]:
+    """Event columns chunk by chunk, each room (ROOM or 0) rows then the chunk's (module
+    doc); the next chunk is read (and copied) on a thread while the compiled loop (which
+    releases the GIL) works on the current one."""
     it = data.iter_columns(chunk_size)
     bufs = _Buffers()
 
     def read() -> list[np.ndarray] | None:
         cols = next(it, None)
-        return None if cols is None else bufs.put(cols)
+        return cols if cols is None or room == 0 else bufs.put(cols)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(read)
@@ -82,10 +85,13 @@ class EventWindow:
     events are appended after those the host has not seen yet (the others are dropped).
     On a recorded feed (by_arrival) it also keeps the engine's queues of events on their
     way to the host (EngineState.arrivals) as long as the chunk, their event indexes
-    moved with it. Chunks come from read_ahead (ROOM rows, then the events)."""
+    moved with it. Chunks come from read_ahead with the same room (free rows, then the
+    events)."""
 
-    def __init__(self, first: list[np.ndarray], e: "Engine", by_arrival: bool) -> None:
-        self.cols = [c[ROOM:] for c in first]
+    def __init__(self, first: list[np.ndarray], e: "Engine", by_arrival: bool,
+                 room: int) -> None:
+        self.room = room
+        self.cols = [c[room:] for c in first]
         self.idx = np.zeros(len(self.cols[0]), np.int64)
         self.new = np.zeros(len(self.cols[0]), np.int64)
         self.e = e
@@ -103,13 +109,13 @@ class EventWindow:
         chunk of read_ahead), and move the cursors and queues with them."""
         c = cur[0]
         ilo, iex, n = int(c["next_local"]), int(c["next_ex"]), int(c["n_events"])
-        k = n - ilo  # events carried: still on their way to the host
-        if k <= ROOM:  # into the free rows in front of the new chunk
+        k, r = n - ilo, self.room  # events carried: still on their way to the host
+        if k <= r:  # into the free rows in front of the new chunk
             for old, new in zip(self.cols, more):
-                new[ROOM - k:ROOM] = old[ilo:n]
-            self.cols = [new[ROOM - k:] for new in more]
+                new[r - k:r] = old[ilo:n]
+            self.cols = [new[r - k:] for new in more]
         else:
-            self.cols = [np.concatenate([old[ilo:n], new[ROOM:]])
+            self.cols = [np.concatenate([old[ilo:n], new[r:]])
                          for old, new in zip(self.cols, more)]
         m = len(self.cols[0])
         carried_idx, carried_new = self.idx[ilo:n].copy(), self.new[ilo:n].copy()
