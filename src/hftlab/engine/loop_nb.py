@@ -182,8 +182,10 @@ def exchange(bound, ev, st, qfn, qparams):
     up to the first that comes after bound (one only when the strategy wakes on each
     market event), stopping at the chunk's end and after an event that fills our orders
     (the response stream moved). Returns False on an event outside its book's price
-    window (cur.error is set). A function of its own, not a part of _run: in the loop's
-    body this, its hottest part, was compiled with the whole loop's values live around it."""
+    window (cur.error is set). Its own function rather than a part of _run's body, so it
+    is compiled apart from the rest of the loop (measured together with host_nb.catch_up's
+    one-book pass, CPU in the loop per million events replaying only: l10 51.7 -> 48.4 ms,
+    l5 53.8 -> 46.6 ms; one process each, a loaded machine)."""
     ts, ts_local, venue, instr, kind, side, price, evqty, oid = (
         ev.ts, ev.ts_local, ev.venue, ev.instrument, ev.kind, ev.side, ev.price, ev.qty,
         ev.order_id)

@@ -7,7 +7,7 @@ ROOM free rows in front of it, so the events carried into the next chunk (those 
 after the exchange has seen the chunk's last event: about a feed latency's worth) are
 written into those rows instead of the whole next chunk being copied after them on the
 loop's thread (5-6 MB a chunk of 131,072 events, fresh memory each time: 10-12 ms of the
-loop thread's 68 per million events of l10 replaying only). Three buffers because one is
+loop thread's 68 per million events of l10 replaying only; now 1 ms). Three buffers because one is
 the loop's chunk, one the chunk read ahead and one the chunk being read while the first
 is carried from. A carry longer than ROOM is joined to the chunk by a copy, as before.
 A run that never carries events (no feed latency, and no strategy that wakes on market
