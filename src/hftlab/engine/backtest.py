@@ -32,7 +32,7 @@ from hftlab.schema import (FILL_RECORD_DTYPE, ORDER_RECORD_DTYPE, RISK_EVENT_DTY
                            STATE_RECORD_DTYPE)
 from hftlab.engine.compiled import CompiledStrategy
 from hftlab.engine.dispatch import dispatch
-from hftlab.engine.window import EventWindow, read_ahead
+from hftlab.engine.window import ROOM, EventWindow, read_ahead
 from hftlab.engine.host import Context, Strategy
 
 RECORD_ROWS = 1 << 15  # rows of each record buffer (at least), flushed to Python when full
@@ -364,8 +364,14 @@ def _replay(run: _Runner, data: MarketData, timer: int, chunk_size: int, progres
     e = run.e
     stats = data.stats
     ts_last = int(stats["ts_last"]) if data.events is None else int(data.events["ts"][-1])
-    chunks = read_ahead(data, chunk_size)
-    ev = EventWindow(next(chunks), e, any(v.latency.recorded_feed for v in run.e.venues))
+    lat = [v.latency for v in e.venues]
+    # events are carried from chunk to chunk on a feed with latency, or to a strategy
+    # that wakes on market events (engine/window.py)
+    carry = any(x.recorded_feed or x.feed.base_ns or x.feed.jitter_ns for x in lat) or \
+        int(e.prm[0]["sub_book"]) > 0 or int(e.prm[0]["sub_trade"]) > 0
+    room = ROOM if carry else 0
+    chunks = read_ahead(data, chunk_size, room)
+    ev = EventWindow(next(chunks), e, any(x.recorded_feed for x in lat), room)
     c = e.cur[0]
     c["n_events"], c["last_chunk"], c["end"] = len(ev.cols[0]), 0, ts_last
     start_clocks(e.cur, int(ev.cols[0][0]), timer)

@@ -146,6 +146,20 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
                 wake, wb = wake_of(kind[i], b, prm)
                 if wake != 0:
                     break
+    elif not stop_on_wake and market.shape[0] == 1:
+        # one book in a batch: its view is shown once, at the end, so the arrival times
+        # only say how far the host has received (a pass over ts alone), and the events
+        # up to there are delivered in a loop of their own
+        i = c.next_local
+        j, t, last = received(now, i, c.next_ex, c.local_next_ts, c.events - (c.next_ex - i),
+                              last, c.feed_seed, ts, ts_local, venue, venues)
+        for k in range(i, j):
+            deliver(k, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
+                    ltop, market)
+        if j > i:
+            shown, delivered = 0, True
+        c.next_local = j
+        c.local_next_ts = t
     else:
         i = c.next_local
         stop = c.next_ex
@@ -175,6 +189,24 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
         c.now_local = last
         c.last_local_ts = last
     return wake, wb
+
+
+@nb.njit(cache=True, inline="always")
+def received(now, i, stop, t, number, last, seed, ts, ts_local, venue, venues):
+    """How far a FIFO feed has brought events [i, stop) of the chunk's columns to the host
+    by now: (the first event not there yet, or stop; its arrival time, or -1 at stop;
+    the arrival time of the last one there, last when none). t: event i's arrival time
+    when already drawn, else -1; number: event i's number in the data."""
+    while i < stop:
+        if t < 0:
+            t = arrival_time(i, number, seed, last, ts, ts_local, venue, venues)
+        if t > now:
+            return i, t, last
+        last = t
+        i += 1
+        number += 1
+        t = -1
+    return i, np.int64(-1), last
 
 
 # inlined: once per replayed event; as calls, this and book_nb.set_level cost ~10 % (measured)
