@@ -1,7 +1,13 @@
 """hftlab: a tick-level lab for high-frequency trading research."""
 
-from hftlab import _kernel_cache
-from hftlab._lazy import lazy_exports
+import os
+
+# Arrow allocates with the C library's malloc unless the process says otherwise, when
+# pyarrow is first imported after hftlab (data/store.py _system_allocator says why)
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+from hftlab import _kernel_cache  # noqa: E402
+from hftlab._lazy import lazy_exports  # noqa: E402
 
 _kernel_cache.refresh()  # drop cached kernels compiled against older sources
 

@@ -322,3 +322,35 @@ def test_unvalidated_ids_keep_their_columns_but_one_out_of_its_table_is_refused(
                                         r"file has 1 venue\(s\)\)"):
         for _ in load(p, lazy=True, validate=False).iter_columns(700):
             pass
+
+
+def test_arrow_allocates_with_malloc_after_hftlab_is_imported_first():
+    import subprocess
+    import sys
+
+    code = "import hftlab, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={k: v for k, v in __import__("os").environ.items()
+                                          if k != "ARROW_DEFAULT_MEMORY_POOL"})
+    assert out.stdout.strip() == "system"
+
+
+def test_a_lazy_read_decodes_with_malloc_whatever_arrow_s_default(tmp_path):
+    """A process that chose another pool keeps it, and the replay's reads still use
+    malloc (data/store.py _system_allocator)."""
+    if not hasattr(pa, "mimalloc_memory_pool"):
+        pytest.skip("this pyarrow has no mimalloc pool to set as the default")
+    path = l2_stream(20_000, seed=1).save(tmp_path / "s.parquet")
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.mimalloc_memory_pool())
+    try:
+        data = load(path, lazy=True)
+        mim = pa.mimalloc_memory_pool().max_memory()
+        peak = pa.system_memory_pool().max_memory()
+        chunks = list(data.iter_columns(1_000))
+        assert sum(len(c[0]) for c in chunks) == len(load(path).events)
+        assert pa.default_memory_pool().backend_name == "mimalloc"  # set back
+        assert pa.system_memory_pool().max_memory() >= peak
+        assert pa.mimalloc_memory_pool().max_memory() == mim  # nothing decoded there
+    finally:
+        pa.set_memory_pool(before)

@@ -32,6 +32,7 @@ was 90 with the old code and file (67 for an old file now).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
@@ -127,7 +128,8 @@ class _File:
         try:
             # read column by column, without pre-buffering whole row groups: the replay
             # reads ahead on a thread of its own, and this keeps memory low
-            self.pf = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+            with _system_allocator():
+                self.pf = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
             schema = self.pf.schema_arrow
         except (OSError, pa.ArrowException) as exc:
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
@@ -200,7 +202,8 @@ class _File:
                                   use_threads=False)
         while True:
             try:
-                batch = next(it, None)
+                with _system_allocator():
+                    batch = next(it, None)
             except (OSError, pa.ArrowException) as exc:
                 raise DataError(f"{self.path}: not a readable Parquet file: corrupt data "
                                 f"after row {row} of {self.n_rows} ({exc})") from None
@@ -208,6 +211,24 @@ class _File:
                 return
             yield row, [_numpy(batch.column(name), name, self.path, row) for name in columns]
             row += batch.num_rows
+
+
+@contextmanager
+def _system_allocator() -> Iterator[None]:
+    """Arrow allocates with the C library's malloc while in the block: a reader made in it
+    keeps that pool. A replay's chunks are decoded on its reading thread and freed on the
+    loop's; with Arrow's default mimalloc pool, half of all fresh processes ran a 1 M-event
+    replay at 1.5-1.8 times the CPU of the other half (l5: 0.14-0.16 against 0.08-0.10 s),
+    and peaked 20-26 MB higher; with malloc each run took 0.09-0.11 s (2026-12-08,
+    engine_throughput.py children). hftlab also makes malloc Arrow's default when it is
+    imported before pyarrow (hftlab/__init__.py), which spares mimalloc's own 20 MB; this
+    block covers a process that imported pyarrow first. The pool before is set back."""
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 def _numpy(arr: pa.Array, name: str, path: Path, row: int) -> np.ndarray:
