@@ -46,7 +46,6 @@ import numpy as np
 from numba import types
 
 from hftlab.core.calls import Entry, address_of, caller
-from hftlab.core.specialise import plain_args
 from hftlab.engine.accounting_nb import apply_fill, fee_of, mark
 from hftlab.core.book_nb import (ERR_RANGE, ERR_UNKNOWN_ORDER_QTY, WARN_NEGATIVE_LEVEL,
                                  apply_delta, apply_event, apply_l2)
@@ -59,8 +58,8 @@ from hftlab.core.layout import (ERR_DATA_RANGE, RUN_ARRIVE, RUN_DESK, RUN_DONE, 
                                 R_MODIFIED, R_REFUSED, W_DENIED, W_END, W_FILL, W_ORDER, W_START,
                                 W_TIMER)
 from hftlab.engine.interface_nb import RUN_SIG, call_strategy
-from hftlab.engine.venue_nb import (book_mid, is_open, may_touch, on_market_event, own_ranges,
-                                    release_closed)
+from hftlab.engine.samples_nb import sample
+from hftlab.engine.venue_nb import may_touch, on_market_event, own_ranges, release_closed
 from hftlab.risk.monitor_nb import monitor
 from hftlab.risk.pretrade_nb import has_requests
 from hftlab.schema import Kind, OrderStatus
@@ -91,56 +90,6 @@ def guard(now, lacct, instruments, orders, active, free, cur, entry, eends, rec_
         send(0, n, now, rcmds, orders, active, free, cur, entry, eends, rec_o, lacct, market, venues,
              instruments, rparams, rstate, rec_r, rcmds, True)
         cur[0].release = 1
-
-
-@nb.njit(cache=True)
-def sample(now, acct, instruments, qty, top, base, orders, active, cur, market, rec_s):
-    """One state row per instrument: account marked to the exchange mid, our quotes, the top."""
-    n_instr = acct.shape[0]
-    width = qty.shape[2]
-    for i in range(n_instr):
-        mb = np.int64(instruments[i].mark_book)
-        mark(acct, instruments, i, book_mid(qty, top, base, mb))
-        bid = 0
-        ask = 0
-        for k in range(cur[0].n_active):
-            s = active[k]
-            if market[orders[s].book].instrument != i:
-                continue
-            if not is_open(orders[s].status):
-                continue
-            p = orders[s].price
-            if orders[s].side > 0 and p > bid:
-                bid = p
-            if orders[s].side < 0 and (ask == 0 or p < ask):
-                ask = p
-        a = acct[i]
-        state_row(rec_s, cur, now, i, np.int64(a.position), bid, ask,
-                  base[mb] + top[mb, 0] if top[mb, 0] >= 0 else 0,
-                  base[mb] + top[mb, 1] if top[mb, 1] < width else 0, a)
-
-
-@plain_args
-@nb.njit(cache=True)
-def state_row(rec, cur, now, i, position, bid, ask, best_bid, best_ask, a):
-    """The one writer of the states record (schema.STATE_RECORD_DTYPE): every field; a is
-    the instrument's account row."""
-    n = cur[0].n_states
-    r = rec[n]
-    r.ts = now
-    r.instrument = i
-    r.position = position
-    r.cash = a.cash
-    r.fees = a.fees
-    r.realized_pnl = a.realized
-    r.unrealized_pnl = a.unrealized
-    r.equity = a.equity
-    r.mid = a.mid
-    r.bid = bid
-    r.ask = ask
-    r.best_bid = best_bid
-    r.best_ask = best_ask
-    cur[0].n_states = n + 1
 
 
 @nb.njit(cache=True)
