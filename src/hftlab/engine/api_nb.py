@@ -250,11 +250,10 @@ def request_resume(orders):
     orders.counts[0].pause = -1
 
 
-@plain_args
 @nb.njit(cache=True)
-def requote(view, orders, book, side, price, qty, tif):
-    """Keep one order at (side, price) on book, keeping its queue place; cancel our other
-    orders on that side that have no command in flight. qty 0 withdraws the side."""
+def withdraw(view, orders, book, side, price, qty):
+    """Cancel our orders on that side of book that have no command in flight, except one
+    at price while qty > 0 (kept, with its queue place); True when one is kept."""
     have = False
     for k in range(view.clock[0].n_active):
         o = view.orders[view.active[k]]
@@ -264,5 +263,28 @@ def requote(view, orders, book, side, price, qty, tif):
             have = True
         elif o.pending == 0:
             cancel(orders, o.order_id)
-    if not have and qty > 0 and price > 0:
+    return have
+
+
+@plain_args
+@nb.njit(cache=True)
+def requote(view, orders, book, side, price, qty, tif):
+    """Keep one order at (side, price) on book, keeping its queue place; cancel our other
+    orders on that side that have no command in flight. qty 0 withdraws the side."""
+    if not withdraw(view, orders, book, side, price, qty) and qty > 0 and price > 0:
         submit(view, orders, book, side, price, qty, tif, 0)
+
+
+@plain_args
+@nb.njit(cache=True)
+def requote_both(view, orders, book, bid, bid_qty, ask, ask_qty, tif):
+    """requote both sides, every cancel before any new order. Two requote calls would send
+    the new bid before the old ask's cancel: after a jump of more than the spread the new
+    bid meets our own old ask at the venue (a post-only bid is rejected, a GTC one trades
+    with it), where a market maker pulls its stale quotes first."""
+    keep_bid = withdraw(view, orders, book, 1, bid, bid_qty)
+    keep_ask = withdraw(view, orders, book, -1, ask, ask_qty)
+    if not keep_bid and bid_qty > 0 and bid > 0:
+        submit(view, orders, book, 1, bid, bid_qty, tif, 0)
+    if not keep_ask and ask_qty > 0 and ask > 0:
+        submit(view, orders, book, -1, ask, ask_qty, tif, 0)
