@@ -96,9 +96,10 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
     if key in _ADAPTERS:
         return _ADAPTERS[key]
     import numba as nb
+    from numba.core import types
     from numba.core.errors import TypingError
 
-    from hftlab.engine.interface_nb import STRATEGY_SIG
+    from hftlab.engine.interface_nb import ORDERS_TYPE, STRATEGY_SIG, VIEW_TYPE
 
     # compiled afresh (not from the user's cache) so that its typed code can be checked
     user = nb.njit(getattr(fn, "py_func", fn))
@@ -107,8 +108,10 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
         user(reason, book, view, orders, raw.view(dtype)[0])
         return 0
 
-    try:
-        compiled = nb.njit(STRATEGY_SIG)(step)
+    try:  # fn with numba's reference counting, as it may allocate; the step around it,
+        # called at every wake-up, allocates nothing and counts no references to the view
+        user.compile((types.int64, types.int64, VIEW_TYPE, ORDERS_TYPE, nb.from_dtype(dtype)))
+        compiled = nb.njit(STRATEGY_SIG, _nrt=False)(step)
         readonly = _writes_view(user, set())
     except TypingError as err:
         text = str(err)
