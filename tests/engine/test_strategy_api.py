@@ -2,6 +2,7 @@
 state; typed order events for Python strategies; books by name."""
 
 import numba as nb
+import numpy as np
 import pytest
 
 import hftlab
@@ -9,8 +10,9 @@ from hftlab.engine.api_nb import ORDER_VIEW_DTYPE
 from hftlab.engine.backtest import EngineError
 from hftlab.risk import RiskLimits
 from hftlab.schema import OrderStatus, Reason, Wake
-from hftlab.strategy import (BookId, TradingState, best_ask, best_bid, n_orders, order, position,
-                             request_kill, requote, requote_both, submit, trading_state)
+from hftlab.strategy import (BookId, TradingState, best_ask, best_bid, depth, n_orders, order,
+                             position, request_kill, requote, requote_both, submit,
+                             trading_state)
 from tests.engine.conftest import US, book_rows, events, venue
 
 T = hftlab.schema.Kind.TRADE
@@ -320,3 +322,19 @@ def test_requote_both_pulls_the_stale_quotes_before_the_new_ones(fn, rejected):
     rest = o[(o["ts_exchange"] == 60 * US) & (o["status"] == OrderStatus.ACCEPTED)]
     assert set(zip(rest["side"], rest["price"])) == ({(-1, 116)} if rejected else
                                                       {(1, 114), (-1, 116)})
+
+
+@nb.njit
+def allocates(reason, book, view, orders, st):
+    """Allocates arrays of its own and through depth at every wake-up."""
+    if reason == Wake.TIMER:
+        px, qty = depth(view, 0, 2)
+        st.total += int(np.ones(3).sum()) + px[0, 0] + qty[1, 0]
+
+
+def test_a_strategy_that_allocates_at_every_wake_up_runs():
+    """The engine calls strategies without numba's reference counting; a strategy's own
+    function keeps it, so its arrays are made and freed as numba makes them."""
+    strat = hftlab.CompiledStrategy(allocates, {"total": 0}, timer_ns=US)
+    st = hftlab.backtest(market(), strat, venues=[venue()]).strategy_state
+    assert st["total"][0] == 200 * (3 + 100 + 5)  # bid 100, ask size 5, one wake a us
