@@ -2,7 +2,8 @@
 chunk the compiled loop works on, with the events still on their way to the host carried
 into the next one (engine/backtest.py drives both).
 
-Each chunk is copied by the reading thread into one of three reused buffers that keep
+Each chunk after the first (into which nothing is carried) is copied by the reading
+thread into one of three reused buffers that keep
 ROOM free rows in front of it, so the events carried into the next chunk (those received
 after the exchange has seen the chunk's last event: about a feed latency's worth) are
 written into those rows instead of the whole next chunk being copied after them on the
