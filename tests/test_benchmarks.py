@@ -93,3 +93,25 @@ def test_both_sides_leave_the_same_fills_on_the_binance_spot_capture(shared_data
         pytest.skip(f"Binance capture not found at {path}")
     data, feed, _ = et.market(argparse.Namespace(stream=None, data=str(path)))
     assert same_fills(data, feed, tmp_path) == 353
+
+
+def test_an_order_by_order_day_becomes_the_level_feed_both_sides_replay():
+    """benchmarks/l2_of.py: each L3 event becomes the level it leaves (an execution a trade
+    by the other side first); a removal the file never added is refused, naming it."""
+    import l2_of
+    from hftlab.schema import Kind
+    from tests.engine.conftest import events
+
+    A, C, D, E = Kind.ADD, Kind.CANCEL, Kind.DELETE, Kind.EXECUTE
+    l3 = events([(0, Kind.LEVEL, 1, 99, 7), (1, A, 1, 100, 5, 1), (2, A, 1, 100, 3, 2),
+                 (3, C, 1, 100, 1, 1), (4, E, 1, 100, 4, 1), (5, D, 1, 100, 3, 2),
+                 (6, A, -1, 101, 2, 3), (7, Kind.TRADE, 1, 101, 1)])
+    ev = l2_of.level_events(l3).events
+    got = [(int(t) // 1000, int(k), int(s), int(p), int(q))
+           for t, k, s, p, q in zip(ev["ts"], ev["kind"], ev["side"], ev["price"], ev["qty"])]
+    L, T = int(Kind.LEVEL), int(Kind.TRADE)
+    assert got == [(0, L, 1, 99, 7), (1, L, 1, 100, 5), (2, L, 1, 100, 8), (3, L, 1, 100, 7),
+                   (4, T, -1, 100, 4), (4, L, 1, 100, 3), (5, L, 1, 100, 0),
+                   (6, L, -1, 101, 2), (7, T, 1, 101, 1)]
+    with pytest.raises(SystemExit, match=r"event 1 \(DELETE 2 lots at 100, side 1\) leaves -2"):
+        l2_of.level_events(events([(0, A, -1, 101, 1, 1), (1, D, 1, 100, 2, 9)]))
