@@ -29,12 +29,13 @@ def arrival_time(i, number, seed, last, ts, ts_local, venue, venues):
     """When event i (of the chunk's columns ts, ts_local, venue; number: its number in the
     data) reaches the host on a FIFO feed whose previous event arrived at last: recorded or
     ts + feed latency, never before last."""
-    v = venue[i]
-    if venues[v].recorded > 0 and ts_local[i] != 0:
-        tl = ts_local[i]
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    v = venue[u]
+    if venues[v].recorded > 0 and ts_local[u] != 0:
+        tl = ts_local[u]
     else:
-        tl = ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter)
-    return max(tl, last, ts[i])
+        tl = ts[u] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter)
+    return max(tl, last, ts[u])
 
 
 @nb.njit(cache=True, inline="always")
@@ -55,13 +56,14 @@ def queue_arrival(i, number, seed, ts, ts_local, venue, venues, arr, ends):
     venue, else ts + feed latency, FIFO per venue. A venue's row stays sorted by (time,
     event): the entry goes in from the tail, so an event that arrives in order costs one
     comparison and one that arrives early one move per queued event it overtakes."""
-    v = np.int64(venue[i])
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    v = np.int64(venue[u])
     e = ends[v]
-    if venues[v].recorded > 0 and ts_local[i] != 0:
-        t = max(ts_local[i], ts[i])
+    if venues[v].recorded > 0 and ts_local[u] != 0:
+        t = max(ts_local[u], ts[u])
     else:
-        t = max(ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
-                e.last, ts[i])
+        t = max(ts[u] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
+                e.last, ts[u])
         e.last = t
     k = e.tail
     while k > e.head and arr[v, k - 1].ts > t:
@@ -216,20 +218,21 @@ def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lq
     """Market event i of the chunk's columns reaches the host: replay its ladder update
     (lidx, lnew) on the host's book and keep its trade or status; returns its book. The
     book's top-of-book view is the caller's (show)."""
-    b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
-    k = kind[i]
-    idx = lidx[i]
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    b = np.int64(venue[u]) * n_instr + np.int64(instr[u])
+    k = kind[u]
+    idx = lidx[u]
     if idx >= 0:
-        set_level(lqty, ltop, b, BID_ROW if side[i] > 0 else ASK_ROW, idx, lnew[i])
+        set_level(lqty, ltop, b, BID_ROW if side[u] > 0 else ASK_ROW, idx, lnew[u])
     elif idx == -2:
         clear_book(lqty, ltop, b)
     if k == Kind.STATUS:
-        market[b].status = qty[i]
+        market[b].status = qty[u]
     elif k == Kind.TRADE or k == Kind.EXECUTE:
-        market[b].last_price = price[i]
-        market[b].last_qty = qty[i]
-        market[b].last_side = side[i] if k == Kind.TRADE else -side[i]
-        market[b].last_ts = ts[i]
+        market[b].last_price = price[u]
+        market[b].last_qty = qty[u]
+        market[b].last_side = side[u] if k == Kind.TRADE else -side[u]
+        market[b].last_ts = ts[u]
         market[b].last_kind = k
     return b
 
