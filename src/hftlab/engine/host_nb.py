@@ -132,7 +132,17 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
     delivered = False
     wake = 0
     wb = -1
-    if arr.shape[1] > 0:
+    run = -1  # events at the head of a one-book recorded feed's row that follow one another
+    if arr.shape[1] > 0 and not stop_on_wake and market.shape[0] == 1:
+        run, t = arrived(now, arr, ends)
+    if run >= 0:  # delivered as one run of the chunk, as on a FIFO feed (below)
+        i = arr[0, ends[0].head].event if run > 0 else 0
+        deliver_run(i, i + run, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr,
+                    lqty, ltop, market)
+        if run > 0:
+            ends[0].head += run
+            shown, last, delivered = 0, t, True
+    elif arr.shape[1] > 0:
         while True:
             t, v = next_arrival(arr, ends)
             if v < 0 or t > now:
@@ -155,8 +165,7 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
         i = c.next_local
         j, t, last = received(now, i, c.next_ex, c.local_next_ts, c.events - (c.next_ex - i),
                               last, c.feed_seed, ts, ts_local, venue, venues)
-        for k in range(i, j):
-            deliver(k, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
+        deliver_run(i, j, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
                     ltop, market)
         if j > i:
             shown, delivered = 0, True
@@ -209,6 +218,44 @@ def received(now, i, stop, t, number, last, seed, ts, ts_local, venue, venues):
         number += 1
         t = -1
     return i, np.int64(-1), last
+
+
+@nb.njit(cache=True, inline="always")
+def arrived(now, arr, ends):
+    """How many events at the head of the one venue's row of a recorded feed (arr, ends)
+    have reached the host by now, when they are consecutive events of the chunk (a feed
+    that arrives in order): (count, the last one's arrival time); (-1, 0) when they are
+    not, or the feed has more than one venue. One pass over the row's times, so that the
+    events are then delivered in a loop of their own (catch_up): with the row's head
+    taken event by event, each delivery waited for the queue entry that names its event
+    (1 M events of the recorded stream: 18 -> NN ms)."""
+    if ends.shape[0] != 1:
+        return -1, np.int64(0)
+    h = ends[0].head
+    if ends[0].tail == h:
+        return 0, np.int64(0)
+    first = arr[0, h].event
+    k = h
+    last = np.int64(0)
+    while k < ends[0].tail:
+        x = arr[0, k]
+        if x.ts > now:
+            break
+        if x.event != first + (k - h):
+            return -1, np.int64(0)
+        last = x.ts
+        k += 1
+    return k - h, last
+
+
+@nb.njit(cache=True, inline="always")
+def deliver_run(i, j, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
+                market):
+    """Deliver events [i, j) of the chunk to the host of a one-book run (deliver); the
+    book's view is the caller's (show)."""
+    for k in range(i, j):
+        deliver(k, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
+                market)
 
 
 # inlined: once per replayed event; as calls, this and book_nb.set_level cost ~10 % (measured)
