@@ -136,3 +136,39 @@ def test_the_binance_usdm_capture_is_received_as_it_arrived(shared_data):
     hftlab.backtest(data, w, venues=[recorded() for _ in data.venues], sample_ns=10**15)
     times = np.array([s[0] for s in w.seen])
     assert np.array_equal(times, np.sort(arrive, kind="stable"))
+
+
+class Look(hftlab.Strategy):
+    """Notes the host's book 0 at every timer wake-up: (host time, 3 levels a side)."""
+
+    timer_ns = 7 * US
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+
+    def on_timer(self, ctx):
+        d = ctx.depth(0, 3)
+        self.seen.append((ctx.now, *(tuple(int(x) for x in d[k]) for k in sorted(d))))
+
+
+def test_a_recorded_feed_delivered_in_batches_shows_what_has_arrived():
+    # a strategy that does not wake on market events is handed the host's book in
+    # batches; a one-venue feed whose arrivals follow one another is delivered as one run
+    # of the chunk (host_nb.arrived), others event by event: both show the same books,
+    # here against the same feed beside a second, empty venue (event by event throughout)
+    rng = np.random.default_rng(5)
+    n = 600
+    ts = np.arange(n) * 3
+    late = (np.arange(n) % 11 == 4) & (np.arange(n) > n // 2)  # in order, then not
+    tl = ts + 2 + np.where(late, rng.integers(10, 60, n), 0)
+    rows = [(0, int(t), int(u), L, 1 - 2 * (k % 2), 100 + 5 * (k % 2) + (k // 2) % 3,
+             k % 4) for k, (t, u) in enumerate(zip(ts, tl))]
+    ev = capture(rows)
+    seen = []
+    for venues in (["X"], ["X", "Y"]):
+        data = MarketData(ev, [Instrument("Z", 0.01)], [Venue(v) for v in venues]).validate()
+        look = Look()
+        hftlab.backtest(data, look, venues=[recorded() for _ in venues], chunk_size=64)
+        seen.append(look.seen)
+    assert len(seen[0]) > 200
+    assert seen[0] == seen[1]

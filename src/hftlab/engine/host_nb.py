@@ -29,12 +29,13 @@ def arrival_time(i, number, seed, last, ts, ts_local, venue, venues):
     """When event i (of the chunk's columns ts, ts_local, venue; number: its number in the
     data) reaches the host on a FIFO feed whose previous event arrived at last: recorded or
     ts + feed latency, never before last."""
-    v = venue[i]
-    if venues[v].recorded > 0 and ts_local[i] != 0:
-        tl = ts_local[i]
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    v = venue[u]
+    if venues[v].recorded > 0 and ts_local[u] != 0:
+        tl = ts_local[u]
     else:
-        tl = ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter)
-    return max(tl, last, ts[i])
+        tl = ts[u] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter)
+    return max(tl, last, ts[u])
 
 
 @nb.njit(cache=True, inline="always")
@@ -55,13 +56,14 @@ def queue_arrival(i, number, seed, ts, ts_local, venue, venues, arr, ends):
     venue, else ts + feed latency, FIFO per venue. A venue's row stays sorted by (time,
     event): the entry goes in from the tail, so an event that arrives in order costs one
     comparison and one that arrives early one move per queued event it overtakes."""
-    v = np.int64(venue[i])
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    v = np.int64(venue[u])
     e = ends[v]
-    if venues[v].recorded > 0 and ts_local[i] != 0:
-        t = max(ts_local[i], ts[i])
+    if venues[v].recorded > 0 and ts_local[u] != 0:
+        t = max(ts_local[u], ts[u])
     else:
-        t = max(ts[i] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
-                e.last, ts[i])
+        t = max(ts[u] + keyed_draw(seed, number, venues[v].feed, venues[v].feed_jitter),
+                e.last, ts[u])
         e.last = t
     k = e.tail
     while k > e.head and arr[v, k - 1].ts > t:
@@ -130,7 +132,17 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
     delivered = False
     wake = 0
     wb = -1
-    if arr.shape[1] > 0:
+    run = -1  # events at the head of a one-book recorded feed's row that follow one another
+    if arr.shape[1] > 0 and not stop_on_wake and market.shape[0] == 1:
+        run, t = arrived(now, arr, ends)
+    if run >= 0:  # delivered as one run of the chunk, as on a FIFO feed (below)
+        i = arr[0, ends[0].head].event if run > 0 else 0
+        deliver_run(i, i + run, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr,
+                    lqty, ltop, market)
+        if run > 0:
+            ends[0].head += run
+            shown, last, delivered = 0, t, True
+    elif arr.shape[1] > 0:
         while True:
             t, v = next_arrival(arr, ends)
             if v < 0 or t > now:
@@ -153,8 +165,7 @@ def catch_up(now, stop_on_wake, ev, cur, prm, venues, lqty, ltop, base, market, 
         i = c.next_local
         j, t, last = received(now, i, c.next_ex, c.local_next_ts, c.events - (c.next_ex - i),
                               last, c.feed_seed, ts, ts_local, venue, venues)
-        for k in range(i, j):
-            deliver(k, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
+        deliver_run(i, j, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty,
                     ltop, market)
         if j > i:
             shown, delivered = 0, True
@@ -209,6 +220,45 @@ def received(now, i, stop, t, number, last, seed, ts, ts_local, venue, venues):
     return i, np.int64(-1), last
 
 
+@nb.njit(cache=True, inline="always")
+def arrived(now, arr, ends):
+    """How many events at the head of the one venue's row of a recorded feed (arr, ends)
+    have reached the host by now, when they are consecutive events of the chunk (a feed
+    that arrives in order): (count, the last one's arrival time); (-1, 0) when they are
+    not, or the feed has more than one venue. One pass over the row's times, so that the
+    events are then delivered in a loop of their own (catch_up): with the row's head
+    taken event by event, each delivery waited for the queue entry that names its event
+    (catch_up on 1 M events of the recorded stream replaying only, perf samples over 20
+    runs: 18 -> 16.5 ms, the second on a busier machine)."""
+    if ends.shape[0] != 1:
+        return -1, np.int64(0)
+    h = ends[0].head
+    if ends[0].tail == h:
+        return 0, np.int64(0)
+    first = arr[0, h].event
+    k = h
+    last = np.int64(0)
+    while k < ends[0].tail:
+        x = arr[0, k]
+        if x.ts > now:
+            break
+        if x.event != first + (k - h):
+            return -1, np.int64(0)
+        last = x.ts
+        k += 1
+    return k - h, last
+
+
+@nb.njit(cache=True, inline="always")
+def deliver_run(i, j, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
+                market):
+    """Deliver events [i, j) of the chunk to the host of a one-book run (deliver); the
+    book's view is the caller's (show)."""
+    for k in range(i, j):
+        deliver(k, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
+                market)
+
+
 # inlined: once per replayed event; as calls, this and book_nb.set_level cost ~10 % (measured)
 @nb.njit(cache=True, inline="always")
 def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lqty, ltop,
@@ -216,20 +266,21 @@ def deliver(i, ts, venue, instr, kind, side, price, qty, lidx, lnew, n_instr, lq
     """Market event i of the chunk's columns reaches the host: replay its ladder update
     (lidx, lnew) on the host's book and keep its trade or status; returns its book. The
     book's top-of-book view is the caller's (show)."""
-    b = np.int64(venue[i]) * n_instr + np.int64(instr[i])
-    k = kind[i]
-    idx = lidx[i]
+    u = np.uint64(i)  # read at an unsigned index: no negative-index fix-up (loop_nb.exchange)
+    b = np.int64(venue[u]) * n_instr + np.int64(instr[u])
+    k = kind[u]
+    idx = lidx[u]
     if idx >= 0:
-        set_level(lqty, ltop, b, BID_ROW if side[i] > 0 else ASK_ROW, idx, lnew[i])
+        set_level(lqty, ltop, b, BID_ROW if side[u] > 0 else ASK_ROW, idx, lnew[u])
     elif idx == -2:
         clear_book(lqty, ltop, b)
     if k == Kind.STATUS:
-        market[b].status = qty[i]
+        market[b].status = qty[u]
     elif k == Kind.TRADE or k == Kind.EXECUTE:
-        market[b].last_price = price[i]
-        market[b].last_qty = qty[i]
-        market[b].last_side = side[i] if k == Kind.TRADE else -side[i]
-        market[b].last_ts = ts[i]
+        market[b].last_price = price[u]
+        market[b].last_qty = qty[u]
+        market[b].last_side = side[u] if k == Kind.TRADE else -side[u]
+        market[b].last_ts = ts[u]
         market[b].last_kind = k
     return b
 
