@@ -1,8 +1,12 @@
 """Ladder kernels: the best price and depth stay right through any sequence of level
-changes, with the occupancy index and with a plain (n, 2) top, and an emptying side costs
-the same whatever the ladder's width."""
+changes, with the occupancy index and with a plain (n, 2) top, an emptying side costs
+the same whatever the ladder's width, and a level written on a wide ladder maps its page
+once."""
 
+import resource
 import time
+
+import pytest
 
 import numpy as np
 from hypothesis import given, settings
@@ -56,9 +60,10 @@ def test_top_and_depth_match_a_full_scan_after_every_change(ops, indexed):
     px = np.empty((2, 4), dtype=np.int64)
     sz = np.empty((2, 4), dtype=np.int64)
     for n, (b, side, i, q) in enumerate(ops):
-        err, idx, _, new, _ = book_nb.apply_event(qty, top, base, omap, b, Kind.LEVEL, side,
-                                                  base[b] + i, q, 0, n)
-        assert (err, idx, new) == (0, i, q)
+        was = int(qty[b, BID_ROW if side > 0 else ASK_ROW, i])
+        err, idx, old, new, _ = book_nb.apply_event(qty, top, base, omap, b, Kind.LEVEL, side,
+                                                    base[b] + i, q, 0, n)
+        assert (err, idx, old, new) == (0, i, was, q)
         for bb in range(2):
             assert tuple(top[bb, :2]) == expected_top(qty, bb)
         book_nb.depth(qty, top, base, b, 4, px, sz)
@@ -113,3 +118,19 @@ def test_an_emptying_side_costs_the_same_on_a_12_million_tick_ladder():
     wide = min(flip_seconds(12_400_000, 2000) for _ in range(3))
     # a tick-by-tick search would walk ~6 M empty ticks per side per update here (minutes)
     assert wide < 20 * narrow + 0.05, (narrow, wide)
+
+
+@pytest.mark.skipif(not hasattr(resource, "RUSAGE_THREAD"), reason="Linux thread rusage")
+def test_a_new_level_faults_its_ladder_page_once():
+    # an empty level is known empty from the occupancy index and not read: a read of a
+    # page never written maps the zero page, and the write then faulted a second time
+    width = 20_000_000
+    qty, top = book_nb.new_books(1, width)
+    idx = np.arange(256) * 512 + 10_000_000  # one level in each of 256 small pages
+    book_nb.set_level(qty, top, 0, BID_ROW, 0, 1)  # compiled before counting
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    for i in idx:
+        assert book_nb.set_level(qty, top, 0, BID_ROW, int(i), 2) == 0
+    faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+    assert faults < 1.5 * len(idx)  # was 2 per page: the read's and the write's
+    assert top[0, 0] == idx[-1] and qty[0, BID_ROW, idx].sum() == 2 * len(idx)

@@ -2,6 +2,7 @@
 state; typed order events for Python strategies; books by name."""
 
 import numba as nb
+import numpy as np
 import pytest
 
 import hftlab
@@ -9,8 +10,9 @@ from hftlab.engine.api_nb import ORDER_VIEW_DTYPE
 from hftlab.engine.backtest import EngineError
 from hftlab.risk import RiskLimits
 from hftlab.schema import OrderStatus, Reason, Wake
-from hftlab.strategy import (BookId, TradingState, best_ask, best_bid, n_orders, order, position,
-                             request_kill, submit, trading_state)
+from hftlab.strategy import (BookId, TradingState, best_ask, best_bid, depth, n_orders, order,
+                             position, request_kill, requote, requote_both, submit,
+                             trading_state)
 from tests.engine.conftest import US, book_rows, events, venue
 
 T = hftlab.schema.Kind.TRADE
@@ -276,3 +278,63 @@ def test_a_backtest_that_compiles_says_so_once_on_stderr_and_a_warm_one_says_not
     assert err == "compiling kernels (first run only; cached after) ...\n"
     rec = hftlab.backtest(market(), strat, venues=[venue()])
     assert capsys.readouterr().err == "" and rec.strategy_state["wakes"][0] > 0
+
+
+
+def jump_market():
+    """bid 100 / ask 110, then at 50 us the ask moves to 125 and the bid to 105: the mid
+    jumps from 105 to 115 while the market's bid stays below our old ask (106)."""
+    moved = [(50, L_, -1, 110, 0), (50, L_, -1, 125, 5), (50, L_, 1, 105, 5)]
+    return events([(0, L_, 1, 100, 5), (0, L_, -1, 110, 5)] + moved + [(200, L_, 1, 104, 1)])
+
+
+L_ = hftlab.schema.Kind.LEVEL
+POST = hftlab.schema.TimeInForce.POST_ONLY
+
+
+@nb.njit
+def quotes_side_by_side(reason, book, view, orders, st):
+    """Quotes mid -/+ 1, one side after the other (requote twice)."""
+    if reason == Wake.TIMER:
+        m = (best_bid(view, 0) + best_ask(view, 0)) // 2
+        requote(view, orders, 0, 1, m - 1, 1, POST)
+        requote(view, orders, 0, -1, m + 1, 1, POST)
+
+
+@nb.njit
+def quotes_both(reason, book, view, orders, st):
+    """Quotes mid -/+ 1 with requote_both."""
+    if reason == Wake.TIMER:
+        m = (best_bid(view, 0) + best_ask(view, 0)) // 2
+        requote_both(view, orders, 0, m - 1, 1, m + 1, 1, POST)
+
+
+@pytest.mark.parametrize("fn, rejected", [(quotes_side_by_side, 1), (quotes_both, 0)])
+def test_requote_both_pulls_the_stale_quotes_before_the_new_ones(fn, rejected):
+    """After the jump the new bid (114) stands above our old ask (106). Sent before that
+    ask's cancel, the venue meets it with our own ask and rejects it as post-only;
+    requote_both sends both cancels first, and both new quotes rest."""
+    strat = hftlab.CompiledStrategy(fn, {"x": 0}, timer_ns=20 * US)
+    o = hftlab.backtest(jump_market(), strat, venues=[venue()]).orders
+    self_cross = (o["status"] == OrderStatus.REJECTED) & (
+        o["reason"] == Reason.POST_ONLY_WOULD_CROSS)
+    assert int(self_cross.sum()) == rejected
+    rest = o[(o["ts_exchange"] == 60 * US) & (o["status"] == OrderStatus.ACCEPTED)]
+    assert set(zip(rest["side"], rest["price"])) == ({(-1, 116)} if rejected else
+                                                      {(1, 114), (-1, 116)})
+
+
+@nb.njit
+def allocates(reason, book, view, orders, st):
+    """Allocates arrays of its own and through depth at every wake-up."""
+    if reason == Wake.TIMER:
+        px, qty = depth(view, 0, 2)
+        st.total += int(np.ones(3).sum()) + px[0, 0] + qty[1, 0]
+
+
+def test_a_strategy_that_allocates_at_every_wake_up_runs():
+    """The engine calls strategies without numba's reference counting; a strategy's own
+    function keeps it, so its arrays are made and freed as numba makes them."""
+    strat = hftlab.CompiledStrategy(allocates, {"total": 0}, timer_ns=US)
+    st = hftlab.backtest(market(), strat, venues=[venue()]).strategy_state
+    assert st["total"][0] == 200 * (3 + 100 + 5)  # bid 100, ask size 5, one wake a us

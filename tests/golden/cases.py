@@ -5,7 +5,13 @@
 The simulated-market records were made before the strategy-API change (stop 10); the
 LOBSTER records were made again when replay fills were capped by what traded (issue 12:
 fill_model "partial"), and the records of before that cap are kept for the static maker
-under the all-or-nothing model (case "lobster_full", fill_model "full"). Every later
+under the all-or-nothing model (case "lobster_full", fill_model "full"). All were made
+again at stop 25, when the makers began to send both sides' cancels before any new order
+(api_nb.requote_both): on the LOBSTER day 11-38 post-only quotes per maker had been
+rejected for meeting our own stale opposite quote after a jump (now none; fills 468 ->
+475 static, 547 -> 551 inventory skew, 580 -> 561 Avellaneda-Stoikov, 510 -> 525 GLFT,
+519 toxicity-aware, 320 -> 322 static all-or-nothing); in the simulated market only the
+order of the order rows within a wake-up changed (the same orders and fills). Every later
 engine must reproduce them field by field.
 """
 

@@ -227,12 +227,23 @@ def row_of(side):
 @nb.njit(cache=True, inline="always")
 def set_level(qty, top, b, row, i, new_qty):
     """Set the aggregate at index i of a side and keep the top of book (and its occupancy
-    index, when top has one) right. Returns old qty."""
-    old = qty[b, row, i]
-    qty[b, row, i] = new_qty
-    if top.shape[1] > 2 and (old > 0) != (new_qty > 0):
+    index, when top has one) right. Returns old qty.
+
+    With an index, a level whose bit is clear is known to be empty (levels are never
+    negative: this is their only writer and its callers clamp at 0) and is not read: on
+    a ladder's lazily mapped memory (core/pages.py) reading a page never written maps the
+    shared zero page and the write then faults a second time (Binance spot capture: 6,000
+    of a replay's 11,500 page faults, about 1.6 us each, were its two ladders')."""
+    if top.shape[1] > 2:
         o1, o2, o3 = _offsets(qty.shape[2], row)
-        _mark(top, b, o1, o2, o3, i, new_qty > 0)
+        held = ((top[b, o1 + (i >> 6)] >> (i & 63)) & 1) != 0
+        old = qty[b, row, i] if held else np.int64(0)
+        qty[b, row, i] = new_qty
+        if held != (new_qty > 0):
+            _mark(top, b, o1, o2, o3, i, new_qty > 0)
+    else:
+        old = qty[b, row, i]
+        qty[b, row, i] = new_qty
     if row == BID_ROW:
         if new_qty > 0:
             if i > top[b, 0]:

@@ -6,7 +6,10 @@ traded prices are written; a capture's stray far-off quotes (Binance spot BTCUSD
 for transparent huge pages on arrays over 4 MB, so each such write maps and zeroes 2 MB:
 on that capture 107 MB of a replay's peak memory, and its first run took 2.5 times the
 CPU of the next (measured 2026-12-08). An anonymous mapping advised against huge pages
-maps 4 kB per page written; its pages read as zero, as np.zeros' do.
+maps 4 kB per page written; its pages read as zero, as np.zeros' do. A read of a page
+never written maps the shared zero page, and a write to it then faults a second time, so
+writers that can tell an element is still zero should not read it first (book_nb.set_level
+does not, through its occupancy index).
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ book index of a book / trade wake-up, else -1):
   fields, arrays allowed); it persists across wake-ups and comes back in the RunRecord.
 
 Everything here compiles with ``cache=True``: the strategy's own function is the only
-thing compiled for a new strategy.
+thing compiled for a new strategy. The helpers that allocate nothing (all but ``depth``)
+compile without numba's reference counting (``_nrt=False``): called at every wake-up, each
+call would otherwise count references to every array of the view on its way in and out.
 """
 
 from __future__ import annotations
@@ -99,28 +101,28 @@ def make_sink(cmds: np.ndarray, counts: np.ndarray) -> Orders:
 
 
 # -- the view ---------------------------------------------------------------------------
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def now(view):
     """Host time, ns since the epoch."""
     return view.clock[0].now
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def best_bid(view, book):
     """Best bid in ticks as the host sees it, 0 when the side is empty."""
     return view.books[book].bid
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def best_ask(view, book):
     """Best ask in ticks as the host sees it, 0 when the side is empty."""
     return view.books[book].ask
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def mid(view, book):
     """Mid in ticks, NaN when a side is empty."""
     b = view.books[book]
@@ -130,39 +132,39 @@ def mid(view, book):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def instrument_of(view, book):
     return view.books[book].instrument
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def position(view, instrument):
     """Signed position in lots, from the fills the host has received."""
     return np.int64(view.account[instrument].position)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def trading_state(view):
     """The risk engine's TradingState: ACTIVE, REDUCING (only reducing orders pass) or
     HALTED (compare with hftlab.strategy.TradingState's members)."""
     return view.clock[0].trading_state
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def n_orders(view):
     """How many of our orders the host lists (open, in flight, or closed this wake-up)."""
     return view.clock[0].n_active
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def order(view, k):
     """Our k-th listed order (0 <= k < n_orders(view)) as the host knows it."""
     return view.orders[view.active[k]]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def is_open(o):
     """True while the host believes the order open or in flight (NEW, ACCEPTED or
     PARTIALLY_FILLED)."""
@@ -182,7 +184,7 @@ def depth(view, book, levels):
 
 # -- the sink ---------------------------------------------------------------------------
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
     """Write one command (every field); False, and counted, when the sink is full."""
     c = orders.counts[0]
@@ -196,7 +198,7 @@ def _command(orders, action, book, side, price, qty, tif, order_type, order_id):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
     """Send a new order (side +1 buy / -1 sell, price ticks, qty lots, tif a TimeInForce);
     returns the id it gets if it passes the gate, or -1 when the sink is full."""
@@ -209,21 +211,21 @@ def submit(view, orders, book, side, price, qty, tif=0, order_type=0):
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def market(view, orders, book, side, qty):
     """A market order (IOC): fills what the book holds now, the rest expires."""
     return submit(view, orders, book, side, 0, qty, 1, 1)
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def cancel(orders, order_id):
     """Cancel one of our orders; False when the sink is full."""
     return _command(orders, ACT_CANCEL, 0, 0, 0, 0, 0, 0, order_id)
 
 
 @plain_args
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def modify(orders, order_id, price, qty):
     """New price and new total quantity of one of our orders (the venue subtracts what
     filled when the modify arrives; at or below that it cancels the rest); False when the
@@ -231,30 +233,29 @@ def modify(orders, order_id, price, qty):
     return _command(orders, ACT_MODIFY, 0, 0, price, qty, 0, 0, order_id)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def request_kill(orders):
     """Ask the risk gate to fire the kill switch (cancel all, flatten, deny new orders).
     Only the risk desk or the configuration resets it."""
     orders.counts[0].kill = 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def request_pause(orders):
     """Ask the gate to deny new orders (open ones stay) until request_resume."""
     orders.counts[0].pause = 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def request_resume(orders):
     """End a pause this strategy asked for (a kill or a loss halt stays)."""
     orders.counts[0].pause = -1
 
 
-@plain_args
-@nb.njit(cache=True)
-def requote(view, orders, book, side, price, qty, tif):
-    """Keep one order at (side, price) on book, keeping its queue place; cancel our other
-    orders on that side that have no command in flight. qty 0 withdraws the side."""
+@nb.njit(cache=True, _nrt=False)
+def withdraw(view, orders, book, side, price, qty):
+    """Cancel our orders on that side of book that have no command in flight, except one
+    at price while qty > 0 (kept, with its queue place); True when one is kept."""
     have = False
     for k in range(view.clock[0].n_active):
         o = view.orders[view.active[k]]
@@ -264,5 +265,28 @@ def requote(view, orders, book, side, price, qty, tif):
             have = True
         elif o.pending == 0:
             cancel(orders, o.order_id)
-    if not have and qty > 0 and price > 0:
+    return have
+
+
+@plain_args
+@nb.njit(cache=True, _nrt=False)
+def requote(view, orders, book, side, price, qty, tif):
+    """Keep one order at (side, price) on book, keeping its queue place; cancel our other
+    orders on that side that have no command in flight. qty 0 withdraws the side."""
+    if not withdraw(view, orders, book, side, price, qty) and qty > 0 and price > 0:
         submit(view, orders, book, side, price, qty, tif, 0)
+
+
+@plain_args
+@nb.njit(cache=True, _nrt=False)
+def requote_both(view, orders, book, bid, bid_qty, ask, ask_qty, tif):
+    """requote both sides, every cancel before any new order. Two requote calls would send
+    the new bid before the old ask's cancel: after a jump of more than the spread the new
+    bid meets our own old ask at the venue (a post-only bid is rejected, a GTC one trades
+    with it), where a market maker pulls its stale quotes first."""
+    keep_bid = withdraw(view, orders, book, 1, bid, bid_qty)
+    keep_ask = withdraw(view, orders, book, -1, ask, ask_qty)
+    if not keep_bid and bid_qty > 0 and bid > 0:
+        submit(view, orders, book, 1, bid, bid_qty, tif, 0)
+    if not keep_ask and ask_qty > 0 and ask > 0:
+        submit(view, orders, book, -1, ask, ask_qty, tif, 0)

@@ -70,8 +70,10 @@ def _state_record(state: dict | np.ndarray | None) -> np.ndarray:
     if state is None:
         state = {"_": 0}
     if isinstance(state, np.ndarray):
-        check(state.dtype.names is not None and state.shape == (1,), "state",
-              "a one-row structured array", f"{state.dtype} of shape {state.shape}")
+        ok = state.dtype.names is not None and state.shape == (1,)
+        # the value's text only when refused: a large record's dtype takes ~3 ms to print
+        check(ok, "state", "a one-row structured array",
+              None if ok else f"{state.dtype} of shape {state.shape}")
         return state.copy()
     check(isinstance(state, dict) and all(isinstance(k, str) for k in state), "state",
           "a dict of field name -> initial int, float or array", type(state).__name__)
@@ -96,9 +98,10 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
     if key in _ADAPTERS:
         return _ADAPTERS[key]
     import numba as nb
+    from numba.core import types
     from numba.core.errors import TypingError
 
-    from hftlab.engine.interface_nb import STRATEGY_SIG
+    from hftlab.engine.interface_nb import ORDERS_TYPE, STRATEGY_SIG, VIEW_TYPE
 
     # compiled afresh (not from the user's cache) so that its typed code can be checked
     user = nb.njit(getattr(fn, "py_func", fn))
@@ -107,8 +110,10 @@ def _adapter(fn: Callable, dtype: np.dtype, name: str) -> Callable:
         user(reason, book, view, orders, raw.view(dtype)[0])
         return 0
 
-    try:
-        compiled = nb.njit(STRATEGY_SIG)(step)
+    try:  # fn with numba's reference counting, as it may allocate; the step around it,
+        # called at every wake-up, allocates nothing and counts no references to the view
+        user.compile((types.int64, types.int64, VIEW_TYPE, ORDERS_TYPE, nb.from_dtype(dtype)))
+        compiled = nb.njit(STRATEGY_SIG, _nrt=False)(step)
         readonly = _writes_view(user, set())
     except TypingError as err:
         text = str(err)

@@ -2,7 +2,8 @@
 chunk the compiled loop works on, with the events still on their way to the host carried
 into the next one (engine/backtest.py drives both).
 
-Each chunk is copied by the reading thread into one of three reused buffers that keep
+Each chunk after the first (into which nothing is carried) is copied by the reading
+thread into one of three reused buffers that keep
 ROOM free rows in front of it, so the events carried into the next chunk (those received
 after the exchange has seen the chunk's last event: about a feed latency's worth) are
 written into those rows instead of the whole next chunk being copied after them on the
@@ -61,18 +62,19 @@ class _Buffers:
 
 
 def read_ahead(data: MarketData, chunk_size: int, room: int) -> Iterator[list[np.ndarray]]:
-    """Event columns chunk by chunk, each room (ROOM or 0) rows then the chunk's (module
-    doc); the next chunk is read (and copied) on a thread while the compiled loop (which
-    releases the GIL) works on the current one."""
+    """Event columns chunk by chunk, each after the first room (ROOM or 0) rows then the
+    chunk's (module doc; the first chunk, into which nothing is carried, as read); the
+    next chunk is read (and copied) on a thread while the compiled loop (which releases
+    the GIL) works on the current one."""
     it = data.iter_columns(chunk_size)
     bufs = _Buffers()
 
-    def read() -> list[np.ndarray] | None:
-        cols = next(it, None)
-        return cols if cols is None or room == 0 else bufs.put(cols)
+    def read(first: bool = False) -> list[np.ndarray] | None:
+        cols = next(it, None)  # nothing is carried into the first chunk: not copied
+        return cols if cols is None or room == 0 or first else bufs.put(cols)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(read)
+        ahead = pool.submit(read, True)
         while True:
             chunk = ahead.result()
             if chunk is None:
@@ -87,14 +89,15 @@ class EventWindow:
     On a recorded feed (by_arrival) it also keeps the engine's queues of events on their
     way to the host (EngineState.arrivals) as long as the chunk, their event indexes
     moved with it. Chunks come from read_ahead with the same room (free rows, then the
-    events)."""
+    events; the first chunk without them)."""
 
     def __init__(self, first: list[np.ndarray], e: "Engine", by_arrival: bool,
                  room: int) -> None:
         self.room = room
-        self.cols = [c[room:] for c in first]
-        self.idx = np.zeros(len(self.cols[0]), np.int64)
-        self.new = np.zeros(len(self.cols[0]), np.int64)
+        self.cols = list(first)
+        # as long as a later chunk with its carried rows, so that it fits without growing
+        self.idx = np.zeros(len(self.cols[0]) + room, np.int64)
+        self.new = np.zeros(len(self.idx), np.int64)
         self.e = e
         if by_arrival:
             e.state = e.state._replace(

@@ -131,19 +131,22 @@ class QuotingStrategy(Strategy, ABC):
 
 
 def place(ctx: Context, book: int, tif: int, bid: int, ask: int, bq: int, aq: int) -> None:
-    """Keep one order per side at the wanted price (keeping its queue place); cancel the rest.
+    """Keep one order per side at the wanted price (keeping its queue place); cancel the rest,
+    both sides' cancels before any new order. Size 0 withdraws.
 
-    The Python twin of quoting_nb.place, through the Context's commands; size 0 withdraws.
+    The Python twin of api_nb.requote_both, through the Context's commands.
     """
-    for side, price, qty in ((1, bid, bq), (-1, ask, aq)):
-        keep = False
+    sides = ((1, bid, bq), (-1, ask, aq))
+    keep = {side: False for side, _, _ in sides}
+    for side, price, qty in sides:
         for o in ctx.open_orders(book):
             if o.side != side:
                 continue
-            if o.price == price and qty > 0 and not keep:
-                keep = True
+            if o.price == price and qty > 0 and not keep[side]:
+                keep[side] = True
             elif o.pending == 0:
                 ctx.cancel(o.order_id)
-        if not keep and qty > 0 and price > 0:
+    for side, price, qty in sides:
+        if not keep[side] and qty > 0 and price > 0:
             ctx.submit(side, price, qty, book, TimeInForce(tif))
 

@@ -30,7 +30,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.layout import W_FILL, W_START, W_TIMER
-from hftlab.engine.api_nb import market, position, requote
+from hftlab.engine.api_nb import market, position, requote_both
 from hftlab.engine.interface_nb import STRATEGY_SIG
 
 IOC = 1
@@ -267,8 +267,7 @@ def dollar_neutral_step(reason, book, view, orders, raw):
         if bids[i] <= 0 or asks[i] <= 0:
             continue
         b = arr.book[i]
-        requote(view, orders, b, 1, out[i, 0], out[i, 2], params.tif)
-        requote(view, orders, b, -1, out[i, 1], out[i, 3], params.tif)
+        requote_both(view, orders, b, out[i, 0], out[i, 2], out[i, 1], out[i, 3], params.tif)
     if out[n, 2] > 0:
         market(view, orders, out[n, 0], out[n, 1], out[n, 2])
     return 0

@@ -13,7 +13,7 @@ import numba as nb
 from hftlab.analytics.stale_quotes_nb import (HEDGE_CROSS, HEDGE_JOIN, HEDGE_NONE, decay,
                                               edge_ticks, hedge_price, net_value)
 from hftlab.strategy import (best_ask, best_bid, is_open, market, n_orders, now, order,
-                             position, requote, submit)
+                             position, requote_both, submit)
 
 IOC = 1
 GTC = 0
@@ -74,8 +74,7 @@ def _hedge(view, orders, state, pos, bf, af):
     elif state.hedge == HEDGE_JOIN:
         buy = -pos if pos < 0 and bf > 0 else 0
         sell = pos if pos > 0 and af > 0 else 0
-        requote(view, orders, fast, 1, bf, buy, GTC)
-        requote(view, orders, fast, -1, af, sell, GTC)
+        requote_both(view, orders, fast, bf, buy, af, sell, GTC)
 
 
 @nb.njit(cache=True)

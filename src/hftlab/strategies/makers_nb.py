@@ -20,7 +20,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.layout import W_BOOK, W_START, W_TIMER, W_TRADE
-from hftlab.engine.api_nb import position, requote
+from hftlab.engine.api_nb import position, requote_both
 from hftlab.engine.interface_nb import STRATEGY_SIG
 from hftlab.strategies import flow_skew_nb, glft_nb, toxicity_nb
 from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule
@@ -110,6 +110,5 @@ def maker_step(reason, book, view, orders, raw):
         if b.bid > 0 and b.ask > 0:
             bid, ask, bq, aq = quote_rule(params, state, view, mine, now, b.bid, b.ask,
                                           position(view, b.instrument))
-            requote(view, orders, mine, 1, bid, bq, params.tif)
-            requote(view, orders, mine, -1, ask, aq, params.tif)
+            requote_both(view, orders, mine, bid, bq, ask, aq, params.tif)
     return 0

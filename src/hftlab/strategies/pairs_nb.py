@@ -40,7 +40,7 @@ import numba as nb
 import numpy as np
 
 from hftlab.core.layout import W_START, W_TIMER
-from hftlab.engine.api_nb import market, position, requote
+from hftlab.engine.api_nb import market, position, requote_both
 from hftlab.engine.interface_nb import STRATEGY_SIG
 
 METHOD_KALMAN, METHOD_OLS = 0, 1
@@ -322,8 +322,8 @@ def pairs_step(reason, book, view, orders, raw):
         diff = out[j, 1] - np.int64(position(view, view.books[b].instrument))
         if passive:
             if out[j, 2] > 0 and out[j, 3] > 0:
-                requote(view, orders, b, 1, out[j, 2], max(diff, 0), POST_ONLY)
-                requote(view, orders, b, -1, out[j, 3], max(-diff, 0), POST_ONLY)
+                requote_both(view, orders, b, out[j, 2], max(diff, 0), out[j, 3], max(-diff, 0),
+                             POST_ONLY)
         elif diff != 0 and not ioc_in_flight(view, b):
             market(view, orders, b, 1 if diff > 0 else -1, abs(diff))
     return 0
