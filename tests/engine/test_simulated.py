@@ -287,3 +287,52 @@ def test_more_commands_in_one_wake_up_than_the_buffer_holds_all_reach_the_venue(
     o = rec.orders
     assert len(o) == 350
     assert (o["status"] == OrderStatus.ACCEPTED).all()
+
+
+class _FreshMemory:
+    """numpy for a module that allocates with np.empty, except that np.empty hands out
+    memory full of garbage (every byte `fill`, or random bytes when fill is None), as
+    memory fresh from the system may be: a row read before it is written then reads
+    garbage instead of the zeros an unused page happens to hold."""
+
+    def __init__(self, fill: int | None) -> None:
+        self.fill = fill
+        self.rng = np.random.default_rng(17)
+
+    def __getattr__(self, name: str):
+        return getattr(np, name)
+
+    def empty(self, shape, dtype=float):
+        a = np.zeros(shape, dtype)
+        raw = a.reshape(-1).view(np.uint8)
+        raw[:] = self.fill if self.fill is not None else self.rng.integers(0, 256, raw.size)
+        return a
+
+
+@pytest.mark.parametrize("fill", [0xFF, None], ids=["0xFF", "random"])
+def test_the_session_and_order_pool_are_written_before_they_are_read(calm, monkeypatch, fill):
+    """The session's event table and columns (engine/simulated.py) and the matching
+    engine's order pool (sim/simulator.py) are allocated with np.empty, not zeroed, on
+    the promise that every row is written before it is read. Filled with garbage first,
+    they give the same market and the same records, for a compiled maker and a Python
+    strategy, with buffers small enough to grow (a grown session copies only its rows)."""
+    from hftlab.engine import simulated
+    from hftlab.sim import simulator
+    from hftlab.strategies import InventorySkew
+
+    maker = InventorySkew(half_spread=1, skew=2, capacity=20).compiled()
+    steps = [(1.0, "buy_at", (0, 5)), (2.0, "sweep", (-1, 50)), (3.0, "sell_at", (1, 5))]
+    monkeypatch.setattr(simulated, "COLUMNS", 1 << 10)
+    clean = [hftlab.backtest(calm, s, seed=2) for s in (maker, Script(steps))]
+    clean_market = sim.market("calm", seconds=30, seed=3)
+    monkeypatch.setattr(simulated, "np", _FreshMemory(fill))
+    monkeypatch.setattr(simulator, "np", _FreshMemory(fill))
+    dirty = [hftlab.backtest(calm, s, seed=2) for s in (maker, Script(steps))]
+    dirty_market = sim.market("calm", seconds=30, seed=3)
+    for a, b in zip(clean, dirty):
+        for name in ("orders", "fills", "states", "risk_events"):
+            assert getattr(a, name).equals(getattr(b, name)), name
+        assert _events_equal(a.market.events, b.market.events)
+        assert np.array_equal(a.market.record, b.market.record)
+    assert _events_equal(clean_market.events, dirty_market.events)
+    assert np.array_equal(clean_market.record, dirty_market.record)

@@ -279,7 +279,7 @@ class EventValidator:
         """cols: the event columns in EVENT_FIELDS order (rows first_row, first_row + 1, ...
         of `where`); record: their source records (indexed by row of the chunk, read only
         for a bad row's message), or None. Raises DataError for the first bad event."""
-        c = [np.ascontiguousarray(col, dtype=EVENT_DTYPE[name])
+        c = [np.asarray(col, dtype=EVENT_DTYPE[name])  # strided columns are read in place
              for name, col in zip(EVENT_FIELDS, cols)]
         prev_ts = int(self.state[self.nb.S_LAST_TS])
         prev_venue = int(self.state[self.nb.S_LAST_VENUE])

@@ -8,6 +8,10 @@ already at the wanted price (and its queue place). The quote rule, named by
 
 The state bytes hold one quoting_nb.MAKER_DTYPE record (params, state) and then the
 maker's float64 ring (quoting_nb.maker_record); every maker is this one compile.
+
+The step never allocates, so it is compiled without numba's reference-counting runtime:
+with it, every helper handed the host's view (some ten arrays) counted a reference to
+each on entry and exit, at every wake-up (9 % of a live backtest, perf 2026-12-08).
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ def book_rule(params, state, b, now):
         flow_skew_nb.flow_book(params, state, now, b.bid, b.ask, b.bid_qty, b.ask_qty)
 
 
-@nb.njit(STRATEGY_SIG, cache=True)
+@nb.njit(STRATEGY_SIG, cache=True, _nrt=False)
 def maker_step(reason, book, view, orders, raw):
     """The skeleton (module docstring)."""
     rec = raw[:MAKER_BYTES].view(MAKER_DTYPE)[0]

@@ -171,10 +171,21 @@ def to_ticks(bid, ask, best_bid, best_ask):
     return b, a
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, _nrt=False)
 def visible_depth(view, book, levels):
-    """Lots resting on the best `levels` levels of both sides of the host's book."""
-    px = np.empty((2, levels), np.int64)
-    qty = np.empty((2, levels), np.int64)
-    book_nb.depth(view.ladder, view.top, view.base, book, levels, px, qty)
-    return qty.sum()
+    """Lots resting on the best `levels` levels of both sides of the host's book: the
+    levels book_nb.depth lists, summed as the ladder is walked, with no array made (a
+    maker's step then needs no reference-counting runtime, makers_nb)."""
+    ladder, top = view.ladder, view.top
+    lots = 0
+    n, i = 0, top[book, 0]
+    while n < levels and i >= 0:
+        lots += ladder[book, book_nb.BID_ROW, i]
+        n += 1
+        i = book_nb.next_below(ladder, top, book, i)
+    n, i = 0, top[book, 1]
+    while n < levels and i < ladder.shape[2]:
+        lots += ladder[book, book_nb.ASK_ROW, i]
+        n += 1
+        i = book_nb.next_above(ladder, top, book, i)
+    return lots
