@@ -74,12 +74,13 @@ STRATEGY_SIG = types.int64(types.int64, types.int64, VIEW_TYPE, ORDERS_TYPE, typ
 STRATEGY_FN = types.FunctionType(STRATEGY_SIG)
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, inline="always")
 def call_strategy(strat, wake, book, view, sink, clock, sstate, cur, rstate):
     """Call a compiled strategy with the host's clock; carry its kill / pause requests to
     the risk state. Returns the commands it wrote, or -1 (engine error ERR_SINK_FULL)
-    when it wrote past the sink's capacity. Run at every wake-up and allocating nothing, it
-    compiles without numba's reference counting of the arrays it passes on."""
+    when it wrote past the sink's capacity. Inlined into the loop: as a call of its own it
+    was handed 136 words of arguments (the view's, the sink's, the clock's arrays) at every
+    wake-up, a third of what a wake-up of a strategy that does nothing cost."""
     k = clock[0]
     k.now = cur[0].now_local
     k.n_active = cur[0].n_active
