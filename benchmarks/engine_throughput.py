@@ -36,7 +36,9 @@ that grows with the file shows there.
 
 --stream NAME: a generated stream (see _streams.py: l5, l10, l20, recorded, drift,
 bursts, trades10, trades40). --data PATH: a file hftlab reads (its Parquet, or a Binance
-websocket capture), whose venue 0 (the depth book and trades) both sides replay.
+websocket capture), whose venue 0 (the depth book and trades) both sides replay. An
+order-by-order day (LOBSTER, Databento MBO) is first written as its price-level feed by
+l2_of.py, which both sides then read.
 hftbacktest runs where HFTBACKTEST_PYTHON points (a venv with hftbacktest 2.4.4) or in
 this Python if it has hftbacktest.
 """
