@@ -54,6 +54,7 @@ levels_ops = st.lists(st.tuples(st.integers(0, 1), st.sampled_from([1, -1]),
 @settings(max_examples=200, deadline=None)
 @given(ops=levels_ops, indexed=st.booleans())
 def test_top_and_depth_match_a_full_scan_after_every_change(ops, indexed):
+    """depth and depth_lots (its sizes summed) too."""
     qty, top = book_nb.new_books(2, WIDTH) if indexed else plain_books(2, WIDTH)
     base = np.array([1000, 5000], dtype=np.int64)
     omap = book_nb.new_order_map()
@@ -70,6 +71,7 @@ def test_top_and_depth_match_a_full_scan_after_every_change(ops, indexed):
         want_px, want_sz = expected_depth(qty, b, 4)
         assert np.array_equal(np.where(px >= 0, px - base[b], -1), want_px)
         assert np.array_equal(sz, want_sz)
+        assert book_nb.depth_lots(qty, top, b, 4) == want_sz.sum()
     book_nb.apply_event(qty, top, base, omap, 0, Kind.CLEAR, 0, 0, 0, 0, len(ops))
     assert tuple(top[0, :2]) == (-1, WIDTH) and not qty[0].any()
     if indexed:

@@ -408,3 +408,22 @@ def depth(qty, top, base, b, levels, out_px, out_qty):
     for k in range(n, levels):
         out_px[1, k] = -1
         out_qty[1, k] = 0
+
+
+@nb.njit(cache=True, _nrt=False)
+def depth_lots(qty, top, b, levels):
+    """Lots resting on the best `levels` non-empty levels of both sides of book b: the sizes
+    depth lists, summed on the walk with no array made (so a caller compiled without numba's
+    reference-counting runtime, a maker's step, can use it)."""
+    lots = 0
+    n, i = 0, top[b, 0]
+    while n < levels and i >= 0:
+        lots += qty[b, BID_ROW, i]
+        n += 1
+        i = next_below(qty, top, b, i)
+    n, i = 0, top[b, 1]
+    while n < levels and i < qty.shape[2]:
+        lots += qty[b, ASK_ROW, i]
+        n += 1
+        i = next_above(qty, top, b, i)
+    return lots

@@ -252,6 +252,7 @@ def request_resume(orders):
     orders.counts[0].pause = -1
 
 
+@plain_args
 @nb.njit(cache=True, _nrt=False)
 def withdraw(view, orders, book, side, price, qty):
     """Cancel our orders on that side of book that have no command in flight, except one
@@ -280,10 +281,11 @@ def requote(view, orders, book, side, price, qty, tif):
 @plain_args
 @nb.njit(cache=True, _nrt=False)
 def requote_both(view, orders, book, bid, bid_qty, ask, ask_qty, tif):
-    """requote both sides, every cancel before any new order. Two requote calls would send
-    the new bid before the old ask's cancel: after a jump of more than the spread the new
-    bid meets our own old ask at the venue (a post-only bid is rejected, a GTC one trades
-    with it), where a market maker pulls its stale quotes first."""
+    """requote both sides (prices in ticks, quantities in lots; 0 lots withdraws a side),
+    every cancel before any new order. Two requote calls would send the new bid before
+    the old ask's cancel: after a jump of more than the spread the new bid meets our own
+    old ask at the venue (a post-only bid is rejected, a GTC one trades with it), where a
+    market maker pulls its stale quotes first."""
     keep_bid = withdraw(view, orders, book, 1, bid, bid_qty)
     keep_ask = withdraw(view, orders, book, -1, ask, ask_qty)
     if not keep_bid and bid_qty > 0 and bid > 0:

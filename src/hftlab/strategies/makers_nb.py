@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from hftlab.core import book_nb
 from hftlab.core.layout import W_BOOK, W_START, W_TIMER, W_TRADE
 from hftlab.engine.api_nb import position, requote_both
 from hftlab.engine.interface_nb import STRATEGY_SIG
@@ -27,7 +28,7 @@ from hftlab.strategies.avellaneda_stoikov_nb import avellaneda_stoikov_rule
 from hftlab.strategies.inventory_skew_nb import inventory_skew_quotes
 from hftlab.strategies.quoting_nb import (AVELLANEDA_STOIKOV, FLOW_SKEW, GLFT, INVENTORY_SKEW,
                                           MAKER_BYTES, MAKER_DTYPE, STATIC, TOXICITY_AWARE,
-                                          fresh_print, start, visible_depth)
+                                          fresh_print, start)
 from hftlab.strategies.static_nb import static_quotes
 
 
@@ -78,7 +79,7 @@ def quote_rule(params, state, view, book, now, best_bid, best_ask, pos):
         b = view.books[book]
         return flow_skew_nb.flow_skew_quotes(params, state, now, best_bid, best_ask, pos,
                                              b.bid_qty, b.ask_qty)
-    depth = visible_depth(view, book, params.depth_levels)
+    depth = book_nb.depth_lots(view.ladder, view.top, book, params.depth_levels)
     return toxicity_nb.toxicity_rule(params, state, now, best_bid, best_ask, pos, depth)
 
 

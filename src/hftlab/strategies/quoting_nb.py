@@ -20,7 +20,6 @@ import math
 import numba as nb
 import numpy as np
 
-from hftlab.core import book_nb
 from hftlab.schema import Kind
 
 I8, F8 = np.int64, np.float64
@@ -169,23 +168,3 @@ def to_ticks(bid, ask, best_bid, best_ask):
     b = min(np.int64(math.floor(bid)), best_ask - 1)
     a = max(np.int64(math.ceil(ask)), best_bid + 1)
     return b, a
-
-
-@nb.njit(cache=True, _nrt=False)
-def visible_depth(view, book, levels):
-    """Lots resting on the best `levels` levels of both sides of the host's book: the
-    levels book_nb.depth lists, summed as the ladder is walked, with no array made (a
-    maker's step then needs no reference-counting runtime, makers_nb)."""
-    ladder, top = view.ladder, view.top
-    lots = 0
-    n, i = 0, top[book, 0]
-    while n < levels and i >= 0:
-        lots += ladder[book, book_nb.BID_ROW, i]
-        n += 1
-        i = book_nb.next_below(ladder, top, book, i)
-    n, i = 0, top[book, 1]
-    while n < levels and i < ladder.shape[2]:
-        lots += ladder[book, book_nb.ASK_ROW, i]
-        n += 1
-        i = book_nb.next_above(ladder, top, book, i)
-    return lots
